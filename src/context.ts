@@ -1,0 +1,32 @@
+/**
+ * What a command needs from the outside world, passed in rather than read from globals so that
+ * commands can be tested without a process: the project root, the environment, and two writers.
+ */
+export interface Context {
+  /** Project root: the folder holding `agents/`, `scenarios/`, `evals/`, `reports/`. */
+  root: string;
+  env: NodeJS.ProcessEnv;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** True when stdout is an interactive terminal (progress bar instead of lines). */
+  isTTY: boolean;
+  debug: boolean;
+  /** Aborted on Ctrl-C: in-flight work is abandoned, finished work is kept. */
+  signal?: AbortSignal;
+}
+
+/** A context for tests: collects output lines in arrays. */
+export function memoryContext(root: string, env: NodeJS.ProcessEnv = {}): Context & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    root,
+    env,
+    out: (line) => stdout.push(line),
+    err: (line) => stderr.push(line),
+    isTTY: false,
+    debug: false,
+    stdout,
+    stderr,
+  };
+}

@@ -1,0 +1,91 @@
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import type { Place } from '../errors.ts';
+
+/**
+ * YAML text parsed with positions kept, so that a zod issue at `assert[2].value` can be reported at
+ * the line where that value is written.
+ */
+export interface YamlSource {
+  data: unknown;
+  /** 1-based line (and column) of the node at `path`, or of its closest existing ancestor. */
+  placeOf(path: readonly PropertyKey[]): { line?: number; column?: number };
+}
+
+export interface YamlSyntaxError {
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/**
+ * Parses YAML strictly. `lineOffset` is added to every line (a frontmatter block starts after `---`).
+ * Returns the syntax errors instead of throwing so callers can decide how to report them.
+ *
+ * @example
+ * const src = parseYamlSource('a:\n  b: 1\n');
+ * src.placeOf(['a', 'b']) // { line: 2, column: 3 }
+ */
+export function parseYamlSource(text: string, lineOffset = 0): YamlSource | { errors: YamlSyntaxError[] } {
+  const lineCounter = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return {
+          message: (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ""),
+          line: pos ? pos.line + lineOffset : undefined,
+          column: pos?.col,
+        };
+      }),
+    };
+  }
+  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  return {
+    data,
+    placeOf(path) {
+      for (let n = path.length; n >= 0; n--) {
+        const node = doc.getIn(path.slice(0, n) as unknown[], true);
+        // For a map entry, point at the key's value node; `range[0]` is its start offset.
+        if (isNode(node) && node.range) {
+          const pos = lineCounter.linePos(node.range[0]);
+          return { line: pos.line + lineOffset, column: pos.col };
+        }
+      }
+      return {};
+    },
+  };
+}
+
+export function isYamlError(src: YamlSource | { errors: YamlSyntaxError[] }): src is { errors: YamlSyntaxError[] } {
+  return 'errors' in src;
+}
+
+/** `assert[2].value` style path for messages. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+/** One zod issue → message + place, with the expectation said plainly. */
+export function describeZodIssue(issue: z.core.$ZodIssue, src: YamlSource | undefined, file: string): { message: string; place: Place } {
+  const field = formatPath(issue.path);
+  const place: Place = { file, field: field || undefined, ...(src ? src.placeOf(issue.path) : {}) };
+  return { message: describeIssueText(issue), place };
+}
+
+export function describeIssueText(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_type':
+      return `expected ${issue.expected}${'input' in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : ''}`;
+    default:
+      return issue.message;
+  }
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** How one cell (variant × model × scenario × repeat) ended. */
+export const CellStatus = z.enum([
+  /** Scored; every critical assertion passed and the score met the scenario's bar. */
+  'pass',
+  /** Scored; an assertion (or a critical one) failed. */
+  'fail',
+  /** The provider failed (timeout, 429 after retries, 5xx, malformed reply): not scored. */
+  'error',
+  /** The model could not run (missing credentials, server down): not scored, not a failure. */
+  'not-run',
+  /** `--replay` and no recording matches this cell (prompt or scenario changed). */
+  'not-recorded',
+]);
+export type CellStatus = z.infer<typeof CellStatus>;
+
+export const AssertionOutcome = z.object({
+  /** Assertion id from the scenario (given or derived, e.g. `mentions-jwt`). */
+  id: z.string(),
+  kind: z.string(),
+  pass: z.boolean(),
+  /** 0..1 */
+  score: z.number().min(0).max(1),
+  weight: z.number(),
+  critical: z.boolean(),
+  reason: z.string().optional(),
+  /** The grader model failed: the assertion was not judged (not the agent's failure). */
+  gradingError: z.boolean().optional(),
+});
+export type AssertionOutcome = z.infer<typeof AssertionOutcome>;
+
+export const TokenUsage = z.object({
+  prompt: z.number().int().nonnegative(),
+  completion: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+});
+export type TokenUsage = z.infer<typeof TokenUsage>;
+
+/** One line of `reports/runs/<run-id>/results.jsonl`. */
+export const CellResult = z.object({
+  /** Stable key of the cell: hash of (variant id, model id, scenario id, repeat). */
+  cellId: z.string(),
+  agent: z.string(),
+  variantId: z.string(),
+  variantHash: z.string(),
+  scenarioId: z.string(),
+  scenarioHash: z.string(),
+  assertionsHash: z.string(),
+  /** Model label as configured (provider id, or its `label`). */
+  model: z.string(),
+  /** 0-based repeat index. */
+  repeat: z.number().int().nonnegative(),
+  status: CellStatus,
+  output: z.string().optional(),
+  assertions: z.array(AssertionOutcome),
+  /** Weighted assertion score, 0..1; 0 for cells that were not scored. */
+  score: z.number().min(0).max(1),
+  latencyMs: z.number().nonnegative().optional(),
+  tokens: TokenUsage.optional(),
+  /** USD, when the provider reports it. */
+  cost: z.number().nonnegative().optional(),
+  /** Where the answer came from. */
+  source: z.enum(['live', 'replay', 'cache', 'baseline']).optional(),
+  /** Cause of an `error`, `not-run` or `not-recorded` cell. */
+  error: z.string().optional(),
+  finishedAt: z.string(),
+});
+export type CellResult = z.infer<typeof CellResult>;
+
+/** Statuses that carry an assertion verdict; everything else is excluded from pass rates. */
+export function isScored(status: CellStatus): boolean {
+  return status === 'pass' || status === 'fail';
+}
