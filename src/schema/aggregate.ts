@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * Counts for one variant × model × scenario in one run: what `reports/history.jsonl` lines and
+ * `reports/baseline.json` hold instead of raw outputs. Small, committed, human-diffable.
+ */
+export const ScenarioAggregate = z.strictObject({
+  variantId: z.string(),
+  variantHash: z.string(),
+  agent: z.string(),
+  model: z.string(),
+  scenarioId: z.string(),
+  scenarioHash: z.string(),
+  assertionsHash: z.string(),
+  /** Grader provider id when the scenario has rubric assertions. */
+  grader: z.string().optional(),
+  /** Scored cells (pass + fail) and passes among them. */
+  runs: z.number().int().nonnegative(),
+  passes: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  notRun: z.number().int().nonnegative(),
+  /** Sum of cell scores (0..1 each) over scored cells, so means can be recomputed. */
+  scoreSum: z.number().nonnegative(),
+  /** One letter per repeat index: P pass, F fail, E error, N not run / not recorded. Enables pairing by repeat. */
+  outcomes: z.string().regex(/^[PFEN]*$/),
+  /** Per assertion id: scored runs and passes. */
+  assertions: z.record(z.string(), z.strictObject({ runs: z.number().int().nonnegative(), passes: z.number().int().nonnegative(), critical: z.boolean().optional() })),
+});
+export type ScenarioAggregate = z.infer<typeof ScenarioAggregate>;
+
+export const GitInfo = z.strictObject({
+  commit: z.string().optional(),
+  branch: z.string().optional(),
+  dirty: z.boolean().optional(),
+});
+export type GitInfo = z.infer<typeof GitInfo>;
+
+/** One line of `reports/history.jsonl`. */
+export const HistoryEntry = z.strictObject({
+  runId: z.string(),
+  time: z.string(),
+  git: GitInfo,
+  cells: z.array(ScenarioAggregate),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+/** `reports/baseline.json`. */
+export const Baseline = z.strictObject({
+  version: z.literal(1),
+  runId: z.string(),
+  time: z.string(),
+  git: GitInfo,
+  cells: z.array(ScenarioAggregate),
+});
+export type Baseline = z.infer<typeof Baseline>;

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * A model to run agents on: a promptfoo provider id plus options, e.g.
+ * `{ id: 'openai:chat:gpt-4.1-mini' }` or `{ id: 'openai:chat:llama3', config: { apiBaseUrl: 'http://localhost:8080/v1' } }`.
+ * A bare string is shorthand for `{ id }`.
+ */
+export const ModelSpec = z.union([
+  z.string().min(1),
+  z.strictObject({
+    id: z.string().min(1).describe('promptfoo provider id, e.g. anthropic:messages:claude-sonnet-4-5'),
+    label: z.string().min(1).optional().describe('name shown in reports (default: the id)'),
+    config: z.record(z.string(), z.unknown()).optional().describe('provider options passed to promptfoo (apiBaseUrl, max_tokens, …)'),
+  }),
+]);
+export type ModelSpec = z.infer<typeof ModelSpec>;
+
+const Rate = z.number().min(0).max(1);
+
+/** Absolute bars a run must meet, on top of the comparison with the baseline. Rates are 0..1. */
+export const Thresholds = z.strictObject({
+  /** Minimum pass rate for every variant × model. */
+  passRate: Rate.optional(),
+  /** Per agent name, variant id or scenario id. */
+  agents: z.record(z.string(), Rate).optional(),
+  variants: z.record(z.string(), Rate).optional(),
+  scenarios: z.record(z.string(), Rate).optional(),
+  /** When true, every critical assertion must pass in every scored cell. */
+  criticalMustPass: z.boolean().optional(),
+  /** Largest share of cells that may be provider errors before the gate says it could not measure (exit 3). */
+  errorBudget: Rate.default(0.1),
+  /** Significance level for regression / improvement verdicts. */
+  alpha: z.number().gt(0).lt(1).default(0.05),
+});
+export type Thresholds = z.infer<typeof Thresholds>;
+
+/** `evals/*.yaml`: which agents run on which models and scenarios, how often, with which bars. */
+export const EvalConfig = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  /** Agent names, variant ids or globs; default all. */
+  agents: z.array(z.string().min(1)).optional(),
+  /** Scenario ids, globs, or `tag:<name>`; default all. */
+  scenarios: z.array(z.string().min(1)).optional(),
+  /** Models, or `from-agent` to run each variant on the model its frontmatter declares (see `modelMap`). */
+  models: z.union([z.literal('from-agent'), z.array(ModelSpec).min(1)]),
+  /** Model hint (`opus`, `sonnet`, `haiku`, `provider/model`) → model, for `models: from-agent`. */
+  modelMap: z.record(z.string(), ModelSpec).optional(),
+  /** Provider for `rubric` assertions; never the model under test. */
+  grader: ModelSpec.optional(),
+  repeats: z.number().int().min(1).max(100).default(1),
+  concurrency: z.number().int().min(1).max(256).default(4),
+  timeoutMs: z.number().int().min(1000).default(120_000),
+  /** Overrides every variant's temperature when set. */
+  temperature: z.number().min(0).max(2).optional(),
+  /** Retries for transient provider errors (429, 5xx) before a cell is an `error`. */
+  maxRetries: z.number().int().min(0).max(10).default(3),
+  thresholds: Thresholds.default({ errorBudget: 0.1, alpha: 0.05 }),
+});
+export type EvalConfig = z.infer<typeof EvalConfig>;
