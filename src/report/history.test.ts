@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile, appendFile, utimes, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendHistory, historyFile, readHistory } from './history.ts';
+import { syntheticEntry } from '../../test/fixtures/report/synthetic.ts';
+
+const run = promisify(execFile);
+const worker = path.resolve('test/fixtures/report/append-worker.ts');
+const tsx = path.resolve('node_modules/.bin/tsx');
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'agent-evals-history-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('appendHistory', () => {
+  it('writes one JSON line per entry and reads them back in order', async () => {
+    await appendHistory(root, syntheticEntry('run-a'));
+    await appendHistory(root, syntheticEntry('run-b'));
+    const text = await readFile(historyFile(root), 'utf8');
+    expect(text.split('\n')).toHaveLength(3);
+    const { entries, damaged } = await readHistory(root);
+    expect(entries.map((e) => e.runId)).toEqual(['run-a', 'run-b']);
+    expect(damaged).toEqual([]);
+  });
+
+  it('rejects an entry that does not match the schema before touching the file', async () => {
+    await expect(appendHistory(root, { ...syntheticEntry('x'), runId: 5 } as never)).rejects.toThrow();
+    await expect(readFile(historyFile(root), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
+  it('keeps lines whole when two processes append large lines at the same time', async () => {
+    // ~150 KB per line: far beyond what a single O_APPEND write guarantees to keep whole.
+    const args = (name: string) => [worker, root, name, '15', '600'];
+    await Promise.all([run(tsx, args('alpha')), run(tsx, args('beta'))]);
+    const text = await readFile(historyFile(root), 'utf8');
+    expect(text.length).toBeGreaterThan(30 * 100_000);
+    const { entries, damaged } = await readHistory(root);
+    expect(damaged).toEqual([]);
+    expect(entries).toHaveLength(30);
+    const ids = entries.map((e) => e.runId);
+    // Each writer's lines stay in its own order.
+    expect(ids.filter((id) => id.startsWith('alpha'))).toEqual(Array.from({ length: 15 }, (_, i) => `alpha-${i}`));
+    expect(ids.filter((id) => id.startsWith('beta'))).toEqual(Array.from({ length: 15 }, (_, i) => `beta-${i}`));
+    await expect(readFile(`${historyFile(root)}.lock`)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('keeps lines whole under many parallel appends in one process', async () => {
+    await Promise.all(Array.from({ length: 40 }, (_, i) => appendHistory(root, syntheticEntry(`p-${i}`, { cells: 200 }))));
+    const { entries, damaged } = await readHistory(root);
+    expect(damaged).toEqual([]);
+    expect(new Set(entries.map((e) => e.runId)).size).toBe(40);
+  });
+
+  it('takes over a stale lock left by a crashed writer, and waits for a live one', async () => {
+    await mkdir(path.dirname(historyFile(root)), { recursive: true });
+    const lock = `${historyFile(root)}.lock`;
+    await writeFile(lock, '99999 crashed\n');
+    const old = new Date(Date.now() - 10 * 60_000);
+    await utimes(lock, old, old);
+    await appendHistory(root, syntheticEntry('after-crash'));
+    expect((await readHistory(root)).entries.map((e) => e.runId)).toEqual(['after-crash']);
+
+    await writeFile(lock, `${process.pid} live\n`);
+    await expect(appendHistory(root, syntheticEntry('blocked'), { timeoutMs: 150 })).rejects.toThrow(/could not lock/);
+    await rm(lock);
+  });
+
+  it('starts a fresh line after a torn last line so the new entry stays readable', async () => {
+    await appendHistory(root, syntheticEntry('run-a'));
+    await appendFile(historyFile(root), '{"runId":"torn","ti');
+    await appendHistory(root, syntheticEntry('run-b'));
+    const { entries, damaged } = await readHistory(root);
+    expect(entries.map((e) => e.runId)).toEqual(['run-a', 'run-b']);
+    expect(damaged).toEqual([{ line: 2, message: expect.stringMatching(/broken JSON/) }]);
+  });
+});
+
+describe('readHistory', () => {
+  it('is empty when there is no history yet', async () => {
+    expect(await readHistory(root)).toEqual({ entries: [], damaged: [] });
+  });
+
+  it('reports and skips a damaged line without changing the file', async () => {
+    await appendHistory(root, syntheticEntry('run-a'));
+    await appendFile(historyFile(root), 'not json at all\n');
+    await appendFile(historyFile(root), `${JSON.stringify({ runId: 'wrong-shape', time: 'x', git: {}, cells: [{ variantId: 1 }] })}\n`);
+    await appendHistory(root, syntheticEntry('run-b'));
+    const before = await readFile(historyFile(root), 'utf8');
+
+    const { entries, damaged } = await readHistory(root);
+    expect(entries.map((e) => e.runId)).toEqual(['run-a', 'run-b']);
+    expect(damaged).toHaveLength(2);
+    expect(damaged[0]).toEqual({ line: 2, message: expect.stringMatching(/^broken JSON/) });
+    expect(damaged[1]!.line).toBe(3);
+    expect(damaged[1]!.message).toMatch(/^cells\.0\./);
+    expect(await readFile(historyFile(root), 'utf8')).toBe(before);
+  });
+});

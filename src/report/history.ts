@@ -1,0 +1,142 @@
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { HistoryEntry } from '../schema/aggregate.ts';
+import type { ScenarioAggregate } from '../schema/aggregate.ts';
+import type { RunMeta } from '../schema/run-meta.ts';
+
+/**
+ * `reports/history.jsonl`: one line per run, appended under a lock file so that two runs finishing
+ * together never interleave or leave half lines. Lines hold aggregates only (no outputs), so the
+ * file stays small enough to commit.
+ */
+
+export function historyFile(root: string): string {
+  return path.join(root, 'reports', 'history.jsonl');
+}
+
+export interface DamagedLine {
+  /** 1-based line number in history.jsonl. */
+  line: number;
+  message: string;
+}
+
+export interface HistoryRead {
+  entries: HistoryEntry[];
+  /** Lines that could not be read; they are skipped here and left untouched in the file. */
+  damaged: DamagedLine[];
+}
+
+/**
+ * The history line for a run, from its meta and its aggregates (`aggregateRun`).
+ *
+ * @example
+ * await appendHistory(root, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader })));
+ */
+export function historyEntryFromRun(meta: RunMeta, cells: ScenarioAggregate[]): HistoryEntry {
+  return { runId: meta.runId, time: meta.finishedAt ?? meta.startedAt, git: meta.git, cells };
+}
+
+export interface LockOptions {
+  /** Give up after this long (ms). */
+  timeoutMs?: number;
+  /** A lock file older than this (ms) is left over from a crashed writer and is taken over. */
+  staleMs?: number;
+}
+
+/**
+ * Appends one validated entry as one line. Writers serialize on `history.jsonl.lock` (created with
+ * `wx`, so exactly one writer wins); a lock older than `staleMs` is considered abandoned. If the
+ * file ends in a torn line from a crash, the new line starts on a fresh line so it stays readable.
+ *
+ * @example
+ * await appendHistory(root, { runId: '20260101-000000-abcd', time: new Date().toISOString(), git: {}, cells: [] });
+ */
+export async function appendHistory(root: string, entry: HistoryEntry, opts: LockOptions = {}): Promise<void> {
+  const valid = HistoryEntry.parse(entry);
+  const file = historyFile(root);
+  await mkdir(path.dirname(file), { recursive: true });
+  const line = `${JSON.stringify(valid)}\n`;
+  await withLock(`${file}.lock`, opts, async () => {
+    const handle = await open(file, 'a+');
+    try {
+      const { size } = await handle.stat();
+      let prefix = '';
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) prefix = '\n';
+      }
+      await handle.write(prefix + line);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+async function withLock<T>(lockFile: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const staleMs = opts.staleMs ?? 60_000;
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(lockFile, 'wx');
+      await handle.write(`${process.pid} ${new Date().toISOString()}\n`);
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = await stat(lockFile).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > staleMs) {
+        // Abandoned by a crashed writer. Removing it races only with other writers doing the same,
+        // and the `wx` open above still lets exactly one of them win.
+        await rm(lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`could not lock ${lockFile} within ${timeoutMs} ms (another agent-evals run is writing history; delete the file if none is)`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(200, 5 + attempt * 5 + Math.random() * 10)));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lockFile, { force: true });
+  }
+}
+
+/**
+ * Reads every valid entry. A damaged line (broken JSON, wrong shape) is reported in `damaged` and
+ * skipped, never fatal; the file itself is not rewritten. A missing file is an empty history.
+ */
+export async function readHistory(root: string): Promise<HistoryRead> {
+  const text = await readFile(historyFile(root), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  return parseHistory(text);
+}
+
+/** The pure half of `readHistory`. */
+export function parseHistory(text: string): HistoryRead {
+  const entries: HistoryEntry[] = [];
+  const damaged: DamagedLine[] = [];
+  text.split('\n').forEach((raw, i) => {
+    if (!raw.trim()) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (err) {
+      damaged.push({ line: i + 1, message: `broken JSON: ${(err as Error).message}` });
+      return;
+    }
+    const parsed = HistoryEntry.safeParse(json);
+    if (parsed.success) entries.push(parsed.data);
+    else {
+      const issue = parsed.error.issues[0]!;
+      damaged.push({ line: i + 1, message: `${issue.path.join('.') || '(line)'}: ${issue.message}` });
+    }
+  });
+  return { entries, damaged };
+}

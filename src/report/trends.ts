@@ -1,0 +1,134 @@
+import type { HistoryEntry, ScenarioAggregate } from '../schema/aggregate.ts';
+
+/**
+ * Trend series per variant × model over the runs in history (pure). A point is one run. A new
+ * segment starts where the scenario set, a scenario's or its assertions' fingerprint, or the grader
+ * changed: points measured against different tests are never averaged into one line.
+ */
+
+export interface TrendPoint {
+  runId: string;
+  time: string;
+  /** Scored cells and passes over every scenario of this variant × model in the run. */
+  runs: number;
+  passes: number;
+  /** passes / runs, null when nothing was scored (all errors or not run). */
+  passRate: number | null;
+  /** Mean cell score 0..1, null when nothing was scored. */
+  score: number | null;
+  variantHash: string;
+  /** The variant's prompt differs from the previous point of this series. */
+  promptChanged: boolean;
+}
+
+export interface TrendSegment {
+  /** What the points of this segment were measured against (scenario, assertion and grader fingerprints). */
+  fingerprint: string;
+  /** Why this segment starts a new line; absent for the first segment. */
+  breakReason?: string;
+  points: TrendPoint[];
+}
+
+export interface TrendSeries {
+  agent: string;
+  variantId: string;
+  model: string;
+  segments: TrendSegment[];
+}
+
+interface Accum {
+  agent: string;
+  variantId: string;
+  model: string;
+  runs: number;
+  passes: number;
+  scoreSum: number;
+  variantHash: string;
+  tests: Map<string, string>;
+  graders: Set<string>;
+}
+
+/**
+ * @example
+ * const series = trendSeries(readHistory(root).entries);
+ * series[0].segments.length // 2 when a scenario's assertions changed midway
+ */
+export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
+  const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => a.e.time.localeCompare(b.e.time) || a.i - b.i);
+  const series = new Map<string, TrendSeries & { lastFp?: string; lastTests?: Map<string, string>; lastGraders?: Set<string>; lastHash?: string }>();
+  for (const { e } of ordered) {
+    for (const acc of accumulate(e.cells).values()) {
+      const key = `${acc.variantId}\u0000${acc.model}`;
+      let s = series.get(key);
+      if (!s) {
+        s = { agent: acc.agent, variantId: acc.variantId, model: acc.model, segments: [] };
+        series.set(key, s);
+      }
+      const fp = fingerprintOf(acc);
+      const point: TrendPoint = {
+        runId: e.runId,
+        time: e.time,
+        runs: acc.runs,
+        passes: acc.passes,
+        passRate: acc.runs > 0 ? acc.passes / acc.runs : null,
+        score: acc.runs > 0 ? acc.scoreSum / acc.runs : null,
+        variantHash: acc.variantHash,
+        promptChanged: s.lastHash !== undefined && s.lastHash !== acc.variantHash,
+      };
+      if (s.lastFp !== fp) {
+        const seg: TrendSegment = { fingerprint: fp, points: [] };
+        if (s.lastFp !== undefined) seg.breakReason = describeBreak(s.lastTests!, acc.tests, s.lastGraders!, acc.graders);
+        s.segments.push(seg);
+      }
+      s.segments.at(-1)!.points.push(point);
+      s.lastFp = fp;
+      s.lastTests = acc.tests;
+      s.lastGraders = acc.graders;
+      s.lastHash = acc.variantHash;
+    }
+  }
+  return [...series.values()]
+    .map(({ agent, variantId, model, segments }) => ({ agent, variantId, model, segments }))
+    .sort((a, b) => a.agent.localeCompare(b.agent) || a.variantId.localeCompare(b.variantId) || a.model.localeCompare(b.model));
+}
+
+function accumulate(cells: ScenarioAggregate[]): Map<string, Accum> {
+  const byKey = new Map<string, Accum>();
+  for (const c of cells) {
+    const key = `${c.variantId}\u0000${c.model}`;
+    let acc = byKey.get(key);
+    if (!acc) {
+      acc = { agent: c.agent, variantId: c.variantId, model: c.model, runs: 0, passes: 0, scoreSum: 0, variantHash: c.variantHash, tests: new Map(), graders: new Set() };
+      byKey.set(key, acc);
+    }
+    acc.runs += c.runs;
+    acc.passes += c.passes;
+    acc.scoreSum += c.scoreSum;
+    acc.tests.set(c.scenarioId, `${c.scenarioHash}/${c.assertionsHash}`);
+    if (c.grader) acc.graders.add(c.grader);
+  }
+  return byKey;
+}
+
+function fingerprintOf(acc: Accum): string {
+  const tests = [...acc.tests].sort(([a], [b]) => a.localeCompare(b)).map(([id, h]) => `${id}=${h}`);
+  return `${tests.join(',')}|${[...acc.graders].sort().join(',')}`;
+}
+
+function describeBreak(before: Map<string, string>, after: Map<string, string>, gBefore: Set<string>, gAfter: Set<string>): string {
+  const added = [...after.keys()].filter((id) => !before.has(id));
+  const removed = [...before.keys()].filter((id) => !after.has(id));
+  const changed = [...after.keys()].filter((id) => before.has(id) && before.get(id) !== after.get(id));
+  const parts: string[] = [];
+  if (changed.length) parts.push(`scenarios or assertions changed: ${list(changed)}`);
+  if (added.length) parts.push(`scenarios added: ${list(added)}`);
+  if (removed.length) parts.push(`scenarios removed: ${list(removed)}`);
+  const g = (s: Set<string>) => [...s].sort().join(', ') || 'none';
+  if (g(gBefore) !== g(gAfter)) parts.push(`grader ${g(gBefore)} → ${g(gAfter)}`);
+  return parts.join('; ');
+}
+
+function list(ids: string[]): string {
+  const sorted = [...ids].sort();
+  return sorted.length > 5 ? `${sorted.slice(0, 5).join(', ')} and ${sorted.length - 5} more` : sorted.join(', ');
+}
