@@ -1,0 +1,197 @@
+/** The fake OpenAI server's protocol, scripting and recording, checked with raw fetch. */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  fakeOpenAIProvider,
+  GRADER_PROMPT_PREFIX,
+  startFakeOpenAI,
+  type ChatMessage,
+  type FakeOpenAIServer,
+} from '../support/fake-openai-server.ts';
+
+const open: FakeOpenAIServer[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+async function start(...args: Parameters<typeof startFakeOpenAI>): Promise<FakeOpenAIServer> {
+  const server = await startFakeOpenAI(...args);
+  open.push(server);
+  return server;
+}
+
+function chat(server: FakeOpenAIServer, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${server.url}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-secret-123', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+const conversation = (system: string, user: string): ChatMessage[] => [
+  { role: 'system', content: system },
+  { role: 'user', content: user },
+];
+
+async function replyOf(server: FakeOpenAIServer, system: string, user: string, model = 'test-model'): Promise<string> {
+  const res = await chat(server, { model, messages: conversation(system, user) });
+  const json = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+  return json.choices[0]!.message.content;
+}
+
+describe('fake OpenAI server: protocol', () => {
+  it('answers chat completions in the OpenAI response shape', async () => {
+    const server = await start({ defaultReply: 'hello there' });
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const res = await chat(server, { model: 'test-model', messages: conversation('Be brief.', 'Hi'), temperature: 0.1 });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const json = (await res.json()) as Record<string, any>; // any: asserting on the wire shape
+    expect(json).toMatchObject({
+      id: expect.stringMatching(/^chatcmpl-/),
+      object: 'chat.completion',
+      created: expect.any(Number),
+      model: 'test-model',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'hello there' }, finish_reason: 'stop' }],
+    });
+    const { prompt_tokens, completion_tokens, total_tokens } = json.usage;
+    expect(prompt_tokens).toBeGreaterThan(0);
+    expect(completion_tokens).toBeGreaterThan(0);
+    expect(total_tokens).toBe(prompt_tokens + completion_tokens);
+  });
+
+  it('lists models', async () => {
+    const server = await start({ models: ['a-model', 'b-model'] });
+    const res = await fetch(`${server.url}/models`);
+    const json = (await res.json()) as { object: string; data: Array<{ id: string; object: string }> };
+    expect(json.object).toBe('list');
+    expect(json.data.map((m) => m.id)).toEqual(['a-model', 'b-model']);
+    expect(json.data[0]!.object).toBe('model');
+    expect(server.calls[0]).toMatchObject({ kind: 'models', status: 200 });
+  });
+
+  it('rejects bad requests with OpenAI-style errors', async () => {
+    const server = await start({ requireApiKey: 'right-key' });
+    expect((await chat(server, '{not json')).status).toBe(400);
+    expect((await chat(server, { model: 'm' })).status).toBe(400);
+    const unauthorized = await chat(server, { model: 'm', messages: [] });
+    expect(unauthorized.status).toBe(401);
+    expect(((await unauthorized.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+    expect((await chat(server, { model: 'm', messages: [] }, { authorization: 'Bearer right-key' })).status).toBe(200);
+    expect((await fetch(`${server.origin}/v2/nothing`)).status).toBe(404);
+    expect(server.calls.map((c) => [c.kind, c.status])).toEqual([
+      ['invalid', 400],
+      ['invalid', 400],
+      ['chat', 401],
+      ['chat', 200],
+      ['not-found', 404],
+    ]);
+  });
+});
+
+describe('fake OpenAI server: scripted answers', () => {
+  it('matches rules on system prompt, user message and model; first match wins, else the default', async () => {
+    const server = await start({
+      rules: [
+        { system: 'You are a pirate', reply: 'Arr' },
+        { user: /refund/i, model: 'big-model', reply: 'Big refund answer' },
+        { user: /refund/i, reply: 'Refunds take 5 days' },
+        { user: (text) => text.length > 40, name: 'long', reply: 'That is long' },
+      ],
+      defaultReply: 'no rule',
+    });
+    expect(await replyOf(server, 'You are a pirate.', 'refund?')).toBe('Arr');
+    expect(await replyOf(server, 'Support agent', 'I want a REFUND', 'big-model')).toBe('Big refund answer');
+    expect(await replyOf(server, 'Support agent', 'I want a refund')).toBe('Refunds take 5 days');
+    expect(await replyOf(server, 'Support agent', 'x'.repeat(41))).toBe('That is long');
+    expect(await replyOf(server, 'Support agent', 'hello')).toBe('no rule');
+    expect(server.calls.map((c) => c.rule)).toEqual(['rule 0', 'rule 1', 'rule 2', 'long', 'default']);
+  });
+
+  it('lets a reply function answer per call and per repeat of the same request', async () => {
+    const server = await start({
+      rules: [{ user: 'count', reply: (ctx) => `call ${ctx.callIndex} rule-call ${ctx.ruleCallIndex} repeat ${ctx.sameRequestIndex}` }],
+    });
+    expect(await replyOf(server, 's', 'count a')).toBe('call 0 rule-call 0 repeat 0');
+    expect(await replyOf(server, 's', 'count a')).toBe('call 1 rule-call 1 repeat 1');
+    expect(await replyOf(server, 's', 'count b')).toBe('call 2 rule-call 2 repeat 0');
+    server.reset();
+    expect(server.calls).toHaveLength(0);
+    expect(await replyOf(server, 's', 'count a')).toBe('call 0 rule-call 0 repeat 0');
+  });
+
+  it('answers grader requests from grader rules with the JSON promptfoo parses', async () => {
+    const server = await start({
+      rules: [{ user: /./, reply: 'agent rules never answer graders' }],
+      graderRules: [
+        { rubric: 'mentions refunds', output: /refund/i, verdict: { pass: true, score: 0.9, reason: 'mentions it' } },
+        { rubric: 'mentions refunds', verdict: { pass: false } },
+        { rubric: 'raw', verdict: () => 'not json at all' },
+      ],
+    });
+    const grade = (output: string, rubric: string) =>
+      replyOf(server, `${GRADER_PROMPT_PREFIX}. If the statement ...`, `<Output>\n${output}\n</Output>\n<Rubric>\n${rubric}\n</Rubric>`);
+    expect(JSON.parse(await grade('Refunds take 5 days', 'mentions refunds'))).toEqual({ reason: 'mentions it', pass: true, score: 0.9 });
+    expect(JSON.parse(await grade('Hello', 'mentions refunds'))).toEqual({ reason: 'fake grader: fail', pass: false, score: 0 });
+    expect(await grade('x', 'raw')).toBe('not json at all');
+    expect(JSON.parse(await grade('x', 'anything else'))).toMatchObject({ pass: true, score: 1 });
+    expect(await replyOf(server, 'agent', 'hi')).toBe('agent rules never answer graders');
+    expect(server.graderCalls).toHaveLength(4);
+    expect(server.chatCalls).toHaveLength(1);
+    expect(server.stats).toMatchObject({ total: 5, chat: 1, grader: 4 });
+  });
+});
+
+describe('fake OpenAI server: recording', () => {
+  it('records bodies, redacts the API key to a fingerprint, and counts', async () => {
+    const server = await start();
+    await chat(server, { model: 'test-model', messages: conversation('s', 'u'), temperature: 0.1 });
+    await chat(server, { model: 'test-model', messages: conversation('s', 'u') }, { authorization: 'Bearer other-key' });
+    await fetch(`${server.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [] }) });
+    const [first, second, third] = server.calls;
+    expect(first).toMatchObject({ index: 0, kind: 'chat', method: 'POST', path: '/v1/chat/completions', status: 200, outcome: 'answered', fault: null });
+    expect((first!.body as { temperature: number }).temperature).toBe(0.1);
+    expect(first!.headers.authorization).toBe('[REDACTED]');
+    expect(first!.auth).toEqual({ present: true, fingerprint: expect.stringMatching(/^[0-9a-f]{8}$/) });
+    expect(second!.auth.fingerprint).not.toBe(first!.auth.fingerprint);
+    expect(third!.auth).toEqual({ present: false });
+    expect(JSON.stringify(server.calls)).not.toContain('sk-secret-123');
+    expect(first!.endedAt! >= first!.startedAt).toBe(true);
+    expect(server.stats.byStatus).toEqual({ '200': 3 });
+  });
+
+  it('applies latency and observes the peak number of requests in flight', async () => {
+    const server = await start({ latencyMs: (ctx) => (ctx.user === 'slow' ? 150 : 0) });
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 5 }, () => chat(server, { model: 'm', messages: conversation('s', 'slow') })));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(server.stats.maxInFlight).toBe(5);
+    expect(server.stats.inFlight).toBe(0);
+    const t1 = Date.now();
+    await chat(server, { model: 'm', messages: conversation('s', 'fast') });
+    expect(Date.now() - t1).toBeLessThan(140);
+  });
+
+  it('exposes calls, stats and reset over admin routes for servers in another process', async () => {
+    const server = await start();
+    await chat(server, { model: 'm', messages: conversation('s', 'u') });
+    const calls = (await (await fetch(`${server.origin}/__fake/calls`)).json()) as unknown[];
+    expect(calls).toHaveLength(1);
+    expect(((await (await fetch(`${server.origin}/__fake/stats`)).json()) as { chat: number }).chat).toBe(1);
+    await fetch(`${server.origin}/__fake/reset`, { method: 'POST' });
+    expect(server.calls).toHaveLength(0);
+  });
+
+  it('builds a promptfoo provider spec and disposes with await using', async () => {
+    let url = '';
+    {
+      await using server = await startFakeOpenAI();
+      url = server.url;
+      expect(fakeOpenAIProvider(server, 'gpt-x', { temperature: 0.2 })).toEqual({
+        id: 'openai:chat:gpt-x',
+        config: { apiBaseUrl: server.url, apiKey: 'test-key', temperature: 0.2 },
+      });
+      expect((await fetch(`${url}/models`)).status).toBe(200);
+    }
+    await expect(fetch(`${url}/models`)).rejects.toThrow();
+  });
+});
