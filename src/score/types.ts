@@ -62,6 +62,8 @@ export interface PairwiseComparison {
   bOnly: number;
   /** passRate(b) − passRate(a) over the pairs, −1..1. */
   diff: number;
+  /** 95% interval of `diff` (Newcombe's paired score interval); absent when there are no pairs. */
+  diffInterval?: Interval;
   /** Exact two-sided McNemar p-value. */
   pValue: number;
   /** Holm-adjusted across every pair of the run. */
@@ -88,4 +90,106 @@ export interface RunSummary {
   variants: VariantModelSummary[];
   pairwise: PairwiseComparison[];
   flaky: FlakyAssertion[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gate (issue 6): the current run against the baseline, per variant × model.
+
+/**
+ * `regressed`: pass rate dropped significantly (Holm-adjusted) or a threshold was breached.
+ * `improved`: rose significantly. `unchanged`: no significant change and either no observed difference
+ * or the prompt did not change. `inconclusive`: the prompt changed, the rate moved, not significantly.
+ * `not-comparable`: every scenario's assertions, grader or scenario changed since the baseline.
+ * `new`: nothing to compare with (no baseline, or a variant × model the baseline lacks).
+ */
+export type GateVerdict = 'regressed' | 'improved' | 'unchanged' | 'inconclusive' | 'not-comparable' | 'new';
+
+export type NotComparableReason = 'scenario-changed' | 'assertions-changed' | 'grader-changed';
+
+/** A scenario left out of the comparison because what it measures changed. Listed, never gated. */
+export interface NotComparableScenario {
+  agent: string;
+  variantId: string;
+  model: string;
+  scenarioId: string;
+  reasons: NotComparableReason[];
+}
+
+/**
+ * Which absolute bar was missed. `passRate` / `agent` / `variant`: the variant × model pass rate (the most
+ * specific bar that is set applies: variant, then agent, then the global one). `scenario`: one
+ * scenario's pass rate. `critical`: a critical assertion failed with `criticalMustPass`.
+ */
+export type BreachScope = 'passRate' | 'agent' | 'variant' | 'scenario' | 'critical';
+
+export interface ThresholdBreach {
+  scope: BreachScope;
+  agent: string;
+  variantId: string;
+  model: string;
+  scenarioId?: string;
+  assertionId?: string;
+  runs: number;
+  passes: number;
+  /** Observed rate (point estimate) and the bar it fell below. */
+  rate: number;
+  threshold: number;
+  interval: Interval | null;
+}
+
+/** The statistical comparison behind a verdict, over the scenarios comparable with the baseline. */
+export interface GateStatComparison {
+  /** `mcnemar-exact`: paired by (scenario, repeat); `fisher-exact`: pooled counts, unpaired. */
+  test: 'mcnemar-exact' | 'fisher-exact';
+  /** Rates over exactly the data the test used (the pairs, or the pooled comparable cells). */
+  baseline: RateWithInterval;
+  current: RateWithInterval;
+  /** Paired test only: number of pairs and discordant pairs. */
+  pairs?: number;
+  baselineOnly?: number;
+  currentOnly?: number;
+  /** current − baseline, −1..1, with a 95% interval (Newcombe, paired or unpaired). */
+  diff: number;
+  diffInterval: Interval | null;
+  pValue: number;
+  /** Holm-adjusted across every comparison of the gate. */
+  adjustedP: number;
+  comparedScenarios: number;
+}
+
+export interface GateComparison {
+  agent: string;
+  variantId: string;
+  model: string;
+  verdict: GateVerdict;
+  /** One short sentence per reason for the verdict, for summaries. */
+  reasons: string[];
+  /** The variant's prompt differs from the baseline's in at least one compared scenario. */
+  variantChanged: boolean;
+  /** Every scored cell of this variant × model in the current run (what thresholds judge). */
+  current: RateWithInterval;
+  comparison: GateStatComparison | null;
+  /** For `inconclusive`: roughly how many more repeats per scenario would settle it, if any would. */
+  moreRepeats?: number;
+  notComparable: NotComparableScenario[];
+  /** Scenarios of this run the baseline does not have. */
+  newScenarios: string[];
+  breaches: ThresholdBreach[];
+}
+
+export interface GateReport {
+  /**
+   * 0 pass, 1 regression or threshold breach, 3 could not measure (provider errors over the budget,
+   * or nothing scored at all). 1 outranks 3; see `gateRun`.
+   */
+  exitCode: 0 | 1 | 3;
+  /** One line saying why, e.g. `nothing to evaluate` or `2 regressed, provider errors 14% > 10%`. */
+  reason: string;
+  nothingToEvaluate: boolean;
+  /** Regressions first, then improved, inconclusive, not-comparable, new, unchanged; then by key. */
+  comparisons: GateComparison[];
+  breaches: ThresholdBreach[];
+  notComparable: NotComparableScenario[];
+  errorBudget: { errors: number; plannedCells: number; rate: number; budget: number; exceeded: boolean };
+  alpha: number;
 }

@@ -1,0 +1,300 @@
+/**
+ * The CI gate's verdict logic (issue 6): the current run's aggregates against the baseline's, per
+ * variant × model, plus the absolute thresholds and the provider-error budget. Pure: data in, data out;
+ * the command turns `exitCode` into the process exit code.
+ */
+import type { ScenarioAggregate } from '../schema/aggregate.ts';
+import type { Thresholds } from '../schema/eval-config.ts';
+import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
+import { checkThresholds } from './thresholds.ts';
+import {
+  fisherExactP,
+  holmAdjust,
+  mcnemarExactP,
+  moreRepeatsPaired,
+  moreRepeatsUnpaired,
+  newcombeDiffInterval,
+  newcombePairedDiffInterval,
+} from './stats.ts';
+import { byKey, rateOf } from './summarize.ts';
+import type {
+  GateComparison,
+  GateReport,
+  GateStatComparison,
+  GateVerdict,
+  NotComparableReason,
+  NotComparableScenario,
+} from './types.ts';
+
+export interface GateInput {
+  current: ScenarioAggregate[];
+  /** Absent when there is no baseline yet: thresholds only, every variant × model is `new`. */
+  baseline?: ScenarioAggregate[];
+  thresholds: Thresholds;
+  /** Cells this run set out to measure; 0 when nothing was affected ("nothing to evaluate"). */
+  plannedCells: number;
+}
+
+const VERDICT_ORDER: Record<GateVerdict, number> = {
+  regressed: 0,
+  improved: 1,
+  inconclusive: 2,
+  'not-comparable': 3,
+  new: 4,
+  unchanged: 5,
+};
+
+const SEP = '\u0000';
+const scenarioKey = (s: ScenarioAggregate) => [s.agent, s.variantId, s.model, s.scenarioId].join(SEP);
+
+/**
+ * Judge the current run against the baseline.
+ *
+ * Per variant × model, only scenarios whose scenario hash, assertion-set hash and grader match the
+ * baseline are compared (the others are listed as not comparable, never gated); a changed variant
+ * hash is exactly what is being compared. The test is exact McNemar over (scenario, repeat) pairs
+ * when every compared scenario carries usable per-repeat outcomes on both sides, else Fisher's exact
+ * test on the pooled counts. p-values are Holm-adjusted across all variant × model comparisons.
+ *
+ * Exit codes, in precedence order:
+ * - 0 with "nothing to evaluate" when no cell was planned (affected-only run with nothing affected);
+ * - 1 when any verdict is `regressed` (a significant drop or a threshold breach). This outranks 3:
+ *   the drop or breach was measured on cells that did answer, and errors are never counted as
+ *   failures, so more answers cannot undo a failed critical assertion; the over-budget errors are
+ *   still reported in `errorBudget` and `reason`;
+ * - 3 when provider errors / planned cells exceed `thresholds.errorBudget`, or nothing was scored:
+ *   a gate that could not measure must not pass as green;
+ * - 0 otherwise.
+ * @example gateRun({ current, baseline: baseline.cells, thresholds, plannedCells: 40 }).exitCode // 0
+ */
+export function gateRun(input: GateInput): GateReport {
+  const { thresholds, plannedCells } = input;
+  const alpha = thresholds.alpha;
+  const errors = input.current.reduce((sum, s) => sum + s.errors, 0);
+  const errorRate = plannedCells > 0 ? errors / plannedCells : 0;
+  const errorBudget = { errors, plannedCells, rate: errorRate, budget: thresholds.errorBudget, exceeded: errorRate > thresholds.errorBudget };
+
+  if (plannedCells === 0) {
+    return { exitCode: 0, reason: 'nothing to evaluate', nothingToEvaluate: true, comparisons: [], breaches: [], notComparable: [], errorBudget, alpha };
+  }
+
+  const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
+  const drafts = summarizeAggregates(input.current).map((vm) => draftComparison(vm, baselineByKey, input.baseline !== undefined, thresholds));
+
+  // Holm across every comparison that has a test, then the verdicts.
+  const tested = drafts.filter((d) => d.stat !== null);
+  const adjusted = holmAdjust(tested.map((d) => d.stat!.pValue));
+  tested.forEach((d, i) => (d.stat!.adjustedP = adjusted[i]!));
+  const comparisons = drafts.map((d) => decide(d, alpha, tested.length));
+  comparisons.sort(
+    (x, y) =>
+      VERDICT_ORDER[x.verdict] - VERDICT_ORDER[y.verdict] ||
+      byKey(x.agent, y.agent) ||
+      byKey(x.variantId, y.variantId) ||
+      byKey(x.model, y.model),
+  );
+
+  const breaches = comparisons.flatMap((c) => c.breaches);
+  const notComparable = comparisons.flatMap((c) => c.notComparable);
+  const regressed = comparisons.filter((c) => c.verdict === 'regressed').length;
+  const scored = input.current.reduce((sum, s) => sum + s.runs, 0);
+
+  const notes: string[] = [];
+  if (regressed > 0) notes.push(`${regressed} variant × model regressed${breaches.length > 0 ? ` (${breaches.length} threshold breach${breaches.length === 1 ? '' : 'es'})` : ''}`);
+  if (errorBudget.exceeded) notes.push(`provider errors ${pct(errorRate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`);
+  if (scored === 0) notes.push('no cell was scored: nothing was measured');
+
+  const exitCode = regressed > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
+  const reason = notes.length > 0 ? notes.join('; ') : input.baseline === undefined ? 'no baseline: thresholds met' : 'no regression';
+  return { exitCode, reason, nothingToEvaluate: false, comparisons, breaches, notComparable, errorBudget, alpha };
+}
+
+interface Draft {
+  vm: VariantModelAggregate;
+  hasBaseline: boolean;
+  variantChanged: boolean;
+  /** Scenarios comparable with the baseline. */
+  compared: number;
+  stat: GateStatComparison | null;
+  /** Extra repeats per scenario, given the level to settle at. */
+  moreRepeats: (level: number) => number | undefined;
+  notComparable: NotComparableScenario[];
+  newScenarios: string[];
+  breaches: GateComparison['breaches'];
+}
+
+function draftComparison(
+  vm: VariantModelAggregate,
+  baselineByKey: Map<string, ScenarioAggregate>,
+  baselineGiven: boolean,
+  thresholds: Thresholds,
+): Draft {
+  const pairs: Array<[base: ScenarioAggregate, cur: ScenarioAggregate]> = [];
+  const notComparable: NotComparableScenario[] = [];
+  const newScenarios: string[] = [];
+  for (const cur of vm.scenarios) {
+    const base = baselineByKey.get(scenarioKey(cur));
+    if (!base) {
+      newScenarios.push(cur.scenarioId);
+      continue;
+    }
+    const reasons: NotComparableReason[] = [];
+    if (base.scenarioHash !== cur.scenarioHash) reasons.push('scenario-changed');
+    if (base.assertionsHash !== cur.assertionsHash) reasons.push('assertions-changed');
+    if (base.grader !== cur.grader) reasons.push('grader-changed');
+    if (reasons.length > 0) notComparable.push({ agent: vm.agent, variantId: vm.variantId, model: vm.model, scenarioId: cur.scenarioId, reasons });
+    else pairs.push([base, cur]);
+  }
+  const hasBaseline = baselineGiven && newScenarios.length < vm.scenarios.length;
+  const { stat, moreRepeats } = compareScenarios(pairs);
+  return {
+    vm,
+    hasBaseline,
+    variantChanged: pairs.some(([base, cur]) => base.variantHash !== cur.variantHash),
+    compared: pairs.length,
+    stat,
+    moreRepeats,
+    notComparable,
+    newScenarios: baselineGiven ? newScenarios : [],
+    breaches: checkThresholds(vm, thresholds),
+  };
+}
+
+/** Whether the per-repeat letters agree with the counts, so pairing by repeat is trustworthy. */
+function hasUsableOutcomes(s: ScenarioAggregate): boolean {
+  let p = 0;
+  let f = 0;
+  for (const ch of s.outcomes) {
+    if (ch === 'P') p++;
+    else if (ch === 'F') f++;
+  }
+  return p === s.passes && p + f === s.runs;
+}
+
+function compareScenarios(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>): Pick<Draft, 'stat' | 'moreRepeats'> {
+  const none = { stat: null, moreRepeats: () => undefined };
+  if (pairs.length === 0) return none;
+
+  if (pairs.every(([b, c]) => hasUsableOutcomes(b) && hasUsableOutcomes(c))) {
+    const t = { both: 0, firstOnly: 0, secondOnly: 0, neither: 0 };
+    let pairedScenarios = 0;
+    for (const [b, c] of pairs) {
+      let any = false;
+      for (let i = 0; i < Math.min(b.outcomes.length, c.outcomes.length); i++) {
+        const bp = b.outcomes[i];
+        const cp = c.outcomes[i];
+        if ((bp !== 'P' && bp !== 'F') || (cp !== 'P' && cp !== 'F')) continue;
+        any = true;
+        if (bp === 'P' && cp === 'P') t.both++;
+        else if (bp === 'P') t.firstOnly++;
+        else if (cp === 'P') t.secondOnly++;
+        else t.neither++;
+      }
+      if (any) pairedScenarios++;
+    }
+    const n = t.both + t.firstOnly + t.secondOnly + t.neither;
+    if (n > 0) {
+      const stat: GateStatComparison = {
+        test: 'mcnemar-exact',
+        baseline: rateOf(t.both + t.firstOnly, n),
+        current: rateOf(t.both + t.secondOnly, n),
+        pairs: n,
+        baselineOnly: t.firstOnly,
+        currentOnly: t.secondOnly,
+        diff: (t.secondOnly - t.firstOnly) / n,
+        diffInterval: newcombePairedDiffInterval(t),
+        pValue: mcnemarExactP(t.firstOnly, t.secondOnly),
+        adjustedP: 1,
+        comparedScenarios: pairs.length,
+      };
+      const repeats = n / pairedScenarios;
+      return { stat, moreRepeats: (level) => moreRepeatsPaired({ firstOnly: t.firstOnly, secondOnly: t.secondOnly, repeats, alpha: level }) };
+    }
+  }
+
+  // Unpaired: pooled counts over the comparable scenarios, Fisher's exact test.
+  let x1 = 0, n1 = 0, x2 = 0, n2 = 0;
+  for (const [b, c] of pairs) {
+    x1 += b.passes;
+    n1 += b.runs;
+    x2 += c.passes;
+    n2 += c.runs;
+  }
+  if (n1 === 0 || n2 === 0) return none;
+  const stat: GateStatComparison = {
+    test: 'fisher-exact',
+    baseline: rateOf(x1, n1),
+    current: rateOf(x2, n2),
+    diff: x2 / n2 - x1 / n1,
+    diffInterval: newcombeDiffInterval(x1, n1, x2, n2),
+    pValue: fisherExactP(x1, n1, x2, n2),
+    adjustedP: 1,
+    comparedScenarios: pairs.length,
+  };
+  const repeats = n2 / pairs.length;
+  return { stat, moreRepeats: (level) => moreRepeatsUnpaired({ x1, n1, x2, n2, repeats, alpha: level }) };
+}
+
+function decide(d: Draft, alpha: number, tests: number): GateComparison {
+  const { vm, stat } = d;
+  const reasons: string[] = [];
+  let verdict: GateVerdict;
+  let moreRepeats: number | undefined;
+
+  if (!d.hasBaseline) {
+    verdict = 'new';
+    reasons.push('no baseline to compare with');
+  } else if (!stat) {
+    if (d.compared === 0) {
+      verdict = 'not-comparable';
+      reasons.push('every scenario shared with the baseline changed since (scenario, assertions or grader)');
+    } else {
+      verdict = 'inconclusive';
+      reasons.push('no scored cells on one side to compare with the baseline');
+    }
+  } else {
+    const change = `pass rate ${num(stat.baseline.rate)} → ${num(stat.current.rate)} (${signed(stat.diff)}, 95% CI ${interval(stat.diffInterval)}), adjusted p = ${stat.adjustedP.toPrecision(2)}`;
+    if (stat.adjustedP < alpha) {
+      verdict = stat.diff < 0 ? 'regressed' : 'improved';
+      reasons.push(change + (d.variantChanged ? '' : '; the prompt did not change (model or provider drift?)'));
+    } else if (stat.diff === 0 || !d.variantChanged) {
+      verdict = 'unchanged';
+      reasons.push(d.variantChanged ? `no difference observed: ${change}` : `prompt unchanged, no significant difference: ${change}`);
+    } else {
+      verdict = 'inconclusive';
+      // Settle at Holm's strictest level (alpha / number of tests), so the estimate errs high.
+      moreRepeats = d.moreRepeats(alpha / Math.max(1, tests));
+      reasons.push(
+        `${change}; ${moreRepeats !== undefined ? `about ${moreRepeats} more repeat${moreRepeats === 1 ? '' : 's'} per scenario would settle it` : 'no practical number of repeats would settle it'}`,
+      );
+    }
+  }
+
+  if (d.breaches.length > 0) {
+    verdict = 'regressed';
+    for (const b of d.breaches) {
+      const where = b.assertionId ? `${b.scenarioId} / ${b.assertionId}` : (b.scenarioId ?? `${b.scope} bar`);
+      reasons.push(`${where}: pass rate ${num(b.rate)} below ${num(b.threshold)} (${b.passes}/${b.runs})`);
+    }
+  }
+
+  return {
+    agent: vm.agent,
+    variantId: vm.variantId,
+    model: vm.model,
+    verdict,
+    reasons,
+    variantChanged: d.variantChanged,
+    current: vm.passRate,
+    comparison: stat,
+    ...(moreRepeats !== undefined ? { moreRepeats } : {}),
+    notComparable: d.notComparable,
+    newScenarios: d.newScenarios,
+    breaches: d.breaches,
+  };
+}
+
+const num = (x: number | null) => (x === null ? '–' : x.toFixed(2));
+const signed = (x: number) => (x > 0 ? '+' : x < 0 ? '−' : '±') + Math.abs(x).toFixed(2);
+const interval = (i: { low: number; high: number } | null) => (i ? `${signed(i.low)}..${signed(i.high)}` : '–');
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;

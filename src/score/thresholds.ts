@@ -1,0 +1,48 @@
+/**
+ * Absolute bars from the eval config's `thresholds`, checked against one variant × model. Pure.
+ */
+import type { Thresholds } from '../schema/eval-config.ts';
+import type { VariantModelAggregate } from './aggregate.ts';
+import { wilsonInterval } from './stats.ts';
+import type { BreachScope, ThresholdBreach } from './types.ts';
+
+/** Guards against 0.7 vs 7/10 style float noise: a rate equal to its bar meets it. */
+const EPS = 1e-12;
+
+/**
+ * Every threshold this variant × model misses, on point estimates (the interval is attached for the
+ * report). The variant × model bar is the most specific one set: `variants[id]`, else `agents[name]`,
+ * else `passRate`. Scenario bars apply per scenario on top. With `criticalMustPass`, each critical
+ * assertion that failed in any scored cell is a breach. Nothing scored → nothing to breach (the error
+ * budget covers a run that could not measure).
+ * @example checkThresholds(vm, { passRate: 0.8, errorBudget: 0.1, alpha: 0.05 })
+ */
+export function checkThresholds(vm: VariantModelAggregate, thresholds: Thresholds): ThresholdBreach[] {
+  const breaches: ThresholdBreach[] = [];
+  const at = { agent: vm.agent, variantId: vm.variantId, model: vm.model };
+  const below = (passes: number, runs: number, bar: number) => runs > 0 && passes / runs < bar - EPS;
+  const breach = (scope: BreachScope, passes: number, runs: number, threshold: number, where: { scenarioId?: string; assertionId?: string } = {}) =>
+    breaches.push({ scope, ...at, ...where, runs, passes, rate: passes / runs, threshold, interval: wilsonInterval(passes, runs) });
+
+  const bar = barFor(vm, thresholds);
+  if (bar && below(vm.passRate.passed, vm.passRate.runs, bar.threshold)) breach(bar.scope, vm.passRate.passed, vm.passRate.runs, bar.threshold);
+
+  for (const s of vm.scenarios) {
+    const scenarioBar = thresholds.scenarios?.[s.scenarioId];
+    if (scenarioBar !== undefined && below(s.passes, s.runs, scenarioBar)) breach('scenario', s.passes, s.runs, scenarioBar, { scenarioId: s.scenarioId });
+    if (!thresholds.criticalMustPass) continue;
+    for (const [assertionId, a] of Object.entries(s.assertions)) {
+      if (a.critical && below(a.passes, a.runs, 1)) breach('critical', a.passes, a.runs, 1, { scenarioId: s.scenarioId, assertionId });
+    }
+  }
+  return breaches;
+}
+
+function barFor(vm: VariantModelAggregate, t: Thresholds): { scope: BreachScope; threshold: number } | undefined {
+  const variant = t.variants?.[vm.variantId];
+  if (variant !== undefined) return { scope: 'variant', threshold: variant };
+  const agent = t.agents?.[vm.agent];
+  if (agent !== undefined) return { scope: 'agent', threshold: agent };
+  if (t.passRate !== undefined) return { scope: 'passRate', threshold: t.passRate };
+  return undefined;
+}
