@@ -1,11 +1,12 @@
 import { loadAgents } from '../load/agents.ts';
 import type { Context } from '../context.ts';
 import { formatTable } from '../report/table.ts';
+import { formatFinding } from '../lint/lint.ts';
 
 /** `agent-evals agents [--json]`: one row per variant. */
 export async function agentsCommand(ctx: Context, opts: { json?: boolean }): Promise<number> {
   const { variants, warnings } = await loadAgents(ctx.root);
-  for (const w of warnings) ctx.err(`${w.file}:${w.line ?? 1}  warning  ${w.rule}  ${w.message}`);
+  for (const w of warnings) ctx.err(formatFinding({ ...w, line: w.line ?? 1 }));
   if (opts.json) {
     ctx.out(JSON.stringify(variants, null, 2));
     return 0;

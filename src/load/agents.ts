@@ -1,23 +1,42 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import matter from 'gray-matter';
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
 import { AgentError, UserErrors, isUserError, type UserError } from '../errors.ts';
 import {
   ClaudeCodeFrontmatter,
   KNOWN_KEYS,
   OpenCodeFrontmatter,
+  PermissionAction,
   type AgentVariant,
   type Dialect,
   type PermissionRule,
 } from '../schema/agent.ts';
 import { findFiles, decodeText, relPath } from './files.ts';
-import { describeZodIssue, isYamlError, parseYamlSource, type YamlSource } from './yaml-source.ts';
-import { readFile } from 'node:fs/promises';
+import { keyAtLine, readFrontmatterYaml, splitFrontmatter } from './frontmatter.ts';
+import { describeZodIssue, formatPath, type YamlSource } from './yaml-source.ts';
+
+export type Severity = 'error' | 'warning';
+
+/**
+ * Problems found while reading a file, each reported under a lint rule of this name. The severity is
+ * fixed per rule: `loadAgents` fails on the errors, `lint` surfaces all of them through its registry.
+ */
+export const LOAD_RULES = {
+  'file-read': 'error',
+  frontmatter: 'error',
+  'yaml-syntax': 'error',
+  'yaml-lenient': 'warning',
+  'field-type': 'error',
+  'permission-value': 'error',
+  'empty-body': 'error',
+} as const satisfies Record<string, Severity>;
+export type LoadRule = keyof typeof LOAD_RULES;
 
 export interface AgentProblem {
-  severity: 'error' | 'warning';
+  severity: Severity;
   /** Lint rule name the problem is reported under. */
-  rule: string;
+  rule: LoadRule;
   message: string;
   file: string;
   line?: number;
@@ -31,6 +50,8 @@ export interface AgentFile {
   variant?: AgentVariant;
   /** The frontmatter as parsed (unvalidated), for lint rules that look at raw values. */
   frontmatter?: Record<string, unknown>;
+  /** Positions in the frontmatter, for lint rules that point at a nested key (`tools.bsah`). */
+  source?: YamlSource;
   problems: AgentProblem[];
 }
 
@@ -43,18 +64,22 @@ export function estimateTokens(text: string): number {
 
 /**
  * Reads every `*.md` under `<root>/agents` (recursively) and returns each file with its problems.
- * Never throws for bad content: lint wants every problem; `loadAgents` turns errors into one failure.
+ * Never throws for bad content or an unreadable file: lint wants every problem; `loadAgents` turns
+ * errors into one failure.
  */
 export async function readAgentFiles(root: string, agentsDir = path.join(root, 'agents')): Promise<AgentFile[]> {
   const files = await findFiles(agentsDir, ['.md']);
   return Promise.all(
-    files.map(async (abs) => {
+    files.map(async (abs): Promise<AgentFile> => {
       const file = relPath(root, abs);
       const id = relPath(agentsDir, abs).replace(/\.md$/i, '');
       try {
         return parseAgentFile(await readFile(abs), { file, id });
       } catch (err) {
-        if (isUserError(err)) return { file, problems: [problemFromError(err, file)] };
+        if (isUserError(err)) return { file, problems: [problem('file-read', file, err.detail, err.place)] };
+        // EACCES, EISDIR, a file removed while we read: a problem with that file, not a bug.
+        const code = (err as NodeJS.ErrnoException | undefined)?.code;
+        if (code) return { file, problems: [problem('file-read', file, `cannot read the file (${code})`)] };
         throw err;
       }
     }),
@@ -84,65 +109,65 @@ export async function loadAgents(root: string): Promise<{ variants: AgentVariant
   return { variants: files.flatMap((f) => (f.variant ? [f.variant] : [])), warnings };
 }
 
-/** Parses one agent file's bytes. `id` is its path under `agents/` without extension. */
+/**
+ * Known keys that `AgentVariant` has no field for yet. They are validated, then kept under `extra`
+ * so that nothing in a file is silently dropped.
+ */
+const KEPT_IN_EXTRA = new Set(['mode', 'top_p', 'version']);
+
+/**
+ * Parses one agent file's bytes. `id` is its path under `agents/` without extension.
+ *
+ * @example
+ * parseAgentFile(Buffer.from('---\nname: a\ndescription: Use when x\n---\nYou are a.'), { file: 'agents/a.md', id: 'a' })
+ *   .variant?.systemPrompt // 'You are a.'
+ */
 export function parseAgentFile(bytes: Buffer, where: { file: string; id: string }): AgentFile {
   const { file, id } = where;
-  const text = decodeText(bytes, file);
-  const problems: AgentProblem[] = [];
-  if (!/^---[ \t]*\n/.test(text)) {
-    return { file, problems: [{ severity: 'error', rule: 'frontmatter', file, line: 1, message: 'no YAML frontmatter; expected the file to start with a `---` line' }] };
+  const split = splitFrontmatter(decodeText(bytes, file));
+  if (!split.ok) return { file, problems: [problem('frontmatter', file, split.message, { line: split.line })] };
+  const yaml = readFrontmatterYaml(split.yaml);
+  if (!yaml.ok) {
+    const { message, line, column } = yaml.error;
+    const field = keyAtLine(split.yaml, line);
+    return { file, problems: [problem('yaml-syntax', file, `broken YAML in frontmatter: ${message}`, { line, column, field })] };
   }
-  let source: YamlSource | undefined;
-  let syntaxProblem: AgentProblem | undefined;
-  const parsed = matter(text, {
-    engines: {
-      yaml: (raw: string) => {
-        const result = readFrontmatterYaml(raw, file);
-        source = result.source;
-        syntaxProblem = result.problem;
-        return (source?.data ?? {}) as object;
-      },
-    },
-  });
-  if (syntaxProblem) problems.push(syntaxProblem);
-  if (!source) return { file, problems };
-  const fm = source.data;
-  if (fm === null || typeof fm !== 'object' || Array.isArray(fm)) {
-    problems.push({ severity: 'error', rule: 'frontmatter', file, line: 2, message: 'frontmatter is not a mapping; expected `key: value` lines' });
+  const { source } = yaml;
+  const problems: AgentProblem[] = [];
+  if (yaml.lenient) {
+    const { message, line, column } = yaml.lenient;
+    const text = `a value holds an unquoted ": " that strict YAML rejects (${message}); read leniently like Claude Code does; quote the value`;
+    problems.push(problem('yaml-lenient', file, text, { line, column, field: keyAtLine(split.yaml, line) }));
+  }
+  // An empty block (or one holding only comments) is an empty mapping: lint then reports what is missing.
+  const fm = source.data ?? {};
+  if (typeof fm !== 'object' || Array.isArray(fm)) {
+    problems.push(problem('frontmatter', file, 'frontmatter is not a mapping; expected `key: value` lines', { line: 2 }));
     return { file, problems };
   }
   const frontmatter = fm as Record<string, unknown>;
   const dialect = detectDialect(frontmatter);
-  const schema = dialect === 'opencode' ? OpenCodeFrontmatter : ClaudeCodeFrontmatter;
   const known: Record<string, unknown> = {};
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(frontmatter)) {
     if (KNOWN_KEYS[dialect].includes(key)) known[key] = value;
     else extra[key] = value;
   }
-  const checked = schema.safeParse(known, { reportInput: true });
-  const valid: Record<string, unknown> = { ...known };
-  if (!checked.success) {
-    for (const issue of checked.error.issues) {
-      const { message, place } = describeZodIssue(issue, source, file);
-      problems.push({ severity: 'error', rule: 'field-type', file, line: place.line, column: place.column, field: place.field, message });
-      // Drop the offending top-level key so the variant is still built for the other rules.
-      const top = issue.path[0];
-      if (typeof top === 'string') delete valid[top];
-    }
-  }
-  const fmv = valid as ClaudeCodeFrontmatter & OpenCodeFrontmatter;
+  const valid = checkKnownKeys(known, dialect, source, file, problems);
+  const permissions = readPermissions(valid.permission, source, file, problems);
+  for (const key of KEPT_IN_EXTRA) if (key in valid) extra[key] = valid[key];
+
   const lines: Record<string, number> = {};
   for (const key of Object.keys(frontmatter)) {
-    const line = source.placeOf([key]).line;
+    const line = source.keyPlaceOf([key]).line;
     if (line !== undefined) lines[key] = line;
   }
-  const bodyLine = findBodyLine(text, parsed.content);
-  lines.body = bodyLine;
-  const systemPrompt = parsed.content.trim();
+  lines.body = split.bodyLine;
+  const systemPrompt = split.body.trim();
   if (!systemPrompt) {
-    problems.push({ severity: 'error', rule: 'empty-body', file, line: bodyLine, message: 'empty prompt body; expected the system prompt after the frontmatter' });
+    problems.push(problem('empty-body', file, 'empty prompt body; expected the system prompt after the frontmatter', { line: split.bodyLine }));
   }
+  const fmv = valid as ClaudeCodeFrontmatter & OpenCodeFrontmatter;
   const variant: AgentVariant = {
     id,
     file,
@@ -152,54 +177,92 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string 
     modelHint: fmv.model?.trim() || undefined,
     temperature: fmv.temperature,
     tools: normalizeTools(fmv.tools),
-    permissions: normalizePermissions(fmv.permission),
+    permissions,
     systemPrompt,
     contentHash: createHash('sha256').update(bytes).digest('hex'),
     promptTokens: estimateTokens(systemPrompt),
     extra,
     lines,
   };
-  return { file, variant, frontmatter, problems };
+  return { file, variant, frontmatter, source, problems };
 }
+
+/** What each known key holds, for messages where zod can only say "Invalid input" (unions). */
+const EXPECTED: Record<Dialect, Record<string, string>> = {
+  'claude-code': { tools: 'a comma-separated string of tool names (or a list of them)' },
+  opencode: {
+    tools: 'a map of tool names to true/false',
+    permission: 'a map of tool names to allow/ask/deny or to glob rules',
+    version: 'a string or a number',
+  },
+};
 
 /**
- * Strict YAML first. Claude Code reads frontmatter leniently, and real files (8 of 158 in the
- * corpus) hold an unquoted `: ` inside a description; for those we quote such plain values and
- * parse again, reporting a warning at the place of the strict error. Anything else is an error.
+ * Validates the known keys with the dialect's schema; each wrong value is an error and its key is
+ * dropped so that the variant is still built for the other rules. `permission` is checked per rule by
+ * `readPermissions`, so that one bad value names itself and costs only its own rule.
  */
-function readFrontmatterYaml(raw: string, file: string): { source?: YamlSource; problem?: AgentProblem } {
-  // gray-matter hands over the text after the opening `---`, starting with its newline: lines match the file's.
-  const strict = parseYamlSource(raw, 0);
-  if (!isYamlError(strict)) return { source: strict };
-  const first = strict.errors[0]!;
-  const lenient = parseYamlSource(quotePlainScalars(raw), 0);
-  if (!isYamlError(lenient)) {
-    return {
-      source: lenient,
-      problem: {
-        severity: 'warning',
-        rule: 'yaml-lenient',
-        file,
-        line: first.line,
-        column: first.column,
-        message: `frontmatter is not strict YAML (${first.message}); read leniently like Claude Code does: quote the value`,
-      },
-    };
+function checkKnownKeys(
+  known: Record<string, unknown>,
+  dialect: Dialect,
+  source: YamlSource,
+  file: string,
+  problems: AgentProblem[],
+): Record<string, unknown> {
+  const schema = dialect === 'opencode' ? OpenCodeFrontmatter : ClaudeCodeFrontmatter;
+  const { permission, ...rest } = known;
+  const checked = schema.safeParse(rest, { reportInput: true });
+  const valid: Record<string, unknown> = { ...rest };
+  if (permission !== undefined) valid.permission = permission;
+  if (checked.success) return valid;
+  for (const issue of checked.error.issues) {
+    const { place } = describeZodIssue(issue, source, file);
+    problems.push(problem('field-type', file, describeFieldIssue(issue, dialect), place));
+    const top = issue.path[0];
+    if (typeof top === 'string') delete valid[top];
   }
-  return { problem: { severity: 'error', rule: 'yaml-syntax', file, line: first.line, column: first.column, message: `broken YAML in frontmatter: ${first.message}` } };
+  return valid;
 }
 
-const PLAIN_TOP_LEVEL = /^([A-Za-z_][\w-]*):[ \t]+([^"'[{|>&*!#\s].*)$/;
+function describeFieldIssue(issue: z.core.$ZodIssue, dialect: Dialect): string {
+  const expected = issue.path.length === 1 ? EXPECTED[dialect][String(issue.path[0])] : undefined;
+  const input = 'input' in issue ? issue.input : undefined;
+  if (expected) return `expected ${expected}, got ${JSON.stringify(input ?? null)}`;
+  return describeZodIssue(issue, undefined, '').message;
+}
 
-function quotePlainScalars(raw: string): string {
-  return raw
-    .split('\n')
-    .map((line) => {
-      const m = PLAIN_TOP_LEVEL.exec(line);
-      if (!m || !/: |\s#/.test(m[2]!)) return line;
-      return `${m[1]}: ${JSON.stringify(m[2]!.trimEnd())}`;
-    })
-    .join('\n');
+const ACTIONS = PermissionAction.options.join(', ').replace(/, (\w+)$/, ' or $1');
+
+/**
+ * OpenCode `permission`: `tool: action` or `tool: { "glob": action }`. Every value that is not an
+ * action is a `permission-value` error naming the allowed values; the other rules are kept.
+ */
+function readPermissions(raw: unknown, source: YamlSource, file: string, problems: AgentProblem[]): PermissionRule[] {
+  if (raw === undefined) return [];
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const place = { ...source.placeOf(['permission']), field: 'permission' };
+    problems.push(problem('field-type', file, `expected ${EXPECTED.opencode.permission}, got ${JSON.stringify(raw)}`, place));
+    return [];
+  }
+  const rules: PermissionRule[] = [];
+  const check = (path: string[], value: unknown, tool: string, pattern: string) => {
+    const action = PermissionAction.safeParse(value);
+    if (action.success) {
+      rules.push({ tool, pattern, action: action.data });
+      return;
+    }
+    const also = pattern === '*' && path.length === 2 ? ' (or a map of glob patterns to one of them)' : '';
+    const place = { ...source.placeOf(path), field: formatPath(path) };
+    problems.push(problem('permission-value', file, `expected ${ACTIONS}${also}, got ${JSON.stringify(value)}`, place));
+  };
+  for (const [tool, value] of Object.entries(raw)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [pattern, action] of Object.entries(value)) check(['permission', tool, pattern], action, tool, pattern);
+    } else {
+      check(['permission', tool], value, tool, '*');
+    }
+  }
+  return rules;
 }
 
 /** OpenCode files use a tools map, `mode`, `permission`, sampling keys or `provider/model`. */
@@ -211,6 +274,7 @@ export function detectDialect(fm: Record<string, unknown>): Dialect {
   return 'claude-code';
 }
 
+/** A variant's agent when its frontmatter names none: its folder under `agents/`, else its file stem. */
 function agentNameFromPath(id: string): string {
   const parts = id.split('/');
   return parts.length > 1 ? parts[parts.length - 2]! : parts[0]!;
@@ -225,22 +289,11 @@ function normalizeTools(tools: string | string[] | Record<string, boolean> | und
     .map(([name]) => name);
 }
 
-function normalizePermissions(permission: OpenCodeFrontmatter['permission']): PermissionRule[] {
-  if (!permission) return [];
-  return Object.entries(permission).flatMap(([tool, value]) =>
-    typeof value === 'string'
-      ? [{ tool, pattern: '*', action: value }]
-      : Object.entries(value).map(([pattern, action]) => ({ tool, pattern, action })),
-  );
-}
-
-function findBodyLine(text: string, content: string): number {
-  const start = text.length - content.length;
-  const lead = /^\s*/.exec(content)?.[0] ?? '';
-  const upTo = text.slice(0, start + lead.lastIndexOf('\n') + 1);
-  return upTo.split('\n').length;
-}
-
-function problemFromError(err: UserError, file: string): AgentProblem {
-  return { severity: 'error', rule: 'file-read', file, line: err.place.line, message: err.detail };
+function problem(
+  rule: LoadRule,
+  file: string,
+  message: string,
+  place: { line?: number; column?: number; field?: string } = {},
+): AgentProblem {
+  return { severity: LOAD_RULES[rule], rule, file, message, line: place.line, column: place.column, field: place.field };
 }

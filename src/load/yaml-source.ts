@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Place } from '../errors.ts';
 
@@ -10,6 +10,11 @@ export interface YamlSource {
   data: unknown;
   /** 1-based line (and column) of the node at `path`, or of its closest existing ancestor. */
   placeOf(path: readonly PropertyKey[]): { line?: number; column?: number };
+  /**
+   * Like `placeOf`, but for a map entry points at its key: `tools:` followed by an indented block has
+   * its value on the next line, and a message about the entry belongs on the key's line.
+   */
+  keyPlaceOf(path: readonly PropertyKey[]): { line?: number; column?: number };
 }
 
 export interface YamlSyntaxError {
@@ -42,20 +47,28 @@ export function parseYamlSource(text: string, lineOffset = 0): YamlSource | { er
     };
   }
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  return {
-    data,
-    placeOf(path) {
-      for (let n = path.length; n >= 0; n--) {
-        const node = doc.getIn(path.slice(0, n) as unknown[], true);
-        // For a map entry, point at the key's value node; `range[0]` is its start offset.
-        if (isNode(node) && node.range) {
-          const pos = lineCounter.linePos(node.range[0]);
-          return { line: pos.line + lineOffset, column: pos.col };
-        }
-      }
-      return {};
-    },
+  const at = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line + lineOffset, column: pos.col };
   };
+  const placeOf = (path: readonly PropertyKey[]) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as unknown[], true);
+      // For a map entry, point at the key's value node; `range[0]` is its start offset.
+      if (isNode(node) && node.range) return at(node.range[0]);
+    }
+    return {};
+  };
+  const keyPlaceOf = (path: readonly PropertyKey[]) => {
+    const parent = path.length > 0 ? doc.getIn(path.slice(0, -1) as unknown[], true) : undefined;
+    if (isMap(parent)) {
+      const last = path[path.length - 1];
+      const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === last);
+      if (isNode(pair?.key) && pair.key.range) return at(pair.key.range[0]);
+    }
+    return placeOf(path);
+  };
+  return { data, placeOf, keyPlaceOf };
 }
 
 export function isYamlError(src: YamlSource | { errors: YamlSyntaxError[] }): src is { errors: YamlSyntaxError[] } {

@@ -1,0 +1,103 @@
+import type { Dialect } from '../schema/agent.ts';
+
+/**
+ * What each dialect's runtime knows: tool names, permission keys and model spellings. Lint warns
+ * (never errors) on anything else, because both tools add names faster than this list is updated.
+ */
+export interface DialectVocabulary {
+  tools: ReadonlySet<string>;
+  /** Keys of OpenCode's `permission` map; empty for Claude Code, which has no such key. */
+  permissionKeys: ReadonlySet<string>;
+  /** True when `model` is spelled the way the dialect expects. */
+  isKnownModel(model: string): boolean;
+  /** What a known model looks like, for the warning. */
+  modelHint: string;
+}
+
+const CLAUDE_CODE_TOOLS = [
+  'Agent',
+  'AskUserQuestion',
+  'Bash',
+  'BashOutput',
+  'Edit',
+  'EnterPlanMode',
+  'ExitPlanMode',
+  'Glob',
+  'Grep',
+  'KillBash',
+  'KillShell',
+  'LS',
+  'LSP',
+  'ListMcpResourcesTool',
+  'MultiEdit',
+  'NotebookEdit',
+  'NotebookRead',
+  'Read',
+  'ReadMcpResourceTool',
+  'Skill',
+  'SlashCommand',
+  'Task',
+  'TaskOutput',
+  'TodoWrite',
+  'ToolSearch',
+  'WebFetch',
+  'WebSearch',
+  'Write',
+];
+
+const OPENCODE_TOOLS = [
+  'bash',
+  'batch',
+  'codesearch',
+  'edit',
+  'glob',
+  'grep',
+  'list',
+  'lsp',
+  'multiedit',
+  'patch',
+  'question',
+  'read',
+  'skill',
+  'task',
+  'todoread',
+  'todowrite',
+  'webfetch',
+  'websearch',
+  'write',
+];
+
+const CLAUDE_CODE_ALIASES = new Set(['opus', 'sonnet', 'haiku', 'inherit']);
+
+export const VOCABULARY: Record<Dialect, DialectVocabulary> = {
+  'claude-code': {
+    tools: new Set(CLAUDE_CODE_TOOLS),
+    permissionKeys: new Set(),
+    isKnownModel: (model) => CLAUDE_CODE_ALIASES.has(model) || /^claude-[a-z0-9][\w.-]*$/.test(model),
+    modelHint: 'opus, sonnet, haiku, inherit or a full `claude-…` model id',
+  },
+  opencode: {
+    tools: new Set(OPENCODE_TOOLS),
+    // Permission keys are tool names plus two guards that are not tools.
+    permissionKeys: new Set([...OPENCODE_TOOLS, 'doom_loop', 'external_directory']),
+    isKnownModel: (model) => /^[\w.-]+\/\S+$/.test(model),
+    modelHint: '`provider/model`, e.g. `anthropic/claude-sonnet-4-5`',
+  },
+};
+
+/**
+ * The name a tool entry refers to: `Bash(git status:*)` and `Task(worker)` restrict a tool, and
+ * MCP tools (`mcp__server__tool`) and globs (`mymcp_*`, OpenCode) cannot be checked offline.
+ * Returns undefined for entries lint accepts without looking them up.
+ */
+export function toolToCheck(entry: string): string | undefined {
+  if (entry.startsWith('mcp__') || entry.includes('*')) return undefined;
+  return entry.replace(/\(.*\)$/s, '').trim();
+}
+
+/** `read` for `Read` in an OpenCode file: the same name in another case, for the message. */
+export function suggestName(name: string, known: ReadonlySet<string>): string | undefined {
+  const lower = name.toLowerCase();
+  for (const k of known) if (k.toLowerCase() === lower) return k;
+  return undefined;
+}
