@@ -77,7 +77,11 @@ export function bootstrapMeanInterval(
   }
   means.sort((x, y) => x - y);
   const tail = (1 - level) / 2;
-  return { low: quantileSorted(means, tail), high: quantileSorted(means, 1 - tail) };
+  // A resampled mean lies within the data's range; clamping only removes summation rounding.
+  const lo = values.reduce((m, v) => Math.min(m, v), Infinity);
+  const hi = values.reduce((m, v) => Math.max(m, v), -Infinity);
+  const clamp = (x: number) => Math.min(hi, Math.max(lo, x));
+  return { low: clamp(quantileSorted(means, tail)), high: clamp(quantileSorted(means, 1 - tail)) };
 }
 
 /**
