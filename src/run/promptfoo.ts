@@ -2,7 +2,14 @@
  * The engine seam: the ONLY module that imports promptfoo (an architecture test keeps it so).
  * Everything promptfoo-shaped goes in and out through plain types from `engine-types.ts`.
  */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { EngineAssertion, EngineGrading } from './engine-types.ts';
+import type { ResolvedModel } from './matrix.ts';
+import type { CellResult } from '../schema/result.ts';
+import { samplingParams, type RecordingStore } from './recordings.ts';
+import { redactSecrets, secretValues } from './secrets.ts';
 
 type Promptfoo = typeof import('promptfoo').default;
 let loaded: Promise<Promptfoo> | undefined;
@@ -11,9 +18,11 @@ let loaded: Promise<Promptfoo> | undefined;
  * Imports promptfoo once (≈ 1 s), after setting the environment it reads at import time:
  * no telemetry, no update check, and its state folders under the project unless the user chose.
  */
-export function loadEngine(env: NodeJS.ProcessEnv = process.env): Promise<Promptfoo> {
+export function loadEngine(env: NodeJS.ProcessEnv = process.env, stateDir?: string): Promise<Promptfoo> {
   env.PROMPTFOO_DISABLE_TELEMETRY ??= '1';
   env.PROMPTFOO_DISABLE_UPDATE ??= '1';
+  // promptfoo's own database of evals goes under the project (git-ignored), not into the user's ~/.promptfoo.
+  if (stateDir) env.PROMPTFOO_CONFIG_DIR ??= stateDir;
   loaded ??= import('promptfoo').then((m) => m.default);
   return loaded;
 }
@@ -57,4 +66,245 @@ export function toEngineGrading(result: {
       reason: c.reason,
     })),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running cells
+// ---------------------------------------------------------------------------------------------
+
+/** One cell, fully planned: what to send, how to score it, and what to call it in results. */
+export interface CellPlan {
+  cellId: string;
+  agent: string;
+  variantId: string;
+  variantHash: string;
+  scenarioId: string;
+  scenarioHash: string;
+  assertionsHash: string;
+  model: ResolvedModel;
+  repeat: number;
+  /** System prompt first, then the scenario's conversation. */
+  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  temperature?: number;
+  vars: Record<string, string>;
+  assertions: EngineAssertion[];
+  /** Per assertion id (the `metric`): kind, weight, critical. */
+  assertionInfo: Record<string, { kind: string; weight: number; critical: boolean }>;
+  /** Pass bar on the weighted score; undefined = every assertion must pass. */
+  threshold?: number;
+}
+
+export interface RunCellsOptions {
+  plans: CellPlan[];
+  grader?: ResolvedModel;
+  concurrency: number;
+  timeoutMs: number;
+  /** live: call models (promptfoo cache on) and record; record: same with the cache off; replay: recordings only. */
+  mode: 'live' | 'record' | 'replay';
+  /** Repeats in this run: when > 1 each repeat gets its own cache namespace (independent samples). */
+  repeats: number;
+  recordings: RecordingStore;
+  env: NodeJS.ProcessEnv;
+  onResult: (result: CellResult) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** Folder for promptfoo's own state (its eval database); default `~/.promptfoo`. */
+  stateDir?: string;
+}
+
+const SINKS = Symbol.for('agent-evals.row-sinks');
+type Row = {
+  vars?: Record<string, unknown>;
+  error?: string | null;
+  failureReason?: number;
+  success?: boolean;
+  score?: number;
+  latencyMs?: number;
+  cost?: number;
+  response?: { output?: unknown; cached?: boolean; tokenUsage?: { prompt?: number; completion?: number; total?: number }; error?: string } | null;
+  gradingResult?: Parameters<typeof toEngineGrading>[0] | null;
+};
+
+/**
+ * Runs planned cells through promptfoo's `evaluate` (its providers, retries, concurrency, cache and
+ * assertions) and reports each finished cell through `onResult` as soon as it is done.
+ */
+export async function runCells(opts: RunCellsOptions): Promise<void> {
+  if (opts.plans.length === 0) return;
+  const engine = await loadEngine(process.env, opts.stateDir);
+  // Through the Node API promptfoo sizes its HTTP pool from CLI state (4), not from maxConcurrency.
+  process.env.PROMPTFOO_FETCH_CONNECTIONS = String(opts.concurrency);
+  const byCell = new Map(opts.plans.map((p) => [p.cellId, p]));
+  const runKey = randomUUID();
+  const secrets = secretValues(opts.env);
+
+  const providers = new Map<string, { ref: string; provider: unknown }>();
+  for (const plan of opts.plans) {
+    if (providers.has(plan.model.label)) continue;
+    const ref = `m${providers.size}`;
+    providers.set(plan.model.label, { ref, provider: await wrapProvider(engine, plan.model, ref, opts, byCell) });
+  }
+  const prompts = new Map<string, { label: string; variantId: string; temperature?: number }>();
+  for (const plan of opts.plans) {
+    const key = `${plan.variantId}\u0000${plan.temperature ?? ''}`;
+    if (!prompts.has(key)) prompts.set(key, { label: `p${prompts.size}`, variantId: plan.variantId, temperature: plan.temperature });
+  }
+  const promptLabel = (plan: CellPlan) => prompts.get(`${plan.variantId}\u0000${plan.temperature ?? ''}`)!.label;
+
+  const emitted = new Set<string>();
+  const emit = async (row: Row) => {
+    const cellId = String(row.vars?.__cell ?? '');
+    const plan = byCell.get(cellId);
+    if (!plan || emitted.has(cellId)) return;
+    // A row cut short by Ctrl-C is not a result: the cell stays unfinished and resume runs it.
+    if (opts.signal?.aborted) return;
+    emitted.add(cellId);
+    await opts.onResult(toCellResult(plan, row, opts.mode, secrets));
+  };
+  const pending: Promise<void>[] = [];
+  const sinks: Map<string, (row: Row) => void> = ((globalThis as Record<symbol, unknown>)[SINKS] as Map<string, (row: Row) => void>) ?? new Map();
+  (globalThis as Record<symbol, unknown>)[SINKS] = sinks;
+  sinks.set(runKey, (row) => void pending.push(emit(row)));
+
+  const graderProvider = opts.grader ? await wrapProvider(engine, opts.grader, 'grader', opts, byCell) : undefined;
+  try {
+    const evalRecord = await engine.evaluate(
+      {
+        prompts: [...prompts.values()].map((p) => ({
+          raw: `agent-evals:${p.variantId}`,
+          label: p.label,
+          config: p.temperature === undefined ? {} : { temperature: p.temperature },
+          // promptfoo renders prompt text with Nunjucks; agent prompts may contain `{{`. So the prompt is
+          // only a placeholder and the provider wrapper sends the planned messages verbatim.
+          function: async ({ vars }: { vars: Record<string, unknown> }) => `agent-evals cell ${String(vars.__cell)}`,
+        })),
+        providers: [...providers.values()].map((p) => p.provider),
+        tests: opts.plans.map((plan) => ({
+          description: plan.cellId,
+          vars: { ...plan.vars, __cell: plan.cellId, __repeat: String(plan.repeat), __run: runKey },
+          prompts: [promptLabel(plan)],
+          providers: [providers.get(plan.model.label)!.ref],
+          assert: plan.assertions,
+          ...(plan.threshold !== undefined ? { threshold: plan.threshold } : {}),
+        })),
+        ...(graderProvider ? { defaultTest: { options: { provider: graderProvider } } } : {}),
+        extensions: [`file://${fileURLToPath(new URL('./after-each-hook.mjs', import.meta.url))}:afterEach`],
+        // Needed for extension hooks: with it off, promptfoo 0.121 fails reading results back for `afterAll`.
+        writeLatestResults: true,
+      } as never,
+      {
+        maxConcurrency: opts.concurrency,
+        timeoutMs: opts.timeoutMs,
+        cache: opts.mode === 'live',
+        showProgressBar: false,
+        silent: true,
+        abortSignal: opts.signal,
+      } as never,
+    );
+    await Promise.all(pending);
+    // Rows that bypass the afterEach hook (promptfoo's own per-step timeouts) are picked up here.
+    const summary = (await evalRecord.toEvaluateSummary()) as { results: Row[] };
+    for (const row of summary.results) await emit(row);
+  } finally {
+    await Promise.all(pending);
+    sinks.delete(runKey);
+  }
+}
+
+async function wrapProvider(
+  engine: Promptfoo,
+  model: ResolvedModel,
+  ref: string,
+  opts: RunCellsOptions,
+  byCell: Map<string, CellPlan>,
+): Promise<unknown> {
+  const real = opts.mode === 'replay' ? undefined : await engine.loadApiProvider(model.id, { options: { config: model.config } as never });
+  const params = samplingParams(model.config);
+  return {
+    id: () => ref,
+    label: ref,
+    async callApi(rendered: string, context?: { vars?: Record<string, unknown>; prompt?: { config?: Record<string, unknown> } }, callOptions?: unknown) {
+      const plan = byCell.get(String(context?.vars?.__cell ?? ''));
+      // Agent cells: the planned messages, verbatim. Grader calls: promptfoo's own grading prompt.
+      const prompt = plan && ref !== 'grader' ? JSON.stringify(plan.messages) : rendered;
+      const repeat = plan?.repeat ?? 0;
+      const key = { provider: model.id, prompt, params: { ...params, ...(context?.prompt?.config ?? {}) }, repeat };
+      if (!real) {
+        const rec = await opts.recordings.get(key);
+        if (!rec) return { error: `not-recorded: no recording for ${model.id} (prompt or parameters changed since it was recorded)` };
+        return { output: rec.response.output, tokenUsage: rec.response.tokenUsage, cost: rec.response.cost, cached: false, metadata: { replayed: true } };
+      }
+      const call = () => (real as unknown as { callApi: (p: string, c?: unknown, o?: unknown) => Promise<Record<string, unknown>> }).callApi(prompt, context, callOptions);
+      const started = Date.now();
+      const response = opts.repeats > 1 ? await engine.cache.withCacheNamespace(`repeat:${repeat}`, call) : await call();
+      if (!response.error && typeof response.output === 'string') {
+        const usage = response.tokenUsage as { prompt?: number; completion?: number; total?: number } | undefined;
+        await opts.recordings.put(key, {
+          output: response.output,
+          ...(usage ? { tokenUsage: { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? 0 } } : {}),
+          ...(typeof response.cost === 'number' ? { cost: response.cost } : {}),
+          latencyMs: Date.now() - started,
+        });
+      }
+      return response;
+    },
+  };
+}
+
+function toCellResult(plan: CellPlan, row: Row, mode: RunCellsOptions['mode'], secrets: readonly string[]): CellResult {
+  const base = {
+    cellId: plan.cellId,
+    agent: plan.agent,
+    variantId: plan.variantId,
+    variantHash: plan.variantHash,
+    scenarioId: plan.scenarioId,
+    scenarioHash: plan.scenarioHash,
+    assertionsHash: plan.assertionsHash,
+    model: plan.model.label,
+    repeat: plan.repeat,
+    finishedAt: new Date().toISOString(),
+  };
+  const usage = row.response?.tokenUsage;
+  const tokens = usage ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? (usage.prompt ?? 0) + (usage.completion ?? 0) } : undefined;
+  const latency = typeof row.latencyMs === 'number' ? { latencyMs: row.latencyMs } : {};
+  const errorText = row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined);
+  if (errorText) {
+    const notRecorded = errorText.startsWith('not-recorded:');
+    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(errorText, secrets).slice(0, 2000), ...latency };
+  }
+  const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
+  const grading = row.gradingResult ? toEngineGrading(row.gradingResult) : { pass: false, score: 0, components: [] };
+  const assertions = grading.components.map((c) => {
+    const info = plan.assertionInfo[c.metric ?? ''];
+    const gradingError = c.type === 'llm-rubric' && !c.pass && /error|could not|failed to|timed out|rate limit/i.test(c.reason ?? '') && c.score === 0;
+    return {
+      id: c.metric ?? c.type,
+      kind: info?.kind ?? c.type,
+      pass: c.pass,
+      score: Math.min(1, Math.max(0, c.score)),
+      weight: info?.weight ?? 1,
+      critical: info?.critical ?? false,
+      ...(c.reason ? { reason: redactSecrets(c.reason, secrets).slice(0, 1000) } : {}),
+      ...(gradingError ? { gradingError: true } : {}),
+    };
+  });
+  const score = Math.min(1, Math.max(0, grading.score));
+  const criticalOk = assertions.every((a) => !a.critical || a.pass);
+  const barOk = plan.threshold === undefined ? assertions.every((a) => a.pass) : score >= plan.threshold;
+  return {
+    ...base,
+    status: criticalOk && barOk ? 'pass' : 'fail',
+    output: redactSecrets(output, secrets),
+    assertions,
+    score,
+    ...latency,
+    ...(tokens ? { tokens } : {}),
+    ...(typeof row.cost === 'number' ? { cost: row.cost } : {}),
+    source: mode === 'replay' ? 'replay' : row.response?.cached ? 'cache' : 'live',
+  };
+}
+
+/** promptfoo's version, for meta.json. */
+export async function engineVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../node_modules/promptfoo/package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }

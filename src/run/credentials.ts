@@ -1,0 +1,85 @@
+import type { ResolvedModel } from './matrix.ts';
+
+/**
+ * Before any call: can this model run here? A model that cannot is reported once, with the
+ * variable to set or the server to start, and its cells become `not-run`.
+ */
+export type Readiness = { ok: true } | { ok: false; reason: string; howTo: string };
+
+/** Provider prefix → environment variable(s) holding its key (any one suffices). */
+const KEY_VARS: Record<string, string[]> = {
+  openai: ['OPENAI_API_KEY'],
+  anthropic: ['ANTHROPIC_API_KEY'],
+  azure: ['AZURE_API_KEY', 'AZURE_OPENAI_API_KEY'],
+  azureopenai: ['AZURE_API_KEY', 'AZURE_OPENAI_API_KEY'],
+  google: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'],
+  vertex: ['VERTEX_API_KEY', 'GOOGLE_APPLICATION_CREDENTIALS'],
+  bedrock: ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_BEARER_TOKEN_BEDROCK'],
+  openrouter: ['OPENROUTER_API_KEY'],
+  groq: ['GROQ_API_KEY'],
+  mistral: ['MISTRAL_API_KEY'],
+  deepseek: ['DEEPSEEK_API_KEY'],
+  xai: ['XAI_API_KEY'],
+  togetherai: ['TOGETHER_API_KEY'],
+  perplexity: ['PERPLEXITY_API_KEY'],
+  cohere: ['COHERE_API_KEY'],
+  github: ['GITHUB_TOKEN'],
+};
+
+const DEFAULT_OLLAMA = 'http://localhost:11434';
+
+export interface ProbeOptions {
+  env: NodeJS.ProcessEnv;
+  /** Injected for tests; defaults to global fetch. */
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export async function checkModel(model: ResolvedModel, opts: ProbeOptions): Promise<Readiness> {
+  const prefix = model.id.split(':')[0]!.toLowerCase();
+  const baseUrl = typeof model.config.apiBaseUrl === 'string' ? model.config.apiBaseUrl : undefined;
+  if (prefix === 'ollama') {
+    const base = (baseUrl ?? opts.env.OLLAMA_BASE_URL ?? DEFAULT_OLLAMA).replace(/\/$/, '');
+    return probe(`${base}/api/tags`, opts, {
+      reason: `Ollama is not answering at ${base}`,
+      howTo: `start it with \`ollama serve\` and \`ollama pull ${model.id.split(':').slice(2).join(':') || '<model>'}\`, or set OLLAMA_BASE_URL`,
+    });
+  }
+  if (baseUrl) {
+    // An OpenAI-compatible server of the user's (vLLM, llama.cpp, LM Studio…): is it up?
+    return probe(`${baseUrl.replace(/\/$/, '')}/models`, opts, {
+      reason: `no server answering at ${baseUrl}`,
+      howTo: `start the OpenAI-compatible server at ${baseUrl} (or fix \`apiBaseUrl\` in the eval config)`,
+    });
+  }
+  const vars = KEY_VARS[prefix];
+  if (!vars) return { ok: true }; // a provider we cannot check: let promptfoo report its own errors
+  if (typeof model.config.apiKey === 'string' && model.config.apiKey) return { ok: true };
+  const envar = typeof model.config.apiKeyEnvar === 'string' ? model.config.apiKeyEnvar : undefined;
+  const candidates = envar ? [envar] : vars;
+  if (candidates.some((v) => Boolean(opts.env[v]))) return { ok: true };
+  return {
+    ok: false,
+    reason: `${candidates.join(' or ')} is not set`,
+    howTo: `set ${candidates[0]} in the environment or in .env`,
+  };
+}
+
+async function probe(url: string, opts: ProbeOptions, failure: { reason: string; howTo: string }): Promise<Readiness> {
+  const doFetch = opts.fetch ?? fetch;
+  try {
+    // Any HTTP answer means a server is there; auth problems are promptfoo's to report per call.
+    await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 1500) });
+    return { ok: true };
+  } catch {
+    return { ok: false, ...failure };
+  }
+}
+
+/** What to tell a user who has no model configured that can run. */
+export const ENABLE_A_MODEL_HINT = [
+  'To run models, do one of:',
+  '  • set ANTHROPIC_API_KEY or OPENAI_API_KEY (in the environment or a .env file) for the models in evals/default.yaml;',
+  '  • run Ollama locally (`ollama serve`) and add `ollama:chat:llama3.1` to `models:`;',
+  '  • point an OpenAI-compatible local server at the harness: `{ id: openai:chat:<model>, config: { apiBaseUrl: http://localhost:8080/v1 } }`.',
+];

@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import picomatch from 'picomatch';
+import type { AgentVariant } from '../schema/agent.ts';
+import type { EvalConfig, ModelSpec } from '../schema/eval-config.ts';
+
+/**
+ * Pure matrix expansion: (variants, models, scenarios, repeats) → cells. No I/O here; the eval
+ * command loads inputs, this decides what runs, the engine seam runs it.
+ */
+
+/** A model after resolution: what promptfoo gets (`id`, `config`) and what reports show (`label`). */
+export interface ResolvedModel {
+  label: string;
+  id: string;
+  config: Record<string, unknown>;
+}
+
+/** What the matrix needs of a scenario (the loaded scenario has more). */
+export interface MatrixScenario {
+  id: string;
+  tags: string[];
+  hash: string;
+  assertionsHash: string;
+}
+
+export interface Cell<S extends MatrixScenario = MatrixScenario> {
+  cellId: string;
+  variant: AgentVariant;
+  model: ResolvedModel;
+  scenario: S;
+  repeat: number;
+}
+
+/** A variant that cannot run on any model, with the reason (e.g. no `modelMap` entry for its hint). */
+export interface Unmapped {
+  variantId: string;
+  reason: string;
+}
+
+export function resolveModel(spec: ModelSpec): ResolvedModel {
+  if (typeof spec === 'string') return { label: spec, id: spec, config: {} };
+  return { label: spec.label ?? spec.id, id: spec.id, config: spec.config ?? {} };
+}
+
+/** Stable cell key: same variant, model, scenario and repeat → same id, on every machine. */
+export function cellKey(variantId: string, modelLabel: string, scenarioId: string, repeat: number): string {
+  return createHash('sha256').update(`${variantId}\u0000${modelLabel}\u0000${scenarioId}\u0000${repeat}`).digest('hex').slice(0, 20);
+}
+
+/** Does `name`/`id` match one of the patterns (exact name, exact id, or glob over either)? */
+export function matchesAny(patterns: readonly string[] | undefined, ...candidates: string[]): boolean {
+  if (!patterns || patterns.length === 0) return true;
+  return patterns.some((p) => candidates.some((c) => c === p || picomatch.isMatch(c, p)));
+}
+
+/** Scenario selection: ids, globs, or `tag:<name>`. */
+export function selectsScenario(patterns: readonly string[] | undefined, scenario: MatrixScenario): boolean {
+  if (!patterns || patterns.length === 0) return true;
+  return patterns.some((p) => (p.startsWith('tag:') ? scenario.tags.includes(p.slice(4)) : matchesAny([p], scenario.id)));
+}
+
+/** Models each variant runs on: the configured list, or its own hint through `modelMap` (`from-agent`). */
+export function modelsForVariant(config: Pick<EvalConfig, 'models' | 'modelMap'>, variant: AgentVariant): ResolvedModel[] | Unmapped {
+  if (config.models !== 'from-agent') return config.models.map(resolveModel);
+  const hint = variant.modelHint ?? 'inherit';
+  const spec = config.modelMap?.[hint] ?? config.modelMap?.default;
+  if (!spec) {
+    return { variantId: variant.id, reason: `no modelMap entry for its model hint "${hint}" (add \`modelMap: { "${hint}": <provider id> }\` to the eval config)` };
+  }
+  return [resolveModel(spec)];
+}
+
+export interface MatrixInput<S extends MatrixScenario> {
+  variants: AgentVariant[];
+  scenarios: S[];
+  config: Pick<EvalConfig, 'models' | 'modelMap' | 'agents' | 'scenarios' | 'repeats'>;
+  /** Whether a scenario applies to a variant (its `agent` field). */
+  applies: (scenario: S, variant: AgentVariant) => boolean;
+  filters?: { agents?: string[]; scenarios?: string[]; tags?: string[]; models?: string[]; repeats?: number };
+}
+
+/**
+ * Every cell to run, in a stable order (variant, model, scenario, repeat).
+ *
+ * @example
+ * expandMatrix({ variants, scenarios, config, applies: () => true }).cells.length // variants × models × scenarios × repeats
+ */
+export function expandMatrix<S extends MatrixScenario>(input: MatrixInput<S>): { cells: Cell<S>[]; unmapped: Unmapped[] } {
+  const { config, filters = {} } = input;
+  const repeats = filters.repeats ?? config.repeats;
+  const variants = input.variants.filter(
+    (v) => matchesAny(config.agents, v.name, v.id) && matchesAny(filters.agents, v.name, v.id),
+  );
+  const scenarios = input.scenarios.filter(
+    (s) =>
+      selectsScenario(config.scenarios, s) &&
+      selectsScenario(filters.scenarios, s) &&
+      (!filters.tags?.length || filters.tags.some((t) => s.tags.includes(t))),
+  );
+  const cells: Cell<S>[] = [];
+  const unmapped: Unmapped[] = [];
+  for (const variant of variants) {
+    const models = modelsForVariant(config, variant);
+    if (!Array.isArray(models)) {
+      unmapped.push(models);
+      continue;
+    }
+    for (const model of models.filter((m) => matchesAny(filters.models, m.label, m.id))) {
+      for (const scenario of scenarios) {
+        if (!input.applies(scenario, variant)) continue;
+        for (let repeat = 0; repeat < repeats; repeat++) {
+          cells.push({ cellId: cellKey(variant.id, model.label, scenario.id, repeat), variant, model, scenario, repeat });
+        }
+      }
+    }
+  }
+  return { cells, unmapped };
+}
+
+/**
+ * A deterministic, balanced share of the cells for machine `index` of `count` (1-based): cells are
+ * ordered by their stable id and dealt round-robin, so every machine computes the same split and
+ * shard sizes differ by at most one.
+ */
+export function shardCells<C extends { cellId: string }>(cells: C[], index: number, count: number): C[] {
+  return [...cells].sort((a, b) => (a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : 0)).filter((_, i) => i % count === index - 1);
+}
+
+export function parseShard(value: string): { index: number; count: number } | undefined {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  if (!m) return undefined;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  return index >= 1 && count >= 1 && index <= count ? { index, count } : undefined;
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, fakeOpenAIProvider, type FakeOpenAIServer } from '../../test/support/fake-openai-server.ts';
+import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts';
+import type { CellResult } from '../schema/result.ts';
+import { resolveModel } from './matrix.ts';
+import { runCells, type CellPlan } from './promptfoo.ts';
+import { RecordingStore } from './recordings.ts';
+
+let server: FakeOpenAIServer;
+let env: ReturnType<typeof applyPromptfooTestEnv>;
+
+beforeAll(async () => {
+  env = applyPromptfooTestEnv();
+  server = await startFakeOpenAI({
+    rules: [{ system: 'You are terse', reply: (ctx) => `terse answer ${ctx.sameRequestIndex}` }],
+    defaultReply: (ctx) => `Use JWT for auth. sample ${ctx.sameRequestIndex}`,
+  });
+});
+afterAll(async () => {
+  await server.close();
+  env.restore();
+});
+
+function plans(model = resolveModel(fakeOpenAIProvider(server, 'test-model'))): CellPlan[] {
+  const out: CellPlan[] = [];
+  for (const [variantId, system, temperature] of [
+    ['a/terse', 'You are terse', 0.1],
+    ['a/verbose', 'You are verbose', undefined],
+  ] as const) {
+    for (const repeat of [0, 1]) {
+      out.push({
+        cellId: `${variantId}-${repeat}`,
+        agent: 'a',
+        variantId,
+        variantHash: 'vh',
+        scenarioId: 's1',
+        scenarioHash: 'sh',
+        assertionsHash: 'ah',
+        model,
+        repeat,
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: 'How do I do auth? {{ not a template }}' },
+        ],
+        temperature,
+        vars: {},
+        assertions: [{ type: 'icontains', value: 'jwt', metric: 'mentions-jwt' }],
+        assertionInfo: { 'mentions-jwt': { kind: 'icontains', weight: 1, critical: true } },
+      });
+    }
+  }
+  return out;
+}
+
+describe('runCells against the loopback OpenAI double', () => {
+  const recordingsDir = mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-'));
+
+  it('runs every planned cell once, passes temperature per variant, scores with promptfoo', async () => {
+    server.reset();
+    const results: CellResult[] = [];
+    await runCells({
+      plans: plans(),
+      concurrency: 4,
+      timeoutMs: 10_000,
+      mode: 'live',
+      repeats: 2,
+      recordings: new RecordingStore(recordingsDir),
+      env: {},
+      onResult: (r) => void results.push(r),
+    });
+    expect(server.chatCalls).toHaveLength(4);
+    expect(results.map((r) => r.cellId).sort()).toEqual(['a/terse-0', 'a/terse-1', 'a/verbose-0', 'a/verbose-1']);
+    const terse = server.chatCalls.filter((c) => JSON.stringify(c.body).includes('You are terse'));
+    expect(terse.map((c) => (c.body as { temperature?: number }).temperature)).toEqual([0.1, 0.1]);
+    // The prompt text is sent verbatim: no template rendering of agent or scenario text.
+    expect(JSON.stringify(terse[0]!.body)).toContain('{{ not a template }}');
+    const byId = new Map(results.map((r) => [r.cellId, r]));
+    expect(byId.get('a/verbose-0')).toMatchObject({ status: 'pass', score: 1, model: 'openai:chat:test-model', source: 'live' });
+    expect(byId.get('a/terse-0')).toMatchObject({ status: 'fail', assertions: [{ id: 'mentions-jwt', pass: false, critical: true }] });
+    expect(byId.get('a/verbose-1')!.tokens!.total).toBeGreaterThan(0);
+    // Repeats are independent samples: the double answers each repeat differently.
+    expect(new Set(results.filter((r) => r.variantId === 'a/verbose').map((r) => r.output)).size).toBe(2);
+  });
+
+  it('replays recorded answers with zero calls at the server', async () => {
+    server.reset();
+    const results: CellResult[] = [];
+    await runCells({
+      plans: plans(),
+      concurrency: 4,
+      timeoutMs: 10_000,
+      mode: 'replay',
+      repeats: 2,
+      recordings: new RecordingStore(recordingsDir),
+      env: {},
+      onResult: (r) => void results.push(r),
+    });
+    expect(server.calls).toHaveLength(0);
+    expect(results).toHaveLength(4);
+    expect(results.every((r) => r.source === 'replay')).toBe(true);
+    expect(results.find((r) => r.cellId === 'a/verbose-1')!.output).toBe('Use JWT for auth. sample 1');
+  });
+});

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { DataFileError } from '../errors.ts';
+import { writeFileAtomic } from './store.ts';
+import { redactSecrets } from './secrets.ts';
+
+/**
+ * Recorded model answers under `evals/recordings/`, one JSON file per request, keyed by a hash of
+ * (provider id, messages, sampling parameters, repeat index). Human-readable, stable key order, no
+ * secrets (connection settings such as `apiKey` and `apiBaseUrl` are not part of the key or the file).
+ */
+
+/** Config keys that say how to connect, not what to ask: left out of the key and the file. */
+const CONNECTION_KEYS = new Set(['apiKey', 'apiKeyEnvar', 'apiBaseUrl', 'apiHost', 'baseUrl', 'headers', 'organization', 'timeout', 'maxRetries', 'cost']);
+
+export function samplingParams(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => !CONNECTION_KEYS.has(k)).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export interface RecordingKey {
+  provider: string;
+  /** The prompt exactly as sent (a JSON array of chat messages). */
+  prompt: string;
+  params: Record<string, unknown>;
+  repeat: number;
+}
+
+export function recordingHash(key: RecordingKey): string {
+  return createHash('sha256').update(stableJson(key)).digest('hex');
+}
+
+export const Recording = z.strictObject({
+  version: z.literal(1),
+  hash: z.string(),
+  provider: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  repeat: z.number().int().nonnegative(),
+  /** sha256 of the prompt, plus its last user turn for humans reading a diff. */
+  promptHash: z.string(),
+  lastUserMessage: z.string(),
+  response: z.strictObject({
+    output: z.string(),
+    tokenUsage: z.strictObject({ prompt: z.number(), completion: z.number(), total: z.number() }).optional(),
+    cost: z.number().optional(),
+    latencyMs: z.number().optional(),
+  }),
+  recordedAt: z.string(),
+});
+export type Recording = z.infer<typeof Recording>;
+
+export class RecordingStore {
+  constructor(
+    readonly dir: string,
+    private readonly secrets: readonly string[] = [],
+  ) {}
+
+  private fileFor(hash: string, provider: string): string {
+    const slug = provider.replace(/[^A-Za-z0-9._-]+/g, '_');
+    return path.join(this.dir, slug, `${hash.slice(0, 24)}.json`);
+  }
+
+  async get(key: RecordingKey): Promise<Recording | undefined> {
+    const hash = recordingHash(key);
+    const file = this.fileFor(hash, key.provider);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new DataFileError(`broken JSON in recording: ${(err as Error).message}; delete it or re-record with --record`, { file });
+    }
+    const parsed = Recording.safeParse(json);
+    if (!parsed.success || parsed.data.hash !== hash) {
+      throw new DataFileError(`not a valid recording${parsed.success ? ' (hash does not match its request)' : `: ${parsed.error.issues[0]!.message} at ${parsed.error.issues[0]!.path.join('.')}`}; delete it or re-record with --record`, { file });
+    }
+    return parsed.data;
+  }
+
+  async has(key: RecordingKey): Promise<boolean> {
+    return (await this.get(key).catch(() => undefined)) !== undefined;
+  }
+
+  async put(key: RecordingKey, response: Recording['response'], now = new Date()): Promise<void> {
+    const hash = recordingHash(key);
+    const recording: Recording = {
+      version: 1,
+      hash,
+      provider: key.provider,
+      params: key.params,
+      repeat: key.repeat,
+      promptHash: createHash('sha256').update(key.prompt).digest('hex'),
+      lastUserMessage: redactSecrets(lastUserMessage(key.prompt), this.secrets),
+      response: { ...response, output: redactSecrets(response.output, this.secrets) },
+      recordedAt: now.toISOString(),
+    };
+    await writeFileAtomic(this.fileFor(hash, key.provider), `${stableJson(recording, 2)}\n`);
+  }
+}
+
+function lastUserMessage(prompt: string): string {
+  try {
+    const messages = JSON.parse(prompt) as Array<{ role: string; content: string }>;
+    const last = [...messages].reverse().find((m) => m.role === 'user');
+    return (last?.content ?? '').slice(0, 500);
+  } catch {
+    return prompt.slice(-500);
+  }
+}
+
+/** JSON with object keys sorted at every level: same data → same bytes. */
+export function stableJson(value: unknown, indent?: number): string {
+  return JSON.stringify(sortKeys(value), null, indent);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}

@@ -1,0 +1,34 @@
+/**
+ * Secret hygiene: values of environment variables whose names look like keys or tokens never reach
+ * an artifact, a log or a recording. Everything written goes through `redactSecrets` /
+ * `redactConfig`.
+ */
+
+const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
+const MIN_SECRET_LENGTH = 8;
+
+/** Secret values present in the environment, longest first (so a key containing another is cut whole). */
+export function secretValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => SECRET_NAME.test(name) && typeof value === 'string' && value.length >= MIN_SECRET_LENGTH)
+    .map(([, value]) => value as string)
+    .sort((a, b) => b.length - a.length);
+}
+
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/** A provider config with every secret-looking field replaced, for meta.json and logs. */
+export function redactConfig<T>(value: T, secrets: readonly string[] = []): T {
+  if (Array.isArray(value)) return value.map((v) => redactConfig(v, secrets)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_NAME.test(k) && typeof v === 'string' && !/envar$/i.test(k) ? '[redacted]' : redactConfig(v, secrets)]),
+    ) as T;
+  }
+  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
+  return value;
+}

@@ -1,0 +1,141 @@
+import { mkdir, readFile, readdir, rename, writeFile, open, truncate, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { CellResult } from '../schema/result.ts';
+import { RunMeta } from '../schema/run-meta.ts';
+import { DataFileError } from '../errors.ts';
+import { describeIssueText, formatPath } from '../load/yaml-source.ts';
+
+/**
+ * Run folders: `reports/runs/<run-id>/meta.json` + `results.jsonl`, one JSON line appended per finished
+ * cell. A crash or SIGKILL loses at most the cells in flight; a torn last line is detected and dropped.
+ */
+
+export function runsRoot(root: string): string {
+  return path.join(root, 'reports', 'runs');
+}
+
+export function runDir(root: string, runId: string): string {
+  return path.join(runsRoot(root), runId);
+}
+
+/** Sortable, unique run id: UTC time to the second plus 4 random hex digits, e.g. `20261121-223000-a1b2`. */
+export function newRunId(now = new Date()): string {
+  const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${iso}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Writes a file by writing a temporary sibling and renaming it: readers never see half a file. */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+export async function writeMeta(dir: string, meta: RunMeta): Promise<void> {
+  await writeFileAtomic(path.join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+/** Appends result lines; each line goes out in one write so a kill can only tear the last one. */
+export interface ResultWriter {
+  append(result: CellResult): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openResultWriter(dir: string): Promise<ResultWriter> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'results.jsonl');
+  await dropTornTail(file);
+  const handle = await open(file, 'a');
+  let queue = Promise.resolve();
+  return {
+    append(result) {
+      const line = `${JSON.stringify(result)}\n`;
+      queue = queue.then(() => handle.write(line).then(() => undefined));
+      return queue;
+    },
+    async close() {
+      await queue;
+      await handle.close();
+    },
+  };
+}
+
+/** A SIGKILL mid-write can leave a last line without its newline: cut it so appends start clean. */
+async function dropTornTail(file: string): Promise<boolean> {
+  const size = await stat(file).then((s) => s.size, () => 0);
+  if (size === 0) return false;
+  const text = await readFile(file, 'utf8');
+  if (text.endsWith('\n')) return false;
+  await truncate(file, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
+  return true;
+}
+
+export interface LoadedRun {
+  dir: string;
+  meta: RunMeta;
+  results: CellResult[];
+  /** Damaged or torn lines that were skipped. */
+  warnings: string[];
+}
+
+/** Reads and validates a run folder. A torn last line or a damaged line is a warning, not fatal. */
+export async function readRun(dir: string): Promise<LoadedRun> {
+  const metaFile = path.join(dir, 'meta.json');
+  const metaText = await readFile(metaFile, 'utf8').catch(() => {
+    throw new DataFileError('no meta.json: not a run folder (expected reports/runs/<run-id>/)', { file: metaFile });
+  });
+  let metaJson: unknown;
+  try {
+    metaJson = JSON.parse(metaText);
+  } catch (err) {
+    throw new DataFileError(`broken JSON: ${(err as Error).message}`, { file: metaFile });
+  }
+  const meta = RunMeta.safeParse(metaJson);
+  if (!meta.success) {
+    const issue = meta.error.issues[0]!;
+    throw new DataFileError(describeIssueText(issue), { file: metaFile, field: formatPath(issue.path) });
+  }
+  const { results, warnings } = await readResults(path.join(dir, 'results.jsonl'));
+  return { dir, meta: meta.data, results, warnings };
+}
+
+export async function readResults(file: string): Promise<{ results: CellResult[]; warnings: string[] }> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const lines = text.split('\n');
+  const torn = !text.endsWith('\n') && text.length > 0;
+  const results: CellResult[] = [];
+  const warnings: string[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    const isLast = i === lines.length - 1;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      warnings.push(`${file}:${i + 1}: ${isLast && torn ? 'torn last line (interrupted write) dropped' : 'damaged line skipped'}`);
+      return;
+    }
+    const parsed = CellResult.safeParse(json);
+    if (parsed.success) results.push(parsed.data);
+    else warnings.push(`${file}:${i + 1}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}; line skipped`);
+  });
+  return { results, warnings };
+}
+
+/** Run ids under `reports/runs/`, oldest first (ids sort by time). */
+export async function listRunIds(root: string): Promise<string[]> {
+  const entries = await readdir(runsRoot(root), { withFileTypes: true }).catch(() => []);
+  const ids: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const hasMeta = await stat(path.join(runsRoot(root), e.name, 'meta.json')).then(() => true, () => false);
+    if (hasMeta) ids.push(e.name);
+  }
+  return ids.sort();
+}
+
+export async function latestRunId(root: string): Promise<string | undefined> {
+  return (await listRunIds(root)).at(-1);
+}
