@@ -53,7 +53,9 @@ export function summarizeRun(runId: string, results: CellResult[], opts: { alpha
   return { runId, variants, pairwise: comparePairs(results, alpha), flaky: findFlakyAssertions(results) };
 }
 
-function summarizeVariantModel(key: string, cells: CellResult[]): VariantModelSummary {
+function summarizeVariantModel(key: string, group: CellResult[]): VariantModelSummary {
+  // A fixed order makes float sums and the bootstrap's draws independent of result order.
+  const cells = [...group].sort((a, b) => byKey(a.scenarioId, b.scenarioId) || a.repeat - b.repeat);
   const first = cells[0]!;
   const scored = cells.filter((c) => isScored(c.status));
   const counts: CellCounts = {
