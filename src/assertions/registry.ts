@@ -1,0 +1,114 @@
+/**
+ * Every assertion kind mapped onto promptfoo's assertion engine. Text kinds are promptfoo's own types;
+ * domain kinds are promptfoo `javascript` assertions whose value is one of our functions; `rubric` is
+ * promptfoo's `llm-rubric` (the grader is set by the run engine). `metric` carries our assertion id.
+ */
+import type { Assertion, AssertionKind } from '../schema/scenario.ts';
+import type { EngineAssertion } from '../run/engine-types.ts';
+import * as domain from './domain.ts';
+
+/** Assertions as they leave the loader: every id resolved. */
+export type NormalizedAssertion = Assertion & { id: string };
+
+type EngineShape = Omit<EngineAssertion, 'metric' | 'weight'>;
+type Handlers = { [K in AssertionKind]: (a: Extract<Assertion, { type: K }>) => EngineShape };
+
+const passThrough = (a: { type: string; value?: string | string[] }): EngineShape => ({ type: a.type, value: a.value });
+const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+
+export const ASSERTION_HANDLERS: Handlers = {
+  contains: passThrough,
+  icontains: passThrough,
+  'contains-any': passThrough,
+  'contains-all': passThrough,
+  'not-contains': passThrough,
+  regex: passThrough,
+  'not-regex': passThrough,
+  'starts-with': passThrough,
+  'is-json': () => ({ type: 'is-json' }),
+  javascript: passThrough,
+  mentions: (a) => ({ type: 'javascript', value: domain.mentions(asList(a.value)) }),
+  'mentions-all': (a) => ({ type: 'javascript', value: domain.mentionsAll(a.value) }),
+  'has-section': (a) => ({ type: 'javascript', value: domain.hasSection(a.value) }),
+  'has-code-block': (a) => ({ type: 'javascript', value: domain.hasCodeBlock(a.value) }),
+  'has-table': () => ({ type: 'javascript', value: domain.hasTable() }),
+  'asks-clarifying-questions': (a) => ({ type: 'javascript', value: domain.asksClarifyingQuestions(a.min) }),
+  'word-count': (a) => ({ type: 'javascript', value: domain.wordCount(a.min, a.max) }),
+  rubric: (a) => ({ type: 'llm-rubric', value: a.value, ...(a.threshold !== undefined ? { threshold: a.threshold } : {}) }),
+};
+
+/** Kinds that need a grader model; calibration cannot run them offline. */
+export const MODEL_GRADED_KINDS: readonly AssertionKind[] = ['rubric'];
+
+/** One assertion in promptfoo's terms. */
+export function toEngineAssertion(a: NormalizedAssertion): EngineAssertion {
+  // The union is narrowed by `type` inside each handler; indexing by a union loses that, hence the cast.
+  const handler = ASSERTION_HANDLERS[a.type] as (a: Assertion) => EngineShape;
+  return { ...handler(a), metric: a.id, weight: a.weight };
+}
+
+/**
+ * A scenario's assertions in promptfoo's terms, in file order.
+ *
+ * @example
+ * toEngineAssertions({ assert: [{ type: 'mentions', value: ['JWT'], id: 'mentions-jwt', weight: 1, critical: false }] })
+ * // [{ type: 'javascript', value: [Function], metric: 'mentions-jwt', weight: 1 }]
+ */
+export function toEngineAssertions(scenario: { assert: NormalizedAssertion[] }): EngineAssertion[] {
+  return scenario.assert.map(toEngineAssertion);
+}
+
+export interface AssertionInfo {
+  id: string;
+  kind: AssertionKind;
+  weight: number;
+  critical: boolean;
+  /** Short human form, e.g. `mentions: [JWT, OAuth2]`, for messages. */
+  label: string;
+}
+
+/** Kind, weight and criticality of each assertion by id: what the scorer needs to judge a cell. */
+export function assertionIndex(scenario: { assert: NormalizedAssertion[] }): Map<string, AssertionInfo> {
+  return new Map(scenario.assert.map((a) => [a.id, { id: a.id, kind: a.type, weight: a.weight, critical: a.critical, label: describeAssertion(a) }]));
+}
+
+/** Ids of the critical assertions: any of them failing fails the cell whatever the score. */
+export function criticalAssertionIds(scenario: { assert: NormalizedAssertion[] }): string[] {
+  return scenario.assert.filter((a) => a.critical).map((a) => a.id);
+}
+
+/** `mentions: [JWT]`, `word-count: 200..800`, `has-table` — the assertion as a maintainer wrote it. */
+export function describeAssertion(a: Assertion): string {
+  switch (a.type) {
+    case 'is-json':
+    case 'has-table':
+      return a.type;
+    case 'has-code-block':
+      return a.value ? `${a.type}: ${a.value}` : a.type;
+    case 'asks-clarifying-questions':
+      return `${a.type}: ${a.min}`;
+    case 'word-count':
+      return `${a.type}: ${a.min ?? ''}..${a.max ?? ''}`;
+    case 'rubric':
+      return `rubric: "${a.value.length > 50 ? `${a.value.slice(0, 47)}…` : a.value}"`;
+    default:
+      return Array.isArray(a.value) ? `${a.type}: [${a.value.join(', ')}]` : `${a.type}: ${a.value}`;
+  }
+}
+
+/**
+ * The cell verdict from assertion outcomes. With a scenario `threshold`, the weighted score must reach
+ * it and every critical assertion must pass; without one, every assertion must pass.
+ */
+export function judgeOutcomes(
+  scenario: { threshold?: number },
+  outcomes: Array<{ pass: boolean; score: number; weight: number; critical: boolean }>,
+): { pass: boolean; score: number } {
+  const total = outcomes.reduce((s, o) => s + o.weight, 0);
+  const score = total > 0 ? outcomes.reduce((s, o) => s + o.weight * clamp01(o.score), 0) / total : outcomes.every((o) => o.pass) ? 1 : 0;
+  const criticalOk = outcomes.every((o) => !o.critical || o.pass);
+  const pass = scenario.threshold === undefined ? outcomes.every((o) => o.pass) : criticalOk && score >= scenario.threshold;
+  return { pass, score };
+}
+
+const clamp01 = (n: number) => Math.max(0, Math.min(1, n));

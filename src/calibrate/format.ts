@@ -1,0 +1,33 @@
+import type { CalibrationReport } from './calibrate.ts';
+
+/**
+ * The report as terminal lines: one line per scenario, then its problems and warnings indented, then a
+ * summary. Pure: data in, strings out.
+ *
+ * @example
+ * formatCalibration(report).at(-1) // 'calibration ok: 14 scenarios, 71 assertions; 2 rubric assertions need a grader'
+ */
+export function formatCalibration(report: CalibrationReport): string[] {
+  const lines: string[] = [];
+  for (const s of report.scenarios) {
+    const nPass = s.examples.filter((e) => e.side === 'pass').length;
+    const nFail = s.examples.length - nPass;
+    lines.push(`${s.ok ? 'ok  ' : 'FAIL'}  ${s.id}  (${s.file}:${s.line})  ${s.assertions.length} assertions, ${nPass} pass / ${nFail} fail examples`);
+    for (const p of s.problems) lines.push(`        error: ${p}`);
+    for (const w of s.warnings) lines.push(`        warning: ${w}`);
+    for (const id of s.needsGrader) {
+      const a = s.assertions.find((x) => x.id === id);
+      lines.push(`        needs a grader: \`${a?.label ?? id}\` (not run offline)`);
+    }
+  }
+  const failing = report.scenarios.filter((s) => !s.ok).length;
+  const assertions = report.scenarios.reduce((n, s) => n + s.assertions.length, 0);
+  const warnings = report.scenarios.reduce((n, s) => n + s.warnings.length, 0);
+  const graded = report.scenarios.reduce((n, s) => n + s.needsGrader.length, 0);
+  const parts = [`${report.scenarios.length} scenario${report.scenarios.length === 1 ? '' : 's'}, ${assertions} assertions`];
+  if (failing) parts.push(`${failing} failing`);
+  if (warnings) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
+  if (graded) parts.push(`${graded} rubric assertion${graded === 1 ? ' needs' : 's need'} a grader`);
+  lines.push(`calibration ${report.ok ? 'ok' : 'FAILED'}: ${parts.join('; ')}`);
+  return lines;
+}

@@ -1,0 +1,297 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import type { z } from 'zod';
+import { ScenarioError, UserErrors, isUserError, type Place, type UserError } from '../errors.ts';
+import { ASSERTION_KINDS, Scenario, type Assertion, type Example, type Message } from '../schema/scenario.ts';
+import type { NormalizedAssertion } from '../assertions/registry.ts';
+import { didYouMean } from './closest.ts';
+import { decodeText, findFiles, readTextFile, relPath } from './files.ts';
+import { readScenarioCsv } from './scenario-csv.ts';
+import { describeIssueText, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
+
+/** A reference answer as text, with a label for messages (`examples/good.md`, `pass[0]`). */
+export interface ReferenceAnswer {
+  label: string;
+  text: string;
+}
+
+/** A validated, normalized scenario: what every later stage sees. */
+export interface LoadedScenario {
+  id: string;
+  title: string;
+  /** Agent names, variant ids or globs it applies to; undefined = every agent. */
+  agents: string[] | undefined;
+  tags: string[];
+  /** The conversation sent after the system prompt; always ends with a user turn. */
+  messages: Message[];
+  vars: Record<string, string>;
+  weight: number;
+  threshold: number | undefined;
+  /** Assertions in file order, each with a unique id (given or derived, e.g. `mentions-jwt`). */
+  assert: NormalizedAssertion[];
+  examples: { pass: ReferenceAnswer[]; fail: ReferenceAnswer[] };
+  /** Path relative to the project root. */
+  file: string;
+  /** Line where the scenario starts (for CSV: where its row starts). */
+  line: number;
+  /** CSV row (header is row 1), for CSV scenarios. */
+  row?: number;
+  /** sha256 of the normalized messages and vars: a fingerprint of what is asked. */
+  hash: string;
+  /** sha256 of the normalized assertions and the threshold: a fingerprint of how answers are judged. */
+  assertionsHash: string;
+}
+
+/** One scenario as read from a file, before validation, with a way to place a schema path. */
+interface RawScenario {
+  data: unknown;
+  file: string;
+  line: number;
+  row?: number;
+  placeOf(path: readonly PropertyKey[]): Place;
+}
+
+const EXTENSIONS = ['.yaml', '.yml', '.csv'];
+
+/**
+ * Reads every scenario under `<root>/scenarios` (YAML: one scenario or a list under `scenarios:`;
+ * CSV: one per row), validates and normalizes them. Every problem in every file is collected and thrown
+ * as one `UserErrors` (exit 2). Warnings (an `agent` that matches none of `agentNames`) are returned.
+ *
+ * @example
+ * const { scenarios } = await loadScenarios('/repo', { agentNames: ['backend-architect'] });
+ * scenarios[0].assert[0].id // 'mentions-jwt'
+ */
+export async function loadScenarios(root: string, opts: { agentNames: string[] }): Promise<{ scenarios: LoadedScenario[]; warnings: string[] }> {
+  const files = await findFiles(path.join(root, 'scenarios'), EXTENSIONS);
+  const errors: UserError[] = [];
+  const raws: RawScenario[] = [];
+  for (const abs of files) {
+    const file = relPath(root, abs);
+    try {
+      const { text } = await readTextFile(abs, file);
+      const read = abs.toLowerCase().endsWith('.csv') ? readCsv(text, file) : readYaml(text, file);
+      raws.push(...read.raws);
+      errors.push(...read.errors);
+    } catch (err) {
+      if (!isUserError(err)) throw err;
+      errors.push(err);
+    }
+  }
+  const scenarios: LoadedScenario[] = [];
+  for (const raw of raws) {
+    const checked = Scenario.safeParse(raw.data, { reportInput: true });
+    if (!checked.success) {
+      errors.push(...checked.error.issues.map((issue) => issueError(issue, raw)));
+      continue;
+    }
+    try {
+      scenarios.push(await normalize(checked.data, raw, root));
+    } catch (err) {
+      if (!isUserError(err)) throw err;
+      errors.push(...(err instanceof UserErrors ? err.errors : [err]));
+    }
+  }
+  errors.push(...duplicateIds(scenarios));
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new UserErrors(errors);
+  return { scenarios, warnings: agentWarnings(scenarios, opts.agentNames) };
+}
+
+/**
+ * Whether a scenario runs for an agent variant: no `agent` means every agent; otherwise any entry equal
+ * to, or a glob matching, the variant's agent name or its id.
+ *
+ * @example
+ * scenarioAppliesTo({ agents: ['backend-*'] }, 'backend-architect') // true
+ */
+export function scenarioAppliesTo(scenario: Pick<LoadedScenario, 'agents'>, ...names: string[]): boolean {
+  if (!scenario.agents) return true;
+  return scenario.agents.some((pattern) => names.some((name) => name === pattern || picomatch.isMatch(name, pattern)));
+}
+
+function readYaml(text: string, file: string): { raws: RawScenario[]; errors: UserError[] } {
+  const src = parseYamlSource(text);
+  if (isYamlError(src)) {
+    return { raws: [], errors: src.errors.map((e) => new ScenarioError(`broken YAML: ${e.message}`, { file, line: e.line, column: e.column })) };
+  }
+  const data = src.data;
+  const at = (prefix: PropertyKey[]) => (p: readonly PropertyKey[]): Place => {
+    const full = [...prefix, ...p];
+    return { file, field: formatPath(full) || undefined, ...src.placeOf(full) };
+  };
+  if (data && typeof data === 'object' && !Array.isArray(data) && 'scenarios' in data) {
+    const list = (data as { scenarios: unknown }).scenarios;
+    const extra = Object.keys(data).filter((k) => k !== 'scenarios');
+    if (!Array.isArray(list) || list.length === 0 || extra.length) {
+      const why = extra.length ? `unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')} beside "scenarios"` : 'expected "scenarios" to be a non-empty list';
+      return { raws: [], errors: [new ScenarioError(why, at([])(extra.length ? [extra[0]!] : ['scenarios']))] };
+    }
+    return { raws: list.map((item, i) => ({ data: item, file, line: src.placeOf(['scenarios', i, 'id']).line ?? 1, placeOf: at(['scenarios', i]) })), errors: [] };
+  }
+  if (data === null || data === undefined) return { raws: [], errors: [new ScenarioError('empty scenario file; expected a scenario or a "scenarios:" list', { file, line: 1 })] };
+  return { raws: [{ data, file, line: src.placeOf(['id']).line ?? 1, placeOf: at([]) }], errors: [] };
+}
+
+function readCsv(text: string, file: string): { raws: RawScenario[]; errors: UserError[] } {
+  const { rows, problems } = readScenarioCsv(text, file);
+  return {
+    raws: rows.map((r) => ({ data: r.data, file, line: r.line, row: r.row, placeOf: r.placeOf })),
+    errors: problems.map((p) => new ScenarioError(p.message, p.place)),
+  };
+}
+
+/** One zod issue as a one-line error at its place, with the closest kind for an unknown `type`. */
+function issueError(issue: z.core.$ZodIssue, raw: RawScenario): UserError {
+  const place = raw.placeOf(issue.path);
+  if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator === 'type') {
+    const given = (issue.input as { type?: unknown } | undefined)?.type;
+    const message =
+      typeof given === 'string'
+        ? `unknown assertion kind "${given}"${didYouMean(given, ASSERTION_KINDS)}`
+        : `missing assertion "type"; expected one of ${ASSERTION_KINDS.join(', ')}`;
+    return new ScenarioError(message, place);
+  }
+  if (raw.row !== undefined && issue.code === 'invalid_type' && issue.input === undefined) {
+    return new ScenarioError(`empty cell; expected ${issue.expected === 'array' ? 'at least one assertion column filled in' : `a ${issue.expected}`}`, place);
+  }
+  return new ScenarioError(describeIssueText(issue), place);
+}
+
+async function normalize(s: Scenario, raw: RawScenario, root: string): Promise<LoadedScenario> {
+  const messages: Message[] = s.messages ?? [{ role: 'user', content: s.request! }];
+  const vars = Object.fromEntries(Object.entries(s.vars).map(([k, v]) => [k, String(v)]));
+  const assert = withIds(s.assert, raw);
+  const dir = path.dirname(path.join(root, raw.file));
+  const errors: UserError[] = [];
+  const resolveSide = async (side: 'pass' | 'fail') =>
+    Promise.all(
+      (s.examples?.[side] ?? []).map(async (example, i) => {
+        try {
+          return await resolveExample(example, dir, root, `${side}[${i}]`);
+        } catch (err) {
+          if (!isUserError(err)) throw err;
+          errors.push(new ScenarioError(err.detail, raw.placeOf(['examples', side, i])));
+          return undefined;
+        }
+      }),
+    );
+  const pass = await resolveSide('pass');
+  const fail = await resolveSide('fail');
+  if (errors.length) throw new UserErrors(errors);
+  const present = (xs: Array<ReferenceAnswer | undefined>) => xs.filter((x): x is ReferenceAnswer => x !== undefined);
+  return {
+    id: s.id,
+    title: s.title,
+    agents: s.agent === undefined ? undefined : Array.isArray(s.agent) ? s.agent : [s.agent],
+    tags: s.tags,
+    messages,
+    vars,
+    weight: s.weight,
+    threshold: s.threshold,
+    assert,
+    examples: { pass: present(pass), fail: present(fail) },
+    file: raw.file,
+    line: raw.line,
+    ...(raw.row !== undefined ? { row: raw.row } : {}),
+    hash: sha256(canonicalJson({ messages, vars })),
+    assertionsHash: sha256(canonicalJson({ assert, threshold: s.threshold ?? null })),
+  };
+}
+
+/** Gives every assertion an id: the one written, else `<kind>-<value slug>`, made unique with `-2`, `-3`… */
+function withIds(list: Assertion[], raw: RawScenario): NormalizedAssertion[] {
+  const explicit = new Map<string, number>();
+  const errors: UserError[] = [];
+  list.forEach((a, i) => {
+    if (!a.id) return;
+    const first = explicit.get(a.id);
+    if (first !== undefined) errors.push(new ScenarioError(`duplicate assertion id "${a.id}" (also assert[${first}])`, raw.placeOf(['assert', i, 'id'])));
+    else explicit.set(a.id, i);
+  });
+  if (errors.length) throw new UserErrors(errors);
+  const used = new Set(explicit.keys());
+  return list.map((a) => {
+    if (a.id) return { ...a, id: a.id };
+    const base = deriveId(a);
+    let id = base;
+    for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
+    used.add(id);
+    return { ...a, id };
+  });
+}
+
+/** `mentions: [JWT, OAuth2]` → `mentions-jwt-oauth2`; `word-count` → `word-count`. */
+export function deriveId(a: Assertion): string {
+  const value = 'value' in a && a.value !== undefined ? (Array.isArray(a.value) ? a.value.join(' ') : a.value) : '';
+  const slug = value
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const short = slug.length > 32 ? slug.slice(0, 32).replace(/-[^-]*$/, '') : slug;
+  return short ? `${a.type}-${short}` : a.type;
+}
+
+async function resolveExample(example: Example, dir: string, root: string, fallback: string): Promise<ReferenceAnswer> {
+  const asFile = typeof example === 'string' ? (/^[^\n]+\.md$/i.test(example.trim()) ? example.trim() : undefined) : 'file' in example ? example.file : undefined;
+  const label = typeof example === 'object' && example.label ? example.label : undefined;
+  if (asFile === undefined) {
+    const text = typeof example === 'string' ? example : 'text' in example ? example.text : '';
+    return { label: label ?? fallback, text: text.trim() };
+  }
+  const abs = path.resolve(dir, asFile);
+  const shown = relPath(root, abs);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(abs);
+  } catch {
+    throw new ScenarioError(`reference answer file "${asFile}" not found (looked for ${shown})`);
+  }
+  return { label: label ?? shown, text: stripCalibrationHeader(decodeText(bytes, shown)) };
+}
+
+/** Reference answers start with an HTML comment labelling them as calibration material; it is not part of the answer. */
+export function stripCalibrationHeader(text: string): string {
+  return text.replace(/^\s*<!--[\s\S]*?-->\s*/, '').trim();
+}
+
+function duplicateIds(scenarios: LoadedScenario[]): UserError[] {
+  const seen = new Map<string, LoadedScenario>();
+  const errors: UserError[] = [];
+  for (const s of scenarios) {
+    const first = seen.get(s.id);
+    if (!first) {
+      seen.set(s.id, s);
+      continue;
+    }
+    errors.push(new ScenarioError(`duplicate scenario id "${s.id}", also defined at ${where(first)}`, { file: s.file, ...(s.row !== undefined ? { row: s.row } : { line: s.line }), field: 'id' }));
+  }
+  return errors;
+}
+
+const where = (s: LoadedScenario) => (s.row !== undefined ? `${s.file}:row ${s.row}` : `${s.file}:${s.line}`);
+
+function agentWarnings(scenarios: LoadedScenario[], agentNames: string[]): string[] {
+  const warnings: string[] = [];
+  for (const s of scenarios) {
+    for (const pattern of s.agents ?? []) {
+      if (!agentNames.some((name) => name === pattern || picomatch.isMatch(name, pattern))) {
+        warnings.push(`${where(s)}: agent: "${pattern}" matches no agent or variant${didYouMean(pattern, agentNames)}; scenario "${s.id}" will not run for it`);
+      }
+    }
+  }
+  return warnings;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** JSON with object keys sorted, so that equal data hashes equally whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
