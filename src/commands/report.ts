@@ -1,7 +1,96 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { platform } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Context } from '../context.ts';
+import { UsageError } from '../errors.ts';
+import { historyEntryFromRun, readHistory } from '../report/history.ts';
+import { renderConsoleMatrix } from '../report/console.ts';
+import type { PreviousPrompt } from '../report/html-diff.ts';
+import { writeReports } from '../report/write.ts';
+import { latestRunId, listRunIds, readRun, runDir, runsRoot } from '../run/store.ts';
+import { RunMeta } from '../schema/run-meta.ts';
+import { aggregateRun } from '../score/aggregate.ts';
+import { summarizeRun } from '../score/summarize.ts';
 
-// Placeholder while the command is being built; replaced by its implementation.
-export async function reportCommand(ctx: Context, _opts: Record<string, unknown>): Promise<number> {
-  ctx.err('agent-evals report: not implemented yet');
-  return 2;
+/** How many earlier runs to look through for each variant's previous prompt. */
+const PREVIOUS_RUNS_SCANNED = 50;
+
+/**
+ * `agent-evals report [--run <id>] [--open]`: rebuilds reports/index.html, summary.md and junit.xml
+ * from a run folder and reports/history.jsonl. Calls no model.
+ *
+ * @example
+ * await reportCommand(ctx, { run: '20261121-223000-a1b2' }) // 0
+ */
+export async function reportCommand(ctx: Context, opts: { run?: string; open?: boolean }): Promise<number> {
+  const runId = opts.run ?? (await latestRunId(ctx.root));
+  if (!runId) throw new UsageError(`no runs in ${path.relative(ctx.root, runsRoot(ctx.root)) || '.'}: run \`agent-evals eval\` first`);
+  if (opts.run && (await listRunIds(ctx.root)).indexOf(runId) < 0) {
+    throw new UsageError(`no run "${runId}" in reports/runs/ (see the folder names there)`);
+  }
+  const { meta, results, warnings } = await readRun(runDir(ctx.root, runId));
+  const { entries, damaged } = await readHistory(ctx.root);
+  const notes = [...warnings, ...damaged.map((d) => `reports/history.jsonl:${d.line}: ${d.message} (line skipped; the file is left as it is)`)];
+  for (const note of notes) ctx.err(`warning: ${note}`);
+
+  // A run missing from history (merged shards, an interrupted append) still shows as the last point.
+  const history = entries.some((e) => e.runId === runId) ? entries : [...entries, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader }))];
+  const summary = summarizeRun(runId, results);
+  const files = await writeReports(ctx.root, {
+    meta,
+    results,
+    summary,
+    history,
+    previousPrompts: await previousPrompts(ctx.root, meta),
+    warnings: notes,
+  });
+
+  ctx.out(renderConsoleMatrix(summary));
+  ctx.out('');
+  for (const file of [files.html, files.summary, files.junit]) ctx.out(`wrote ${path.relative(ctx.root, file)}`);
+  if (opts.open) openInBrowser(ctx, files.html);
+  return 0;
+}
+
+/** For each variant of `meta`, its prompt in the latest earlier run that included it. */
+async function previousPrompts(root: string, meta: RunMeta): Promise<Record<string, PreviousPrompt>> {
+  const wanted = new Set(Object.keys(meta.fingerprints.variants));
+  const found: Record<string, PreviousPrompt> = {};
+  const earlier = (await listRunIds(root)).filter((id) => id < meta.runId).reverse().slice(0, PREVIOUS_RUNS_SCANNED);
+  for (const id of earlier) {
+    if (!wanted.size) break;
+    const prev = await readMeta(path.join(runDir(root, id), 'meta.json'));
+    if (!prev) continue;
+    for (const [variantId, v] of Object.entries(prev.fingerprints.variants)) {
+      if (!wanted.delete(variantId)) continue;
+      found[variantId] = { runId: id, systemPrompt: v.systemPrompt };
+    }
+  }
+  return found;
+}
+
+/** An earlier run's meta, or undefined when it is unreadable: a diff is optional, the report is not. */
+async function readMeta(file: string): Promise<RunMeta | undefined> {
+  try {
+    const parsed = RunMeta.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function openInBrowser(ctx: Context, file: string): void {
+  const url = pathToFileURL(file).href;
+  ctx.out(url);
+  const os = platform();
+  const opener = os === 'darwin' ? 'open' : os === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
+    child.on('error', () => ctx.err(`could not start ${opener}; open ${url} yourself`));
+    child.unref();
+  } catch {
+    ctx.err(`could not start ${opener}; open ${url} yourself`);
+  }
 }

@@ -1,0 +1,89 @@
+import type { CellResult } from '../schema/result.ts';
+import type { RunMeta } from '../schema/run-meta.ts';
+import type { GateReport, RunSummary } from '../score/types.ts';
+import { escapeMarkdownCell as cell } from './escape.ts';
+import { describeComparison, errorBudgetText, GATE_HEADLINE, notableComparisons } from './gate-text.ts';
+import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRate, orderPairs } from './matrix.ts';
+
+/**
+ * `reports/summary.md`: compact Markdown for a PR comment or a CI job summary. Bad news first:
+ * gate regressions, then significant pairwise losses; then the matrix; then what was carried over.
+ */
+
+export interface SummaryInput {
+  meta: RunMeta;
+  results: CellResult[];
+  summary: RunSummary;
+  gate?: GateReport;
+  /** Where the HTML report will be (an artifact URL in CI); default `index.html` next to this file. */
+  htmlUrl?: string;
+}
+
+/**
+ * @example
+ * await writeFile('reports/summary.md', renderSummaryMarkdown({ meta, results, summary }));
+ */
+export function renderSummaryMarkdown(input: SummaryInput): string {
+  const { meta, results, summary } = input;
+  const lines: string[] = [`## agent-evals · run \`${meta.runId.replace(/`/g, '')}\``, ''];
+  const git = [meta.git.branch, meta.git.commit?.slice(0, 12)].filter(Boolean).map((s) => cell(s)).join(' @ ');
+  lines.push(`${results.length}/${meta.plannedCells} cells · ${meta.mode}${git ? ` · ${git}` : ''} · [full HTML report](${encodeURI(input.htmlUrl ?? 'index.html')})`, '');
+
+  if (input.gate) lines.push(...renderGateMarkdown(input.gate), '');
+
+  const pairs = orderPairs(summary.pairwise);
+  const worse = pairs.filter((p) => p.verdict === 'worse');
+  if (worse.length) {
+    lines.push('### ⚠️ Worse variants', '', ...worse.map((p) => `- ${cell(describePair(p))}${interval(summary, p.b, p.model)}`), '');
+  }
+
+  const m = buildMatrix(summary);
+  if (m.rows.length) {
+    lines.push('### Pass rate by variant and model', '', '95% Wilson intervals; ★ best variant per model.', '');
+    lines.push(`| variant | ${m.models.map(cell).join(' | ')} |`, `|---|${m.models.map(() => '---').join('|')}|`);
+    for (const r of m.rows) lines.push(`| ${cell(r.variantId)} | ${m.models.map((model) => cell(cellText(r.cells[model], m.best.has(bestKey(r.variantId, model))))).join(' | ')} |`);
+    lines.push('');
+  }
+
+  const others = pairs.filter((p) => p.verdict !== 'worse');
+  if (others.length) {
+    lines.push('### Comparisons', '', ...others.slice(0, 20).map((p) => `- ${cell(describePair(p))}`));
+    if (others.length > 20) lines.push(`- … and ${others.length - 20} more in the HTML report`);
+    lines.push('');
+  }
+
+  const carried = results.filter((r) => r.source === 'baseline').length;
+  if (carried || meta.carriedFrom) {
+    lines.push(`> ${carried} of ${results.length} cells were carried over from ${meta.carriedFrom ? `run \`${meta.carriedFrom.replace(/`/g, '')}\`` : 'the baseline'} without calling a model (their variant and scenario did not change).`, '');
+  }
+  const notRun = Object.entries(meta.notRun);
+  if (notRun.length) lines.push(...notRun.map(([model, why]) => `> ${cell(model)} did not run: ${cell(why)}`), '');
+  if (summary.flaky.length) {
+    const top = summary.flaky.slice(0, 5).map((f) => `${cell(f.variantId)}/${cell(f.model)}/${cell(f.scenarioId)}: ${cell(f.assertionId)} ${f.passes}/${f.repeats}`);
+    lines.push(`Flaky assertions: ${top.join('; ')}${summary.flaky.length > 5 ? `; +${summary.flaky.length - 5} more` : ''}`, '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function renderGateMarkdown(gate: GateReport): string[] {
+  const icon = gate.exitCode === 0 ? '✅' : gate.exitCode === 1 ? '❌' : '⚠️';
+  const lines = [`### ${icon} Gate: ${GATE_HEADLINE[gate.exitCode]} (exit ${gate.exitCode})`, '', `${cell(gate.reason)} · ${errorBudgetText(gate)}`, ''];
+  const notable = notableComparisons(gate);
+  for (const c of notable) {
+    const more = c.moreRepeats ? `; ~${c.moreRepeats} more repeats per scenario would settle it` : '';
+    const why = c.reasons.length ? ` — ${c.reasons.map(cell).join('; ')}` : '';
+    lines.push(`- **${c.verdict}** ${cell(c.variantId)} @ ${cell(c.model)}: ${cell(describeComparison(c))}${more}${why}`);
+  }
+  const unchanged = gate.comparisons.length - notable.length;
+  if (unchanged) lines.push(`- ${unchanged} unchanged`);
+  if (gate.notComparable.length) {
+    const shown = gate.notComparable.slice(0, 10).map((n) => `${cell(n.variantId)} @ ${cell(n.model)} / ${cell(n.scenarioId)} (${n.reasons.join(', ')})`);
+    lines.push(`- not comparable, not gated: ${shown.join('; ')}${gate.notComparable.length > 10 ? `; +${gate.notComparable.length - 10} more` : ''}`);
+  }
+  return lines;
+}
+
+function interval(summary: RunSummary, variantId: string, model: string): string {
+  const v = summary.variants.find((x) => x.variantId === variantId && x.model === model);
+  return v && v.passRate.rate !== null ? ` — ${cell(variantId)} now ${formatRate(v.passRate.rate)} ${formatInterval(v.passRate.interval)}` : '';
+}
