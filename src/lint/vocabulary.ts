@@ -95,9 +95,29 @@ export function toolToCheck(entry: string): string | undefined {
   return entry.replace(/\(.*\)$/s, '').trim();
 }
 
-/** `read` for `Read` in an OpenCode file: the same name in another case, for the message. */
+/**
+ * The known name `name` was probably meant to be: the same name in another case (`Read` in an
+ * OpenCode file), else one at most two edits away (`bassh`). Undefined when nothing is that close.
+ */
 export function suggestName(name: string, known: ReadonlySet<string>): string | undefined {
   const lower = name.toLowerCase();
-  for (const k of known) if (k.toLowerCase() === lower) return k;
-  return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = k.toLowerCase() === lower ? 0 : editDistance(lower, k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return lower.length > 3 || bestDistance === 0 ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
 }
