@@ -227,9 +227,9 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     if (res.destroyed || closed) return;
     if (fault) return sendFault(res, call, fault, parsed);
     const answer = await script.answer(ctx);
-    call.reply = answer.content;
-    call.rule = answer.rule;
-    sendJson(res, 200, completion(parsed, answer.content, call.index));
+    const response = completion(parsed, answer.content, call.index);
+    Object.assign(call, { reply: answer.content, rule: answer.rule, usage: response.usage });
+    sendJson(res, 200, response);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -162,6 +162,8 @@ export interface RecordedCall {
   fault: FaultKind | null;
   /** The scripted content returned (agent answer or grader JSON text), when answered normally. */
   reply?: string;
+  /** Token usage sent with a normal answer. */
+  usage?: Usage;
   /** Name or index of the rule that answered ('default' when none matched). */
   rule?: string;
 }
