@@ -29,6 +29,7 @@ function makeContext(opts: { root?: string; debug?: boolean }): Context {
     env: process.env,
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
+    write: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stdout.isTTY),
     debug: Boolean(opts.debug),
     signal: abort.signal,

@@ -8,6 +8,8 @@ export interface Context {
   env: NodeJS.ProcessEnv;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Raw text to the progress stream (stderr), for a redrawn progress bar. */
+  write: (text: string) => void;
   /** True when stdout is an interactive terminal (progress bar instead of lines). */
   isTTY: boolean;
   debug: boolean;
@@ -24,6 +26,7 @@ export function memoryContext(root: string, env: NodeJS.ProcessEnv = {}): Contex
     env,
     out: (line) => stdout.push(line),
     err: (line) => stderr.push(line),
+    write: (text) => stderr.push(text),
     isTTY: false,
     debug: false,
     stdout,

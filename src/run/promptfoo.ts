@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { EngineAssertion, EngineGrading } from './engine-types.ts';
 import type { ResolvedModel } from './matrix.ts';
 import type { CellResult } from '../schema/result.ts';
-import { samplingParams, type RecordingStore } from './recordings.ts';
+import { samplingParams, type RecordingKey, type RecordingStore } from './recordings.ts';
 import { redactSecrets, secretValues } from './secrets.ts';
+import { judgeOutcomes } from '../assertions/registry.ts';
 
 type Promptfoo = typeof import('promptfoo').default;
 let loaded: Promise<Promptfoo> | undefined;
@@ -227,7 +228,7 @@ async function wrapProvider(
       // Agent cells: the planned messages, verbatim. Grader calls: promptfoo's own grading prompt.
       const prompt = plan && ref !== 'grader' ? JSON.stringify(plan.messages) : rendered;
       const repeat = plan?.repeat ?? 0;
-      const key = { provider: model.id, prompt, params: { ...params, ...(context?.prompt?.config ?? {}) }, repeat };
+      const key = plan && ref !== 'grader' ? cellRecordingKey(plan) : { provider: model.id, prompt, params: { ...params, ...(context?.prompt?.config ?? {}) }, repeat };
       if (!real) {
         const rec = await opts.recordings.get(key);
         if (!rec) return { error: `not-recorded: no recording for ${model.id} (prompt or parameters changed since it was recorded)` };
@@ -287,12 +288,10 @@ function toCellResult(plan: CellPlan, row: Row, mode: RunCellsOptions['mode'], s
       ...(gradingError ? { gradingError: true } : {}),
     };
   });
-  const score = Math.min(1, Math.max(0, grading.score));
-  const criticalOk = assertions.every((a) => !a.critical || a.pass);
-  const barOk = plan.threshold === undefined ? assertions.every((a) => a.pass) : score >= plan.threshold;
+  const { pass, score } = judgeOutcomes(plan, assertions);
   return {
     ...base,
-    status: criticalOk && barOk ? 'pass' : 'fail',
+    status: pass ? 'pass' : 'fail',
     output: redactSecrets(output, secrets),
     assertions,
     score,
@@ -300,6 +299,16 @@ function toCellResult(plan: CellPlan, row: Row, mode: RunCellsOptions['mode'], s
     ...(tokens ? { tokens } : {}),
     ...(typeof row.cost === 'number' ? { cost: row.cost } : {}),
     source: mode === 'replay' ? 'replay' : row.response?.cached ? 'cache' : 'live',
+  };
+}
+
+/** The recording key of a planned cell: what `--replay` looks up and a live call records under. */
+export function cellRecordingKey(plan: CellPlan): RecordingKey {
+  return {
+    provider: plan.model.id,
+    prompt: JSON.stringify(plan.messages),
+    params: { ...samplingParams(plan.model.config), ...(plan.temperature === undefined ? {} : { temperature: plan.temperature }) },
+    repeat: plan.repeat,
   };
 }
 

@@ -1,0 +1,30 @@
+import { assertionIndex, toEngineAssertions } from '../assertions/registry.ts';
+import type { LoadedScenario } from '../load/scenarios.ts';
+import type { Cell } from './matrix.ts';
+import type { CellPlan } from './promptfoo.ts';
+
+/**
+ * Cell → what the engine sends and how it scores: the variant's prompt as the system message, the
+ * scenario's conversation after it, the variant's temperature unless the eval overrides it.
+ */
+export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: number): CellPlan {
+  const { variant, scenario } = cell;
+  const info = assertionIndex(scenario);
+  return {
+    cellId: cell.cellId,
+    agent: variant.name,
+    variantId: variant.id,
+    variantHash: variant.contentHash,
+    scenarioId: scenario.id,
+    scenarioHash: scenario.hash,
+    assertionsHash: scenario.assertionsHash,
+    model: cell.model,
+    repeat: cell.repeat,
+    messages: [{ role: 'system', content: variant.systemPrompt }, ...scenario.messages],
+    temperature: temperatureOverride ?? variant.temperature,
+    vars: scenario.vars,
+    assertions: toEngineAssertions(scenario),
+    assertionInfo: Object.fromEntries([...info].map(([id, a]) => [id, { kind: a.kind, weight: a.weight, critical: a.critical }])),
+    threshold: scenario.threshold,
+  };
+}
