@@ -11,11 +11,10 @@ import {
   fisherExactP,
   holmAdjust,
   mcnemarExactP,
-  moreRepeatsPaired,
-  moreRepeatsUnpaired,
   newcombeDiffInterval,
   newcombePairedDiffInterval,
 } from './stats.ts';
+import { moreRepeatsPaired, moreRepeatsUnpaired } from './more-repeats.ts';
 import { byKey, rateOf } from './summarize.ts';
 import type {
   GateComparison,

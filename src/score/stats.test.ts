@@ -6,14 +6,12 @@ import {
   fisherExactP,
   holmAdjust,
   mcnemarExactP,
-  MAX_MORE_REPEATS,
-  moreRepeatsPaired,
-  moreRepeatsUnpaired,
   newcombeDiffInterval,
   newcombePairedDiffInterval,
   percentile,
   wilsonInterval,
 } from './stats.ts';
+import { MAX_MORE_REPEATS, moreRepeatsPaired, moreRepeatsUnpaired } from './more-repeats.ts';
 
 describe('wilsonInterval', () => {
   it.each([

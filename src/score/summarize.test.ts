@@ -100,6 +100,19 @@ describe('summarizeRun: pairwise comparisons', () => {
     expect(p.moreRepeats).toBe(2);
   });
 
+  it('variants that share no scored pair are not a test and do not count towards Holm', () => {
+    const results = [
+      ...oneRepeat('rev/a', 'm1', 10, (i) => i === 0),
+      ...oneRepeat('rev/b', 'm1', 10, (i) => i !== 0),
+      cell({ variantId: 'rev/a', model: 'm2', scenarioId: 'only-a', status: 'pass' }),
+      cell({ variantId: 'rev/b', model: 'm2', scenarioId: 'only-b', status: 'fail' }),
+    ];
+    const [m1, m2] = summarizeRun('r', results).pairwise;
+    expect(m1!.adjustedP).toBe(m1!.pValue);
+    expect(m2).toMatchObject({ pairs: 0, adjustedP: 1, verdict: 'inconclusive' });
+    expect(m2!.diffInterval).toBeUndefined();
+  });
+
   it('skips pairs where either cell was not scored', () => {
     const results = [
       cell({ variantId: 'rev/a', scenarioId: 's1', status: 'pass' }),

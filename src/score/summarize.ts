@@ -9,11 +9,11 @@ import {
   holmAdjust,
   mcnemarExactP,
   mean,
-  moreRepeatsPaired,
   newcombePairedDiffInterval,
   percentile,
   wilsonInterval,
 } from './stats.ts';
+import { moreRepeatsPaired } from './more-repeats.ts';
 import type { CellCounts, FlakyAssertion, PairwiseComparison, RateWithInterval, RunSummary, VariantModelSummary } from './types.ts';
 
 /** A pass/fail tally with its Wilson interval. */
@@ -164,12 +164,15 @@ function comparePairs(results: CellResult[], alpha: number): PairwiseComparison[
     }
   }
 
-  const adjusted = holmAdjust(raw.map((r) => r.pValue));
-  return raw.map(({ perScenario, ...r }, i): PairwiseComparison => {
-    const adjustedP = adjusted[i]!;
+  // Pairs that share no scored (scenario, repeat) test nothing and do not count towards Holm's m.
+  const tested = raw.filter((r) => r.pairs > 0);
+  const adjusted = new Map(holmAdjust(tested.map((r) => r.pValue)).map((p, i) => [tested[i]!, p]));
+  return raw.map((entry): PairwiseComparison => {
+    const { perScenario, ...r } = entry;
+    const adjustedP = adjusted.get(entry) ?? 1;
     if (adjustedP < alpha) return { ...r, adjustedP, verdict: r.bOnly > r.aOnly ? 'better' : 'worse' };
     // Holm's strictest step tests at alpha / m: settling there settles whatever this pair's rank.
-    const moreRepeats = moreRepeatsPaired({ firstOnly: r.aOnly, secondOnly: r.bOnly, repeats: perScenario, alpha: alpha / raw.length });
+    const moreRepeats = moreRepeatsPaired({ firstOnly: r.aOnly, secondOnly: r.bOnly, repeats: perScenario, alpha: alpha / Math.max(1, tested.length) });
     return { ...r, adjustedP, verdict: 'inconclusive', ...(moreRepeats !== undefined ? { moreRepeats } : {}) };
   });
 }
