@@ -58,9 +58,10 @@ const scenarioKey = (s: ScenarioAggregate) => [s.agent, s.variantId, s.model, s.
  * Exit codes, in precedence order:
  * - 0 with "nothing to evaluate" when no cell was planned (affected-only run with nothing affected);
  * - 1 when any verdict is `regressed` (a significant drop or a threshold breach). This outranks 3:
- *   the drop or breach was measured on cells that did answer, and errors are never counted as
- *   failures, so more answers cannot undo a failed critical assertion; the over-budget errors are
- *   still reported in `errorBudget` and `reason`;
+ *   the regression is evidence from cells that did answer (errors never count as failures), and it
+ *   asks the author to fix the change, where 3 only asks for a re-run; re-running first would spend
+ *   model calls on a change already known to be worse. The over-budget errors still appear in
+ *   `errorBudget` and `reason`, so both problems are visible;
  * - 3 when provider errors / planned cells exceed `thresholds.errorBudget`, or nothing was scored:
  *   a gate that could not measure must not pass as green;
  * - 0 otherwise.
