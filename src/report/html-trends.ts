@@ -45,13 +45,14 @@ function chart(s: TrendSeries, maxPoints: number): Html {
   shown.forEach(({ p, first, reason }, i) => {
     const cx = x(i).toFixed(1);
     if (first) marks.push(html`<line class="brk" x1="${cx}" x2="${cx}" y1="0" y2="${H}"><title>${`Break before ${p.runId}: ${reason ?? 'tests changed'}. Points on either side are not comparable.`}</title></line>`);
-    if (p.promptChanged) marks.push(html`<path class="pc" d="${`M${cx} ${H - 1}l-4 -7h8z`}"><title>${`Prompt changed in ${p.runId} (${point(p)})`}</title></path>`);
+    if (p.promptChanged) marks.push(html`<path class="pc" d="${`M${cx} ${H - 8}l-4 7h8z`}"><title>${`Prompt changed in ${p.runId} (${point(p)})`}</title></path>`);
   });
   const last = shown.at(-1)?.p;
-  const breaks = s.segments.length - 1;
+  const breaks = shown.filter(({ first }) => first).length;
   const changes = shown.filter(({ p }) => p.promptChanged).length;
   const label = `${s.variantId} @ ${s.model}: ${total} run${total === 1 ? '' : 's'}${last ? `, latest ${formatRate(last.passRate)}` : ''}`;
-  return html`<figure class="chart"><figcaption><b>${s.variantId}</b> @ ${s.model} <span class="muted">${last ? formatRate(last.passRate) : ''} · ${total} run${total === 1 ? '' : 's'}${total > n ? ` (last ${n} drawn)` : ''}${changes ? ` · ${changes} prompt change${changes === 1 ? '' : 's'} ▲` : ''}${breaks ? ` · ${breaks} break${breaks === 1 ? '' : 's'} ┆` : ''}</span></figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${label}"><title>${label}</title><line class="grid" x1="0" x2="${W}" y1="${y(0.5)}" y2="${y(0.5)}"/>${lines}${marks}</svg></figure>`;
+  const span = n ? `${shown[0]!.p.time.slice(0, 10)} → ${shown[n - 1]!.p.time.slice(0, 10)}` : '';
+  return html`<figure class="chart"><figcaption><b>${s.variantId}</b> @ ${s.model} <span class="muted">${last ? formatRate(last.passRate) : ''} · ${total} run${total === 1 ? '' : 's'}${total > n ? ` (last ${n} drawn)` : ''}${changes ? ` · ${changes} prompt change${changes === 1 ? '' : 's'} ▲` : ''}${breaks ? ` · ${breaks} break${breaks === 1 ? '' : 's'} ┆` : ''}</span></figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${label}"><title>${label}</title><line class="grid" x1="0" x2="${W}" y1="${y(0.5)}" y2="${y(0.5)}"/><text class="ax" x="${W - 2}" y="${y(1) + 8}">100%</text>${lines}${marks}</svg><div class="muted span">${span}</div></figure>`;
 }
 
 function point(p: TrendPoint): string {

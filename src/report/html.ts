@@ -49,9 +49,9 @@ th{background:var(--bg2)}td.num{text-align:right}.rate{font-size:1.1rem;font-wei
 .muted{color:var(--mut);font-weight:normal}.good,.ok,.v-better,.v-improved,.v-unchanged{color:var(--ok)}.bad,.no,.err,.v-worse,.v-regressed{color:var(--no)}
 .warn,.v-inconclusive,.v-not-comparable{color:var(--warn)}.best{color:#c59400}
 td.is-best{background:#fff8e1}.warnings{background:#fff4e5;border:1px solid #f0c36d;padding:.5rem 1rem}
-.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{margin:0;border:1px solid var(--line);padding:.4rem}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{margin:0;border:1px solid var(--line);padding:.4rem;width:360px}.span{font-size:.8rem}
 svg .l-rate{fill:none;stroke:#1a73e8;stroke-width:1.5}svg .l-score{fill:none;stroke:#9aa0a6;stroke-width:1;stroke-dasharray:2 2}
-svg .dot{fill:#1a73e8}svg .grid{stroke:#eee}svg .brk{stroke:var(--no);stroke-dasharray:3 3;stroke-width:1.5}svg .pc{fill:#e37400}
+svg .dot{fill:#1a73e8}svg .grid{stroke:#eee}svg .brk{stroke:var(--no);stroke-dasharray:3 3;stroke-width:1.5}svg .pc{fill:#e37400}svg .ax{font-size:9px;fill:#9aa0a6;text-anchor:end}
 details.scenario{border:1px solid var(--line);margin:.4rem 0;padding:.3rem .6rem}details.scenario>summary{cursor:pointer}
 .cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:.8rem}.col{min-width:0}
 .rep{border-left:3px solid var(--line);padding:.2rem .5rem;margin:.4rem 0}.st-pass{border-color:var(--ok)}.st-fail{border-color:var(--no)}.st-error{border-color:var(--warn)}
@@ -100,7 +100,7 @@ ${input.gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(input.gate)}</s
       const v = r.cells[m];
       if (!v) return html`<td class="muted">–</td>`;
       const best = matrix.best.has(bestKey(r.variantId, m));
-      return html`<td class="${best ? 'is-best' : ''}">${best ? html`<span class="best" title="best variant on this model">★</span> ` : ''}<span class="rate">${formatRate(v.passRate.rate)}</span> <span class="muted">${formatInterval(v.passRate.interval)}</span><br><span class="muted">${v.counts.passed}/${v.counts.run} passed${v.counts.errors ? html` · <span class="err">${v.counts.errors} errors</span>` : ''}${v.counts.notRun + v.counts.notRecorded ? ` · ${v.counts.notRun + v.counts.notRecorded} not run` : ''} · score ${v.meanScore.mean === null ? '–' : v.meanScore.mean.toFixed(2)} · ${formatCost(v.cost)}${v.latencyMs ? ` · p50 ${Math.round(v.latencyMs.p50)} ms` : ''}</span></td>`;
+      return html`<td class="${best ? 'is-best' : ''}">${best ? html`<span class="best" title="best variant on this model">★</span> ` : ''}<span class="rate">${formatRate(v.passRate.rate)}</span> <span class="muted">${formatInterval(v.passRate.interval)}</span><br><span class="muted">${v.counts.passed}/${v.counts.run} passed${v.counts.errors ? html` · <span class="err">${v.counts.errors} error${v.counts.errors === 1 ? '' : 's'}</span>` : ''}${v.counts.notRun + v.counts.notRecorded ? ` · ${v.counts.notRun + v.counts.notRecorded} not run` : ''} · score ${v.meanScore.mean === null ? '–' : v.meanScore.mean.toFixed(2)} · ${formatCost(v.cost)}${v.latencyMs ? ` · p50 ${Math.round(v.latencyMs.p50)} ms` : ''}</span></td>`;
     })}</tr>`,
   )}</tbody></table>
 <h3>Pairwise comparisons</h3>${pairTable(summary)}

@@ -85,5 +85,5 @@ function renderGateMarkdown(gate: GateReport): string[] {
 
 function interval(summary: RunSummary, variantId: string, model: string): string {
   const v = summary.variants.find((x) => x.variantId === variantId && x.model === model);
-  return v && v.passRate.rate !== null ? ` — ${cell(variantId)} now ${formatRate(v.passRate.rate)} ${formatInterval(v.passRate.interval)}` : '';
+  return v && v.passRate.rate !== null ? ` — ${cell(variantId)} now ${formatRate(v.passRate.rate)} ${cell(formatInterval(v.passRate.interval))}` : '';
 }

@@ -82,7 +82,7 @@ describe.skipIf(!executablePath && !required)('HTML report in headless chromium'
     // A drill-down opens on click and shows the variants side by side.
     const first = page.locator('details.scenario').first();
     expect(await first.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
-    await first.locator('summary').click();
+    await first.locator(':scope > summary').click();
     expect(await first.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
     await expect(first.locator('.cols').first().locator('section.col').count()).resolves.toBe(3);
     expect(await first.locator('.cols').first().isVisible()).toBe(true);
@@ -100,7 +100,7 @@ describe.skipIf(!executablePath && !required)('HTML report in headless chromium'
 
     // The page's own script runs under the CSP: a link to a scenario opens its drill-down.
     const last = page.locator('details.scenario').last();
-    const id = await last.getAttribute('id');
+    const id = (await last.getAttribute('id'))!;
     await page.evaluate((target) => (location.hash = target), `#${id}`);
     await page.waitForFunction((target) => (document.getElementById(target) as HTMLDetailsElement).open, id);
 

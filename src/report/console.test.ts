@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { renderConsoleMatrix } from './console.ts';
+import { syntheticResults, syntheticSummary } from '../../test/fixtures/report/synthetic.ts';
+
+describe('renderConsoleMatrix', () => {
+  it('prints variants down and models across, the best marked, and decided verdicts', () => {
+    const summary = syntheticSummary(syntheticResults({ variants: ['reviewer', 'reviewer-terse'], models: ['m1', 'm2'] }));
+    const lines = renderConsoleMatrix(summary).split('\n');
+    expect(lines[0]).toMatch(/^variant\s+m1\s+m2$/);
+    expect(lines[1]).toMatch(/^-+\s+-+\s+-+$/);
+    expect(lines[2]).toMatch(/^reviewer\s+(★ )?\d+% \[\d+–\d+%\]/);
+    expect(lines[3]).toMatch(/^reviewer-terse\s/);
+    expect(lines.join('\n')).toContain('★');
+    expect(lines).toContain('  reviewer-terse vs reviewer on m1: worse (−44 pts over 9 pairs, Holm p=0.250)');
+    expect(lines).toContain('  1 comparison inconclusive (see summary.md)');
+  });
+
+  it('says so when the run has no cells', () => {
+    expect(renderConsoleMatrix({ runId: 'r', variants: [], pairwise: [], flaky: [] })).toBe('run r: no cells');
+  });
+});

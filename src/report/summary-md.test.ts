@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { renderSummaryMarkdown } from './summary-md.ts';
+import { syntheticGate, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/fixtures/report/synthetic.ts';
+
+function input() {
+  const meta = syntheticMeta();
+  const results = syntheticResults();
+  return { meta, results, summary: syntheticSummary(results, meta.runId) };
+}
+
+describe('renderSummaryMarkdown', () => {
+  it('puts gate regressions first with their intervals, then worse variants, then the matrix', () => {
+    const md = renderSummaryMarkdown({ ...input(), gate: syntheticGate(), htmlUrl: 'https://ci.example/artifacts/report index.html' });
+    const at = (s: string) => md.indexOf(s);
+    expect(md).toContain('### ❌ Gate: regression (exit 1)');
+    expect(md).toContain('- **regressed** reviewer-terse @ m1: 50% \\[24–76%\\] vs baseline 90% \\[60–98%\\], −40 pts \\[−65 to −10 pts\\], mcnemar-exact Holm p=0.004');
+    expect(at('**regressed**')).toBeLessThan(at('**inconclusive**'));
+    expect(md).toContain('~9 more repeats per scenario would settle it');
+    expect(md).toContain('- 1 unchanged');
+    expect(md).toContain('not comparable, not gated: reviewer @ m1 / scenario\\|2 (assertions-changed)');
+    expect(at('### ❌ Gate')).toBeLessThan(at('### ⚠️ Worse variants'));
+    expect(at('### ⚠️ Worse variants')).toBeLessThan(at('### Pass rate by variant and model'));
+    expect(md).toMatch(/- reviewer-terse vs reviewer on m1: worse \(−44 pts over 9 pairs, Holm p=0\.250\) — reviewer-terse now \d+% \\\[\d+–\d+%\\\]/);
+    expect(md).toContain('[full HTML report](https://ci.example/artifacts/report%20index.html)');
+  });
+
+  it('renders the matrix as a Markdown table with every variant and model and the best marked', () => {
+    const md = renderSummaryMarkdown(input());
+    const table = md.split('\n').filter((l) => l.startsWith('|'));
+    expect(table[0]).toBe('| variant | m1 | m2 |');
+    expect(table[1]).toBe('|---|---|---|');
+    expect(table.slice(2).map((l) => l.split(' | ')[0])).toEqual(['| reviewer', '| reviewer-terse']);
+    expect(table.join('\n')).toContain('★');
+    expect(table.every((l) => l.split(/(?<!\\)\|/).length === 5)).toBe(true);
+  });
+
+  it('says which cells were carried over and which models did not run, escaping table breakers', () => {
+    const data = input();
+    data.meta.carriedFrom = '20260101-000000-base';
+    data.meta.notRun = { 'm|3': 'no key <set>' };
+    data.results = data.results.map((r, i) => (i < 4 ? { ...r, source: 'baseline' as const } : r));
+    const md = renderSummaryMarkdown(data);
+    expect(md).toContain('> 4 of 36 cells were carried over from run `20260101-000000-base` without calling a model');
+    expect(md).toContain('> m\\|3 did not run: no key &lt;set&gt;');
+  });
+
+  it('has no gate section without a gate report', () => {
+    expect(renderSummaryMarkdown(input())).not.toContain('Gate');
+  });
+});
