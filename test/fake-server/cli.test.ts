@@ -85,7 +85,7 @@ describe('fake-openai-cli', () => {
 
   it('serves plain `promptfoo eval` (the benchmark peer) with the configured concurrency', async () => {
     const dir = tempDir();
-    const { child, url } = await startCli(['--default-reply', 'fine', '--latency', '100']);
+    const { child, url } = await startCli(['--default-reply', 'fine', '--latency', '500']);
     const tests = Array.from({ length: 8 }, (_, i) => `  - vars: { q: "question ${i}" }\n    assert: [{ type: equals, value: fine }]`).join('\n');
     writeFileSync(
       join(dir, 'promptfooconfig.yaml'),

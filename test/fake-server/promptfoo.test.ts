@@ -21,7 +21,7 @@ interface Result {
   failureReason: number;
   vars: Record<string, unknown>;
   response?: { output?: unknown; tokenUsage?: { total?: number; prompt?: number; completion?: number } };
-  gradingResult?: { pass: boolean; score: number; reason: string; componentResults?: Array<{ pass: boolean; score: number; reason: string }> } | null;
+  gradingResult?: { pass: boolean; score: number; reason: string; componentResults?: Array<{ pass: boolean; score: number; reason: string; metadata?: Record<string, unknown> }> } | null;
 }
 const FAILURE = { NONE: 0, ASSERT: 1, ERROR: 2 } as const; // promptfoo's ResultFailureReason
 
@@ -191,23 +191,33 @@ describe('promptfoo against the fake server', () => {
     expect(server.stats.inFlight).toBe(1); // still held by promptfoo's pool until REQUEST_TIMEOUT_MS or close
   });
 
-  it('reports a failing grader as an assertion failure carrying the grader error', async () => {
-    const server = await start({ defaultReply: 'fine answer', faults: { schedule: () => 'server-error', appliesTo: 'grader' } });
-    const [result] = await run(server, ['q'], {
-      suite: {
-        defaultTest: {
-          options: { provider: fakeOpenAIProvider(server, 'grader-model') },
-          assert: [{ type: 'llm-rubric', value: 'is fine' }],
-        },
-      },
+  it('reports a failing grader as an assertion failure tagged metadata.graderError', async () => {
+    const server = await start({
+      rules: [{ user: 'q500', reply: 'answer A' }, { user: 'qbad', reply: 'answer B' }],
+      graderRules: [{ output: 'answer B', verdict: () => 'I cannot grade this' }],
+      faults: { schedule: (_i, ctx) => (ctx.user.includes('answer A') ? 'server-error' : null), appliesTo: 'grader' },
     });
-    expect(result).toMatchObject({ success: false, failureReason: FAILURE.ASSERT, response: { output: 'fine answer' } });
-    expect(result!.error).toMatch(/^API error: 500 Internal Server Error/);
-    expect(result!.gradingResult!.reason).toMatch(/^API error: 500/);
+    const results = byQuestion(
+      await run(server, ['q500', 'qbad'], {
+        suite: {
+          defaultTest: {
+            options: { provider: fakeOpenAIProvider(server, 'grader-model') },
+            assert: [{ type: 'llm-rubric', value: 'is fine' }],
+          },
+        },
+      }),
+    );
+    for (const r of Object.values(results)) {
+      expect(r).toMatchObject({ success: false, failureReason: FAILURE.ASSERT, gradingResult: { pass: false, score: 0 } });
+      expect(r.gradingResult!.componentResults![0]).toMatchObject({ pass: false, metadata: { graderError: true } });
+    }
+    expect(results.q500!.response!.output).toBe('answer A');
+    expect(results.q500!.error).toMatch(/^API error: 500 Internal Server Error/);
+    expect(results.qbad!.error).toBe('Could not extract JSON from llm-rubric response');
   });
 
   it('keeps 4 requests in flight at maxConcurrency 16 unless PROMPTFOO_FETCH_CONNECTIONS is set', async () => {
-    const server = await start({ latencyMs: 150 });
+    const server = await start({ latencyMs: 400 }); // long enough that all 16 overlap on a loaded machine
     const questions = Array.from({ length: 16 }, (_, i) => `q${i}`);
     await run(server, questions, { options: { maxConcurrency: 16 } });
     expect(server.stats.maxInFlight).toBe(4);
