@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ScenarioFile } from '../src/schema/scenario.ts';
+import { EvalConfig } from '../src/schema/eval-config.ts';
 
 export interface SchemaEntry {
   schema: z.ZodType;
@@ -16,7 +17,10 @@ export interface SchemaEntry {
   title: string;
 }
 
-export const SCHEMAS: SchemaEntry[] = [{ schema: ScenarioFile, path: 'scenarios/scenario.schema.json', title: 'agent-evals scenario file' }];
+export const SCHEMAS: SchemaEntry[] = [
+  { schema: ScenarioFile, path: 'scenarios/scenario.schema.json', title: 'agent-evals scenario file' },
+  { schema: EvalConfig, path: 'evals/eval.schema.json', title: 'agent-evals eval config' },
+];
 
 /** The file's text: input-side JSON Schema (defaults make fields optional), stable formatting. */
 export function renderSchema(entry: SchemaEntry): string {

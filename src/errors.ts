@@ -51,7 +51,7 @@ export class ProviderUnavailableError extends UserError {
 /** `file:line:column: field: ` prefix; parts that are unknown are left out. */
 export function formatPlace(place: Place): string {
   let where = place.file ?? '';
-  if (place.row !== undefined) where += `:row ${place.row}`;
+  if (place.row !== undefined) where += `:row ${place.row}${place.column !== undefined ? `:column ${place.column}` : ''}`;
   else if (place.line !== undefined) where += `:${place.line}${place.column !== undefined ? `:${place.column}` : ''}`;
   const parts = [where, place.field].filter((p): p is string => Boolean(p));
   return parts.length ? `${parts.join(': ')}: ` : '';

@@ -31,17 +31,22 @@ export function termPattern(term: string): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
 }
 
-function findTerms(output: string, terms: string[]): { found: string[]; missing: string[] } {
-  const found: string[] = [];
-  const missing: string[] = [];
-  for (const term of terms) (termPattern(term).test(output) ? found : missing).push(term);
-  return { found, missing };
+/** Compiles the terms once per assertion (not once per answer): scoring runs for every cell. */
+function termFinder(terms: string[]): (output: string) => { found: string[]; missing: string[] } {
+  const patterns = terms.map((term) => [term, termPattern(term)] as const);
+  return (output) => {
+    const found: string[] = [];
+    const missing: string[] = [];
+    for (const [term, pattern] of patterns) (pattern.test(output) ? found : missing).push(term);
+    return { found, missing };
+  };
 }
 
 /** `mentions`: at least one of the terms appears. */
 export function mentions(terms: string[]): AssertionFunction {
+  const findTerms = termFinder(terms);
   return (output) => {
-    const { found } = findTerms(output, terms);
+    const { found } = findTerms(output);
     return found.length > 0
       ? { pass: true, score: 1, reason: `mentions ${list(found)}` }
       : { pass: false, score: 0, reason: `mentions none of ${list(terms)}` };
@@ -50,8 +55,9 @@ export function mentions(terms: string[]): AssertionFunction {
 
 /** `mentions-all`: every term appears; the score is the share found. */
 export function mentionsAll(terms: string[]): AssertionFunction {
+  const findTerms = termFinder(terms);
   return (output) => {
-    const { found, missing } = findTerms(output, terms);
+    const { found, missing } = findTerms(output);
     const score = found.length / terms.length;
     return missing.length === 0
       ? { pass: true, score: 1, reason: `mentions all of ${list(terms)}` }

@@ -43,7 +43,7 @@ export function splitCell(cell: string): string[] {
     .filter(Boolean);
 }
 
-const cellPlace = (file: string, row: number, col: number, name: string): Place => ({ file, row, column: col + 1, field: `column ${col + 1} (${name})` });
+const cellPlace = (file: string, row: number, col: number, name: string): Place => ({ file, row, column: col + 1, field: name });
 
 /**
  * Parses CSV text into scenario-shaped rows, or the problems that stop it: a missing required column,
@@ -58,7 +58,7 @@ export function readScenarioCsv(text: string, file: string): { rows: CsvRow[]; p
     const e = err as { message: string; records?: number; index?: number };
     const message = e.message.replace(/ at line \d+/, '').split(':')[0] ?? e.message;
     const row = (e.records ?? 0) + 1;
-    return { rows: [], problems: [{ message: `broken CSV: ${message}`, place: { file, row, ...(e.index !== undefined ? { column: e.index + 1, field: `column ${e.index + 1}` } : {}) } }] };
+    return { rows: [], problems: [{ message: `broken CSV: ${message}`, place: { file, row, ...(e.index !== undefined ? { column: e.index + 1 } : {}) } }] };
   }
   const [header, ...body] = records;
   if (!header) return { rows: [], problems: [{ message: 'empty CSV file; expected a header row', place: { file, row: 1 } }] };

@@ -127,12 +127,12 @@ describe('loadScenarios: bad input', () => {
   it('CSV unknown column → file:row:column with the closest name', async () => {
     const [line] = await loadErrors('csv-unknown-column');
     expect(line).toBe(
-      'scenarios/s.csv:row 1: column 4 (mention): unknown column "mention"; did you mean "mentions"?; expected id, title, agent, tags, request, weight, threshold, critical, pass, fail or an assertion kind',
+      'scenarios/s.csv:row 1:column 4: mention: unknown column "mention"; did you mean "mentions"?; expected id, title, agent, tags, request, weight, threshold, critical, pass, fail or an assertion kind',
     );
   });
 
   it('CSV bad cell → file:row:column, other rows still checked', async () => {
-    expect(await loadErrors('csv-bad-cell')).toEqual(['scenarios/s.csv:row 3: column 4 (word-count): expected a range of words like 200-800, 200- or -800, got "lots"']);
+    expect(await loadErrors('csv-bad-cell')).toEqual(['scenarios/s.csv:row 3:column 4: word-count: expected a range of words like 200-800, 200- or -800, got "lots"']);
   });
 
   it('duplicate ids name both places', async () => {
