@@ -173,7 +173,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   };
   try {
     for (const r of skipped) await record(r);
-    const common = { concurrency, timeoutMs: config.timeoutMs, repeats, recordings, env: ctx.env, signal: ctx.signal, stateDir: path.join(ctx.root, 'reports', '.promptfoo') };
+    const common = { concurrency, timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, repeats, recordings, env: ctx.env, signal: ctx.signal, stateDir: path.join(ctx.root, 'reports', '.promptfoo') };
     const onResult = async (r: CellResult) => {
       await record(r);
       progress.tick(r.status);

@@ -26,6 +26,8 @@ export interface EngineComponentResult {
   pass: boolean;
   score: number;
   reason?: string;
+  /** The grader model failed (promptfoo sets `metadata.graderError`): not a judgement of the answer. */
+  graderError?: boolean;
 }
 
 export interface EngineGrading {

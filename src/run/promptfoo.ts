@@ -54,7 +54,7 @@ export async function scoreOffline(input: {
 export function toEngineGrading(result: {
   pass: boolean;
   score: number;
-  componentResults?: Array<{ pass: boolean; score: number; reason?: string; assertion?: { type: string; metric?: string } | null }>;
+  componentResults?: Array<{ pass: boolean; score: number; reason?: string; assertion?: { type: string; metric?: string } | null; metadata?: Record<string, unknown> }>;
 }): EngineGrading {
   return {
     pass: result.pass,
@@ -65,6 +65,7 @@ export function toEngineGrading(result: {
       pass: c.pass,
       score: c.score,
       reason: c.reason,
+      ...(c.metadata?.graderError === true ? { graderError: true } : {}),
     })),
   };
 }
@@ -108,6 +109,8 @@ export interface RunCellsOptions {
   env: NodeJS.ProcessEnv;
   onResult: (result: CellResult) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Retries of a transient provider error (429, 5xx, network) before the cell is an `error`. */
+  maxRetries?: number;
   /** Folder for promptfoo's own state (its eval database); default `~/.promptfoo`. */
   stateDir?: string;
 }
@@ -132,8 +135,12 @@ type Row = {
 export async function runCells(opts: RunCellsOptions): Promise<void> {
   if (opts.plans.length === 0) return;
   const engine = await loadEngine(process.env, opts.stateDir);
-  // Through the Node API promptfoo sizes its HTTP pool from CLI state (4), not from maxConcurrency.
+  // Engine settings promptfoo reads from the environment (the seam is the one place that knows them):
+  // through the Node API its HTTP pool is sized from CLI state (4), not from maxConcurrency; a request
+  // timeout of its own (default 5 min, retried) would otherwise outlive the cell's; 5xx is transient.
   process.env.PROMPTFOO_FETCH_CONNECTIONS = String(opts.concurrency);
+  process.env.REQUEST_TIMEOUT_MS ??= String(opts.timeoutMs);
+  process.env.PROMPTFOO_RETRY_5XX ??= 'true';
   const byCell = new Map(opts.plans.map((p) => [p.cellId, p]));
   const runKey = randomUUID();
   const secrets = secretValues(opts.env);
@@ -218,7 +225,8 @@ async function wrapProvider(
   opts: RunCellsOptions,
   byCell: Map<string, CellPlan>,
 ): Promise<unknown> {
-  const real = opts.mode === 'replay' ? undefined : await engine.loadApiProvider(model.id, { options: { config: model.config } as never });
+  const config = { maxRetries: opts.maxRetries, ...model.config };
+  const real = opts.mode === 'replay' ? undefined : await engine.loadApiProvider(model.id, { options: { config } as never });
   const params = samplingParams(model.config);
   return {
     id: () => ref,
@@ -270,13 +278,14 @@ function toCellResult(plan: CellPlan, row: Row, mode: RunCellsOptions['mode'], s
   const errorText = row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined);
   if (errorText) {
     const notRecorded = errorText.startsWith('not-recorded:');
-    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(errorText, secrets).slice(0, 2000), ...latency };
+    const cause = errorText.split('\n')[0]!.slice(0, 500);
+    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(cause, secrets), ...latency };
   }
   const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
   const grading = row.gradingResult ? toEngineGrading(row.gradingResult) : { pass: false, score: 0, components: [] };
   const assertions = grading.components.map((c) => {
     const info = plan.assertionInfo[c.metric ?? ''];
-    const gradingError = c.type === 'llm-rubric' && !c.pass && /error|could not|failed to|timed out|rate limit/i.test(c.reason ?? '') && c.score === 0;
+    const gradingError = c.graderError === true;
     return {
       id: c.metric ?? c.type,
       kind: info?.kind ?? c.type,
