@@ -76,6 +76,7 @@ export const CONTENT_SECURITY_POLICY = `default-src 'none'; style-src ${sha256(S
 export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
   const { meta, results, summary } = input;
   const matrix = buildMatrix(summary);
+  const multiAgent = new Set(matrix.rows.map((r) => r.agent)).size > 1;
   const withOutput = results.filter((r) => r.output !== undefined).length || 1;
   const maxOutput = Math.max(2_000, Math.min(50_000, Math.floor((opts.outputBudget ?? 1_000_000) / withOutput)));
   const drill = renderDrilldown(meta, results, { collapseAt: opts.collapseAt ?? 1_200, maxOutput, best: matrix.best });
@@ -96,7 +97,7 @@ ${input.gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(input.gate)}</s
 <p class="muted">Pass rate of scored cells with its 95% Wilson interval; ★ marks the best variant per agent and model.</p>
 <table id="matrix"><thead><tr><th>variant</th>${matrix.models.map((m) => html`<th scope="col" class="model">${m}</th>`)}</tr></thead>
 <tbody>${matrix.rows.map(
-    (r) => html`<tr><th scope="row" class="variant">${r.variantId}${new Set(matrix.rows.map((x) => x.agent)).size > 1 ? html` <span class="muted">${r.agent}</span>` : ''}</th>${matrix.models.map((m) => {
+    (r) => html`<tr><th scope="row" class="variant">${r.variantId}${multiAgent ? html` <span class="muted">${r.agent}</span>` : ''}</th>${matrix.models.map((m) => {
       const v = r.cells[m];
       if (!v) return html`<td class="muted">–</td>`;
       const best = matrix.best.has(bestKey(r.variantId, m));
