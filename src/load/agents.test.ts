@@ -57,8 +57,8 @@ describe('the five seeds in agents/backend-architect', () => {
       { tool: 'edit', pattern: '*', action: 'ask' },
       { tool: 'write', pattern: '*', action: 'ask' },
     ]);
-    // AgentVariant has no field for these yet; they are kept, not dropped.
-    expect(v.extra).toEqual({ mode: 'subagent', version: '1.0.0' });
+    expect(v).toMatchObject({ mode: 'subagent', version: '1.0.0' });
+    expect(v.extra).toEqual({});
     expect(v.lines).toMatchObject({ description: 2, temperature: 5, tools: 6, permission: 19, version: 33, body: 37 });
   });
 
@@ -117,12 +117,16 @@ describe('dialects', () => {
         { tool: 'bash', pattern: 'git status*', action: 'allow' },
         { tool: 'edit', pattern: '*', action: 'deny' },
       ],
-      extra: { mode: 'subagent' },
+      mode: 'subagent',
+      extra: {},
     });
     expect(byId(files, 'demo/opencode-extra')).toMatchObject({
       dialect: 'opencode',
       tools: ['read'],
-      extra: { mode: 'primary', top_p: 0.9, version: 2, disable: false },
+      mode: 'primary',
+      topP: 0.9,
+      version: '2',
+      extra: { disable: false },
     });
   });
 

@@ -113,8 +113,6 @@ export async function loadAgents(root: string): Promise<{ variants: AgentVariant
  * Known keys that `AgentVariant` has no field for yet. They are validated, then kept under `extra`
  * so that nothing in a file is silently dropped.
  */
-const KEPT_IN_EXTRA = new Set(['mode', 'top_p', 'version']);
-
 /**
  * Parses one agent file's bytes. `id` is its path under `agents/` without extension.
  *
@@ -155,7 +153,6 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string 
   }
   const valid = checkKnownKeys(known, dialect, source, file, problems);
   const permissions = readPermissions(valid.permission, source, file, problems);
-  for (const key of KEPT_IN_EXTRA) if (key in valid) extra[key] = valid[key];
 
   const lines: Record<string, number> = {};
   for (const key of Object.keys(frontmatter)) {
@@ -176,6 +173,9 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string 
     description: (fmv.description ?? '').trim(),
     modelHint: fmv.model?.trim() || undefined,
     temperature: fmv.temperature,
+    ...(fmv.top_p !== undefined ? { topP: fmv.top_p } : {}),
+    ...(fmv.mode !== undefined ? { mode: fmv.mode } : {}),
+    ...(fmv.version !== undefined ? { version: String(fmv.version) } : {}),
     tools: normalizeTools(fmv.tools),
     permissions,
     systemPrompt,

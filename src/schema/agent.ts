@@ -65,6 +65,10 @@ export const AgentVariant = z.object({
   /** `opus` / `sonnet` / `haiku` / `inherit` (Claude Code) or `provider/model` (OpenCode). */
   modelHint: z.string().optional(),
   temperature: z.number().optional(),
+  /** OpenCode only: `top_p`, `mode` (`subagent` / `primary` / `all`) and the file's own `version`. */
+  topP: z.number().optional(),
+  mode: z.enum(['subagent', 'primary', 'all']).optional(),
+  version: z.string().optional(),
   /** Enabled tools only, in file order. */
   tools: z.array(z.string()),
   permissions: z.array(PermissionRule),
