@@ -1,7 +1,38 @@
+import path from 'node:path';
 import type { Context } from '../context.ts';
+import { UsageError } from '../errors.ts';
+import { baselineFromRun, saveBaseline } from '../report/baseline.ts';
+import { readRun, runDir } from '../run/store.ts';
+import { isScored } from '../schema/result.ts';
+import { resolveRunId } from './report.ts';
 
-// Placeholder while the command is being built; replaced by its implementation.
-export async function blessCommand(ctx: Context, _opts: Record<string, unknown>): Promise<number> {
-  ctx.err('agent-evals bless: not implemented yet');
-  return 2;
+/**
+ * `agent-evals bless [<run-id>]`: makes a run (default: the latest) the baseline that later runs are
+ * gated against, by writing reports/baseline.json. Refuses a run that is only a shard (merge first),
+ * unfinished (resume first) or that scored nothing.
+ *
+ * @example
+ * await blessCommand(ctx, { runId: '20261121-223000-a1b2' }) // 0, reports/baseline.json written
+ */
+export async function blessCommand(ctx: Context, opts: { runId?: string }): Promise<number> {
+  const runId = await resolveRunId(ctx, opts.runId);
+  const { meta, results, warnings } = await readRun(runDir(ctx.root, runId));
+  for (const w of warnings) ctx.err(`warning: ${w}`);
+  if (meta.shard) {
+    throw new UsageError(`run ${runId} is shard ${meta.shard.index}/${meta.shard.count}: merge the shards first (agent-evals merge <run-dir>...) and bless the merged run`);
+  }
+  const measured = results.filter((r) => r.source !== 'baseline');
+  if (measured.length < meta.plannedCells) {
+    throw new UsageError(`run ${runId} is unfinished (${measured.length} of ${meta.plannedCells} cells): finish it with \`agent-evals eval --resume ${runId}\` first`);
+  }
+  const scored = results.filter((r) => isScored(r.status)).length;
+  if (scored === 0) throw new UsageError(`run ${runId} scored no cell (every cell errored or did not run): nothing to bless`);
+
+  const baseline = baselineFromRun(meta, results);
+  const file = await saveBaseline(ctx.root, baseline);
+  const unscored = results.length - scored;
+  if (unscored > 0) ctx.err(`warning: ${unscored} of ${results.length} cells of run ${runId} were not scored (errors or not run); the baseline has no outcome for them`);
+  ctx.out(`blessed run ${runId}${meta.git.commit ? ` (commit ${meta.git.commit.slice(0, 12)})` : ''}: ${baseline.cells.length} variant × model × scenario aggregates from ${scored} scored cells`);
+  ctx.out(`wrote ${path.relative(ctx.root, file)} (commit it: later runs are gated against it)`);
+  return 0;
 }

@@ -23,6 +23,7 @@ import { gitInfo } from '../run/git.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { CellResult } from '../schema/result.ts';
 import { finishRun } from './finish-run.ts';
+import { planChangedSince } from './changed-since.ts';
 
 export interface EvalOptions {
   config: string;
@@ -87,7 +88,12 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     filters: { agents: opts.agent, scenarios: opts.scenario, tags: opts.tag, models: opts.model, repeats: opts.repeat },
   });
   for (const u of unmapped) ctx.err(`warning: ${u.variantId}: not run: ${u.reason}`);
-  const cells = shard ? shardCells(allCells, shard.index, shard.count) : allCells;
+  const sharded = shard ? shardCells(allCells, shard.index, shard.count) : allCells;
+  // Affected-only (--changed-since): run what changed, carry the rest from the baseline (see finishRun).
+  const affected = opts.changedSince
+    ? await planChangedSince(ctx, { cells: sharded, since: opts.changedSince, baselineRef: opts.baseline, configFile, grader: config.grader })
+    : undefined;
+  const cells = affected?.cells ?? sharded;
   const repeats = opts.repeat ?? config.repeats;
   const concurrency = opts.concurrency ?? config.concurrency;
   const temperature = config.temperature;
@@ -196,7 +202,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   } else if (skipped.length > 0) {
     ctx.out(`${skipped.length} cells did not run (${[...new Set(skipped.map((s) => s.model))].join(', ')}); see the warnings above.`);
   }
-  return finishRun(ctx, { meta: { ...meta, finishedAt: new Date().toISOString() }, dir, results, config, ci: opts.ci, baselineRef: opts.baseline });
+  return finishRun(ctx, { meta: { ...meta, finishedAt: new Date().toISOString() }, dir, results, config, ci: opts.ci, baselineRef: opts.baseline, carried: affected?.carried });
 }
 
 function skippedResult(plan: CellPlan, status: 'not-run' | 'not-recorded', reason: string): CellResult {

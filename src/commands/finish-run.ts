@@ -3,22 +3,45 @@ import type { EvalConfig } from '../schema/eval-config.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { CellResult } from '../schema/result.ts';
 import { isScored } from '../schema/result.ts';
-import { writeMeta } from '../run/store.ts';
+import { openResultWriter, writeMeta } from '../run/store.ts';
+import type { CarriedCells } from '../run/affected.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { appendHistory, historyEntryFromRun } from '../report/history.ts';
-import { reportCommand } from './report.ts';
+import { gateAndReport } from './gate.ts';
+import { buildReports } from './report.ts';
 
 /**
- * After the last cell: close the run (meta.finishedAt), add one line to the history when anything was
- * measured, and rebuild the reports.
+ * After the last cell: add the cells carried from the baseline (affected-only runs), close the run
+ * (meta.finishedAt), add one line to the history when anything was measured, and rebuild the
+ * reports; with `ci`, gate the run against the baseline and return the gate's exit code.
+ *
+ * History holds what this run measured: carried cells are the baseline's numbers, not a new
+ * measurement, and a shard is only part of a run (its merged run gets the line).
  */
 export async function finishRun(
   ctx: Context,
-  run: { meta: RunMeta; dir: string; results: CellResult[]; config: EvalConfig; ci?: boolean; baselineRef?: string },
+  run: { meta: RunMeta; dir: string; results: CellResult[]; config: EvalConfig; ci?: boolean; baselineRef?: string; carried?: CarriedCells },
 ): Promise<number> {
-  await writeMeta(run.dir, run.meta);
-  if (run.results.some((r) => isScored(r.status))) {
-    await appendHistory(ctx.root, historyEntryFromRun(run.meta, aggregateRun(run.results, { grader: run.meta.grader })));
+  let { meta, results } = run;
+  if (run.carried) {
+    // On --resume the carried cells are already in results.jsonl.
+    const have = new Set(results.map((r) => r.cellId));
+    const fresh = run.carried.results.filter((r) => !have.has(r.cellId));
+    const writer = await openResultWriter(run.dir);
+    try {
+      for (const r of fresh) await writer.append(r);
+    } finally {
+      await writer.close();
+    }
+    results = [...results, ...fresh];
+    meta = { ...meta, carriedFrom: run.carried.runId, ...(meta.grader ?? run.carried.grader ? { grader: meta.grader ?? run.carried.grader } : {}) };
   }
-  return reportCommand(ctx, { run: run.meta.runId });
+  await writeMeta(run.dir, meta);
+  const measured = results.filter((r) => r.source !== 'baseline');
+  if (!meta.shard && measured.some((r) => isScored(r.status))) {
+    await appendHistory(ctx.root, historyEntryFromRun(meta, aggregateRun(measured, { grader: meta.grader })));
+  }
+  if (run.ci) return gateAndReport(ctx, { dir: run.dir, meta, results, warnings: [] }, { thresholds: run.config.thresholds, baselineRef: run.baselineRef });
+  await buildReports(ctx, meta.runId);
+  return 0;
 }

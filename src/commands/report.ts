@@ -8,11 +8,12 @@ import { UsageError } from '../errors.ts';
 import { historyEntryFromRun, readHistory } from '../report/history.ts';
 import { renderConsoleMatrix } from '../report/console.ts';
 import type { PreviousPrompt } from '../report/html-diff.ts';
-import { writeReports } from '../report/write.ts';
-import { latestRunId, listRunIds, readRun, runDir, runsRoot } from '../run/store.ts';
+import { writeReports, type WrittenReports } from '../report/write.ts';
+import { listRunIds, readRun, runDir, runsRoot } from '../run/store.ts';
 import { RunMeta } from '../schema/run-meta.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { summarizeRun } from '../score/summarize.ts';
+import type { GateReport } from '../score/types.ts';
 
 /** How many earlier runs to look through for each variant's previous prompt. */
 const PREVIOUS_RUNS_SCANNED = 50;
@@ -25,11 +26,34 @@ const PREVIOUS_RUNS_SCANNED = 50;
  * await reportCommand(ctx, { run: '20261121-223000-a1b2' }) // 0
  */
 export async function reportCommand(ctx: Context, opts: { run?: string; open?: boolean }): Promise<number> {
-  const runId = opts.run ?? (await latestRunId(ctx.root));
-  if (!runId) throw new UsageError(`no runs in ${path.relative(ctx.root, runsRoot(ctx.root)) || '.'}: run \`agent-evals eval\` first`);
-  if (opts.run && (await listRunIds(ctx.root)).indexOf(runId) < 0) {
-    throw new UsageError(`no run "${runId}" in reports/runs/ (see the folder names there)`);
+  const files = await buildReports(ctx, await resolveRunId(ctx, opts.run));
+  if (opts.open) openInBrowser(ctx, files.html);
+  return 0;
+}
+
+/**
+ * The run id a command works on: the one given (it must exist) or the latest in reports/runs/.
+ * @example await resolveRunId(ctx, undefined) // '20261121-223000-a1b2'
+ */
+export async function resolveRunId(ctx: Context, runId: string | undefined): Promise<string> {
+  const ids = await listRunIds(ctx.root);
+  if (runId === undefined) {
+    const latest = ids.at(-1);
+    if (!latest) throw new UsageError(`no runs in ${path.relative(ctx.root, runsRoot(ctx.root)) || '.'}: run \`agent-evals eval\` first`);
+    return latest;
   }
+  if (!ids.includes(runId)) throw new UsageError(`no run "${runId}" in reports/runs/ (see the folder names there)`);
+  return runId;
+}
+
+/**
+ * Writes reports/index.html, summary.md and junit.xml for one run (with the gate's verdicts when
+ * given) and prints the console matrix and the files written. Shared by `report`, `gate` and `eval`.
+ *
+ * @example
+ * await buildReports(ctx, runId, { gate: gateRun({ ... }) })
+ */
+export async function buildReports(ctx: Context, runId: string, opts: { gate?: GateReport } = {}): Promise<WrittenReports> {
   const { meta, results, warnings } = await readRun(runDir(ctx.root, runId));
   const { entries, damaged } = await readHistory(ctx.root);
   const notes = [...warnings, ...damaged.map((d) => `reports/history.jsonl:${d.line}: ${d.message} (line skipped; the file is left as it is)`)];
@@ -45,13 +69,13 @@ export async function reportCommand(ctx: Context, opts: { run?: string; open?: b
     history,
     previousPrompts: await previousPrompts(ctx.root, meta),
     warnings: notes,
+    ...(opts.gate ? { gate: opts.gate } : {}),
   });
 
   ctx.out(renderConsoleMatrix(summary));
   ctx.out('');
   for (const file of [files.html, files.summary, files.junit]) ctx.out(`wrote ${path.relative(ctx.root, file)}`);
-  if (opts.open) openInBrowser(ctx, files.html);
-  return 0;
+  return files;
 }
 
 /** For each variant of `meta`, its prompt in the latest earlier run that included it. */
