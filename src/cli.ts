@@ -153,3 +153,9 @@ process.once('SIGINT', () => {
 });
 
 await program.parseAsync(process.argv);
+
+// The command is done and everything it wrote is on disk. promptfoo can still hold timers and sockets
+// of requests it abandoned (an eval-step timeout leaves the HTTP call running; a 429 without
+// Retry-After sleeps 60 s): they must not keep the CLI alive. The timer is unref'd, so a clean
+// process exits at once and never waits for it.
+setTimeout(() => process.exit(), 1_000).unref();
