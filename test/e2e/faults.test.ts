@@ -1,0 +1,193 @@
+/**
+ * Faults from the model side (issue 7): the real CLI runs 200 cells against the fake OpenAI server
+ * with 30% of agent requests faulted (every fault kind), and the grader failing on its own.
+ *
+ * Kept fast with short waits: `timeoutMs` 3 s per cell in the eval config, promptfoo's per-request
+ * timeout (REQUEST_TIMEOUT_MS) at 1 s and its retry backoff (PROMPTFOO_REQUEST_BACKOFF_MS) at 0
+ * (promptfoo still adds up to 1 s of jitter per retry), `Retry-After: 1`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evenRates, FAULT_KINDS, startFakeOpenAI, type FakeOpenAIServer, type RecordedCall } from '../support/fake-openai-server.ts';
+import type { CliResult, Project } from '../support/project-fixture.ts';
+import { createMiniProject, evalConfig, readOnlyRun, scenarioYaml, STACK_FRAME } from './helpers/mini-project.ts';
+
+const FAST = { PROMPTFOO_REQUEST_BACKOFF_MS: '0', REQUEST_TIMEOUT_MS: '1000' };
+const ANSWER = 'Refunds take 5 days.';
+type Line = { cellId: string; variantId: string; scenarioId: string; repeat: number; status: string; error?: string; output?: string; score: number; assertions: Array<Record<string, unknown>> };
+
+describe('30% faults on a 200-cell run (eval --ci)', () => {
+  let server: FakeOpenAIServer;
+  let project: Project;
+  let run: CliResult;
+  let lines: Line[];
+  let calls: RecordedCall[];
+
+  beforeAll(async () => {
+    server = await startFakeOpenAI({
+      defaultReply: ANSWER,
+      latencyMs: 5,
+      faults: { rates: evenRates(0.3), seed: 7, retryAfterSeconds: 1, appliesTo: 'agent' },
+    });
+    // 2 variants × 1 model × 10 scenarios × 10 repeats = 200 cells.
+    project = createMiniProject({ url: server.url, scenarios: 10, repeats: 10, concurrency: 16, timeoutMs: 3000 });
+    run = await project.cli(['eval', '--ci'], { env: FAST, timeoutMs: 80_000 });
+    lines = readOnlyRun(project.root).results as unknown as Line[];
+    calls = [...server.chatCalls];
+  }, 85_000);
+  afterAll(async () => {
+    await server?.close();
+    project?.[Symbol.dispose]();
+  });
+
+  it('completes, and the server really injected every fault kind on about 30% of requests', () => {
+    expect(run.signal).toBeNull();
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    expect(run.stderr).toContain('progress: 200/200 cells');
+    const faulted = calls.filter((c) => c.fault);
+    expect(faulted.length / calls.length).toBeGreaterThan(0.2);
+    expect(faulted.length / calls.length).toBeLessThan(0.4);
+    expect(new Set(faulted.map((c) => c.fault))).toEqual(new Set(FAULT_KINDS));
+  });
+
+  it('has every planned cell exactly once in results.jsonl, as a scored result or an error with its cause', () => {
+    const { meta } = readOnlyRun(project.root);
+    expect(meta.plannedCells).toBe(200);
+    expect(lines).toHaveLength(200);
+    expect(new Set(lines.map((l) => l.cellId)).size).toBe(200);
+    const planned = new Set<string>();
+    for (const v of ['helper/brief', 'helper/terse']) for (let s = 1; s <= 10; s++) for (let r = 0; r < 10; r++) planned.add(`${v} s${s} ${r}`);
+    expect(new Set(lines.map((l) => `${l.variantId} ${l.scenarioId} ${l.repeat}`))).toEqual(planned);
+    for (const l of lines) {
+      expect(['pass', 'error']).toContain(l.status); // the scripted answer passes whenever it arrives
+      if (l.status === 'pass') expect(l.output).toBe(ANSWER);
+      else {
+        expect(l.error, JSON.stringify(l)).toMatch(/\S{10}/);
+        expect(l).toMatchObject({ score: 0, assertions: [] });
+        expect(l.output).toBeUndefined();
+      }
+    }
+  });
+
+  it('retries transient faults: 429 (with or without Retry-After) and 5xx never end a cell, and most faults recover', () => {
+    const errors = lines.filter((l) => l.status === 'error');
+    for (const e of errors) expect(e.error).not.toMatch(/\b(429|500|502|503)\b|rate limit/i);
+    const faulted = calls.filter((c) => c.fault).length;
+    const retriedOk = calls.filter((c) => c.fault && ['rate-limit-retry-after', 'server-error', 'bad-gateway', 'unavailable'].includes(c.fault)).length;
+    expect(retriedOk).toBeGreaterThan(15);
+    // "Mostly": fewer than half the faulted requests cost a cell.
+    expect(errors.length).toBeLessThan(faulted / 2);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('never counts error cells as passes or failures', () => {
+    const errors = lines.filter((l) => l.status === 'error').length;
+    const history = readFileSync(path.join(project.root, 'reports', 'history.jsonl'), 'utf8').trim().split('\n');
+    expect(history).toHaveLength(1);
+    const cells = (JSON.parse(history[0]!) as { cells: Array<{ runs: number; passes: number; errors: number }> }).cells;
+    expect(cells.reduce((n, c) => n + c.errors, 0)).toBe(errors);
+    expect(cells.reduce((n, c) => n + c.runs, 0)).toBe(200 - errors);
+    for (const c of cells) expect(c.passes).toBe(c.runs); // errors are not failures: every scored cell passed
+    expect(run.stdout).toMatch(/helper\/brief\s+★? ?100%/);
+  });
+
+  it('exits 3 when errors exceed the error budget, and the budget is what decides (gate with a looser budget exits 0)', async () => {
+    const errors = lines.filter((l) => l.status === 'error').length;
+    expect(errors / 200).toBeGreaterThan(0.1); // the default budget
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(new RegExp(`provider errors ${errors}/200 .*over budget`));
+
+    const loose = evalConfig({ url: server.url, scenarios: 10, repeats: 10, config: { thresholds: { errorBudget: 0.5 } } });
+    project.write('evals/loose.yaml', loose);
+    const gate = await project.cli(['gate', '-c', 'evals/loose.yaml']);
+    expect(gate.stderr).not.toMatch(STACK_FRAME);
+    expect(gate.code).toBe(0);
+  });
+});
+
+describe('single faults', () => {
+  it('honours Retry-After: the retry of a 429 comes after the announced wait, and the cell passes', async () => {
+    await using server = await startFakeOpenAI({ defaultReply: ANSWER, faults: { schedule: ['rate-limit-retry-after'], retryAfterSeconds: 2 } });
+    using project = createMiniProject({ url: server.url, scenarios: 1 });
+    project.write('evals/default.yaml', { ...evalConfig({ url: server.url }), agents: ['helper/brief'] });
+    const run = await project.cli(['eval'], { env: FAST });
+    expect(run.code, run.stderr).toBe(0);
+    const [limited, retried] = server.chatCalls;
+    expect(server.chatCalls.map((c) => c.status)).toEqual([429, 200]);
+    expect(retried!.startedAt - limited!.endedAt!).toBeGreaterThanOrEqual(1_950);
+    expect(readOnlyRun(project.root).results).toMatchObject([{ status: 'pass', output: ANSWER }]);
+  });
+
+  // Known gap (see the report of issue 7): promptfoo's OpenAI provider does not retry a body cut off
+  // mid-read, truncated JSON or `choices: []`, and src/run/promptfoo.ts does not either, so one such
+  // reply ends the cell as an error. Flip to `it` when the engine seam retries them.
+  it.fails('retries a connection reset mid-body, malformed JSON and empty choices', async () => {
+    const first = new Map<string, boolean>();
+    await using server = await startFakeOpenAI({
+      defaultReply: ANSWER,
+      faults: {
+        schedule: (_i, ctx) => {
+          const kind = ({ 1: 'reset', 2: 'malformed-json', 3: 'empty-choices' } as const)[ctx.user.match(/order (\d)/)?.[1] as '1'];
+          if (!kind || first.get(ctx.user)) return null;
+          first.set(ctx.user, true);
+          return kind;
+        },
+      },
+    });
+    using project = createMiniProject({ url: server.url, scenarios: 3 });
+    project.write('evals/default.yaml', { ...evalConfig({ url: server.url }), agents: ['helper/brief'] });
+    const run = await project.cli(['eval'], { env: FAST });
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    expect(readOnlyRun(project.root).results.map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
+  });
+});
+
+describe('the grader failing', () => {
+  async function gradedRun(server: FakeOpenAIServer): Promise<{ project: Project; run: CliResult; lines: Line[] }> {
+    const rubric = '  - type: rubric\n    id: polite\n    value: The answer is polite.\n';
+    const project = createMiniProject({
+      url: server.url,
+      scenarios: 0,
+      files: { 'scenarios/s1.yaml': scenarioYaml(1, rubric), 'scenarios/s2.yaml': scenarioYaml(2, rubric) },
+    });
+    const grader = { id: 'openai:chat:grader-model', config: { apiBaseUrl: server.url, apiKey: 'test-key' } };
+    project.write('evals/default.yaml', { ...evalConfig({ url: server.url, repeats: 2 }), agents: ['helper/brief'], grader });
+    const run = await project.cli(['eval'], { env: FAST });
+    return { project, run, lines: readOnlyRun(project.root).results as unknown as Line[] };
+  }
+  const graderDown = () =>
+    startFakeOpenAI({ defaultReply: ANSWER, faults: { schedule: () => 'malformed-json', appliesTo: 'grader' } });
+
+  it('is reported as a grading error on the rubric assertion, with its cause, not as an error of the agent', async () => {
+    await using server = await graderDown();
+    const { project, run, lines } = await gradedRun(server);
+    using _ = project;
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    expect(server.chatCalls).toHaveLength(4);
+    expect(server.graderCalls.length).toBeGreaterThanOrEqual(2); // identical grader prompts may be shared
+    for (const c of server.graderCalls) expect(c.fault).toBe('malformed-json');
+    expect(lines).toHaveLength(4);
+    for (const l of lines) {
+      expect(l.output).toBe(ANSWER); // the agent answered; only the grading failed
+      const polite = l.assertions.find((a) => a.id === 'polite');
+      expect(polite).toMatchObject({ kind: 'rubric', pass: false, gradingError: true });
+      expect(String(polite!.reason)).toMatch(/error/i);
+      expect(l.assertions.find((a) => a.id === 'icontains-refund')).toMatchObject({ pass: true });
+    }
+    // The aggregate leaves the ungraded assertion out of its pass counts.
+    const history = JSON.parse(readFileSync(path.join(project.root, 'reports', 'history.jsonl'), 'utf8').trim()) as {
+      cells: Array<{ assertions: Record<string, { runs: number; passes: number }> }>;
+    };
+    for (const c of history.cells) expect(c.assertions.polite).toMatchObject({ runs: 0, passes: 0 });
+  });
+
+  // Known gap (see the report of issue 7): the cell verdict (judgeOutcomes via src/run/promptfoo.ts)
+  // counts the ungraded rubric as failed, so the cell is `fail` and the agent's pass rate drops.
+  it.fails('does not fail the agent\'s cell when the only failing assertion could not be graded', async () => {
+    await using server = await graderDown();
+    const { project, lines } = await gradedRun(server);
+    using _ = project;
+    for (const l of lines) expect(l.status).not.toBe('fail');
+  });
+});
