@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineAssertion, EngineGrading } from './engine-types.ts';
 import type { ResolvedModel } from './matrix.ts';
@@ -321,8 +322,12 @@ export function cellRecordingKey(plan: CellPlan): RecordingKey {
   };
 }
 
-/** promptfoo's version, for meta.json. */
+/** promptfoo's version, for meta.json (its package.json, found from where `promptfoo` resolves). */
 export async function engineVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../node_modules/promptfoo/package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  let dir = path.dirname(fileURLToPath(import.meta.resolve('promptfoo')));
+  for (let i = 0; i < 6; i++, dir = path.dirname(dir)) {
+    const pkg = await readFile(path.join(dir, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { name?: string; version?: string }, () => undefined);
+    if (pkg?.name === 'promptfoo' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
 }

@@ -1,0 +1,61 @@
+/**
+ * Bundles the TypeScript CLI into dist/cli.mjs with esbuild (≈ 50 ms). Users never run this by hand:
+ * `npm install` runs it (prepare) and bin/agent-evals.js rebuilds when a source file is newer.
+ *
+ * Why not run the sources through tsx at run time: tsx's module hooks live on a separate thread and
+ * every `import()` promptfoo makes while evaluating crosses it; measured on 300 cells that cost more
+ * CPU than promptfoo itself spends per cell (docs/performance.md).
+ */
+import { build as esbuild } from 'esbuild';
+import { mkdir, readdir, rename, stat, writeFile, copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'dist', 'cli.mjs');
+
+async function newestSource(dir) {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || entry.name.endsWith('.test.ts')) continue;
+    const full = path.join(entry.parentPath ?? entry.path, entry.name);
+    newest = Math.max(newest, (await stat(full)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds unless `ifStale` and dist/cli.mjs is newer than every file under src/. */
+export async function build({ ifStale = false } = {}) {
+  if (ifStale) {
+    const built = await stat(out).then((s) => s.mtimeMs, () => 0);
+    if (built > 0 && built >= (await newestSource(path.join(root, 'src')))) return false;
+  }
+  const result = await esbuild({
+    entryPoints: [path.join(root, 'src', 'cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    write: false,
+    outfile: out,
+    logLevel: 'error',
+  });
+  await mkdir(path.dirname(out), { recursive: true });
+  // Written to temporary names and renamed: several processes may build at once (tests).
+  const tag = `${process.pid}.${Date.now()}`;
+  for (const file of result.outputFiles) {
+    await writeFile(`${file.path}.${tag}.tmp`, file.contents);
+    await rename(`${file.path}.${tag}.tmp`, file.path);
+  }
+  const hook = path.join(root, 'src', 'run', 'after-each-hook.mjs');
+  await copyFile(hook, path.join(root, 'dist', `after-each-hook.mjs.${tag}.tmp`));
+  await rename(path.join(root, 'dist', `after-each-hook.mjs.${tag}.tmp`), path.join(root, 'dist', 'after-each-hook.mjs'));
+  return true;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await build();
+  process.stdout.write(`built ${path.relative(root, out)}\n`);
+}
