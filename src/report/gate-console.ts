@@ -11,8 +11,8 @@ export function renderGateConsole(gate: GateReport, baselineSource?: string): st
   if (gate.nothingToEvaluate) return lines;
   lines.push(`  baseline: ${baselineSource ?? 'none (thresholds only)'} · ${errorBudgetText(gate)}`);
   for (const c of notableComparisons(gate)) {
-    const more = c.moreRepeats ? `; ~${c.moreRepeats} more repeats per scenario would settle it` : '';
-    lines.push(`  ${c.verdict.padEnd(14)} ${c.variantId} @ ${c.model}: ${describeComparison(c)}${more}`);
+    // The reasons already say how many more repeats would settle an inconclusive verdict.
+    lines.push(`  ${c.verdict.padEnd(14)} ${c.variantId} @ ${c.model}: ${describeComparison(c)}`);
     for (const reason of c.reasons) lines.push(`  ${''.padEnd(14)}   ${reason}`);
   }
   const unchanged = gate.comparisons.filter((c) => c.verdict === 'unchanged').length;

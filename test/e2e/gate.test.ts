@@ -1,0 +1,204 @@
+/**
+ * `agent-evals bless` and `agent-evals gate` end to end on synthetic run folders: the real CLI as a
+ * child process, verdicts on stdout, reports on disk, exit codes.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createProject } from '../support/project-fixture.ts';
+import { git, uniform, writeRun, type SyntheticScenario } from './ci-support.ts';
+
+const V = 'helper/alpha';
+const EDITED = { variantHash: 'vh-edited' };
+
+function project(thresholds: Record<string, unknown> = {}) {
+  return createProject({ seedAgents: false, evalConfig: { models: ['openai:chat:m1'], thresholds } });
+}
+
+/** A baseline run blessed, then a current run gated; returns the gate's CLI result. */
+async function gateAgainst(base: SyntheticScenario[], current: SyntheticScenario[], opts: { thresholds?: Record<string, unknown>; plannedCells?: number } = {}) {
+  using p = project(opts.thresholds);
+  writeRun(p.root, '20260101-000000-base', base);
+  const bless = await p.cli(['bless', '20260101-000000-base']);
+  expect(bless.code, bless.stderr).toBe(0);
+  writeRun(p.root, '20260102-000000-curr', current, opts.plannedCells !== undefined ? { plannedCells: opts.plannedCells } : {});
+  const result = await p.cli(['gate']);
+  const summary = readFileSync(path.join(p.root, 'reports', 'summary.md'), 'utf8');
+  const html = readFileSync(path.join(p.root, 'reports', 'index.html'), 'utf8');
+  return { ...result, summary, html };
+}
+
+describe('agent-evals gate on synthetic runs', () => {
+  it('regressed: a significant drop exits 1, regressions first, each with its interval', async () => {
+    const r = await gateAgainst(
+      [...uniform(V, 5, 'PPPP'), ...uniform('helper/bravo', 5, 'PPPP')],
+      [...uniform(V, 5, 'FFFP', EDITED), ...uniform('helper/bravo', 5, 'PPPP', EDITED)],
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const verdicts = r.stdout.split('\n').filter((l) => /^ {2}(regressed|improved|unchanged|inconclusive) /.test(l));
+    expect(verdicts[0]).toMatch(/^ {2}regressed +helper\/alpha @ m1: 25% .*vs baseline 100% .*\[−\d+ to −\d+ pts\].*mcnemar-exact/);
+    expect(r.stdout).toMatch(/gate: regression \(exit 1\): 1 variant × model regressed/);
+    expect(r.summary).toMatch(/Gate: regression \(exit 1\)/);
+    expect(r.summary.indexOf('**regressed** helper/alpha')).toBeGreaterThan(0);
+    expect(r.html).toContain('id="gate"');
+  });
+
+  it('improved: a significant rise exits 0', async () => {
+    const r = await gateAgainst(uniform(V, 5, 'FFFP'), uniform(V, 5, 'PPPP', EDITED));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}improved +helper\/alpha @ m1: 100%/m);
+    expect(r.stdout).toMatch(/gate: passed \(exit 0\): no regression/);
+  });
+
+  it('noise only: a small drop after an edit is inconclusive with how many more repeats; exit 0', async () => {
+    const r = await gateAgainst(uniform(V, 5, 'PPPP'), [{ variantId: V, scenarioId: 's1', letters: 'PPFP', ...EDITED }, ...uniform(V, 5, 'PPPP', EDITED).slice(1)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}inconclusive +helper\/alpha @ m1: .*more repeats? per scenario would settle it/m);
+  });
+
+  it('below an absolute threshold: exit 1 even with no change against the baseline', async () => {
+    const letters = 'PPPF';
+    const r = await gateAgainst(uniform(V, 5, letters), uniform(V, 5, letters), { thresholds: { passRate: 0.9 } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/regressed +helper\/alpha @ m1/);
+    expect(r.stdout).toMatch(/passRate bar: pass rate 0\.75 below 0\.90 \(15\/20\)/);
+  });
+
+  it('a critical assertion broken once with criticalMustPass: exit 1, the assertion named', async () => {
+    const current = uniform(V, 5, 'PPPP');
+    current[2] = { ...current[2]!, criticalFailures: [1] };
+    const r = await gateAgainst(uniform(V, 5, 'PPPP'), current, { thresholds: { criticalMustPass: true } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/s3 \/ no-secrets: pass rate 0\.75 below 1\.00 \(3\/4\)/);
+  });
+
+  it('fingerprint changed: the scenario is listed as not gated, never compared; exit 0', async () => {
+    const r = await gateAgainst(uniform(V, 2, 'PPPP'), uniform(V, 2, 'FFFF', { ...EDITED, scenarioHash: 'sh-rewritten' }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/not-comparable +helper\/alpha @ m1/);
+    expect(r.stdout).toMatch(/not gated: helper\/alpha @ m1 \/ s1 \(scenario-changed\)/);
+    expect(r.summary).toMatch(/not-comparable/);
+  });
+
+  it('provider errors over the error budget: exit 3, a gate that could not measure is not green', async () => {
+    const r = await gateAgainst(uniform(V, 5, 'PPPP'), uniform(V, 5, 'PPEE'));
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toMatch(/gate: could not measure \(exit 3\): provider errors 50% of 20 planned cells exceed the budget of 10%/);
+  });
+
+  it('nothing planned (affected-only, nothing changed): exit 0 with "nothing to evaluate"', async () => {
+    const r = await gateAgainst(uniform(V, 2, 'P'), uniform(V, 2, 'P'), { plannedCells: 0 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/gate: passed \(exit 0\): nothing to evaluate/);
+  });
+
+  it('no baseline yet: thresholds only, every variant × model is new, with a warning', async () => {
+    using p = project({ passRate: 0.5 });
+    writeRun(p.root, '20260102-000000-curr', uniform(V, 3, 'PP'));
+    const r = await p.cli(['gate', '--run', '20260102-000000-curr']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: no baseline at reports\/baseline\.json: gating on thresholds only/);
+    expect(r.stdout).toMatch(/^ {2}new +helper\/alpha @ m1/m);
+  });
+
+  it('input errors exit 2 with one line: a damaged baseline (file and field), an unknown run', async () => {
+    using p = project();
+    writeRun(p.root, '20260102-000000-curr', uniform(V, 1, 'P'));
+    p.write('reports/baseline.json', JSON.stringify({ version: 1, runId: 'x', time: 't', git: {}, cells: [{ variantId: 3 }] }));
+    const damaged = await p.cli(['gate']);
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr.trim().split('\n')).toHaveLength(1);
+    expect(damaged.stderr).toMatch(/^error: reports\/baseline\.json: cells\[0\]\.variantId: .*bless/);
+
+    const unknown = await p.cli(['gate', '--run', 'no-such-run']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: no run "no-such-run" in reports\/runs\//);
+  });
+});
+
+describe('agent-evals bless', () => {
+  it('writes a stable, human-diffable baseline: sorted cells, fixed key order, re-blessing changes nothing', async () => {
+    using p = project();
+    writeRun(p.root, '20260101-000000-base', [...uniform('helper/bravo', 2, 'PF'), ...uniform(V, 2, 'PP')]);
+    const first = await p.cli(['bless']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/blessed run 20260101-000000-base \(commit 0123456789ab\): 4 variant × model × scenario aggregates from 8 scored cells/);
+    const file = path.join(p.root, 'reports', 'baseline.json');
+    const text = readFileSync(file, 'utf8');
+    const json = JSON.parse(text);
+    expect(Object.keys(json)).toEqual(['version', 'runId', 'time', 'git', 'cells']);
+    expect(json).toMatchObject({ version: 1, runId: '20260101-000000-base', git: { commit: '0123456789abcdef0123456789abcdef01234567' } });
+    expect(json.cells.map((c: { variantId: string; scenarioId: string }) => `${c.variantId}/${c.scenarioId}`)).toEqual([
+      'helper/alpha/s1',
+      'helper/alpha/s2',
+      'helper/bravo/s1',
+      'helper/bravo/s2',
+    ]);
+    expect(json.cells[2]).toMatchObject({ runs: 2, passes: 1, outcomes: 'PF', assertions: { 'mentions-topic': { runs: 2, passes: 1 }, 'no-secrets': { runs: 2, passes: 2, critical: true } } });
+    expect(Object.keys(json.cells[0]).slice(0, 4)).toEqual(['variantId', 'variantHash', 'agent', 'model']);
+    expect(text.split('\n').length).toBeGreaterThan(40); // indented: a diff shows which scenario moved
+
+    writeFileSync(file, 'stale');
+    expect((await p.cli(['bless', '20260101-000000-base'])).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+
+  it('refuses a shard, an unfinished run and a run that scored nothing (exit 2)', async () => {
+    using p = project();
+    writeRun(p.root, '20260101-000000-shrd', uniform(V, 1, 'P'), { shard: { index: 1, count: 2 } });
+    writeRun(p.root, '20260101-000000-half', uniform(V, 1, 'P'), { plannedCells: 4 });
+    writeRun(p.root, '20260101-000000-errs', uniform(V, 1, 'EE'));
+    const shard = await p.cli(['bless', '20260101-000000-shrd']);
+    expect(shard.code).toBe(2);
+    expect(shard.stderr).toMatch(/shard 1\/2: merge the shards first/);
+    expect((await p.cli(['bless', '20260101-000000-half'])).stderr).toMatch(/unfinished \(1 of 4 cells\).*--resume 20260101-000000-half/);
+    expect((await p.cli(['bless', '20260101-000000-errs'])).stderr).toMatch(/scored no cell/);
+  });
+});
+
+describe('--baseline <git-ref>', () => {
+  it('reads reports/baseline.json as it was at the ref, without a checkout, from a project in a subfolder', async () => {
+    using p = project();
+    // The repository is the fixture folder; the project is its subfolder evals-project/.
+    const repo = p.root;
+    const sub = subProject(p, 'evals-project');
+    const proj = sub.dir;
+    writeRun(proj, '20260101-000000-good', uniform(V, 5, 'PPPP'));
+    expect((await sub.cli(['bless', '20260101-000000-good'])).code).toBe(0);
+    git(repo, 'init', '-q');
+    git(repo, 'add', 'evals-project/reports/baseline.json', 'evals-project/evals/default.yaml');
+    git(repo, 'commit', '-q', '-m', 'baseline: all pass');
+    git(repo, 'tag', 'blessed');
+
+    // The working tree's baseline now says everything failed; the ref still says everything passed.
+    writeRun(proj, '20260101-000001-bad', uniform(V, 5, 'FFFF'));
+    expect((await sub.cli(['bless', '20260101-000001-bad'])).code).toBe(0);
+    writeRun(proj, '20260102-000000-curr', uniform(V, 5, 'FFFP', EDITED));
+
+    const atRef = await sub.cli(['gate', '--run', '20260102-000000-curr', '--baseline', 'blessed']);
+    expect(atRef.code, atRef.stderr).toBe(1);
+    expect(atRef.stdout).toMatch(/baseline: blessed:reports\/baseline\.json \(run 20260101-000000-good\)/);
+    expect(atRef.stdout).toMatch(/regressed +helper\/alpha/);
+    const worktree = await sub.cli(['gate', '--run', '20260102-000000-curr']);
+    expect(worktree.code, worktree.stderr).toBe(0);
+    expect(worktree.stdout).toMatch(/baseline: reports\/baseline\.json \(run 20260101-000001-bad\)/);
+
+    const unknown = await sub.cli(['gate', '--baseline', 'no-such-branch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: --baseline no-such-branch: not a commit in this repository/);
+
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'empty');
+    git(repo, 'rm', '-q', '--cached', 'evals-project/reports/baseline.json');
+    git(repo, 'commit', '-q', '-m', 'drop the baseline');
+    const absent = await sub.cli(['gate', '--run', '20260102-000000-curr', '--baseline', 'HEAD']);
+    expect(absent.code, absent.stderr).toBe(0);
+    expect(absent.stderr).toMatch(/no baseline at HEAD:reports\/baseline\.json: gating on thresholds only/);
+  });
+});
+
+/** The fixture's CLI pointed at a subfolder project (a later `--root` wins over the fixture's). */
+function subProject(p: ReturnType<typeof project>, rel: string) {
+  const dir = path.join(p.root, rel);
+  p.write(`${rel}/evals/default.yaml`, { models: ['openai:chat:m1'] });
+  return { dir, cli: (args: string[]) => p.cli(['--root', dir, ...args]) };
+}
