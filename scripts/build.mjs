@@ -7,7 +7,7 @@
  * CPU than promptfoo itself spends per cell (docs/performance.md).
  */
 import { build as esbuild } from 'esbuild';
-import { mkdir, readdir, rename, stat, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,9 +49,6 @@ export async function build({ ifStale = false } = {}) {
     await writeFile(`${file.path}.${tag}.tmp`, file.contents);
     await rename(`${file.path}.${tag}.tmp`, file.path);
   }
-  const hook = path.join(root, 'src', 'run', 'after-each-hook.mjs');
-  await copyFile(hook, path.join(root, 'dist', `after-each-hook.mjs.${tag}.tmp`));
-  await rename(path.join(root, 'dist', `after-each-hook.mjs.${tag}.tmp`), path.join(root, 'dist', 'after-each-hook.mjs'));
   return true;
 }
 
