@@ -76,6 +76,8 @@ export function readScenarioCsv(text: string, file: string): { rows: CsvRow[]; p
     if (!columns.includes(required)) problems.push({ message: `missing required column "${required}"; the header must name ${REQUIRED_COLUMNS.join(', ')}`, place: { file, row: 1 } });
   }
   if (problems.length) return { rows: [], problems };
+  // A header and nothing else is a suite that silently runs nothing: say so.
+  if (body.length === 0) return { rows: [], problems: [{ message: 'no scenario rows under the header; expected one row per scenario', place: { file, row: 2 } }] };
 
   const rows: CsvRow[] = [];
   for (const { record, info } of body) {

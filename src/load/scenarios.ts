@@ -51,6 +51,8 @@ interface RawScenario {
   line: number;
   row?: number;
   placeOf(path: readonly PropertyKey[]): Place;
+  /** For YAML: the place of a map key itself (where an unknown key is written). */
+  keyPlaceOf?(path: readonly PropertyKey[]): Place;
 }
 
 const EXTENSIONS = ['.yaml', '.yml', '.csv'];
@@ -122,6 +124,7 @@ function readYaml(text: string, file: string): { raws: RawScenario[]; errors: Us
     const full = [...prefix, ...p];
     return { file, field: formatPath(full) || undefined, ...src.placeOf(full) };
   };
+  const keyAt = (prefix: PropertyKey[]) => (p: readonly PropertyKey[]): Place => ({ ...at(prefix)(p.slice(0, -1)), ...src.keyPlaceOf([...prefix, ...p]) });
   if (data && typeof data === 'object' && !Array.isArray(data) && 'scenarios' in data) {
     const list = (data as { scenarios: unknown }).scenarios;
     const extra = Object.keys(data).filter((k) => k !== 'scenarios');
@@ -129,10 +132,10 @@ function readYaml(text: string, file: string): { raws: RawScenario[]; errors: Us
       const why = extra.length ? `unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')} beside "scenarios"` : 'expected "scenarios" to be a non-empty list';
       return { raws: [], errors: [new ScenarioError(why, at([])(extra.length ? [extra[0]!] : ['scenarios']))] };
     }
-    return { raws: list.map((item, i) => ({ data: item, file, line: src.placeOf(['scenarios', i, 'id']).line ?? 1, placeOf: at(['scenarios', i]) })), errors: [] };
+    return { raws: list.map((item, i) => ({ data: item, file, line: src.placeOf(['scenarios', i, 'id']).line ?? 1, placeOf: at(['scenarios', i]), keyPlaceOf: keyAt(['scenarios', i]) })), errors: [] };
   }
   if (data === null || data === undefined) return { raws: [], errors: [new ScenarioError('empty scenario file; expected a scenario or a "scenarios:" list', { file, line: 1 })] };
-  return { raws: [{ data, file, line: src.placeOf(['id']).line ?? 1, placeOf: at([]) }], errors: [] };
+  return { raws: [{ data, file, line: src.placeOf(['id']).line ?? 1, placeOf: at([]), keyPlaceOf: keyAt([]) }], errors: [] };
 }
 
 function readCsv(text: string, file: string): { raws: RawScenario[]; errors: UserError[] } {
@@ -145,7 +148,8 @@ function readCsv(text: string, file: string): { raws: RawScenario[]; errors: Use
 
 /** One zod issue as a one-line error at its place, with the closest kind for an unknown `type`. */
 function issueError(issue: z.core.$ZodIssue, raw: RawScenario): UserError {
-  const place = raw.placeOf(issue.path);
+  const place =
+    issue.code === 'unrecognized_keys' && raw.keyPlaceOf ? raw.keyPlaceOf([...issue.path, issue.keys[0]!]) : raw.placeOf(issue.path);
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator === 'type') {
     const given = (issue.input as { type?: unknown } | undefined)?.type;
     const message =

@@ -88,7 +88,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** One zod issue → message + place, with the expectation said plainly. */
 export function describeZodIssue(issue: z.core.$ZodIssue, src: YamlSource | undefined, file: string): { message: string; place: Place } {
   const field = formatPath(issue.path);
-  const place: Place = { file, field: field || undefined, ...(src ? src.placeOf(issue.path) : {}) };
+  // An unknown key is reported where the key is written, not where its enclosing map starts (1:1 at top level).
+  const at = src && issue.code === 'unrecognized_keys' ? src.keyPlaceOf([...issue.path, issue.keys[0]!]) : src?.placeOf(issue.path);
+  const place: Place = { file, field: field || undefined, ...at };
   return { message: describeIssueText(issue), place };
 }
 
@@ -97,6 +99,7 @@ export function describeIssueText(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_type':
+      if ('input' in issue && issue.input === undefined) return `missing required field; expected ${issue.expected}`;
       return `expected ${issue.expected}${'input' in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : ''}`;
     default:
       return issue.message;
