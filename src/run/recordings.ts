@@ -56,6 +56,11 @@ export class RecordingStore {
     private readonly secrets: readonly string[] = [],
   ) {}
 
+  /** A recording's path as the user sees it: relative to the project root (`evals/recordings/…`). */
+  private shown(file: string): string {
+    return path.relative(path.resolve(this.dir, '..', '..'), file).split(path.sep).join('/');
+  }
+
   private fileFor(hash: string, provider: string): string {
     const slug = provider.replace(/[^A-Za-z0-9._-]+/g, '_');
     return path.join(this.dir, slug, `${hash.slice(0, 24)}.json`);
@@ -74,17 +79,18 @@ export class RecordingStore {
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new DataFileError(`broken JSON in recording: ${(err as Error).message}; delete it or re-record with --record`, { file });
+      throw new DataFileError(`broken JSON in recording: ${(err as Error).message}; delete it or re-record with --record`, { file: this.shown(file) });
     }
     const parsed = Recording.safeParse(json);
     if (!parsed.success || parsed.data.hash !== hash) {
-      throw new DataFileError(`not a valid recording${parsed.success ? ' (hash does not match its request)' : `: ${parsed.error.issues[0]!.message} at ${parsed.error.issues[0]!.path.join('.')}`}; delete it or re-record with --record`, { file });
+      throw new DataFileError(`not a valid recording${parsed.success ? ' (hash does not match its request)' : `: ${parsed.error.issues[0]!.message} at ${parsed.error.issues[0]!.path.join('.')}`}; delete it or re-record with --record`, { file: this.shown(file) });
     }
     return parsed.data;
   }
 
+  /** Whether a recording exists for `key`. A damaged recording file throws (DataFileError) instead of reading as "not recorded". */
   async has(key: RecordingKey): Promise<boolean> {
-    return (await this.get(key).catch(() => undefined)) !== undefined;
+    return (await this.get(key)) !== undefined;
   }
 
   async put(key: RecordingKey, response: Recording['response'], now = new Date()): Promise<void> {

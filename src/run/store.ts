@@ -80,10 +80,17 @@ export interface LoadedRun {
   warnings: string[];
 }
 
+/** `reports/runs/<id>/<name>` for a run folder in the usual place (messages name files as the user types them). */
+function shownRunFile(dir: string, name: string): string {
+  const runs = path.dirname(dir);
+  const inReports = path.basename(runs) === 'runs' && path.basename(path.dirname(runs)) === 'reports';
+  return inReports ? `reports/runs/${path.basename(dir)}/${name}` : path.join(dir, name);
+}
+
 /** Reads and validates a run folder. A torn last line or a damaged line is a warning, not fatal. */
 export async function readRun(dir: string): Promise<LoadedRun> {
-  const metaFile = path.join(dir, 'meta.json');
-  const metaText = await readFile(metaFile, 'utf8').catch(() => {
+  const metaFile = shownRunFile(dir, 'meta.json');
+  const metaText = await readFile(path.join(dir, 'meta.json'), 'utf8').catch(() => {
     throw new DataFileError('no meta.json: not a run folder (expected reports/runs/<run-id>/)', { file: metaFile });
   });
   let metaJson: unknown;
@@ -97,11 +104,11 @@ export async function readRun(dir: string): Promise<LoadedRun> {
     const issue = meta.error.issues[0]!;
     throw new DataFileError(describeIssueText(issue), { file: metaFile, field: formatPath(issue.path) });
   }
-  const { results, warnings } = await readResults(path.join(dir, 'results.jsonl'));
+  const { results, warnings } = await readResults(path.join(dir, 'results.jsonl'), shownRunFile(dir, 'results.jsonl'));
   return { dir, meta: meta.data, results, warnings };
 }
 
-export async function readResults(file: string): Promise<{ results: CellResult[]; warnings: string[] }> {
+export async function readResults(file: string, shown = file): Promise<{ results: CellResult[]; warnings: string[] }> {
   const text = await readFile(file, 'utf8').catch(() => '');
   const lines = text.split('\n');
   const torn = !text.endsWith('\n') && text.length > 0;
@@ -114,12 +121,12 @@ export async function readResults(file: string): Promise<{ results: CellResult[]
     try {
       json = JSON.parse(line);
     } catch {
-      warnings.push(`${file}:${i + 1}: ${isLast && torn ? 'torn last line (interrupted write) dropped' : 'damaged line skipped'}`);
+      warnings.push(`${shown}:${i + 1}: ${isLast && torn ? 'torn last line (interrupted write) dropped' : 'damaged line skipped'}`);
       return;
     }
     const parsed = CellResult.safeParse(json);
     if (parsed.success) results.push(parsed.data);
-    else warnings.push(`${file}:${i + 1}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}; line skipped`);
+    else warnings.push(`${shown}:${i + 1}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}; line skipped`);
   });
   return { results, warnings };
 }
