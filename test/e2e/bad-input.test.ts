@@ -1,0 +1,248 @@
+/**
+ * The bad-input corpus (issue 7): every file under test/fixtures/bad/ is dropped into a copy of a small
+ * valid project (recordings, one run, history and a blessed baseline already in place) and the real CLI
+ * runs on it. Each case expects exit 2 with a one-line message naming the file and place, or one of the
+ * documented outcomes of docs/bad-input.md (a warning, or input accepted after normalization). Never a
+ * stack trace, and never a write to history, recordings or baseline.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../support/fake-openai-server.ts';
+import { childEnv, REPO_ROOT, type CliResult } from '../support/project-fixture.ts';
+import { spawn } from 'node:child_process';
+import { createMiniProject, evalConfig, listFiles, STACK_FRAME } from './helpers/mini-project.ts';
+
+const BAD = path.join(REPO_ROOT, 'test', 'fixtures', 'bad');
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
+
+/**
+ * One case: a corpus file (or a generated one), where it goes in the project, the command, and the
+ * outcome. `error`: exit 2 and an error line matching `message`. `warning`: exit 0 and a warning line.
+ * `accepted`: exit 0 (the input is valid after normalization, or safely skipped).
+ */
+interface Case {
+  name: string;
+  /** Corpus file under test/fixtures/bad/, or a function writing the bad input into the project. */
+  from: string | ((root: string) => void);
+  /** Target path in the project; `@recording` = the first recording file, `@meta`/`@results` = the run's files. */
+  to?: string;
+  args: string[];
+  outcome: 'error' | 'warning' | 'accepted';
+  /** Must match one stderr line (for `accepted`: stdout). */
+  message: RegExp;
+}
+
+const EVAL = ['eval', '--replay'];
+const agent = (file: string, message: RegExp, outcome: Case['outcome'] = 'error'): Case => ({
+  name: `agents/${file}`,
+  from: `agents/${file}`,
+  to: `agents/helper/${file}`,
+  args: outcome === 'error' ? EVAL : ['agents'],
+  outcome,
+  message,
+});
+const scenario = (file: string, message: RegExp, outcome: Case['outcome'] = 'error'): Case => ({
+  name: `scenarios/${file}`,
+  from: `scenarios/${file}`,
+  to: `scenarios/${file}`,
+  args: outcome === 'error' ? EVAL : ['calibrate'],
+  outcome,
+  message,
+});
+const config = (file: string, message: RegExp): Case => ({
+  name: `evals/${file}`,
+  from: `evals/${file}`,
+  to: 'evals/default.yaml',
+  args: EVAL,
+  outcome: 'error',
+  message,
+});
+
+// The place: `file:line`, `file:line:column`, `file:row N` or `file: field:`.
+const CASES: Case[] = [
+  agent('broken-yaml.md', /^agents\/helper\/broken-yaml\.md:4 +error +yaml-syntax +tools: broken YAML/),
+  agent('tabs.md', /^agents\/helper\/tabs\.md:5\b.*error.*tab/i),
+  agent('wrong-type.md', /^agents\/helper\/wrong-type\.md:4 +error +field-type +temperature: expected number, got "hot"/),
+  agent('no-frontmatter.md', /^agents\/helper\/no-frontmatter\.md:1 +error +frontmatter +no YAML frontmatter/),
+  agent('empty.md', /^agents\/helper\/empty\.md:1 +error +frontmatter +no YAML frontmatter/),
+  agent('empty-body.md', /^agents\/helper\/empty-body\.md:5 +error +empty-body +empty prompt body/),
+  agent('binary.md', /^agents\/helper\/binary\.md:1 +error +file-read +binary file/),
+  agent('non-utf8.md', /^agents\/helper\/non-utf8\.md:6 +error +file-read +not valid UTF-8/),
+  agent('duplicate-key.md', /^agents\/helper\/duplicate-key\.md:4(:\d+)? +error +yaml-syntax +.*(duplicate|unique)/i),
+  agent('missing-description.md', /^agents\/helper\/missing-description\.md(:\d+)? +error +description-missing/),
+  agent('bom-crlf.md', /^helper +helper\/bom-crlf\b/m, 'accepted'),
+  {
+    name: 'agents/<5 MB prompt> (generated)',
+    from: (root) => writeFileSync(path.join(root, 'agents/helper/huge.md'), hugeAgent()),
+    args: ['lint'],
+    outcome: 'warning',
+    message: /^agents\/helper\/huge\.md(:\d+)? +warning +prompt-budget\b/,
+  },
+  {
+    name: 'agents/<symlink loop> (created here: git cannot hold it portably)',
+    from: (root) => symlinkSync('..', path.join(root, 'agents/helper/loop')),
+    args: ['agents'],
+    outcome: 'accepted',
+    message: /2 variants of 1 agent/,
+  },
+
+  scenario('broken-yaml.yaml', /^error: scenarios\/broken-yaml\.yaml:\d+:\d+: broken YAML/),
+  scenario('tabs.yaml', /^error: scenarios\/tabs\.yaml:5:1: broken YAML: Tabs are not allowed as indentation/),
+  scenario('wrong-type.yaml', /^error: scenarios\/wrong-type\.yaml:4:\d+: weight: expected number, got "heavy"/),
+  scenario('unknown-key.yaml', /^error: scenarios\/unknown-key\.yaml:4:1: unknown field "asert"/),
+  scenario('missing-request.yaml', /^error: scenarios\/missing-request\.yaml:1(:\d+)?: .*request/),
+  scenario('duplicate-id.yaml', /^error: scenarios\/s1\.yaml:1: id: duplicate scenario id "s1", also defined at scenarios\/duplicate-id\.yaml:1$/),
+  scenario('unknown-kind.yaml', /^error: scenarios\/unknown-kind\.yaml:5(:\d+)?: assert\[0\]\.type: .*containz.*contains/),
+  scenario('bad-regex.yaml', /^error: scenarios\/bad-regex\.yaml:6(:\d+)?: assert\[0\]\.value: .*regular expression/i),
+  scenario('empty.yaml', /^error: scenarios\/empty\.yaml:1: empty scenario file/),
+  scenario('binary.yaml', /^error: scenarios\/binary\.yaml: binary file/),
+  scenario('non-utf8.yaml', /^error: scenarios\/non-utf8\.yaml:3: not valid UTF-8/),
+  scenario('bom-crlf.yaml', /bad1/, 'accepted'),
+  scenario('unbalanced-quote.csv', /^error: scenarios\/unbalanced-quote\.csv:(row )?\d+.*quote/i),
+  scenario('missing-column.csv', /^error: scenarios\/missing-column\.csv:(row )?1\b.*request/),
+  scenario('short-row.csv', /^error: scenarios\/short-row\.csv:(row )?2\b/),
+  scenario('unknown-column.csv', /^error: scenarios\/unknown-column\.csv:(row )?1\b.*icontainz/),
+  scenario('duplicate-id.csv', /^error: scenarios\/duplicate-id\.csv:(row )?3\b.*c1/),
+  scenario('empty.csv', /^error: scenarios\/empty\.csv\b.*(empty|header)/i),
+  scenario('header-only.csv', /^error: scenarios\/header-only\.csv:row 2: no scenario rows under the header/),
+
+  config('broken-yaml.yaml', /^error: evals\/default\.yaml:\d+:\d+: broken YAML/),
+  config('tabs.yaml', /^error: evals\/default\.yaml:5: tab used for indentation/),
+  config('wrong-type.yaml', /^error: evals\/default\.yaml:4:\d+: repeats: expected number, got "three"/),
+  config('unknown-key.yaml', /^error: evals\/default\.yaml:4:1: unknown field "concurency"/),
+  config('missing-models.yaml', /^error: evals\/default\.yaml(:1(:\d+)?)?: models: /),
+  config('empty.yaml', /^error: evals\/default\.yaml: empty file/),
+  config('binary.yaml', /^error: evals\/default\.yaml: binary file/),
+  config('out-of-range.yaml', /^error: evals\/default\.yaml:5:\d+: thresholds\.errorBudget: /),
+  config('non-utf8.yaml', /^error: evals\/default\.yaml:4: not valid UTF-8/),
+
+  ...['broken-json.json', 'wrong-shape.json'].map(
+    (file): Case => ({ name: `recordings/${file}`, from: `recordings/${file}`, to: '@recording', args: EVAL, outcome: 'error', message: /^error: evals\/recordings\/openai_chat_agent-model\/[0-9a-f]{24}\.json: .*(re-record|--record)/ }),
+  ),
+
+  ...['damaged-line.jsonl', 'wrong-shape.jsonl'].map(
+    (file): Case => ({ name: `history/${file}`, from: `history/${file}`, to: 'reports/history.jsonl', args: ['report'], outcome: 'warning', message: /^warning: reports\/history\.jsonl:1: .*line skipped/ }),
+  ),
+  ...['broken-json.json', 'wrong-shape.json', 'empty.json'].map(
+    (file): Case => ({ name: `baseline/${file}`, from: `baseline/${file}`, to: 'reports/baseline.json', args: ['gate'], outcome: 'error', message: /^error: reports\/baseline\.json\b/ }),
+  ),
+  { name: 'runs/meta-broken.json', from: 'runs/meta-broken.json', to: '@meta', args: ['report'], outcome: 'error', message: /^error: reports\/runs\/[\w-]+\/meta\.json: broken JSON/ },
+  { name: 'runs/results-damaged.jsonl', from: 'runs/results-damaged.jsonl', to: '@results', args: ['report'], outcome: 'warning', message: /^warning: reports\/runs\/[\w-]+\/results\.jsonl:\d+: (damaged line skipped|.*line skipped)/ },
+];
+
+function hugeAgent(): string {
+  const line = 'Always answer refund questions with the policy, the timeline and the next step for the customer.\n';
+  const body = line.repeat(Math.ceil((5 * 1024 * 1024) / line.length));
+  return `---\nname: helper\ndescription: Answers refund questions. Use it for refund questions.\n---\n\n${body}`;
+}
+
+/** Files that must never change on bad input. */
+const GUARDED = ['reports/history.jsonl', 'reports/baseline.json', 'evals/recordings'];
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of GUARDED) {
+    const abs = path.join(root, rel);
+    const files = existsSync(abs) && !rel.endsWith('.json') && !rel.endsWith('.jsonl') ? listFiles(abs).map((f) => path.join(rel, f)) : [rel];
+    for (const f of files) out[f] = existsSync(path.join(root, f)) ? createHash('sha256').update(readFileSync(path.join(root, f))).digest('hex') : 'missing';
+  }
+  return out;
+}
+
+function runCli(root: string, args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [CLI, '--root', root, ...args], { cwd: root, env: childEnv(root), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+let template: string;
+let runId: string;
+const work = mkdtempSync(path.join(tmpdir(), 'agent-evals-bad-'));
+
+beforeAll(async () => {
+  // The valid project: a live run against the fake server records answers, writes a run and a history
+  // line; bless writes the baseline. Then the server is gone: every case runs offline.
+  await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.' });
+  const project = createMiniProject({ url: server.url, scenarios: 2 });
+  const live = await project.cli(['eval']);
+  expect(live.code, live.stderr).toBe(0);
+  const bless = await project.cli(['bless']);
+  expect(bless.code, bless.stderr).toBe(0);
+  project.write('evals/default.yaml', evalConfig({ url: 'http://127.0.0.1:9/v1' }));
+  template = project.root;
+  runId = readdirSync(path.join(template, 'reports', 'runs'))[0]!;
+  for (const rel of ['reports/history.jsonl', 'reports/baseline.json']) expect(existsSync(path.join(template, rel)), rel).toBe(true);
+  expect(listFiles(path.join(template, 'evals', 'recordings'))).toHaveLength(4);
+}, 60_000);
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  if (template) rmSync(template, { recursive: true, force: true });
+});
+
+describe('bad-input corpus', () => {
+  it('holds at least 30 malformed inputs across agents, scenarios, eval configs, recordings, history, baseline and runs', () => {
+    const files = listFiles(BAD).filter((f) => f !== 'README.md');
+    expect(files.length).toBeGreaterThanOrEqual(30);
+    const used = new Set(CASES.flatMap((c) => (typeof c.from === 'string' ? [c.from] : [])));
+    expect(files.filter((f) => !used.has(f)), 'corpus files without a case').toEqual([]);
+  });
+
+  it.concurrent.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const root = path.join(work, c.name.replace(/[^\w.-]+/g, '_'));
+    cpSync(template, root, { recursive: true });
+    const runsBefore = readdirSync(path.join(root, 'reports', 'runs'));
+    let target: string | undefined;
+    if (typeof c.from === 'function') c.from(root);
+    else {
+      target =
+        c.to === '@recording'
+          ? path.join('evals/recordings', listFiles(path.join(root, 'evals/recordings'))[0]!)
+          : c.to === '@meta'
+            ? `reports/runs/${runId}/meta.json`
+            : c.to === '@results'
+              ? `reports/runs/${runId}/results.jsonl`
+              : c.to!;
+      const abs = path.join(root, target);
+      mkdirSync(path.dirname(abs), { recursive: true });
+      const bytes = readFileSync(path.join(BAD, c.from));
+      if (c.to === '@results') writeFileSync(abs, Buffer.concat([readFileSync(abs), bytes]));
+      else writeFileSync(abs, bytes);
+    }
+    // Taken after planting: the bad file itself must be left exactly as it is, too.
+    const before = snapshot(root);
+    const planted = target ? readFileSync(path.join(root, target)) : undefined;
+
+    const result = await runCli(root, c.args);
+    const out = `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+
+    expect(result.stderr, out).not.toMatch(STACK_FRAME);
+    expect(result.stderr, out).not.toContain('internal error');
+    expect(result.code, out).toBe(c.outcome === 'error' ? 2 : 0);
+    // Errors and warnings go to stderr (lint findings, warnings included, to stdout); `accepted` shows on stdout.
+    const lines = (c.outcome === 'error' ? result.stderr : `${result.stdout}\n${result.stderr}`).split('\n');
+    expect(lines.some((l) => c.message.test(l)), `no line matches ${c.message}\n${out}`).toBe(true);
+    if (c.outcome === 'error') {
+      // One line per problem, each naming the file: nothing else on stderr but the lint summary.
+      const bad = lines.filter((l) => l.trim() && !/^(error: |lint: )/.test(l) && !/^\S+\.(md)(:\d+)* +error +/.test(l));
+      expect(bad, out).toEqual([]);
+      expect(readdirSync(path.join(root, 'reports', 'runs')), 'no run folder written').toEqual(runsBefore);
+    }
+    // History, recordings and baseline untouched (a planted bad file is left exactly as it was).
+    expect(snapshot(root), out).toEqual(before);
+    if (target && planted) expect(readFileSync(path.join(root, target)).equals(planted), 'the bad file is left as it is').toBe(true);
+    rmSync(root, { recursive: true, force: true });
+  }, 80_000);
+});
