@@ -15,6 +15,28 @@ export function secretValues(env: NodeJS.ProcessEnv): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
+/**
+ * Secret values written in a config (an `apiKey: sk-…` under a model), longest first: they must be cut
+ * from outputs and recordings like environment secrets, since a model can echo them.
+ *
+ * @example
+ * configSecretValues({ models: [{ id: 'openai:chat:x', config: { apiKey: 'sk-123456789' } }] }) // ['sk-123456789']
+ */
+export function configSecretValues(value: unknown): string[] {
+  const found: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (SECRET_NAME.test(k) && !/envar$/i.test(k) && typeof x === 'string' && x.length >= MIN_SECRET_LENGTH) found.push(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(value);
+  return [...new Set(found)].sort((a, b) => b.length - a.length);
+}
+
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');

@@ -1,0 +1,116 @@
+/**
+ * Secret hygiene (issue 7): distinctive keys planted in the environment, in `.env`, and in the eval
+ * config's provider `apiKey`, plus a model that echoes them back, must never reach an artifact:
+ * reports/ (HTML, Markdown, JUnit, history, run folders), evals/recordings/, or the captured output.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
+import type { CliResult, Project } from '../support/project-fixture.ts';
+import { createMiniProject, listFiles, STACK_FRAME } from './helpers/mini-project.ts';
+
+const KEYS = {
+  OPENAI_API_KEY: 'sk-plant-openai-4f1d9a7c2b8e6035',
+  MY_SERVICE_TOKEN: 'tok-plant-mysvc-93c7e1a5d0b24f68',
+  DOTENV_SECRET: 'dot-plant-envfile-5a2c8e0f7b3d9146', // from .env, not the process environment
+  CONFIG_API_KEY: 'sk-plant-config-0e6b4d2a9f1c7358', // written in evals/default.yaml
+};
+
+describe('planted keys never reach an artifact', () => {
+  let server: FakeOpenAIServer;
+  let project: Project;
+  const runs: CliResult[] = [];
+
+  beforeAll(async () => {
+    server = await startFakeOpenAI({
+      // A model that leaks every key it might know, in its answer.
+      defaultReply: `Refunds take 5 days. Debug: ${Object.values(KEYS).join(' ')} Bearer ${KEYS.OPENAI_API_KEY}`,
+    });
+    project = createMiniProject({ url: server.url, scenarios: 2, repeats: 2 });
+    project.write('.env', `APP_SECRET=${KEYS.DOTENV_SECRET}\n`);
+    project.write('evals/default.yaml', {
+      models: [
+        // Key from OPENAI_API_KEY in the environment.
+        { id: 'openai:chat:env-keyed', config: { apiBaseUrl: server.url } },
+        // Key written in the config file.
+        { id: 'openai:chat:config-keyed', config: { apiBaseUrl: server.url, apiKey: KEYS.CONFIG_API_KEY } },
+      ],
+      repeats: 2,
+      concurrency: 4,
+      timeoutMs: 10_000,
+    });
+    const env = { OPENAI_API_KEY: KEYS.OPENAI_API_KEY, MY_SERVICE_TOKEN: KEYS.MY_SERVICE_TOKEN };
+    runs.push(await project.cli(['eval'], { env }));
+    runs.push(await project.cli(['report'], { env }));
+    runs.push(await project.cli(['eval', '--replay'], { env }));
+  }, 80_000);
+  afterAll(async () => {
+    await server?.close();
+    project?.[Symbol.dispose]();
+  });
+
+  it('ran for real: both models called with their keys, the answer arrived, reports and recordings written', () => {
+    for (const r of runs) expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(server.chatCalls).toHaveLength(2 * 2 * 2 * 2);
+    // The keys did reach the server (as Authorization headers), so there was something to leak.
+    const fingerprints = new Set(server.chatCalls.map((c) => c.auth.fingerprint));
+    expect(fingerprints.size).toBe(2);
+    const { results } = readOnlyRunLatest(project.root);
+    expect(results.filter((r) => r.status === 'pass')).toHaveLength(16);
+    expect(listFiles(path.join(project.root, 'evals', 'recordings')).length).toBe(16);
+    for (const f of ['index.html', 'summary.md', 'junit.xml', 'history.jsonl']) expect(listFiles(path.join(project.root, 'reports'))).toContain(f);
+  });
+
+  function leaksOf(key: string): string[] {
+    const leaks: string[] = [];
+    for (const dir of ['reports', 'evals/recordings']) {
+      for (const rel of listFiles(path.join(project.root, dir))) {
+        const text = readFileSync(path.join(project.root, dir, rel), 'latin1');
+        if (text.includes(key)) leaks.push(`${dir}/${rel}`);
+      }
+    }
+    runs.forEach((r, i) => {
+      if (r.stdout.includes(key)) leaks.push(`run ${i} stdout`);
+      if (r.stderr.includes(key)) leaks.push(`run ${i} stderr`);
+    });
+    return leaks;
+  }
+
+  it.each(['OPENAI_API_KEY', 'MY_SERVICE_TOKEN', 'DOTENV_SECRET'] as const)('%s appears in no file under reports/ or evals/recordings/, nor in stdout/stderr', (name) => {
+    expect(leaksOf(KEYS[name])).toEqual([]);
+  });
+
+  // Known gap (see the report of issue 7): only environment values are redacted from outputs. A key
+  // written in the eval config is redacted in meta.json but an answer echoing it lands in results.jsonl,
+  // recordings and index.html. Fix: eval.ts adds `configSecretValues(config)` (src/run/secrets.ts) to the
+  // secrets it gives RecordingStore, and runCells takes that list instead of `secretValues(opts.env)`.
+  it.fails('CONFIG_API_KEY (written in the eval config) appears in no artifact either', () => {
+    expect(leaksOf(KEYS.CONFIG_API_KEY)).toEqual([]);
+  });
+
+  it('the config key is still never written by the harness itself (meta.json, stdout/stderr)', () => {
+    expect(leaksOf(KEYS.CONFIG_API_KEY).filter((f) => /meta\.json|stdout|stderr/.test(f))).toEqual([]);
+  });
+
+  it('redacts provider configs in meta.json, and the echoed answer is kept with the keys cut out', () => {
+    const { meta, results } = readOnlyRunLatest(project.root);
+    const models = (meta.config as { models: Array<{ config: Record<string, unknown> }> }).models;
+    expect(models[1]!.config.apiKey).toBe('[redacted]');
+    expect(models[1]!.config.apiBaseUrl).toBe(server.url);
+    const output = String(results.find((r) => r.status === 'pass')!.output);
+    expect(output).toMatch(/^Refunds take 5 days\. Debug: /);
+    expect(output).toContain('[redacted]');
+  });
+});
+
+/** The latest run folder (the test makes two). */
+function readOnlyRunLatest(root: string) {
+  const runsDir = path.join(root, 'reports', 'runs');
+  const ids = listFiles(runsDir).filter((f) => f.endsWith('meta.json')).map((f) => f.split('/')[0]!).sort();
+  const latest = ids.at(-1)!;
+  const lines = readFileSync(path.join(runsDir, latest, 'results.jsonl'), 'utf8').split('\n').filter(Boolean);
+  return { meta: JSON.parse(readFileSync(path.join(runsDir, latest, 'meta.json'), 'utf8')) as Record<string, unknown>, results: lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
