@@ -177,11 +177,14 @@ export async function runCells(opts: RunCellsOptions): Promise<void> {
             await emit(cell, { response, latencyMs, failureReason: 2, error: String(response.error) });
             return response;
           }
-          const grading = await engine.assertions.runAssertions({
-            test: { vars: cell.vars, assert: cell.assertions as never, ...(grader ? { options: { provider: grader } } : {}) },
-            providerResponse: response as never,
-            latencyMs,
-          });
+          const grade = () =>
+            engine.assertions.runAssertions({
+              test: { vars: cell.vars, assert: cell.assertions as never, ...(grader ? { options: { provider: grader } } : {}) },
+              providerResponse: response as never,
+              latencyMs,
+            });
+          // The grader call belongs to the cell's repeat too: repeat 2's verdict is never repeat 1's cached one.
+          const grading = await (opts.repeats > 1 ? engine.cache.withCacheNamespace(`repeat:${cell.repeat}`, grade) : grade());
           await emit(cell, { response, latencyMs, gradingResult: grading, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) });
           return response;
         },

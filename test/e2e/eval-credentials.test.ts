@@ -26,7 +26,7 @@ describe('eval: a model without credentials', () => {
   it('its cells are not-run (not failures), the env var is named once, the other model runs, exit 0', async () => {
     using project = evalProject({ config: config() });
     const run = await project.cli(['eval'], { env: FAST_ENV });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
     const output = run.stdout + run.stderr;
     expect(output.match(/model gpt-4\.1-mini: cannot run: OPENAI_API_KEY is not set; set OPENAI_API_KEY/g)).toHaveLength(1);
     expect(run.stdout).toMatch(/5 cells did not run \(gpt-4\.1-mini\)/);
@@ -47,7 +47,7 @@ describe('eval: a model without credentials', () => {
   it('--ci: a configured model that cannot run is an error, exit 2, one line, before any call', async () => {
     using project = evalProject({ config: config() });
     const run = await project.cli(['eval', '--ci'], { env: FAST_ENV });
-    expect(run.code).toBe(2);
+    expect(run.code, run.stdout + run.stderr).toBe(2);
     expect(run.stderr).toContain('model gpt-4.1-mini: cannot run: OPENAI_API_KEY is not set');
     expect(run.stderr).toMatch(/^error: --ci: 1 configured model\(s\) cannot run \(gpt-4\.1-mini\)/m);
     expect(run.stderr).not.toMatch(/^\s+at /m);

@@ -42,7 +42,7 @@ describe('eval: the matrix', () => {
     using project = evalProject({ config: { models: [fakeModel(server, 'model-a'), fakeModel(server, 'model-b')], repeats: 2 } });
     const run = await project.cli(['eval'], { env: FAST_ENV });
     expect(run.stderr).not.toContain('internal error');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
 
     const calls = server.chatCalls;
     expect(calls).toHaveLength(5 * 2 * 2 * 2);
@@ -75,7 +75,7 @@ describe('eval: the matrix', () => {
   it('an eval `temperature:` overrides every variant', async () => {
     using project = evalProject({ config: { models: [fakeModel(server, 'model-a')], scenarios: ['auth-tokens'], temperature: 0.7 } });
     const run = await project.cli(['eval'], { env: FAST_ENV });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(server.chatCalls).toHaveLength(5);
     const t = temperaturesByVariant();
     expect(t.size).toBe(5);
@@ -85,7 +85,7 @@ describe('eval: the matrix', () => {
   it('--dry-run prints the matrix size and calls nothing', async () => {
     using project = evalProject({ config: { models: [fakeModel(server, 'model-a'), fakeModel(server, 'model-b')], repeats: 3 } });
     const run = await project.cli(['eval', '--dry-run']);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('5 variants × 2 models × 2 scenarios × 3 repeats');
     expect(run.stdout).toContain('= 60 cells');
     expect(run.stdout).toContain('60 agent calls + 0 grader calls');
