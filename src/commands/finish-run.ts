@@ -13,7 +13,8 @@ import { buildReports } from './report.ts';
 /**
  * After the last cell: add the cells carried from the baseline (affected-only runs), close the run
  * (meta.finishedAt), add one line to the history when anything was measured, and rebuild the
- * reports; with `ci`, gate the run against the baseline and return the gate's exit code.
+ * reports; with `ci`, gate the run against the baseline and return the gate's exit code (a shard
+ * is only gated once merged).
  *
  * History holds what this run measured: carried cells are the baseline's numbers, not a new
  * measurement, and a shard is only part of a run (its merged run gets the line).
@@ -38,10 +39,15 @@ export async function finishRun(
   }
   await writeMeta(run.dir, meta);
   const measured = results.filter((r) => r.source !== 'baseline');
-  if (!meta.shard && measured.some((r) => isScored(r.status))) {
+  // A run where nothing could run (no key) measured nothing: it adds no line. Error cells are measured.
+  if (!meta.shard && measured.some((r) => isScored(r.status) || r.status === 'error')) {
     await appendHistory(ctx.root, historyEntryFromRun(meta, aggregateRun(measured, { grader: meta.grader })));
   }
-  if (run.ci) return gateAndReport(ctx, { dir: run.dir, meta, results, warnings: [] }, { thresholds: run.config.thresholds, baselineRef: run.baselineRef });
+  if (run.ci && !meta.shard) {
+    return gateAndReport(ctx, { dir: run.dir, meta, results, warnings: [] }, { thresholds: run.config.thresholds, baselineRef: run.baselineRef });
+  }
+  // Part of a run is not gated on its own (its cells are split across machines): the merged run is.
+  if (run.ci) ctx.out(`shard ${meta.shard!.index}/${meta.shard!.count}: not gated on its own; merge the shards (agent-evals merge) and gate the merged run`);
   await buildReports(ctx, meta.runId);
   return 0;
 }

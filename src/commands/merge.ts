@@ -45,7 +45,8 @@ export async function mergeCommand(ctx: Context, opts: MergeOptions): Promise<nu
   await writeFileAtomic(path.join(dir, 'results.jsonl'), merged.results.map((r) => `${JSON.stringify(r)}\n`).join(''));
   await writeMeta(dir, merged.meta);
   const measured = merged.results.filter((r) => r.source !== 'baseline');
-  if (measured.some((r) => isScored(r.status))) {
+  // Same rule as finishRun: a run that measured nothing (no key anywhere) adds no line; errors are measured.
+  if (measured.some((r) => isScored(r.status) || r.status === 'error')) {
     await appendHistory(ctx.root, historyEntryFromRun(merged.meta, aggregateRun(measured, { grader: merged.meta.grader })));
   }
   ctx.out(`merged ${shards.length} shards (${shards.map((s) => s.meta.runId).join(', ')}) into run ${merged.meta.runId}: ${merged.results.length} cells`);
