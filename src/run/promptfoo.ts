@@ -238,6 +238,12 @@ export async function runCells(opts: RunCellsOptions): Promise<void> {
   }
 }
 
+const BROKEN_BODY = /Error reading response body|Error parsing response|Cannot read properties of undefined \(reading 'message'\)|ECONNRESET|socket hang up|other side closed/;
+
+function isBrokenBody(error: unknown): boolean {
+  return typeof error === 'string' && BROKEN_BODY.test(error) && !/Request failed after \d+ retries/.test(error);
+}
+
 async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: RunCellsOptions): Promise<CallApi | undefined> {
   if (opts.mode === 'replay') return undefined;
   const config = { maxRetries: opts.maxRetries, ...model.config };
@@ -261,9 +267,16 @@ function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, o
       if (!rec) return { error: `not-recorded: no recording for ${model.id} (prompt or parameters changed since it was recorded)` };
       return { output: rec.response.output, tokenUsage: rec.response.tokenUsage, cost: rec.response.cost, cached: false, metadata: { replayed: true } };
     }
-    const call = () => real(prompt, context, callOptions);
+    const once = () => real(prompt, context, callOptions);
+    const call = opts.repeats > 1 ? () => engine.cache.withCacheNamespace(`repeat:${repeat}`, once) : once;
     const started = Date.now();
-    const response = opts.repeats > 1 ? await engine.cache.withCacheNamespace(`repeat:${repeat}`, call) : await call();
+    let response = await call();
+    // promptfoo retries 429, 5xx and timeouts itself, but not a broken body on a 200 (connection reset
+    // mid-body, truncated JSON, no choices): transient too, so those get the same retry budget here.
+    for (let attempt = 0; attempt < (opts.maxRetries ?? 3) && isBrokenBody(response.error); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 2000)));
+      response = await call();
+    }
     if (!response.error && typeof response.output === 'string') {
       const usage = response.tokenUsage as { prompt?: number; completion?: number; total?: number } | undefined;
       await opts.recordings.put(key, {
@@ -316,10 +329,15 @@ function toCellResult(plan: CellPlan, row: Row, mode: RunCellsOptions['mode'], s
       ...(gradingError ? { gradingError: true } : {}),
     };
   });
-  const { pass, score } = judgeOutcomes(plan, assertions);
+  // A grader that failed judged nothing: if the answer fails on what was judged, it failed; otherwise
+  // the cell could not be measured and is an error (grading), never the agent's failure.
+  const { pass, score } = judgeOutcomes(plan, assertions.map((a) => (a.gradingError ? { ...a, pass: true, score: 1 } : a)));
+  const gradingErrors = assertions.filter((a) => a.gradingError);
+  const status = !pass ? 'fail' : gradingErrors.length > 0 ? 'error' : 'pass';
   return {
     ...base,
-    status: pass ? 'pass' : 'fail',
+    status,
+    ...(status === 'error' ? { error: `grading error: the grader failed on ${gradingErrors.map((a) => a.id).join(', ')}: ${gradingErrors[0]!.reason ?? 'no reason given'}` } : {}),
     output: redactSecrets(output, secrets),
     assertions,
     score,

@@ -31,7 +31,8 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
       faults: { rates: evenRates(0.3), seed: 7, retryAfterSeconds: 1, appliesTo: 'agent' },
     });
     // 2 variants × 1 model × 10 scenarios × 10 repeats = 200 cells.
-    project = createMiniProject({ url: server.url, scenarios: 10, repeats: 10, concurrency: 16, timeoutMs: 3000 });
+    // A tight error budget: most faults recover after retries, so the few cells that still error exceed it.
+    project = createMiniProject({ url: server.url, scenarios: 10, repeats: 10, concurrency: 16, timeoutMs: 3000, config: { thresholds: { errorBudget: 0.02 } } });
     run = await project.cli(['eval', '--ci'], { env: FAST, timeoutMs: 80_000 });
     lines = readOnlyRun(project.root).results as unknown as Line[];
     calls = [...server.chatCalls];
@@ -94,7 +95,7 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
 
   it('exits 3 when errors exceed the error budget, and the budget is what decides (gate with a looser budget exits 0)', async () => {
     const errors = lines.filter((l) => l.status === 'error').length;
-    expect(errors / 200).toBeGreaterThan(0.1); // the default budget
+    expect(errors / 200).toBeGreaterThan(0.02); // the budget of this run's config
     expect(run.code).toBe(3);
     expect(run.stdout).toMatch(new RegExp(`provider errors ${errors}/200 .*over budget`));
 
@@ -122,7 +123,7 @@ describe('single faults', () => {
   // Known gap (see the report of issue 7): promptfoo's OpenAI provider does not retry a body cut off
   // mid-read, truncated JSON or `choices: []`, and src/run/promptfoo.ts does not either, so one such
   // reply ends the cell as an error. Flip to `it` when the engine seam retries them.
-  it.fails('retries a connection reset mid-body, malformed JSON and empty choices', async () => {
+  it('retries a connection reset mid-body, malformed JSON and empty choices', async () => {
     const first = new Map<string, boolean>();
     await using server = await startFakeOpenAI({
       defaultReply: ANSWER,
@@ -175,19 +176,26 @@ describe('the grader failing', () => {
       expect(String(polite!.reason)).toMatch(/error/i);
       expect(l.assertions.find((a) => a.id === 'icontains-refund')).toMatchObject({ pass: true });
     }
-    // The aggregate leaves the ungraded assertion out of its pass counts.
+    // Nothing else failed, so the cell could not be judged: the history counts it as an error cell,
+    // and the ungraded assertion adds no run to its pass counts.
     const history = JSON.parse(readFileSync(path.join(project.root, 'reports', 'history.jsonl'), 'utf8').trim()) as {
-      cells: Array<{ assertions: Record<string, { runs: number; passes: number }> }>;
+      cells: Array<{ errors: number; runs: number; assertions: Record<string, { runs: number; passes: number }> }>;
     };
-    for (const c of history.cells) expect(c.assertions.polite).toMatchObject({ runs: 0, passes: 0 });
+    for (const c of history.cells) {
+      expect(c).toMatchObject({ errors: 2, runs: 0 });
+      expect(c.assertions.polite?.runs ?? 0).toBe(0);
+    }
   });
 
-  // Known gap (see the report of issue 7): the cell verdict (judgeOutcomes via src/run/promptfoo.ts)
-  // counts the ungraded rubric as failed, so the cell is `fail` and the agent's pass rate drops.
-  it.fails('does not fail the agent\'s cell when the only failing assertion could not be graded', async () => {
+  // The cell verdict treats an ungraded assertion as unknown, not as failed: the cell is an `error`
+  // (grading), which the error budget counts, instead of lowering the agent's pass rate.
+  it('does not fail the agent\'s cell when the only failing assertion could not be graded', async () => {
     await using server = await graderDown();
     const { project, lines } = await gradedRun(server);
     using _ = project;
-    for (const l of lines) expect(l.status).not.toBe('fail');
+    for (const l of lines) {
+      expect(l.status).toBe('error');
+      expect(l.error).toMatch(/^grading error: the grader failed on polite/);
+    }
   });
 });
