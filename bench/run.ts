@@ -1,0 +1,335 @@
+/**
+ * `npm run bench` (issue 7): measures, in one run on this machine, the figures the README's
+ * Performance section quotes, prints them with their targets, and writes reports/bench.json.
+ *
+ *  1. harness overhead: 5 variants × 2 models × 10 scenarios × 3 repeats = 300 calls to the fake
+ *     OpenAI server (its own process) answering in 200 ms, concurrency 16: wall ÷ ideal
+ *     ceil(300/16) × 0.2 s, and wall ÷ plain `promptfoo eval` on an equivalent config, both with
+ *     start-up and "after start-up" (wall minus the time to the first model call);
+ *  2. start-up: process spawn → first chat request seen by the server;
+ *  3. report: index.html from 1,000 history runs + a 300-cell run, rendered directly;
+ *  4. memory: peak RSS (VmHWM) of a 10,000-cell run, zero latency, short answers;
+ *  5. replay: a 300-cell `eval --replay` run.
+ *
+ * Options (environment): BENCH_SKIP=memory,peer… to leave parts out; BENCH_MEMORY_CELLS (default 10000).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const NODE = process.execPath;
+const CLI = path.join(REPO, 'src', 'cli.ts');
+const PROMPTFOO = path.join(REPO, 'node_modules', '.bin', 'promptfoo');
+const FAKE_CLI = path.join(REPO, 'test', 'support', 'fake-openai-cli.ts');
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const LATENCY_MS = 200;
+const CONCURRENCY = 16;
+const ANSWER = 'Refunds take 5 days. Contact support with the order number.';
+
+interface Measure {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  pass?: boolean;
+  note?: string;
+}
+const measures: Measure[] = [];
+const record = (m: Measure) => {
+  measures.push(m);
+  const verdict = m.pass === undefined ? '' : m.pass ? 'PASS' : 'MISS';
+  console.log(`${m.name.padEnd(44)} ${`${round(m.value)} ${m.unit}`.padEnd(14)} ${(m.target ?? '').padEnd(12)} ${verdict}${m.note ? `  (${m.note})` : ''}`);
+};
+const round = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------
+
+interface Timed {
+  code: number | null;
+  wallMs: number;
+  spawnedAt: number;
+  peakRssMb: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Peak RSS of a process (VmHWM), read from /proc; 0 where /proc is not available. */
+function vmHwmMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs a command to completion, timing it from spawn and polling its peak RSS. */
+function timed(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const spawnedAt = Date.now();
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let peak = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const poll = setInterval(() => (peak = Math.max(peak, vmHwmMb(child.pid!))), 50);
+    child.on('error', reject);
+    // 'exit' fires before the zombie is reaped: read VmHWM one last time there.
+    child.on('exit', () => (peak = Math.max(peak, vmHwmMb(child.pid!))));
+    child.on('close', (code) => {
+      clearInterval(poll);
+      resolve({ code, wallMs: performance.now() - t0, spawnedAt, peakRssMb: peak, stdout, stderr });
+    });
+  });
+}
+
+/** The harness CLI in one process (node with the tsx loader), so the pid polled is the one working. */
+function harness(root: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
+  return timed(NODE, ['--import', 'tsx', CLI, '--root', root, ...args], { cwd: REPO, env });
+}
+
+interface FakeServer {
+  url: string;
+  origin: string;
+  child: ChildProcess;
+  calls(): Promise<Array<{ kind: string; startedAt: number }>>;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startFake(args: string[]): Promise<FakeServer> {
+  const child = spawn(NODE, ['--import', 'tsx', FAKE_CLI, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n')[0];
+      if (buf.includes('\n') && line) resolve(line.trim());
+    });
+    child.on('exit', (code) => reject(new Error(`fake server exited (${code})`)));
+  });
+  const origin = url.replace(/\/v1$/, '');
+  return {
+    url,
+    origin,
+    child,
+    calls: async () => (await (await fetch(`${origin}/__fake/calls`)).json()) as Array<{ kind: string; startedAt: number }>,
+    reset: async () => void (await fetch(`${origin}/__fake/reset`, { method: 'POST' })),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** ms from spawn to the first agent (chat) request at the server. */
+async function startupMs(server: FakeServer, spawnedAt: number): Promise<number> {
+  const first = (await server.calls()).filter((c) => c.kind === 'chat').reduce((min, c) => Math.min(min, c.startedAt), Infinity);
+  return first - spawnedAt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projects
+// ---------------------------------------------------------------------------------------------
+
+const PROMPTS = [
+  'You are a refund assistant. Answer briefly and mention refunds.',
+  'You are a terse refund assistant. One sentence about the refund.',
+  'You are a careful refund assistant. State the refund timeline first.',
+  'You are a friendly refund assistant. Be warm, mention the refund.',
+  'You are a formal refund assistant. Cite the refund policy.',
+];
+
+function childEnv(stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (/_API_KEY$/.test(k)) delete env[k];
+  return {
+    ...env,
+    PROMPTFOO_DISABLE_TELEMETRY: '1',
+    PROMPTFOO_DISABLE_UPDATE: '1',
+    PROMPTFOO_DISABLE_SHARING: '1',
+    PROMPTFOO_CONFIG_DIR: path.join(stateDir, '.promptfoo-config'),
+    PROMPTFOO_CACHE_PATH: path.join(stateDir, '.promptfoo-cache'),
+    OPENAI_API_KEY: 'bench-key',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    ...extra,
+  };
+}
+
+/** An agent-evals project: 5 variants of one agent, `scenarios` scenarios, 2 models at `url`. */
+function writeHarnessProject(root: string, opts: { url: string; scenarios: number; repeats: number; variants?: number }): void {
+  const put = (rel: string, text: string) => {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  };
+  PROMPTS.slice(0, opts.variants ?? 5).forEach((prompt, i) =>
+    put(`agents/helper/v${i + 1}.md`, `---\nname: helper\ndescription: Answers refund questions. Use it for refund questions.\n---\n\n${prompt}\n`),
+  );
+  for (let s = 1; s <= opts.scenarios; s++) {
+    put(
+      `scenarios/s${s}.yaml`,
+      `id: s${s}\ntitle: Refund question ${s}\nrequest: How long does a refund take for order ${s}?\nassert:\n  - type: icontains\n    value: refund\nexamples:\n  pass: [{ label: good, text: Refunds take 5 days. }]\n  fail: [{ label: bad, text: No idea. }]\n`,
+    );
+  }
+  put(
+    'evals/default.yaml',
+    stringify({
+      models: ['m1', 'm2'].map((m) => ({ id: `openai:chat:${m}`, config: { apiBaseUrl: opts.url, apiKey: 'bench-key' } })),
+      repeats: opts.repeats,
+      concurrency: CONCURRENCY,
+      timeoutMs: 60_000,
+    }),
+  );
+}
+
+/** The same matrix as plain promptfoo: 5 prompts × 2 providers × 10 tests, `--repeat 3` on the CLI. */
+function writePromptfooConfig(dir: string, url: string): string {
+  const file = path.join(dir, 'promptfooconfig.yaml');
+  const config = {
+    description: 'bench: plain promptfoo on the same matrix',
+    prompts: PROMPTS.map((p, i) => ({ label: `v${i + 1}`, raw: JSON.stringify([{ role: 'system', content: p }, { role: 'user', content: '{{request}}' }]) })),
+    providers: ['m1', 'm2'].map((m) => ({ id: `openai:chat:${m}`, config: { apiBaseUrl: url, apiKey: 'bench-key' } })),
+    tests: Array.from({ length: 10 }, (_, i) => ({ vars: { request: `How long does a refund take for order ${i + 1}?` }, assert: [{ type: 'icontains', value: 'refund' }] })),
+  };
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The benchmarks
+// ---------------------------------------------------------------------------------------------
+
+const work = mkdtempSync(path.join(tmpdir(), 'agent-evals-bench-'));
+
+async function overheadStartupReplay(): Promise<void> {
+  const server = await startFake(['--latency', String(LATENCY_MS), '--default-reply', ANSWER]);
+  try {
+    const idealMs = Math.ceil(300 / CONCURRENCY) * LATENCY_MS;
+    const root = path.join(work, 'harness');
+    writeHarnessProject(root, { url: server.url, scenarios: 10, repeats: 3 });
+    const env = childEnv(root);
+
+    const run = await harness(root, ['eval'], env);
+    if (run.code !== 0) throw new Error(`harness eval exited ${run.code}:\n${run.stderr.slice(-2000)}`);
+    const chat = (await server.calls()).filter((c) => c.kind === 'chat').length;
+    if (chat !== 300) throw new Error(`expected 300 chat calls, the server saw ${chat}`);
+    const startup = await startupMs(server, run.spawnedAt);
+    const after = run.wallMs - startup;
+    record({ name: '1. harness wall (300 calls, 200 ms, -j 16)', value: run.wallMs / 1000, unit: 's', note: `ideal ${idealMs / 1000} s, peak RSS ${run.peakRssMb.toFixed(0)} MiB` });
+    record({ name: '1. harness ÷ ideal (whole process)', value: run.wallMs / idealMs, unit: '×' });
+    record({ name: '1. harness ÷ ideal (after start-up)', value: after / idealMs, unit: '×', target: '≤ 1.10×', pass: after / idealMs <= 1.1 });
+    record({ name: '2. start-up: spawn → first model call', value: startup / 1000, unit: 's', target: '≤ 1.5 s', pass: startup <= 1500 });
+
+    if (!SKIP.has('peer')) {
+      await server.reset();
+      const peerDir = path.join(work, 'peer');
+      mkdirSync(peerDir, { recursive: true });
+      const cfg = writePromptfooConfig(peerDir, server.url);
+      const peer = await timed(PROMPTFOO, ['eval', '-c', cfg, '--no-cache', '-j', String(CONCURRENCY), '--repeat', '3', '--no-progress-bar', '--no-table', '--no-write'], {
+        cwd: peerDir,
+        env: childEnv(peerDir),
+      });
+      const peerChat = (await server.calls()).filter((c) => c.kind === 'chat').length;
+      if (peerChat !== 300) throw new Error(`plain promptfoo: expected 300 chat calls, saw ${peerChat} (exit ${peer.code}):\n${peer.stderr.slice(-1500)}`);
+      const peerStartup = await startupMs(server, peer.spawnedAt);
+      record({ name: '1. plain promptfoo eval wall', value: peer.wallMs / 1000, unit: 's', note: `start-up ${(peerStartup / 1000).toFixed(2)} s, peak RSS ${peer.peakRssMb.toFixed(0)} MiB` });
+      record({ name: '1. harness ÷ plain promptfoo (whole process)', value: run.wallMs / peer.wallMs, unit: '×', target: '≤ 1.00×', pass: run.wallMs <= peer.wallMs });
+      record({ name: '1. harness ÷ plain promptfoo (after start-up)', value: after / (peer.wallMs - peerStartup), unit: '×' });
+    }
+
+    // 5. Replay: the recordings the live run just wrote, no network (the server is not consulted).
+    await server.reset();
+    const replay = await harness(root, ['eval', '--replay'], env);
+    if (replay.code !== 0) throw new Error(`replay exited ${replay.code}:\n${replay.stderr.slice(-2000)}`);
+    const replayed = readFileSync(path.join(root, 'reports', 'runs', latestRun(root), 'results.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"source":"replay"')).length;
+    record({ name: '5. replay: 300-cell eval --replay', value: replay.wallMs / 1000, unit: 's', target: '≤ 3 s', pass: replay.wallMs <= 3000, note: `${replayed} cells replayed` });
+  } finally {
+    await server.stop();
+  }
+}
+
+function latestRun(root: string): string {
+  return readdirSync(path.join(root, 'reports', 'runs')).sort().at(-1)!;
+}
+
+async function reportBench(): Promise<void> {
+  const { syntheticEntry, syntheticMeta, syntheticResults } = await import('../test/fixtures/report/synthetic.ts');
+  const { summarizeRun } = await import('../src/score/summarize.ts');
+  const { aggregateRun } = await import('../src/score/aggregate.ts');
+  const { historyEntryFromRun } = await import('../src/report/history.ts');
+  const { writeReports } = await import('../src/report/write.ts');
+  const variants = ['v1', 'v2', 'v3', 'v4', 'v5'];
+  const models = ['m1', 'm2'];
+  const shape = { variants, models, scenarios: 10, repeats: 3, runId: '20260301-120000-abcd' };
+  const meta = syntheticMeta(shape);
+  const results = syntheticResults(shape);
+  // 1,000 earlier runs of the same matrix: 100 aggregates each (variant × model × scenario).
+  const history = Array.from({ length: 1000 }, (_, i) =>
+    syntheticEntry(`2025${String(1000 + i).padStart(6, '0')}-000000-${(i % 65536).toString(16).padStart(4, '0')}`, { cells: 100, seed: i, variants, models }),
+  );
+  const root = path.join(work, 'report');
+  const t0 = performance.now();
+  const summary = summarizeRun(meta.runId, results);
+  const all = [...history, historyEntryFromRun(meta, aggregateRun(results))];
+  const files = await writeReports(root, { meta, results, summary, history: all });
+  const ms = performance.now() - t0;
+  const mb = readFileSync(files.html).length / 1024 / 1024;
+  record({ name: '3. report: index.html, 1,000 runs + 300 cells', value: ms / 1000, unit: 's', target: '≤ 1 s', pass: ms <= 1000, note: 'summarize + render + write, warm process' });
+  record({ name: '3. report: index.html size', value: mb, unit: 'MB', target: '≤ 2 MB', pass: mb <= 2 });
+}
+
+async function memoryBench(): Promise<void> {
+  const cells = Number(process.env.BENCH_MEMORY_CELLS ?? 10_000);
+  // 5 variants × 2 models × 100 scenarios × repeats = cells.
+  const repeats = Math.max(1, Math.round(cells / 1000));
+  const server = await startFake(['--latency', '0', '--default-reply', 'Refund: 5 days.']);
+  try {
+    const root = path.join(work, 'memory');
+    writeHarnessProject(root, { url: server.url, scenarios: 100, repeats });
+    const run = await harness(root, ['eval', '--concurrency', String(CONCURRENCY)], childEnv(root));
+    if (run.code !== 0) throw new Error(`memory run exited ${run.code}:\n${run.stderr.slice(-2000)}`);
+    const n = readFileSync(path.join(root, 'reports', 'runs', latestRun(root), 'results.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+    record({ name: `4. memory: peak RSS, ${n.toLocaleString('en-US')}-cell run`, value: run.peakRssMb, unit: 'MiB', target: '≤ 500 MB', pass: run.peakRssMb * 1.048576 <= 500, note: `wall ${(run.wallMs / 1000).toFixed(1)} s, ${(run.wallMs / n).toFixed(1)} ms/cell` });
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`agent-evals bench — node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}`);
+  console.log(`${'measure'.padEnd(44)} ${'value'.padEnd(14)} ${'target'.padEnd(12)} verdict`);
+  try {
+    if (!SKIP.has('overhead')) await overheadStartupReplay();
+    if (!SKIP.has('report')) await reportBench();
+    if (!SKIP.has('memory')) await memoryBench();
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const out = path.join(REPO, 'reports', 'bench.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  const load = readFileSafe('/proc/loadavg').split(' ').slice(0, 3).join(' ');
+  writeFileSync(out, `${JSON.stringify({ time: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: load, measures }, null, 2)}\n`);
+  console.log(`\nwrote ${path.relative(process.cwd(), out)}${load ? ` (load average at the end: ${load})` : ''}`);
+  const misses = measures.filter((m) => m.pass === false).length;
+  console.log(misses ? `${misses} target(s) missed` : 'all targets met');
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+await main();
