@@ -1,0 +1,144 @@
+/**
+ * The GitHub Actions workflows do what docs/ci.md promises: parsed as YAML, step by step, and every
+ * agent-evals flag they use exists in the CLI.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../support/project-fixture.ts';
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  needs?: string | string[];
+  strategy?: { matrix?: Record<string, unknown> };
+  permissions?: Record<string, string>;
+  steps: Step[];
+}
+interface Workflow {
+  on: { pull_request?: { paths: string[] }; push?: { branches: string[]; paths: string[] }; schedule?: Array<{ cron: string }> };
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
+const workflow = (file: string) => parse(read(file)) as Workflow;
+const uses = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
+const runs = (job: Job, pattern: RegExp) => job.steps.filter((s) => s.run && pattern.test(s.run));
+const SUBJECTS = ['agents/**', 'scenarios/**', 'evals/**'];
+
+/** checkout, Node 20 and npm ci, in that order. */
+function expectSetup(job: Job): void {
+  const at = (pred: (s: Step) => boolean) => job.steps.findIndex(pred);
+  const checkout = at((s) => Boolean(s.uses?.startsWith('actions/checkout@')));
+  const node = at((s) => Boolean(s.uses?.startsWith('actions/setup-node@')));
+  const ci = at((s) => s.run?.trim() === 'npm ci');
+  expect(checkout).toBeGreaterThanOrEqual(0);
+  expect(node).toBeGreaterThan(checkout);
+  expect(ci).toBeGreaterThan(node);
+  expect(String(job.steps[node]!.with?.['node-version'])).toBe('20');
+}
+
+function expectSummaryAndArtifact(job: Job): void {
+  const summary = runs(job, /reports\/summary\.md.*>>\s*"\$GITHUB_STEP_SUMMARY"/);
+  expect(summary).toHaveLength(1);
+  expect(summary[0]!.if).toBe('always()');
+  const upload = uses(job, 'actions/upload-artifact').find((s) => String(s.with?.path).includes('reports/'));
+  expect(upload?.if).toBe('always()');
+}
+
+describe('.github/workflows/eval.yml (pull request gate)', () => {
+  const wf = workflow('.github/workflows/eval.yml');
+  const job = wf.jobs.gate!;
+
+  it('runs on pull requests touching agents/, scenarios/ and evals/', () => {
+    expect(wf.on.pull_request?.paths).toEqual(SUBJECTS);
+  });
+
+  it('checks out with full history, sets up Node 20 and runs npm ci', () => {
+    expect(uses(job, 'actions/checkout')[0]!.with?.['fetch-depth']).toBe(0);
+    expectSetup(job);
+  });
+
+  it('gates with --ci, --changed-since and --baseline against the base branch, keys from secrets', () => {
+    const [gate] = runs(job, /npm run eval -- --ci/);
+    expect(gate!.run).toContain('--changed-since "$BASE_REF"');
+    expect(gate!.run).toContain('--baseline "$BASE_REF"');
+    expect(gate!.env?.BASE_REF).toBe('origin/${{ github.base_ref }}');
+    expect(gate!.env?.ANTHROPIC_API_KEY).toBe('${{ secrets.ANTHROPIC_API_KEY }}');
+    expect(gate!.env?.OPENAI_API_KEY).toBe('${{ secrets.OPENAI_API_KEY }}');
+    expect(gate!.run).not.toContain('${{'); // no expression pasted into the script
+  });
+
+  it('appends summary.md to the job summary, uploads reports/, publishes junit.xml, even when the gate fails', () => {
+    expectSummaryAndArtifact(job);
+    const junit = job.steps.find((s) => s.with?.report_paths === 'reports/junit.xml');
+    expect(junit?.if).toMatch(/^always\(\)/);
+    expect(wf.permissions?.checks).toBe('write');
+  });
+});
+
+describe('.github/workflows/eval-baseline.yml (full suite, shards, baseline)', () => {
+  const wf = workflow('.github/workflows/eval-baseline.yml');
+
+  it('runs on pushes to main touching the evals and on a schedule', () => {
+    expect(wf.on.push?.branches).toEqual(['main']);
+    expect(wf.on.push?.paths).toEqual(SUBJECTS);
+    expect(wf.on.schedule?.[0]?.cron).toMatch(/^\S+ \S+ \S+ \S+ \S+$/);
+  });
+
+  it('runs the suite as a 4-shard matrix, each shard uploading its run folder', () => {
+    const shard = wf.jobs.shard!;
+    expectSetup(shard);
+    expect(shard.strategy?.matrix?.shard).toEqual([1, 2, 3, 4]);
+    const [run] = runs(shard, /npm run eval -- .*--shard "\$SHARD"/);
+    expect(run!.env?.SHARD).toBe('${{ matrix.shard }}/4');
+    expect(run!.run).toContain('--ci');
+    const upload = uses(shard, 'actions/upload-artifact')[0]!;
+    expect(upload.with).toMatchObject({ name: 'shard-${{ matrix.shard }}', path: 'reports/runs/' });
+  });
+
+  it('merges the shards, gates, blesses and proposes the baseline in a pull request', () => {
+    const merge = wf.jobs.merge!;
+    expect(merge.needs).toBe('shard');
+    expectSetup(merge);
+    expect(uses(merge, 'actions/download-artifact')[0]!.with).toMatchObject({ pattern: 'shard-*', path: 'shards/' });
+    const order = ['agent-evals -- merge shards/', 'agent-evals -- gate', 'agent-evals -- bless'].map((cmd) => merge.steps.findIndex((s) => s.run?.includes(cmd)));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const pr = uses(merge, 'peter-evans/create-pull-request')[0]!;
+    expect(String(pr.with?.['add-paths'])).toContain('reports/baseline.json');
+    expect(merge.permissions).toMatchObject({ contents: 'write', 'pull-requests': 'write' });
+    expectSummaryAndArtifact(merge);
+  });
+});
+
+describe('workflows and docs agree with the CLI', () => {
+  const cli = read('src/cli.ts');
+  const scripts = ['.github/workflows/eval.yml', '.github/workflows/eval-baseline.yml'].flatMap((f) =>
+    Object.values(workflow(f).jobs).flatMap((j) => j.steps.map((s) => s.run ?? '')),
+  );
+
+  it('uses only flags and commands the CLI declares', () => {
+    const flags = new Set(scripts.flatMap((s) => s.match(/--[a-z][a-z-]+/g) ?? []));
+    expect(flags.size).toBeGreaterThan(3);
+    for (const flag of flags) expect(cli, flag).toMatch(new RegExp(`'(-\\w, )?${flag}[ '\\]]`));
+    for (const command of ['merge', 'gate', 'bless']) expect(cli).toContain(`.command('${command}`);
+  });
+
+  it('docs/ci.md documents the same exit codes as the CLI help', () => {
+    const doc = read('docs/ci.md');
+    for (const code of [0, 1, 2, 3]) {
+      expect(cli).toMatch(new RegExp(`^ {2}${code} {2}`, 'm'));
+      expect(doc).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
+    }
+    for (const file of ['eval.yml', 'eval-baseline.yml']) expect(doc).toContain(`.github/workflows/${file}`);
+  });
+});
