@@ -1,0 +1,50 @@
+/**
+ * Repeats are independent samples (issue 4), with promptfoo's response cache ON in the child: each
+ * repeat is its own call even though its request is identical, and re-running the same eval is
+ * served from the cache, each repeat from its own entry.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
+import { byCell, evalProject, fakeModel, FAST_ENV, readResults, runIds, SEEDS } from '../fixtures/eval/support.ts';
+
+let server: FakeOpenAIServer;
+
+beforeAll(async () => {
+  // The double answers each repeat of the same request differently, as a sampling model would.
+  server = await startFakeOpenAI({ defaultReply: (ctx) => `Use JWT access tokens (sample ${ctx.sameRequestIndex}).` });
+});
+afterAll(() => server.close());
+
+describe('eval: repeats with the cache on', () => {
+  it('each repeat is a separate call; a re-run of the same eval is served from the cache, repeat by repeat', async () => {
+    using project = evalProject({
+      config: { agents: [SEEDS.delegating, SEEDS.reliability], scenarios: ['auth-tokens'], models: [fakeModel(server, 'model-a')], repeats: 3, concurrency: 1 },
+    });
+    // The cache on disk, in the project. (Under NODE_ENV=test, as vitest sets, promptfoo keeps it in memory.)
+    const env = { ...FAST_ENV, PROMPTFOO_CACHE_ENABLED: 'true', NODE_ENV: undefined };
+
+    const first = await project.cli(['eval'], { env });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(server.chatCalls).toHaveLength(2 * 3);
+    expect(server.chatCalls.map((c) => c.reply).filter((r) => r?.includes('sample 2'))).toHaveLength(2);
+    const live = byCell(readResults(project.root));
+    expect(live.every((r) => r.source === 'live')).toBe(true);
+    for (const variant of [SEEDS.delegating, SEEDS.reliability]) {
+      const outputs = live.filter((r) => r.variantId === variant).sort((a, b) => a.repeat - b.repeat).map((r) => r.output);
+      expect(outputs).toEqual(['sample 0', 'sample 1', 'sample 2'].map((s) => `Use JWT access tokens (${s}).`));
+    }
+    expect(existsSync(path.join(project.root, '.promptfoo-cache'))).toBe(true);
+    expect(readdirSync(path.join(project.root, '.promptfoo-cache')).length).toBeGreaterThan(0);
+
+    server.reset();
+    const second = await project.cli(['eval'], { env });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(server.chatCalls).toHaveLength(0);
+    const cached = byCell(readResults(project.root, runIds(project.root)[1]));
+    expect(cached.every((r) => r.source === 'cache')).toBe(true);
+    // Each repeat came back from its own cache entry: the same three different samples, cell for cell.
+    expect(cached.map((r) => [r.cellId, r.repeat, r.output, r.status])).toEqual(live.map((r) => [r.cellId, r.repeat, r.output, r.status]));
+  });
+});
