@@ -23,7 +23,8 @@ afterAll(() => server.close());
 const summary = (rows: ResultLine[]) => byCell(rows).map((r) => ({ cellId: r.cellId, status: r.status, score: r.score, output: r.output, assertions: r.assertions.map((a) => [a.id, a.pass, a.score]) }));
 
 describe('eval: record, then replay', () => {
-  it('replays with zero server calls and identical scores; a prompt edit makes only that variant not-recorded', async () => {
+  // Three CLI runs in a row: a loaded CI machine gets more than the default minute.
+  it('replays with zero server calls and identical scores; a prompt edit makes only that variant not-recorded', { timeout: 120_000 }, async () => {
     using project = evalProject({ config: { models: [fakeModel(server, 'model-a')], repeats: 2 } });
 
     const recorded = await project.cli(['eval', '--record'], { env: FAST_ENV });
