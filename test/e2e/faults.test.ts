@@ -120,9 +120,8 @@ describe('single faults', () => {
     expect(readOnlyRun(project.root).results).toMatchObject([{ status: 'pass', output: ANSWER }]);
   });
 
-  // Known gap (see the report of issue 7): promptfoo's OpenAI provider does not retry a body cut off
-  // mid-read, truncated JSON or `choices: []`, and src/run/promptfoo.ts does not either, so one such
-  // reply ends the cell as an error. Flip to `it` when the engine seam retries them.
+  // promptfoo's OpenAI provider does not retry a body cut off mid-read, truncated JSON or `choices: []`;
+  // the engine seam (src/run/promptfoo.ts) does, with the config's `maxRetries`.
   it('retries a connection reset mid-body, malformed JSON and empty choices', async () => {
     const first = new Map<string, boolean>();
     await using server = await startFakeOpenAI({
