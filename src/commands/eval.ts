@@ -70,15 +70,6 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   const { scenarios, warnings } = await loadScenarios(ctx.root, { agentNames });
   for (const w of warnings) ctx.err(`warning: ${w}`);
 
-  // 2. Calibration: assertions must tell good answers from bad before they judge a model.
-  const calibration = await calibrateScenarios(scenarios, { graderAvailable: false });
-  if (!calibration.ok) {
-    for (const line of formatCalibration(calibration)) ctx.err(line);
-    ctx.err('calibration failed: fix the scenarios above before spending money (agent-evals calibrate)');
-    return 1;
-  }
-  ctx.out(`calibration: ${scenarios.length} scenarios calibrate clean`);
-
   // 3. The matrix.
   const { cells: allCells, unmapped } = expandMatrix<LoadedScenario>({
     variants,
@@ -117,6 +108,16 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   if (opts.ci && unavailable.length > 0) {
     throw new ProviderUnavailableError(`--ci: ${unavailable.length} configured model(s) cannot run (${unavailable.map(([l]) => l).join(', ')}); a gate that runs nothing is worse than none`);
   }
+  // Calibration: assertions must tell good answers from bad before they judge a model. (After the
+  // cheap checks above, so a --ci run with a missing key fails at once.)
+  const calibration = await calibrateScenarios(scenarios, { graderAvailable: false });
+  if (!calibration.ok) {
+    for (const line of formatCalibration(calibration)) ctx.err(line);
+    ctx.err('calibration failed: fix the scenarios above before spending money (agent-evals calibrate)');
+    return 1;
+  }
+  ctx.out(`calibration: ${scenarios.length} scenarios calibrate clean`);
+
   const graderReady = grader ? (opts.replay ? true : readiness.get(grader.label)?.ok === true) : false;
 
   // 5. Resume: cells already finished in the run being resumed are not called again.

@@ -49,5 +49,18 @@ export async function finishRun(
   // Part of a run is not gated on its own (its cells are split across machines): the merged run is.
   if (run.ci) ctx.out(`shard ${meta.shard!.index}/${meta.shard!.count}: not gated on its own; merge the shards (agent-evals merge) and gate the merged run`);
   await buildReports(ctx, meta.runId);
-  return 0;
+  return errorBudgetExit(ctx, measured, run.config.thresholds.errorBudget);
+}
+
+/**
+ * Outside the gate, a run whose answers were mostly provider errors still must not look green: exit 3
+ * when errors exceed the budget among the cells that were attempted (`not-run` cells, e.g. no key, are
+ * not attempts: a fresh clone with no key exits 0).
+ */
+function errorBudgetExit(ctx: Context, results: CellResult[], budget: number): number {
+  const attempted = results.filter((r) => isScored(r.status) || r.status === 'error');
+  const errors = attempted.filter((r) => r.status === 'error').length;
+  if (attempted.length === 0 || errors / attempted.length <= budget) return 0;
+  ctx.err(`provider errors: ${errors} of ${attempted.length} cells (${Math.round((errors / attempted.length) * 100)}%) exceed the error budget of ${Math.round(budget * 100)}%: the run could not measure (exit 3)`);
+  return 3;
 }

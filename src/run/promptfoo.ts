@@ -24,6 +24,9 @@ export function loadEngine(env: NodeJS.ProcessEnv = process.env, stateDir?: stri
   env.PROMPTFOO_DISABLE_UPDATE ??= '1';
   // promptfoo's own database of evals goes under the project (git-ignored), not into the user's ~/.promptfoo.
   if (stateDir) env.PROMPTFOO_CONFIG_DIR ??= stateDir;
+  // Under NODE_ENV=test (common in CI) promptfoo keeps its cache in memory only; a re-run would call
+  // every model again. The cache is meant to persist across runs.
+  env.PROMPTFOO_CACHE_TYPE ??= 'disk';
   loaded ??= import('promptfoo').then((m) => m.default);
   return loaded;
 }

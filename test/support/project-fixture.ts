@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
+/** The installed entry point (what `npx agent-evals` runs): rebuilds dist/ from src/ when stale. */
+const BIN = path.join(REPO_ROOT, 'bin', 'agent-evals.js');
 
 export interface ProjectOptions {
   /** Copy the repository's agents/ (the five seeds). Default true. */
@@ -71,7 +71,8 @@ export function createProject(opts: ProjectOptions = {}): Project {
   for (const [rel, content] of Object.entries(opts.files ?? {})) write(rel, content);
   if (opts.evalConfig) write('evals/default.yaml', opts.evalConfig);
   const spawnCli = (args: string[], o: { env?: Record<string, string | undefined> } = {}) =>
-    spawn(TSX, [CLI, '--root', root, ...args], { cwd: root, env: childEnv(root, o.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    // node runs the CLI itself (no wrapper process), so a signal sent to the child reaches the CLI.
+    spawn(process.execPath, [BIN, '--root', root, ...args], { cwd: root, env: childEnv(root, o.env), stdio: ['ignore', 'pipe', 'pipe'] });
   return {
     root,
     write,
