@@ -16,7 +16,7 @@ import { expandMatrix, parseShard, resolveModel, shardCells, type Cell } from '.
 import { planCell } from '../run/plan.ts';
 import { cellRecordingKey, engineVersion, runCells, type CellPlan } from '../run/promptfoo.ts';
 import { RecordingStore } from '../run/recordings.ts';
-import { redactConfig, secretValues } from '../run/secrets.ts';
+import { configSecretValues, redactConfig, secretValues } from '../run/secrets.ts';
 import { createProgress } from '../run/progress.ts';
 import { latestRunId, newRunId, openResultWriter, readRun, runDir, writeMeta } from '../run/store.ts';
 import { gitInfo } from '../run/git.ts';
@@ -137,7 +137,8 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   }
 
   // 6. Decide per cell: live, replay, or not run.
-  const secrets = secretValues(ctx.env);
+  // Keys from the environment and any written into the config: neither may reach an artifact.
+  const secrets = [...new Set([...secretValues(ctx.env), ...configSecretValues(config)])].sort((a, b) => b.length - a.length);
   const recordings = new RecordingStore(path.join(ctx.root, 'evals', 'recordings'), secrets);
   const livePlans: CellPlan[] = [];
   const replayPlans: CellPlan[] = [];
@@ -180,7 +181,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   };
   try {
     for (const r of skipped) await record(r);
-    const common = { concurrency, timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, repeats, recordings, env: ctx.env, signal: ctx.signal, stateDir: path.join(ctx.root, 'reports', '.promptfoo') };
+    const common = { secrets, concurrency, timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, repeats, recordings, env: ctx.env, signal: ctx.signal, stateDir: path.join(ctx.root, 'reports', '.promptfoo') };
     const onResult = async (r: CellResult) => {
       await record(r);
       progress.tick(r.status);

@@ -112,6 +112,8 @@ export interface RunCellsOptions {
   env: NodeJS.ProcessEnv;
   onResult: (result: CellResult) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Values to cut from every output and message (default: key-like variables of `env`). */
+  secrets?: readonly string[];
   /** Retries of a transient provider error (429, 5xx, network) before the cell is an `error`. */
   maxRetries?: number;
   /** Folder for promptfoo's own state (its eval database); default `~/.promptfoo`. */
@@ -148,7 +150,7 @@ export async function runCells(opts: RunCellsOptions): Promise<void> {
   process.env.REQUEST_TIMEOUT_MS ??= String(opts.timeoutMs);
   process.env.PROMPTFOO_RETRY_5XX ??= 'true';
   const byCell = new Map(opts.plans.map((p) => [p.cellId, p]));
-  const secrets = secretValues(opts.env);
+  const secrets = opts.secrets ?? secretValues(opts.env);
 
   const emitted = new Set<string>();
   let closed = false;

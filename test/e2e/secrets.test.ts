@@ -82,11 +82,8 @@ describe('planted keys never reach an artifact', () => {
     expect(leaksOf(KEYS[name])).toEqual([]);
   });
 
-  // Known gap (see the report of issue 7): only environment values are redacted from outputs. A key
-  // written in the eval config is redacted in meta.json but an answer echoing it lands in results.jsonl,
-  // recordings and index.html. Fix: eval.ts adds `configSecretValues(config)` (src/run/secrets.ts) to the
-  // secrets it gives RecordingStore, and runCells takes that list instead of `secretValues(opts.env)`.
-  it.fails('CONFIG_API_KEY (written in the eval config) appears in no artifact either', () => {
+  // A key written in the eval config (not the environment) is cut from answers too.
+  it('CONFIG_API_KEY (written in the eval config) appears in no artifact either', () => {
     expect(leaksOf(KEYS.CONFIG_API_KEY)).toEqual([]);
   });
 
