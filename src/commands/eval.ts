@@ -14,7 +14,7 @@ import { runLint } from './lint.ts';
 import { checkModel, ENABLE_A_MODEL_HINT, type Readiness } from '../run/credentials.ts';
 import { expandMatrix, parseShard, resolveModel, shardCells, type Cell } from '../run/matrix.ts';
 import { planCell } from '../run/plan.ts';
-import { cellRecordingKey, engineVersion, runCells, type CellPlan } from '../run/promptfoo.ts';
+import { cellRecordingKey, engineVersion, preloadEngine, runCells, type CellPlan } from '../run/promptfoo.ts';
 import { RecordingStore } from '../run/recordings.ts';
 import { configSecretValues, redactConfig, secretValues } from '../run/secrets.ts';
 import { createProgress } from '../run/progress.ts';
@@ -52,6 +52,8 @@ const HARNESS_VERSION = '0.1.0';
  */
 export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<number> {
   await readDotEnv(ctx);
+  // promptfoo takes about a second to import: start now, while lint and loading run.
+  preloadEngine(ctx.env, path.join(ctx.root, 'reports', '.promptfoo'));
   const { config, file: configFile } = await loadEvalConfig(ctx.root, opts.config);
   const shard = opts.shard ? parseShard(opts.shard) : undefined;
   if (opts.shard && !shard) throw new UsageError(`--shard expects i/n with 1 ≤ i ≤ n (e.g. 2/4), got "${opts.shard}"`);

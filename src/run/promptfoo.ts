@@ -31,6 +31,11 @@ export function loadEngine(env: NodeJS.ProcessEnv = process.env, stateDir?: stri
   return loaded;
 }
 
+/** Starts importing promptfoo in the background (errors surface at the first real use). */
+export function preloadEngine(env: NodeJS.ProcessEnv, stateDir?: string): void {
+  loadEngine(env, stateDir).catch(() => undefined);
+}
+
 /**
  * Scores an answer with promptfoo's assertion engine and no provider call: the offline path used by
  * calibration (reference answers) and by replay.
@@ -141,6 +146,15 @@ type CallApi = (prompt: string, context?: unknown, options?: unknown) => Promise
  * database: a write and a file-signal per row, measured at ≈ 6 ms of CPU per cell.)
  */
 export async function runCells(opts: RunCellsOptions): Promise<void> {
+  // promptfoo keeps every row of an evaluation in memory until it returns: batches bound that, at the
+  // cost of one partly filled round of requests at the end of each batch.
+  const batch = Math.max(500, opts.concurrency * 50);
+  for (let i = 0; i < opts.plans.length && !opts.signal?.aborted; i += batch) {
+    await runBatch({ ...opts, plans: opts.plans.slice(i, i + batch) });
+  }
+}
+
+async function runBatch(opts: RunCellsOptions): Promise<void> {
   if (opts.plans.length === 0) return;
   const engine = await loadEngine(process.env, opts.stateDir);
   // Engine settings promptfoo reads from the environment (the seam is the one place that knows them):
