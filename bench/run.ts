@@ -22,7 +22,7 @@ import { stringify } from 'yaml';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
-const CLI = path.join(REPO, 'src', 'cli.ts');
+const CLI = path.join(REPO, 'bin', 'agent-evals.js');
 const PROMPTFOO = path.join(REPO, 'node_modules', '.bin', 'promptfoo');
 const FAKE_CLI = path.join(REPO, 'test', 'support', 'fake-openai-cli.ts');
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
@@ -91,9 +91,9 @@ function timed(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.Pro
   });
 }
 
-/** The harness CLI in one process (node with the tsx loader), so the pid polled is the one working. */
+/** The harness CLI as users run it (bin/agent-evals.js, one process), so the pid polled is the one working. */
 function harness(root: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
-  return timed(NODE, ['--import', 'tsx', CLI, '--root', root, ...args], { cwd: REPO, env });
+  return timed(NODE, [CLI, '--root', root, ...args], { cwd: REPO, env });
 }
 
 interface FakeServer {
