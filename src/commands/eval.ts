@@ -13,7 +13,7 @@ import { formatFinding } from '../lint/lint.ts';
 import { runLint } from './lint.ts';
 import { checkModel, ENABLE_A_MODEL_HINT, type Readiness } from '../run/credentials.ts';
 import { expandMatrix, parseShard, resolveModel, shardCells, type Cell } from '../run/matrix.ts';
-import { planCell } from '../run/plan.ts';
+import { planCell, withoutModelGraded } from '../run/plan.ts';
 import { cellRecordingKey, engineVersion, preloadEngine, runCells, type CellPlan } from '../run/promptfoo.ts';
 import { RecordingStore } from '../run/recordings.ts';
 import { configSecretValues, redactConfig, secretValues } from '../run/secrets.ts';
@@ -121,6 +121,10 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   ctx.out(`calibration: ${scenarios.length} scenarios calibrate clean`);
 
   const graderReady = grader ? (opts.replay ? true : readiness.get(grader.label)?.ok === true) : false;
+  if (!graderReady && rubricCells > 0) {
+    for (const [id, plan] of plans) plans.set(id, withoutModelGraded(plan));
+    ctx.err(`warning: rubric assertions in ${rubricCells} cells are not graded: ${grader ? `grader ${grader.label} cannot run` : 'no `grader:` in the eval config'}; the other assertions judge those cells`);
+  }
 
   // 5. Resume: cells already finished in the run being resumed are not called again.
   const planHash = createHash('sha256').update([...plans.keys()].sort().join('\n')).digest('hex');
@@ -165,7 +169,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     plannedCells: plans.size,
     ...(shard ? { shard } : {}),
     mode: opts.replay ? 'replay' : opts.record ? 'record' : 'live',
-    ...(grader && rubricCells > 0 ? { grader: grader.id } : {}),
+    ...(grader && graderReady && rubricCells > 0 ? { grader: grader.id } : {}),
     fingerprints: {
       variants: Object.fromEntries(variants.map((v) => [v.id, { hash: v.contentHash, agent: v.name, file: v.file, systemPrompt: v.systemPrompt }])),
       scenarios: Object.fromEntries(scenarios.map((s) => [s.id, { hash: s.hash, assertionsHash: s.assertionsHash, title: s.title }])),

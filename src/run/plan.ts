@@ -28,3 +28,15 @@ export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: numbe
     threshold: scenario.threshold,
   };
 }
+
+/**
+ * The plan without model-graded assertions, for runs with no grader that can run: a rubric sent to
+ * promptfoo's default grader would fail for want of its key and turn every such cell into an error.
+ * The rubric is reported as not graded instead, and the other assertions judge the cell.
+ */
+export function withoutModelGraded(plan: CellPlan): CellPlan {
+  const assertions = plan.assertions.filter((a) => a.type !== 'llm-rubric');
+  if (assertions.length === plan.assertions.length) return plan;
+  const kept = new Set(assertions.map((a) => a.metric));
+  return { ...plan, assertions, assertionInfo: Object.fromEntries(Object.entries(plan.assertionInfo).filter(([id]) => kept.has(id))) };
+}

@@ -75,4 +75,21 @@ describe('eval: rubric assertions', () => {
     const meta = JSON.parse(readFileSync(path.join(project.root, 'reports', 'runs', runIds(project.root)[0]!, 'meta.json'), 'utf8')) as { grader?: string };
     expect(meta.grader).toBe('openai:chat:grader-model');
   });
+
+  it('with no grader configured, are reported as not graded: no grader call, no error cells, the other assertions judge', async () => {
+    server.reset();
+    using project = evalProject({
+      fixtures: ['rubric'],
+      config: { agents: [SEEDS.delegating, SEEDS.reliability], models: [fakeModel(server, 'model-under-test')], repeats: 1 },
+    });
+    const run = await project.cli(['eval'], { env: FAST_ENV });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/rubric assertions in 2 cells are not graded: no `grader:` in the eval config/);
+    expect(server.graderCalls).toHaveLength(0);
+    const results = readResults(project.root);
+    expect(results.map((r) => r.status)).toEqual(['pass', 'pass']);
+    for (const r of results) expect(r.assertions.map((a) => a.id)).not.toContain('expand-contract');
+    const meta = JSON.parse(readFileSync(path.join(project.root, 'reports', 'runs', runIds(project.root)[0]!, 'meta.json'), 'utf8')) as { grader?: string };
+    expect(meta.grader).toBeUndefined();
+  });
 });
