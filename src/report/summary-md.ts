@@ -70,7 +70,8 @@ function renderGateMarkdown(gate: GateReport): string[] {
   const lines = [`### ${icon} Gate: ${GATE_HEADLINE[gate.exitCode]} (exit ${gate.exitCode})`, '', `${cell(gate.reason)} · ${errorBudgetText(gate)}`, ''];
   const notable = notableComparisons(gate);
   for (const c of notable) {
-    const more = c.moreRepeats ? `; ~${c.moreRepeats} more repeats per scenario would settle it` : '';
+    // The gate's reasons already say how many more repeats would settle an inconclusive verdict.
+    const more = c.moreRepeats && !c.reasons.some((r) => r.includes('would settle it')) ? `; ~${c.moreRepeats} more repeats per scenario would settle it` : '';
     const why = c.reasons.length ? ` — ${c.reasons.map(cell).join('; ')}` : '';
     lines.push(`- **${c.verdict}** ${cell(c.variantId)} @ ${cell(c.model)}: ${cell(describeComparison(c))}${more}${why}`);
   }
