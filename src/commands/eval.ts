@@ -13,7 +13,7 @@ import { formatFinding } from '../lint/lint.ts';
 import { runLint } from './lint.ts';
 import { checkModel, ENABLE_A_MODEL_HINT, type Readiness } from '../run/credentials.ts';
 import { expandMatrix, parseShard, resolveModel, shardCells, type Cell } from '../run/matrix.ts';
-import { planCell, withoutModelGraded } from '../run/plan.ts';
+import { cellIdentity, planCell, withoutModelGraded } from '../run/plan.ts';
 import { cellRecordingKey, engineVersion, preloadEngine, runCells, type CellPlan } from '../run/promptfoo.ts';
 import { RecordingStore } from '../run/recordings.ts';
 import { configSecretValues, redactConfig, secretValues } from '../run/secrets.ts';
@@ -215,15 +215,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
 
 function skippedResult(plan: CellPlan, status: 'not-run' | 'not-recorded', reason: string): CellResult {
   return {
-    cellId: plan.cellId,
-    agent: plan.agent,
-    variantId: plan.variantId,
-    variantHash: plan.variantHash,
-    scenarioId: plan.scenarioId,
-    scenarioHash: plan.scenarioHash,
-    assertionsHash: plan.assertionsHash,
-    model: plan.model.label,
-    repeat: plan.repeat,
+    ...cellIdentity(plan),
     status,
     assertions: [],
     score: 0,

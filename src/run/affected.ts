@@ -12,7 +12,7 @@ import type { LoadedScenario } from '../load/scenarios.ts';
 import type { Baseline, ScenarioAggregate } from '../schema/aggregate.ts';
 import type { AssertionOutcome, CellResult } from '../schema/result.ts';
 import type { Cell } from './matrix.ts';
-import { planCell } from './plan.ts';
+import { cellIdentity, planCell } from './plan.ts';
 
 /** Cells carried from a baseline, to be written with the run (see `finishRun`). */
 export interface CarriedCells {
@@ -115,15 +115,7 @@ export function carriedResult(cell: Cell<LoadedScenario>, base: ScenarioAggregat
     assertions.push({ id, kind: info.kind, pass, score: pass ? 1 : 0, weight: info.weight, critical: info.critical, ...(judged ? {} : { gradingError: true }) });
   }
   return {
-    cellId: plan.cellId,
-    agent: plan.agent,
-    variantId: plan.variantId,
-    variantHash: plan.variantHash,
-    scenarioId: plan.scenarioId,
-    scenarioHash: plan.scenarioHash,
-    assertionsHash: plan.assertionsHash,
-    model: plan.model.label,
-    repeat: plan.repeat,
+    ...cellIdentity(plan),
     status: letter === 'P' ? 'pass' : 'fail',
     assertions,
     score: base.runs > 0 ? Math.min(1, Math.max(0, base.scoreSum / base.runs)) : 0,

@@ -40,3 +40,18 @@ export function withoutModelGraded(plan: CellPlan): CellPlan {
   const kept = new Set(assertions.map((a) => a.metric));
   return { ...plan, assertions, assertionInfo: Object.fromEntries(Object.entries(plan.assertionInfo).filter(([id]) => kept.has(id))) };
 }
+
+/** The fields that name a cell in results.jsonl, from its plan. */
+export function cellIdentity(plan: CellPlan) {
+  return {
+    cellId: plan.cellId,
+    agent: plan.agent,
+    variantId: plan.variantId,
+    variantHash: plan.variantHash,
+    scenarioId: plan.scenarioId,
+    scenarioHash: plan.scenarioHash,
+    assertionsHash: plan.assertionsHash,
+    model: plan.model.label,
+    repeat: plan.repeat,
+  };
+}

@@ -11,6 +11,7 @@ import type { CellResult } from '../schema/result.ts';
 import { samplingParams, type RecordingKey, type RecordingStore } from './recordings.ts';
 import { redactSecrets, secretValues } from './secrets.ts';
 import { judgeOutcomes } from '../assertions/registry.ts';
+import { cellIdentity } from './plan.ts';
 
 type Promptfoo = typeof import('promptfoo').default;
 let loaded: Promise<Promptfoo> | undefined;
@@ -312,15 +313,7 @@ function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, o
 
 function toCellResult(plan: CellPlan, row: Row, mode: RunCellsOptions['mode'], secrets: readonly string[]): CellResult {
   const base = {
-    cellId: plan.cellId,
-    agent: plan.agent,
-    variantId: plan.variantId,
-    variantHash: plan.variantHash,
-    scenarioId: plan.scenarioId,
-    scenarioHash: plan.scenarioHash,
-    assertionsHash: plan.assertionsHash,
-    model: plan.model.label,
-    repeat: plan.repeat,
+    ...cellIdentity(plan),
     finishedAt: new Date().toISOString(),
   };
   const usage = row.response?.tokenUsage;
