@@ -9,7 +9,7 @@ import type { CellPlan } from './promptfoo.ts';
  */
 export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: number): CellPlan {
   const { variant, scenario } = cell;
-  const info = assertionIndex(scenario);
+  const { assertions, assertionInfo } = scoringOf(scenario);
   return {
     cellId: cell.cellId,
     agent: variant.name,
@@ -23,10 +23,28 @@ export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: numbe
     messages: [{ role: 'system', content: variant.systemPrompt }, ...scenario.messages],
     temperature: temperatureOverride ?? variant.temperature,
     vars: scenario.vars,
-    assertions: toEngineAssertions(scenario),
-    assertionInfo: Object.fromEntries([...info].map(([id, a]) => [id, { kind: a.kind, weight: a.weight, critical: a.critical }])),
+    assertions,
+    assertionInfo,
     threshold: scenario.threshold,
   };
+}
+
+/**
+ * How a scenario is scored, built once per scenario and shared by all its cells: a run of 10,000 cells
+ * would otherwise hold 10,000 copies of the same assertion functions and their compiled patterns.
+ */
+const scoring = new WeakMap<LoadedScenario, Pick<CellPlan, 'assertions' | 'assertionInfo'>>();
+function scoringOf(scenario: LoadedScenario): Pick<CellPlan, 'assertions' | 'assertionInfo'> {
+  let found = scoring.get(scenario);
+  if (!found) {
+    const info = assertionIndex(scenario);
+    found = {
+      assertions: toEngineAssertions(scenario),
+      assertionInfo: Object.fromEntries([...info].map(([id, a]) => [id, { kind: a.kind, weight: a.weight, critical: a.critical }])),
+    };
+    scoring.set(scenario, found);
+  }
+  return found;
 }
 
 /**
