@@ -54,7 +54,7 @@ export const EvalConfig = z.strictObject({
   /** Overrides every variant's temperature when set. */
   temperature: z.number().min(0).max(2).optional(),
   /** Retries for transient provider errors (429, 5xx) before a cell is an `error`. */
-  maxRetries: z.number().int().min(0).max(10).default(3),
+  maxRetries: z.number().int().min(0).max(10).default(4),
   thresholds: Thresholds.default({ errorBudget: 0.1, alpha: 0.05 }),
 });
 export type EvalConfig = z.infer<typeof EvalConfig>;

