@@ -2,6 +2,7 @@ import { assertionIndex, toEngineAssertions } from '../assertions/registry.ts';
 import type { LoadedScenario } from '../load/scenarios.ts';
 import type { Cell } from './matrix.ts';
 import type { CellPlan } from './promptfoo.ts';
+import { samplingParams, type RecordingKey } from './recordings.ts';
 
 /**
  * Cell → what the engine sends and how it scores: the variant's prompt as the system message, the
@@ -70,6 +71,16 @@ export function cellIdentity(plan: CellPlan) {
     scenarioHash: plan.scenarioHash,
     assertionsHash: plan.assertionsHash,
     model: plan.model.label,
+    repeat: plan.repeat,
+  };
+}
+
+/** The recording key of a planned cell: what `--replay` looks up and a live call records under. */
+export function cellRecordingKey(plan: CellPlan): RecordingKey {
+  return {
+    provider: plan.model.id,
+    prompt: JSON.stringify(plan.messages),
+    params: { ...samplingParams(plan.model.config), ...(plan.temperature === undefined ? {} : { temperature: plan.temperature }) },
     repeat: plan.repeat,
   };
 }

@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type { EngineAssertion, EngineGrading } from './engine-types.ts';
 import type { ResolvedModel } from './matrix.ts';
 import type { CellResult } from '../schema/result.ts';
-import { samplingParams, type RecordingKey, type RecordingStore } from './recordings.ts';
-import { redactSecrets, secretValues } from './secrets.ts';
-import { judgeOutcomes } from '../assertions/registry.ts';
-import { cellIdentity } from './plan.ts';
+import { samplingParams, type RecordingStore } from './recordings.ts';
+import { secretValues } from './secrets.ts';
+import { cellRecordingKey } from './plan.ts';
+import { toCellResult, toEngineGrading, type EngineRow as Row } from './cell-result.ts';
 
 type Promptfoo = typeof import('promptfoo').default;
 let loaded: Promise<Promptfoo> | undefined;
@@ -57,26 +57,6 @@ export async function scoreOffline(input: {
     providerResponse: { output: input.output },
   });
   return toEngineGrading(result);
-}
-
-/** promptfoo's GradingResult → our plain shape. */
-export function toEngineGrading(result: {
-  pass: boolean;
-  score: number;
-  componentResults?: Array<{ pass: boolean; score: number; reason?: string; assertion?: { type: string; metric?: string } | null; metadata?: Record<string, unknown> }>;
-}): EngineGrading {
-  return {
-    pass: result.pass,
-    score: result.score,
-    components: (result.componentResults ?? []).map((c) => ({
-      metric: c.assertion?.metric,
-      type: c.assertion?.type ?? 'unknown',
-      pass: c.pass,
-      score: c.score,
-      reason: c.reason,
-      ...(c.metadata?.graderError === true ? { graderError: true } : {}),
-    })),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,15 +106,6 @@ export interface RunCellsOptions {
   stateDir?: string;
 }
 
-type Row = {
-  vars?: Record<string, unknown>;
-  error?: string | null;
-  failureReason?: number;
-  latencyMs?: number;
-  cost?: number;
-  response?: { output?: unknown; cached?: boolean; tokenUsage?: { prompt?: number; completion?: number; total?: number }; error?: string; cost?: number } | null;
-  gradingResult?: Parameters<typeof toEngineGrading>[0] | null;
-};
 type CallApi = (prompt: string, context?: unknown, options?: unknown) => Promise<Record<string, unknown>>;
 
 /**
@@ -309,65 +280,6 @@ function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, o
     return response;
   };
   return { id: () => ref, label: ref, callApi };
-}
-
-function toCellResult(plan: CellPlan, row: Row, mode: RunCellsOptions['mode'], secrets: readonly string[]): CellResult {
-  const base = {
-    ...cellIdentity(plan),
-    finishedAt: new Date().toISOString(),
-  };
-  const usage = row.response?.tokenUsage;
-  const tokens = usage ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? (usage.prompt ?? 0) + (usage.completion ?? 0) } : undefined;
-  const latency = typeof row.latencyMs === 'number' ? { latencyMs: row.latencyMs } : {};
-  const errorText = row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined);
-  if (errorText) {
-    const notRecorded = errorText.startsWith('not-recorded:');
-    const cause = errorText.split('\n')[0]!.slice(0, 500);
-    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(cause, secrets), ...latency };
-  }
-  const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
-  const grading = row.gradingResult ? toEngineGrading(row.gradingResult) : { pass: false, score: 0, components: [] };
-  const assertions = grading.components.map((c) => {
-    const info = plan.assertionInfo[c.metric ?? ''];
-    const gradingError = c.graderError === true;
-    return {
-      id: c.metric ?? c.type,
-      kind: info?.kind ?? c.type,
-      pass: c.pass,
-      score: Math.min(1, Math.max(0, c.score)),
-      weight: info?.weight ?? 1,
-      critical: info?.critical ?? false,
-      ...(c.reason ? { reason: redactSecrets(c.reason, secrets).slice(0, 1000) } : {}),
-      ...(gradingError ? { gradingError: true } : {}),
-    };
-  });
-  // A grader that failed judged nothing: if the answer fails on what was judged, it failed; otherwise
-  // the cell could not be measured and is an error (grading), never the agent's failure.
-  const { pass, score } = judgeOutcomes(plan, assertions.map((a) => (a.gradingError ? { ...a, pass: true, score: 1 } : a)));
-  const gradingErrors = assertions.filter((a) => a.gradingError);
-  const status = !pass ? 'fail' : gradingErrors.length > 0 ? 'error' : 'pass';
-  return {
-    ...base,
-    status,
-    ...(status === 'error' ? { error: `grading error: the grader failed on ${gradingErrors.map((a) => a.id).join(', ')}: ${gradingErrors[0]!.reason ?? 'no reason given'}` } : {}),
-    output: redactSecrets(output, secrets),
-    assertions,
-    score,
-    ...latency,
-    ...(tokens ? { tokens } : {}),
-    ...(typeof row.cost === 'number' ? { cost: row.cost } : {}),
-    source: mode === 'replay' ? 'replay' : row.response?.cached ? 'cache' : 'live',
-  };
-}
-
-/** The recording key of a planned cell: what `--replay` looks up and a live call records under. */
-export function cellRecordingKey(plan: CellPlan): RecordingKey {
-  return {
-    provider: plan.model.id,
-    prompt: JSON.stringify(plan.messages),
-    params: { ...samplingParams(plan.model.config), ...(plan.temperature === undefined ? {} : { temperature: plan.temperature }) },
-    repeat: plan.repeat,
-  };
 }
 
 /** promptfoo's version, for meta.json (its package.json, found from where `promptfoo` resolves). */

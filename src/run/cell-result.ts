@@ -1,0 +1,90 @@
+/**
+ * A finished promptfoo row (answer + grading, or an error) → one line of results.jsonl. Pure.
+ */
+import { judgeOutcomes } from '../assertions/registry.ts';
+import type { CellResult } from '../schema/result.ts';
+import type { EngineGrading } from './engine-types.ts';
+import { cellIdentity } from './plan.ts';
+import type { CellPlan, RunCellsOptions } from './promptfoo.ts';
+import { redactSecrets } from './secrets.ts';
+
+/** promptfoo's GradingResult → our plain shape. */
+export function toEngineGrading(result: {
+  pass: boolean;
+  score: number;
+  componentResults?: Array<{ pass: boolean; score: number; reason?: string; assertion?: { type: string; metric?: string } | null; metadata?: Record<string, unknown> }>;
+}): EngineGrading {
+  return {
+    pass: result.pass,
+    score: result.score,
+    components: (result.componentResults ?? []).map((c) => ({
+      metric: c.assertion?.metric,
+      type: c.assertion?.type ?? 'unknown',
+      pass: c.pass,
+      score: c.score,
+      reason: c.reason,
+      ...(c.metadata?.graderError === true ? { graderError: true } : {}),
+    })),
+  };
+}
+
+/** What the engine hands back for one cell: promptfoo's row fields that matter here. */
+export type EngineRow = {
+  vars?: Record<string, unknown>;
+  error?: string | null;
+  failureReason?: number;
+  latencyMs?: number;
+  cost?: number;
+  response?: { output?: unknown; cached?: boolean; tokenUsage?: { prompt?: number; completion?: number; total?: number }; error?: string; cost?: number } | null;
+  gradingResult?: Parameters<typeof toEngineGrading>[0] | null;
+};
+
+/** Builds the result line; answers, reasons and causes are cut of secrets. */
+export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunCellsOptions['mode'], secrets: readonly string[]): CellResult {
+  const base = {
+    ...cellIdentity(plan),
+    finishedAt: new Date().toISOString(),
+  };
+  const usage = row.response?.tokenUsage;
+  const tokens = usage ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? (usage.prompt ?? 0) + (usage.completion ?? 0) } : undefined;
+  const latency = typeof row.latencyMs === 'number' ? { latencyMs: row.latencyMs } : {};
+  const errorText = row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined);
+  if (errorText) {
+    const notRecorded = errorText.startsWith('not-recorded:');
+    const cause = errorText.split('\n')[0]!.slice(0, 500);
+    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(cause, secrets), ...latency };
+  }
+  const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
+  const grading = row.gradingResult ? toEngineGrading(row.gradingResult) : { pass: false, score: 0, components: [] };
+  const assertions = grading.components.map((c) => {
+    const info = plan.assertionInfo[c.metric ?? ''];
+    const gradingError = c.graderError === true;
+    return {
+      id: c.metric ?? c.type,
+      kind: info?.kind ?? c.type,
+      pass: c.pass,
+      score: Math.min(1, Math.max(0, c.score)),
+      weight: info?.weight ?? 1,
+      critical: info?.critical ?? false,
+      ...(c.reason ? { reason: redactSecrets(c.reason, secrets).slice(0, 1000) } : {}),
+      ...(gradingError ? { gradingError: true } : {}),
+    };
+  });
+  // A grader that failed judged nothing: if the answer fails on what was judged, it failed; otherwise
+  // the cell could not be measured and is an error (grading), never the agent's failure.
+  const { pass, score } = judgeOutcomes(plan, assertions.map((a) => (a.gradingError ? { ...a, pass: true, score: 1 } : a)));
+  const gradingErrors = assertions.filter((a) => a.gradingError);
+  const status = !pass ? 'fail' : gradingErrors.length > 0 ? 'error' : 'pass';
+  return {
+    ...base,
+    status,
+    ...(status === 'error' ? { error: `grading error: the grader failed on ${gradingErrors.map((a) => a.id).join(', ')}: ${gradingErrors[0]!.reason ?? 'no reason given'}` } : {}),
+    output: redactSecrets(output, secrets),
+    assertions,
+    score,
+    ...latency,
+    ...(tokens ? { tokens } : {}),
+    ...(typeof row.cost === 'number' ? { cost: row.cost } : {}),
+    source: mode === 'replay' ? 'replay' : row.response?.cached ? 'cache' : 'live',
+  };
+}
