@@ -1,4 +1,5 @@
 import type { CellResult } from '../schema/result.ts';
+import { groupBy } from '../score/summarize.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { html, type Html } from './html-tag.ts';
 import { formatCost } from './matrix.ts';
@@ -24,7 +25,7 @@ export function scenarioAnchor(scenarioId: string, index: number): string {
 }
 
 export function renderDrilldown(meta: RunMeta, results: CellResult[], opts: DrilldownOptions): Html {
-  const byScenario = group(results, (r) => r.scenarioId);
+  const byScenario = groupBy(results, (r) => r.scenarioId);
   const ids = [...byScenario.keys()].sort();
   if (!ids.length) return html`<p class="muted">No cells in this run.</p>`;
   return html`${ids.map((id, i) => scenario(id, i, byScenario.get(id)!, meta, opts))}`;
@@ -32,7 +33,7 @@ export function renderDrilldown(meta: RunMeta, results: CellResult[], opts: Dril
 
 function scenario(id: string, index: number, cells: CellResult[], meta: RunMeta, opts: DrilldownOptions): Html {
   const title = meta.fingerprints.scenarios[id]?.title;
-  const byModel = group(cells, (r) => r.model);
+  const byModel = groupBy(cells, (r) => r.model);
   const scored = cells.filter((c) => c.status === 'pass' || c.status === 'fail');
   const passed = scored.filter((c) => c.status === 'pass').length;
   const failing = scored.length > passed;
@@ -40,7 +41,7 @@ function scenario(id: string, index: number, cells: CellResult[], meta: RunMeta,
 }
 
 function modelBlock(model: string, cells: CellResult[], opts: DrilldownOptions): Html {
-  const byVariant = group(cells, (r) => r.variantId);
+  const byVariant = groupBy(cells, (r) => r.variantId);
   const variants = [...byVariant.keys()].sort();
   return html`<h4>${model}</h4><div class="cols">${variants.map((v) => variantColumn(v, model, byVariant.get(v)!, opts))}</div>`;
 }
@@ -83,15 +84,4 @@ function safeCut(text: string, max: number): number {
   if (text.length <= max) return text.length;
   const code = text.charCodeAt(max - 1);
   return code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
-}
-
-function group<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const list = m.get(k);
-    if (list) list.push(x);
-    else m.set(k, [x]);
-  }
-  return m;
 }

@@ -57,20 +57,24 @@ function plans(model = resolveModel(fakeOpenAIProvider(server, 'test-model'))): 
 
 describe('runCells against the loopback OpenAI double', () => {
   const recordingsDir = mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-'));
-
-  it('runs every planned cell once, passes temperature per variant, scores with promptfoo', async () => {
+  async function run(mode: 'live' | 'replay'): Promise<CellResult[]> {
     server.reset();
     const results: CellResult[] = [];
     await runCells({
       plans: plans(),
       concurrency: 4,
       timeoutMs: 10_000,
-      mode: 'live',
+      mode,
       repeats: 2,
       recordings: new RecordingStore(recordingsDir),
       env: {},
       onResult: (r) => void results.push(r),
     });
+    return results;
+  }
+
+  it('runs every planned cell once, passes temperature per variant, scores with promptfoo', async () => {
+    const results = await run('live');
     expect(server.chatCalls).toHaveLength(4);
     expect(results.map((r) => r.cellId).sort()).toEqual(['a/terse-0', 'a/terse-1', 'a/verbose-0', 'a/verbose-1']);
     const terse = server.chatCalls.filter((c) => JSON.stringify(c.body).includes('You are terse'));
@@ -86,18 +90,7 @@ describe('runCells against the loopback OpenAI double', () => {
   });
 
   it('replays recorded answers with zero calls at the server', async () => {
-    server.reset();
-    const results: CellResult[] = [];
-    await runCells({
-      plans: plans(),
-      concurrency: 4,
-      timeoutMs: 10_000,
-      mode: 'replay',
-      repeats: 2,
-      recordings: new RecordingStore(recordingsDir),
-      env: {},
-      onResult: (r) => void results.push(r),
-    });
+    const results = await run('replay');
     expect(server.calls).toHaveLength(0);
     expect(results).toHaveLength(4);
     expect(results.every((r) => r.source === 'replay')).toBe(true);

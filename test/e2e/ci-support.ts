@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cellKey } from '../../src/run/matrix.ts';
+import { scenarioYaml } from './helpers/mini-project.ts';
 import type { CellResult, CellStatus } from '../../src/schema/result.ts';
 import type { RunMeta } from '../../src/schema/run-meta.ts';
 
@@ -117,14 +118,5 @@ export const FIVE_VARIANTS: Record<string, string> = Object.fromEntries(
 
 /** Scenario `q<i>`: passes when the answer mentions "refund". */
 export function refundScenario(i: number): string {
-  return `id: q${i}
-title: Refund question ${i}
-request: How long do refunds take for order ${i}?
-assert:
-  - type: icontains
-    value: refund
-examples:
-  pass: [{ label: good, text: Refunds take 5 days. }]
-  fail: [{ label: bad, text: No idea. }]
-`;
+  return scenarioYaml(i, '', 'q');
 }

@@ -24,9 +24,9 @@ You are a terse refund assistant. Answer in one sentence.
 `,
 };
 
-/** Scenario `s<i>`: asks about refunds, passes when the answer mentions "refund". */
-export function scenarioYaml(i: number, extraAssert = ''): string {
-  return `id: s${i}
+/** Scenario `<prefix><i>` (default `s<i>`): asks about refunds, passes when the answer mentions "refund". */
+export function scenarioYaml(i: number, extraAssert = '', prefix = 's'): string {
+  return `id: ${prefix}${i}
 title: Refund question ${i}
 request: How long do refunds take for order ${i}?
 assert:
