@@ -6,7 +6,6 @@
  * every `import()` promptfoo makes while evaluating crosses it; measured on 300 cells that cost more
  * CPU than promptfoo itself spends per cell (docs/performance.md).
  */
-import { build as esbuild } from 'esbuild';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +29,9 @@ export async function build({ ifStale = false } = {}) {
     const built = await stat(out).then((s) => s.mtimeMs, () => 0);
     if (built > 0 && built >= (await newestSource(path.join(root, 'src')))) return false;
   }
+  // Imported here, not at the top: bin/agent-evals.js loads this module on every run, and esbuild's
+  // API is only needed when something changed.
+  const { build: esbuild } = await import('esbuild');
   const result = await esbuild({
     entryPoints: [path.join(root, 'src', 'cli.ts')],
     bundle: true,

@@ -35,8 +35,10 @@ describe('eval: repeats with the cache on', () => {
       const outputs = live.filter((r) => r.variantId === variant).sort((a, b) => a.repeat - b.repeat).map((r) => r.output);
       expect(outputs).toEqual(['sample 0', 'sample 1', 'sample 2'].map((s) => `Use JWT access tokens (${s}).`));
     }
-    expect(existsSync(path.join(project.root, '.promptfoo-cache'))).toBe(true);
-    expect(readdirSync(path.join(project.root, '.promptfoo-cache')).length).toBeGreaterThan(0);
+    // One file per cached answer (patches/promptfoo+0.121.20.patch), not one JSON rewritten per answer.
+    const entries = path.join(project.root, '.promptfoo-cache', 'entries');
+    expect(readdirSync(entries).filter((f) => !f.startsWith('.'))).toHaveLength(2 * 3);
+    expect(existsSync(path.join(project.root, '.promptfoo-cache', 'cache.json'))).toBe(false);
 
     server.reset();
     const second = await project.cli(['eval'], { env });

@@ -228,3 +228,25 @@ describe('promptfoo against the fake server', () => {
     expect(server.chatCalls).toHaveLength(16);
   });
 });
+
+describe('promptfoo as patched here (patches/promptfoo+0.121.20.patch, applied by npm install)', () => {
+  it('does no debug-log work while debug logging is off: no stack capture, no request-body sanitising per call', async () => {
+    // Unpatched, every request logs at debug level: a stack capture for the caller's location (and
+    // source-map-support's stack rewriting), plus a sanitised copy of the request and response.
+    const server = await start({ defaultReply: 'Refunds take 5 days.' });
+    const previous = Error.prepareStackTrace;
+    let captures = 0;
+    Error.prepareStackTrace = (error, frames) => {
+      if (error.message === 'stack trace capture') captures++;
+      return previous ? previous(error, frames) : `${String(error)}\n${frames.map((f) => `    at ${String(f)}`).join('\n')}`;
+    };
+    try {
+      const results = await run(server, ['q1', 'q2', 'q3']);
+      expect(results.map((r) => r.response?.output)).toEqual(Array(3).fill('Refunds take 5 days.'));
+    } finally {
+      Error.prepareStackTrace = previous;
+    }
+    expect(server.chatCalls).toHaveLength(3);
+    expect(captures).toBe(0);
+  });
+});
