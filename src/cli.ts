@@ -9,6 +9,7 @@
 import { Command, Option } from 'commander';
 import { isUserError, UserErrors } from './errors.ts';
 import type { Context } from './context.ts';
+import { useEngineBundle } from './run/promptfoo.ts';
 
 // Our users' CI often has a closed network: promptfoo must not phone home unless asked to.
 process.env.PROMPTFOO_DISABLE_TELEMETRY ??= '1';
@@ -21,6 +22,9 @@ process.removeAllListeners('warning');
 process.on('warning', (w) => {
   if (w.name !== 'ExperimentalWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
 });
+
+// Run from the bundle (dist/cli.mjs), load promptfoo from its bundle in dist/engine/ (npm install builds it).
+if (import.meta.url.endsWith('/dist/cli.mjs')) useEngineBundle(new URL('./engine/promptfoo.mjs', import.meta.url));
 
 const EXIT_HELP = `
 Exit codes:

@@ -14,7 +14,8 @@ import { runLint } from './lint.ts';
 import { checkModel, ENABLE_A_MODEL_HINT, type Readiness } from '../run/credentials.ts';
 import { expandMatrix, parseShard, resolveModel, shardCells, type Cell } from '../run/matrix.ts';
 import { cellIdentity, cellRecordingKey, planCell, withoutModelGraded } from '../run/plan.ts';
-import { engineVersion, preloadEngine, runCells, type CellPlan } from '../run/promptfoo.ts';
+import { engineSource, engineVersion, preloadEngine, runCells, type CellPlan } from '../run/promptfoo.ts';
+import { forEachLimit } from '../run/limit.ts';
 import { RecordingStore } from '../run/recordings.ts';
 import { configSecretValues, redactConfig, secretValues } from '../run/secrets.ts';
 import { createProgress } from '../run/progress.ts';
@@ -149,11 +150,16 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   const livePlans: CellPlan[] = [];
   const replayPlans: CellPlan[] = [];
   const skipped: CellResult[] = [];
-  for (const plan of plans.values()) {
-    if (finished.has(plan.cellId)) continue;
+  const pending = [...plans.values()].filter((plan) => !finished.has(plan.cellId));
+  const runsLive = (plan: CellPlan) => !opts.replay && readiness.get(plan.model.label)?.ok === true;
+  const recorded = new Set<string>();
+  await forEachLimit(pending.filter((plan) => !runsLive(plan)), 32, async (plan) => {
+    if (await recordings.has(cellRecordingKey(plan))) recorded.add(plan.cellId);
+  });
+  for (const plan of pending) {
     const ready = readiness.get(plan.model.label);
-    if (!opts.replay && ready?.ok) livePlans.push(plan);
-    else if (await recordings.has(cellRecordingKey(plan))) replayPlans.push(plan);
+    if (runsLive(plan)) livePlans.push(plan);
+    else if (recorded.has(plan.cellId)) replayPlans.push(plan);
     else skipped.push(skippedResult(plan, opts.replay ? 'not-recorded' : 'not-run', opts.replay ? 'no recording for this cell (its prompt or scenario changed since recording): run live to record it' : (ready && !ready.ok ? ready.reason : 'model unavailable')));
   }
 
@@ -198,6 +204,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     progress.done();
     await writer.close();
   }
+  if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);
 
   if (ctx.signal?.aborted) {
     ctx.err(`interrupted: ${results.length} of ${plans.size} cells kept in ${path.relative(ctx.root, dir)}`);
