@@ -38,7 +38,11 @@ export async function build({ ifStale = false } = {}) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
+    // Our dependencies are bundled too (≈ 0.2 s less start-up than resolving them from node_modules
+    // module by module); promptfoo is loaded apart (src/run/promptfoo.ts), esbuild only to rebuild.
+    external: ['promptfoo', 'esbuild', 'source-map-support'],
+    // CommonJS dependencies (gray-matter) call require() for Node's built-ins.
+    banner: { js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);" },
     sourcemap: 'linked',
     write: false,
     outfile: out,

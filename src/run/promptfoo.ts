@@ -180,30 +180,64 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
     await opts.onResult(toCellResult(plan, row, opts.mode, secrets));
   };
 
-  const grader = opts.grader ? providerWrapper(engine, opts.grader, 'grader', opts, await loadReal(engine, opts.grader, opts)) : undefined;
+  // Work that follows an answer (writing its recording, grading it, writing its result line) runs off
+  // the request's path, so the next request goes out at once; the batch waits for all of it at the end.
+  const background = new Set<Promise<void>>();
+  let backgroundError: unknown;
+  const inBackground = (work: Promise<unknown>) => {
+    const done: Promise<void> = work.then(
+      () => undefined,
+      (err: unknown) => void (backgroundError ??= err),
+    );
+    background.add(done);
+    void done.finally(() => background.delete(done));
+  };
+  const settle = async () => {
+    while (background.size > 0) await Promise.all(background);
+    if (backgroundError) throw backgroundError;
+  };
+
+  const grader = opts.grader ? providerWrapper(engine, opts.grader, 'grader', opts, await loadReal(engine, opts.grader, opts), inBackground) : undefined;
   const wrappers = new Map<string, ReturnType<typeof providerWrapper>>();
   for (const plan of opts.plans) {
-    if (!wrappers.has(plan.model.label)) wrappers.set(plan.model.label, providerWrapper(engine, plan.model, `m${wrappers.size}`, opts, await loadReal(engine, plan.model, opts)));
+    if (!wrappers.has(plan.model.label)) wrappers.set(plan.model.label, providerWrapper(engine, plan.model, `m${wrappers.size}`, opts, await loadReal(engine, plan.model, opts), inBackground));
   }
 
-  /** One cell: its answer (a call, or a recording), then its grading, then its result line. */
+  /** After a cell's answer: its grading, then (its recording written) its result line. */
+  const finishCell = async (cell: CellPlan, response: Record<string, unknown>, latencyMs: number) => {
+    let row: Row;
+    if (response.error) {
+      row = { response, latencyMs, failureReason: 2, error: String(response.error) };
+    } else {
+      const grade = () =>
+        engine.assertions.runAssertions({
+          test: { vars: cell.vars, assert: cell.assertions as never, ...(grader ? { options: { provider: grader } } : {}) },
+          providerResponse: response as never,
+          latencyMs,
+        });
+      try {
+        // The grader call belongs to the cell's repeat too: repeat 2's verdict is never repeat 1's cached one.
+        const grading = await (opts.repeats > 1 ? engine.cache.withCacheNamespace(`repeat:${cell.repeat}`, grade) : grade());
+        row = { response, latencyMs, gradingResult: grading, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) };
+      } catch (err) {
+        row = { failureReason: 2, error: `grading failed: ${err instanceof Error ? err.message : String(err)}` };
+      }
+    }
+    // A result line never points at a recording that is not on disk yet.
+    await recordingWrites.get(response);
+    await emit(cell, row);
+  };
+
+  /** One cell: its answer (a call, or a recording); the rest follows in the background (live) or now (replay). */
   const runCell = async (cell: CellPlan, call: () => Promise<Record<string, unknown>>) => {
     const started = Date.now();
-    const response = await call();
-    const latencyMs = Date.now() - started;
-    if (response.error) {
-      await emit(cell, { response, latencyMs, failureReason: 2, error: String(response.error) });
-      return response;
-    }
-    const grade = () =>
-      engine.assertions.runAssertions({
-        test: { vars: cell.vars, assert: cell.assertions as never, ...(grader ? { options: { provider: grader } } : {}) },
-        providerResponse: response as never,
-        latencyMs,
-      });
-    // The grader call belongs to the cell's repeat too: repeat 2's verdict is never repeat 1's cached one.
-    const grading = await (opts.repeats > 1 ? engine.cache.withCacheNamespace(`repeat:${cell.repeat}`, grade) : grade());
-    await emit(cell, { response, latencyMs, gradingResult: grading, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) });
+    // A provider that throws is an error cell, as promptfoo's evaluator makes it.
+    const response = await call().catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }) as Record<string, unknown>);
+    const finished = finishCell(cell, response, Date.now() - started);
+    if (opts.mode === 'replay') await finished;
+    else inBackground(finished);
+    // Back-pressure: with answers arriving faster than they are graded, let grading catch up.
+    while (background.size > opts.concurrency * 4) await Promise.race(background);
     return response;
   };
 
@@ -211,12 +245,9 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
     // Replay calls no provider: there is nothing for promptfoo's evaluator to schedule, retry or cache,
     // so each recording goes straight to the same assertion engine (runAssertions) as a live answer.
     try {
-      const replayOne = (cell: CellPlan) =>
-        runCell(cell, () => wrappers.get(cell.model.label)!.callApi('', undefined, undefined, cell)).catch((err: unknown) =>
-          // As in a live run, where promptfoo turns a throwing provider into an error row.
-          emit(cell, { failureReason: 2, error: err instanceof Error ? err.message : String(err) }),
-        );
+      const replayOne = (cell: CellPlan) => runCell(cell, () => wrappers.get(cell.model.label)!.callApi('', undefined, undefined, cell));
       await forEachLimit(opts.plans, opts.concurrency, replayOne, opts.signal);
+      await settle();
     } finally {
       closed = true;
     }
@@ -283,6 +314,7 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
       const plan = byCell.get(String(row.vars?.__cell ?? ''));
       if (plan && row.failureReason === 2) await emit(plan, { ...row, error: row.error ?? 'provider error' });
     }
+    await settle();
   } finally {
     closed = true;
   }
@@ -305,7 +337,10 @@ async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: RunCellsO
  * A promptfoo provider around the real one: sends a cell's planned messages verbatim, keeps repeats
  * apart in the cache, records live answers and answers from recordings in replay mode.
  */
-function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, opts: RunCellsOptions, real: CallApi | undefined) {
+/** Recording writes under way, by the response they record (so a cell's result line can wait for it). */
+const recordingWrites = new WeakMap<object, Promise<void>>();
+
+function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, opts: RunCellsOptions, real: CallApi | undefined, inBackground: (work: Promise<unknown>) => void) {
   const params = samplingParams(model.config);
   const callApi = async (rendered: string, context?: { prompt?: { config?: Record<string, unknown> } }, callOptions?: unknown, cell?: CellPlan) => {
     // Agent cells: the planned messages, verbatim. Grader calls: promptfoo's own grading prompt.
@@ -329,12 +364,14 @@ function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, o
     }
     if (!response.error && typeof response.output === 'string') {
       const usage = response.tokenUsage as { prompt?: number; completion?: number; total?: number } | undefined;
-      await opts.recordings.put(key, {
+      const write = opts.recordings.put(key, {
         output: response.output,
         ...(usage ? { tokenUsage: { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? 0 } } : {}),
         ...(typeof response.cost === 'number' ? { cost: response.cost } : {}),
         latencyMs: Date.now() - started,
       });
+      recordingWrites.set(response, write);
+      inBackground(write);
     }
     return response;
   };
