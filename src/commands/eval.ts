@@ -55,6 +55,9 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   await readDotEnv(ctx);
   // Child processes: they answer while the work below and promptfoo's import keep this thread busy.
   const git = gitInfo(ctx.root);
+  // promptfoo's own state: its response cache holds raw model answers (which may echo anything), so it
+  // lives beside reports/, never in it: reports/ is what gets uploaded and published.
+  const stateDir = path.join(ctx.root, '.promptfoo');
   const { config, file: configFile } = await loadEvalConfig(ctx.root, opts.config);
   const shard = opts.shard ? parseShard(opts.shard) : undefined;
   if (opts.shard && !shard) throw new UsageError(`--shard expects i/n with 1 ≤ i ≤ n (e.g. 2/4), got "${opts.shard}"`);
@@ -105,7 +108,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   const models = [...new Map(cells.map((c) => [c.model.label, c.model])).values()];
   const readiness = new Map<string, Readiness>();
   const probes = opts.replay ? [] : [...models, ...(grader ? [grader] : [])].map(async (m) => readiness.set(m.label, await checkModel(m, { env: ctx.env })));
-  preloadEngine(ctx.env, path.join(ctx.root, 'reports', '.promptfoo'));
+  preloadEngine(ctx.env, stateDir);
   await Promise.all(probes);
   const unavailable = [...readiness].filter((entry): entry is [string, Extract<Readiness, { ok: false }>] => !entry[1].ok);
   for (const [label, r] of unavailable) ctx.err(`model ${label}: cannot run: ${r.reason}; ${r.howTo}`);
@@ -194,7 +197,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   };
   try {
     for (const r of skipped) await record(r);
-    const common = { secrets, concurrency, timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, repeats, recordings, env: ctx.env, signal: ctx.signal, stateDir: path.join(ctx.root, 'reports', '.promptfoo') };
+    const common = { secrets, concurrency, timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, repeats, recordings, env: ctx.env, signal: ctx.signal, stateDir };
     const onResult = async (r: CellResult) => {
       await record(r);
       progress.tick(r.status);

@@ -18,7 +18,7 @@ describe('eval --changed-since <ref>', () => {
     await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days under our refund policy.' });
     using p = createProject({
       seedAgents: false,
-      files: { ...FIVE_VARIANTS, 'scenarios/q1.yaml': refundScenario(1), 'scenarios/q2.yaml': refundScenario(2), '.gitignore': 'reports/runs/\nreports/*.html\nreports/*.md\nreports/*.xml\nreports/.promptfoo/\n.promptfoo-*/\n' },
+      files: { ...FIVE_VARIANTS, 'scenarios/q1.yaml': refundScenario(1), 'scenarios/q2.yaml': refundScenario(2), '.gitignore': 'reports/runs/\nreports/*.html\nreports/*.md\nreports/*.xml\n.promptfoo/\n.promptfoo-*/\n' },
       evalConfig: { models: [{ id: 'openai:chat:test-model', config: { apiBaseUrl: server.url, apiKey: 'test-key' } }], repeats: 1, concurrency: 4, thresholds: { passRate: 0.5 } },
     });
     const full = await p.cli(['eval']);

@@ -40,7 +40,8 @@ describe('planted keys never reach an artifact', () => {
       concurrency: 4,
       timeoutMs: 10_000,
     });
-    const env = { OPENAI_API_KEY: KEYS.OPENAI_API_KEY, MY_SERVICE_TOKEN: KEYS.MY_SERVICE_TOKEN };
+    // promptfoo's state where a user's run keeps it (not the test fixture's folders): see the last test.
+    const env = { OPENAI_API_KEY: KEYS.OPENAI_API_KEY, MY_SERVICE_TOKEN: KEYS.MY_SERVICE_TOKEN, PROMPTFOO_CACHE_PATH: undefined, PROMPTFOO_CONFIG_DIR: undefined };
     runs.push(await project.cli(['eval'], { env }));
     runs.push(await project.cli(['report'], { env }));
     runs.push(await project.cli(['eval', '--replay'], { env }));
@@ -80,6 +81,13 @@ describe('planted keys never reach an artifact', () => {
 
   it.each(['OPENAI_API_KEY', 'MY_SERVICE_TOKEN', 'DOTENV_SECRET'] as const)('%s appears in no file under reports/ or evals/recordings/, nor in stdout/stderr', (name) => {
     expect(leaksOf(KEYS[name])).toEqual([]);
+  });
+
+  it("promptfoo's response cache (raw answers, echoed keys and all) is kept in .promptfoo/, out of reports/", () => {
+    const cached = listFiles(path.join(project.root, '.promptfoo', 'cache'));
+    expect(cached.filter((f) => !path.basename(f).startsWith('.'))).toHaveLength(16);
+    expect(cached.some((f) => readFileSync(path.join(project.root, '.promptfoo', 'cache', f), 'latin1').includes(KEYS.OPENAI_API_KEY))).toBe(true);
+    expect(listFiles(path.join(project.root, 'reports')).filter((f) => f.includes('.promptfoo'))).toEqual([]);
   });
 
   // A key written in the eval config (not the environment) is cut from answers too.
