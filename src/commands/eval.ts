@@ -53,11 +53,13 @@ const HARNESS_VERSION = '0.1.0';
  */
 export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<number> {
   await readDotEnv(ctx);
-  // Child processes: they answer while the work below and promptfoo's import keep this thread busy.
-  const git = gitInfo(ctx.root);
   // promptfoo's own state: its response cache holds raw model answers (which may echo anything), so it
   // lives beside reports/, never in it: reports/ is what gets uploaded and published.
   const stateDir = path.join(ctx.root, '.promptfoo');
+  // Importing promptfoo is most of the start-up (≈ 0.8 s of CPU): it starts first; loading and lint
+  // fill its waits, and the git child processes answer meanwhile.
+  preloadEngine(ctx.env, stateDir);
+  const git = gitInfo(ctx.root);
   const { config, file: configFile } = await loadEvalConfig(ctx.root, opts.config);
   const shard = opts.shard ? parseShard(opts.shard) : undefined;
   if (opts.shard && !shard) throw new UsageError(`--shard expects i/n with 1 ≤ i ≤ n (e.g. 2/4), got "${opts.shard}"`);
@@ -103,13 +105,12 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     return 0;
   }
 
-  // 4. Which models can run here? Checked once each, before any call. The probes wait on the network
-  // while promptfoo is imported (≈ 0.8 s of CPU, started here: nothing above needs it).
+  // 4. Which models can run here? Checked once each, before any call.
   const models = [...new Map(cells.map((c) => [c.model.label, c.model])).values()];
   const readiness = new Map<string, Readiness>();
-  const probes = opts.replay ? [] : [...models, ...(grader ? [grader] : [])].map(async (m) => readiness.set(m.label, await checkModel(m, { env: ctx.env })));
-  preloadEngine(ctx.env, stateDir);
-  await Promise.all(probes);
+  if (!opts.replay) {
+    await Promise.all([...models, ...(grader ? [grader] : [])].map(async (m) => readiness.set(m.label, await checkModel(m, { env: ctx.env }))));
+  }
   const unavailable = [...readiness].filter((entry): entry is [string, Extract<Readiness, { ok: false }>] => !entry[1].ok);
   for (const [label, r] of unavailable) ctx.err(`model ${label}: cannot run: ${r.reason}; ${r.howTo}`);
   if (opts.ci && unavailable.length > 0) {

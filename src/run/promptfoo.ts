@@ -183,6 +183,7 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
   // Work that follows an answer (writing its recording, grading it, writing its result line) runs off
   // the request's path, so the next request goes out at once; the batch waits for all of it at the end.
   const background = new Set<Promise<void>>();
+  const waiting: Array<() => void> = [];
   let backgroundError: unknown;
   const inBackground = (work: Promise<unknown>) => {
     const done: Promise<void> = work.then(
@@ -190,7 +191,10 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
       (err: unknown) => void (backgroundError ??= err),
     );
     background.add(done);
-    void done.finally(() => background.delete(done));
+    void done.finally(() => {
+      background.delete(done);
+      waiting.shift()?.();
+    });
   };
   const settle = async () => {
     while (background.size > 0) await Promise.all(background);
@@ -237,7 +241,7 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
     if (opts.mode === 'replay') await finished;
     else inBackground(finished);
     // Back-pressure: with answers arriving faster than they are graded, let grading catch up.
-    while (background.size > opts.concurrency * 4) await Promise.race(background);
+    while (background.size > opts.concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
     return response;
   };
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DataFileError } from '../errors.ts';
 import { writeFileAtomic } from './store.ts';
 import { redactSecrets } from './secrets.ts';

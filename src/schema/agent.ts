@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Which agent-file convention a file follows. */
 export const Dialect = z.enum(['claude-code', 'opencode']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Counts for one variant × model × scenario in one run: what `reports/history.jsonl` lines and

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A model to run agents on: a promptfoo provider id plus options, e.g.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How one cell (variant × model × scenario × repeat) ended. */
 export const CellStatus = z.enum([

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GitInfo } from './aggregate.ts';
 
 /** `reports/runs/<run-id>/meta.json`: what was run, on what, by which versions. Secrets redacted. */

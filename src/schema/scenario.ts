@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Scenario files (`scenarios/**\/*.yaml|yml|csv`): a user request, assertions about a good answer, and
