@@ -92,7 +92,7 @@ const keepLocations = {
   },
 };
 
-/** Builds dist/engine/promptfoo.mjs (+ chunks) and meta.json; ≈ 10 s. */
+/** Builds dist/engine/promptfoo.mjs (+ chunks) and meta.json; ≈ 8 s. */
 export async function buildEngine() {
   const { build } = await import('esbuild');
   const promptfoo = await installedPromptfoo();
