@@ -14,8 +14,8 @@ import { useEngineBundle } from './run/promptfoo.ts';
 // Our users' CI often has a closed network: promptfoo must not phone home unless asked to.
 process.env.PROMPTFOO_DISABLE_TELEMETRY ??= '1';
 process.env.PROMPTFOO_DISABLE_UPDATE ??= '1';
-// tsx turns source maps on; promptfoo captures a stack trace for every log call, which then costs a
-// source-map lookup each (≈ 5 ms per cell measured). Stack positions only matter with --debug.
+// With source maps on (tsx, NODE_OPTIONS=--enable-source-maps) every stack trace costs a source-map
+// lookup, and promptfoo builds one per log line at debug level. Positions only matter with --debug.
 if (!process.argv.includes('--debug')) process.setSourceMapsEnabled(false);
 // promptfoo's HTTP client uses undici's experimental decompress interceptor; its warning is noise to users.
 process.removeAllListeners('warning');

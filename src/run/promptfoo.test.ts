@@ -6,7 +6,7 @@ import { startFakeOpenAI, fakeOpenAIProvider, type FakeOpenAIServer } from '../.
 import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts';
 import type { CellResult } from '../schema/result.ts';
 import { resolveModel } from './matrix.ts';
-import { runCells, type CellPlan } from './promptfoo.ts';
+import { engineChoice, runCells, type CellPlan } from './promptfoo.ts';
 import { RecordingStore } from './recordings.ts';
 
 let server: FakeOpenAIServer;
@@ -95,5 +95,25 @@ describe('runCells against the loopback OpenAI double', () => {
     expect(results).toHaveLength(4);
     expect(results.every((r) => r.source === 'replay')).toBe(true);
     expect(results.find((r) => r.cellId === 'a/verbose-1')!.output).toBe('Use JWT for auth. sample 1');
+  });
+});
+
+describe('engineChoice: the bundle stands in for promptfoo only when built from this install', () => {
+  const installed = { version: '0.121.20', entry: '/p/node_modules/promptfoo/dist/src/index.js' };
+
+  it('takes the bundle built from the same version at the same place', () => {
+    expect(engineChoice(installed, { promptfoo: '0.121.20', entry: installed.entry })).toEqual({ bundle: true });
+  });
+
+  it('falls back to node_modules, saying why: no bundle, another version, another place, or asked to', () => {
+    const why = (meta: Parameters<typeof engineChoice>[1], forced?: string) => {
+      const choice = engineChoice(installed, meta, forced);
+      return choice.bundle ? 'bundle' : choice.why;
+    };
+    expect(why(undefined)).toMatch(/no bundle in dist\/engine\/: npm install builds it/);
+    expect(why({ promptfoo: '0.121.19', entry: installed.entry })).toMatch(/bundle is of promptfoo 0\.121\.19/);
+    // A project moved after install: the bundle refers to the old place's files.
+    expect(why({ promptfoo: '0.121.20', entry: '/old/node_modules/promptfoo/dist/src/index.js' })).toMatch(/built for promptfoo at \/old\//);
+    expect(why({ promptfoo: '0.121.20', entry: installed.entry }, 'promptfoo')).toBe('AGENT_EVALS_ENGINE=promptfoo');
   });
 });

@@ -33,23 +33,43 @@ export function engineSource(): string {
   return loadedFrom;
 }
 
+/**
+ * Whether the bundle in dist/engine/ may stand in for the installed promptfoo: only when it was built
+ * from this very install (same version, same place: the bundle refers to files of the install by path).
+ *
+ * @example
+ * engineChoice({ version: '0.121.20', entry: '/p/node_modules/promptfoo/dist/src/index.js' }, { promptfoo: '0.121.20', entry: '/p/node_modules/promptfoo/dist/src/index.js' }) // { bundle: true }
+ */
+export function engineChoice(
+  installed: { version: string; entry: string },
+  bundleMeta: { promptfoo?: string; entry?: string } | undefined,
+  forced?: string,
+): { bundle: true } | { bundle: false; why: string } {
+  if (forced === 'promptfoo') return { bundle: false, why: 'AGENT_EVALS_ENGINE=promptfoo' };
+  if (!bundleMeta) return { bundle: false, why: 'no bundle in dist/engine/: npm install builds it' };
+  if (bundleMeta.promptfoo !== installed.version) return { bundle: false, why: `the bundle is of promptfoo ${bundleMeta.promptfoo}: npm install rebuilds it` };
+  if (bundleMeta.entry !== installed.entry) return { bundle: false, why: `the bundle was built for promptfoo at ${bundleMeta.entry}: npm install rebuilds it` };
+  return { bundle: true };
+}
+
 async function importEngine(env: NodeJS.ProcessEnv): Promise<Promptfoo> {
   const version = await engineVersion();
-  if (bundle && env.AGENT_EVALS_ENGINE !== 'promptfoo') {
-    const meta = await readFile(new URL('meta.json', bundle), 'utf8').then((t) => JSON.parse(t) as { promptfoo?: string }, () => undefined);
-    if (meta?.promptfoo === version) {
+  if (bundle) {
+    const meta = await readFile(new URL('meta.json', bundle), 'utf8').then((t) => JSON.parse(t) as { promptfoo?: string; entry?: string }, () => undefined);
+    const choice = engineChoice({ version, entry: fileURLToPath(import.meta.resolve('promptfoo')) }, meta, env.AGENT_EVALS_ENGINE);
+    if (choice.bundle) {
       loadedFrom = `promptfoo ${version}, bundled (${fileURLToPath(bundle)})`;
       return ((await import(bundle.href)) as typeof import('promptfoo')).default;
     }
-    loadedFrom = `promptfoo ${version} from node_modules (${meta ? `the bundle is of promptfoo ${meta.promptfoo}` : 'no bundle'}: npm install rebuilds it)`;
+    loadedFrom = `promptfoo ${version} from node_modules (${choice.why})`;
   } else {
-    loadedFrom = `promptfoo ${version} from node_modules${bundle ? ' (AGENT_EVALS_ENGINE=promptfoo)' : ''}`;
+    loadedFrom = `promptfoo ${version} from node_modules`;
   }
   return (await import('promptfoo')).default;
 }
 
 /**
- * Imports promptfoo once (≈ 0.7 s bundled, 1.6 s from node_modules), after setting the environment it reads at import time:
+ * Imports promptfoo once (≈ 0.8 s bundled, 1.6 s from node_modules), after setting the environment it reads at import time:
  * no telemetry, no update check, and its state folders under the project unless the user chose.
  */
 export function loadEngine(env: NodeJS.ProcessEnv = process.env, stateDir?: string): Promise<Promptfoo> {
