@@ -6,6 +6,7 @@ import { startFakeOpenAI, fakeOpenAIProvider, type FakeOpenAIServer } from '../.
 import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts';
 import type { CellResult } from '../schema/result.ts';
 import { resolveModel } from './matrix.ts';
+import { cellRecordingKey } from './plan.ts';
 import { engineChoice, runCells, type CellPlan } from './promptfoo.ts';
 import { RecordingStore } from './recordings.ts';
 
@@ -95,6 +96,33 @@ describe('runCells against the loopback OpenAI double', () => {
     expect(results).toHaveLength(4);
     expect(results.every((r) => r.source === 'replay')).toBe(true);
     expect(results.find((r) => r.cellId === 'a/verbose-1')!.output).toBe('Use JWT for auth. sample 1');
+  });
+});
+
+describe('runCells: what follows an answer runs off the request path, and still in order', () => {
+  it("writes a cell's recording before its result line, and reports a failing result write after the other cells finish", async () => {
+    server.reset();
+    const store = new RecordingStore(mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-')));
+    const seen: string[] = [];
+    const run = runCells({
+      plans: plans(),
+      concurrency: 4,
+      timeoutMs: 10_000,
+      mode: 'record',
+      repeats: 2,
+      recordings: store,
+      env: {},
+      onResult: async (r) => {
+        // The recording this line stands for is on disk already (a kill now loses neither).
+        const plan = plans().find((p) => p.cellId === r.cellId)!;
+        expect(await store.has(cellRecordingKey(plan))).toBe(true);
+        seen.push(r.cellId);
+        if (r.cellId === 'a/terse-1') throw new Error('disk full');
+      },
+    });
+    await expect(run).rejects.toThrow('disk full');
+    expect(seen.sort()).toEqual(['a/terse-0', 'a/terse-1', 'a/verbose-0', 'a/verbose-1']);
+    expect(server.chatCalls).toHaveLength(4);
   });
 });
 
