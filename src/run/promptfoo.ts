@@ -55,7 +55,16 @@ export function engineChoice(
 async function importEngine(env: NodeJS.ProcessEnv): Promise<Promptfoo> {
   const version = await engineVersion();
   if (bundle) {
-    const meta = await readFile(new URL('meta.json', bundle), 'utf8').then((t) => JSON.parse(t) as { promptfoo?: string; entry?: string }, () => undefined);
+    const meta = await readFile(new URL('meta.json', bundle), 'utf8').then(
+      (text) => {
+        try {
+          return JSON.parse(text) as { promptfoo?: string; entry?: string };
+        } catch {
+          return undefined; // damaged: as if there were no bundle
+        }
+      },
+      () => undefined,
+    );
     const choice = engineChoice({ version, entry: fileURLToPath(import.meta.resolve('promptfoo')) }, meta, env.AGENT_EVALS_ENGINE);
     if (choice.bundle) {
       loadedFrom = `promptfoo ${version}, bundled (${fileURLToPath(bundle)})`;
