@@ -163,7 +163,7 @@ export interface RunCellsOptions {
   secrets?: readonly string[];
   /** Retries of a transient provider error (429, 5xx, network) before the cell is an `error`. */
   maxRetries?: number;
-  /** Folder for promptfoo's own state (its eval database); default `~/.promptfoo`. */
+  /** Folder for promptfoo's own state (its response cache and eval database); default `~/.promptfoo`. */
   stateDir?: string;
 }
 
@@ -173,10 +173,11 @@ type CallApi = (prompt: string, context?: unknown, options?: unknown) => Promise
  * Runs planned cells through promptfoo's `evaluate` (its providers, retries, concurrency and cache)
  * and reports each finished cell through `onResult` as soon as it is done.
  *
- * Each cell is scored with promptfoo's assertion engine inside the provider wrapper, right after its
- * answer arrives, so the result is complete (answer + grading) at that moment and can be appended to
- * results.jsonl before the next one finishes. (promptfoo's own per-row hooks need its sqlite eval
- * database: a write and a file-signal per row, measured at ≈ 6 ms of CPU per cell.)
+ * Each cell is scored with promptfoo's assertion engine (runAssertions) as soon as its answer arrives,
+ * off the request's path: the provider wrapper hands the answer back to promptfoo at once, so the next
+ * request goes out, and grading, the recording and the results.jsonl line follow (bounded, in that
+ * order). promptfoo's own per-row hooks are not used: they need its sqlite eval database, a write and
+ * a file-signal per row, measured at ≈ 6 ms of CPU per cell.
  */
 export async function runCells(opts: RunCellsOptions): Promise<void> {
   // promptfoo keeps every row of an evaluation in memory until it returns: batches bound that, at the
