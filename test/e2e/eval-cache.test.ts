@@ -3,10 +3,11 @@
  * repeat is its own call even though its request is identical, and re-running the same eval is
  * served from the cache, each repeat from its own entry.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
+import { STACK_FRAME } from './helpers/mini-project.ts';
 import { byCell, evalProject, fakeModel, FAST_ENV, readResults, runIds, SEEDS } from '../fixtures/eval/support.ts';
 
 let server: FakeOpenAIServer;
@@ -48,5 +49,29 @@ describe('eval: repeats with the cache on', () => {
     expect(cached.every((r) => r.source === 'cache')).toBe(true);
     // Each repeat came back from its own cache entry: the same three different samples, cell for cell.
     expect(cached.map((r) => [r.cellId, r.repeat, r.output, r.status])).toEqual(live.map((r) => [r.cellId, r.repeat, r.output, r.status]));
+  });
+
+  it('an entry torn by a kill mid-write is a cache miss: called again, no error, no stack trace', async () => {
+    using project = evalProject({
+      config: { agents: [SEEDS.delegating], scenarios: ['auth-tokens'], models: [fakeModel(server, 'model-a')], repeats: 2, concurrency: 1 },
+    });
+    const env = { ...FAST_ENV, PROMPTFOO_CACHE_ENABLED: 'true', NODE_ENV: undefined };
+    server.reset();
+    expect((await project.cli(['eval'], { env })).code).toBe(0);
+    expect(server.chatCalls).toHaveLength(2);
+    const entries = path.join(project.root, '.promptfoo-cache', 'entries');
+    const [torn, kept] = readdirSync(entries).filter((f) => !f.startsWith('.'));
+    writeFileSync(path.join(entries, torn!), readFileSync(path.join(entries, torn!), 'utf8').slice(0, 40));
+
+    server.reset();
+    const again = await project.cli(['eval'], { env });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(STACK_FRAME);
+    expect(again.stderr).not.toMatch(/SyntaxError|key:keyv/);
+    expect(server.chatCalls).toHaveLength(1);
+    expect(readResults(project.root, runIds(project.root)[1]).map((r) => r.source).sort()).toEqual(['cache', 'live']);
+    // The miss was written back whole; the other entry was not touched.
+    expect(() => JSON.parse(readFileSync(path.join(entries, torn!), 'utf8'))).not.toThrow();
+    expect(existsSync(path.join(entries, kept!))).toBe(true);
   });
 });
