@@ -1,17 +1,6 @@
 /** The fake OpenAI server's fault profile (issue 7), checked with raw fetch. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { evenRates, FAULT_KINDS, startFakeOpenAI, type FakeOpenAIServer, type FaultKind } from '../support/fake-openai-server.ts';
-
-const open: FakeOpenAIServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-
-async function start(...args: Parameters<typeof startFakeOpenAI>): Promise<FakeOpenAIServer> {
-  const server = await startFakeOpenAI(...args);
-  open.push(server);
-  return server;
-}
 
 function chat(server: FakeOpenAIServer, user = 'hi', init: RequestInit = {}): Promise<Response> {
   return fetch(`${server.url}/chat/completions`, {
@@ -27,7 +16,7 @@ const GRADER = 'You are grading output according to a user-specified rubric. ...
 describe('fake OpenAI server: faults', () => {
   it('injects each scheduled fault as a client sees it, and records it', async () => {
     const schedule: FaultKind[] = ['rate-limit-retry-after', 'rate-limit', 'server-error', 'bad-gateway', 'unavailable'];
-    const server = await start({ faults: { schedule: [...schedule, 'empty-choices', 'malformed-json', 'reset'], retryAfterSeconds: 2 } });
+    await using server = await startFakeOpenAI({ faults: { schedule: [...schedule, 'empty-choices', 'malformed-json', 'reset'], retryAfterSeconds: 2 } });
 
     const limited = await chat(server);
     expect(limited.status).toBe(429);
@@ -62,7 +51,7 @@ describe('fake OpenAI server: faults', () => {
   });
 
   it('hangs until the client gives up, and close() does not wait for hung requests', async () => {
-    const server = await start({ faults: { schedule: ['hang', 'hang'] } });
+    await using server = await startFakeOpenAI({ faults: { schedule: ['hang', 'hang'] } });
     await expect(chat(server, 'hi', { signal: AbortSignal.timeout(200) })).rejects.toThrow(/abort|timeout/i);
     await expect.poll(() => server.calls[0]!.endedAt).toBeDefined();
     expect(server.calls[0]).toMatchObject({ fault: 'hang', outcome: 'hung', status: null });
@@ -77,7 +66,7 @@ describe('fake OpenAI server: faults', () => {
 
   it('draws faults from rates deterministically by seed', async () => {
     const faultsOf = async (seed: number) => {
-      const server = await start({ faults: { rates: evenRates(0.3, ['server-error', 'rate-limit', 'empty-choices']), seed, retryAfterSeconds: 0 } });
+      await using server = await startFakeOpenAI({ faults: { rates: evenRates(0.3, ['server-error', 'rate-limit', 'empty-choices']), seed, retryAfterSeconds: 0 } });
       for (let i = 0; i < 200; i++) await (await chat(server)).text();
       return server.calls.map((c) => c.fault);
     };
@@ -91,7 +80,7 @@ describe('fake OpenAI server: faults', () => {
   });
 
   it('targets agent or grader requests only when asked', async () => {
-    const server = await start({ faults: { schedule: () => 'server-error', appliesTo: 'grader' } });
+    await using server = await startFakeOpenAI({ faults: { schedule: () => 'server-error', appliesTo: 'grader' } });
     const agent = await chat(server, 'hi');
     const grader = await fetch(`${server.url}/chat/completions`, {
       method: 'POST',

@@ -3,11 +3,10 @@
  * against the fake server. Tests of the double may import promptfoo; app code only in src/run/promptfoo.ts.
  * What these tests pin down about retries, timeouts and errors is written up in test/support/README.md.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fakeOpenAIProvider,
   startFakeOpenAI,
-  type FakeOpenAIOptions,
   type FakeOpenAIServer,
   type FaultKind,
 } from '../support/fake-openai-server.ts';
@@ -33,15 +32,6 @@ beforeAll(async () => {
 });
 afterAll(() => env.restore());
 
-const open: FakeOpenAIServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function start(options: FakeOpenAIOptions): Promise<FakeOpenAIServer> {
-  const server = await startFakeOpenAI(options);
-  open.push(server);
-  return server;
-}
 
 const CHAT_PROMPT = JSON.stringify([
   { role: 'system', content: 'You are a support agent.' },
@@ -71,7 +61,7 @@ const byQuestion = (results: Result[]) =>
 
 describe('promptfoo against the fake server', () => {
   it('gets scripted outputs and token usage back, sends the configured temperature, one call per repeat', async () => {
-    const server = await start({
+    await using server = await startFakeOpenAI({
       rules: [
         { system: 'support agent', user: /refund/, reply: (ctx) => `Refunds take 5 days (take ${ctx.sameRequestIndex})` },
         { user: 'hello', reply: 'Hi!' },
@@ -101,7 +91,7 @@ describe('promptfoo against the fake server', () => {
   });
 
   it('grades llm-rubric assertions through the grader rules (grader via defaultTest.options.provider)', async () => {
-    const server = await start({
+    await using server = await startFakeOpenAI({
       rules: [{ user: 'refund', reply: 'Refunds take 5 days.' }, { user: 'weather', reply: 'It is sunny.' }],
       graderRules: [{ rubric: 'Mentions refunds', output: /refund/i, verdict: { pass: true, score: 0.9, reason: 'mentions refunds' } }],
       defaultVerdict: { pass: false, score: 0.1, reason: 'off topic' },
@@ -125,14 +115,14 @@ describe('promptfoo against the fake server', () => {
   });
 
   it('retries a 429 with Retry-After and recovers', async () => {
-    const server = await start({ defaultReply: 'after the storm', faults: { schedule: ['rate-limit-retry-after'], retryAfterSeconds: 0 } });
+    await using server = await startFakeOpenAI({ defaultReply: 'after the storm', faults: { schedule: ['rate-limit-retry-after'], retryAfterSeconds: 0 } });
     const [result] = await run(server, ['q']);
     expect(result).toMatchObject({ success: true, response: { output: 'after the storm' } });
     expect(server.calls.map((c) => c.status)).toEqual([429, 200]);
   });
 
   it('gives up on a persistent 429 after transport × scheduler attempts, as an error result', async () => {
-    const server = await start({ faults: { schedule: () => 'rate-limit-retry-after', retryAfterSeconds: 0 } });
+    await using server = await startFakeOpenAI({ faults: { schedule: () => 'rate-limit-retry-after', retryAfterSeconds: 0 } });
     const [result] = await run(server, ['q'], { config: { maxRetries: 1 } });
     // maxRetries 1 = 2 attempts in fetchWithRetries, times 2 attempts in the evaluator's rate-limit scheduler.
     expect(server.calls).toHaveLength(4);
@@ -141,7 +131,7 @@ describe('promptfoo against the fake server', () => {
   });
 
   it('turns a 500 into an error result without retrying, unless PROMPTFOO_RETRY_5XX is set', async () => {
-    const server = await start({ faults: { schedule: () => 'server-error' } });
+    await using server = await startFakeOpenAI({ faults: { schedule: () => 'server-error' } });
     const [plain] = await run(server, ['q']);
     expect(server.calls).toHaveLength(1);
     expect(plain).toMatchObject({ success: false, failureReason: FAILURE.ERROR });
@@ -163,7 +153,7 @@ describe('promptfoo against the fake server', () => {
       d: 'empty-choices',
       e: 'reset',
     };
-    const server = await start({ faults: { schedule: (_i, ctx) => faultFor[ctx.user] ?? null } });
+    await using server = await startFakeOpenAI({ faults: { schedule: (_i, ctx) => faultFor[ctx.user] ?? null } });
     const results = byQuestion(await run(server, Object.keys(faultFor)));
     expect(server.calls).toHaveLength(5);
     for (const r of Object.values(results)) expect(r).toMatchObject({ success: false, failureReason: FAILURE.ERROR });
@@ -175,7 +165,7 @@ describe('promptfoo against the fake server', () => {
   });
 
   it('times out a hung request per REQUEST_TIMEOUT_MS and closes the connection', async () => {
-    const server = await start({ faults: { schedule: ['hang'] } });
+    await using server = await startFakeOpenAI({ faults: { schedule: ['hang'] } });
     const [result] = await withEnv({ REQUEST_TIMEOUT_MS: '300' }, () => run(server, ['q'], { config: { maxRetries: 0 } }));
     expect(result!.error).toBe('API call error: Error: Request failed after 0 retries: Error: Request timed out after 300 ms');
     await expect.poll(() => server.calls[0]!.endedAt).toBeDefined();
@@ -183,7 +173,7 @@ describe('promptfoo against the fake server', () => {
   });
 
   it('an eval-step timeout (timeoutMs) reports an error but leaves the HTTP request open', async () => {
-    const server = await start({ faults: { schedule: ['hang'] } });
+    await using server = await startFakeOpenAI({ faults: { schedule: ['hang'] } });
     const [result] = await run(server, ['q'], { options: { timeoutMs: 400 } });
     expect(result).toMatchObject({ success: false, failureReason: FAILURE.ERROR });
     expect(result!.error).toMatch(/^Evaluation timed out after 400ms/);
@@ -192,7 +182,7 @@ describe('promptfoo against the fake server', () => {
   });
 
   it('reports a failing grader as an assertion failure tagged metadata.graderError', async () => {
-    const server = await start({
+    await using server = await startFakeOpenAI({
       rules: [{ user: 'q500', reply: 'answer A' }, { user: 'qbad', reply: 'answer B' }],
       graderRules: [{ output: 'answer B', verdict: () => 'I cannot grade this' }],
       faults: { schedule: (_i, ctx) => (ctx.user.includes('answer A') ? 'server-error' : null), appliesTo: 'grader' },
@@ -217,7 +207,7 @@ describe('promptfoo against the fake server', () => {
   });
 
   it('keeps 4 requests in flight at maxConcurrency 16 unless PROMPTFOO_FETCH_CONNECTIONS is set', async () => {
-    const server = await start({ latencyMs: 400 }); // long enough that all 16 overlap on a loaded machine
+    await using server = await startFakeOpenAI({ latencyMs: 400 }); // long enough that all 16 overlap on a loaded machine
     const questions = Array.from({ length: 16 }, (_, i) => `q${i}`);
     await run(server, questions, { options: { maxConcurrency: 16 } });
     expect(server.stats.maxInFlight).toBe(4);
@@ -233,7 +223,7 @@ describe('promptfoo as patched here (patches/promptfoo+0.121.20.patch, applied b
   it('does no debug-log work while debug logging is off: no stack capture, no request-body sanitising per call', async () => {
     // Unpatched, every request logs at debug level: a stack capture for the caller's location (and
     // source-map-support's stack rewriting), plus a sanitised copy of the request and response.
-    const server = await start({ defaultReply: 'Refunds take 5 days.' });
+    await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.' });
     const previous = Error.prepareStackTrace;
     let captures = 0;
     Error.prepareStackTrace = (error, frames) => {

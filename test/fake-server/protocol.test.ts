@@ -1,5 +1,5 @@
 /** The fake OpenAI server's protocol, scripting and recording, checked with raw fetch. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   fakeOpenAIProvider,
   GRADER_PROMPT_PREFIX,
@@ -7,17 +7,6 @@ import {
   type ChatMessage,
   type FakeOpenAIServer,
 } from '../support/fake-openai-server.ts';
-
-const open: FakeOpenAIServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-
-async function start(...args: Parameters<typeof startFakeOpenAI>): Promise<FakeOpenAIServer> {
-  const server = await startFakeOpenAI(...args);
-  open.push(server);
-  return server;
-}
 
 function chat(server: FakeOpenAIServer, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${server.url}/chat/completions`, {
@@ -40,7 +29,7 @@ async function replyOf(server: FakeOpenAIServer, system: string, user: string, m
 
 describe('fake OpenAI server: protocol', () => {
   it('answers chat completions in the OpenAI response shape', async () => {
-    const server = await start({ defaultReply: 'hello there' });
+    await using server = await startFakeOpenAI({ defaultReply: 'hello there' });
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     const res = await chat(server, { model: 'test-model', messages: conversation('Be brief.', 'Hi'), temperature: 0.1 });
     expect(res.status).toBe(200);
@@ -60,7 +49,7 @@ describe('fake OpenAI server: protocol', () => {
   });
 
   it('lists models', async () => {
-    const server = await start({ models: ['a-model', 'b-model'] });
+    await using server = await startFakeOpenAI({ models: ['a-model', 'b-model'] });
     const res = await fetch(`${server.url}/models`);
     const json = (await res.json()) as { object: string; data: Array<{ id: string; object: string }> };
     expect(json.object).toBe('list');
@@ -70,7 +59,7 @@ describe('fake OpenAI server: protocol', () => {
   });
 
   it('rejects bad requests with OpenAI-style errors', async () => {
-    const server = await start({ requireApiKey: 'right-key' });
+    await using server = await startFakeOpenAI({ requireApiKey: 'right-key' });
     expect((await chat(server, '{not json')).status).toBe(400);
     expect((await chat(server, { model: 'm' })).status).toBe(400);
     const unauthorized = await chat(server, { model: 'm', messages: [] });
@@ -90,7 +79,7 @@ describe('fake OpenAI server: protocol', () => {
 
 describe('fake OpenAI server: scripted answers', () => {
   it('matches rules on system prompt, user message and model; first match wins, else the default', async () => {
-    const server = await start({
+    await using server = await startFakeOpenAI({
       rules: [
         { system: 'You are a pirate', reply: 'Arr' },
         { user: /refund/i, model: 'big-model', reply: 'Big refund answer' },
@@ -108,7 +97,7 @@ describe('fake OpenAI server: scripted answers', () => {
   });
 
   it('lets a reply function answer per call and per repeat of the same request', async () => {
-    const server = await start({
+    await using server = await startFakeOpenAI({
       rules: [{ user: 'count', reply: (ctx) => `call ${ctx.callIndex} rule-call ${ctx.ruleCallIndex} repeat ${ctx.sameRequestIndex}` }],
     });
     expect(await replyOf(server, 's', 'count a')).toBe('call 0 rule-call 0 repeat 0');
@@ -120,7 +109,7 @@ describe('fake OpenAI server: scripted answers', () => {
   });
 
   it('answers grader requests from grader rules with the JSON promptfoo parses', async () => {
-    const server = await start({
+    await using server = await startFakeOpenAI({
       rules: [{ user: /./, reply: 'agent rules never answer graders' }],
       graderRules: [
         { rubric: 'mentions refunds', output: /refund/i, verdict: { pass: true, score: 0.9, reason: 'mentions it' } },
@@ -143,7 +132,7 @@ describe('fake OpenAI server: scripted answers', () => {
 
 describe('fake OpenAI server: recording', () => {
   it('records bodies, redacts the API key to a fingerprint, and counts', async () => {
-    const server = await start();
+    await using server = await startFakeOpenAI();
     await chat(server, { model: 'test-model', messages: conversation('s', 'u'), temperature: 0.1 });
     await chat(server, { model: 'test-model', messages: conversation('s', 'u') }, { authorization: 'Bearer other-key' });
     await fetch(`${server.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [] }) });
@@ -160,7 +149,7 @@ describe('fake OpenAI server: recording', () => {
   });
 
   it('applies latency and observes the peak number of requests in flight', async () => {
-    const server = await start({ latencyMs: (ctx) => (ctx.user === 'slow' ? 150 : 0) });
+    await using server = await startFakeOpenAI({ latencyMs: (ctx) => (ctx.user === 'slow' ? 150 : 0) });
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 5 }, () => chat(server, { model: 'm', messages: conversation('s', 'slow') })));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
@@ -172,7 +161,7 @@ describe('fake OpenAI server: recording', () => {
   });
 
   it('exposes calls, stats and reset over admin routes for servers in another process', async () => {
-    const server = await start();
+    await using server = await startFakeOpenAI();
     await chat(server, { model: 'm', messages: conversation('s', 'u') });
     const calls = (await (await fetch(`${server.origin}/__fake/calls`)).json()) as unknown[];
     expect(calls).toHaveLength(1);
