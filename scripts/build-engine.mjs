@@ -57,7 +57,7 @@ export async function installedPromptfoo() {
 const externalName = new RegExp(`^(${EXTERNAL.map((e) => e.replace('/*', '/[^/]+').replace(/[.]/g, '\\.')).join('|')})(/.*)?$`);
 
 /** External packages are imported by absolute path, resolved from the importing file as Node would. */
-const externalsInPlace = {
+const externalsInPlace = (promptfooEntry) => ({
   name: 'externals-in-place',
   setup(build) {
     build.onResolve({ filter: externalName }, (args) => {
@@ -68,8 +68,7 @@ const externalsInPlace = {
       }
     });
   },
-};
-let promptfooEntry = '';
+});
 
 /** Per-file rewrites that keep module-relative paths pointing where the file is installed. */
 const keepLocations = {
@@ -96,7 +95,6 @@ const keepLocations = {
 export async function buildEngine() {
   const { build } = await import('esbuild');
   const promptfoo = await installedPromptfoo();
-  promptfooEntry = promptfoo.entry;
   const tmp = `${outDir}.${process.pid}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   await build({
@@ -109,7 +107,7 @@ export async function buildEngine() {
     outdir: tmp,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    plugins: [externalsInPlace, keepLocations],
+    plugins: [externalsInPlace(promptfoo.entry), keepLocations],
     banner: { js: `import { createRequire as __engineRequire } from 'node:module'; const require = __engineRequire(${JSON.stringify(pathToFileURL(promptfoo.entry).href)});` },
     logLevel: 'error',
     legalComments: 'none',

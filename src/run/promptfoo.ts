@@ -53,7 +53,7 @@ export function engineChoice(
 }
 
 async function importEngine(env: NodeJS.ProcessEnv): Promise<Promptfoo> {
-  const version = await engineVersion();
+  const { version, entry } = await installedEngine();
   if (bundle) {
     const meta = await readFile(new URL('meta.json', bundle), 'utf8').then(
       (text) => {
@@ -65,7 +65,7 @@ async function importEngine(env: NodeJS.ProcessEnv): Promise<Promptfoo> {
       },
       () => undefined,
     );
-    const choice = engineChoice({ version, entry: fileURLToPath(import.meta.resolve('promptfoo')) }, meta, env.AGENT_EVALS_ENGINE);
+    const choice = engineChoice({ version, entry }, meta, env.AGENT_EVALS_ENGINE);
     if (choice.bundle) {
       loadedFrom = `promptfoo ${version}, bundled (${fileURLToPath(bundle)})`;
       return ((await import(bundle.href)) as typeof import('promptfoo')).default;
@@ -226,15 +226,21 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
       waiting.shift()?.();
     });
   };
+  // Recording writes under way, by the response they record: a cell's result line waits for its own.
+  const recordingWrites = new WeakMap<object, Promise<void>>();
+  const onRecording = (response: object, write: Promise<void>) => {
+    recordingWrites.set(response, write);
+    inBackground(write);
+  };
   const settle = async () => {
     while (background.size > 0) await Promise.all(background);
     if (backgroundError) throw backgroundError;
   };
 
-  const grader = opts.grader ? providerWrapper(engine, opts.grader, 'grader', opts, await loadReal(engine, opts.grader, opts), inBackground) : undefined;
+  const grader = opts.grader ? providerWrapper(engine, opts.grader, 'grader', opts, await loadReal(engine, opts.grader, opts), onRecording) : undefined;
   const wrappers = new Map<string, ReturnType<typeof providerWrapper>>();
   for (const plan of opts.plans) {
-    if (!wrappers.has(plan.model.label)) wrappers.set(plan.model.label, providerWrapper(engine, plan.model, `m${wrappers.size}`, opts, await loadReal(engine, plan.model, opts), inBackground));
+    if (!wrappers.has(plan.model.label)) wrappers.set(plan.model.label, providerWrapper(engine, plan.model, `m${wrappers.size}`, opts, await loadReal(engine, plan.model, opts), onRecording));
   }
 
   /** After a cell's answer: its grading, then (its recording written) its result line. */
@@ -371,10 +377,7 @@ async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: RunCellsO
  * A promptfoo provider around the real one: sends a cell's planned messages verbatim, keeps repeats
  * apart in the cache, records live answers and answers from recordings in replay mode.
  */
-/** Recording writes under way, by the response they record (so a cell's result line can wait for it). */
-const recordingWrites = new WeakMap<object, Promise<void>>();
-
-function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, opts: RunCellsOptions, real: CallApi | undefined, inBackground: (work: Promise<unknown>) => void) {
+function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, opts: RunCellsOptions, real: CallApi | undefined, onRecording: (response: object, write: Promise<void>) => void) {
   const params = samplingParams(model.config);
   const callApi = async (rendered: string, context?: { prompt?: { config?: Record<string, unknown> } }, callOptions?: unknown, cell?: CellPlan) => {
     // Agent cells: the planned messages, verbatim. Grader calls: promptfoo's own grading prompt.
@@ -404,20 +407,30 @@ function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, o
         ...(typeof response.cost === 'number' ? { cost: response.cost } : {}),
         latencyMs: Date.now() - started,
       });
-      recordingWrites.set(response, write);
-      inBackground(write);
+      onRecording(response, write);
     }
     return response;
   };
   return { id: () => ref, label: ref, callApi };
 }
 
-/** promptfoo's version, for meta.json (its package.json, found from where `promptfoo` resolves). */
+let installed: Promise<{ version: string; entry: string }> | undefined;
+
+/** The installed promptfoo: its entry file and version (its package.json, found from where `promptfoo` resolves). Read once. */
+function installedEngine(): Promise<{ version: string; entry: string }> {
+  installed ??= (async () => {
+    const entry = fileURLToPath(import.meta.resolve('promptfoo'));
+    let dir = path.dirname(entry);
+    for (let i = 0; i < 6; i++, dir = path.dirname(dir)) {
+      const pkg = await readFile(path.join(dir, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { name?: string; version?: string }, () => undefined);
+      if (pkg?.name === 'promptfoo' && pkg.version) return { version: pkg.version, entry };
+    }
+    return { version: 'unknown', entry };
+  })();
+  return installed;
+}
+
+/** promptfoo's version, for meta.json. */
 export async function engineVersion(): Promise<string> {
-  let dir = path.dirname(fileURLToPath(import.meta.resolve('promptfoo')));
-  for (let i = 0; i < 6; i++, dir = path.dirname(dir)) {
-    const pkg = await readFile(path.join(dir, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { name?: string; version?: string }, () => undefined);
-    if (pkg?.name === 'promptfoo' && pkg.version) return pkg.version;
-  }
-  return 'unknown';
+  return (await installedEngine()).version;
 }
