@@ -19,6 +19,11 @@ export const ScenarioAggregate = z.strictObject({
   passes: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
   notRun: z.number().int().nonnegative(),
+  /**
+   * Of `runs`, the cells carried from the baseline in an affected-only run (`source: 'baseline'`): the
+   * baseline's own outcomes, not a new measurement. Absent when none were carried.
+   */
+  carried: z.number().int().nonnegative().optional(),
   /** Sum of cell scores (0..1 each) over scored cells, so means can be recomputed. */
   scoreSum: z.number().nonnegative(),
   /** One letter per repeat index: P pass, F fail, E error, N not run / not recorded. Enables pairing by repeat. */

@@ -39,6 +39,18 @@ describe('aggregateRun', () => {
     });
   });
 
+  it('counts cells carried from the baseline, so the gate can tell new evidence from old', () => {
+    const mixed = aggregateRun([
+      cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 0, status: 'pass', source: 'baseline' }),
+      cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 1, status: 'fail', source: 'baseline' }),
+      cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 2, status: 'pass', source: 'live' }),
+    ]);
+    expect(mixed[0]).toMatchObject({ runs: 3, carried: 2 });
+    expect(ScenarioAggregate.parse(mixed[0])).toEqual(mixed[0]);
+    // Nothing carried: no field, so history lines stay as they were.
+    expect(out[0]).not.toHaveProperty('carried');
+  });
+
   it('records the grader only for scenarios with graded assertions', () => {
     expect(out[0]!.grader).toBe('openai:gpt-4.1');
     expect(out[2]!.grader).toBeUndefined();

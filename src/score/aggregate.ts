@@ -25,7 +25,8 @@ export function isGradedAssertion(a: AssertionOutcome): boolean {
 /**
  * Aggregate one run's results per agent × variant × model × scenario, sorted by those keys.
  * `outcomes` holds one letter per repeat index (a repeat with no result is `N`), so a later
- * comparison can pair by (scenario, repeat). `grader` is recorded only for scenarios with graded
+ * comparison can pair by (scenario, repeat). `carried` counts cells taken over from the baseline
+ * (`source: 'baseline'`), so the gate can leave comparisons without new evidence out of its tests. `grader` is recorded only for scenarios with graded
  * assertions, so changing the grader makes only those scenarios not comparable.
  * @example aggregateRun(results, { grader: 'openai:chat:gpt-4.1' })[0]?.outcomes // 'PPF'
  */
@@ -70,6 +71,7 @@ export function aggregateRun(
     }
 
     const graded = opts.grader !== undefined && cells.some((c) => c.assertions.some(isGraded));
+    const carried = cells.filter((c) => c.source === 'baseline').length;
     return {
       variantId: first.variantId,
       variantHash: first.variantHash,
@@ -83,6 +85,7 @@ export function aggregateRun(
       passes: scored.filter((c) => c.status === 'pass').length,
       errors: cells.filter((c) => c.status === 'error').length,
       notRun: cells.filter((c) => c.status === 'not-run' || c.status === 'not-recorded').length,
+      ...(carried > 0 ? { carried } : {}),
       scoreSum: scored.reduce((sum, c) => sum + c.score, 0),
       outcomes: letters.join(''),
       assertions,

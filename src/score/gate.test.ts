@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { Thresholds } from '../schema/eval-config.ts';
+import { aggregateRun } from './aggregate.ts';
 import { gateRun, type GateInput } from './gate.ts';
 import { mcnemarExactP } from './stats.ts';
-import { agg, aggs } from './test-cells.ts';
+import { agg, aggs, cell } from './test-cells.ts';
 
 const defaults = Thresholds.parse({});
 const planned = (cells: ScenarioAggregate[]) => cells.reduce((n, c) => n + c.outcomes.length, 0);
@@ -90,6 +91,46 @@ describe('gateRun: comparisons with the baseline', () => {
       ['rev/b', 'regressed'],
       ['rev/a', 'improved'],
     ]);
+  });
+});
+
+describe('gateRun: comparisons carried from the baseline (--changed-since)', () => {
+  // 7 of 10 pairs drop one way: McNemar p = 2/128 ≈ 0.016; Holm over five tests would make it 0.078.
+  const drop = ['FFFFFFFPPP'];
+  const allPass = ['PPPPPPPPPP'];
+  const others = ['rev/b', 'rev/c', 'rev/d', 'rev/e'];
+  /** The four unchanged variants' cells as an affected-only run writes them: the baseline's outcomes, `source: 'baseline'`. */
+  const carriedCells = aggregateRun(
+    others.flatMap((variantId) => Array.from({ length: 10 }, (_, repeat) => cell({ variantId, scenarioId: 's1', repeat, status: 'pass', source: 'baseline' }))),
+  );
+  const baseline = [...aggs('rev/a', allPass), ...others.flatMap((v) => aggs(v, allPass))];
+
+  it('the same 7-of-10 drop is regressed alone and beside four carried variants', () => {
+    const alone = gate(aggs('rev/a', drop, edited), aggs('rev/a', allPass));
+    expect(alone.comparisons[0]!.verdict).toBe('regressed');
+
+    const beside = gate([...aggs('rev/a', drop, edited), ...carriedCells], baseline);
+    const [a, ...rest] = beside.comparisons;
+    expect(a).toMatchObject({ variantId: 'rev/a', verdict: 'regressed', carried: false });
+    // Only the comparison with new evidence is in Holm's family of one.
+    expect(a!.comparison!.adjustedP).toBeCloseTo(a!.comparison!.pValue, 15);
+    expect(a!.comparison!.pValue).toBeCloseTo(2 / 128, 12);
+    expect(rest.map((c) => [c.variantId, c.verdict, c.carried])).toEqual(others.map((v) => [v, 'unchanged', true]));
+    expect(rest[0]!.reasons.join(' ')).toMatch(/carried from the baseline/);
+    expect(beside.exitCode).toBe(1);
+  });
+
+  it('a scenario re-run beside carried ones is new evidence: the comparison stays in the family', () => {
+    const mixed = [
+      ...aggs('rev/a', drop, edited),
+      agg('rev/b', 's1', 'PPPPPPPPPP', { carried: 8 }), // two repeats measured again, eight carried
+      ...carriedCells.filter((c) => c.variantId !== 'rev/b'),
+    ];
+    const report = gate(mixed, baseline);
+    const b = report.comparisons.find((c) => c.variantId === 'rev/b')!;
+    expect(b.carried).toBe(false);
+    // Two tests in the family: the drop's p is doubled.
+    expect(report.comparisons[0]!.comparison!.adjustedP).toBeCloseTo(2 * (2 / 128), 12);
   });
 });
 

@@ -53,7 +53,10 @@ const scenarioKey = (s: ScenarioAggregate) => [s.agent, s.variantId, s.model, s.
  * baseline are compared (the others are listed as not comparable, never gated); a changed variant
  * hash is exactly what is being compared. The test is exact McNemar over (scenario, repeat) pairs
  * when every compared scenario carries usable per-repeat outcomes on both sides, else Fisher's exact
- * test on the pooled counts. p-values are Holm-adjusted across all variant × model comparisons.
+ * test on the pooled counts. p-values are Holm-adjusted across the variant × model comparisons with
+ * new evidence: a comparison whose every compared cell was carried from the baseline (`--changed-since`)
+ * re-reads the baseline's own outcomes, tests nothing, and would only widen Holm's family (five such
+ * comparisons beside one real 7-of-10 drop turned p = 0.016 into 0.078); it is `unchanged`, not tested.
  *
  * Exit codes, in precedence order:
  * - 0 with "nothing to evaluate" when no cell was planned (affected-only run with nothing affected);
@@ -81,8 +84,8 @@ export function gateRun(input: GateInput): GateReport {
   const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
   const drafts = summarizeAggregates(input.current).map((vm) => draftComparison(vm, baselineByKey, input.baseline !== undefined, thresholds));
 
-  // Holm across every comparison that has a test, then the verdicts.
-  const tested = drafts.filter((d) => d.stat !== null);
+  // Holm across every comparison that has a test on new evidence, then the verdicts.
+  const tested = drafts.filter((d) => d.stat !== null && !d.carried);
   const adjusted = holmAdjust(tested.map((d) => d.stat!.pValue));
   tested.forEach((d, i) => (d.stat!.adjustedP = adjusted[i]!));
   const comparisons = drafts.map((d) => decide(d, alpha, tested.length));
@@ -113,6 +116,8 @@ interface Draft {
   vm: VariantModelAggregate;
   hasBaseline: boolean;
   variantChanged: boolean;
+  /** Every compared cell was carried from the baseline: no new evidence, so no test. */
+  carried: boolean;
   /** Scenarios comparable with the baseline. */
   compared: number;
   stat: GateStatComparison | null;
@@ -151,6 +156,7 @@ function draftComparison(
     vm,
     hasBaseline,
     variantChanged: pairs.some(([base, cur]) => base.variantHash !== cur.variantHash),
+    carried: pairs.length > 0 && pairs.every(([, cur]) => (cur.carried ?? 0) >= cur.runs),
     compared: pairs.length,
     stat,
     moreRepeats,
@@ -244,6 +250,9 @@ function decide(d: Draft, alpha: number, tests: number): GateComparison {
   if (!d.hasBaseline) {
     verdict = 'new';
     reasons.push('no baseline to compare with');
+  } else if (d.carried) {
+    verdict = 'unchanged';
+    reasons.push('carried from the baseline: not measured again (its variant and scenarios did not change), so not tested');
   } else if (!stat) {
     if (d.compared === 0) {
       verdict = 'not-comparable';
@@ -285,6 +294,7 @@ function decide(d: Draft, alpha: number, tests: number): GateComparison {
     verdict,
     reasons,
     variantChanged: d.variantChanged,
+    carried: d.carried,
     current: vm.passRate,
     comparison: stat,
     ...(moreRepeats !== undefined ? { moreRepeats } : {}),

@@ -152,7 +152,7 @@ export interface GateStatComparison {
   diff: number;
   diffInterval: Interval | null;
   pValue: number;
-  /** Holm-adjusted across every comparison of the gate. */
+  /** Holm-adjusted across the gate's comparisons with new evidence (carried ones keep 1). */
   adjustedP: number;
   comparedScenarios: number;
 }
@@ -166,6 +166,11 @@ export interface GateComparison {
   reasons: string[];
   /** The variant's prompt differs from the baseline's in at least one compared scenario. */
   variantChanged: boolean;
+  /**
+   * Every compared cell was carried from the baseline (`--changed-since`): nothing new was measured,
+   * so the comparison is `unchanged` and stays out of Holm's family. `gateRun` always sets it.
+   */
+  carried?: boolean;
   /** Every scored cell of this variant × model in the current run (what thresholds judge). */
   current: RateWithInterval;
   comparison: GateStatComparison | null;
