@@ -1,35 +1,129 @@
 /**
- * Secret hygiene: values of environment variables whose names look like keys or tokens never reach
- * an artifact, a log or a recording. Everything written goes through `redactSecrets` /
- * `redactConfig`.
+ * Secret hygiene: values of environment variables whose names look like keys, tokens, secrets or
+ * passwords, secrets written in the eval config, and the credentials part of URLs never reach an
+ * artifact, a log or a recording. Everything written goes through `redactSecrets` / `redactConfig` /
+ * `redactUrlCredentials`.
  */
 
-const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
+/**
+ * Name segments that make a name a secret's. Whole segments only: `GIT_AUTHOR_NAME`, `XAUTHORITY`,
+ * `KEYBOARD_LAYOUT` and `MONKEY` hold ordinary values, and cutting those from answers changed scores.
+ * `AUTHORIZATION` is the header carrying a bearer token.
+ */
+const SECRET_SEGMENTS = new Set([
+  'KEY',
+  'APIKEY',
+  'ACCESSKEY',
+  'SECRETKEY',
+  'PRIVATEKEY',
+  'TOKEN',
+  'AUTHTOKEN',
+  'ACCESSTOKEN',
+  'SECRET',
+  'SECRETS',
+  'PASSWORD',
+  'PASSWD',
+  'PWD',
+  'PASSPHRASE',
+  'CREDENTIAL',
+  'CREDENTIALS',
+  'AUTHORIZATION',
+]);
 const MIN_SECRET_LENGTH = 8;
+
+/** A name's segments: split on `_`, `-`, `.` and camelCase humps, upper-cased (`apiKeyEnvar` → API, KEY, ENVAR). */
+function segments(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((s) => s.toUpperCase());
+}
+
+/**
+ * Whether a variable or config key names a secret: one of its segments is key-, token-, secret- or
+ * password-like. A name ending in `ENVAR` holds a variable's name, not its value; `PWD` alone is the
+ * working directory.
+ *
+ * @example
+ * isSecretName('AWS_SECRET_ACCESS_KEY') // true
+ * isSecretName('GIT_AUTHOR_NAME') // false
+ */
+export function isSecretName(name: string): boolean {
+  const parts = segments(name);
+  if (parts.length === 0 || parts.at(-1) === 'ENVAR') return false;
+  if (parts.length === 1 && parts[0] === 'PWD') return false;
+  return parts.some((p) => SECRET_SEGMENTS.has(p));
+}
 
 /** Secret values present in the environment, longest first (so a key containing another is cut whole). */
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => SECRET_NAME.test(name) && typeof value === 'string' && value.length >= MIN_SECRET_LENGTH)
+    .filter(([name, value]) => isSecretName(name) && typeof value === 'string' && value.length >= MIN_SECRET_LENGTH)
     .map(([, value]) => value as string)
     .sort((a, b) => b.length - a.length);
 }
 
 /**
- * Secret values written in a config (an `apiKey: sk-…` under a model), longest first: they must be cut
- * from outputs and recordings like environment secrets, since a model can echo them.
+ * A URL's userinfo (`user:password@`): everything between `scheme://` and the last `@` before the
+ * path, stopping at whitespace and at quotes and brackets (so JSON text and `[redacted]` are left alone).
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'`<>[\]{}|\\^]+(?:@[^\s/?#@"'`<>[\]{}|\\^]+)*)@/gi;
+
+/**
+ * Replaces the credentials of every URL in `text` (`http://user:pw@host/v1` → `http://[redacted]@host/v1`).
+ *
+ * @example
+ * redactUrlCredentials('cannot reach http://me:pw@localhost:8080/v1') // 'cannot reach http://[redacted]@localhost:8080/v1'
+ */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(URL_CREDENTIALS, '$1[redacted]@');
+}
+
+/**
+ * The secrets of the URLs in `text`, raw and percent-decoded: each `user:password`, and the password
+ * or a user name alone (a token as user name) when as long as any other secret: cutting `pw` or `git`
+ * from free text would mangle every "pwd" and "git" in an answer.
+ */
+function urlCredentialValues(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(URL_CREDENTIALS)) {
+    const userinfo = m[2]!;
+    const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : '';
+    for (const raw of [userinfo, password]) {
+      for (const v of new Set([raw, decodeSafely(raw)])) if ((v === userinfo && password) || v.length >= MIN_SECRET_LENGTH) found.push(v);
+    }
+  }
+  return found;
+}
+
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // not validly percent-encoded: the raw form is all there is
+  }
+}
+
+/**
+ * Secret values written in a config (an `apiKey: sk-…` under a model, the credentials of a URL such as
+ * `apiBaseUrl: http://user:pw@host/v1`), longest first: they must be cut from outputs and recordings
+ * like environment secrets, since a model can echo them.
  *
  * @example
  * configSecretValues({ models: [{ id: 'openai:chat:x', config: { apiKey: 'sk-123456789' } }] }) // ['sk-123456789']
+ * configSecretValues({ apiBaseUrl: 'http://user:pw@host/v1' }) // ['user:pw']
  */
 export function configSecretValues(value: unknown): string[] {
   const found: string[] = [];
   const walk = (v: unknown) => {
     if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === 'string') found.push(...urlCredentialValues(v));
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if (SECRET_NAME.test(k) && !/envar$/i.test(k) && typeof x === 'string' && x.length >= MIN_SECRET_LENGTH) found.push(x);
-        else walk(x);
+        if (isSecretName(k) && typeof x === 'string') {
+          if (x.length >= MIN_SECRET_LENGTH) found.push(x);
+        } else walk(x);
       }
     }
   };
@@ -43,14 +137,14 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   return out;
 }
 
-/** A provider config with every secret-looking field replaced, for meta.json and logs. */
+/** A provider config with every secret-looking field and every URL's credentials replaced, for meta.json and logs. */
 export function redactConfig<T>(value: T, secrets: readonly string[] = []): T {
   if (Array.isArray(value)) return value.map((v) => redactConfig(v, secrets)) as T;
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_NAME.test(k) && typeof v === 'string' && !/envar$/i.test(k) ? '[redacted]' : redactConfig(v, secrets)]),
+      Object.entries(value).map(([k, v]) => [k, isSecretName(k) && typeof v === 'string' ? '[redacted]' : redactConfig(v, secrets)]),
     ) as T;
   }
-  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
+  if (typeof value === 'string') return redactSecrets(redactUrlCredentials(value), secrets) as T;
   return value;
 }

@@ -119,3 +119,74 @@ function readOnlyRunLatest(root: string) {
   return { meta: JSON.parse(readFileSync(path.join(runsDir, latest, 'meta.json'), 'utf8')) as Record<string, unknown>, results: lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
+
+/**
+ * Credentials in a model's URL (issue 13, item 18): `http://user:password@host/v1` is a secret like a key.
+ * One model answers and echoes the other's URL and password; the other (credentials in its
+ * `apiBaseUrl`) cannot be reached that way. Neither the password nor `user:password` reaches a file.
+ */
+describe('a password in a model URL never reaches an artifact', () => {
+  const PASSWORD = 'url-plant-pass-7c1e5b9d';
+  let server: FakeOpenAIServer;
+  let project: Project;
+  let run: CliResult;
+  let credentialed: string;
+
+  beforeAll(async () => {
+    server = await startFakeOpenAI({ defaultReply: () => `Refunds take 5 days. Proxy: ${credentialed} (password ${PASSWORD})` });
+    credentialed = server.url.replace('http://', `http://agent:${PASSWORD}@`);
+    project = createMiniProject({
+      url: server.url,
+      config: {
+        models: [
+          { id: 'openai:chat:plain', config: { apiBaseUrl: server.url, apiKey: 'test-key' } },
+          { id: 'openai:chat:credentialed', config: { apiBaseUrl: credentialed, apiKey: 'test-key' } },
+        ],
+      },
+    });
+    run = await project.cli(['eval']);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    project?.[Symbol.dispose]();
+  });
+
+  it('ran: the plain model answered', () => {
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    const { results } = readOnlyRunLatest(project.root);
+    expect(results.filter((r) => r.model === "openai:chat:plain" && r.status === "pass")).toHaveLength(4);
+  });
+
+  it('meta.json keeps the URL with its credentials cut out', () => {
+    const { meta } = readOnlyRunLatest(project.root);
+    const models = (meta.config as { models: Array<{ config: Record<string, unknown> }> }).models;
+    expect(models[1]!.config.apiBaseUrl).toBe(server.url.replace('http://', 'http://[redacted]@'));
+  });
+
+  function leaksOf(...secrets: string[]): string[] {
+    const leaks: string[] = [];
+    for (const dir of ['reports', 'evals/recordings']) {
+      for (const rel of listFiles(path.join(project.root, dir))) {
+        const text = readFileSync(path.join(project.root, dir, rel), 'latin1');
+        if (secrets.some((s) => text.includes(s))) leaks.push(`${dir}/${rel}`);
+      }
+    }
+    if (secrets.some((s) => run.stdout.includes(s))) leaks.push('stdout');
+    if (secrets.some((s) => run.stderr.includes(s))) leaks.push('stderr');
+    return leaks;
+  }
+
+  it('answers echoing the URL or the password are cut, in results.jsonl and in recordings', () => {
+    const { results } = readOnlyRunLatest(project.root);
+    const answers = results.filter((r) => r.model === 'openai:chat:plain').map((r) => String(r.output));
+    expect(answers).toHaveLength(4);
+    for (const a of answers) expect(a).toMatch(/^Refunds take 5 days\. Proxy: http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/v1 \(password \[redacted\]\)$/);
+    expect(leaksOf(PASSWORD).filter((f) => f.startsWith('evals/recordings/'))).toEqual([]);
+  });
+
+  // The "cannot run" reason comes from the credential probe (src/run/credentials.ts), which names the
+  // server's URL: it must cut the credentials with redactUrlCredentials.
+  it('the password appears in no file under reports/ or evals/recordings/, nor in stdout/stderr', () => {
+    expect(leaksOf(PASSWORD)).toEqual([]);
+  });
+});
