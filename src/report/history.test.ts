@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendHistory, historyFile, readHistory } from './history.ts';
+import { isUserError } from '../errors.ts';
 import { syntheticEntry } from '../../test/fixtures/report/synthetic.ts';
 
 const run = promisify(execFile);
@@ -28,6 +29,26 @@ describe('appendHistory', () => {
     const { entries, damaged } = await readHistory(root);
     expect(entries.map((e) => e.runId)).toEqual(['run-a', 'run-b']);
     expect(damaged).toEqual([]);
+  });
+
+  it('gives a run one line: appending a run already in the file replaces its line (a resumed run)', async () => {
+    await appendHistory(root, syntheticEntry('run-a'));
+    await appendHistory(root, syntheticEntry('run-b'));
+    await appendHistory(root, { ...syntheticEntry('run-a'), time: '2030-01-01T00:00:00.000Z' });
+    const { entries, damaged } = await readHistory(root);
+    expect(damaged).toEqual([]);
+    expect(entries.map((e) => [e.runId, e.time === '2030-01-01T00:00:00.000Z'])).toEqual([
+      ['run-a', true],
+      ['run-b', false],
+    ]);
+  });
+
+  it('a lock held past the timeout is a one-line user error, not an internal one', async () => {
+    await mkdir(path.dirname(historyFile(root)), { recursive: true });
+    await writeFile(`${historyFile(root)}.lock`, 'held\n');
+    const err = await appendHistory(root, syntheticEntry('x'), { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(isUserError(err)).toBe(true);
+    expect((err as Error).message).toMatch(/^could not lock reports\/history\.jsonl\.lock within 0 s/);
   });
 
   it('rejects an entry that does not match the schema before touching the file', async () => {

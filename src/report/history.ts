@@ -1,5 +1,7 @@
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { UsageError } from '../errors.ts';
+import { writeFileAtomic } from '../run/store.ts';
 import { HistoryEntry } from '../schema/aggregate.ts';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
@@ -44,9 +46,11 @@ export interface LockOptions {
 }
 
 /**
- * Appends one validated entry as one line. Writers serialize on `history.jsonl.lock` (created with
- * `wx`, so exactly one writer wins); a lock older than `staleMs` is considered abandoned. If the
- * file ends in a torn line from a crash, the new line starts on a fresh line so it stays readable.
+ * Appends one validated entry as one line; a run has at most one line, so an entry whose run is
+ * already in the file replaces that line instead (a resumed run updates its line, never adds one).
+ * Writers serialize on `history.jsonl.lock` (created with `wx`, so exactly one writer wins); a lock
+ * older than `staleMs` is considered abandoned. If the file ends in a torn line from a crash, the new
+ * line starts on a fresh line so it stays readable.
  *
  * @example
  * await appendHistory(root, { runId: '20260101-000000-abcd', time: new Date().toISOString(), git: {}, cells: [] });
@@ -57,6 +61,14 @@ export async function appendHistory(root: string, entry: HistoryEntry, opts: Loc
   await mkdir(path.dirname(file), { recursive: true });
   const line = `${JSON.stringify(valid)}\n`;
   await withLock(`${file}.lock`, opts, async () => {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const lines = text.split('\n');
+    const mine = lines.findIndex((raw) => raw.includes(`"runId":${JSON.stringify(valid.runId)}`) && runIdOf(raw) === valid.runId);
+    if (mine >= 0) {
+      lines[mine] = line.trimEnd();
+      await writeFileAtomic(file, lines.join('\n'));
+      return;
+    }
     const handle = await open(file, 'a+');
     try {
       const { size } = await handle.stat();
@@ -94,7 +106,7 @@ async function withLock<T>(lockFile: string, opts: LockOptions, fn: () => Promis
         continue;
       }
       if (Date.now() - started > timeoutMs) {
-        throw new Error(`could not lock ${lockFile} within ${timeoutMs} ms (another agent-evals run is writing history; delete the file if none is)`);
+        throw new UsageError(`could not lock ${path.relative(path.dirname(path.dirname(lockFile)), lockFile)} within ${Math.round(timeoutMs / 1000)} s: another agent-evals process is writing the history; delete the file if none is`);
       }
       await new Promise((r) => setTimeout(r, Math.min(200, 5 + attempt * 5 + Math.random() * 10)));
     }
@@ -103,6 +115,14 @@ async function withLock<T>(lockFile: string, opts: LockOptions, fn: () => Promis
     return await fn();
   } finally {
     await rm(lockFile, { force: true });
+  }
+}
+
+function runIdOf(raw: string): string | undefined {
+  try {
+    return (JSON.parse(raw) as { runId?: string }).runId;
+  } catch {
+    return undefined;
   }
 }
 

@@ -47,14 +47,14 @@ export async function resolveCommit(root: string, ref: string, option: string): 
 export async function changedFilesSince(root: string, ref: string): Promise<string[]> {
   const prefix = await gitPrefix(root);
   await resolveCommit(root, ref, '--changed-since');
+  // -z: names come out raw and NUL-separated; without it git quotes non-ASCII names ("caf\303\251.md").
   const [committed, worktree, untracked] = await Promise.all([
-    git(root, ['diff', '--name-only', '--no-renames', `${ref}...HEAD`, '--']),
-    git(root, ['diff', '--name-only', '--no-renames', 'HEAD', '--']),
-    git(root, ['ls-files', '--others', '--exclude-standard', '--full-name']),
+    git(root, ['diff', '-z', '--name-only', '--no-renames', `${ref}...HEAD`, '--']),
+    git(root, ['diff', '-z', '--name-only', '--no-renames', 'HEAD', '--']),
+    git(root, ['ls-files', '-z', '--others', '--exclude-standard', '--full-name']),
   ]);
   const files = new Set<string>();
-  for (const line of `${committed}\n${worktree}\n${untracked}`.split('\n')) {
-    const file = line.trim();
+  for (const file of `${committed}\0${worktree}\0${untracked}`.split('\0')) {
     if (file && file.startsWith(prefix)) files.add(file.slice(prefix.length));
   }
   return [...files].sort();
@@ -62,15 +62,20 @@ export async function changedFilesSince(root: string, ref: string): Promise<stri
 
 /**
  * A project file's content as it was at `ref` (`git show <ref>:<prefix><file>`), or undefined when the
- * file did not exist there. An unknown ref is an error.
+ * file did not exist there. An unknown ref, or any other failure of git, is an error: it never reads
+ * as "no such file".
  * @example await showFileAtRef(root, 'origin/main', 'reports/baseline.json')
  */
 export async function showFileAtRef(root: string, ref: string, file: string, option = '--baseline'): Promise<string | undefined> {
   const prefix = await gitPrefix(root);
   const commit = await resolveCommit(root, ref, option);
+  const object = `${commit}:${prefix}${file}`;
   try {
-    return await git(root, ['show', `${commit}:${prefix}${file}`]);
-  } catch {
-    return undefined;
+    // `ls-tree` answers "not there" with empty output; only a real failure throws.
+    const listed = await git(root, ['ls-tree', '--full-tree', '-z', '--name-only', commit, '--', `${prefix}${file}`]);
+    if (!listed) return undefined;
+    return await git(root, ['show', object]);
+  } catch (err) {
+    throw new UsageError(`${option} ${ref}: cannot read ${file} at that commit: git says: ${firstLine(err)}`);
   }
 }
