@@ -11,12 +11,16 @@ import { engineChoice, runCells, type CellPlan } from './promptfoo.ts';
 import { RecordingStore } from './recordings.ts';
 
 let server: FakeOpenAIServer;
+const LEAKED = 'sk-plant-leak-5e0c9a1f7b';
 let env: ReturnType<typeof applyPromptfooTestEnv>;
 
 beforeAll(async () => {
   env = applyPromptfooTestEnv();
   server = await startFakeOpenAI({
-    rules: [{ system: 'You are terse', reply: (ctx) => `terse answer ${ctx.sameRequestIndex}` }],
+    rules: [
+      { system: 'You are terse', reply: (ctx) => `terse answer ${ctx.sameRequestIndex}` },
+      { system: 'You leak', reply: `Your key is ${LEAKED}, use JWT.` },
+    ],
     defaultReply: (ctx) => `Use JWT for auth. sample ${ctx.sameRequestIndex}`,
   });
 });
@@ -96,6 +100,50 @@ describe('runCells against the loopback OpenAI double', () => {
     expect(results).toHaveLength(4);
     expect(results.every((r) => r.source === 'replay')).toBe(true);
     expect(results.find((r) => r.cellId === 'a/verbose-1')!.output).toBe('Use JWT for auth. sample 1');
+  });
+});
+
+describe('runCells: live and replay score the same text (the answer with secrets cut)', () => {
+  it('an answer echoing a key gets the same output and verdict live as replayed from its recording', async () => {
+    const recordings = new RecordingStore(mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-')), [LEAKED]);
+    const seen: string[] = [];
+    const plan: CellPlan = {
+      ...plans()[0]!,
+      cellId: 'leak-0',
+      repeat: 0,
+      messages: [
+        { role: 'system', content: 'You leak' },
+        { role: 'user', content: 'What is my key?' },
+      ],
+      assertions: [
+        // Passes only on the raw text: the verdict must not depend on whether the answer came live or replayed.
+        { type: 'icontains', value: LEAKED, metric: 'echoes-key' },
+        {
+          type: 'javascript',
+          metric: 'sees',
+          value: (output) => {
+            seen.push(output);
+            return { pass: true, score: 1, reason: 'recorded what was scored' };
+          },
+        },
+      ],
+      assertionInfo: { 'echoes-key': { kind: 'icontains', weight: 1, critical: true }, sees: { kind: 'javascript', weight: 1, critical: false } },
+    };
+    const run = async (mode: 'record' | 'replay') => {
+      const results: CellResult[] = [];
+      await runCells({ plans: [plan], concurrency: 1, timeoutMs: 10_000, mode, repeats: 1, recordings, env: {}, secrets: [LEAKED], onResult: (r) => void results.push(r) });
+      return results[0]!;
+    };
+    server.reset();
+    const live = await run('record');
+    expect(server.chatCalls).toHaveLength(1);
+    const replayed = await run('replay');
+    expect(replayed.source).toBe('replay');
+    const verdict = (r: CellResult) => ({ status: r.status, score: r.score, output: r.output, assertions: r.assertions.map((a) => [a.id, a.pass]) });
+    expect(verdict(live)).toEqual(verdict(replayed));
+    expect(live.output).toBe('Your key is [redacted], use JWT.');
+    // What the assertions saw is what was written, both times: never the key.
+    expect(seen).toEqual([live.output, live.output]);
   });
 });
 

@@ -9,7 +9,7 @@ import type { EngineAssertion, EngineGrading } from './engine-types.ts';
 import type { ResolvedModel } from './matrix.ts';
 import type { CellResult } from '../schema/result.ts';
 import { samplingParams, type RecordingStore } from './recordings.ts';
-import { secretValues } from './secrets.ts';
+import { redactSecrets, secretValues } from './secrets.ts';
 import { cellRecordingKey } from './plan.ts';
 import { toCellResult, toEngineGrading, type EngineRow as Row } from './cell-result.ts';
 import { forEachLimit } from './limit.ts';
@@ -237,10 +237,10 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
     if (backgroundError) throw backgroundError;
   };
 
-  const grader = opts.grader ? providerWrapper(engine, opts.grader, 'grader', opts, await loadReal(engine, opts.grader, opts), onRecording) : undefined;
+  const grader = opts.grader ? providerWrapper(engine, opts.grader, 'grader', opts, await loadReal(engine, opts.grader, opts), onRecording, secrets) : undefined;
   const wrappers = new Map<string, ReturnType<typeof providerWrapper>>();
   for (const plan of opts.plans) {
-    if (!wrappers.has(plan.model.label)) wrappers.set(plan.model.label, providerWrapper(engine, plan.model, `m${wrappers.size}`, opts, await loadReal(engine, plan.model, opts), onRecording));
+    if (!wrappers.has(plan.model.label)) wrappers.set(plan.model.label, providerWrapper(engine, plan.model, `m${wrappers.size}`, opts, await loadReal(engine, plan.model, opts), onRecording, secrets));
   }
 
   /** After a cell's answer: its grading, then (its recording written) its result line. */
@@ -249,16 +249,19 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
     if (response.error) {
       row = { response, latencyMs, failureReason: 2, error: String(response.error) };
     } else {
+      // Scored as written: the answer with secrets cut, as its recording holds it, so a replay of the
+      // recording reaches the same verdict as the live run did.
+      const scored = typeof response.output === 'string' ? { ...response, output: redactSecrets(response.output, secrets) } : response;
       const grade = () =>
         engine.assertions.runAssertions({
           test: { vars: cell.vars, assert: cell.assertions as never, ...(grader ? { options: { provider: grader } } : {}) },
-          providerResponse: response as never,
+          providerResponse: scored as never,
           latencyMs,
         });
       try {
         // The grader call belongs to the cell's repeat too: repeat 2's verdict is never repeat 1's cached one.
         const grading = await (opts.repeats > 1 ? engine.cache.withCacheNamespace(`repeat:${cell.repeat}`, grade) : grade());
-        row = { response, latencyMs, gradingResult: grading, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) };
+        row = { response: scored, latencyMs, gradingResult: grading, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) };
       } catch (err) {
         row = { failureReason: 2, error: `grading failed: ${err instanceof Error ? err.message : String(err)}` };
       }
@@ -377,7 +380,15 @@ async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: RunCellsO
  * A promptfoo provider around the real one: sends a cell's planned messages verbatim, keeps repeats
  * apart in the cache, records live answers and answers from recordings in replay mode.
  */
-function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, opts: RunCellsOptions, real: CallApi | undefined, onRecording: (response: object, write: Promise<void>) => void) {
+function providerWrapper(
+  engine: Promptfoo,
+  model: ResolvedModel,
+  ref: string,
+  opts: RunCellsOptions,
+  real: CallApi | undefined,
+  onRecording: (response: object, write: Promise<void>) => void,
+  secrets: readonly string[],
+) {
   const params = samplingParams(model.config);
   const callApi = async (rendered: string, context?: { prompt?: { config?: Record<string, unknown> } }, callOptions?: unknown, cell?: CellPlan) => {
     // Agent cells: the planned messages, verbatim. Grader calls: promptfoo's own grading prompt.
@@ -402,7 +413,7 @@ function providerWrapper(engine: Promptfoo, model: ResolvedModel, ref: string, o
     if (!response.error && typeof response.output === 'string') {
       const usage = response.tokenUsage as { prompt?: number; completion?: number; total?: number } | undefined;
       const write = opts.recordings.put(key, {
-        output: response.output,
+        output: redactSecrets(response.output, secrets),
         ...(usage ? { tokenUsage: { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? 0 } } : {}),
         ...(typeof response.cost === 'number' ? { cost: response.cost } : {}),
         latencyMs: Date.now() - started,

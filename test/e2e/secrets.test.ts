@@ -41,7 +41,10 @@ describe('planted keys never reach an artifact', () => {
       timeoutMs: 10_000,
     });
     // promptfoo's state where a user's run keeps it (not the test fixture's folders): see the last test.
-    const env = { OPENAI_API_KEY: KEYS.OPENAI_API_KEY, MY_SERVICE_TOKEN: KEYS.MY_SERVICE_TOKEN, PROMPTFOO_CACHE_PATH: undefined, PROMPTFOO_CONFIG_DIR: undefined };
+    // Ordinary variables whose values the answer contains: not secrets, so never cut (the answer would
+    // then fail its "refund" check): see the last test.
+    const ordinary = { GIT_AUTHOR_NAME: 'Refunds take', XAUTHORITY: '5 days. Debug' };
+    const env = { OPENAI_API_KEY: KEYS.OPENAI_API_KEY, MY_SERVICE_TOKEN: KEYS.MY_SERVICE_TOKEN, ...ordinary, PROMPTFOO_CACHE_PATH: undefined, PROMPTFOO_CONFIG_DIR: undefined };
     runs.push(await project.cli(['eval'], { env }));
     runs.push(await project.cli(['report'], { env }));
     runs.push(await project.cli(['eval', '--replay'], { env }));
@@ -105,6 +108,7 @@ describe('planted keys never reach an artifact', () => {
     expect(models[1]!.config.apiKey).toBe('[redacted]');
     expect(models[1]!.config.apiBaseUrl).toBe(server.url);
     const output = String(results.find((r) => r.status === 'pass')!.output);
+    // GIT_AUTHOR_NAME and XAUTHORITY hold ordinary values, not secrets: left in the answer.
     expect(output).toMatch(/^Refunds take 5 days\. Debug: /);
     expect(output).toContain('[redacted]');
   });
