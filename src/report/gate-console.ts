@@ -1,5 +1,8 @@
 import type { GateReport } from '../score/types.ts';
-import { describeComparison, errorBudgetText, GATE_HEADLINE, notableComparisons } from './gate-text.ts';
+import { describeComparison, errorBudgetText, gateHeadline, notableComparisons } from './gate-text.ts';
+
+/** The longest verdict, `below-threshold`. */
+const VERDICT_WIDTH = 15;
 
 /**
  * The gate's verdict as console lines: the headline with the exit code, then regressions first (as
@@ -7,16 +10,17 @@ import { describeComparison, errorBudgetText, GATE_HEADLINE, notableComparisons 
  * @example renderGateConsole(gate, 'origin/main:reports/baseline.json').forEach((l) => ctx.out(l))
  */
 export function renderGateConsole(gate: GateReport, baselineSource?: string): string[] {
-  const lines = [`gate: ${GATE_HEADLINE[gate.exitCode]} (exit ${gate.exitCode}): ${gate.reason}`];
+  const lines = [`gate: ${gateHeadline(gate)} (exit ${gate.exitCode}): ${gate.reason}`];
   if (gate.nothingToEvaluate) return lines;
   lines.push(`  baseline: ${baselineSource ?? 'none (thresholds only)'} · ${errorBudgetText(gate)}`);
   for (const c of notableComparisons(gate)) {
     // The reasons already say how many more repeats would settle an inconclusive verdict.
-    lines.push(`  ${c.verdict.padEnd(14)} ${c.variantId} @ ${c.model}: ${describeComparison(c)}`);
-    for (const reason of c.reasons) lines.push(`  ${''.padEnd(14)}   ${reason}`);
+    lines.push(`  ${c.verdict.padEnd(VERDICT_WIDTH)} ${c.variantId} @ ${c.model}: ${describeComparison(c)}`);
+    for (const reason of c.reasons) lines.push(`  ${''.padEnd(VERDICT_WIDTH)}   ${reason}`);
   }
-  const unchanged = gate.comparisons.filter((c) => c.verdict === 'unchanged').length;
-  if (unchanged) lines.push(`  ${'unchanged'.padEnd(14)} ${unchanged} variant × model`);
+  const unchanged = gate.comparisons.filter((c) => c.verdict === 'unchanged');
+  const carried = unchanged.filter((c) => c.carried).length;
+  if (unchanged.length) lines.push(`  ${'unchanged'.padEnd(VERDICT_WIDTH)} ${unchanged.length} variant × model${carried ? ` (${carried} carried from the baseline, not tested)` : ''}`);
   for (const n of gate.notComparable) {
     lines.push(`  not gated: ${n.variantId} @ ${n.model} / ${n.scenarioId} (${n.reasons.join(', ')})`);
   }

@@ -5,11 +5,18 @@ import { formatDiff, formatInterval, formatP, formatRate } from './matrix.ts';
  * Plain-text pieces of a gate verdict shared by the HTML and Markdown renderers (callers escape).
  */
 
-export const GATE_HEADLINE: Record<GateReport['exitCode'], string> = {
-  0: 'passed',
-  1: 'regression',
-  3: 'could not measure',
-};
+/**
+ * The gate's verdict in two or three words. Exit 1 says what failed it: a significant drop
+ * (`regression`), a missed bar of the config (`below threshold`), or both; a miss is not a regression.
+ * @example gateHeadline(gate) // 'below threshold'
+ */
+export function gateHeadline(gate: GateReport): string {
+  if (gate.exitCode === 0) return 'passed';
+  if (gate.exitCode === 3) return 'could not measure';
+  const regressed = gate.comparisons.some((c) => c.verdict === 'regressed');
+  const missed = gate.breaches.length > 0;
+  return regressed && missed ? 'regression and threshold miss' : missed ? 'below threshold' : 'regression';
+}
 
 /** `regressed` comparisons first, as `gateRun` already orders them; `unchanged` left for a count. */
 export function notableComparisons(gate: GateReport): GateComparison[] {

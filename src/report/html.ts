@@ -46,7 +46,7 @@ h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.15rem;border-bottom:1px solid 
 h3{font-size:1rem}h4{margin:.8rem 0 .3rem}h5{margin:0 0 .4rem;font-size:.95rem}
 table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:var(--bg2)}td.num{text-align:right}.rate{font-size:1.1rem;font-weight:600}
-.muted{color:var(--mut);font-weight:normal}.good,.ok,.v-better,.v-improved,.v-unchanged{color:var(--ok)}.bad,.no,.err,.v-worse,.v-regressed{color:var(--no)}
+.muted{color:var(--mut);font-weight:normal}.good,.ok,.v-better,.v-improved,.v-unchanged{color:var(--ok)}.bad,.no,.err,.v-worse,.v-regressed,.v-below-threshold{color:var(--no)}
 .warn,.v-inconclusive,.v-not-comparable{color:var(--warn)}.best{color:#c59400}
 td.is-best{background:#fff8e1}.warnings{background:#fff4e5;border:1px solid #f0c36d;padding:.5rem 1rem}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{margin:0;border:1px solid var(--line);padding:.4rem;width:360px}.span{font-size:.8rem}

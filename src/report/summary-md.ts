@@ -2,7 +2,7 @@ import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
-import { describeComparison, errorBudgetText, GATE_HEADLINE, notableComparisons } from './gate-text.ts';
+import { describeComparison, errorBudgetText, gateHeadline, notableComparisons } from './gate-text.ts';
 import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRate, orderPairs } from './matrix.ts';
 
 /**
@@ -67,7 +67,7 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
 
 function renderGateMarkdown(gate: GateReport): string[] {
   const icon = gate.exitCode === 0 ? '✅' : gate.exitCode === 1 ? '❌' : '⚠️';
-  const lines = [`### ${icon} Gate: ${GATE_HEADLINE[gate.exitCode]} (exit ${gate.exitCode})`, '', `${cell(gate.reason)} · ${errorBudgetText(gate)}`, ''];
+  const lines = [`### ${icon} Gate: ${gateHeadline(gate)} (exit ${gate.exitCode})`, '', `${cell(gate.reason)} · ${errorBudgetText(gate)}`, ''];
   const notable = notableComparisons(gate);
   for (const c of notable) {
     // The gate's reasons already say how many more repeats would settle an inconclusive verdict.
@@ -76,7 +76,8 @@ function renderGateMarkdown(gate: GateReport): string[] {
     lines.push(`- **${c.verdict}** ${cell(c.variantId)} @ ${cell(c.model)}: ${cell(describeComparison(c))}${more}${why}`);
   }
   const unchanged = gate.comparisons.length - notable.length;
-  if (unchanged) lines.push(`- ${unchanged} unchanged`);
+  const carried = gate.comparisons.filter((c) => c.verdict === 'unchanged' && c.carried).length;
+  if (unchanged) lines.push(`- ${unchanged} unchanged${carried ? ` (${carried} carried from the baseline, not tested)` : ''}`);
   if (gate.notComparable.length) {
     const shown = gate.notComparable.slice(0, 10).map((n) => `${cell(n.variantId)} @ ${cell(n.model)} / ${cell(n.scenarioId)} (${n.reasons.join(', ')})`);
     lines.push(`- not comparable, not gated: ${shown.join('; ')}${gate.notComparable.length > 10 ? `; +${gate.notComparable.length - 10} more` : ''}`);

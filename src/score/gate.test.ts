@@ -172,17 +172,37 @@ describe('gateRun: fingerprints', () => {
 describe('gateRun: thresholds', () => {
   const half = aggs('rev/a', five('PPFF'));
 
-  it('no baseline: thresholds only; below the bar is a regression', () => {
+  it('no baseline: thresholds only; below the bar is a threshold miss, exit 1', () => {
     const ok = gate(half, undefined);
     expect(ok.comparisons[0]).toMatchObject({ verdict: 'new', breaches: [] });
     expect(ok).toMatchObject({ exitCode: 0, reason: 'no baseline: thresholds met' });
 
     const below = gate(half, undefined, { thresholds: Thresholds.parse({ passRate: 0.8 }) });
-    expect(below.comparisons[0]!.verdict).toBe('regressed');
+    expect(below.comparisons[0]!.verdict).toBe('below-threshold');
     expect(below.breaches).toEqual([
       expect.objectContaining({ scope: 'passRate', variantId: 'rev/a', model: 'm1', runs: 20, passes: 10, rate: 0.5, threshold: 0.8 }),
     ]);
     expect(below.exitCode).toBe(1);
+  });
+
+  it('the blessed run against itself: a threshold miss is labelled as such, never as a regression', () => {
+    // 1 of 14 passed against passRate 0.5, the prompt unchanged since the baseline (it is the baseline).
+    const run = aggs('rev/a', ['PFFFFFF', 'FFFFFFF']);
+    const report = gate(run, run, { thresholds: Thresholds.parse({ passRate: 0.5 }) });
+    const [c] = report.comparisons;
+    expect(c!.verdict).toBe('below-threshold');
+    expect(c!.reasons[0]).toBe('below threshold: passRate 7% < 50% (1/14)');
+    expect([report.reason, ...c!.reasons].join(' ')).not.toMatch(/regress/);
+    expect(report.reason).toBe('1 variant × model below threshold: rev/a @ m1 passRate 7% < 50%');
+    expect(report.exitCode).toBe(1);
+  });
+
+  it('a significant drop that also misses a bar is regressed, and the miss is named too', () => {
+    const report = gate(aggs('rev/a', five('FFFP'), edited), aggs('rev/a', five('PPPP')), { thresholds: Thresholds.parse({ passRate: 0.5 }) });
+    expect(report.comparisons[0]!.verdict).toBe('regressed');
+    expect(report.comparisons[0]!.reasons).toContain('below threshold: passRate 25% < 50% (5/20)');
+    expect(report.reason).toBe('1 variant × model regressed; 1 variant × model below threshold: rev/a @ m1 passRate 25% < 50%');
+    expect(report.exitCode).toBe(1);
   });
 
   it('the most specific bar applies: variant over agent over the global one', () => {
@@ -198,7 +218,8 @@ describe('gateRun: thresholds', () => {
     const current = aggs('rev/a', ['PPPP', 'PPPF', 'PFFF']);
     const report = gate(current, current, { thresholds: Thresholds.parse({ scenarios: { s2: 0.75, s3: 0.5 } }) });
     expect(report.breaches.map((b) => [b.scope, b.scenarioId, b.rate])).toEqual([['scenario', 's3', 0.25]]);
-    expect(report.comparisons[0]!.verdict).toBe('regressed');
+    expect(report.comparisons[0]!.verdict).toBe('below-threshold');
+    expect(report.comparisons[0]!.reasons[0]).toBe('below threshold: scenarios.s3 25% < 50% (1/4)');
     expect(report.exitCode).toBe(1);
   });
 
@@ -209,6 +230,7 @@ describe('gateRun: thresholds', () => {
     expect(strict.breaches).toEqual([
       expect.objectContaining({ scope: 'critical', scenarioId: 's2', assertionId: 'no-secrets', runs: 4, passes: 3, threshold: 1 }),
     ]);
+    expect(strict.comparisons[0]!.reasons[0]).toBe('below threshold: criticalMustPass s2 / no-secrets passed 3 of 4 times');
     expect(strict.exitCode).toBe(1);
     expect(gate(current, undefined).exitCode).toBe(0);
   });

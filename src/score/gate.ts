@@ -6,7 +6,7 @@
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import type { Thresholds } from '../schema/eval-config.ts';
 import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
-import { checkThresholds } from './thresholds.ts';
+import { checkThresholds, describeBreach } from './thresholds.ts';
 import {
   fisherExactP,
   holmAdjust,
@@ -36,12 +36,16 @@ export interface GateInput {
 
 const VERDICT_ORDER: Record<GateVerdict, number> = {
   regressed: 0,
-  improved: 1,
-  inconclusive: 2,
-  'not-comparable': 3,
-  new: 4,
-  unchanged: 5,
+  'below-threshold': 1,
+  improved: 2,
+  inconclusive: 3,
+  'not-comparable': 4,
+  new: 5,
+  unchanged: 6,
 };
+
+/** Threshold misses named in the gate's one-line reason; the rest are counted. */
+const MISSES_IN_REASON = 3;
 
 const SEP = '\u0000';
 const scenarioKey = (s: ScenarioAggregate) => [s.agent, s.variantId, s.model, s.scenarioId].join(SEP);
@@ -60,7 +64,8 @@ const scenarioKey = (s: ScenarioAggregate) => [s.agent, s.variantId, s.model, s.
  *
  * Exit codes, in precedence order:
  * - 0 with "nothing to evaluate" when no cell was planned (affected-only run with nothing affected);
- * - 1 when any verdict is `regressed` (a significant drop or a threshold breach). This outranks 3:
+ * - 1 when any verdict is `regressed` (a significant drop) or `below-threshold` (an absolute bar of the
+ *   config missed, whatever the baseline says: labelled as a miss, not as a regression). This outranks 3:
  *   the regression is evidence from cells that did answer (errors never count as failures), and it
  *   asks the author to fix the change, where 3 only asks for a re-run; re-running first would spend
  *   model calls on a change already known to be worse. The over-budget errors still appear in
@@ -100,14 +105,20 @@ export function gateRun(input: GateInput): GateReport {
   const breaches = comparisons.flatMap((c) => c.breaches);
   const notComparable = comparisons.flatMap((c) => c.notComparable);
   const regressed = comparisons.filter((c) => c.verdict === 'regressed').length;
+  const missing = comparisons.filter((c) => c.breaches.length > 0).length;
   const scored = input.current.reduce((sum, s) => sum + s.runs, 0);
 
   const notes: string[] = [];
-  if (regressed > 0) notes.push(`${regressed} variant × model regressed${breaches.length > 0 ? ` (${breaches.length} threshold breach${breaches.length === 1 ? '' : 'es'})` : ''}`);
+  if (regressed > 0) notes.push(`${regressed} variant × model regressed`);
+  if (missing > 0) {
+    const named = breaches.slice(0, MISSES_IN_REASON).map((b) => `${b.variantId} @ ${b.model} ${describeBreach(b)}`);
+    const more = breaches.length > MISSES_IN_REASON ? `, +${breaches.length - MISSES_IN_REASON} more` : '';
+    notes.push(`${missing} variant × model below threshold: ${named.join(', ')}${more}`);
+  }
   if (errorBudget.exceeded) notes.push(`provider errors ${pct(errorRate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`);
   if (scored === 0) notes.push('no cell was scored: nothing was measured');
 
-  const exitCode = regressed > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
+  const exitCode = regressed > 0 || missing > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
   const reason = notes.length > 0 ? notes.join('; ') : input.baseline === undefined ? 'no baseline: thresholds met' : 'no regression';
   return { exitCode, reason, nothingToEvaluate: false, comparisons, breaches, notComparable, errorBudget, alpha };
 }
@@ -280,11 +291,12 @@ function decide(d: Draft, alpha: number, tests: number): GateComparison {
   }
 
   if (d.breaches.length > 0) {
-    verdict = 'regressed';
-    for (const b of d.breaches) {
-      const where = b.assertionId ? `${b.scenarioId} / ${b.assertionId}` : (b.scenarioId ?? `${b.scope} bar`);
-      reasons.push(`${where}: pass rate ${num(b.rate)} below ${num(b.threshold)} (${b.passes}/${b.runs})`);
-    }
+    // A miss is named first and as what it is: the blessed run gated against itself misses the same
+    // bars, and calling that a "regression" (of an unchanged prompt) would send the author looking
+    // for a change that is not there. A significant drop stays `regressed`, its misses listed too.
+    if (verdict !== 'regressed') verdict = 'below-threshold';
+    const misses = d.breaches.map((b) => `below threshold: ${describeBreach(b)}${b.scope === 'critical' ? '' : ` (${b.passes}/${b.runs})`}`);
+    reasons.splice(verdict === 'regressed' ? reasons.length : 0, 0, ...misses);
   }
 
   return {

@@ -2,7 +2,8 @@
  * Absolute bars from the eval config's `thresholds`, checked against one variant × model. Pure.
  */
 import type { Thresholds } from '../schema/eval-config.ts';
-import type { VariantModelAggregate } from './aggregate.ts';
+import type { ScenarioAggregate } from '../schema/aggregate.ts';
+import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
 import { wilsonInterval } from './stats.ts';
 import type { BreachScope, ThresholdBreach } from './types.ts';
 
@@ -45,4 +46,34 @@ function barFor(vm: VariantModelAggregate, t: Thresholds): { scope: BreachScope;
   if (agent !== undefined) return { scope: 'agent', threshold: agent };
   if (t.passRate !== undefined) return { scope: 'passRate', threshold: t.passRate };
   return undefined;
+}
+
+/**
+ * Every threshold a run's aggregates miss, per variant × model in key order: what `gate` judges, for
+ * callers that only want to say which bars were missed (e.g. `eval` without `--ci`).
+ * @example findThresholdMisses(aggregateRun(results), config.thresholds).length // 0 when every bar is met
+ */
+export function findThresholdMisses(cells: readonly ScenarioAggregate[], thresholds: Thresholds): ThresholdBreach[] {
+  return summarizeAggregates(cells).flatMap((vm) => checkThresholds(vm, thresholds));
+}
+
+/**
+ * The missed bar in the config's own words, without the variant × model: `passRate 7% < 50%`,
+ * `agents.reviewer 40% < 60%`, `scenarios.refund 25% < 50%`, `criticalMustPass refund / no-secrets passed 3 of 4 times`.
+ */
+export function describeBreach(b: ThresholdBreach): string {
+  if (b.scope === 'critical') return `criticalMustPass ${b.scenarioId} / ${b.assertionId} passed ${b.passes} of ${b.runs} times`;
+  const key = b.scope === 'passRate' ? 'passRate' : b.scope === 'agent' ? `agents.${b.agent}` : b.scope === 'variant' ? `variants.${b.variantId}` : `scenarios.${b.scenarioId}`;
+  const [rate, bar] = percents(b.rate, b.threshold);
+  return `${key} ${rate} < ${bar}`;
+}
+
+/** Two rates as whole percentages, with more digits only where rounding would make them look equal. */
+function percents(rate: number, bar: number): [string, string] {
+  for (let digits = 0; digits < 4; digits++) {
+    const r = (rate * 100).toFixed(digits);
+    const b = (bar * 100).toFixed(digits);
+    if (r !== b) return [`${r}%`, `${b}%`];
+  }
+  return [`${(rate * 100).toFixed(4)}%`, `${(bar * 100).toFixed(4)}%`];
 }

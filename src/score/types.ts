@@ -96,13 +96,14 @@ export interface RunSummary {
 // Gate (issue 6): the current run against the baseline, per variant × model.
 
 /**
- * `regressed`: pass rate dropped significantly (Holm-adjusted) or a threshold was breached.
+ * `regressed`: pass rate dropped significantly (Holm-adjusted). `below-threshold`: an absolute bar of the
+ * config was missed (with or without a baseline, whatever the comparison says); both fail the gate.
  * `improved`: rose significantly. `unchanged`: no significant change and either no observed difference
  * or the prompt did not change. `inconclusive`: the prompt changed, the rate moved, not significantly.
  * `not-comparable`: every scenario's assertions, grader or scenario changed since the baseline.
  * `new`: nothing to compare with (no baseline, or a variant × model the baseline lacks).
  */
-export type GateVerdict = 'regressed' | 'improved' | 'unchanged' | 'inconclusive' | 'not-comparable' | 'new';
+export type GateVerdict = 'regressed' | 'below-threshold' | 'improved' | 'unchanged' | 'inconclusive' | 'not-comparable' | 'new';
 
 export type NotComparableReason = 'scenario-changed' | 'assertions-changed' | 'grader-changed';
 
@@ -184,7 +185,7 @@ export interface GateComparison {
 
 export interface GateReport {
   /**
-   * 0 pass, 1 regression or threshold breach, 3 could not measure (provider errors over the budget,
+   * 0 pass, 1 regression or threshold miss, 3 could not measure (provider errors over the budget,
    * or nothing scored at all). 1 outranks 3; see `gateRun`.
    */
   exitCode: 0 | 1 | 3;

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProject } from '../support/project-fixture.ts';
-import { git, uniform, writeRun, type SyntheticScenario } from './ci-support.ts';
+import { git, readJsonl, uniform, writeRun, type SyntheticScenario } from './ci-support.ts';
 
 const V = 'helper/alpha';
 const EDITED = { variantHash: 'vh-edited' };
@@ -15,13 +15,27 @@ function project(thresholds: Record<string, unknown> = {}) {
   return createProject({ seedAgents: false, evalConfig: { models: ['openai:chat:m1'], thresholds } });
 }
 
-/** A baseline run blessed, then a current run gated; returns the gate's CLI result. */
-async function gateAgainst(base: SyntheticScenario[], current: SyntheticScenario[], opts: { thresholds?: Record<string, unknown>; plannedCells?: number } = {}) {
+/**
+ * A baseline run blessed, then a current run gated; returns the gate's CLI result. `carried` variants'
+ * cells are written as an affected-only run writes them (`source: 'baseline'`, not planned).
+ */
+async function gateAgainst(
+  base: SyntheticScenario[],
+  current: SyntheticScenario[],
+  opts: { thresholds?: Record<string, unknown>; plannedCells?: number; carried?: string[] } = {},
+) {
   using p = project(opts.thresholds);
   writeRun(p.root, '20260101-000000-base', base);
   const bless = await p.cli(['bless', '20260101-000000-base']);
   expect(bless.code, bless.stderr).toBe(0);
-  writeRun(p.root, '20260102-000000-curr', current, opts.plannedCells !== undefined ? { plannedCells: opts.plannedCells } : {});
+  const carried = new Set(opts.carried ?? []);
+  const measured = current.filter((s) => !carried.has(s.variantId)).reduce((n, s) => n + s.letters.length, 0);
+  const dir = writeRun(p.root, '20260102-000000-curr', current, { plannedCells: opts.plannedCells ?? measured });
+  if (carried.size) {
+    const file = path.join(dir, 'results.jsonl');
+    const lines = readJsonl<{ variantId: string; source?: string }>(file).map((r) => (carried.has(r.variantId) ? { ...r, source: 'baseline' } : r));
+    writeFileSync(file, lines.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
   const result = await p.cli(['gate']);
   const summary = readFileSync(path.join(p.root, 'reports', 'summary.md'), 'utf8');
   const html = readFileSync(path.join(p.root, 'reports', 'index.html'), 'utf8');
@@ -56,12 +70,16 @@ describe('agent-evals gate on synthetic runs', () => {
     expect(r.stdout).toMatch(/^ {2}inconclusive +helper\/alpha @ m1: .*\n.*about \d+ more repeats? per scenario would settle it/m);
   });
 
-  it('below an absolute threshold: exit 1 even with no change against the baseline', async () => {
+  it('below an absolute threshold: exit 1 even with no change against the baseline, labelled as a miss, not a regression', async () => {
     const letters = 'PPPF';
     const r = await gateAgainst(uniform(V, 5, letters), uniform(V, 5, letters), { thresholds: { passRate: 0.9 } });
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/regressed +helper\/alpha @ m1/);
-    expect(r.stdout).toMatch(/passRate bar: pass rate 0\.75 below 0\.90 \(15\/20\)/);
+    expect(r.stdout).toMatch(/gate: below threshold \(exit 1\): 1 variant × model below threshold: helper\/alpha @ m1 passRate 75% < 90%/);
+    expect(r.stdout).toMatch(/^ {2}below-threshold +helper\/alpha @ m1/m);
+    expect(r.stdout).toMatch(/below threshold: passRate 75% < 90% \(15\/20\)/);
+    expect(r.stdout).not.toMatch(/regress/);
+    expect(r.summary).toMatch(/Gate: below threshold \(exit 1\)/);
+    expect(r.summary).not.toMatch(/regress/);
   });
 
   it('a critical assertion broken once with criticalMustPass: exit 1, the assertion named', async () => {
@@ -69,7 +87,21 @@ describe('agent-evals gate on synthetic runs', () => {
     current[2] = { ...current[2]!, criticalFailures: [1] };
     const r = await gateAgainst(uniform(V, 5, 'PPPP'), current, { thresholds: { criticalMustPass: true } });
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/s3 \/ no-secrets: pass rate 0\.75 below 1\.00 \(3\/4\)/);
+    expect(r.stdout).toMatch(/below threshold: criticalMustPass s3 \/ no-secrets passed 3 of 4 times/);
+  });
+
+  it('--changed-since: a 7-of-10 drop stays regressed beside four variants carried from the baseline (no new evidence, not in Holm\'s family)', async () => {
+    const others = ['helper/bravo', 'helper/charlie', 'helper/delta', 'helper/echo'];
+    const all = 'PPPPPPPPPP';
+    const r = await gateAgainst(
+      [...uniform(V, 1, all), ...others.flatMap((v) => uniform(v, 1, all))],
+      [...uniform(V, 1, 'FFFFFFFPPP', EDITED), ...others.flatMap((v) => uniform(v, 1, all))],
+      { carried: others },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}regressed +helper\/alpha @ m1: 30% .*Holm p=0\.016/m);
+    expect(r.stdout).toMatch(/^ {2}unchanged +4 variant × model \(4 carried from the baseline, not tested\)/m);
+    expect(r.summary).toContain('- 4 unchanged (4 carried from the baseline, not tested)');
   });
 
   it('fingerprint changed: the scenario is listed as not gated, never compared; exit 0', async () => {
@@ -87,7 +119,7 @@ describe('agent-evals gate on synthetic runs', () => {
   });
 
   it('nothing planned (affected-only, nothing changed): exit 0 with "nothing to evaluate"', async () => {
-    const r = await gateAgainst(uniform(V, 2, 'P'), uniform(V, 2, 'P'), { plannedCells: 0 });
+    const r = await gateAgainst(uniform(V, 2, 'P'), uniform(V, 2, 'P'), { carried: [V] });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/gate: passed \(exit 0\): nothing to evaluate/);
   });
