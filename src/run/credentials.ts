@@ -32,7 +32,10 @@ export interface ProbeOptions {
   env: NodeJS.ProcessEnv;
   /** Injected for tests; defaults to global fetch. */
   fetch?: typeof fetch;
+  /** Patience per attempt: the eval's own `timeoutMs` (a server slower than that to answer a probe would time out real calls too). */
   timeoutMs?: number;
+  /** Attempts before a server counts as down: one dropped or slow probe must not turn a flaky server into "not running". */
+  attempts?: number;
 }
 
 export async function checkModel(model: ResolvedModel, opts: ProbeOptions): Promise<Readiness> {
@@ -67,12 +70,18 @@ export async function checkModel(model: ResolvedModel, opts: ProbeOptions): Prom
 
 async function probe(url: string, opts: ProbeOptions, failure: { reason: string; howTo: string }): Promise<Readiness> {
   const doFetch = opts.fetch ?? fetch;
-  try {
-    // Any HTTP answer means a server is there; auth problems are promptfoo's to report per call.
-    await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 1500) });
-    return { ok: true };
-  } catch {
-    return { ok: false, ...failure };
+  const attempts = opts.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Any HTTP answer (even a 5xx) means a server is there; auth and fault problems are promptfoo's to
+      // report per call. The body is consumed so the connection goes back to the pool.
+      const response = await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+      await response.body?.cancel().catch(() => undefined);
+      return { ok: true };
+    } catch {
+      if (attempt >= attempts) return { ok: false, ...failure };
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
   }
 }
 
