@@ -6,9 +6,14 @@
  * Exit codes: 0 ok · 1 regression / lint or calibration failure · 2 configuration or input error ·
  * 3 provider errors above the error budget (the gate could not measure).
  */
-import { Command, Option } from 'commander';
-import { isUserError, UserErrors } from './errors.ts';
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { isUserError, UsageError, UserErrors } from './errors.ts';
 import type { Context } from './context.ts';
+import { stripControl, stripProgress } from './console-text.ts';
+import { closest } from './load/closest.ts';
+import { MAX_CONCURRENCY, MAX_REPEATS } from './schema/eval-config.ts';
 import { useEngineBundle } from './run/promptfoo.ts';
 
 // Our users' CI often has a closed network: promptfoo must not phone home unless asked to.
@@ -39,9 +44,11 @@ function makeContext(opts: { root?: string; debug?: boolean }): Context {
   return {
     root: opts.root ?? process.cwd(),
     env: process.env,
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    write: (text) => process.stderr.write(text),
+    // File names, YAML values and answers reach these: no control character goes to the terminal raw.
+    out: (line) => process.stdout.write(`${stripControl(line)}\n`),
+    err: (line) => process.stderr.write(`${stripControl(line)}\n`),
+    // The progress bar redraws with `\r` (and may colour); see run/progress.ts.
+    write: (text) => process.stderr.write(stripProgress(text)),
     isTTY: Boolean(process.stdout.isTTY),
     debug: Boolean(opts.debug),
     signal: abort.signal,
@@ -53,6 +60,7 @@ type Runner = (ctx: Context) => Promise<number>;
 async function run(globalOpts: { root?: string; debug?: boolean }, runner: Runner): Promise<void> {
   const ctx = makeContext(globalOpts);
   try {
+    checkRoot(ctx.root);
     process.exitCode = await runner(ctx);
   } catch (err) {
     if (isUserError(err)) {
@@ -68,18 +76,35 @@ async function run(globalOpts: { root?: string; debug?: boolean }, runner: Runne
   }
 }
 
+/** A missing --root must not read as an empty project ("0 errors in 0 files", exit 0). */
+function checkRoot(root: string): void {
+  const st = statSync(root, { throwIfNoEntry: false });
+  if (!st) throw new UsageError(`--root ${root}: no such folder; expected the project root holding agents/, scenarios/, evals/`);
+  if (!st.isDirectory()) throw new UsageError(`--root ${root}: not a folder; expected the project root holding agents/, scenarios/, evals/`);
+}
+
+// package.json sits one folder up from both src/cli.ts and dist/cli.mjs.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command('agent-evals')
   .description('Prompt regression tests for AI agent files (Claude Code subagents, OpenCode agents), on promptfoo.')
+  .version(version, '-V, --version', 'print the version')
   .option('--root <dir>', 'project root holding agents/, scenarios/, evals/, reports/', process.cwd())
   .option('--debug', 'print stack traces for errors')
   .addHelpText('after', EXIT_HELP)
-  .showHelpAfterError();
+  // Commander's errors are thrown, not printed: the catch around parseAsync prints them as one line
+  // (exit 2). Set before the subcommands are added, which inherit both.
+  .exitOverride()
+  .configureOutput({ outputError: () => {} });
 
 const globals = () => program.opts<{ root: string; debug?: boolean }>();
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const int = (value: string) => {
+/** An option parser for a whole number in [min, max]; commander reports its message as the option's error. */
+const intIn = (min: number, max: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got "${value}"`);
+  if (!/^\s*[-+]?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+  }
   return n;
 };
 
@@ -93,7 +118,7 @@ program
   .command('lint')
   .description('check every agent variant offline (costs nothing)')
   .option('--json', 'print findings as JSON')
-  .option('--max-prompt-tokens <n>', 'warn when a prompt is longer than this many tokens', int)
+  .option('--max-prompt-tokens <n>', 'warn when a prompt is longer than this many tokens', intIn(1, 10_000_000))
   .action((opts) => run(globals(), async (ctx) => (await import('./commands/lint.ts')).lintCommand(ctx, opts)));
 
 program
@@ -104,15 +129,15 @@ program
   .action((opts) => run(globals(), async (ctx) => (await import('./commands/calibrate.ts')).calibrateCommand(ctx, opts)));
 
 program
-  .command('eval', { isDefault: true })
+  .command('eval')
   .description('run every agent variant × model × scenario × repeat, score, report')
   .option('-c, --config <file>', 'eval config', 'evals/default.yaml')
   .option('--agent <pattern>', 'only these agents or variants (name, id or glob; repeatable)', collect)
   .option('--scenario <pattern>', 'only these scenarios (id or glob; repeatable)', collect)
   .option('--tag <tag>', 'only scenarios with this tag (repeatable)', collect)
   .option('--model <pattern>', 'only these models (id, label or glob; repeatable)', collect)
-  .option('--repeat <n>', 'repeats per cell (overrides the config)', int)
-  .option('--concurrency <n>', 'model calls in flight (overrides the config)', int)
+  .option('--repeat <n>', `repeats per cell, 1 to ${MAX_REPEATS} (overrides the config)`, intIn(1, MAX_REPEATS))
+  .option('--concurrency <n>', `model calls in flight, 1 to ${MAX_CONCURRENCY} (overrides the config)`, intIn(1, MAX_CONCURRENCY))
   .option('--dry-run', 'print the matrix size and estimated calls and tokens; call nothing')
   .addOption(new Option('--replay', 'answer only from evals/recordings/: no network').conflicts('record'))
   .option('--record', 'call models and refresh recordings')
@@ -156,7 +181,30 @@ process.once('SIGINT', () => {
   process.once('SIGINT', () => process.exit(130));
 });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  process.exitCode = commanderExit(err);
+}
+
+/**
+ * Commander's own outcomes: help and version are exit 0; help shown because no command was given
+ * is exit 2 (the help is already on stderr); every usage error is one line and exit 2.
+ */
+function commanderExit(err: CommanderError): number {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+  if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
+  let message = err.message.replace(/^error: /, '').replace(/ is invalid\. /, ' is invalid: ');
+  if (err.code === 'commander.unknownCommand') {
+    const typed = program.args[0] ?? '';
+    const names = program.commands.map((c) => c.name());
+    const near = closest(typed, names);
+    message = `unknown command '${typed}' ${near ? `(did you mean '${near}'?)` : `(commands: ${names.join(', ')})`}`;
+  }
+  process.stderr.write(`error: ${stripControl(message.split('\n')[0]!)}\n`);
+  return 2;
+}
 
 // The command is done and everything it wrote is on disk. promptfoo can still hold timers and sockets
 // of requests it abandoned (an eval-step timeout leaves the HTTP call running; a 429 without

@@ -5,6 +5,7 @@ import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { appendHistory, historyEntryFromRun } from '../report/history.ts';
 import { cellKey } from '../run/matrix.ts';
+import { assertRunIdName } from '../run/run-id.ts';
 import { newRunId, readRun, runDir, writeFileAtomic, writeMeta, type LoadedRun } from '../run/store.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
@@ -32,6 +33,8 @@ const NAMED = 5;
  */
 export async function mergeCommand(ctx: Context, opts: MergeOptions): Promise<number> {
   if (opts.runDirs.length === 0) throw new UsageError('merge: give the shard run folders to merge');
+  // Checked before anything is read: the merged run is written at reports/runs/<out>.
+  if (opts.out !== undefined) assertRunIdName(opts.out, 'merge --out');
   const shards: LoadedRun[] = [];
   for (const arg of opts.runDirs) {
     const run = await readRun(await locateRun(ctx.root, arg));

@@ -34,6 +34,13 @@ export const Thresholds = z.strictObject({
 });
 export type Thresholds = z.infer<typeof Thresholds>;
 
+/**
+ * Upper bounds shared by the config and the CLI flags that override it (`--repeat`, `--concurrency`):
+ * a typo such as `repeats: 1e9` must be refused up front, not planned until memory runs out.
+ */
+export const MAX_REPEATS = 100;
+export const MAX_CONCURRENCY = 256;
+
 /** `evals/*.yaml`: which agents run on which models and scenarios, how often, with which bars. */
 export const EvalConfig = z.strictObject({
   $schema: z.string().optional(),
@@ -48,8 +55,8 @@ export const EvalConfig = z.strictObject({
   modelMap: z.record(z.string(), ModelSpec).optional(),
   /** Provider for `rubric` assertions; never the model under test. */
   grader: ModelSpec.optional(),
-  repeats: z.number().int().min(1).max(100).default(1),
-  concurrency: z.number().int().min(1).max(256).default(4),
+  repeats: z.number().int().min(1).max(MAX_REPEATS).default(1),
+  concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(4),
   timeoutMs: z.number().int().min(1000).default(120_000),
   /** Overrides every variant's temperature when set. */
   temperature: z.number().min(0).max(2).optional(),
