@@ -94,7 +94,7 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
 ${input.warnings?.length ? html`<div class="warnings" id="warnings"><b>Warnings</b><ul>${input.warnings.map((w) => html`<li>${w}</li>`)}</ul></div>` : ''}
 ${input.gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(input.gate)}</section>` : ''}
 <section id="overview"><h2>Overview</h2>
-<p class="muted">Pass rate of scored cells with its 95% Wilson interval; ★ marks the best variant per agent and model.</p>
+<p class="muted">Pass rate of scored cells with its 95% Wilson interval; ★ marks a variant that beat every other variant of its agent on that model (paired test, Holm-adjusted); no star where they cannot be told apart.</p>
 <table id="matrix"><thead><tr><th>variant</th>${matrix.models.map((m) => html`<th scope="col" class="model">${m}</th>`)}</tr></thead>
 <tbody>${matrix.rows.map(
     (r) => html`<tr><th scope="row" class="variant">${r.variantId}${multiAgent ? html` <span class="muted">${r.agent}</span>` : ''}</th>${matrix.models.map((m) => {

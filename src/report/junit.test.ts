@@ -117,6 +117,19 @@ describe('renderJunit', () => {
     expect(doc.attrs).toMatchObject({ tests: '3', failures: '0', errors: '1', skipped: '1' });
   });
 
+  it('names each suite and class with the agent once: `backend-architect/x @ m`, never `backend-architect/backend-architect/x @ m`', () => {
+    const doc = parseXml(
+      renderJunit('run-1', [
+        cell({ agent: 'backend-architect', variantId: 'backend-architect/x', model: 'm' }),
+        cell({ agent: 'reviewer', variantId: 'terse', model: 'm' }),
+        cell({ agent: 'solo', variantId: 'solo', model: 'm' }),
+      ]),
+    );
+    checkJunitShape(doc);
+    expect(doc.children.map((s) => s.attrs.name)).toEqual(['backend-architect/x @ m', 'reviewer/terse @ m', 'solo @ m']);
+    expect(doc.children.map((s) => s.children[0]!.attrs.classname)).toEqual(['backend-architect/x.m', 'reviewer/terse.m', 'solo.m']);
+  });
+
   it('escapes markup, quotes and characters XML cannot hold', () => {
     const nasty = `<script>alert("x")</script> & ]]> 'q' \u0001\u001b`;
     const doc = parseXml(
@@ -127,7 +140,7 @@ describe('renderJunit', () => {
     checkJunitShape(doc);
     const tc = doc.children[0]!.children[0]!;
     expect(tc.attrs.name).toBe(`s<&"'>`);
-    expect(tc.attrs.classname).toBe('reviewer.v"><x.m');
+    expect(tc.attrs.classname).toBe('reviewer/v"><x.m');
     expect(tc.children[0]!.text).toBe(`repeat 0: a&b: <script>alert("x")</script> & ]]> 'q' \uFFFD\uFFFD`);
   });
 });

@@ -50,17 +50,27 @@ function renderSuite(cases: Case[], timestamp?: string) {
   let time = 0;
   const body: string[] = [];
   const { agent, variantId, model } = cases[0]!;
+  const variant = variantLabel(agent, variantId);
   for (const c of [...cases].sort((a, b) => a.scenarioId.localeCompare(b.scenarioId))) {
     const ms = c.cells.reduce((n, r) => n + (r.latencyMs ?? 0), 0);
     time += ms;
     counts.tests++;
     const child = caseChild(c);
     if (child.kind !== 'pass') counts[child.kind === 'failure' ? 'failures' : child.kind === 'error' ? 'errors' : 'skipped']++;
-    const open = `    <testcase name="${escapeXml(c.scenarioId)}" classname="${escapeXml(`${agent}.${variantId}.${model}`)}" time="${seconds(ms)}"`;
+    const open = `    <testcase name="${escapeXml(c.scenarioId)}" classname="${escapeXml(`${variant}.${model}`)}" time="${seconds(ms)}"`;
     body.push(child.xml ? `${open}>\n${child.xml}\n    </testcase>` : `${open}/>`);
   }
-  const attrs = `name="${escapeXml(`${agent}/${variantId} @ ${model}`)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${seconds(time)}"${timestamp ? ` timestamp="${escapeXml(timestamp)}"` : ''}`;
+  const attrs = `name="${escapeXml(`${variant} @ ${model}`)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${seconds(time)}"${timestamp ? ` timestamp="${escapeXml(timestamp)}"` : ''}`;
   return { counts, time, xml: [`  <testsuite ${attrs}>`, ...body, '  </testsuite>'].join('\n') };
+}
+
+/**
+ * The variant with its agent said once: ids of variants in an agent's folder already start with the
+ * agent (`backend-architect/x`), others get it prefixed (`reviewer/terse`); a variant named as its
+ * agent is just that name.
+ */
+function variantLabel(agent: string, variantId: string): string {
+  return variantId === agent || variantId.startsWith(`${agent}/`) ? variantId : `${agent}/${variantId}`;
 }
 
 function caseChild(c: Case): { kind: 'pass' | 'failure' | 'error' | 'skipped'; xml: string } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bestKey, buildMatrix, formatCost, formatDiff, formatInterval, formatRate } from './matrix.ts';
-import type { VariantModelSummary } from '../score/types.ts';
+import type { PairwiseComparison, VariantModelSummary } from '../score/types.ts';
 import { syntheticResults, syntheticSummary } from '../../test/fixtures/report/synthetic.ts';
 
 const base = syntheticSummary(syntheticResults({ variants: ['a'], models: ['m'] })).variants[0]!;
@@ -13,22 +13,51 @@ const vm = (variantId: string, model: string, rate: number | null, low = 0, agen
 });
 
 describe('buildMatrix', () => {
-  it('marks the best variant per agent and model by rate, then interval', () => {
+  const pair = (a: string, b: string, model: string, verdict: PairwiseComparison['verdict']): PairwiseComparison => ({
+    agent: 'reviewer', model, a, b, pairs: 30, aOnly: 0, bOnly: 0, diff: 0, pValue: 1, adjustedP: verdict === 'inconclusive' ? 1 : 0.001, verdict,
+  });
+
+  it('stars a variant only where it beat every other variant of its agent on that model in the paired test', () => {
     const m = buildMatrix({
       runId: 'r',
-      variants: [vm('a', 'm1', 0.8, 0.5), vm('b', 'm1', 0.8, 0.6), vm('c', 'm1', 0.5), vm('a', 'm2', 0.4), vm('b', 'm2', null), vm('solo', 'm1', 1, 0.9, 'other')],
-      pairwise: [],
+      variants: [vm('a', 'm1', 0.5), vm('b', 'm1', 0.9, 0.7), vm('c', 'm1', 0.6), vm('a', 'm2', 0.4), vm('b', 'm2', 0.7), vm('b', 'm3', null), vm('a', 'm3', 0.4), vm('solo', 'm1', 1, 0.9, 'other')],
+      pairwise: [pair('a', 'b', 'm1', 'better'), pair('b', 'c', 'm1', 'worse'), pair('a', 'c', 'm1', 'inconclusive'), pair('a', 'b', 'm2', 'inconclusive')],
       flaky: [],
     });
-    expect(m.models).toEqual(['m1', 'm2']);
+    expect(m.models).toEqual(['m1', 'm2', 'm3']);
     expect(m.rows.map((r) => `${r.agent}/${r.variantId}`)).toEqual(['other/solo', 'reviewer/a', 'reviewer/b', 'reviewer/c']);
-    // b wins m1 on the interval; on m2 only a was scored, and a lone variant is not "best"; other/solo has no rival.
+    // m1: b beat a and c. m2: 70% vs 40% but inconclusive, so no star. m3: a lone scored variant; other/solo has no rival.
     expect([...m.best]).toEqual([bestKey('b', 'm1')]);
   });
 
-  it('marks every variant that ties on all keys', () => {
-    const m = buildMatrix({ runId: 'r', variants: [vm('a', 'm', 0.5, 0.2), vm('b', 'm', 0.5, 0.2)], pairwise: [], flaky: [] });
-    expect(m.best.size).toBe(2);
+  it('ties get no star: three variants at 0%, or 1/14 against 1/15', () => {
+    const zeros = buildMatrix({
+      runId: 'r',
+      variants: [vm('a', 'm', 0, 0), vm('b', 'm', 0, 0), vm('c', 'm', 0, 0)],
+      pairwise: [pair('a', 'b', 'm', 'inconclusive'), pair('a', 'c', 'm', 'inconclusive'), pair('b', 'c', 'm', 'inconclusive')],
+      flaky: [],
+    });
+    expect(zeros.best.size).toBe(0);
+    const near = buildMatrix({
+      runId: 'r',
+      variants: [
+        { ...vm('a', 'm', 1 / 14), passRate: { runs: 14, passed: 1, rate: 1 / 14, interval: { low: 0.013, high: 0.315 } } },
+        { ...vm('b', 'm', 1 / 15), passRate: { runs: 15, passed: 1, rate: 1 / 15, interval: { low: 0.012, high: 0.298 } } },
+      ],
+      pairwise: [pair('a', 'b', 'm', 'inconclusive')],
+      flaky: [],
+    });
+    expect(near.best.size).toBe(0);
+  });
+
+  it('beating some rivals is not enough', () => {
+    const m = buildMatrix({
+      runId: 'r',
+      variants: [vm('a', 'm', 0.2), vm('b', 'm', 0.9), vm('c', 'm', 0.85)],
+      pairwise: [pair('a', 'b', 'm', 'better'), pair('a', 'c', 'm', 'better'), pair('b', 'c', 'm', 'inconclusive')],
+      flaky: [],
+    });
+    expect(m.best.size).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Interval, PairwiseComparison, RunSummary, VariantModelSummary } fr
 
 /**
  * The overview matrix shared by every renderer (HTML, Markdown, console): rows are variants, columns
- * are models, and per agent × model the best variant is marked.
+ * are models, and per agent × model the best variant is marked where the data supports it.
  */
 
 export interface MatrixRow {
@@ -15,7 +15,7 @@ export interface MatrixRow {
 export interface Matrix {
   models: string[];
   rows: MatrixRow[];
-  /** `variantId\0model` keys of the best variant per agent × model. */
+  /** `variantId\0model` keys of the best variant per agent × model: one that beat every rival significantly, else none. */
   best: Set<string>;
 }
 
@@ -24,7 +24,7 @@ export const bestKey = (variantId: string, model: string) => `${variantId}\u0000
 /**
  * @example
  * const m = buildMatrix(summary);
- * m.best.has(bestKey('reviewer-terse', 'gpt-4.1')) // true when it has the highest pass rate there
+ * m.best.has(bestKey('reviewer-terse', 'gpt-4.1')) // true when it beat every other variant there (paired test, Holm)
  */
 export function buildMatrix(summary: RunSummary): Matrix {
   const models = unique(summary.variants.map((v) => v.model));
@@ -39,34 +39,41 @@ export function buildMatrix(summary: RunSummary): Matrix {
     row.cells[v.model] = v;
   }
   const rows = [...rowsByKey.values()].sort((a, b) => a.agent.localeCompare(b.agent) || a.variantId.localeCompare(b.variantId));
-  return { models, rows, best: bestVariants(summary.variants) };
+  return { models, rows, best: bestVariants(summary.variants, summary.pairwise) };
 }
 
 /**
- * Best per agent × model: highest pass rate, then higher interval low bound, then mean score.
- * Only marked when the agent has more than one variant on that model (a lone variant is not "best").
+ * Best per agent × model: a variant is starred only when the run's paired comparisons say it is
+ * `better` than every other scored variant of its agent on that model; otherwise nobody is (a tie).
+ *
+ * Why this rule: the highest point estimate starred one of several tied variants (three at 0%, or 1/14
+ * over 1/15), which the data cannot support. The pairwise McNemar test pairs cells by (scenario,
+ * repeat), so it is more sensitive than comparing unpaired Wilson intervals, and its verdicts are
+ * Holm-adjusted across the run and shown in the same report: a star can never contradict the
+ * "Comparisons" table beside it. A lone variant has no rival, so it is not "best" either.
  */
-function bestVariants(variants: VariantModelSummary[]): Set<string> {
+function bestVariants(variants: VariantModelSummary[], pairwise: PairwiseComparison[]): Set<string> {
   const groups = new Map<string, VariantModelSummary[]>();
   for (const v of variants) {
     if (v.passRate.rate === null) continue;
     const key = `${v.agent}\u0000${v.model}`;
     groups.set(key, [...(groups.get(key) ?? []), v]);
   }
+  // `winner\0loser\0agent\0model` for every significant pairwise verdict.
+  const beat = new Set<string>();
+  for (const p of pairwise) {
+    if (p.verdict === 'inconclusive') continue;
+    const [winner, loser] = p.verdict === 'better' ? [p.b, p.a] : [p.a, p.b];
+    beat.add([winner, loser, p.agent, p.model].join('\u0000'));
+  }
   const best = new Set<string>();
   for (const group of groups.values()) {
     if (group.length < 2) continue;
-    const score = (v: VariantModelSummary) => [v.passRate.rate ?? -1, v.passRate.interval?.low ?? -1, v.meanScore.mean ?? -1];
-    const top = group.reduce((a, b) => (compare(score(b), score(a)) > 0 ? b : a));
-    // Ties on every key are all best: marking one of them would be arbitrary.
-    for (const v of group) if (compare(score(v), score(top)) === 0) best.add(bestKey(v.variantId, v.model));
+    for (const v of group) {
+      if (group.every((o) => o === v || beat.has([v.variantId, o.variantId, v.agent, v.model].join('\u0000')))) best.add(bestKey(v.variantId, v.model));
+    }
   }
   return best;
-}
-
-function compare(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
 }
 
 function unique<T>(xs: T[]): T[] {

@@ -39,7 +39,7 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
 
   const m = buildMatrix(summary);
   if (m.rows.length) {
-    lines.push('### Pass rate by variant and model', '', '95% Wilson intervals; ★ best variant per model.', '');
+    lines.push('### Pass rate by variant and model', '', '95% Wilson intervals; ★ a variant that beat every other of its agent on that model (paired test, Holm-adjusted); no star for a tie.', '');
     lines.push(`| variant | ${m.models.map(cell).join(' | ')} |`, `|---|${m.models.map(() => '---').join('|')}|`);
     for (const r of m.rows) lines.push(`| ${cell(r.variantId)} | ${m.models.map((model) => cell(cellText(r.cells[model], m.best.has(bestKey(r.variantId, model))))).join(' | ')} |`);
     lines.push('');
