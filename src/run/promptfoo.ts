@@ -411,14 +411,19 @@ function providerWrapper(
       response = await call();
     }
     if (!response.error && typeof response.output === 'string') {
+      // An answer from promptfoo's cache took no model time and its usage says only `cached`: the
+      // recording keeps what the model call measured, or nothing (never a latency of the cache, or 0/0).
       const usage = response.tokenUsage as { prompt?: number; completion?: number; total?: number } | undefined;
+      const measured = response.cached !== true;
       const write = opts.recordings.put(key, {
         output: redactSecrets(response.output, secrets),
-        ...(usage ? { tokenUsage: { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? 0 } } : {}),
+        ...(measured && typeof usage?.prompt === 'number' && typeof usage.completion === 'number'
+          ? { tokenUsage: { prompt: usage.prompt, completion: usage.completion, total: usage.total ?? usage.prompt + usage.completion } }
+          : {}),
         ...(typeof response.cost === 'number' ? { cost: response.cost } : {}),
-        latencyMs: Date.now() - started,
+        ...(measured ? { latencyMs: Date.now() - started } : {}),
       });
-      onRecording(response, write);
+      onRecording(response, write.then(() => undefined));
     }
     return response;
   };

@@ -93,8 +93,16 @@ export class RecordingStore {
     return (await this.get(key)) !== undefined;
   }
 
-  async put(key: RecordingKey, response: Recording['response'], now = new Date()): Promise<void> {
+  /**
+   * Records an answer, unless the recording on disk holds the same answer already: then the file is
+   * left as it is, byte for byte (a re-run from promptfoo's cache, or a deterministic model, changes
+   * nothing in `git status`). Returns whether it wrote.
+   */
+  async put(key: RecordingKey, response: Recording['response'], now = new Date()): Promise<boolean> {
     const hash = recordingHash(key);
+    const file = this.fileFor(hash, key.provider);
+    const output = redactSecrets(response.output, this.secrets);
+    if ((await this.existing(file, hash))?.response.output === output) return false;
     const recording: Recording = {
       version: 1,
       hash,
@@ -103,10 +111,21 @@ export class RecordingStore {
       repeat: key.repeat,
       promptHash: createHash('sha256').update(key.prompt).digest('hex'),
       lastUserMessage: redactSecrets(lastUserMessage(key.prompt), this.secrets),
-      response: { ...response, output: redactSecrets(response.output, this.secrets) },
+      response: { ...response, output },
       recordedAt: now.toISOString(),
     };
-    await writeFileAtomic(this.fileFor(hash, key.provider), `${stableJson(recording, 2)}\n`);
+    await writeFileAtomic(file, `${stableJson(recording, 2)}\n`);
+    return true;
+  }
+
+  /** The valid recording in `file`, or undefined when there is none or it is damaged (a put replaces it). */
+  private async existing(file: string, hash: string): Promise<Recording | undefined> {
+    try {
+      const parsed = Recording.safeParse(JSON.parse(await readFile(file, 'utf8')));
+      return parsed.success && parsed.data.hash === hash ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 

@@ -3,11 +3,11 @@
  * repeat is its own call even though its request is identical, and re-running the same eval is
  * served from the cache, each repeat from its own entry.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { STACK_FRAME } from './helpers/mini-project.ts';
+import { listFiles, STACK_FRAME } from './helpers/mini-project.ts';
 import { byCell, evalProject, fakeModel, FAST_ENV, readResults, runIds, SEEDS } from '../fixtures/eval/support.ts';
 
 let server: FakeOpenAIServer;
@@ -73,5 +73,54 @@ describe('eval: repeats with the cache on', () => {
     // The miss was written back whole; the other entry was not touched.
     expect(() => JSON.parse(readFileSync(path.join(entries, torn!), 'utf8'))).not.toThrow();
     expect(existsSync(path.join(entries, kept!))).toBe(true);
+  });
+
+  it('a re-run from the cache leaves every recording untouched, byte for byte; a new answer rewrites only its own', { timeout: 90_000 }, async () => {
+    using project = evalProject({
+      config: { agents: [SEEDS.delegating, SEEDS.reliability], scenarios: ['auth-tokens'], models: [fakeModel(server, 'model-a')], repeats: 2, concurrency: 2 },
+    });
+    const env = { ...FAST_ENV, PROMPTFOO_CACHE_ENABLED: 'true', NODE_ENV: undefined };
+    const recordingsDir = path.join(project.root, 'evals', 'recordings');
+    const snapshot = () => Object.fromEntries(listFiles(recordingsDir).map((f) => [f, readFileSync(path.join(recordingsDir, f), 'utf8')]));
+    server.reset();
+    expect((await project.cli(['eval'], { env })).code).toBe(0);
+    const recorded = snapshot();
+    expect(Object.keys(recorded)).toHaveLength(4);
+
+    // From the cache: same answers, so the recordings stay as they are (no new recordedAt, latency, 0/0 tokens).
+    server.reset();
+    const cachedRun = await project.cli(['eval'], { env });
+    expect(cachedRun.code, cachedRun.stdout + cachedRun.stderr).toBe(0);
+    expect(server.chatCalls).toHaveLength(0);
+    expect(readResults(project.root, runIds(project.root)[1]).map((r) => r.source)).toEqual(Array(4).fill('cache'));
+    expect(snapshot()).toEqual(recorded);
+
+    // A recording missing while its answer is cached is written again, with no latency or token counts the cache did not measure.
+    const [gone] = Object.keys(recorded);
+    rmSync(path.join(recordingsDir, gone!));
+    server.reset();
+    expect((await project.cli(['eval'], { env })).code).toBe(0);
+    expect(server.chatCalls).toHaveLength(0);
+    const rewritten = JSON.parse(readFileSync(path.join(recordingsDir, gone!), 'utf8')) as { response: { output: string; latencyMs?: number; tokenUsage?: { prompt: number; completion: number } } };
+    expect(rewritten.response.output).toBe(JSON.parse(recorded[gone!]!).response.output);
+    expect(rewritten.response.latencyMs).toBeUndefined();
+    expect(rewritten.response.tokenUsage).toBeUndefined();
+    expect(Object.fromEntries(Object.entries(snapshot()).filter(([f]) => f !== gone))).toEqual(Object.fromEntries(Object.entries(recorded).filter(([f]) => f !== gone)));
+
+    // --record calls the model again: the same answers leave their files alone, a changed answer is rewritten.
+    const beforeRecord = snapshot();
+    server.reset();
+    server.configure({ rules: [{ system: 'reliable, secure, and scalable server-side systems', reply: 'Use opaque session tokens.' }] });
+    try {
+      const rerecorded = await project.cli(['eval', '--record'], { env });
+      expect(rerecorded.code, rerecorded.stdout + rerecorded.stderr).toBe(0);
+      expect(server.chatCalls).toHaveLength(4);
+    } finally {
+      server.configure({ rules: [] });
+    }
+    const after = snapshot();
+    const changed = Object.keys(after).filter((f) => after[f] !== beforeRecord[f]);
+    expect(changed).toHaveLength(2);
+    for (const f of changed) expect(JSON.parse(after[f]!).response.output).toBe('Use opaque session tokens.');
   });
 });
