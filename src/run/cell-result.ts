@@ -6,7 +6,7 @@ import type { CellResult } from '../schema/result.ts';
 import type { EngineGrading } from './engine-types.ts';
 import { cellIdentity } from './plan.ts';
 import type { CellPlan, RunCellsOptions } from './promptfoo.ts';
-import { redactSecrets } from './secrets.ts';
+import { redactSecrets, redactUrlCredentials } from './secrets.ts';
 
 /** promptfoo's GradingResult → our plain shape. */
 export function toEngineGrading(result: {
@@ -39,7 +39,11 @@ export type EngineRow = {
   gradingResult?: Parameters<typeof toEngineGrading>[0] | null;
 };
 
-/** Builds the result line; answers, reasons and causes are cut of secrets. */
+/**
+ * Builds the result line; answers, reasons and causes are cut of secrets. An error's cause also loses
+ * the credentials of any URL it names; an answer keeps its URLs (an agent's example
+ * `postgres://user:password@db` is content), cut of known secrets only.
+ */
 export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunCellsOptions['mode'], secrets: readonly string[]): CellResult {
   const base = {
     ...cellIdentity(plan),
@@ -52,7 +56,7 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunCellsOptio
   if (errorText) {
     const notRecorded = errorText.startsWith('not-recorded:');
     const cause = errorText.split('\n')[0]!.slice(0, 500);
-    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(cause, secrets), ...latency };
+    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(redactUrlCredentials(cause), secrets), ...latency };
   }
   const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
   const grading = row.gradingResult ? toEngineGrading(row.gradingResult) : { pass: false, score: 0, components: [] };
