@@ -1,10 +1,12 @@
 import type { RunSummary } from '../score/types.ts';
 import { bestKey, buildMatrix, cellText, describePair, orderPairs } from './matrix.ts';
+import { cacheNote } from './run-mode.ts';
 import { formatTable } from './table.ts';
 
 /**
  * The overview matrix as a text table for the terminal: variants down, models across, `★` on the
- * best variant per model, then the pairwise verdicts that are not inconclusive.
+ * best variant per model, how many answers promptfoo's cache served, then the pairwise verdicts that
+ * are not inconclusive.
  *
  * @example
  * ctx.out(renderConsoleMatrix(summary));
@@ -18,6 +20,8 @@ export function renderConsoleMatrix(summary: RunSummary): string {
     ...m.models.map((model) => cellText(r.cells[model], m.best.has(bestKey(r.variantId, model)))),
   ]);
   const lines = [formatTable(['variant', ...m.models], rows, 40)];
+  const cached = cacheNote(summary.sources);
+  if (cached) lines.push(cached);
   const decided = orderPairs(summary.pairwise).filter((p) => p.verdict !== 'inconclusive');
   if (decided.length) lines.push('', ...decided.map((p) => `  ${describePair(p)}`));
   const open = summary.pairwise.length - decided.length;

@@ -69,6 +69,15 @@ describe('renderHtml: content', () => {
     expect(pairs).toContain('~12 more repeats per scenario');
   });
 
+  it('says in the run facts how many answers came from promptfoo\'s cache', () => {
+    const data = input();
+    data.meta.mode = 'live';
+    data.results = data.results.map((r) => ({ ...r, source: 'cache' as const }));
+    const facts = renderHtml(data).match(/<header>[\s\S]*?<\/header>/)![0];
+    expect(facts).toContain(`cache: all ${data.results.length} answers from promptfoo&#39;s cache, none live (mode live)`);
+    expect(facts).not.toMatch(/ · live · /);
+  });
+
   it('draws trends with a mark where the prompt changed and a break where the assertions changed', () => {
     const history = Array.from({ length: 6 }, (_, i) =>
       syntheticEntry(`run-${i}`, { seed: i, variantHash: (v) => (i >= 2 ? `${v}-new` : v), assertionsHash: (s) => (i >= 4 && s === 'scenario-1' ? 'changed' : s) }),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { HistoryEntry } from '../schema/aggregate.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
+import { countSources } from '../score/summarize.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
 import { renderDrilldown } from './html-drilldown.ts';
 import { renderPromptDiffs, type PreviousPrompt } from './html-diff.ts';
@@ -9,6 +10,7 @@ import { renderGate } from './html-gate.ts';
 import { html, trusted, type Html } from './html-tag.ts';
 import { renderTrends } from './html-trends.ts';
 import { bestKey, buildMatrix, describePair, formatCost, formatDiff, formatInterval, formatP, formatRate, orderPairs } from './matrix.ts';
+import { describeMode } from './run-mode.ts';
 import { trendSeries } from './trends.ts';
 
 /**
@@ -117,10 +119,10 @@ ${summary.flaky.length ? html`<h3>Flaky assertions</h3><table><thead><tr><th>var
   return page.value;
 }
 
-function runFacts({ meta, results }: ReportInput): Html {
+function runFacts({ meta, results, summary }: ReportInput): Html {
   const carried = results.filter((r) => r.source === 'baseline').length;
   const git = [meta.git.branch, meta.git.commit?.slice(0, 12), meta.git.dirty ? '(dirty)' : ''].filter(Boolean).join(' ');
-  return html`<p>Run <b>${meta.runId}</b> · ${meta.finishedAt ?? meta.startedAt}${git ? ` · ${git}` : ''} · ${meta.mode}${meta.grader ? ` · grader ${meta.grader}` : ''} · ${results.length}/${meta.plannedCells} cells${meta.shard ? ` · shard ${meta.shard.index}/${meta.shard.count}` : ''}</p>
+  return html`<p>Run <b>${meta.runId}</b> · ${meta.finishedAt ?? meta.startedAt}${git ? ` · ${git}` : ''} · ${describeMode(meta.mode, summary.sources ?? countSources(results))}${meta.grader ? ` · grader ${meta.grader}` : ''} · ${results.length}/${meta.plannedCells} cells${meta.shard ? ` · shard ${meta.shard.index}/${meta.shard.count}` : ''}</p>
 ${carried || meta.carriedFrom ? html`<p class="warn">${carried} cell${carried === 1 ? '' : 's'} carried over from ${meta.carriedFrom ? `run ${meta.carriedFrom}` : 'the baseline'} (not re-run: their variant and scenario did not change).</p>` : ''}
 ${Object.keys(meta.notRun).length ? html`<ul class="warn">${Object.entries(meta.notRun).map(([model, why]) => html`<li>${model} did not run: ${why}</li>`)}</ul>` : ''}`;
 }

@@ -44,6 +44,20 @@ describe('renderSummaryMarkdown', () => {
     expect(md).toContain('> m\\|3 did not run: no key &lt;set&gt;');
   });
 
+  it('says how many answers came from promptfoo\'s cache instead of calling the run "live"', () => {
+    const data = input();
+    data.meta.mode = 'live';
+    data.results = data.results.map((r, i) => (r.status === 'error' ? r : { ...r, source: i % 3 === 0 ? ('cache' as const) : ('live' as const) }));
+    const cached = data.results.filter((r) => r.source === 'cache').length;
+    const answers = data.results.filter((r) => r.source === 'cache' || r.source === 'live').length;
+    const md = renderSummaryMarkdown(data);
+    expect(md).toContain(`cells · live (${cached} of ${answers} answers from promptfoo's cache)`);
+    data.results = data.results.map((r) => (r.source === 'live' ? { ...r, source: 'cache' as const } : r));
+    const all = renderSummaryMarkdown(data);
+    expect(all).not.toMatch(/ · live /);
+    expect(all).toContain(`cache: all ${answers} answers from promptfoo's cache, none live (mode live)`);
+  });
+
   it('has no gate section without a gate report', () => {
     expect(renderSummaryMarkdown(input())).not.toContain('Gate');
   });

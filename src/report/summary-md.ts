@@ -3,6 +3,8 @@ import type { RunMeta } from '../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
 import { describeComparison, errorBudgetText, gateHeadline, notableComparisons } from './gate-text.ts';
+import { countSources } from '../score/summarize.ts';
+import { describeMode } from './run-mode.ts';
 import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRate, orderPairs } from './matrix.ts';
 
 /**
@@ -27,7 +29,7 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
   const { meta, results, summary } = input;
   const lines: string[] = [`## agent-evals · run \`${meta.runId.replace(/`/g, '')}\``, ''];
   const git = [meta.git.branch, meta.git.commit?.slice(0, 12)].filter(Boolean).map((s) => cell(s)).join(' @ ');
-  lines.push(`${results.length}/${meta.plannedCells} cells · ${meta.mode}${git ? ` · ${git}` : ''} · [full HTML report](${encodeURI(input.htmlUrl ?? 'index.html')})`, '');
+  lines.push(`${results.length}/${meta.plannedCells} cells · ${describeMode(meta.mode, summary.sources ?? countSources(results))}${git ? ` · ${git}` : ''} · [full HTML report](${encodeURI(input.htmlUrl ?? 'index.html')})`, '');
 
   if (input.gate) lines.push(...renderGateMarkdown(input.gate), '');
 

@@ -23,6 +23,18 @@ describe('summarizeRun: per variant × model', () => {
   const summary = summarizeRun('run-1', results);
   const v = summary.variants[0]!;
 
+  it('counts answers by where they came from (live, promptfoo\'s cache, a recording, the baseline)', () => {
+    const sourced = summarizeRun('run-1', [
+      cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 0, status: 'pass', source: 'cache' }),
+      cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 1, status: 'fail', source: 'cache' }),
+      cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 2, status: 'error', source: 'live' }),
+      cell({ variantId: 'rev/a', scenarioId: 's2', repeat: 0, status: 'pass', source: 'replay' }),
+      cell({ variantId: 'rev/a', scenarioId: 's2', repeat: 1, status: 'pass', source: 'baseline' }),
+      cell({ variantId: 'rev/a', scenarioId: 's2', repeat: 2, status: 'not-run', source: 'live' }),
+    ]);
+    expect(sourced.sources).toEqual({ live: 1, cache: 2, replay: 1, baseline: 1 });
+  });
+
   it('counts every status and keeps unscored cells out of the pass rate', () => {
     expect(summary.runId).toBe('run-1');
     expect(summary.variants).toHaveLength(1);

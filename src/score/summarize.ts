@@ -14,7 +14,7 @@ import {
   wilsonInterval,
 } from './stats.ts';
 import { moreRepeatsPaired } from './more-repeats.ts';
-import type { CellCounts, FlakyAssertion, PairwiseComparison, RateWithInterval, RunSummary, VariantModelSummary } from './types.ts';
+import type { CellCounts, FlakyAssertion, PairwiseComparison, RateWithInterval, RunSummary, SourceCounts, VariantModelSummary } from './types.ts';
 
 /** A pass/fail tally with its Wilson interval. */
 export function rateOf(passed: number, runs: number): RateWithInterval {
@@ -51,7 +51,18 @@ export function summarizeRun(runId: string, results: CellResult[], opts: { alpha
   const groups = groupBy(results, (r) => [r.agent, r.variantId, r.model].join(SEP));
   const keys = [...groups.keys()].sort(byKey);
   const variants = keys.map((key) => summarizeVariantModel(key, groups.get(key)!));
-  return { runId, variants, pairwise: comparePairs(results, alpha), flaky: findFlakyAssertions(results) };
+  return { runId, variants, pairwise: comparePairs(results, alpha), flaky: findFlakyAssertions(results), sources: countSources(results) };
+}
+
+/**
+ * Answered or attempted cells (not `not-run` / `not-recorded`) by source; a result without one counts
+ * as live (results written before sources were recorded).
+ * @example countSources(results).cache // 180
+ */
+export function countSources(results: readonly CellResult[]): SourceCounts {
+  const counts: SourceCounts = { live: 0, cache: 0, replay: 0, baseline: 0 };
+  for (const r of results) if (r.status !== 'not-run' && r.status !== 'not-recorded') counts[r.source ?? 'live']++;
+  return counts;
 }
 
 function summarizeVariantModel(key: string, group: CellResult[]): VariantModelSummary {

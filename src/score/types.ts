@@ -85,11 +85,24 @@ export interface FlakyAssertion {
   flakiness: number;
 }
 
+/**
+ * Cells that were answered or attempted (scored or provider error), by where the answer came from:
+ * a model call, promptfoo's response cache, a recording (`--replay`), or the baseline (carried).
+ */
+export interface SourceCounts {
+  live: number;
+  cache: number;
+  replay: number;
+  baseline: number;
+}
+
 export interface RunSummary {
   runId: string;
   variants: VariantModelSummary[];
   pairwise: PairwiseComparison[];
   flaky: FlakyAssertion[];
+  /** Set by `summarizeRun`; hand-built summaries may leave it out. */
+  sources?: SourceCounts;
 }
 
 // ---------------------------------------------------------------------------------------------
