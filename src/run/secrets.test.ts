@@ -28,6 +28,7 @@ describe('isSecretName: key-, token-, secret- and password-like names, by whole 
     'password',
     'x-api-key',
     'Authorization',
+    'PROXY_AUTHORIZATION',
   ])('%s is a secret name', (name) => {
     expect(isSecretName(name)).toBe(true);
   });
@@ -49,6 +50,7 @@ describe('isSecretName: key-, token-, secret- and password-like names, by whole 
     'max_tokens',
     'apiKeyEnvar', // holds a variable's name, not its value
     'apiBaseUrl',
+    'AUTHORIZATION_SERVER_URL',
   ])('%s is not a secret name', (name) => {
     expect(isSecretName(name)).toBe(false);
   });

@@ -8,7 +8,8 @@
 /**
  * Name segments that make a name a secret's. Whole segments only: `GIT_AUTHOR_NAME`, `XAUTHORITY`,
  * `KEYBOARD_LAYOUT` and `MONKEY` hold ordinary values, and cutting those from answers changed scores.
- * `AUTHORIZATION` is the header carrying a bearer token.
+ * `AUTHORIZATION` counts as the last segment only: the header carrying a bearer token, not
+ * `AUTHORIZATION_SERVER_URL`.
  */
 const SECRET_SEGMENTS = new Set([
   'KEY',
@@ -27,7 +28,6 @@ const SECRET_SEGMENTS = new Set([
   'PASSPHRASE',
   'CREDENTIAL',
   'CREDENTIALS',
-  'AUTHORIZATION',
 ]);
 const MIN_SECRET_LENGTH = 8;
 
@@ -42,8 +42,8 @@ function segments(name: string): string[] {
 
 /**
  * Whether a variable or config key names a secret: one of its segments is key-, token-, secret- or
- * password-like. A name ending in `ENVAR` holds a variable's name, not its value; `PWD` alone is the
- * working directory.
+ * password-like, or it ends in `AUTHORIZATION`. A name ending in `ENVAR` holds a variable's name, not
+ * its value; `PWD` alone is the working directory.
  *
  * @example
  * isSecretName('AWS_SECRET_ACCESS_KEY') // true
@@ -53,7 +53,7 @@ export function isSecretName(name: string): boolean {
   const parts = segments(name);
   if (parts.length === 0 || parts.at(-1) === 'ENVAR') return false;
   if (parts.length === 1 && parts[0] === 'PWD') return false;
-  return parts.some((p) => SECRET_SEGMENTS.has(p));
+  return parts.at(-1) === 'AUTHORIZATION' || parts.some((p) => SECRET_SEGMENTS.has(p));
 }
 
 /** Secret values present in the environment, longest first (so a key containing another is cut whole). */
