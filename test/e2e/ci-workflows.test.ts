@@ -85,6 +85,41 @@ describe('.github/workflows/eval.yml (pull request gate)', () => {
   });
 });
 
+describe('what pull-request code can reach (scenario files are code)', () => {
+  const pr = workflow('.github/workflows/eval.yml');
+  const baseline = workflow('.github/workflows/eval-baseline.yml');
+
+  it('gates on pull_request, never pull_request_target or workflow_run: a fork\'s scenarios never run with secrets', () => {
+    for (const wf of [pr, baseline]) {
+      expect(Object.keys(wf.on)).not.toContain('pull_request_target');
+      expect(Object.keys(wf.on)).not.toContain('workflow_run');
+    }
+    expect(Object.keys(pr.on)).toEqual(['pull_request']);
+  });
+
+  it('jobs that run scenario code check out without leaving the job token in .git/config', () => {
+    for (const job of [pr.jobs.gate!, baseline.jobs.shard!]) {
+      expect(uses(job, 'actions/checkout')[0]!.with?.['persist-credentials']).toBe(false);
+    }
+    // Only the merge job may write, and it runs no scenario code: merge, gate and bless read run folders.
+    expect(pr.permissions).toEqual({ contents: 'read', checks: 'write' });
+    expect(baseline.permissions).toEqual({ contents: 'read' });
+    expect(baseline.jobs.shard!.permissions).toBeUndefined();
+    expect(runs(baseline.jobs.merge!, /npm run eval\b/)).toHaveLength(0);
+  });
+
+  it('publishes the JUnit check only for pull requests from this repository (a fork\'s token cannot write checks)', () => {
+    const junit = pr.jobs.gate!.steps.find((s) => s.with?.report_paths === 'reports/junit.xml');
+    expect(junit?.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+  });
+
+  it('the docs say so', () => {
+    expect(read('docs/ci.md')).toMatch(/^## What a pull request can reach$/m);
+    expect(read('docs/ci.md')).toContain('pull_request_target');
+    expect(read('docs/scenarios.md')).toMatch(/^## Scenario files are code$/m);
+  });
+});
+
 describe('.github/workflows/eval-baseline.yml (full suite, shards, baseline)', () => {
   const wf = workflow('.github/workflows/eval-baseline.yml');
 
