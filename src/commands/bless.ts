@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { baselineFromRun, saveBaseline } from '../report/baseline.ts';
-import { readRun, runDir } from '../run/store.ts';
 import { isScored } from '../schema/result.ts';
 import { resolveRunId } from './report.ts';
+import { readFinishedRun } from './gate.ts';
 
 /**
  * `agent-evals bless [<run-id>]`: makes a run (default: the latest) the baseline that later runs are
@@ -16,14 +16,9 @@ import { resolveRunId } from './report.ts';
  */
 export async function blessCommand(ctx: Context, opts: { runId?: string }): Promise<number> {
   const runId = await resolveRunId(ctx, opts.runId);
-  const { meta, results, warnings } = await readRun(runDir(ctx.root, runId));
-  for (const w of warnings) ctx.err(`warning: ${w}`);
+  const { meta, results } = await readFinishedRun(ctx, runId, 'bless');
   if (meta.shard) {
     throw new UsageError(`run ${runId} is shard ${meta.shard.index}/${meta.shard.count}: merge the shards first (agent-evals merge <run-dir>...) and bless the merged run`);
-  }
-  const measured = results.filter((r) => r.source !== 'baseline');
-  if (measured.length < meta.plannedCells) {
-    throw new UsageError(`run ${runId} is unfinished (${measured.length} of ${meta.plannedCells} cells): finish it with \`agent-evals eval --resume ${runId}\` first`);
   }
   const scored = results.filter((r) => isScored(r.status)).length;
   if (scored === 0) throw new UsageError(`run ${runId} scored no cell (every cell errored or did not run): nothing to bless`);

@@ -3,7 +3,10 @@ import { loadEvalConfig } from '../load/eval-config.ts';
 import { loadBaseline } from '../report/baseline.ts';
 import { renderGateConsole } from '../report/gate-console.ts';
 import { readRun, runDir, type LoadedRun } from '../run/store.ts';
-import type { Thresholds } from '../schema/eval-config.ts';
+import { resolveCommit } from '../run/git-files.ts';
+import { runOwner } from '../run/run-lock.ts';
+import { DataFileError, UsageError } from '../errors.ts';
+import { Thresholds } from '../schema/eval-config.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { gateRun } from '../score/gate.ts';
 import type { GateReport } from '../score/types.ts';
@@ -11,7 +14,8 @@ import { buildReports, resolveRunId } from './report.ts';
 
 export interface GateOptions {
   run?: string;
-  config: string;
+  /** Eval config whose thresholds to use; default: the config the run recorded in its meta.json. */
+  config?: string;
   /** Git ref to read reports/baseline.json at; default: the working tree's file. */
   baseline?: string;
 }
@@ -26,9 +30,35 @@ export interface GateOptions {
  */
 export async function gateCommand(ctx: Context, opts: GateOptions): Promise<number> {
   const runId = await resolveRunId(ctx, opts.run);
-  const { config } = await loadEvalConfig(ctx.root, opts.config);
-  const run = await readRun(runDir(ctx.root, runId));
-  return gateAndReport(ctx, run, { thresholds: config.thresholds, baselineRef: opts.baseline });
+  if (opts.baseline) await resolveCommit(ctx.root, opts.baseline, '--baseline');
+  const run = await readFinishedRun(ctx, runId, 'gate');
+  const thresholds = opts.config ? (await loadEvalConfig(ctx.root, opts.config)).config.thresholds : recordedThresholds(run);
+  if (opts.config) ctx.out(`gate: thresholds from ${opts.config} (the run recorded ${run.meta.configFile})`);
+  return gateAndReport(ctx, run, { thresholds, baselineRef: opts.baseline });
+}
+
+/** The thresholds of the config the run was made with (meta.json keeps the whole config, defaults applied). */
+function recordedThresholds(run: LoadedRun): Thresholds {
+  const parsed = Thresholds.safeParse(run.meta.config.thresholds);
+  if (!parsed.success) throw new DataFileError(`config.thresholds: not readable (${parsed.error.issues[0]!.message}); pass the config with --config`, { file: `reports/runs/${run.meta.runId}/meta.json` });
+  return parsed.data;
+}
+
+/**
+ * A run a reader may judge: not being written by a live process, and finished (every planned cell has
+ * a result). A verdict on part of a run is a verdict the data does not support.
+ */
+export async function readFinishedRun(ctx: Context, runId: string, command: string): Promise<LoadedRun> {
+  const dir = runDir(ctx.root, runId);
+  const owner = await runOwner(dir);
+  if (owner) throw new UsageError(`${command}: run ${runId} is still running (pid ${owner.pid} on ${owner.host}); wait for it to finish`);
+  const run = await readRun(dir);
+  for (const w of run.warnings) ctx.err(`warning: ${w}`);
+  const measured = run.results.filter((r) => r.source !== 'baseline').length;
+  if (measured < run.meta.plannedCells || !run.meta.finishedAt) {
+    throw new UsageError(`${command}: run ${runId} is unfinished (${measured} of ${run.meta.plannedCells} cells): finish it with \`agent-evals eval --resume ${runId}\` first`);
+  }
+  return run;
 }
 
 /**

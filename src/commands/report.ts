@@ -10,6 +10,7 @@ import { renderConsoleMatrix } from '../report/console.ts';
 import type { PreviousPrompt } from '../report/html-diff.ts';
 import { writeReports, type WrittenReports } from '../report/write.ts';
 import { listRunIds, readRun, runDir, runsRoot } from '../run/store.ts';
+import { assertRunIdName } from '../run/run-id.ts';
 import { RunMeta } from '../schema/run-meta.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { summarizeRun } from '../score/summarize.ts';
@@ -42,6 +43,7 @@ export async function resolveRunId(ctx: Context, runId: string | undefined): Pro
     if (!latest) throw new UsageError(`no runs in ${path.relative(ctx.root, runsRoot(ctx.root)) || '.'}: run \`agent-evals eval\` first`);
     return latest;
   }
+  assertRunIdName(runId, 'run id');
   if (!ids.includes(runId)) throw new UsageError(`no run "${runId}" in reports/runs/ (see the folder names there)`);
   return runId;
 }

@@ -1,4 +1,5 @@
 import type { ResolvedModel } from './matrix.ts';
+import { redactUrlCredentials } from './secrets.ts';
 
 /**
  * Before any call: can this model run here? A model that cannot is reported once, with the
@@ -41,18 +42,20 @@ export interface ProbeOptions {
 export async function checkModel(model: ResolvedModel, opts: ProbeOptions): Promise<Readiness> {
   const prefix = model.id.split(':')[0]!.toLowerCase();
   const baseUrl = typeof model.config.apiBaseUrl === 'string' ? model.config.apiBaseUrl : undefined;
+  // Messages name the server; a password in its URL (http://user:pw@host) never reaches them.
+  const shown = baseUrl ? redactUrlCredentials(baseUrl) : undefined;
   if (prefix === 'ollama') {
     const base = (baseUrl ?? opts.env.OLLAMA_BASE_URL ?? DEFAULT_OLLAMA).replace(/\/$/, '');
     return probe(`${base}/api/tags`, opts, {
-      reason: `Ollama is not answering at ${base}`,
+      reason: `Ollama is not answering at ${redactUrlCredentials(base)}`,
       howTo: `start it with \`ollama serve\` and \`ollama pull ${model.id.split(':').slice(2).join(':') || '<model>'}\`, or set OLLAMA_BASE_URL`,
     });
   }
   if (baseUrl) {
     // An OpenAI-compatible server of the user's (vLLM, llama.cpp, LM Studio…): is it up?
     return probe(`${baseUrl.replace(/\/$/, '')}/models`, opts, {
-      reason: `no server answering at ${baseUrl}`,
-      howTo: `start the OpenAI-compatible server at ${baseUrl} (or fix \`apiBaseUrl\` in the eval config)`,
+      reason: `no server answering at ${shown}`,
+      howTo: `start the OpenAI-compatible server at ${shown} (or fix \`apiBaseUrl\` in the eval config)`,
     });
   }
   const vars = KEY_VARS[prefix];

@@ -2,6 +2,13 @@ import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { AgentVariant } from '../schema/agent.ts';
 import type { EvalConfig, ModelSpec } from '../schema/eval-config.ts';
+import { UsageError } from '../errors.ts';
+
+/**
+ * The most cells one eval may plan. Far above any real suite (the 10,000-cell benchmark), low enough
+ * that a typo such as `--repeat 1e9` is refused at once instead of exhausting memory.
+ */
+export const MAX_CELLS = 200_000;
 
 /**
  * Pure matrix expansion: (variants, models, scenarios, repeats) → cells. No I/O here; the eval
@@ -99,6 +106,10 @@ export function expandMatrix<S extends MatrixScenario>(input: MatrixInput<S>): {
   );
   const cells: Cell<S>[] = [];
   const unmapped: Unmapped[] = [];
+  const planned = countCombinations(input, variants, scenarios) * repeats;
+  if (planned > MAX_CELLS) {
+    throw new UsageError(`the eval would plan ${planned.toLocaleString('en-US')} cells (more than ${MAX_CELLS.toLocaleString('en-US')}): use fewer repeats or narrow it with --agent, --scenario, --tag or --model`);
+  }
   for (const variant of variants) {
     const models = modelsForVariant(config, variant);
     if (!Array.isArray(models)) {
@@ -115,6 +126,62 @@ export function expandMatrix<S extends MatrixScenario>(input: MatrixInput<S>): {
     }
   }
   return { cells, unmapped };
+}
+
+/** Variant × model × scenario combinations (before repeats), counted without building cells. */
+function countCombinations<S extends MatrixScenario>(input: MatrixInput<S>, variants: AgentVariant[], scenarios: S[]): number {
+  let n = 0;
+  for (const variant of variants) {
+    const models = modelsForVariant(input.config, variant);
+    if (!Array.isArray(models)) continue;
+    const m = models.filter((x) => matchesAny(input.filters?.models, x.label, x.id)).length;
+    if (m > 0) n += m * scenarios.filter((s) => input.applies(s, variant)).length;
+  }
+  return n;
+}
+
+/**
+ * Command-line filters that select nothing, each as `--flag value: matches no …`. An eval whose filter
+ * matches nothing must stop (exit 2), never run zero cells and pass.
+ * @example unmatchedFilters({ variants, scenarios, config, filters: { scenarios: ['nosuch'] } }) // ['--scenario nosuch: matches no scenario (known: …)']
+ */
+export function unmatchedFilters<S extends MatrixScenario>(input: Omit<MatrixInput<S>, 'applies'>): string[] {
+  const { filters = {}, variants, scenarios, config } = input;
+  const models = config.models === 'from-agent' ? Object.values(config.modelMap ?? {}).map(resolveModel) : config.models.map(resolveModel);
+  const known = (names: string[]) => {
+    const unique = [...new Set(names)].sort();
+    return `known: ${unique.slice(0, 8).join(', ')}${unique.length > 8 ? `, … ${unique.length - 8} more` : ''}`;
+  };
+  const out: string[] = [];
+  for (const p of filters.agents ?? []) {
+    if (!variants.some((v) => matchesAny([p], v.name, v.id))) out.push(`--agent ${p}: matches no agent or variant (${known(variants.map((v) => v.name))})`);
+  }
+  for (const p of filters.scenarios ?? []) {
+    if (!scenarios.some((s) => selectsScenario([p], s))) out.push(`--scenario ${p}: matches no scenario (${known(scenarios.map((s) => s.id))})`);
+  }
+  for (const t of filters.tags ?? []) {
+    if (!scenarios.some((s) => s.tags.includes(t))) out.push(`--tag ${t}: matches no scenario's tags (${known(scenarios.flatMap((s) => s.tags))})`);
+  }
+  for (const p of filters.models ?? []) {
+    if (!models.some((m) => matchesAny([p], m.label, m.id))) out.push(`--model ${p}: matches no model of the eval config (${known(models.map((m) => m.label))})`);
+  }
+  return out;
+}
+
+/**
+ * Two configured models with one label would be merged into one column: the first such pair, by index.
+ * @example duplicateModelLabel({ models: ['a', { id: 'b', label: 'a' }] }) // { index: 1, first: 0, label: 'a' }
+ */
+export function duplicateModelLabel(config: Pick<EvalConfig, 'models'>): { index: number; first: number; label: string } | undefined {
+  if (config.models === 'from-agent') return undefined;
+  const seen = new Map<string, number>();
+  for (const [index, spec] of config.models.entries()) {
+    const { label } = resolveModel(spec);
+    const first = seen.get(label);
+    if (first !== undefined) return { index, first, label };
+    seen.set(label, index);
+  }
+  return undefined;
 }
 
 /**

@@ -56,10 +56,22 @@ export async function openResultWriter(dir: string): Promise<ResultWriter> {
       return queue;
     },
     async close() {
-      await queue;
-      await handle.close();
+      // The handle is closed even when a write failed; the write's error still reaches the caller.
+      try {
+        await queue;
+      } finally {
+        await handle.close();
+      }
     },
   };
+}
+
+/**
+ * Rewrites results.jsonl with only `keep` (one line per cell), atomically. `--resume` uses it to drop
+ * the lines of cells it will run again (`not-run`, `not-recorded`), so no cell is ever written twice.
+ */
+export async function rewriteResults(dir: string, keep: readonly CellResult[]): Promise<void> {
+  await writeFileAtomic(path.join(dir, 'results.jsonl'), keep.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
 
 /** A SIGKILL mid-write can leave a last line without its newline: cut it so appends start clean. */
@@ -104,8 +116,28 @@ export async function readRun(dir: string): Promise<LoadedRun> {
     const issue = meta.error.issues[0]!;
     throw new DataFileError(describeIssueText(issue), { file: metaFile, field: formatPath(issue.path) });
   }
-  const { results, warnings } = await readResults(path.join(dir, 'results.jsonl'), shownRunFile(dir, 'results.jsonl'));
+  const resultsFile = shownRunFile(dir, 'results.jsonl');
+  const { results, warnings } = await readResults(path.join(dir, 'results.jsonl'), resultsFile);
+  assertOneLinePerCell(results, meta.data, resultsFile);
   return { dir, meta: meta.data, results, warnings };
+}
+
+/**
+ * A run whose results hold a cell twice, or more cells than it planned, is damaged: pass rates over it
+ * would count answers twice. Readers refuse it instead of judging it.
+ */
+function assertOneLinePerCell(results: readonly CellResult[], meta: RunMeta, file: string): void {
+  const seen = new Map<string, number>();
+  for (const r of results) seen.set(r.cellId, (seen.get(r.cellId) ?? 0) + 1);
+  const twice = [...seen].find(([, n]) => n > 1);
+  if (twice) {
+    const r = results.find((x) => x.cellId === twice[0])!;
+    throw new DataFileError(`damaged run: cell ${r.variantId} @ ${r.model} / ${r.scenarioId} #${r.repeat} appears ${twice[1]} times (two processes wrote this run?); re-run it`, { file });
+  }
+  const measured = results.filter((r) => r.source !== 'baseline').length;
+  if (measured > meta.plannedCells) {
+    throw new DataFileError(`damaged run: ${measured} results for ${meta.plannedCells} planned cells; re-run it`, { file });
+  }
 }
 
 export async function readResults(file: string, shown = file): Promise<{ results: CellResult[]; warnings: string[] }> {
