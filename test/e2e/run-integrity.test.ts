@@ -236,3 +236,65 @@ describe('stops before any model call', () => {
     expect(server.chatCalls).toHaveLength(0);
   });
 });
+
+describe('no verdict without the means to judge', () => {
+  it('a rubric-only scenario with no grader is not-run, never a pass', async () => {
+    // The answer is the scenario's own fail reference: with the rubric dropped it used to score 100%.
+    const refusing = await startFakeOpenAI({ defaultReply: 'I cannot help with that.' });
+    try {
+      using project = createMiniProject({
+        url: refusing.url,
+        scenarios: 0,
+        files: {
+          'scenarios/judged.yaml': `id: judged
+title: Judged by a rubric only
+request: How long do refunds take?
+assert:
+  - type: rubric
+    value: Says how long refunds take.
+examples:
+  pass: [{ label: good, text: Refunds take 5 days. }]
+  fail: [{ label: bad, text: I cannot help with that. }]
+`,
+        },
+      });
+      const r = await project.cli(['eval']);
+      expect(r.code, r.stderr).toBe(0);
+      const run = readOnlyRun(project.root);
+      expect(run.results.map((x) => x.status)).toEqual(['not-run', 'not-run']);
+      expect(String(run.results[0]!.error)).toMatch(/only assertions are rubrics/);
+      expect(refusing.chatCalls).toHaveLength(0);
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it('--record with a model that cannot run is exit 2, never answers from old recordings', async () => {
+    using project = createMiniProject({ url: server.url });
+    expect((await project.cli(['eval', '--record'])).code).toBe(0);
+    // The server is gone: a record run must not quietly replay what it recorded before.
+    project.write('evals/default.yaml', evalConfig({ url: 'http://127.0.0.1:9/v1' }));
+    const r = await project.cli(['eval', '--record']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--record: 1 configured model\(s\) cannot run/);
+    expect(readdirSync(path.join(project.root, 'reports', 'runs'))).toHaveLength(1);
+  });
+
+  it('a server that answers its probe slowly is running, not replaced by recordings', async () => {
+    using project = createMiniProject({ url: server.url, timeoutMs: 10_000 });
+    expect((await project.cli(['eval', '--record'])).code).toBe(0);
+    // The probe takes 1.8 s to answer: with a 10 s timeout the server is there, and its cells run live.
+    const sluggish = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.', modelsLatencyMs: 1_800 });
+    try {
+      project.write('evals/default.yaml', evalConfig({ url: sluggish.url, timeoutMs: 10_000 }));
+      const r = await project.cli(['eval']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/cannot run/);
+      const latest = readdirSync(path.join(project.root, 'reports', 'runs')).sort().at(-1)!;
+      const sources = resultLines(project.root, latest).map((l) => (JSON.parse(l) as { source?: string }).source);
+      expect(sources).toEqual(['live', 'live', 'live', 'live']);
+    } finally {
+      await sluggish.close();
+    }
+  });
+});

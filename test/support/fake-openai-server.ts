@@ -261,7 +261,9 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       call.kind = 'models';
       const created = Math.floor(Date.now() / 1000);
       const data = (options.models ?? ['test-model']).map((id) => ({ id, object: 'model', created, owned_by: 'fake-openai' }));
-      return sendJson(res, 200, { object: 'list', data });
+      if (!options.modelsLatencyMs) return sendJson(res, 200, { object: 'list', data });
+      setTimeout(() => sendJson(res, 200, { object: 'list', data }), options.modelsLatencyMs);
+      return;
     }
     sendJson(res, 404, errorPayload(`Unknown route ${req.method} ${path} (fake-openai)`, 'invalid_request_error'));
   }

@@ -126,6 +126,8 @@ export interface FakeOpenAIOptions {
   defaultVerdict?: GraderVerdict;
   /** Delay before answering (also before a fault), in ms. */
   latencyMs?: number | ((ctx: ReplyContext) => number);
+  /** Delay before answering `GET /v1/models` (what the harness probes before a run); default 0. */
+  modelsLatencyMs?: number;
   faults?: FaultProfile;
   /** Model ids listed by `GET /v1/models` (default ['test-model']). */
   models?: string[];
