@@ -7,6 +7,7 @@ import { openResultWriter, writeMeta } from '../run/store.ts';
 import type { CarriedCells } from '../run/affected.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { appendHistory, historyEntryFromRun } from '../report/history.ts';
+import { renderThresholdMisses } from '../report/threshold-misses.ts';
 import { gateAndReport } from './gate.ts';
 import { buildReports } from './report.ts';
 
@@ -49,6 +50,8 @@ export async function finishRun(
   // Part of a run is not gated on its own (its cells are split across machines): the merged run is.
   if (run.ci) ctx.out(`shard ${meta.shard!.index}/${meta.shard!.count}: not gated on its own; merge the shards (agent-evals merge) and gate the merged run`);
   await buildReports(ctx, meta.runId);
+  // Without --ci the exit code stays 0 on a missed threshold, but the miss is said plainly.
+  if (!meta.shard) for (const line of renderThresholdMisses(aggregateRun(results, { grader: meta.grader }), run.config.thresholds)) ctx.out(line);
   return errorBudgetExit(ctx, measured, run.config.thresholds.errorBudget);
 }
 

@@ -298,3 +298,18 @@ examples:
     }
   });
 });
+
+describe('eval without --ci', () => {
+  it('says plainly which thresholds were missed (exit 0: only the gate fails on them)', async () => {
+    const bad = await startFakeOpenAI({ defaultReply: 'No idea.' });
+    try {
+      using project = createMiniProject({ url: bad.url, config: { thresholds: { passRate: 0.5 } } });
+      const r = await project.cli(['eval']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/below threshold: 2 of 2 variant × model miss/);
+      expect(r.stdout).toMatch(/helper\/terse @ openai:chat:agent-model: passRate 0% < 50%/);
+    } finally {
+      await bad.close();
+    }
+  });
+});
