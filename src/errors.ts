@@ -57,6 +57,26 @@ export function formatPlace(place: Place): string {
   return parts.length ? `${parts.join(': ')}: ` : '';
 }
 
+/** Longest quoted value in a message, in characters. */
+const EXCERPT_CHARS = 40;
+
+/**
+ * A value from an input file, quoted for a one-line message: JSON, cut to a short excerpt so that a
+ * wrong file (`--config /etc/passwd`) is named, never printed whole.
+ *
+ * @example
+ * quoteValue('hot') // '"hot"'
+ * quoteValue('root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:…') // '"root:x:0:0:root:/root:/bin/bash\\ndaemon…"'
+ */
+export function quoteValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const json = JSON.stringify(value);
+    return json.length <= EXCERPT_CHARS + 2 ? json : `${JSON.stringify(value.slice(0, EXCERPT_CHARS)).slice(0, -1)}…"`;
+  }
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length <= EXCERPT_CHARS ? json : `${json.slice(0, EXCERPT_CHARS)}…`;
+}
+
 /** Several input errors found in one pass; printed one per line. */
 export class UserErrors extends UserError {
   readonly code = 'INPUT_INVALID';

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { AgentError, UserErrors, isUserError, type UserError } from '../errors.ts';
+import { AgentError, UserErrors, isUserError, quoteValue, type UserError } from '../errors.ts';
 import {
   ClaudeCodeFrontmatter,
   KNOWN_KEYS,
@@ -12,7 +11,7 @@ import {
   type Dialect,
   type PermissionRule,
 } from '../schema/agent.ts';
-import { findFiles, decodeText, relPath } from './files.ts';
+import { findFiles, decodeText, readInputFile, relPath } from './files.ts';
 import { keyAtLine, readFrontmatterYaml, splitFrontmatter } from './frontmatter.ts';
 import { describeZodIssue, formatPath, type YamlSource } from './yaml-source.ts';
 
@@ -74,12 +73,10 @@ export async function readAgentFiles(root: string, agentsDir = path.join(root, '
       const file = relPath(root, abs);
       const id = relPath(agentsDir, abs).replace(/\.md$/i, '');
       try {
-        return parseAgentFile(await readFile(abs), { file, id });
+        return parseAgentFile(await readInputFile(abs, file), { file, id });
       } catch (err) {
+        // Unreadable, too large, binary, not UTF-8: a problem with that file, not a bug.
         if (isUserError(err)) return { file, problems: [problem('file-read', file, err.detail, err.place)] };
-        // EACCES, EISDIR, a file removed while we read: a problem with that file, not a bug.
-        const code = (err as NodeJS.ErrnoException | undefined)?.code;
-        if (code) return { file, problems: [problem('file-read', file, `cannot read the file (${code})`)] };
         throw err;
       }
     }),
@@ -227,7 +224,7 @@ function checkKnownKeys(
 function describeFieldIssue(issue: z.core.$ZodIssue, dialect: Dialect): string {
   const expected = issue.path.length === 1 ? EXPECTED[dialect][String(issue.path[0])] : undefined;
   const input = 'input' in issue ? issue.input : undefined;
-  if (expected) return `expected ${expected}, got ${JSON.stringify(input ?? null)}`;
+  if (expected) return `expected ${expected}, got ${quoteValue(input ?? null)}`;
   return describeZodIssue(issue, undefined, '').message;
 }
 
@@ -241,7 +238,7 @@ function readPermissions(raw: unknown, source: YamlSource, file: string, problem
   if (raw === undefined) return [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const place = { ...source.placeOf(['permission']), field: 'permission' };
-    problems.push(problem('field-type', file, `expected ${EXPECTED.opencode.permission}, got ${JSON.stringify(raw)}`, place));
+    problems.push(problem('field-type', file, `expected ${EXPECTED.opencode.permission}, got ${quoteValue(raw)}`, place));
     return [];
   }
   const rules: PermissionRule[] = [];
@@ -253,7 +250,7 @@ function readPermissions(raw: unknown, source: YamlSource, file: string, problem
     }
     const also = pattern === '*' && path.length === 2 ? ' (or a map of glob patterns to one of them)' : '';
     const place = { ...source.placeOf(path), field: formatPath(path) };
-    problems.push(problem('permission-value', file, `expected ${ACTIONS}${also}, got ${JSON.stringify(value)}`, place));
+    problems.push(problem('permission-value', file, `expected ${ACTIONS}${also}, got ${quoteValue(value)}`, place));
   };
   for (const [tool, value] of Object.entries(raw)) {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {

@@ -10,11 +10,10 @@ import { describeZodIssue, isYamlError, parseYamlSource } from './yaml-source.ts
  */
 export async function loadEvalConfig(root: string, configPath: string): Promise<{ config: EvalConfig; file: string }> {
   const abs = path.resolve(root, configPath);
-  const file = relPath(root, abs);
-  const { text } = await readTextFile(abs, file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new EvalConfigError('file not found; expected an eval config such as evals/default.yaml', { file });
-    throw err;
-  });
+  // A config outside the project (`--config /etc/passwd`) is named by its own path, not by ../../..
+  const inside = relPath(root, abs);
+  const file = inside.startsWith('../') ? abs : inside;
+  const { text } = await readTextFile(abs, file, { missing: 'file not found; expected an eval config such as evals/default.yaml' });
   if (!text.trim()) throw new EvalConfigError('empty file; expected an eval config with at least `models:`', { file });
   if (/^\t/m.test(text)) {
     const line = text.split('\n').findIndex((l) => l.startsWith('\t')) + 1;

@@ -1,4 +1,4 @@
-import { readdir, realpath, readFile, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DataFileError } from '../errors.ts';
 
@@ -41,12 +41,70 @@ export async function findFiles(dir: string, exts: readonly string[]): Promise<s
 }
 
 /**
- * Reads a text file as UTF-8, refusing binary and non-UTF-8 content with a one-line error.
- * A UTF-8 BOM is removed and CRLF line endings become LF.
+ * Largest input file read (agent, scenario, eval config, reference answer). A 5 MB prompt is legal
+ * (lint warns about its cost); a config or scenario this large is a wrong file, and `/dev/zero` or a
+ * runaway generator must fail at once instead of filling memory.
  */
-export async function readTextFile(abs: string, shown: string): Promise<{ text: string; bytes: Buffer }> {
-  const bytes = await readFile(abs);
+export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
+const MB = 1024 * 1024;
+
+/**
+ * Reads an input file's bytes, refusing with a one-line error (exit 2) what cannot be an input: a
+ * missing file (`missing` says what was expected), a folder, a device, FIFO or socket, a file over
+ * `MAX_INPUT_BYTES`, or one that cannot be read.
+ *
+ * @example
+ * await readInputFile('/repo/evals', 'evals') // throws DataFileError: "evals: a folder; expected a file"
+ */
+export async function readInputFile(abs: string, shown: string, opts: { missing?: string } = {}): Promise<Buffer> {
+  const fail = (detail: string) => new DataFileError(detail, { file: shown });
+  const st = await stat(abs).catch((err: NodeJS.ErrnoException) => {
+    throw fail(err.code === 'ENOENT' ? (opts.missing ?? 'file not found') : cannotRead(err));
+  });
+  if (st.isDirectory()) throw fail('a folder; expected a file');
+  // Stat before open: opening a FIFO would wait for a writer.
+  if (!st.isFile()) throw fail('not a regular file; expected a file');
+  if (st.size > MAX_INPUT_BYTES) throw fail(tooLarge(st.size));
+  const handle = await open(abs, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw fail(cannotRead(err));
+  });
+  try {
+    // At most one byte past the limit: a file that grows while it is read is still bounded.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let want = st.size + 1;
+    while (total <= MAX_INPUT_BYTES) {
+      const chunk = Buffer.allocUnsafe(Math.min(want, MAX_INPUT_BYTES + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      want = 64 * 1024;
+    }
+    if (total > MAX_INPUT_BYTES) throw fail(tooLarge(total));
+    return Buffer.concat(chunks, total);
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code ? fail(cannotRead(err as NodeJS.ErrnoException)) : err;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads a text file as UTF-8 (bounded and checked like `readInputFile`), refusing binary and
+ * non-UTF-8 content with a one-line error. A UTF-8 BOM is removed and CRLF line endings become LF.
+ */
+export async function readTextFile(abs: string, shown: string, opts: { missing?: string } = {}): Promise<{ text: string; bytes: Buffer }> {
+  const bytes = await readInputFile(abs, shown, opts);
   return { text: decodeText(bytes, shown), bytes };
+}
+
+function tooLarge(bytes: number): string {
+  return `${(bytes / MB).toFixed(1)} MB; expected a file of at most ${MAX_INPUT_BYTES / MB} MB`;
+}
+
+function cannotRead(err: NodeJS.ErrnoException): string {
+  return `cannot read the file (${err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : (err.code ?? err.message)})`;
 }
 
 export function decodeText(bytes: Buffer, shown: string): string {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { z } from 'zod';
@@ -7,7 +6,7 @@ import { ScenarioError, UserErrors, isUserError, type Place, type UserError } fr
 import { ASSERTION_KINDS, Scenario, type Assertion, type Example, type Message } from '../schema/scenario.ts';
 import type { NormalizedAssertion } from '../assertions/registry.ts';
 import { didYouMean } from './closest.ts';
-import { decodeText, findFiles, readTextFile, relPath } from './files.ts';
+import { decodeText, findFiles, readInputFile, readTextFile, relPath } from './files.ts';
 import { readScenarioCsv } from './scenario-csv.ts';
 import { describeIssueText, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
 
@@ -247,12 +246,7 @@ async function resolveExample(example: Example, dir: string, root: string, fallb
   }
   const abs = path.resolve(dir, asFile);
   const shown = relPath(root, abs);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(abs);
-  } catch {
-    throw new ScenarioError(`reference answer file "${asFile}" not found (looked for ${shown})`);
-  }
+  const bytes = await readInputFile(abs, shown, { missing: `not found; expected the reference answer file "${asFile}"` });
   return { label: label ?? shown, text: stripCalibrationHeader(decodeText(bytes, shown)) };
 }
 

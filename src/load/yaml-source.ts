@@ -1,6 +1,9 @@
-import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, visit, type Document } from 'yaml';
 import type { z } from 'zod';
-import type { Place } from '../errors.ts';
+import { quoteValue, type Place } from '../errors.ts';
+
+/** Alias expansions allowed per document: a "billion laughs" file must be refused, not expanded. */
+const MAX_ALIAS_COUNT = 100;
 
 /**
  * YAML text parsed with positions kept, so that a zod issue at `assert[2].value` can be reported at
@@ -46,11 +49,25 @@ export function parseYamlSource(text: string, lineOffset = 0): YamlSource | { er
       }),
     };
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const at = (offset: number) => {
     const pos = lineCounter.linePos(offset);
     return { line: pos.line + lineOffset, column: pos.col };
   };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (err) {
+    // yaml throws a ReferenceError ("Excessive alias count …") when aliases expand past the limit.
+    if (!(err instanceof ReferenceError)) throw err;
+    let first: { line?: number; column?: number } = {};
+    visit(doc, {
+      Alias(_key, node) {
+        if (node.range) first = at(node.range[0]);
+        return visit.BREAK;
+      },
+    });
+    return { errors: [{ message: `too many YAML aliases (more than ${MAX_ALIAS_COUNT}); expected plain YAML`, ...first }] };
+  }
   const placeOf = (path: readonly PropertyKey[]) => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n) as unknown[], true);
@@ -100,7 +117,7 @@ export function describeIssueText(issue: z.core.$ZodIssue): string {
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_type':
       if ('input' in issue && issue.input === undefined) return `missing required field; expected ${issue.expected}`;
-      return `expected ${issue.expected}${'input' in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : ''}`;
+      return `expected ${issue.expected}${'input' in issue && issue.input !== undefined ? `, got ${quoteValue(issue.input)}` : ''}`;
     default:
       return issue.message;
   }

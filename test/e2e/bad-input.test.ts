@@ -21,8 +21,9 @@ const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
 
 /**
  * One case: a corpus file (or a generated one), where it goes in the project, the command, and the
- * outcome. `error`: exit 2 and an error line matching `message`. `warning`: exit 0 and a warning line.
- * `accepted`: exit 0 (the input is valid after normalization, or safely skipped).
+ * outcome. `error`: exit 2 and an error line matching `message`. `finding`: a lint error about an
+ * agent file, exit 1 (README, exit codes) with the finding on stdout. `warning`: exit 0 and a warning
+ * line. `accepted`: exit 0 (the input is valid after normalization, or safely skipped).
  */
 interface Case {
   name: string;
@@ -31,17 +32,19 @@ interface Case {
   /** Target path in the project; `@recording` = the first recording file, `@meta`/`@results` = the run's files. */
   to?: string;
   args: string[];
-  outcome: 'error' | 'warning' | 'accepted';
-  /** Must match one stderr line (for `accepted`: stdout). */
+  outcome: 'error' | 'finding' | 'warning' | 'accepted';
+  /** Must match one stderr line (for `accepted` and `finding`: a stdout line). */
   message: RegExp;
 }
 
+const EXIT: Record<Case['outcome'], number> = { error: 2, finding: 1, warning: 0, accepted: 0 };
 const EVAL = ['eval', '--replay'];
-const agent = (file: string, message: RegExp, outcome: Case['outcome'] = 'error'): Case => ({
+/** Agent files are linted: an error in one is a lint finding (exit 1), `eval` refuses to run on it. */
+const agent = (file: string, message: RegExp, outcome: Case['outcome'] = 'finding'): Case => ({
   name: `agents/${file}`,
   from: `agents/${file}`,
   to: `agents/helper/${file}`,
-  args: outcome === 'error' ? EVAL : ['agents'],
+  args: outcome === 'finding' ? ['lint'] : ['agents'],
   outcome,
   message,
 });
@@ -75,12 +78,20 @@ const CASES: Case[] = [
   agent('duplicate-key.md', /^agents\/helper\/duplicate-key\.md:4(:\d+)? +error +yaml-syntax +.*(duplicate|unique)/i),
   agent('missing-description.md', /^agents\/helper\/missing-description\.md(:\d+)? +error +description-missing/),
   agent('bom-crlf.md', /^helper +helper\/bom-crlf\b/m, 'accepted'),
+  agent('billion-laughs.md', /^agents\/helper\/billion-laughs\.md:\d+ +error +yaml-syntax +.*too many YAML aliases/),
   {
     name: 'agents/<5 MB prompt> (generated)',
     from: (root) => writeFileSync(path.join(root, 'agents/helper/huge.md'), hugeAgent()),
     args: ['lint'],
     outcome: 'warning',
     message: /^agents\/helper\/huge\.md(:\d+)? +warning +prompt-budget\b/,
+  },
+  {
+    name: 'agents/<11 MB file> (generated)',
+    from: (root) => writeFileSync(path.join(root, 'agents/helper/huge.md'), `${hugeAgent()}${hugeAgent()}`),
+    args: ['lint'],
+    outcome: 'finding',
+    message: /^agents\/helper\/huge\.md:1 +error +file-read +10\.\d MB; expected a file of at most 10 MB$/,
   },
   {
     name: 'agents/<symlink loop> (created here: git cannot hold it portably)',
@@ -109,6 +120,7 @@ const CASES: Case[] = [
   scenario('duplicate-id.csv', /^error: scenarios\/duplicate-id\.csv:(row )?3\b.*c1/),
   scenario('empty.csv', /^error: scenarios\/empty\.csv\b.*(empty|header)/i),
   scenario('header-only.csv', /^error: scenarios\/header-only\.csv:row 2: no scenario rows under the header/),
+  scenario('billion-laughs.yaml', /^error: scenarios\/billion-laughs\.yaml:\d+:\d+: broken YAML: too many YAML aliases/),
 
   config('broken-yaml.yaml', /^error: evals\/default\.yaml:\d+:\d+: broken YAML/),
   config('tabs.yaml', /^error: evals\/default\.yaml:5: tab used for indentation/),
@@ -119,6 +131,31 @@ const CASES: Case[] = [
   config('binary.yaml', /^error: evals\/default\.yaml: binary file/),
   config('out-of-range.yaml', /^error: evals\/default\.yaml:5:\d+: thresholds\.errorBudget: /),
   config('non-utf8.yaml', /^error: evals\/default\.yaml:4: not valid UTF-8/),
+  config('billion-laughs.yaml', /^error: evals\/default\.yaml:\d+:\d+: broken YAML: too many YAML aliases \(more than 100\); expected plain YAML/),
+  config('repeats-huge.yaml', /^error: evals\/default\.yaml:4:\d+: repeats: .*100/),
+  // A text file that is not YAML (say /etc/passwd): quoted as a short excerpt, never whole.
+  config('plain-text.yaml', /^error: evals\/default\.yaml:1:1: expected object, got "[^"\n]{1,60}…"$/),
+  {
+    name: '--config <a folder>',
+    from: () => {},
+    args: [...EVAL, '--config', 'evals'],
+    outcome: 'error',
+    message: /^error: evals: a folder; expected a file$/,
+  },
+  {
+    name: '--config /dev/zero (endless, not a regular file)',
+    from: () => {},
+    args: [...EVAL, '--config', '/dev/zero'],
+    outcome: 'error',
+    message: /^error: \/dev\/zero: not a regular file; expected a file$/,
+  },
+  {
+    name: 'evals/<11 MB config> (generated)',
+    from: (root) => writeFileSync(path.join(root, 'evals/default.yaml'), `models: [m]\n${'# padding\n'.repeat(1.1 * 1024 * 1024)}`),
+    args: EVAL,
+    outcome: 'error',
+    message: /^error: evals\/default\.yaml: 11\.0 MB; expected a file of at most 10 MB$/,
+  },
 
   ...['broken-json.json', 'wrong-shape.json'].map(
     (file): Case => ({ name: `recordings/${file}`, from: `recordings/${file}`, to: '@recording', args: EVAL, outcome: 'error', message: /^error: evals\/recordings\/openai_chat_agent-model\/[0-9a-f]{24}\.json: .*(re-record|--record)/ }),
@@ -230,7 +267,7 @@ describe('bad-input corpus', () => {
 
     expect(result.stderr, out).not.toMatch(STACK_FRAME);
     expect(result.stderr, out).not.toContain('internal error');
-    expect(result.code, out).toBe(c.outcome === 'error' ? 2 : 0);
+    expect(result.code, out).toBe(EXIT[c.outcome]);
     // Errors and warnings go to stderr (lint findings, warnings included, to stdout); `accepted` shows on stdout.
     const lines = (c.outcome === 'error' ? result.stderr : `${result.stdout}\n${result.stderr}`).split('\n');
     expect(lines.some((l) => c.message.test(l)), `no line matches ${c.message}\n${out}`).toBe(true);
@@ -238,6 +275,9 @@ describe('bad-input corpus', () => {
       // One line per problem, each naming the file: nothing else on stderr but the lint summary.
       const bad = lines.filter((l) => l.trim() && !/^(error: |lint: )/.test(l) && !/^\S+\.(md)(:\d+)* +error +/.test(l));
       expect(bad, out).toEqual([]);
+    }
+    if (c.outcome === 'finding') expect(result.stderr, out).toBe('');
+    if (c.outcome === 'error' || c.outcome === 'finding') {
       expect(readdirSync(path.join(root, 'reports', 'runs')), 'no run folder written').toEqual(runsBefore);
     }
     // History, recordings and baseline untouched (a planted bad file is left exactly as it was).
