@@ -3,8 +3,8 @@
  * Command-line entry: parses argv, calls one command, prints errors. The only module that touches
  * `process` (argv, env, exit code, signals); commands get a `Context` and return an exit code.
  *
- * Exit codes: 0 ok · 1 regression / lint or calibration failure · 2 configuration or input error ·
- * 3 provider errors above the error budget (the gate could not measure).
+ * Exit codes (README, "Exit codes"): 0 ok · 1 a finding (regression, missed threshold, lint or
+ * calibration failure) · 2 bad input or usage · 3 provider errors above the error budget · 130 interrupted.
  */
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,12 +31,14 @@ process.on('warning', (w) => {
 // Run from the bundle (dist/cli.mjs), load promptfoo from its bundle in dist/engine/ (npm install builds it).
 if (import.meta.url.endsWith('/dist/cli.mjs')) useEngineBundle(new URL('./engine/promptfoo.mjs', import.meta.url));
 
+// The README's exit-code table says the same (test/e2e/exit-codes.test.ts holds them together).
 const EXIT_HELP = `
 Exit codes:
-  0  no regression (or nothing to evaluate)
-  1  regression, lint error or calibration failure
-  2  configuration or input error (bad YAML, unknown field, missing credentials with --ci)
-  3  provider errors above the error budget: the gate could not measure`;
+  0    success: no regression, every check passed (or nothing to evaluate)
+  1    a finding: regression or missed threshold, lint error, calibration failure
+  2    bad input or usage: bad YAML, unknown field or option, missing credentials with --ci
+  3    provider errors above the error budget: the run could not measure
+  130  interrupted (Ctrl-C): finished cells are kept; eval --resume finishes the run`;
 
 const abort = new AbortController();
 
