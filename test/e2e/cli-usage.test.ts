@@ -164,3 +164,21 @@ describe('terminal control characters never reach the console (item 22)', () => 
     expect(r.stderr, JSON.stringify(r.stderr)).not.toMatch(CONTROL);
   });
 });
+
+describe('lint says each finding once (item 25)', () => {
+  it('the lenient-YAML warning: one line per file, on stdout only, for lint and for agents', async () => {
+    const root = emptyRoot();
+    const dir = path.join(root, 'agents', 'helper');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'colon.md'), '---\nname: helper\ndescription: Use when: the user asks about refunds.\n---\n\nYou answer.\n');
+    writeFileSync(path.join(dir, 'brief.md'), AGENT_FILES['agents/helper/brief.md']);
+    const lenient = (text: string) => text.split('\n').filter((l) => /yaml-lenient/.test(l));
+    const lint = await cli(['--root', root, 'lint'], root);
+    expect(lint.code, show(lint)).toBe(0);
+    expect(lenient(lint.stdout), show(lint)).toEqual([expect.stringMatching(/^agents\/helper\/colon\.md:3 {2}warning {2}yaml-lenient {2}description: /)]);
+    expect(lenient(lint.stderr), show(lint)).toEqual([]);
+    const agents = await cli(['--root', root, 'agents'], root);
+    expect(agents.code, show(agents)).toBe(0);
+    expect(lenient(`${agents.stdout}\n${agents.stderr}`), show(agents)).toHaveLength(1);
+  });
+});
