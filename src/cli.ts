@@ -166,7 +166,7 @@ program
   .command('gate')
   .description('compare a run to the baseline and set the exit code')
   .option('--run <id>', 'the run to gate (default: latest)')
-  .option('-c, --config <file>', 'eval config (thresholds, error budget)', 'evals/default.yaml')
+  .option('-c, --config <file>', 'eval config whose thresholds to use (default: the config the run was made with)')
   .option('--baseline <git-ref>', 'read reports/baseline.json as it was at this git ref')
   .addHelpText('after', EXIT_HELP)
   .action((opts) => run(globals(), async (ctx) => (await import('./commands/gate.ts')).gateCommand(ctx, opts)));
