@@ -1,0 +1,198 @@
+/**
+ * Builds a cell's trajectory from the Claude Agent SDK's message stream and the runtime's own permission
+ * decisions. The stream gives every `tool_use` block (main agent and subagents) and the `tool_result`
+ * that went back to the model; the decisions say which calls the runtime refused and why.
+ *
+ * The SDK's message types are described structurally here (only the fields read), so this file needs no
+ * import of the optional SDK.
+ *
+ * @example
+ * const recorder = createTrajectoryRecorder({ workspace, agentAllows: (tool) => tools.has(tool) });
+ * for await (const message of query(...)) recorder.onMessage(message);
+ * const { trajectory, answer } = recorder.finish();
+ */
+import { statSync } from 'node:fs';
+import type { Delegation, ToolCall, ToolOutcome, Trajectory } from '../agent-runtime.ts';
+import { workspaceRelative } from './sandbox-paths.ts';
+
+/** Output kept per tool call, in characters. */
+export const OUTPUT_LIMIT = 4096;
+
+interface Block {
+  type: string;
+  text?: string;
+  id?: string;
+  name?: string;
+  input?: unknown;
+  tool_use_id?: string;
+  content?: unknown;
+  is_error?: boolean;
+}
+
+/** The parts of an SDK message the recorder reads. */
+export interface StreamMessage {
+  type: string;
+  subtype?: string;
+  message?: { id?: string; content?: string | Block[] };
+  parent_tool_use_id?: string | null;
+  subagent_type?: string;
+  [key: string]: unknown;
+}
+
+export interface RecordedDecision {
+  outcome: Extract<ToolOutcome, 'denied-by-agent' | 'denied-by-sandbox'>;
+  reason: string;
+}
+
+interface PendingCall {
+  id: string;
+  tool: string;
+  input: Record<string, unknown>;
+  turn: number;
+  /** The subagent that made the call (its `subagent_type`), undefined for the main agent. */
+  agent?: string;
+}
+
+export interface TrajectoryRecorder {
+  onMessage(message: StreamMessage): void;
+  /** The runtime refused `toolUseId` (from the PreToolUse hook or `canUseTool`). First decision wins. */
+  recordDecision(toolUseId: string, decision: RecordedDecision): void;
+  /** Main-agent model turns so far. */
+  readonly turns: number;
+  /** Model responses so far (main agent and subagents) plus API retries: the requests the model answered. */
+  readonly requests: number;
+  /** The last result message, if any. */
+  readonly result: StreamMessage | undefined;
+  finish(): { trajectory: Trajectory; answer: string };
+}
+
+export interface RecorderOptions {
+  /** Real path of the workspace. */
+  workspace: string;
+  /** Whether the agent (or, for a subagent's call, that subagent) is allowed `tool` by its file. */
+  agentAllows: (tool: string, agent?: string) => boolean;
+}
+
+function cut(text: string): string {
+  return text.length <= OUTPUT_LIMIT ? text : `${text.slice(0, OUTPUT_LIMIT)}… [${text.length - OUTPUT_LIMIT} more characters]`;
+}
+
+function resultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((b: Block) => (b.type === 'text' ? (b.text ?? '') : `[${b.type}]`)).join('\n');
+  return '';
+}
+
+function blocks(message: StreamMessage): Block[] {
+  const content = message.message?.content;
+  if (content === undefined) return [];
+  return typeof content === 'string' ? [{ type: 'text', text: content }] : content;
+}
+
+const NO_SUCH_TOOL = /No such tool available/;
+const TOOL_USE_ERROR = /^\s*<tool_use_error>([\s\S]*?)<\/tool_use_error>\s*$/;
+
+function isFile(root: string, path: string): boolean {
+  try {
+    return statSync(`${root}/${path}`).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecorder {
+  const calls: PendingCall[] = [];
+  const results = new Map<string, { text: string; isError: boolean }>();
+  const decisions = new Map<string, RecordedDecision>();
+  const responseIds = new Set<string>();
+  let turns = 0;
+  let retries = 0;
+  let answer = '';
+  let answerMessageId: string | undefined;
+  let result: StreamMessage | undefined;
+
+  function onAssistant(message: StreamMessage): void {
+    const id = message.message?.id ?? `anonymous-${responseIds.size}`;
+    const main = !message.parent_tool_use_id;
+    if (!responseIds.has(id)) {
+      responseIds.add(id);
+      if (main) turns++;
+    }
+    for (const block of blocks(message)) {
+      if (block.type === 'tool_use' && block.id) {
+        const input = (typeof block.input === 'object' && block.input !== null ? block.input : {}) as Record<string, unknown>;
+        calls.push({ id: block.id, tool: block.name ?? '', input, turn: Math.max(turns, 1), agent: main ? undefined : (message.subagent_type ?? 'subagent') });
+      }
+      if (block.type === 'text' && main) {
+        // Claude Code emits one SDK message per content block; texts of the same response are joined.
+        answer = answerMessageId === id ? `${answer}\n${block.text ?? ''}` : (block.text ?? '');
+        answerMessageId = id;
+      }
+    }
+  }
+
+  function outcomeOf(call: PendingCall): Pick<ToolCall, 'outcome' | 'reason' | 'output'> {
+    const decided = decisions.get(call.id);
+    const seen = results.get(call.id);
+    const output = seen ? cut(seen.text) : undefined;
+    if (decided) return { outcome: decided.outcome, reason: decided.reason, output };
+    if (!seen) return { outcome: 'failed', reason: 'no result: the cell stopped before the tool returned' };
+    if (seen.isError && NO_SUCH_TOOL.test(seen.text)) {
+      return opts.agentAllows(call.tool, call.agent)
+        ? { outcome: 'failed', reason: `Claude Code does not offer ${call.tool}`, output }
+        : { outcome: 'denied-by-agent', reason: `${call.tool} is not in the agent's tools: list`, output };
+    }
+    const toolError = seen.isError ? TOOL_USE_ERROR.exec(seen.text) : null;
+    if (toolError) return { outcome: 'failed', reason: (toolError[1] ?? '').trim().split('\n')[0]?.slice(0, 300), output };
+    return { outcome: 'ran', output };
+  }
+
+  return {
+    onMessage(message) {
+      if (message.type === 'assistant') onAssistant(message);
+      else if (message.type === 'user') {
+        for (const block of blocks(message)) {
+          if (block.type === 'tool_result' && block.tool_use_id) {
+            results.set(block.tool_use_id, { text: resultText(block.content), isError: block.is_error === true });
+          }
+        }
+      } else if (message.type === 'system' && message.subtype === 'api_retry') retries++;
+      else if (message.type === 'result') result = message;
+    },
+    recordDecision(toolUseId, decision) {
+      if (!decisions.has(toolUseId)) decisions.set(toolUseId, decision);
+    },
+    get turns() {
+      return turns;
+    },
+    get requests() {
+      return responseIds.size + retries;
+    },
+    get result() {
+      return result;
+    },
+    finish() {
+      const toolCalls: ToolCall[] = calls.map((call, index) => ({ index, tool: call.tool, input: call.input, turn: call.turn, ...outcomeOf(call) }));
+      const delegations: Delegation[] = toolCalls.flatMap((call) =>
+        (call.tool === 'Task' || call.tool === 'Agent') && call.outcome === 'ran'
+          ? [{ agent: String(call.input.subagent_type ?? 'general-purpose'), prompt: String(call.input.prompt ?? ''), callIndex: call.index }]
+          : [],
+      );
+      const filesRead: string[] = [];
+      for (const call of toolCalls) {
+        if (call.outcome !== 'ran') continue;
+        const path = call.input.file_path ?? call.input.notebook_path ?? ((call.tool === 'Grep' || call.tool === 'Glob') ? call.input.path : undefined);
+        if (!['Read', 'NotebookRead', 'Grep', 'Glob'].includes(call.tool) || typeof path !== 'string') continue;
+        const rel = workspaceRelative(opts.workspace, path);
+        // A search over a folder is not a read of a file; a Read that ran was one, even if the file is gone now.
+        const file = call.tool === 'Read' || call.tool === 'NotebookRead' || (rel !== undefined && isFile(opts.workspace, rel));
+        if (rel !== undefined && rel !== '' && file && !filesRead.includes(rel)) filesRead.push(rel);
+      }
+      const resultAnswer = result?.subtype === 'success' && typeof result.result === 'string' ? result.result : undefined;
+      return {
+        trajectory: { runtime: 'claude-code', toolCalls, delegations, turns, filesRead, workspaceDiff: '', filesChanged: [] },
+        answer: resultAnswer ?? answer,
+      };
+    },
+  };
+}

@@ -1,0 +1,327 @@
+/**
+ * The `claude-code` runtime: runs one agent file inside the real Claude Code program, through the Claude
+ * Agent SDK (`@anthropic-ai/claude-agent-sdk`, an optional dependency, imported only when a cell runs).
+ *
+ * Why the SDK directly and not promptfoo's `anthropic:claude-agent-sdk` provider: that provider copies the
+ * whole parent environment (HOME and every secret) into Claude Code's process, keeps Claude Code's own
+ * preset system prompt unless told otherwise, and reports tool calls without saying which were refused or
+ * why. A cell here must see nothing of the user's machine and must report each call's outcome, so the
+ * runtime drives `query()` itself: its own env, `systemPrompt` = the variant's body, `settingSources: []`.
+ *
+ * How each tool call is decided (`claude-code-permissions.ts`):
+ * 1. The tools offered are the variant's `tools:` list (no line → Claude Code's default set), never the
+ *    web tools. A call to a tool not offered is refused by Claude Code itself ("No such tool available")
+ *    and recorded as `denied-by-agent`.
+ * 2. A PreToolUse hook sees EVERY call, before Claude Code's own permission logic (which auto-approves
+ *    reads inside the working directory without asking `canUseTool`, measured). It refuses, and records,
+ *    a tool the agent's file does not allow (`denied-by-agent`, for a subagent: that subagent's list), and
+ *    any path argument (`file_path`, `path`, `notebook_path`, glob bases…) that leaves the workspace once
+ *    `..` and symlinks are resolved, and any shell tool when the scenario does not allow Bash
+ *    (`denied-by-sandbox`).
+ * 3. `canUseTool` answers what Claude Code still asks (Bash, edits, writes) with the same decision, as a
+ *    second line; `allowedTools` stays empty, because an entry there is approved before either is asked.
+ *    `permissionMode` is `default` (`bypassPermissions` is refused as root, and would skip the checks).
+ *
+ * What is and is not sandboxed, honestly:
+ * - File tools (Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS): contained to the workspace
+ *   copy by path checks, symlinks included. The checks run in this process just before the tool runs, so a
+ *   symlink swapped in between (by a concurrent shell command) is a theoretical race.
+ * - Bash, only when the scenario allows it: runs with cwd = the workspace, under Claude Code's Bash timeout
+ *   (`BASH_DEFAULT_TIMEOUT_MS` / `BASH_MAX_TIMEOUT_MS`), no background commands. Its command is screened
+ *   word by word: absolute paths, `~`, `..` leading out, and any `$VAR` / `$(…)` / backtick expansion are
+ *   refused. That is a screen, not a jail: an interpreter (`python -c "open('/'+'etc/x','w')"`), a script
+ *   file written first and then run, or `cd sub && cd .. && cd ..` style tricks are not caught. Scenarios
+ *   that allow Bash should run in a disposable container when the agent is not trusted. Claude Code has an
+ *   OS-level sandbox option (bubblewrap); it is not used here (not installed on the target machines).
+ * - The process: env is built from nothing (PATH, the model's URL and key, HOME / CLAUDE_CONFIG_DIR / XDG /
+ *   TMPDIR inside the cell's sandbox home, switches for telemetry, auto-update, non-essential traffic,
+ *   background tasks and auto-memory); no user or project settings, no MCP servers, no plugins.
+ *
+ * Limits: `maxTurns` goes to Claude Code; model requests (responses seen + API retries) are counted and the
+ * query is aborted as soon as one more would pass `maxRequests`; the wall time aborts it too. Either ends
+ * the cell with `error`. Earlier `history` turns are given as a transcript before the request (the SDK's
+ * one-shot prompt cannot carry assistant turns).
+ *
+ * @example
+ * const runtime = createClaudeCodeRuntime();
+ * const out = await runtime.runCell({ agent, request: 'Review the API', model: { id: 'claude-sonnet-4-5',
+ *   apiBaseUrl: 'http://127.0.0.1:4010', apiKey: 'sk-test' }, workspace, sandboxHome, allowBash: false,
+ *   limits: { maxTurns: 12, maxRequests: 40, wallTimeMs: 120_000 } });
+ * out.trajectory.toolCalls; // [{ tool: 'Read', outcome: 'ran', … }, { tool: 'Edit', outcome: 'denied-by-agent', … }]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProviderUnavailableError } from '../../errors.ts';
+import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../agent-runtime.ts';
+import { agentAllows, agentToolSet, decideToolCall, type ToolDecision, type ToolPolicy, WEB_TOOLS } from './claude-code-permissions.ts';
+import { createTrajectoryRecorder, type StreamMessage } from './claude-code-trajectory.ts';
+import { realWorkspace } from './sandbox-paths.ts';
+
+export const CLAUDE_AGENT_SDK = '@anthropic-ai/claude-agent-sdk';
+export const CLAUDE_AGENT_SDK_VERSION = '0.3.332';
+export const INSTALL_COMMAND = `npm install ${CLAUDE_AGENT_SDK}@${CLAUDE_AGENT_SDK_VERSION}`;
+
+/**
+ * The slice of the SDK this runtime uses, typed here so the harness type-checks without the optional
+ * package. `options` is loose on purpose: the SDK's own `Options` type is the reference (sdk.d.ts).
+ */
+export interface ClaudeAgentSdk {
+  query(params: { prompt: string; options: Record<string, unknown> }): AsyncIterable<StreamMessage> & { close?: () => void };
+}
+
+export interface ClaudeCodeRuntimeOptions {
+  /** PATH for Claude Code and its Bash tool. Default: this process's PATH (the only variable passed on). */
+  path?: string;
+  /** Bash tool timeout in ms (default and maximum). Default 30 000. */
+  bashTimeoutMs?: number;
+  /** Loads the SDK. Default: `import('@anthropic-ai/claude-agent-sdk')`. */
+  loadSdk?: () => Promise<ClaudeAgentSdk>;
+  /** Receives Claude Code's stderr (debugging). */
+  onStderr?: (text: string) => void;
+}
+
+/**
+ * Imports the SDK, or throws a user error naming the install command when it is not installed.
+ *
+ * @example
+ * const sdk = await importClaudeAgentSdk();
+ */
+export async function importClaudeAgentSdk(importer: (specifier: string) => Promise<unknown> = (s) => import(s)): Promise<ClaudeAgentSdk> {
+  try {
+    return (await importer(CLAUDE_AGENT_SDK)) as ClaudeAgentSdk;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new ProviderUnavailableError(
+        `the claude-code runtime needs ${CLAUDE_AGENT_SDK}, which is not installed; install it with: ${INSTALL_COMMAND} ` +
+          '(the Claude Agent SDK is not open-source licensed)',
+      );
+    }
+    throw error;
+  }
+}
+
+/** Claude Code's environment, built from nothing: nothing of the parent's leaks in but PATH. */
+export function claudeCodeEnv(input: RuntimeCellInput, opts: { path: string; bashTimeoutMs: number }): Record<string, string> {
+  const home = input.sandboxHome;
+  const dirs = { config: join(home, '.claude'), xdgConfig: join(home, '.config'), cache: join(home, '.cache'), data: join(home, '.local', 'share'), state: join(home, '.local', 'state'), tmp: join(home, 'tmp') };
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  const env: Record<string, string> = {
+    PATH: opts.path,
+    HOME: home,
+    USER: 'agent',
+    LANG: 'C.UTF-8',
+    SHELL: '/bin/bash',
+    CLAUDE_CONFIG_DIR: dirs.config,
+    XDG_CONFIG_HOME: dirs.xdgConfig,
+    XDG_CACHE_HOME: dirs.cache,
+    XDG_DATA_HOME: dirs.data,
+    XDG_STATE_HOME: dirs.state,
+    TMPDIR: dirs.tmp,
+    CLAUDE_CODE_TMPDIR: dirs.tmp,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_BACKGROUND_TASKS: '1',
+    CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',
+    BASH_DEFAULT_TIMEOUT_MS: String(opts.bashTimeoutMs),
+    BASH_MAX_TIMEOUT_MS: String(opts.bashTimeoutMs),
+    // Every model alias Claude Code may pick for side work or subagents is the cell's model.
+    ANTHROPIC_MODEL: input.model.id,
+    ANTHROPIC_DEFAULT_OPUS_MODEL: input.model.id,
+    ANTHROPIC_DEFAULT_SONNET_MODEL: input.model.id,
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: input.model.id,
+    CLAUDE_CODE_SUBAGENT_MODEL: input.model.id,
+  };
+  if (input.model.apiBaseUrl) env.ANTHROPIC_BASE_URL = input.model.apiBaseUrl.replace(/\/v1\/?$/, '');
+  if (input.model.apiKey) env.ANTHROPIC_API_KEY = input.model.apiKey;
+  return env;
+}
+
+/** The request as Claude Code gets it: earlier turns (if any) as a transcript, then the request. */
+export function renderPrompt(input: Pick<RuntimeCellInput, 'request' | 'history'>): string {
+  if (!input.history?.length) return input.request;
+  const earlier = input.history.map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.content}`).join('\n\n');
+  return `Earlier in this conversation:\n\n${earlier}\n\nUser: ${input.request}`;
+}
+
+function peerDefinitions(peers: RuntimeAgent[] | undefined, maxTurns: number): Record<string, Record<string, unknown>> | undefined {
+  if (!peers?.length) return undefined;
+  return Object.fromEntries(
+    peers.map((peer) => {
+      const tools = agentToolSet(peer.tools);
+      return [peer.name, { description: peer.description, prompt: peer.systemPrompt, model: 'inherit', maxTurns, disallowedTools: [...WEB_TOOLS], ...(tools ? { tools: [...tools] } : {}) }];
+    }),
+  );
+}
+
+function deny(decision: Exclude<ToolDecision, { outcome: 'allow' }>) {
+  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: decision.reason } };
+}
+
+/** Kills Claude Code and every process it started (it runs in its own process group). */
+function killGroup(child: ChildProcess | undefined): void {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // the group is gone already, or not ours
+  }
+}
+
+function tokensOf(result: StreamMessage | undefined): RuntimeCellOutput['tokens'] {
+  const models = result?.modelUsage as Record<string, Record<string, number>> | undefined;
+  if (!models || Object.keys(models).length === 0) return undefined;
+  let prompt = 0;
+  let completion = 0;
+  for (const m of Object.values(models)) {
+    prompt += (m.inputTokens ?? 0) + (m.cacheReadInputTokens ?? 0) + (m.cacheCreationInputTokens ?? 0);
+    completion += m.outputTokens ?? 0;
+  }
+  return { prompt, completion, total: prompt + completion };
+}
+
+function resultError(result: StreamMessage | undefined, maxTurns: number): string | undefined {
+  if (!result) return 'Claude Code ended without a result';
+  if (result.subtype === 'success') return result.is_error === true ? `Claude Code reported an error: ${String(result.result ?? '')}`.slice(0, 500) : undefined;
+  if (result.subtype === 'error_max_turns') return `maxTurns (${maxTurns}) reached`;
+  const errors = Array.isArray(result.errors) ? result.errors.join('; ') : '';
+  return `${String(result.subtype)}${errors ? `: ${errors}` : ''}`.slice(0, 500);
+}
+
+/**
+ * Creates the runtime. Nothing starts until a cell runs: each cell is one Claude Code process.
+ *
+ * @example
+ * const runtime = createClaudeCodeRuntime({ bashTimeoutMs: 10_000 });
+ */
+export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): AgentRuntime {
+  const loadSdk = opts.loadSdk ?? (() => importClaudeAgentSdk());
+  let sdk: Promise<ClaudeAgentSdk> | undefined;
+
+  async function runCell(input: RuntimeCellInput): Promise<RuntimeCellOutput> {
+    const started = Date.now();
+    sdk ??= loadSdk();
+    const { query } = await sdk.catch((error: unknown) => {
+      sdk = undefined; // a later install should be picked up without restarting
+      throw error;
+    });
+    const workspace = realWorkspace(input.workspace);
+    const { limits } = input;
+    const policies = new Map<string | undefined, ToolPolicy>([[undefined, { agentTools: agentToolSet(input.agent.tools), workspace, allowBash: input.allowBash }]]);
+    for (const peer of input.agent.peers ?? []) policies.set(peer.name, { agentTools: agentToolSet(peer.tools), workspace, allowBash: input.allowBash });
+    // A built-in subagent (general-purpose…) is held to the delegating agent's own list.
+    const policyFor = (agent?: string) => policies.get(agent) ?? (policies.get(undefined) as ToolPolicy);
+    const recorder = createTrajectoryRecorder({ workspace, agentAllows: (tool, agent) => agentAllows(policyFor(agent), tool) });
+    const agentTypes = new Map<string, string>(); // subagent id → its agent type, learned from hooks
+
+    const abort = new AbortController();
+    let stopReason: string | undefined;
+    let child: ChildProcess | undefined;
+    // Aborting or close() leaves Claude Code a ~2 s grace period in which it keeps calling the model
+    // (measured: 10 more requests); a limit must stop it now, with the shell commands it started.
+    const stop = (reason: string) => {
+      stopReason ??= reason;
+      killGroup(child);
+      abort.abort();
+    };
+    const timer = setTimeout(() => stop(`wall time limit (${limits.wallTimeMs} ms) reached`), limits.wallTimeMs);
+    const onCancel = () => stop('cancelled');
+    if (input.signal?.aborted) onCancel();
+    input.signal?.addEventListener('abort', onCancel, { once: true });
+
+    const decide = (tool: string, toolInput: Record<string, unknown>, toolUseId: string | undefined, agent: string | undefined) => {
+      const decision = decideToolCall(policyFor(agent), tool, toolInput);
+      if (decision.outcome !== 'allow' && toolUseId) recorder.recordDecision(toolUseId, decision);
+      return decision;
+    };
+
+    const preToolUse = async (hookInput: Record<string, unknown>, toolUseId: string | undefined) => {
+      const agentType = typeof hookInput.agent_type === 'string' && hookInput.agent_id ? hookInput.agent_type : undefined;
+      if (typeof hookInput.agent_id === 'string' && agentType) agentTypes.set(hookInput.agent_id, agentType);
+      const toolInput = (hookInput.tool_input ?? {}) as Record<string, unknown>;
+      const id = toolUseId ?? (hookInput.tool_use_id as string | undefined);
+      const decision = decide(String(hookInput.tool_name), toolInput, id, agentType);
+      return decision.outcome === 'allow' ? {} : deny(decision);
+    };
+
+    const canUseTool = async (tool: string, toolInput: Record<string, unknown>, options: { toolUseID?: string; agentID?: string }) => {
+      const decision = decide(tool, toolInput, options.toolUseID, options.agentID ? agentTypes.get(options.agentID) : undefined);
+      return decision.outcome === 'allow' ? { behavior: 'allow', updatedInput: toolInput } : { behavior: 'deny', message: decision.reason };
+    };
+
+    const agentTools = agentToolSet(input.agent.tools);
+    const options: Record<string, unknown> = {
+      abortController: abort,
+      cwd: workspace,
+      model: input.model.id,
+      systemPrompt: input.agent.systemPrompt,
+      settingSources: [],
+      tools: agentTools ? [...agentTools] : { type: 'preset', preset: 'claude_code' },
+      disallowedTools: [...WEB_TOOLS],
+      allowedTools: [],
+      permissionMode: 'default',
+      canUseTool,
+      hooks: { PreToolUse: [{ hooks: [preToolUse], onFailure: 'block' }] },
+      agents: peerDefinitions(input.agent.peers, limits.maxTurns),
+      maxTurns: limits.maxTurns,
+      mcpServers: {},
+      strictMcpConfig: true,
+      plugins: [],
+      persistSession: false,
+      forwardSubagentText: true,
+      env: claudeCodeEnv(input, { path: opts.path ?? process.env.PATH ?? '/usr/bin:/bin', bashTimeoutMs: opts.bashTimeoutMs ?? 30_000 }),
+      spawnClaudeCodeProcess: (spawnOptions: { command: string; args: string[]; cwd?: string; env: Record<string, string | undefined> }) => {
+        child = spawn(spawnOptions.command, spawnOptions.args, { cwd: spawnOptions.cwd, env: spawnOptions.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+        const onStderr = opts.onStderr;
+        child.stderr?.on('data', (chunk: Buffer) => onStderr?.(chunk.toString('utf8')));
+        if (stopReason) killGroup(child);
+        return child;
+      },
+    };
+
+    const stream = query({ prompt: renderPrompt(input), options });
+    let crash: string | undefined;
+    try {
+      for await (const message of stream) {
+        recorder.onMessage(message);
+        if (message.type === 'assistant') {
+          const asksTools = Array.isArray(message.message?.content) && message.message.content.some((b) => b.type === 'tool_use');
+          // One more request would follow a tool call: stop before it would pass the limit.
+          if (recorder.requests > limits.maxRequests || (recorder.requests === limits.maxRequests && asksTools)) {
+            stop(`request limit (${limits.maxRequests} model requests) reached`);
+          }
+        }
+        if (stopReason || message.type === 'result') break;
+      }
+    } catch (error) {
+      if (!stopReason) crash = `Claude Code failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+    } finally {
+      clearTimeout(timer);
+      input.signal?.removeEventListener('abort', onCancel);
+      stream.close?.();
+      killGroup(child); // whatever is left of the cell: its Bash commands included
+    }
+
+    const { trajectory, answer } = recorder.finish();
+    const result = recorder.result;
+    return {
+      answer,
+      trajectory,
+      tokens: tokensOf(result),
+      costUsd: typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : undefined,
+      latencyMs: Date.now() - started,
+      error: stopReason ?? crash ?? resultError(result, limits.maxTurns),
+    };
+  }
+
+  return {
+    name: 'claude-code',
+    runCell,
+    async close() {
+      // Each cell's Claude Code process ends with its query; nothing is shared across cells.
+    },
+  };
+}
