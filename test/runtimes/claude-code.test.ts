@@ -8,8 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeAgent, RuntimeCellInput, ToolCall } from '../../src/execute/agent-runtime.ts';
-import { createClaudeCodeRuntime, importClaudeAgentSdk, INSTALL_COMMAND } from '../../src/execute/runtimes/claude-code.ts';
-import { FAKE_ANTHROPIC_KEY, type FakeAnthropicServer, startFakeAnthropic, type TurnContext } from '../support/fake-anthropic-server.ts';
+import { createClaudeCodeRuntime, INSTALL_COMMAND, importClaudeAgentSdk } from '../../src/execute/runtimes/claude-code.ts';
+import {
+  FAKE_ANTHROPIC_KEY,
+  type FakeAnthropicServer,
+  startFakeAnthropic,
+  type TurnContext,
+} from '../support/fake-anthropic-server.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/claude-code/workspace');
 const SEEDS = resolve(import.meta.dirname, '../../agents/backend-architect');
@@ -19,8 +24,19 @@ function seedAgent(file: string): RuntimeAgent {
   const fileText = readFileSync(join(SEEDS, file), 'utf8');
   const [, front = '', body = ''] = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(fileText) ?? [];
   const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(front)?.[1]?.trim();
-  const tools = field('tools')?.split(',').map((t) => t.trim()) ?? [];
-  return { name: field('name') ?? file, description: field('description') ?? '', dialect: 'claude-code', systemPrompt: body.trim(), fileText, tools, permissions: [] };
+  const tools =
+    field('tools')
+      ?.split(',')
+      .map((t) => t.trim()) ?? [];
+  return {
+    name: field('name') ?? file,
+    description: field('description') ?? '',
+    dialect: 'claude-code',
+    systemPrompt: body.trim(),
+    fileText,
+    tools,
+    permissions: [],
+  };
 }
 
 const contractFirst = seedAgent('claude-code-sonnet-contract-first.md'); // tools: Edit, MultiEdit, Write, NotebookEdit, Grep, LS, Read
@@ -64,7 +80,11 @@ function input(cell: Cell, agent: RuntimeAgent, over: Partial<RuntimeCellInput> 
   return {
     agent,
     request: 'Review the users API.',
-    model: { id: 'claude-test-model', apiBaseUrl: server.origin, apiKey: FAKE_ANTHROPIC_KEY },
+    model: {
+      id: 'claude-test-model',
+      apiBaseUrl: server.origin,
+      apiKey: FAKE_ANTHROPIC_KEY,
+    },
     workspace: cell.ws,
     sandboxHome: cell.home,
     allowBash: false,
@@ -74,20 +94,33 @@ function input(cell: Cell, agent: RuntimeAgent, over: Partial<RuntimeCellInput> 
 }
 
 /** Rules for the agent under test only (its body is in the system prompt), by turn. */
-function script(body: string, turns: Array<(ctx: TurnContext) => { text: string } | { toolCalls: Array<{ name: string; input: Record<string, unknown> }> }>) {
+function script(
+  body: string,
+  turns: Array<(ctx: TurnContext) => { text: string } | { toolCalls: Array<{ name: string; input: Record<string, unknown> }> }>,
+) {
   const marker = body.slice(0, 60);
   return turns.map((reply, i) => ({ system: marker, turn: i + 1, reply }));
 }
 
-const call = (calls: ToolCall[], tool: string, match: (c: ToolCall) => boolean = () => true) => calls.find((c) => c.tool === tool && match(c));
+const call = (calls: ToolCall[], tool: string, match: (c: ToolCall) => boolean = () => true) =>
+  calls.find((c) => c.tool === tool && match(c));
 
 describe('claude-code runtime: a cell end to end', () => {
   it('reads a workspace file, answers, and records the trajectory; the request carries the variant body and its tools', async () => {
     const cell = newCell();
     server.configure({
       rules: script(contractFirst.systemPrompt, [
-        () => ({ toolCalls: [{ name: 'Read', input: { file_path: join(cell.ws, 'src/routes/users.ts') } }] }),
-        (ctx) => ({ text: `Found an N+1 risk. (${ctx.toolResults[0]?.content.includes('SELECT * FROM orders') ? 'saw the query' : 'no query'})` }),
+        () => ({
+          toolCalls: [
+            {
+              name: 'Read',
+              input: { file_path: join(cell.ws, 'src/routes/users.ts') },
+            },
+          ],
+        }),
+        (ctx) => ({
+          text: `Found an N+1 risk. (${ctx.toolResults[0]?.content.includes('SELECT * FROM orders') ? 'saw the query' : 'no query'})`,
+        }),
       ]),
     });
     const out = await runtime.runCell(input(cell, contractFirst));
@@ -95,7 +128,12 @@ describe('claude-code runtime: a cell end to end', () => {
     expect(out.error).toBeUndefined();
     expect(out.answer).toBe('Found an N+1 risk. (saw the query)');
     expect(out.trajectory.toolCalls).toHaveLength(1);
-    expect(out.trajectory.toolCalls[0]).toMatchObject({ index: 0, tool: 'Read', outcome: 'ran', turn: 1 });
+    expect(out.trajectory.toolCalls[0]).toMatchObject({
+      index: 0,
+      tool: 'Read',
+      outcome: 'ran',
+      turn: 1,
+    });
     expect(out.trajectory.toolCalls[0]?.output).toContain('SELECT * FROM orders');
     expect(out.trajectory.turns).toBe(2);
     expect(out.trajectory.filesRead).toEqual(['src/routes/users.ts']);
@@ -113,21 +151,37 @@ describe('claude-code runtime: a cell end to end', () => {
     const offered = new Set(calls[0]?.tools);
     for (const tool of ['Read', 'Grep', 'Edit', 'Write', 'NotebookEdit']) expect(offered).toContain(tool);
     for (const tool of ['Bash', 'WebFetch', 'WebSearch', 'Agent', 'Task', 'Glob']) expect(offered).not.toContain(tool);
-    expect(calls[1]?.toolResults[0]).toMatchObject({ tool: 'Read', isError: false });
+    expect(calls[1]?.toolResults[0]).toMatchObject({
+      tool: 'Read',
+      isError: false,
+    });
     // Every request went to the fake server's Messages endpoint, streamed.
-    expect(server.requests.filter((r) => r.kind === 'messages').every((r) => r.query === '?beta=true' && r.context?.stream)).toBe(true);
+    expect(server.requests.filter((r) => r.kind === 'messages').every((r) => r.query === '?beta=true' && r.context?.stream)).toBe(
+      true,
+    );
   });
 
   it('refuses tools the variant does not list (denied-by-agent), records them, and leaves the file unchanged', async () => {
     const cell = newCell();
-    const readGrep: RuntimeAgent = { ...contractFirst, name: 'read-grep', tools: ['Read', 'Grep'] };
+    const readGrep: RuntimeAgent = {
+      ...contractFirst,
+      name: 'read-grep',
+      tools: ['Read', 'Grep'],
+    };
     const readme = join(cell.ws, 'README.md');
     const before = readFileSync(readme, 'utf8');
     server.configure({
       rules: script(readGrep.systemPrompt, [
         () => ({
           toolCalls: [
-            { name: 'Edit', input: { file_path: readme, old_string: 'users-service', new_string: 'HACKED' } },
+            {
+              name: 'Edit',
+              input: {
+                file_path: readme,
+                old_string: 'users-service',
+                new_string: 'HACKED',
+              },
+            },
             { name: 'Bash', input: { command: 'echo hacked > README.md' } },
             { name: 'Grep', input: { pattern: 'orders' } },
           ],
@@ -158,7 +212,10 @@ describe('claude-code runtime: a cell end to end', () => {
 describe('claude-code runtime: the workspace sandbox', () => {
   it('refuses paths and commands that leave the workspace, records them, and nothing appears outside', async () => {
     const cell = newCell();
-    const fileAndShell: RuntimeAgent = { ...opusExamples, tools: ['Read', 'Write', 'Edit', 'Glob', 'Grep', 'Bash'] };
+    const fileAndShell: RuntimeAgent = {
+      ...opusExamples,
+      tools: ['Read', 'Write', 'Edit', 'Glob', 'Grep', 'Bash'],
+    };
     const outsideDir = mkdtempSync(join(tmpdir(), 'cc-outside-'));
     cells.push({ root: outsideDir, ws: outsideDir, home: outsideDir });
     const project = join(cell.root, 'project');
@@ -177,10 +234,29 @@ describe('claude-code runtime: the workspace sandbox', () => {
       rules: script(fileAndShell.systemPrompt, [
         () => ({
           toolCalls: [
-            { name: 'Write', input: { file_path: `${cell.ws}/../outside`, content: 'escaped' } },
-            { name: 'Write', input: { file_path: targets.tmpWrite, content: 'escaped' } },
-            { name: 'Write', input: { file_path: join(project, 'added.ts'), content: 'escaped' } },
-            { name: 'Edit', input: { file_path: join(project, 'package.json'), old_string: 'the-project', new_string: 'pwned' } },
+            {
+              name: 'Write',
+              input: { file_path: `${cell.ws}/../outside`, content: 'escaped' },
+            },
+            {
+              name: 'Write',
+              input: { file_path: targets.tmpWrite, content: 'escaped' },
+            },
+            {
+              name: 'Write',
+              input: {
+                file_path: join(project, 'added.ts'),
+                content: 'escaped',
+              },
+            },
+            {
+              name: 'Edit',
+              input: {
+                file_path: join(project, 'package.json'),
+                old_string: 'the-project',
+                new_string: 'pwned',
+              },
+            },
             { name: 'Read', input: { file_path: join(cell.ws, 'link.txt') } },
             { name: 'Glob', input: { pattern: '/etc/*' } },
             { name: 'Grep', input: { pattern: 'SECRET', path: cell.root } },
@@ -188,11 +264,26 @@ describe('claude-code runtime: the workspace sandbox', () => {
         }),
         () => ({
           toolCalls: [
-            { name: 'Bash', input: { command: "bash -c 'touch ../outside-marker'" } },
+            {
+              name: 'Bash',
+              input: { command: "bash -c 'touch ../outside-marker'" },
+            },
             { name: 'Bash', input: { command: `touch ${targets.bashAbs}` } },
             { name: 'Bash', input: { command: 'touch "$HOME/../x"' } },
-            { name: 'Bash', input: { command: 'echo ok > inside.txt && cat inside.txt' } },
-            { name: 'Write', input: { file_path: join(cell.ws, 'notes/review.md'), content: 'inside' } },
+            // Read-only commands Claude Code would approve on its own, without asking canUseTool.
+            { name: 'Bash', input: { command: 'cat ../secret.txt' } },
+            { name: 'Bash', input: { command: 'ls /etc' } },
+            {
+              name: 'Bash',
+              input: { command: 'echo ok > inside.txt && cat inside.txt' },
+            },
+            {
+              name: 'Write',
+              input: {
+                file_path: join(cell.ws, 'notes/review.md'),
+                content: 'inside',
+              },
+            },
           ],
         }),
         () => ({ text: 'done' }),
@@ -214,6 +305,8 @@ describe('claude-code runtime: the workspace sandbox', () => {
       ['Bash', 'denied-by-sandbox'],
       ['Bash', 'denied-by-sandbox'],
       ['Bash', 'denied-by-sandbox'],
+      ['Bash', 'denied-by-sandbox'],
+      ['Bash', 'denied-by-sandbox'],
       ['Bash', 'ran'],
       ['Write', 'ran'],
     ]);
@@ -227,15 +320,29 @@ describe('claude-code runtime: the workspace sandbox', () => {
     const sent = JSON.stringify(server.requests.map((r) => r.body));
     expect(sent).not.toContain('TOP-SECRET-VALUE');
     expect(sent).not.toContain('/etc/hostname');
+    expect(sent).not.toContain('hostname\\n'); // `ls /etc` output
   });
 
   it('refuses Bash when the scenario does not allow it (denied-by-sandbox), even for a harmless command', async () => {
     const cell = newCell();
     server.configure({
-      rules: script(opusExamples.systemPrompt, [() => ({ toolCalls: [{ name: 'Bash', input: { command: 'echo hi > made-by-bash.txt' } }] }), () => ({ text: 'done' })]),
+      rules: script(opusExamples.systemPrompt, [
+        // `ls` is a read-only command Claude Code approves without asking canUseTool: only the hook sees it.
+        () => ({
+          toolCalls: [
+            { name: 'Bash', input: { command: 'echo hi > made-by-bash.txt' } },
+            { name: 'Bash', input: { command: 'ls' } },
+          ],
+        }),
+        () => ({ text: 'done' }),
+      ]),
     });
     const out = await runtime.runCell(input(cell, opusExamples, { allowBash: false }));
-    expect(out.trajectory.toolCalls.map((c) => [c.tool, c.outcome])).toEqual([['Bash', 'denied-by-sandbox']]);
+    expect(out.trajectory.toolCalls.map((c) => [c.tool, c.outcome])).toEqual([
+      ['Bash', 'denied-by-sandbox'],
+      ['Bash', 'denied-by-sandbox'],
+    ]);
+    expect(out.trajectory.toolCalls[1]?.output).not.toContain('README.md');
     expect(out.trajectory.toolCalls[0]?.reason).toMatch(/does not allow shell commands/);
     expect(existsSync(join(cell.ws, 'made-by-bash.txt'))).toBe(false);
     // The agent's default set is offered (Bash included, so the attempt is visible), minus the web tools.
@@ -246,12 +353,25 @@ describe('claude-code runtime: the workspace sandbox', () => {
 });
 
 describe('claude-code runtime: limits', () => {
-  const forever = () => ({ rules: [{ when: (ctx: TurnContext) => ctx.tools.length > 0, reply: (ctx: TurnContext) => ({ toolCalls: [{ name: 'Grep', input: { pattern: `turn${ctx.turn}` } }] }) }] });
+  const forever = () => ({
+    rules: [
+      {
+        when: (ctx: TurnContext) => ctx.tools.length > 0,
+        reply: (ctx: TurnContext) => ({
+          toolCalls: [{ name: 'Grep', input: { pattern: `turn${ctx.turn}` } }],
+        }),
+      },
+    ],
+  });
 
   it('a script that never stops calling tools ends at maxTurns with an error', async () => {
     const cell = newCell();
     server.configure(forever());
-    const out = await runtime.runCell(input(cell, contractFirst, { limits: { maxTurns: 3, maxRequests: 50, wallTimeMs: 30_000 } }));
+    const out = await runtime.runCell(
+      input(cell, contractFirst, {
+        limits: { maxTurns: 3, maxRequests: 50, wallTimeMs: 30_000 },
+      }),
+    );
     expect(out.error).toMatch(/maxTurns \(3\) reached/);
     expect(server.agentCalls).toHaveLength(3);
     expect(out.trajectory.turns).toBe(3);
@@ -260,7 +380,11 @@ describe('claude-code runtime: limits', () => {
   it('ends at maxRequests (no request past the limit reaches the model) with an error', async () => {
     const cell = newCell();
     server.configure(forever());
-    const out = await runtime.runCell(input(cell, contractFirst, { limits: { maxTurns: 20, maxRequests: 2, wallTimeMs: 30_000 } }));
+    const out = await runtime.runCell(
+      input(cell, contractFirst, {
+        limits: { maxTurns: 20, maxRequests: 2, wallTimeMs: 30_000 },
+      }),
+    );
     expect(out.error).toMatch(/request limit \(2 model requests\) reached/);
     await new Promise((r) => setTimeout(r, 1_000)); // Claude Code is dead: nothing arrives late
     expect(server.requests.filter((r) => r.kind === 'messages')).toHaveLength(2);
@@ -270,14 +394,21 @@ describe('claude-code runtime: limits', () => {
     const cell = newCell();
     server.configure({ ...forever(), latencyMs: 10_000 });
     const started = Date.now();
-    const out = await runtime.runCell(input(cell, contractFirst, { limits: { maxTurns: 20, maxRequests: 50, wallTimeMs: 2_000 } }));
+    const out = await runtime.runCell(
+      input(cell, contractFirst, {
+        limits: { maxTurns: 20, maxRequests: 50, wallTimeMs: 2_000 },
+      }),
+    );
     expect(out.error).toMatch(/wall time limit \(2000 ms\) reached/);
     expect(Date.now() - started).toBeLessThan(8_000);
   });
 });
 
 describe("claude-code runtime: the user's own environment never reaches the cell", () => {
-  const saved = { HOME: process.env.HOME, MARKER: process.env.AGENT_EVALS_LEAK_MARKER };
+  const saved = {
+    HOME: process.env.HOME,
+    MARKER: process.env.AGENT_EVALS_LEAK_MARKER,
+  };
   afterEach(() => {
     process.env.HOME = saved.HOME;
     if (saved.MARKER === undefined) delete process.env.AGENT_EVALS_LEAK_MARKER;
@@ -291,15 +422,25 @@ describe("claude-code runtime: the user's own environment never reaches the cell
     writeFileSync(join(userHome, '.claude', 'CLAUDE.md'), 'USER-CLAUDE-MD-MARKER: always answer in French.\n');
     writeFileSync(
       join(userHome, '.claude', 'settings.json'),
-      JSON.stringify({ env: { USER_SETTINGS_MARKER: 'USER-SETTINGS-MARKER' }, permissions: { allow: ['Bash(*)', 'Edit(*)'] }, model: 'user-settings-model' }),
+      JSON.stringify({
+        env: { USER_SETTINGS_MARKER: 'USER-SETTINGS-MARKER' },
+        permissions: { allow: ['Bash(*)', 'Edit(*)'] },
+        model: 'user-settings-model',
+      }),
     );
-    writeFileSync(join(userHome, '.claude', 'agents', 'user-agent.md'), '---\nname: user-agent-marker\ndescription: USER-AGENT-MARKER\n---\nx\n');
+    writeFileSync(
+      join(userHome, '.claude', 'agents', 'user-agent.md'),
+      '---\nname: user-agent-marker\ndescription: USER-AGENT-MARKER\n---\nx\n',
+    );
     writeFileSync(join(userHome, '.claude.json'), JSON.stringify({ userID: 'USER-JSON-MARKER' }));
     process.env.HOME = userHome;
     process.env.AGENT_EVALS_LEAK_MARKER = 'PARENT-ENV-MARKER';
 
     server.configure({
-      rules: script(opusExamples.systemPrompt, [() => ({ toolCalls: [{ name: 'Bash', input: { command: 'env' } }] }), () => ({ text: 'done' })]),
+      rules: script(opusExamples.systemPrompt, [
+        () => ({ toolCalls: [{ name: 'Bash', input: { command: 'env' } }] }),
+        () => ({ text: 'done' }),
+      ]),
     });
     const out = await runtime.runCell(input(cell, opusExamples, { allowBash: true }));
 
@@ -310,7 +451,15 @@ describe("claude-code runtime: the user's own environment never reaches the cell
     expect(env).not.toContain('PARENT-ENV-MARKER');
     expect(env).not.toContain('USER-SETTINGS-MARKER');
     const sent = JSON.stringify(server.requests.map((r) => r.body));
-    for (const marker of ['USER-CLAUDE-MD-MARKER', 'USER-SETTINGS-MARKER', 'USER-AGENT-MARKER', 'user-agent-marker', 'USER-JSON-MARKER', 'PARENT-ENV-MARKER', 'user-settings-model']) {
+    for (const marker of [
+      'USER-CLAUDE-MD-MARKER',
+      'USER-SETTINGS-MARKER',
+      'USER-AGENT-MARKER',
+      'user-agent-marker',
+      'USER-JSON-MARKER',
+      'PARENT-ENV-MARKER',
+      'user-settings-model',
+    ]) {
       expect(sent, marker).not.toContain(marker);
     }
     // Claude Code's own state went to the cell's sandbox home, not the user's.
@@ -331,21 +480,69 @@ describe('claude-code runtime: delegation', () => {
       tools: ['Read'],
       permissions: [],
     };
-    const lead: RuntimeAgent = { ...contractFirst, name: 'lead', systemPrompt: 'You are the LEAD agent. Delegate database work.', tools: ['Read', 'Task'], peers: [peer] };
+    const lead: RuntimeAgent = {
+      ...contractFirst,
+      name: 'lead',
+      systemPrompt: 'You are the LEAD agent. Delegate database work.',
+      tools: ['Read', 'Task'],
+      peers: [peer],
+    };
     const delegationTool = (ctx: TurnContext) => (ctx.tools.includes('Agent') ? 'Agent' : 'Task');
     server.configure({
       rules: [
-        { system: 'LEAD agent', turn: 1, reply: (ctx) => ({ toolCalls: [{ name: delegationTool(ctx), input: { subagent_type: 'db-reviewer', description: 'schema review', prompt: 'Check db/schema.sql for missing indexes.' } }] }) },
-        { system: 'LEAD agent', turn: 2, reply: (ctx) => ({ text: `Lead summary: ${ctx.toolResults.at(-1)?.content.includes('orders.user_id') ? 'index orders.user_id' : 'nothing'}` }) },
-        { system: 'DB-REVIEWER peer', turn: 1, reply: { toolCalls: [{ name: 'Read', input: { file_path: join(cell.ws, 'db/schema.sql') } }] } },
-        { system: 'DB-REVIEWER peer', turn: 2, reply: { text: 'Missing index on orders.user_id.' } },
+        {
+          system: 'LEAD agent',
+          turn: 1,
+          reply: (ctx) => ({
+            toolCalls: [
+              {
+                name: delegationTool(ctx),
+                input: {
+                  subagent_type: 'db-reviewer',
+                  description: 'schema review',
+                  prompt: 'Check db/schema.sql for missing indexes.',
+                },
+              },
+            ],
+          }),
+        },
+        {
+          system: 'LEAD agent',
+          turn: 2,
+          reply: (ctx) => ({
+            text: `Lead summary: ${ctx.toolResults.at(-1)?.content.includes('orders.user_id') ? 'index orders.user_id' : 'nothing'}`,
+          }),
+        },
+        {
+          system: 'DB-REVIEWER peer',
+          turn: 1,
+          reply: {
+            toolCalls: [
+              {
+                name: 'Read',
+                input: { file_path: join(cell.ws, 'db/schema.sql') },
+              },
+            ],
+          },
+        },
+        {
+          system: 'DB-REVIEWER peer',
+          turn: 2,
+          reply: { text: 'Missing index on orders.user_id.' },
+        },
       ],
     });
     const out = await runtime.runCell(input(cell, lead));
 
     expect(out.error).toBeUndefined();
     expect(out.answer).toBe('Lead summary: index orders.user_id');
-    expect(out.trajectory.delegations).toEqual([{ agent: 'db-reviewer', prompt: 'Check db/schema.sql for missing indexes.', callIndex: 0 }]);
+    expect(out.trajectory.delegations).toEqual([
+      {
+        agent: 'db-reviewer',
+        prompt: 'Check db/schema.sql for missing indexes.',
+        callIndex: 0,
+      },
+    ]);
     expect(out.trajectory.toolCalls.map((c) => [c.tool, c.outcome])).toEqual([
       [expect.stringMatching(/^(Agent|Task)$/), 'ran'],
       ['Read', 'ran'],
@@ -360,7 +557,9 @@ describe('claude-code runtime: delegation', () => {
 
 describe('claude-code runtime: the SDK is optional', () => {
   it('names the npm command that installs the SDK when it is missing', async () => {
-    const missing = Object.assign(new Error("Cannot find package '@anthropic-ai/claude-agent-sdk'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const missing = Object.assign(new Error("Cannot find package '@anthropic-ai/claude-agent-sdk'"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    });
     await expect(importClaudeAgentSdk(() => Promise.reject(missing))).rejects.toThrow(INSTALL_COMMAND);
     expect(INSTALL_COMMAND).toBe('npm install @anthropic-ai/claude-agent-sdk@0.3.332');
   });

@@ -98,7 +98,10 @@ export interface FakeAnthropicOptions {
 /** The parts of a Messages request body the fake reads. */
 export interface MessagesRequestBody {
   model: string;
-  messages: Array<{ role: 'user' | 'assistant'; content: string | ContentBlock[] }>;
+  messages: Array<{
+    role: 'user' | 'assistant';
+    content: string | ContentBlock[];
+  }>;
   system?: string | Array<{ type: string; text?: string }>;
   tools?: Array<{ name: string; [key: string]: unknown }>;
   stream?: boolean;
@@ -106,7 +109,14 @@ export interface MessagesRequestBody {
   [key: string]: unknown;
 }
 
-type ContentBlock = { type: string; text?: string; id?: string; name?: string; input?: unknown; [key: string]: unknown };
+type ContentBlock = {
+  type: string;
+  text?: string;
+  id?: string;
+  name?: string;
+  input?: unknown;
+  [key: string]: unknown;
+};
 
 export interface RecordedRequest {
   index: number;
@@ -151,7 +161,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function sendJson(res: ServerResponse, status: number, payload: unknown): void {
   const text = JSON.stringify(payload);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -179,7 +192,8 @@ function systemText(system: MessagesRequestBody['system']): string {
 
 function resultText(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((b: ContentBlock) => (b.type === 'text' ? (b.text ?? '') : `[${b.type}]`)).join('\n');
+  if (Array.isArray(content))
+    return content.map((b: ContentBlock) => (b.type === 'text' ? (b.text ?? '') : `[${b.type}]`)).join('\n');
   return '';
 }
 
@@ -192,7 +206,12 @@ export function turnContext(body: MessagesRequestBody): TurnContext {
       if (block.type === 'tool_use' && block.id) toolNames.set(block.id, block.name ?? '');
       if (block.type === 'tool_result') {
         const id = String(block.tool_use_id ?? '');
-        toolResults.push({ toolUseId: id, tool: toolNames.get(id) ?? '', content: resultText(block.content), isError: block.is_error === true });
+        toolResults.push({
+          toolUseId: id,
+          tool: toolNames.get(id) ?? '',
+          content: resultText(block.content),
+          isError: block.is_error === true,
+        });
       }
     }
   }
@@ -228,7 +247,13 @@ interface MessageShape {
 function shapeReply(reply: ScriptedReply, ctx: TurnContext, nextToolId: () => string): MessageShape {
   const content: ContentBlock[] = [];
   if (reply.text !== undefined && reply.text !== '') content.push({ type: 'text', text: reply.text });
-  for (const call of reply.toolCalls ?? []) content.push({ type: 'tool_use', id: call.id ?? nextToolId(), name: call.name, input: call.input });
+  for (const call of reply.toolCalls ?? [])
+    content.push({
+      type: 'tool_use',
+      id: call.id ?? nextToolId(),
+      name: call.name,
+      input: call.input,
+    });
   if (content.length === 0) content.push({ type: 'text', text: '' });
   const input = estimateTokens(JSON.stringify(ctx.body.messages) + ctx.system);
   const output = estimateTokens(JSON.stringify(content));
@@ -245,7 +270,11 @@ function sse(res: ServerResponse, event: string, data: unknown): void {
 }
 
 function streamMessage(res: ServerResponse, model: string, message: MessageShape): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   sse(res, 'message_start', {
     type: 'message_start',
     message: {
@@ -256,21 +285,47 @@ function streamMessage(res: ServerResponse, model: string, message: MessageShape
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: message.usage.input_tokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      usage: {
+        input_tokens: message.usage.input_tokens,
+        output_tokens: 1,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
     },
   });
   message.content.forEach((block, index) => {
     if (block.type === 'tool_use') {
-      sse(res, 'content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+      sse(res, 'content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: {
+          type: 'tool_use',
+          id: block.id,
+          name: block.name,
+          input: {},
+        },
+      });
       const json = JSON.stringify(block.input);
       // Two deltas, so the client really has to join partial JSON.
       const cut = Math.floor(json.length / 2);
       for (const part of [json.slice(0, cut), json.slice(cut)]) {
-        sse(res, 'content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } });
+        sse(res, 'content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'input_json_delta', partial_json: part },
+        });
       }
     } else {
-      sse(res, 'content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
-      sse(res, 'content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: block.text ?? '' } });
+      sse(res, 'content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'text', text: '' },
+      });
+      sse(res, 'content_block_delta', {
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'text_delta', text: block.text ?? '' },
+      });
     }
     sse(res, 'content_block_stop', { type: 'content_block_stop', index });
   });
@@ -300,7 +355,8 @@ function redact(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
-    headers[name] = name === 'x-api-key' || name === 'authorization' ? '[REDACTED]' : Array.isArray(value) ? value.join(', ') : value;
+    headers[name] =
+      name === 'x-api-key' || name === 'authorization' ? '[REDACTED]' : Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
 }
@@ -328,7 +384,13 @@ export async function startFakeAnthropic(initial: FakeAnthropicOptions = {}): Pr
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       if (ms <= 0 || closed) return resolve();
-      const entry = { timer: setTimeout(() => (timers.delete(entry), resolve()), ms), resolve };
+      const entry = {
+        timer: setTimeout(() => {
+          timers.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
       timers.add(entry);
     });
 
@@ -406,7 +468,12 @@ export async function startFakeAnthropic(initial: FakeAnthropicOptions = {}): Pr
         display_name: id,
         created_at: '2025-01-01T00:00:00Z',
       }));
-      return sendJson(res, 200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+      return sendJson(res, 200, {
+        data,
+        has_more: false,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+      });
     }
     call.body = raw || undefined;
     apiError(res, 404, 'not_found_error', `Unknown route ${req.method} ${url.pathname} (fake-anthropic)`);
@@ -433,7 +500,9 @@ export async function startFakeAnthropic(initial: FakeAnthropicOptions = {}): Pr
     },
     get agentCalls() {
       return requests.flatMap((r) =>
-        r.kind === 'messages' && r.context && r.reply && r.context.tools.length > 0 ? [{ ...r.context, index: r.index, reply: r.reply }] : [],
+        r.kind === 'messages' && r.context && r.reply && r.context.tools.length > 0
+          ? [{ ...r.context, index: r.index, reply: r.reply }]
+          : [],
       );
     },
     configure(next) {

@@ -31,7 +31,10 @@ export interface ToolPolicy {
 
 export type ToolDecision =
   | { outcome: 'allow' }
-  | { outcome: Extract<ToolOutcome, 'denied-by-agent' | 'denied-by-sandbox'>; reason: string };
+  | {
+      outcome: Extract<ToolOutcome, 'denied-by-agent' | 'denied-by-sandbox'>;
+      reason: string;
+    };
 
 /**
  * The agent's tool list as Claude Code should get it: empty → `undefined` (default set), `Task`/`Agent`
@@ -46,7 +49,11 @@ export function agentToolSet(tools: readonly string[]): Set<string> | undefined 
 }
 
 export function toolPolicy(tools: readonly string[], opts: { workspace: string; allowBash: boolean }): ToolPolicy {
-  return { agentTools: agentToolSet(tools), workspace: opts.workspace, allowBash: opts.allowBash };
+  return {
+    agentTools: agentToolSet(tools),
+    workspace: opts.workspace,
+    allowBash: opts.allowBash,
+  };
 }
 
 /** True when the agent file allows `tool` (web tools never). */
@@ -62,12 +69,14 @@ export function toolCallPaths(tool: string, input: Record<string, unknown>): str
   const paths: string[] = [];
   for (const key of PATH_KEYS) {
     const value = input[key];
-    if (typeof value === 'string' && value !== '') paths.push(key === 'path' && (tool === 'Glob' || tool === 'Grep') ? globBase(value) : value);
+    if (typeof value === 'string' && value !== '')
+      paths.push(key === 'path' && (tool === 'Glob' || tool === 'Grep') ? globBase(value) : value);
   }
   if (tool === 'Glob' && typeof input.pattern === 'string') paths.push(globBase(input.pattern));
   if (tool === 'Grep' && typeof input.glob === 'string' && /^(\/|~|\.\.)/.test(input.glob)) paths.push(globBase(input.glob));
   if (tool === 'MultiEdit' && Array.isArray(input.edits)) {
-    for (const edit of input.edits as Array<Record<string, unknown>>) if (typeof edit?.file_path === 'string') paths.push(edit.file_path);
+    for (const edit of input.edits as Array<Record<string, unknown>>)
+      if (typeof edit?.file_path === 'string') paths.push(edit.file_path);
   }
   return paths;
 }
@@ -84,16 +93,31 @@ export function decideToolCall(policy: ToolPolicy, tool: string, input: Record<s
     return { outcome: 'denied-by-agent', reason };
   }
   if (SHELL_TOOLS.has(tool)) {
-    if (!policy.allowBash) return { outcome: 'denied-by-sandbox', reason: `${tool}: the scenario does not allow shell commands (allow: [bash])` };
-    if (input.run_in_background === true) return { outcome: 'denied-by-sandbox', reason: `${tool}: background shell commands would outlive the cell` };
+    if (!policy.allowBash)
+      return {
+        outcome: 'denied-by-sandbox',
+        reason: `${tool}: the scenario does not allow shell commands (allow: [bash])`,
+      };
+    if (input.run_in_background === true)
+      return {
+        outcome: 'denied-by-sandbox',
+        reason: `${tool}: background shell commands would outlive the cell`,
+      };
     if (typeof input.command === 'string') {
       const escapes = shellCommandEscapes(policy.workspace, input.command);
-      if (escapes.length > 0) return { outcome: 'denied-by-sandbox', reason: `${tool}: command leaves the workspace (${escapes.slice(0, 3).join(', ')})` };
+      if (escapes.length > 0)
+        return {
+          outcome: 'denied-by-sandbox',
+          reason: `${tool}: command leaves the workspace (${escapes.slice(0, 3).join(', ')})`,
+        };
     }
   }
   for (const path of toolCallPaths(tool, input)) {
     if (!isInsideWorkspace(policy.workspace, path)) {
-      return { outcome: 'denied-by-sandbox', reason: `${tool}: ${path} is outside the workspace` };
+      return {
+        outcome: 'denied-by-sandbox',
+        reason: `${tool}: ${path} is outside the workspace`,
+      };
     }
   }
   return { outcome: 'allow' };

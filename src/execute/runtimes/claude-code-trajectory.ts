@@ -121,7 +121,13 @@ export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecor
     for (const block of blocks(message)) {
       if (block.type === 'tool_use' && block.id) {
         const input = (typeof block.input === 'object' && block.input !== null ? block.input : {}) as Record<string, unknown>;
-        calls.push({ id: block.id, tool: block.name ?? '', input, turn: Math.max(turns, 1), agent: main ? undefined : (message.subagent_type ?? 'subagent') });
+        calls.push({
+          id: block.id,
+          tool: block.name ?? '',
+          input,
+          turn: Math.max(turns, 1),
+          agent: main ? undefined : (message.subagent_type ?? 'subagent'),
+        });
       }
       if (block.type === 'text' && main) {
         // Claude Code emits one SDK message per content block; texts of the same response are joined.
@@ -136,14 +142,31 @@ export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecor
     const seen = results.get(call.id);
     const output = seen ? cut(seen.text) : undefined;
     if (decided) return { outcome: decided.outcome, reason: decided.reason, output };
-    if (!seen) return { outcome: 'failed', reason: 'no result: the cell stopped before the tool returned' };
+    if (!seen)
+      return {
+        outcome: 'failed',
+        reason: 'no result: the cell stopped before the tool returned',
+      };
     if (seen.isError && NO_SUCH_TOOL.test(seen.text)) {
       return opts.agentAllows(call.tool, call.agent)
-        ? { outcome: 'failed', reason: `Claude Code does not offer ${call.tool}`, output }
-        : { outcome: 'denied-by-agent', reason: `${call.tool} is not in the agent's tools: list`, output };
+        ? {
+            outcome: 'failed',
+            reason: `Claude Code does not offer ${call.tool}`,
+            output,
+          }
+        : {
+            outcome: 'denied-by-agent',
+            reason: `${call.tool} is not in the agent's tools: list`,
+            output,
+          };
     }
     const toolError = seen.isError ? TOOL_USE_ERROR.exec(seen.text) : null;
-    if (toolError) return { outcome: 'failed', reason: (toolError[1] ?? '').trim().split('\n')[0]?.slice(0, 300), output };
+    if (toolError)
+      return {
+        outcome: 'failed',
+        reason: (toolError[1] ?? '').trim().split('\n')[0]?.slice(0, 300),
+        output,
+      };
     return { outcome: 'ran', output };
   }
 
@@ -153,7 +176,10 @@ export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecor
       else if (message.type === 'user') {
         for (const block of blocks(message)) {
           if (block.type === 'tool_result' && block.tool_use_id) {
-            results.set(block.tool_use_id, { text: resultText(block.content), isError: block.is_error === true });
+            results.set(block.tool_use_id, {
+              text: resultText(block.content),
+              isError: block.is_error === true,
+            });
           }
         }
       } else if (message.type === 'system' && message.subtype === 'api_retry') retries++;
@@ -172,16 +198,31 @@ export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecor
       return result;
     },
     finish() {
-      const toolCalls: ToolCall[] = calls.map((call, index) => ({ index, tool: call.tool, input: call.input, turn: call.turn, ...outcomeOf(call) }));
+      const toolCalls: ToolCall[] = calls.map((call, index) => ({
+        index,
+        tool: call.tool,
+        input: call.input,
+        turn: call.turn,
+        ...outcomeOf(call),
+      }));
       const delegations: Delegation[] = toolCalls.flatMap((call) =>
         (call.tool === 'Task' || call.tool === 'Agent') && call.outcome === 'ran'
-          ? [{ agent: String(call.input.subagent_type ?? 'general-purpose'), prompt: String(call.input.prompt ?? ''), callIndex: call.index }]
+          ? [
+              {
+                agent: String(call.input.subagent_type ?? 'general-purpose'),
+                prompt: String(call.input.prompt ?? ''),
+                callIndex: call.index,
+              },
+            ]
           : [],
       );
       const filesRead: string[] = [];
       for (const call of toolCalls) {
         if (call.outcome !== 'ran') continue;
-        const path = call.input.file_path ?? call.input.notebook_path ?? ((call.tool === 'Grep' || call.tool === 'Glob') ? call.input.path : undefined);
+        const path =
+          call.input.file_path ??
+          call.input.notebook_path ??
+          (call.tool === 'Grep' || call.tool === 'Glob' ? call.input.path : undefined);
         if (!['Read', 'NotebookRead', 'Grep', 'Glob'].includes(call.tool) || typeof path !== 'string') continue;
         const rel = workspaceRelative(opts.workspace, path);
         // A search over a folder is not a read of a file; a Read that ran was one, even if the file is gone now.
@@ -190,7 +231,15 @@ export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecor
       }
       const resultAnswer = result?.subtype === 'success' && typeof result.result === 'string' ? result.result : undefined;
       return {
-        trajectory: { runtime: 'claude-code', toolCalls, delegations, turns, filesRead, workspaceDiff: '', filesChanged: [] },
+        trajectory: {
+          runtime: 'claude-code',
+          toolCalls,
+          delegations,
+          turns,
+          filesRead,
+          workspaceDiff: '',
+          filesChanged: [],
+        },
         answer: resultAnswer ?? answer,
       };
     },

@@ -54,7 +54,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProviderUnavailableError } from '../../errors.ts';
 import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../agent-runtime.ts';
-import { agentAllows, agentToolSet, decideToolCall, type ToolDecision, type ToolPolicy, WEB_TOOLS } from './claude-code-permissions.ts';
+import {
+  agentAllows,
+  agentToolSet,
+  decideToolCall,
+  type ToolDecision,
+  type ToolPolicy,
+  WEB_TOOLS,
+} from './claude-code-permissions.ts';
 import { createTrajectoryRecorder, type StreamMessage } from './claude-code-trajectory.ts';
 import { realWorkspace } from './sandbox-paths.ts';
 
@@ -87,7 +94,9 @@ export interface ClaudeCodeRuntimeOptions {
  * @example
  * const sdk = await importClaudeAgentSdk();
  */
-export async function importClaudeAgentSdk(importer: (specifier: string) => Promise<unknown> = (s) => import(s)): Promise<ClaudeAgentSdk> {
+export async function importClaudeAgentSdk(
+  importer: (specifier: string) => Promise<unknown> = (s) => import(s),
+): Promise<ClaudeAgentSdk> {
   try {
     return (await importer(CLAUDE_AGENT_SDK)) as ClaudeAgentSdk;
   } catch (error) {
@@ -105,7 +114,14 @@ export async function importClaudeAgentSdk(importer: (specifier: string) => Prom
 /** Claude Code's environment, built from nothing: nothing of the parent's leaks in but PATH. */
 export function claudeCodeEnv(input: RuntimeCellInput, opts: { path: string; bashTimeoutMs: number }): Record<string, string> {
   const home = input.sandboxHome;
-  const dirs = { config: join(home, '.claude'), xdgConfig: join(home, '.config'), cache: join(home, '.cache'), data: join(home, '.local', 'share'), state: join(home, '.local', 'state'), tmp: join(home, 'tmp') };
+  const dirs = {
+    config: join(home, '.claude'),
+    xdgConfig: join(home, '.config'),
+    cache: join(home, '.cache'),
+    data: join(home, '.local', 'share'),
+    state: join(home, '.local', 'state'),
+    tmp: join(home, 'tmp'),
+  };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const env: Record<string, string> = {
     PATH: opts.path,
@@ -147,18 +163,37 @@ export function renderPrompt(input: Pick<RuntimeCellInput, 'request' | 'history'
   return `Earlier in this conversation:\n\n${earlier}\n\nUser: ${input.request}`;
 }
 
-function peerDefinitions(peers: RuntimeAgent[] | undefined, maxTurns: number): Record<string, Record<string, unknown>> | undefined {
+function peerDefinitions(
+  peers: RuntimeAgent[] | undefined,
+  maxTurns: number,
+): Record<string, Record<string, unknown>> | undefined {
   if (!peers?.length) return undefined;
   return Object.fromEntries(
     peers.map((peer) => {
       const tools = agentToolSet(peer.tools);
-      return [peer.name, { description: peer.description, prompt: peer.systemPrompt, model: 'inherit', maxTurns, disallowedTools: [...WEB_TOOLS], ...(tools ? { tools: [...tools] } : {}) }];
+      return [
+        peer.name,
+        {
+          description: peer.description,
+          prompt: peer.systemPrompt,
+          model: 'inherit',
+          maxTurns,
+          disallowedTools: [...WEB_TOOLS],
+          ...(tools ? { tools: [...tools] } : {}),
+        },
+      ];
     }),
   );
 }
 
 function deny(decision: Exclude<ToolDecision, { outcome: 'allow' }>) {
-  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: decision.reason } };
+  return {
+    hookSpecificOutput: {
+      hookEventName: 'PreToolUse',
+      permissionDecision: 'deny',
+      permissionDecisionReason: decision.reason,
+    },
+  };
 }
 
 /** Kills Claude Code and every process it started (it runs in its own process group). */
@@ -185,7 +220,8 @@ function tokensOf(result: StreamMessage | undefined): RuntimeCellOutput['tokens'
 
 function resultError(result: StreamMessage | undefined, maxTurns: number): string | undefined {
   if (!result) return 'Claude Code ended without a result';
-  if (result.subtype === 'success') return result.is_error === true ? `Claude Code reported an error: ${String(result.result ?? '')}`.slice(0, 500) : undefined;
+  if (result.subtype === 'success')
+    return result.is_error === true ? `Claude Code reported an error: ${String(result.result ?? '')}`.slice(0, 500) : undefined;
   if (result.subtype === 'error_max_turns') return `maxTurns (${maxTurns}) reached`;
   const errors = Array.isArray(result.errors) ? result.errors.join('; ') : '';
   return `${String(result.subtype)}${errors ? `: ${errors}` : ''}`.slice(0, 500);
@@ -210,11 +246,28 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
     });
     const workspace = realWorkspace(input.workspace);
     const { limits } = input;
-    const policies = new Map<string | undefined, ToolPolicy>([[undefined, { agentTools: agentToolSet(input.agent.tools), workspace, allowBash: input.allowBash }]]);
-    for (const peer of input.agent.peers ?? []) policies.set(peer.name, { agentTools: agentToolSet(peer.tools), workspace, allowBash: input.allowBash });
+    const policies = new Map<string | undefined, ToolPolicy>([
+      [
+        undefined,
+        {
+          agentTools: agentToolSet(input.agent.tools),
+          workspace,
+          allowBash: input.allowBash,
+        },
+      ],
+    ]);
+    for (const peer of input.agent.peers ?? [])
+      policies.set(peer.name, {
+        agentTools: agentToolSet(peer.tools),
+        workspace,
+        allowBash: input.allowBash,
+      });
     // A built-in subagent (general-purpose…) is held to the delegating agent's own list.
     const policyFor = (agent?: string) => policies.get(agent) ?? (policies.get(undefined) as ToolPolicy);
-    const recorder = createTrajectoryRecorder({ workspace, agentAllows: (tool, agent) => agentAllows(policyFor(agent), tool) });
+    const recorder = createTrajectoryRecorder({
+      workspace,
+      agentAllows: (tool, agent) => agentAllows(policyFor(agent), tool),
+    });
     const agentTypes = new Map<string, string>(); // subagent id → its agent type, learned from hooks
 
     const abort = new AbortController();
@@ -232,7 +285,12 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
     if (input.signal?.aborted) onCancel();
     input.signal?.addEventListener('abort', onCancel, { once: true });
 
-    const decide = (tool: string, toolInput: Record<string, unknown>, toolUseId: string | undefined, agent: string | undefined) => {
+    const decide = (
+      tool: string,
+      toolInput: Record<string, unknown>,
+      toolUseId: string | undefined,
+      agent: string | undefined,
+    ) => {
       const decision = decideToolCall(policyFor(agent), tool, toolInput);
       if (decision.outcome !== 'allow' && toolUseId) recorder.recordDecision(toolUseId, decision);
       return decision;
@@ -247,9 +305,15 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
       return decision.outcome === 'allow' ? {} : deny(decision);
     };
 
-    const canUseTool = async (tool: string, toolInput: Record<string, unknown>, options: { toolUseID?: string; agentID?: string }) => {
+    const canUseTool = async (
+      tool: string,
+      toolInput: Record<string, unknown>,
+      options: { toolUseID?: string; agentID?: string },
+    ) => {
       const decision = decide(tool, toolInput, options.toolUseID, options.agentID ? agentTypes.get(options.agentID) : undefined);
-      return decision.outcome === 'allow' ? { behavior: 'allow', updatedInput: toolInput } : { behavior: 'deny', message: decision.reason };
+      return decision.outcome === 'allow'
+        ? { behavior: 'allow', updatedInput: toolInput }
+        : { behavior: 'deny', message: decision.reason };
     };
 
     const agentTools = agentToolSet(input.agent.tools);
@@ -272,9 +336,22 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
       plugins: [],
       persistSession: false,
       forwardSubagentText: true,
-      env: claudeCodeEnv(input, { path: opts.path ?? process.env.PATH ?? '/usr/bin:/bin', bashTimeoutMs: opts.bashTimeoutMs ?? 30_000 }),
-      spawnClaudeCodeProcess: (spawnOptions: { command: string; args: string[]; cwd?: string; env: Record<string, string | undefined> }) => {
-        child = spawn(spawnOptions.command, spawnOptions.args, { cwd: spawnOptions.cwd, env: spawnOptions.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      env: claudeCodeEnv(input, {
+        path: opts.path ?? process.env.PATH ?? '/usr/bin:/bin',
+        bashTimeoutMs: opts.bashTimeoutMs ?? 30_000,
+      }),
+      spawnClaudeCodeProcess: (spawnOptions: {
+        command: string;
+        args: string[];
+        cwd?: string;
+        env: Record<string, string | undefined>;
+      }) => {
+        child = spawn(spawnOptions.command, spawnOptions.args, {
+          cwd: spawnOptions.cwd,
+          env: spawnOptions.env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
         const onStderr = opts.onStderr;
         child.stderr?.on('data', (chunk: Buffer) => onStderr?.(chunk.toString('utf8')));
         if (stopReason) killGroup(child);

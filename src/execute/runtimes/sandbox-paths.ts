@@ -65,8 +65,9 @@ export function globBase(pattern: string): string {
 }
 
 /**
- * Words of a shell command that name a path leaving the workspace: absolute paths, `..` segments, `~`,
- * and the things this screen cannot follow (`$VAR`/`${…}`/`$(…)`/backticks, which may expand to anything).
+ * Words of a shell command that name a path leaving the workspace (every word is resolved as a path:
+ * absolute paths, `..` segments, `~`, symlinks in the workspace that lead out), and the things this screen
+ * cannot follow (`$VAR`/`${…}`/`$(…)`/backticks, which may expand to anything).
  * Returns the offending words (empty when none). Quotes are stripped; redirections (`>file`) are split off.
  *
  * @example
@@ -75,7 +76,7 @@ export function globBase(pattern: string): string {
  */
 export function shellCommandEscapes(root: string, command: string): string[] {
   const offending: string[] = [];
-  if (/\$[({A-Za-z_]|`/.test(command)) offending.push('shell expansion ($VAR, ${…}, $(…) or backticks)');
+  if (/\$[({A-Za-z_]|`/.test(command)) offending.push('shell expansion ($VAR, $(…) or backticks)');
   const words = command
     .split(/[\s;&|()<>]+/)
     .map((w) => w.replace(/^[0-9]*>+|^<+/, '').replace(/^['"]|['"]$/g, ''))
@@ -85,8 +86,7 @@ export function shellCommandEscapes(root: string, command: string): string[] {
     const value = word.includes('=') ? word.slice(word.indexOf('=') + 1) : word;
     const candidate = value.replace(/^['"]|['"]$/g, '');
     if (candidate === '') continue;
-    const looksLikePath = candidate.startsWith('/') || candidate.startsWith('~') || /(^|\/)\.\.(\/|$)/.test(candidate);
-    if (!looksLikePath) continue;
+    // Every word is judged as a path: a plain word resolves inside, `up/x` through a symlink that leads out does not.
     // /dev/null and friends are harmless and common in scripts.
     if (/^\/dev\/(null|stdout|stderr|stdin)$/.test(candidate)) continue;
     if (!isInsideWorkspace(root, globBase(candidate))) offending.push(candidate);
