@@ -32,14 +32,19 @@ export async function gateCommand(ctx: Context, opts: GateOptions): Promise<numb
   const runId = await resolveRunId(ctx, opts.run);
   if (opts.baseline) await resolveCommit(ctx.root, opts.baseline, '--baseline');
   const run = await readFinishedRun(ctx, runId, 'gate');
-  const thresholds = opts.config ? (await loadEvalConfig(ctx.root, opts.config)).config.thresholds : recordedThresholds(run);
+  const thresholds = opts.config ? (await loadEvalConfig(ctx.root, opts.config)).config.thresholds : await recordedThresholds(ctx, run);
   if (opts.config) ctx.out(`gate: thresholds from ${opts.config} (the run recorded ${run.meta.configFile})`);
   return gateAndReport(ctx, run, { thresholds, baselineRef: opts.baseline });
 }
 
-/** The thresholds of the config the run was made with (meta.json keeps the whole config, defaults applied). */
-function recordedThresholds(run: LoadedRun): Thresholds {
-  const parsed = Thresholds.safeParse(run.meta.config.thresholds);
+/**
+ * The thresholds of the config the run was made with: meta.json keeps the whole config, defaults
+ * applied. A run folder written without them (by hand, or by a tool) falls back to its recorded config file.
+ */
+async function recordedThresholds(ctx: Context, run: LoadedRun): Promise<Thresholds> {
+  const recorded = run.meta.config.thresholds;
+  if (recorded === undefined) return (await loadEvalConfig(ctx.root, run.meta.configFile)).config.thresholds;
+  const parsed = Thresholds.safeParse(recorded);
   if (!parsed.success) throw new DataFileError(`config.thresholds: not readable (${parsed.error.issues[0]!.message}); pass the config with --config`, { file: `reports/runs/${run.meta.runId}/meta.json` });
   return parsed.data;
 }

@@ -37,7 +37,7 @@ describe('reportCommand', () => {
     const ctx = memoryContext(root);
     expect(await reportCommand(ctx, { run: '20260228-090000-0001' })).toBe(0);
     expect(await readFile(path.join(root, 'reports/index.html'), 'utf8')).toContain('Run <b>20260228-090000-0001</b>');
-    await expect(reportCommand(ctx, { run: '../../etc' })).rejects.toThrow(/no run "\.\.\/\.\.\/etc"/);
+    await expect(reportCommand(ctx, { run: '../../etc' })).rejects.toThrow(/"\.\.\/\.\.\/etc" is not a run id/);
   });
 
   it('says so when there is no run yet', async () => {

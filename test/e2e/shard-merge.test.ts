@@ -101,7 +101,8 @@ describe('sharded runs and agent-evals merge', () => {
 
     // Overlapping cells: shard 2 also claims one of shard 1's cells.
     const stolen = s1.results[0]!;
-    writeFileSync(path.join(other, 'meta.json'), JSON.stringify(otherMeta));
+    // (Its meta plans the extra cell too: a shard holding more results than it planned is refused as damaged.)
+    writeFileSync(path.join(other, 'meta.json'), JSON.stringify({ ...otherMeta, plannedCells: otherMeta.plannedCells + 1 }));
     writeFileSync(path.join(other, 'results.jsonl'), [...s2.results, stolen].map((r) => `${JSON.stringify(r)}\n`).join(''));
     await refuse([shard1!, `elsewhere/${shard2}`], new RegExp(`cell ${stolen.variantId} @ openai:chat:test-model / ${stolen.scenarioId} #${stolen.repeat} is in shard 1/2 .* and in shard 2/2 .*: shards overlap`));
 
@@ -110,6 +111,7 @@ describe('sharded runs and agent-evals merge', () => {
     const inShard1 = new Set(s1.results.map((c) => `${c.variantId}/${c.scenarioId}`));
     const lost = s2.results.filter((c) => inShard1.has(`${c.variantId}/${c.scenarioId}`)).slice(0, 2);
     expect(lost).toHaveLength(2);
+    writeFileSync(path.join(other, 'meta.json'), JSON.stringify(otherMeta));
     writeFileSync(path.join(other, 'results.jsonl'), s2.results.filter((c) => !lost.includes(c)).map((c) => `${JSON.stringify(c)}\n`).join(''));
     const r = await p.cli(['merge', shard1!, `elsewhere/${shard2}`]);
     expect(r.code).toBe(2);
