@@ -11,10 +11,10 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isUserError, UsageError, UserErrors } from './errors.ts';
 import type { Context } from './context.ts';
-import { stripControl, stripProgress } from './console-text.ts';
-import { closest } from './load/closest.ts';
+import { stripControl, stripProgress } from './shared/console-text.ts';
+import { closest } from './shared/closest.ts';
 import { MAX_CONCURRENCY, MAX_REPEATS } from './schema/eval-config.ts';
-import { useEngineBundle } from './run/promptfoo.ts';
+import { useEngineBundle } from './execute/engine.ts';
 
 // Our users' CI often has a closed network: promptfoo must not phone home unless asked to.
 process.env.PROMPTFOO_DISABLE_TELEMETRY ??= '1';
@@ -53,6 +53,7 @@ function makeContext(opts: { root?: string; debug?: boolean }): Context {
     write: (text) => process.stderr.write(stripProgress(text)),
     isTTY: Boolean(process.stdout.isTTY),
     debug: Boolean(opts.debug),
+    pid: process.pid,
     signal: abort.signal,
   };
 }

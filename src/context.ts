@@ -13,23 +13,8 @@ export interface Context {
   /** True when stdout is an interactive terminal (progress bar instead of lines). */
   isTTY: boolean;
   debug: boolean;
+  /** This process's id: the owner written into a run folder's lock. */
+  pid: number;
   /** Aborted on Ctrl-C: in-flight work is abandoned, finished work is kept. */
   signal?: AbortSignal;
-}
-
-/** A context for tests: collects output lines in arrays. */
-export function memoryContext(root: string, env: NodeJS.ProcessEnv = {}): Context & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    root,
-    env,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-    write: (text) => stderr.push(text),
-    isTTY: false,
-    debug: false,
-    stdout,
-    stderr,
-  };
 }

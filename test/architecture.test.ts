@@ -1,8 +1,11 @@
 /**
- * Architecture rules that keep the codebase swappable and testable (see STYLE.md):
- * - promptfoo is imported by one module only, the engine seam `src/run/promptfoo.ts`;
- * - only `src/cli.ts` touches the process (exit code, argv, signals);
- * - pure layers (`score/`, `report/` renderers, `run/matrix.ts`) do no disk or network I/O.
+ * Architecture rules that keep the pipeline one-way, swappable and testable (docs/architecture.md):
+ * - no import cycles, type-only imports included;
+ * - the pure layers (`plan/`, `score/`, `report/`, `shared/`, `schema/`) import no I/O: no disk, network or
+ *   child processes, and nothing from the layers that do (`load/`, `execute/`, `io/`, `finish/`, `commands/`);
+ * - stages never import the command layer, and a command never imports another command;
+ * - promptfoo and the agent programs' SDKs are imported only in `execute/`;
+ * - only `src/cli.ts` touches the process (exit code, argv, signals, environment).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,30 +16,87 @@ const SRC = path.join(REPO_ROOT, 'src');
 const sources = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
   .map((f) => ({ file: f.split(path.sep).join('/'), text: readFileSync(path.join(SRC, f), 'utf8') }));
+const byFile = new Map(sources.map((s) => [s.file, s]));
 
-const importsOf = (text: string) => [...text.matchAll(/(?:from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+const importsOf = (text: string) => [...text.matchAll(/(?:from\s+|import\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+/** Project-internal imports of a source, as paths relative to src/. */
+const localImports = (s: { file: string; text: string }) =>
+  importsOf(s.text)
+    .filter((i) => i.startsWith('.'))
+    .map((i) => path.posix.normalize(path.posix.join(path.posix.dirname(s.file), i)));
+const layer = (file: string) => (file.includes('/') ? file.split('/')[0]! : file);
+
+const PURE = ['plan', 'score', 'report', 'shared', 'schema'];
+const IO_LAYERS = ['load', 'execute', 'io', 'finish', 'commands', 'cli.ts', 'context.ts'];
+const IO_MODULES = /^node:(fs|child_process|net|http|https|dgram|worker_threads)(\/|$)|^(fs|child_process)$/;
 
 describe('architecture', () => {
   it('finds the sources it checks', () => {
-    expect(sources.length).toBeGreaterThan(40);
+    expect(sources.length).toBeGreaterThan(60);
+    for (const l of PURE) expect(sources.some((s) => layer(s.file) === l)).toBe(true);
   });
 
-  it('imports promptfoo only in the engine seam src/run/promptfoo.ts', () => {
-    const importers = sources.filter((s) => importsOf(s.text).some((i) => i === 'promptfoo' || i.startsWith('promptfoo/'))).map((s) => s.file);
-    expect(importers).toEqual(['run/promptfoo.ts']);
+  it('has no import cycles', () => {
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const stack: string[] = [];
+    const visit = (file: string) => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'visiting') {
+        cycles.push([...stack.slice(stack.indexOf(file)), file].join(' → '));
+        return;
+      }
+      state.set(file, 'visiting');
+      stack.push(file);
+      const s = byFile.get(file);
+      if (s) for (const dep of localImports(s)) if (byFile.has(dep)) visit(dep);
+      stack.pop();
+      state.set(file, 'done');
+    };
+    for (const s of sources) visit(s.file);
+    expect(cycles).toEqual([]);
   });
 
-  it('touches process.exitCode, process.exit and process.argv only in src/cli.ts', () => {
-    const offenders = sources
-      .filter((s) => s.file !== 'cli.ts' && /process\.(exitCode|exit\(|argv|on\(|once\()/.test(s.text))
-      .map((s) => s.file);
+  it('keeps the pure layers free of I/O, everywhere', () => {
+    const pure = sources.filter((s) => PURE.includes(layer(s.file)));
+    expect(pure.length).toBeGreaterThan(30);
+    const offenders = pure.flatMap((s) => [
+      ...importsOf(s.text)
+        .filter((i) => IO_MODULES.test(i))
+        .map((i) => `${s.file} imports ${i}`),
+      ...localImports(s)
+        .filter((i) => IO_LAYERS.includes(layer(i)))
+        .map((i) => `${s.file} imports ${i}`),
+    ]);
     expect(offenders).toEqual([]);
   });
 
-  it('keeps the scoring layer and the renderers free of I/O', () => {
-    const pure = sources.filter((s) => /^score\//.test(s.file) || ['run/matrix.ts', 'report/html.ts', 'report/junit.ts', 'report/summary-md.ts', 'report/trends.ts'].includes(s.file));
-    expect(pure.length).toBeGreaterThan(5);
-    const offenders = pure.filter((s) => importsOf(s.text).some((i) => /^node:(fs|child_process|net|http|https)/.test(i) || i === 'fs')).map((s) => s.file);
+  it('flows one way: stages never import commands, commands never import each other', () => {
+    const offenders = sources.flatMap((s) =>
+      localImports(s)
+        .filter((i) => layer(i) === 'commands' && s.file !== 'cli.ts')
+        .map((i) => `${s.file} imports ${i}`),
+    );
     expect(offenders).toEqual([]);
+  });
+
+  it('imports promptfoo and the agent SDKs only in execute/', () => {
+    const engines = /^(promptfoo|@anthropic-ai\/claude-agent-sdk|@opencode-ai\/sdk)(\/|$)/;
+    const importers = sources.filter((s) => importsOf(s.text).some((i) => engines.test(i))).map((s) => s.file);
+    expect(importers.length).toBeGreaterThan(0);
+    expect(importers.filter((f) => layer(f) !== 'execute')).toEqual([]);
+  });
+
+  it('touches the process only in src/cli.ts', () => {
+    // Runtimes start agent programs in their own process groups and must kill those groups: `process.kill`
+    // on a child's pid is the one use allowed there, and in the run lock (is the owner's pid alive?).
+    const allowed = (file: string, use: string) =>
+      use === 'process.kill' && (file.startsWith('execute/runtimes/') || file === 'io/run-lock.ts');
+    const offenders = sources.flatMap((s) =>
+      s.file === 'cli.ts'
+        ? []
+        : [...s.text.matchAll(/\bprocess\.(\w+)/g)].map((m) => `process.${m[1]}`).filter((use) => !allowed(s.file, use)).map((use) => `${s.file}: ${use}`),
+    );
+    expect([...new Set(offenders)]).toEqual([]);
   });
 });

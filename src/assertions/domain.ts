@@ -3,7 +3,7 @@
  * functions: `(output) => ({ pass, score, reason })`. Reasons say what was found or what is missing,
  * because a reason is what a maintainer reads when a cell fails.
  */
-import type { AssertionFunction } from '../run/engine-types.ts';
+import type { AssertionFunction } from '../shared/engine-types.ts';
 
 type Verdict = { pass: boolean; score: number; reason: string };
 

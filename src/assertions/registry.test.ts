@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadEngine, scoreOffline } from '../run/promptfoo.ts';
+import { loadEngine, scoreOffline } from '../execute/engine.ts';
 import { Assertion, ASSERTION_KINDS, type AssertionKind } from '../schema/scenario.ts';
 import { ASSERTION_HANDLERS, assertionIndex, criticalAssertionIds, judgeOutcomes, toEngineAssertion, toEngineAssertions } from './registry.ts';
 

@@ -4,7 +4,7 @@
  * promptfoo's `llm-rubric` (the grader is set by the run engine). `metric` carries our assertion id.
  */
 import type { Assertion, AssertionKind } from '../schema/scenario.ts';
-import type { EngineAssertion } from '../run/engine-types.ts';
+import type { EngineAssertion } from '../shared/engine-types.ts';
 import * as domain from './domain.ts';
 
 /** Assertions as they leave the loader: every id resolved. */

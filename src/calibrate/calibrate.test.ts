@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { memoryContext } from '../context.ts';
+import { memoryContext } from '../../test/support/context.ts';
 import { calibrateCommand } from '../commands/calibrate.ts';
 import { loadScenarios } from '../load/scenarios.ts';
-import { loadEngine } from '../run/promptfoo.ts';
+import { loadEngine } from '../execute/engine.ts';
 import { calibrateScenarios, type CalibrationReport, type ScenarioCalibration } from './calibrate.ts';
 import { formatCalibration } from './format.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { LoadedScenario, ReferenceAnswer } from '../load/scenarios.ts';
 import { MODEL_GRADED_KINDS, describeAssertion, judgeOutcomes, toEngineAssertion, type NormalizedAssertion } from '../assertions/registry.ts';
-import { scoreOffline } from '../run/promptfoo.ts';
+import { scoreOffline } from '../execute/engine.ts';
 
 export type AssertionVerdict =
   /** Passes every pass example and fails at least one fail example. */

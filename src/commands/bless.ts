@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { baselineFromRun, saveBaseline } from '../report/baseline.ts';
+import { baselineFromRun, saveBaseline } from '../io/baseline.ts';
 import { isScored } from '../schema/result.ts';
-import { resolveRunId } from './report.ts';
-import { readFinishedRun } from './gate.ts';
+import { readFinishedRun } from '../io/finished-run.ts';
+import { resolveRunId } from '../io/run-id.ts';
 
 /**
  * `agent-evals bless [<run-id>]`: makes a run (default: the latest) the baseline that later runs are
@@ -15,7 +15,7 @@ import { readFinishedRun } from './gate.ts';
  * await blessCommand(ctx, { runId: '20261121-223000-a1b2' }) // 0, reports/baseline.json written
  */
 export async function blessCommand(ctx: Context, opts: { runId?: string }): Promise<number> {
-  const runId = await resolveRunId(ctx, opts.runId);
+  const runId = await resolveRunId(ctx.root, opts.runId);
   const { meta, results } = await readFinishedRun(ctx, runId, 'bless');
   if (meta.shard) {
     throw new UsageError(`run ${runId} is shard ${meta.shard.index}/${meta.shard.count}: merge the shards first (agent-evals merge <run-dir>...) and bless the merged run`);

@@ -10,27 +10,28 @@ import { loadScenarios, scenarioAppliesTo, type LoadedScenario } from '../load/s
 import { calibrateScenarios } from '../calibrate/calibrate.ts';
 import { formatCalibration } from '../calibrate/format.ts';
 import { formatFinding } from '../lint/lint.ts';
-import { runLint } from './lint.ts';
-import { checkModel, ENABLE_A_MODEL_HINT, type Readiness } from '../run/credentials.ts';
-import { duplicateModelLabel, expandMatrix, parseShard, resolveModel, shardCells, unmatchedFilters, type Cell } from '../run/matrix.ts';
-import { cellIdentity, cellRecordingKey, planCell, withoutModelGraded } from '../run/plan.ts';
-import { engineSource, engineVersion, preloadEngine, runCells, type CellPlan } from '../run/promptfoo.ts';
-import { forEachLimit } from '../run/limit.ts';
-import { RecordingStore, stableJson } from '../run/recordings.ts';
-import { configSecretValues, redactConfig, secretValues } from '../run/secrets.ts';
-import { createProgress } from '../run/progress.ts';
-import { latestRunId, newRunId, openResultWriter, readRun, rewriteResults, runDir, writeMeta, type LoadedRun } from '../run/store.ts';
-import { gitInfo } from '../run/git.ts';
-import { resolveCommit } from '../run/git-files.ts';
-import { assertRunIdName } from '../run/run-id.ts';
-import { lockRun, type RunLock } from '../run/run-lock.ts';
-import { assertReportsWritable } from '../run/writable.ts';
+import { runLint } from '../lint/run-lint.ts';
+import { checkModel, ENABLE_A_MODEL_HINT, type Readiness } from '../execute/credentials.ts';
+import { duplicateModelLabel, expandMatrix, parseShard, resolveModel, shardCells, unmatchedFilters, type Cell } from '../plan/matrix.ts';
+import { cellIdentity, cellRecordingKey, planCell, withoutModelGraded } from '../plan/plan-cell.ts';
+import { engineSource, engineVersion, preloadEngine, runCells, type CellPlan } from '../execute/engine.ts';
+import { forEachLimit } from '../execute/limit.ts';
+import { RecordingStore } from '../execute/recordings.ts';
+import { stableJson } from '../shared/stable-json.ts';
+import { configSecretValues, redactConfig, secretValues } from '../shared/secrets.ts';
+import { createProgress } from '../execute/progress.ts';
+import { latestRunId, newRunId, openResultWriter, readRun, rewriteResults, runDir, writeMeta, type LoadedRun } from '../io/run-store.ts';
+import { gitInfo } from '../io/git.ts';
+import { resolveCommit } from '../io/git-files.ts';
+import { assertRunIdName } from '../io/run-id.ts';
+import { lockRun, type RunLock } from '../io/run-lock.ts';
+import { assertReportsWritable } from '../io/writable.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import type { AgentVariant } from '../schema/agent.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { CellResult } from '../schema/result.ts';
-import { finishRun } from './finish-run.ts';
-import { planChangedSince } from './changed-since.ts';
+import { finishRun } from '../finish/finish-run.ts';
+import { planChangedSince } from '../load/changed-since.ts';
 
 export interface EvalOptions {
   config: string;
@@ -130,7 +131,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   const runId = opts.resume ? typeof opts.resume === 'string' ? opts.resume : ((await latestRunId(ctx.root)) ?? '') : newRunId();
   if (!runId) throw new UsageError('--resume: no run to resume in reports/runs/');
   const dir = runDir(ctx.root, runId);
-  const lock = await lockRun(dir, `reports/runs/${runId}`);
+  const lock = await lockRun(dir, `reports/runs/${runId}`, ctx.pid);
   let wroteMeta = false;
   try {
     await assertReportsWritable(ctx.root);

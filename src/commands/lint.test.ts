@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { memoryContext } from '../context.ts';
-import { lintCommand, runLint } from './lint.ts';
+import { memoryContext } from '../../test/support/context.ts';
+import { lintCommand } from './lint.ts';
+import { runLint } from '../lint/run-lint.ts';
 
 const repo = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const fixture = (name: string) => path.join(repo, 'test/fixtures/agents', name);

@@ -3,14 +3,16 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { appendHistory, historyEntryFromRun } from '../report/history.ts';
-import { cellKey } from '../run/matrix.ts';
-import { assertRunIdName } from '../run/run-id.ts';
-import { newRunId, readRun, runDir, writeFileAtomic, writeMeta, type LoadedRun } from '../run/store.ts';
+import { appendHistory, historyEntryFromRun } from '../io/history.ts';
+import { cellKey } from '../plan/matrix.ts';
+import { assertRunIdName } from '../io/run-id.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
+import { newRunId, readRun, runDir, writeMeta, type LoadedRun } from '../io/run-store.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { isScored } from '../schema/result.ts';
 import { aggregateRun } from '../score/aggregate.ts';
+import { stableJson } from '../shared/stable-json.ts';
 
 export interface MergeOptions {
   /** Shard run folders (paths, or run ids under reports/runs/). */
@@ -154,13 +156,6 @@ function inferMissing(all: CellResult[], present: Map<string, unknown>): string[
 
 function describeCell(r: Pick<CellResult, 'variantId' | 'model' | 'scenarioId' | 'repeat'>): string {
   return `${r.variantId} @ ${r.model} / ${r.scenarioId} #${r.repeat}`;
-}
-
-/** JSON with sorted keys, so key order never makes two equal configs differ. */
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  ) ?? 'undefined';
 }
 
 /** A run folder path (relative to the project root) or a run id under reports/runs/. */

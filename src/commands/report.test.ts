@@ -2,8 +2,8 @@ import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryContext } from '../context.ts';
-import { historyFile } from '../report/history.ts';
+import { memoryContext } from '../../test/support/context.ts';
+import { historyFile } from '../io/history.ts';
 import { reportCommand } from './report.ts';
 import { writeProject } from '../../test/fixtures/report/project.ts';
 

@@ -1,23 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { platform } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from '../context.ts';
-import { UsageError } from '../errors.ts';
-import { historyEntryFromRun, readHistory } from '../report/history.ts';
-import { renderConsoleMatrix } from '../report/console.ts';
-import type { PreviousPrompt } from '../report/html-diff.ts';
-import { writeReports, type WrittenReports } from '../report/write.ts';
-import { listRunIds, readRun, runDir, runsRoot } from '../run/store.ts';
-import { assertRunIdName } from '../run/run-id.ts';
-import { RunMeta } from '../schema/run-meta.ts';
-import { aggregateRun } from '../score/aggregate.ts';
-import { summarizeRun } from '../score/summarize.ts';
-import type { GateReport } from '../score/types.ts';
+import { buildReports } from '../finish/build-reports.ts';
+import { resolveRunId } from '../io/run-id.ts';
 
-/** How many earlier runs to look through for each variant's previous prompt. */
-const PREVIOUS_RUNS_SCANNED = 50;
 
 /**
  * `agent-evals report [--run <id>] [--open]`: rebuilds reports/index.html, summary.md and junit.xml
@@ -27,84 +15,9 @@ const PREVIOUS_RUNS_SCANNED = 50;
  * await reportCommand(ctx, { run: '20261121-223000-a1b2' }) // 0
  */
 export async function reportCommand(ctx: Context, opts: { run?: string; open?: boolean }): Promise<number> {
-  const files = await buildReports(ctx, await resolveRunId(ctx, opts.run));
+  const files = await buildReports(ctx, await resolveRunId(ctx.root, opts.run));
   if (opts.open) openInBrowser(ctx, files.html);
   return 0;
-}
-
-/**
- * The run id a command works on: the one given (it must exist) or the latest in reports/runs/.
- * @example await resolveRunId(ctx, undefined) // '20261121-223000-a1b2'
- */
-export async function resolveRunId(ctx: Context, runId: string | undefined): Promise<string> {
-  const ids = await listRunIds(ctx.root);
-  if (runId === undefined) {
-    const latest = ids.at(-1);
-    if (!latest) throw new UsageError(`no runs in ${path.relative(ctx.root, runsRoot(ctx.root)) || '.'}: run \`agent-evals eval\` first`);
-    return latest;
-  }
-  assertRunIdName(runId, 'run id');
-  if (!ids.includes(runId)) throw new UsageError(`no run "${runId}" in reports/runs/ (see the folder names there)`);
-  return runId;
-}
-
-/**
- * Writes reports/index.html, summary.md and junit.xml for one run (with the gate's verdicts when
- * given) and prints the console matrix and the files written. Shared by `report`, `gate` and `eval`.
- *
- * @example
- * await buildReports(ctx, runId, { gate: gateRun({ ... }) })
- */
-export async function buildReports(ctx: Context, runId: string, opts: { gate?: GateReport } = {}): Promise<WrittenReports> {
-  const { meta, results, warnings } = await readRun(runDir(ctx.root, runId));
-  const { entries, damaged } = await readHistory(ctx.root);
-  const notes = [...warnings, ...damaged.map((d) => `reports/history.jsonl:${d.line}: ${d.message} (line skipped; the file is left as it is)`)];
-  for (const note of notes) ctx.err(`warning: ${note}`);
-
-  // A run missing from history (merged shards, an interrupted append) still shows as the last point.
-  const history = entries.some((e) => e.runId === runId) ? entries : [...entries, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader }))];
-  const summary = summarizeRun(runId, results);
-  const files = await writeReports(ctx.root, {
-    meta,
-    results,
-    summary,
-    history,
-    previousPrompts: await previousPrompts(ctx.root, meta),
-    warnings: notes,
-    ...(opts.gate ? { gate: opts.gate } : {}),
-  });
-
-  ctx.out(renderConsoleMatrix(summary));
-  ctx.out('');
-  for (const file of [files.html, files.summary, files.junit]) ctx.out(`wrote ${path.relative(ctx.root, file)}`);
-  return files;
-}
-
-/** For each variant of `meta`, its prompt in the latest earlier run that included it. */
-async function previousPrompts(root: string, meta: RunMeta): Promise<Record<string, PreviousPrompt>> {
-  const wanted = new Set(Object.keys(meta.fingerprints.variants));
-  const found: Record<string, PreviousPrompt> = {};
-  const earlier = (await listRunIds(root)).filter((id) => id < meta.runId).reverse().slice(0, PREVIOUS_RUNS_SCANNED);
-  for (const id of earlier) {
-    if (!wanted.size) break;
-    const prev = await readMeta(path.join(runDir(root, id), 'meta.json'));
-    if (!prev) continue;
-    for (const [variantId, v] of Object.entries(prev.fingerprints.variants)) {
-      if (!wanted.delete(variantId)) continue;
-      found[variantId] = { runId: id, systemPrompt: v.systemPrompt };
-    }
-  }
-  return found;
-}
-
-/** An earlier run's meta, or undefined when it is unreadable: a diff is optional, the report is not. */
-async function readMeta(file: string): Promise<RunMeta | undefined> {
-  try {
-    const parsed = RunMeta.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function openInBrowser(ctx: Context, file: string): void {

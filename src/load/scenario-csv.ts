@@ -7,7 +7,7 @@
 import { parse } from 'csv-parse/sync';
 import type { Place } from '../errors.ts';
 import { ASSERTION_KINDS, type AssertionKind } from '../schema/scenario.ts';
-import { didYouMean } from './closest.ts';
+import { didYouMean } from '../shared/closest.ts';
 
 export const REQUIRED_COLUMNS = ['id', 'title', 'request'] as const;
 export const SCENARIO_COLUMNS = ['id', 'title', 'agent', 'tags', 'request', 'weight', 'threshold', 'critical', 'pass', 'fail'] as const;

@@ -5,43 +5,14 @@ import type { z } from 'zod';
 import { ScenarioError, UserErrors, isUserError, type Place, type UserError } from '../errors.ts';
 import { ASSERTION_KINDS, Scenario, type Assertion, type Example, type Message } from '../schema/scenario.ts';
 import type { NormalizedAssertion } from '../assertions/registry.ts';
-import { didYouMean } from './closest.ts';
+import { didYouMean } from '../shared/closest.ts';
+import { stableJson } from '../shared/stable-json.ts';
 import { decodeText, findFiles, readInputFile, readTextFile, relPath } from './files.ts';
 import { readScenarioCsv } from './scenario-csv.ts';
 import { describeIssueText, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
 
-/** A reference answer as text, with a label for messages (`examples/good.md`, `pass[0]`). */
-export interface ReferenceAnswer {
-  label: string;
-  text: string;
-}
-
-/** A validated, normalized scenario: what every later stage sees. */
-export interface LoadedScenario {
-  id: string;
-  title: string;
-  /** Agent names, variant ids or globs it applies to; undefined = every agent. */
-  agents: string[] | undefined;
-  tags: string[];
-  /** The conversation sent after the system prompt; always ends with a user turn. */
-  messages: Message[];
-  vars: Record<string, string>;
-  weight: number;
-  threshold: number | undefined;
-  /** Assertions in file order, each with a unique id (given or derived, e.g. `mentions-jwt`). */
-  assert: NormalizedAssertion[];
-  examples: { pass: ReferenceAnswer[]; fail: ReferenceAnswer[] };
-  /** Path relative to the project root. */
-  file: string;
-  /** Line where the scenario starts (for CSV: where its row starts). */
-  line: number;
-  /** CSV row (header is row 1), for CSV scenarios. */
-  row?: number;
-  /** sha256 of the normalized messages and vars: a fingerprint of what is asked. */
-  hash: string;
-  /** sha256 of the normalized assertions and the threshold: a fingerprint of how answers are judged. */
-  assertionsHash: string;
-}
+export type { LoadedScenario, ReferenceAnswer } from '../schema/loaded-scenario.ts';
+import type { LoadedScenario, ReferenceAnswer } from '../schema/loaded-scenario.ts';
 
 /** One scenario as read from a file, before validation, with a way to place a schema path. */
 interface RawScenario {
@@ -289,7 +260,5 @@ export function sha256(text: string): string {
 
 /** JSON with object keys sorted, so that equal data hashes equally whatever the key order. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
+  return stableJson(value);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Thresholds } from '../schema/eval-config.ts';
 import { gateRun } from '../score/gate.ts';
-import { aggs } from '../score/test-cells.ts';
+import { aggs } from '../../test/support/cells.ts';
 import { renderGateConsole } from './gate-console.ts';
 
 const planned = 14;

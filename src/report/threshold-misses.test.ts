@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Thresholds } from '../schema/eval-config.ts';
-import { aggs } from '../score/test-cells.ts';
+import { aggs } from '../../test/support/cells.ts';
 import { renderThresholdMisses } from './threshold-misses.ts';
 
 describe('renderThresholdMisses', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioAggregate } from '../schema/aggregate.ts';
 import { aggregateRun, summarizeAggregates } from './aggregate.ts';
-import { assertion, cell } from './test-cells.ts';
+import { assertion, cell } from '../../test/support/cells.ts';
 
 describe('aggregateRun', () => {
   const results = [

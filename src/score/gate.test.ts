@@ -4,7 +4,7 @@ import { Thresholds } from '../schema/eval-config.ts';
 import { aggregateRun } from './aggregate.ts';
 import { gateRun, type GateInput } from './gate.ts';
 import { mcnemarExactP } from './stats.ts';
-import { agg, aggs, cell } from './test-cells.ts';
+import { agg, aggs, cell } from '../../test/support/cells.ts';
 
 const defaults = Thresholds.parse({});
 const planned = (cells: ScenarioAggregate[]) => cells.reduce((n, c) => n + c.outcomes.length, 0);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CellResult } from '../schema/result.ts';
 import { findFlakyAssertions, summarizeRun } from './summarize.ts';
 import { mcnemarExactP, wilsonInterval } from './stats.ts';
-import { assertion, cell } from './test-cells.ts';
+import { assertion, cell } from '../../test/support/cells.ts';
 
 /** Variant × scenario outcomes, one repeat: `pass` lists which scenarios pass. */
 function oneRepeat(variantId: string, model: string, scenarios: number, pass: (i: number) => boolean): CellResult[] {

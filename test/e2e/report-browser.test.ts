@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.ts';
-import { memoryContext } from '../../src/context.ts';
+import { memoryContext } from '../support/context.ts';
 import { XSS_OUTPUT, writeProject } from '../fixtures/report/project.ts';
 
 function findChromium(): string | undefined {

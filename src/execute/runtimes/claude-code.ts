@@ -78,7 +78,7 @@ export interface ClaudeAgentSdk {
 }
 
 export interface ClaudeCodeRuntimeOptions {
-  /** PATH for Claude Code and its Bash tool. Default: this process's PATH (the only variable passed on). */
+  /** PATH for Claude Code and its Bash tool (the only variable of the user's passed on; the harness gives the CLI's). Default: the system folders. */
   path?: string;
   /** Bash tool timeout in ms (default and maximum). Default 30 000. */
   bashTimeoutMs?: number;
@@ -337,7 +337,7 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
       persistSession: false,
       forwardSubagentText: true,
       env: claudeCodeEnv(input, {
-        path: opts.path ?? process.env.PATH ?? '/usr/bin:/bin',
+        path: opts.path ?? '/usr/local/bin:/usr/bin:/bin',
         bashTimeoutMs: opts.bashTimeoutMs ?? 30_000,
       }),
       spawnClaudeCodeProcess: (spawnOptions: {

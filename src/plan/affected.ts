@@ -8,11 +8,11 @@
  * Every other cell is carried: rebuilt from the baseline's counts as a `CellResult` with
  * `source: 'baseline'`, so reports, gate and junit see the whole matrix while only the change is paid for.
  */
-import type { LoadedScenario } from '../load/scenarios.ts';
+import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { Baseline, ScenarioAggregate } from '../schema/aggregate.ts';
 import type { AssertionOutcome, CellResult } from '../schema/result.ts';
 import type { Cell } from './matrix.ts';
-import { cellIdentity, planCell } from './plan.ts';
+import { cellIdentity, planCell } from './plan-cell.ts';
 
 /** Cells carried from a baseline, to be written with the run (see `finishRun`). */
 export interface CarriedCells {

@@ -3,13 +3,13 @@ import type { EvalConfig } from '../schema/eval-config.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { CellResult } from '../schema/result.ts';
 import { isScored } from '../schema/result.ts';
-import { openResultWriter, writeMeta } from '../run/store.ts';
-import type { CarriedCells } from '../run/affected.ts';
+import { openResultWriter, writeMeta } from '../io/run-store.ts';
+import type { CarriedCells } from '../plan/affected.ts';
 import { aggregateRun } from '../score/aggregate.ts';
-import { appendHistory, historyEntryFromRun } from '../report/history.ts';
+import { appendHistory, historyEntryFromRun } from '../io/history.ts';
 import { renderThresholdMisses } from '../report/threshold-misses.ts';
-import { gateAndReport } from './gate.ts';
-import { buildReports } from './report.ts';
+import { buildReports } from './build-reports.ts';
+import { gateAndReport } from './gate-run.ts';
 
 /**
  * After the last cell: add the cells carried from the baseline (affected-only runs), close the run

@@ -29,7 +29,7 @@ vi.mock('node:fs/promises', async (original) => {
   };
 });
 
-const { openResultWriter } = await import('./store.ts');
+const { openResultWriter } = await import('./run-store.ts');
 
 let dir: string;
 beforeEach(async () => {

@@ -1,8 +1,8 @@
 import { assertionIndex, toEngineAssertions } from '../assertions/registry.ts';
-import type { LoadedScenario } from '../load/scenarios.ts';
+import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { Cell } from './matrix.ts';
-import type { CellPlan } from './promptfoo.ts';
-import { samplingParams, type RecordingKey } from './recordings.ts';
+import type { CellPlan } from './types.ts';
+import { samplingParams, type RecordingKey } from './recording-key.ts';
 
 /**
  * Cell → what the engine sends and how it scores: the variant's prompt as the system message, the

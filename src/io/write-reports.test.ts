@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeReports } from './write.ts';
+import { writeReports } from './write-reports.ts';
 import { syntheticMeta, syntheticResults, syntheticSummary } from '../../test/fixtures/report/synthetic.ts';
 
 let root: string;

@@ -3,10 +3,10 @@
  */
 import { judgeOutcomes } from '../assertions/registry.ts';
 import type { CellResult } from '../schema/result.ts';
-import type { EngineGrading } from './engine-types.ts';
-import { cellIdentity } from './plan.ts';
-import type { CellPlan, RunCellsOptions } from './promptfoo.ts';
-import { redactSecrets, redactUrlCredentials } from './secrets.ts';
+import type { EngineGrading } from '../shared/engine-types.ts';
+import { cellIdentity } from '../plan/plan-cell.ts';
+import type { CellPlan, RunMode } from '../plan/types.ts';
+import { redactSecrets, redactUrlCredentials } from '../shared/secrets.ts';
 
 /** promptfoo's GradingResult → our plain shape. */
 export function toEngineGrading(result: {
@@ -44,7 +44,7 @@ export type EngineRow = {
  * the credentials of any URL it names; an answer keeps its URLs (an agent's example
  * `postgres://user:password@db` is content), cut of known secrets only.
  */
-export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunCellsOptions['mode'], secrets: readonly string[]): CellResult {
+export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secrets: readonly string[]): CellResult {
   const base = {
     ...cellIdentity(plan),
     finishedAt: new Date().toISOString(),

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, fakeOpenAIProvider, type FakeOpenAIServer } from '../../test/support/fake-openai-server.ts';
 import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts';
 import type { CellResult } from '../schema/result.ts';
-import { resolveModel } from './matrix.ts';
-import { cellRecordingKey } from './plan.ts';
-import { engineChoice, runCells, type CellPlan } from './promptfoo.ts';
+import { resolveModel } from '../plan/matrix.ts';
+import { cellRecordingKey } from '../plan/plan-cell.ts';
+import { engineChoice, runCells, type CellPlan } from './engine.ts';
 import { RecordingStore } from './recordings.ts';
 
 let server: FakeOpenAIServer;

@@ -45,7 +45,7 @@ describe('appendHistory', () => {
 
   it('a lock held past the timeout is a one-line user error, not an internal one', async () => {
     await mkdir(path.dirname(historyFile(root)), { recursive: true });
-    await writeFile(`${historyFile(root)}.lock`, 'held\n');
+    await mkdir(`${historyFile(root)}.lock`);
     const err = await appendHistory(root, syntheticEntry('x'), { timeoutMs: 50 }).catch((e: unknown) => e);
     expect(isUserError(err)).toBe(true);
     expect((err as Error).message).toMatch(/^could not lock reports\/history\.jsonl\.lock within 0 s/);
@@ -82,15 +82,16 @@ describe('appendHistory', () => {
   it('takes over a stale lock left by a crashed writer, and waits for a live one', async () => {
     await mkdir(path.dirname(historyFile(root)), { recursive: true });
     const lock = `${historyFile(root)}.lock`;
-    await writeFile(lock, '99999 crashed\n');
+    // The lock is a folder (proper-lockfile), its age its mtime.
+    await mkdir(lock);
     const old = new Date(Date.now() - 10 * 60_000);
     await utimes(lock, old, old);
     await appendHistory(root, syntheticEntry('after-crash'));
     expect((await readHistory(root)).entries.map((e) => e.runId)).toEqual(['after-crash']);
 
-    await writeFile(lock, `${process.pid} live\n`);
+    await mkdir(lock);
     await expect(appendHistory(root, syntheticEntry('blocked'), { timeoutMs: 150 })).rejects.toThrow(/could not lock/);
-    await rm(lock);
+    await rm(lock, { recursive: true });
   });
 
   it('starts a fresh line after a torn last line so the new entry stays readable', async () => {

@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
-import { writeFileAtomic } from '../run/store.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import { HistoryEntry } from '../schema/aggregate.ts';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
@@ -60,7 +61,7 @@ export async function appendHistory(root: string, entry: HistoryEntry, opts: Loc
   const file = historyFile(root);
   await mkdir(path.dirname(file), { recursive: true });
   const line = `${JSON.stringify(valid)}\n`;
-  await withLock(`${file}.lock`, opts, async () => {
+  await withLock(file, opts, async () => {
     const text = await readFile(file, 'utf8').catch(() => '');
     const lines = text.split('\n');
     const mine = lines.findIndex((raw) => raw.includes(`"runId":${JSON.stringify(valid.runId)}`) && runIdOf(raw) === valid.runId);
@@ -86,35 +87,31 @@ export async function appendHistory(root: string, entry: HistoryEntry, opts: Loc
   });
 }
 
-async function withLock<T>(lockFile: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` holding the history lock (proper-lockfile: a `history.jsonl.lock` folder, refreshed while
+ * held, taken over when stale). Waiting past `timeoutMs` is a one-line error, not a crash.
+ */
+async function withLock<T>(file: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const staleMs = opts.staleMs ?? 60_000;
-  const started = Date.now();
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await open(lockFile, 'wx');
-      await handle.write(`${process.pid} ${new Date().toISOString()}\n`);
-      await handle.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lockFile).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > staleMs) {
-        // Abandoned by a crashed writer. Removing it races only with other writers doing the same,
-        // and the `wx` open above still lets exactly one of them win.
-        await rm(lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() - started > timeoutMs) {
-        throw new UsageError(`could not lock ${path.relative(path.dirname(path.dirname(lockFile)), lockFile)} within ${Math.round(timeoutMs / 1000)} s: another agent-evals process is writing the history; delete the file if none is`);
-      }
-      await new Promise((r) => setTimeout(r, Math.min(200, 5 + attempt * 5 + Math.random() * 10)));
-    }
+  const step = 25;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, {
+      lockfilePath: `${file}.lock`,
+      realpath: false,
+      stale: Math.max(opts.staleMs ?? 60_000, 2_000),
+      retries: { retries: Math.ceil(timeoutMs / step), factor: 1, minTimeout: step, maxTimeout: step, randomize: true },
+      // A lock we could not refresh is reported by the next writer as stale; never crash this process for it.
+      onCompromised: () => undefined,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+    throw new UsageError(`could not lock reports/history.jsonl.lock within ${Math.round(timeoutMs / 1000)} s: another agent-evals process is writing the history; delete it if none is`);
   }
   try {
     return await fn();
   } finally {
-    await rm(lockFile, { force: true });
+    await release().catch(() => undefined);
   }
 }
 

@@ -22,8 +22,6 @@ export interface RunLock {
 
 const LOCK_NAME = '.lock';
 
-/** The pid of this process; read here, where the lock needs it (the run folder's owner). */
-const self = (): LockOwner => ({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() });
 
 /** Whether a process with this pid exists on this host (signal 0 checks without sending anything). */
 function isAlive(pid: number): boolean {
@@ -40,13 +38,13 @@ function isAlive(pid: number): boolean {
  * Takes the run folder's lock or throws a one-line UsageError naming its owner.
  *
  * @example
- * const lock = await lockRun(dir, 'reports/runs/20261121-223000-a1b2');
+ * const lock = await lockRun(dir, 'reports/runs/20261121-223000-a1b2', ctx.pid);
  * try { ... } finally { await lock.release(); }
  */
-export async function lockRun(dir: string, shown: string): Promise<RunLock> {
+export async function lockRun(dir: string, shown: string, pid: number): Promise<RunLock> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, LOCK_NAME);
-  const me = self();
+  const me: LockOwner = { pid, host: hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(file, 'wx');

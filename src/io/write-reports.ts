@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../run/store.ts';
-import { renderHtml, type HtmlOptions, type ReportInput } from './html.ts';
-import { renderJunit } from './junit.ts';
-import { renderSummaryMarkdown } from './summary-md.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { renderHtml, type HtmlOptions, type ReportInput } from '../report/html.ts';
+import { renderJunit } from '../report/junit.ts';
+import { renderSummaryMarkdown } from '../report/summary-md.ts';
 
 export interface WriteReportsInput extends ReportInput {
   /** Link to the HTML report used in summary.md (an artifact URL in CI); default `index.html`. */

@@ -1,5 +1,5 @@
-import type { ResolvedModel } from './matrix.ts';
-import { redactUrlCredentials } from './secrets.ts';
+import type { ResolvedModel } from '../plan/matrix.ts';
+import { redactUrlCredentials } from '../shared/secrets.ts';
 
 /**
  * Before any call: can this model run here? A model that cannot is reported once, with the

@@ -1,9 +1,9 @@
 import type { Context } from '../context.ts';
-import type { LoadedScenario } from '../load/scenarios.ts';
-import { loadBaseline } from '../report/baseline.ts';
-import { selectAffected, type CarriedCells } from '../run/affected.ts';
-import { changedFilesSince } from '../run/git-files.ts';
-import { resolveModel, type Cell } from '../run/matrix.ts';
+import type { LoadedScenario } from './scenarios.ts';
+import { loadBaseline } from '../io/baseline.ts';
+import { selectAffected, type CarriedCells } from '../plan/affected.ts';
+import { changedFilesSince } from '../io/git-files.ts';
+import { resolveModel, type Cell } from '../plan/matrix.ts';
 import type { ModelSpec } from '../schema/eval-config.ts';
 import { isGradedAssertion } from '../score/aggregate.ts';
 

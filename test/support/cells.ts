@@ -1,8 +1,8 @@
 /**
  * Builders for synthetic results and aggregates in the scoring tests. Test support only.
  */
-import type { ScenarioAggregate } from '../schema/aggregate.ts';
-import type { AssertionOutcome, CellResult, CellStatus } from '../schema/result.ts';
+import type { ScenarioAggregate } from '../../src/schema/aggregate.ts';
+import type { AssertionOutcome, CellResult, CellStatus } from '../../src/schema/result.ts';
 
 /** One result line with sensible defaults; `status` decides `score` unless given. */
 export function cell(over: Partial<CellResult> & { variantId: string; scenarioId: string; status: CellStatus }): CellResult {

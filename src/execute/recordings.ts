@@ -3,33 +3,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { DataFileError } from '../errors.ts';
-import { writeFileAtomic } from './store.ts';
-import { redactSecrets } from './secrets.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
+import { redactSecrets } from '../shared/secrets.ts';
+import { recordingHash, type RecordingKey } from '../plan/recording-key.ts';
+import { stableJson } from '../shared/stable-json.ts';
+export { samplingParams, recordingHash, type RecordingKey } from '../plan/recording-key.ts';
 
 /**
  * Recorded model answers under `evals/recordings/`, one JSON file per request, keyed by a hash of
  * (provider id, messages, sampling parameters, repeat index). Human-readable, stable key order, no
  * secrets (connection settings such as `apiKey` and `apiBaseUrl` are not part of the key or the file).
  */
-
-/** Config keys that say how to connect, not what to ask: left out of the key and the file. */
-const CONNECTION_KEYS = new Set(['apiKey', 'apiKeyEnvar', 'apiBaseUrl', 'apiHost', 'baseUrl', 'headers', 'organization', 'timeout', 'maxRetries', 'cost']);
-
-export function samplingParams(config: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(config).filter(([k]) => !CONNECTION_KEYS.has(k)).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-export interface RecordingKey {
-  provider: string;
-  /** The prompt exactly as sent (a JSON array of chat messages). */
-  prompt: string;
-  params: Record<string, unknown>;
-  repeat: number;
-}
-
-export function recordingHash(key: RecordingKey): string {
-  return createHash('sha256').update(stableJson(key)).digest('hex');
-}
 
 export const Recording = z.strictObject({
   version: z.literal(1),
@@ -137,17 +121,4 @@ function lastUserMessage(prompt: string): string {
   } catch {
     return prompt.slice(-500);
   }
-}
-
-/** JSON with object keys sorted at every level: same data → same bytes. */
-export function stableJson(value: unknown, indent?: number): string {
-  return JSON.stringify(sortKeys(value), null, indent);
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
-  }
-  return value;
 }

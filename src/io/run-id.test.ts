@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isUserError } from '../errors.ts';
 import { assertRunIdName, isRunIdName } from './run-id.ts';
-import { newRunId } from './store.ts';
+import { newRunId } from './run-store.ts';
 
 describe('run ids are names, never paths', () => {
   it('accepts generated ids and plain names', () => {

@@ -1,5 +1,6 @@
 import { mkdir, readFile, readdir, rename, writeFile, open, truncate, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from './atomic-write.ts';
 import path from 'node:path';
 import { CellResult } from '../schema/result.ts';
 import { RunMeta } from '../schema/run-meta.ts';
@@ -23,14 +24,6 @@ export function runDir(root: string, runId: string): string {
 export function newRunId(now = new Date()): string {
   const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${iso}-${randomBytes(2).toString('hex')}`;
-}
-
-/** Writes a file by writing a temporary sibling and renaming it: readers never see half a file. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
 }
 
 export async function writeMeta(dir: string, meta: RunMeta): Promise<void> {

@@ -5,12 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EngineAssertion, EngineGrading } from './engine-types.ts';
-import type { ResolvedModel } from './matrix.ts';
+import type { EngineAssertion, EngineGrading } from '../shared/engine-types.ts';
+import type { ResolvedModel } from '../plan/matrix.ts';
+import type { CellPlan, RunMode } from '../plan/types.ts';
+export type { CellPlan } from '../plan/types.ts';
 import type { CellResult } from '../schema/result.ts';
 import { samplingParams, type RecordingStore } from './recordings.ts';
-import { redactSecrets, secretValues } from './secrets.ts';
-import { cellRecordingKey } from './plan.ts';
+import { redactSecrets, secretValues } from '../shared/secrets.ts';
+import { cellRecordingKey } from '../plan/plan-cell.ts';
 import { toCellResult, toEngineGrading, type EngineRow as Row } from './cell-result.ts';
 import { forEachLimit } from './limit.ts';
 
@@ -81,7 +83,7 @@ async function importEngine(env: NodeJS.ProcessEnv): Promise<Promptfoo> {
  * Imports promptfoo once (≈ 0.8 s bundled, 1.6 s from node_modules), after setting the environment it reads at import time:
  * no telemetry, no update check, and its state folders under the project unless the user chose.
  */
-export function loadEngine(env: NodeJS.ProcessEnv = process.env, stateDir?: string): Promise<Promptfoo> {
+export function loadEngine(env: NodeJS.ProcessEnv = {}, stateDir?: string): Promise<Promptfoo> {
   env.PROMPTFOO_DISABLE_TELEMETRY ??= '1';
   env.PROMPTFOO_DISABLE_UPDATE ??= '1';
   // promptfoo's own database of evals goes under the project (git-ignored), not into the user's ~/.promptfoo.
@@ -124,35 +126,13 @@ export async function scoreOffline(input: {
 // Running cells
 // ---------------------------------------------------------------------------------------------
 
-/** One cell, fully planned: what to send, how to score it, and what to call it in results. */
-export interface CellPlan {
-  cellId: string;
-  agent: string;
-  variantId: string;
-  variantHash: string;
-  scenarioId: string;
-  scenarioHash: string;
-  assertionsHash: string;
-  model: ResolvedModel;
-  repeat: number;
-  /** System prompt first, then the scenario's conversation. */
-  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
-  temperature?: number;
-  vars: Record<string, string>;
-  assertions: EngineAssertion[];
-  /** Per assertion id (the `metric`): kind, weight, critical. */
-  assertionInfo: Record<string, { kind: string; weight: number; critical: boolean }>;
-  /** Pass bar on the weighted score; undefined = every assertion must pass. */
-  threshold?: number;
-}
-
 export interface RunCellsOptions {
   plans: CellPlan[];
   grader?: ResolvedModel;
   concurrency: number;
   timeoutMs: number;
   /** live: call models (promptfoo cache on) and record; record: same with the cache off; replay: recordings only. */
-  mode: 'live' | 'record' | 'replay';
+  mode: RunMode;
   /** Repeats in this run: when > 1 each repeat gets its own cache namespace (independent samples). */
   repeats: number;
   recordings: RecordingStore;
@@ -190,13 +170,14 @@ export async function runCells(opts: RunCellsOptions): Promise<void> {
 
 async function runBatch(opts: RunCellsOptions): Promise<void> {
   if (opts.plans.length === 0) return;
-  const engine = await loadEngine(process.env, opts.stateDir);
+  const engine = await loadEngine(opts.env, opts.stateDir);
   // Engine settings promptfoo reads from the environment (the seam is the one place that knows them):
   // through the Node API its HTTP pool is sized from CLI state (4), not from maxConcurrency; a request
   // timeout of its own (default 5 min, retried) would otherwise outlive the cell's; 5xx is transient.
-  process.env.PROMPTFOO_FETCH_CONNECTIONS = String(opts.concurrency);
-  process.env.REQUEST_TIMEOUT_MS ??= String(opts.timeoutMs);
-  process.env.PROMPTFOO_RETRY_5XX ??= 'true';
+  // (`opts.env` is the process's own environment, handed down by the CLI: promptfoo reads it from there.)
+  opts.env.PROMPTFOO_FETCH_CONNECTIONS = String(opts.concurrency);
+  opts.env.REQUEST_TIMEOUT_MS ??= String(opts.timeoutMs);
+  opts.env.PROMPTFOO_RETRY_5XX ??= 'true';
   const byCell = new Map(opts.plans.map((p) => [p.cellId, p]));
   const secrets = opts.secrets ?? secretValues(opts.env);
 

@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Context } from '../context.ts';
+import { historyEntryFromRun, readHistory } from '../io/history.ts';
+import { listRunIds, readRun, runDir } from '../io/run-store.ts';
+import { writeReports, type WrittenReports } from '../io/write-reports.ts';
+import { renderConsoleMatrix } from '../report/console.ts';
+import type { PreviousPrompt } from '../report/html-diff.ts';
+import { RunMeta } from '../schema/run-meta.ts';
+import { aggregateRun } from '../score/aggregate.ts';
+import { summarizeRun } from '../score/summarize.ts';
+import type { GateReport } from '../score/types.ts';
+
+/** How many earlier runs to look through for each variant's previous prompt. */
+const PREVIOUS_RUNS_SCANNED = 50;
+
+/**
+ * Writes reports/index.html, summary.md and junit.xml for one run (with the gate's verdicts when
+ * given) and prints the console matrix and the files written. Shared by `report`, `gate` and `eval`.
+ *
+ * @example
+ * await buildReports(ctx, runId, { gate: gateRun({ ... }) })
+ */
+export async function buildReports(ctx: Context, runId: string, opts: { gate?: GateReport } = {}): Promise<WrittenReports> {
+  const { meta, results, warnings } = await readRun(runDir(ctx.root, runId));
+  const { entries, damaged } = await readHistory(ctx.root);
+  const notes = [...warnings, ...damaged.map((d) => `reports/history.jsonl:${d.line}: ${d.message} (line skipped; the file is left as it is)`)];
+  for (const note of notes) ctx.err(`warning: ${note}`);
+
+  // A run missing from history (merged shards, an interrupted append) still shows as the last point.
+  const history = entries.some((e) => e.runId === runId) ? entries : [...entries, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader }))];
+  const summary = summarizeRun(runId, results);
+  const files = await writeReports(ctx.root, {
+    meta,
+    results,
+    summary,
+    history,
+    previousPrompts: await previousPrompts(ctx.root, meta),
+    warnings: notes,
+    ...(opts.gate ? { gate: opts.gate } : {}),
+  });
+
+  ctx.out(renderConsoleMatrix(summary));
+  ctx.out('');
+  for (const file of [files.html, files.summary, files.junit]) ctx.out(`wrote ${path.relative(ctx.root, file)}`);
+  return files;
+}
+
+/** For each variant of `meta`, its prompt in the latest earlier run that included it. */
+async function previousPrompts(root: string, meta: RunMeta): Promise<Record<string, PreviousPrompt>> {
+  const wanted = new Set(Object.keys(meta.fingerprints.variants));
+  const found: Record<string, PreviousPrompt> = {};
+  const earlier = (await listRunIds(root)).filter((id) => id < meta.runId).reverse().slice(0, PREVIOUS_RUNS_SCANNED);
+  for (const id of earlier) {
+    if (!wanted.size) break;
+    const prev = await readMeta(path.join(runDir(root, id), 'meta.json'));
+    if (!prev) continue;
+    for (const [variantId, v] of Object.entries(prev.fingerprints.variants)) {
+      if (!wanted.delete(variantId)) continue;
+      found[variantId] = { runId: id, systemPrompt: v.systemPrompt };
+    }
+  }
+  return found;
+}
+
+/** An earlier run's meta, or undefined when it is unreadable: a diff is optional, the report is not. */
+async function readMeta(file: string): Promise<RunMeta | undefined> {
+  try {
+    const parsed = RunMeta.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,42 @@
+import type { Context } from '../context.ts';
+import { loadBaseline } from '../io/baseline.ts';
+import type { LoadedRun } from '../io/run-store.ts';
+import { renderGateConsole } from '../report/gate-console.ts';
+import type { Thresholds } from '../schema/eval-config.ts';
+import { aggregateRun } from '../score/aggregate.ts';
+import { gateRun } from '../score/gate.ts';
+import type { GateReport } from '../score/types.ts';
+import { buildReports } from './build-reports.ts';
+
+/**
+ * Gate a loaded run, write the reports with the verdicts, print the verdicts last (where a CI log
+ * reader looks), and return the exit code. Shared by `gate` and `eval --ci`.
+ */
+export async function gateAndReport(ctx: Context, run: LoadedRun, opts: { thresholds: Thresholds; baselineRef?: string }): Promise<number> {
+  const { gate, baselineSource } = await judgeRun(ctx, run, opts);
+  await buildReports(ctx, run.meta.runId, { gate });
+  ctx.out('');
+  for (const line of renderGateConsole(gate, baselineSource)) ctx.out(line);
+  return gate.exitCode;
+}
+
+/** Loads the baseline (working tree or git ref) and calls `gateRun` on the run's aggregates. */
+export async function judgeRun(
+  ctx: Context,
+  run: Pick<LoadedRun, 'meta' | 'results'>,
+  opts: { thresholds: Thresholds; baselineRef?: string },
+): Promise<{ gate: GateReport; baselineSource?: string }> {
+  const loaded = await loadBaseline(ctx.root, { ref: opts.baselineRef });
+  if (!loaded) {
+    ctx.err(`warning: no baseline at ${opts.baselineRef ? `${opts.baselineRef}:` : ''}reports/baseline.json: gating on thresholds only (bless one with \`agent-evals bless\`)`);
+  } else if (run.meta.carriedFrom && run.meta.carriedFrom !== loaded.baseline.runId) {
+    ctx.err(`warning: this run carried cells from run ${run.meta.carriedFrom}, but the baseline is run ${loaded.baseline.runId}`);
+  }
+  const gate = gateRun({
+    current: aggregateRun(run.results, { grader: run.meta.grader }),
+    ...(loaded ? { baseline: loaded.baseline.cells } : {}),
+    thresholds: opts.thresholds,
+    plannedCells: run.meta.plannedCells,
+  });
+  return { gate, ...(loaded ? { baselineSource: `${loaded.source} (run ${loaded.baseline.runId})` } : {}) };
+}

@@ -1,0 +1,21 @@
+import type { Context } from '../context.ts';
+import { UsageError } from '../errors.ts';
+import { runOwner } from './run-lock.ts';
+import { readRun, runDir, type LoadedRun } from './run-store.ts';
+
+/**
+ * A run a reader may judge: not being written by a live process, and finished (every planned cell has
+ * a result). A verdict on part of a run is a verdict the data does not support.
+ */
+export async function readFinishedRun(ctx: Context, runId: string, command: string): Promise<LoadedRun> {
+  const dir = runDir(ctx.root, runId);
+  const owner = await runOwner(dir);
+  if (owner) throw new UsageError(`${command}: run ${runId} is still running (pid ${owner.pid} on ${owner.host}); wait for it to finish`);
+  const run = await readRun(dir);
+  for (const w of run.warnings) ctx.err(`warning: ${w}`);
+  const measured = run.results.filter((r) => r.source !== 'baseline').length;
+  if (measured < run.meta.plannedCells || !run.meta.finishedAt) {
+    throw new UsageError(`${command}: run ${runId} is unfinished (${measured} of ${run.meta.plannedCells} cells): finish it with \`agent-evals eval --resume ${runId}\` first`);
+  }
+  return run;
+}
