@@ -17,7 +17,7 @@ export const SEEDS = path.join(REPO_ROOT, 'agents', 'backend-architect');
 /** '' when the binary is there; else why the suite is skipped (throws under CI=true). */
 export function openCodeMissing(): string {
   try {
-    resolveOpenCodeBinary();
+    resolveOpenCodeBinary({ env: process.env });
     return '';
   } catch (err) {
     if (process.env.CI) throw new Error(`CI is set and OpenCode is missing: ${(err as Error).message}`);

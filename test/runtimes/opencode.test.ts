@@ -20,7 +20,7 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
   let runtime: AgentRuntime;
   beforeAll(async () => {
     server = await startFakeOpenAIStream();
-    runtime = createOpenCodeRuntime();
+    runtime = createOpenCodeRuntime({ env: process.env });
   });
   afterAll(async () => {
     await runtime?.close();

@@ -5,7 +5,7 @@
  * once; each cell is a session whose requests carry `?directory=<workspace>`, and OpenCode keeps one
  * "instance" (config, agents, permissions) per directory, so cells in different workspaces do not mix.
  *
- * Why plain HTTP and not `@opencode-ai/sdk`: the SDK's server launcher passes the whole `process.env` to
+ * Why plain HTTP and not `@opencode-ai/sdk`: the SDK's server launcher passes the harness's whole environment to
  * OpenCode (the user's keys and config would leak in), and the SDK lives in a private prefix outside the
  * project's node_modules, so TypeScript cannot see it. The handful of routes used here are from the SDK's
  * generated client for 1.18.33 (`/session`, `/session/{id}/message`, `/permission/{id}/reply`, `/global/event`…).

@@ -17,6 +17,7 @@
  * const out = await runtime.runCell(input);
  * await runtime.close();
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,7 @@ export interface OpenCodeRuntimeOptions {
   projectRoot?: string;
   /** Explicit binary (default: `AGENT_EVALS_OPENCODE_BIN`, then the private install). */
   binary?: string;
-  /** Environment to read `AGENT_EVALS_OPENCODE_BIN` and `PATH` from (default: process.env). Never passed to OpenCode. */
+  /** The harness's environment, to read `AGENT_EVALS_OPENCODE_BIN` and `PATH` from (default: none). Never passed to OpenCode as a whole. */
   env?: Record<string, string | undefined>;
   /** HOME of the shared server (config, sqlite db, caches). Default: a temp folder removed by close(). */
   homeDir?: string;
@@ -44,12 +45,13 @@ export interface OpenCodeRuntimeOptions {
 }
 
 function findProjectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
+  const start = path.dirname(fileURLToPath(import.meta.url));
+  let dir = start;
   for (;;) {
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg) && /"name":\s*"agent-evals"/.test(readFileSync(pkg, 'utf8'))) return dir;
     const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
+    if (up === dir) return start;
     dir = up;
   }
 }
@@ -59,7 +61,7 @@ function findProjectRoot(): string {
  * (skipping opencode-ai's Node wrapper), else its `.bin/opencode`. Throws with the install command when missing.
  */
 export function resolveOpenCodeBinary(opts: Pick<OpenCodeRuntimeOptions, 'projectRoot' | 'binary' | 'env'> = {}): string {
-  const env = opts.env ?? process.env;
+  const env = opts.env ?? {};
   const explicit = opts.binary ?? env.AGENT_EVALS_OPENCODE_BIN;
   if (explicit) {
     if (!existsSync(explicit)) throw new Error(`OpenCode binary not found at ${explicit} (AGENT_EVALS_OPENCODE_BIN). Install it with: ${OPENCODE_INSTALL_COMMAND}`);
@@ -89,7 +91,7 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
     const host = new URL(apiBaseUrl).hostname;
     if (!server) {
       serverHosts = [...new Set([host, ...(opts.allowedHosts ?? [])])];
-      server = startOpenCodeServer({ binary, home, allowedHosts: serverHosts, pathEnv: (opts.env ?? process.env).PATH ?? '/usr/bin:/bin' }).then((s) => {
+      server = startOpenCodeServer({ binary, home, allowedHosts: serverHosts, pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin' }).then((s) => {
         s.onEvent((e) => {
           for (const w of watches) w.onEvent(e);
         });
@@ -117,7 +119,7 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
     } catch (err) {
       return fail(`OpenCode server: ${(err as Error).message}`);
     }
-    const cellId = `cell-${process.pid}-${++cellCounter}`;
+    const cellId = `cell-${randomUUID()}-${++cellCounter}`;
     const keyFile = path.join(home, 'keys', cellId);
     mkdirSync(path.dirname(keyFile), { recursive: true });
     writeFileSync(keyFile, input.model.apiKey ?? 'agent-evals-no-key', { mode: 0o600 });
