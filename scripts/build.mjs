@@ -42,7 +42,10 @@ export async function build({ ifStale = false } = {}) {
     // module by module); promptfoo is loaded apart (src/run/promptfoo.ts), esbuild only to rebuild.
     external: ['promptfoo', 'esbuild', 'source-map-support'],
     // CommonJS dependencies (gray-matter) call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);" },
+    // CommonJS dependencies also read __filename / __dirname (write-file-atomic names its temp files by them).
+    banner: {
+      js: "import { createRequire as __cliRequire } from 'node:module'; import { fileURLToPath as __cliPath } from 'node:url'; const require = __cliRequire(import.meta.url); const __filename = __cliPath(import.meta.url); const __dirname = __cliPath(new URL('.', import.meta.url));",
+    },
     sourcemap: 'linked',
     write: false,
     outfile: out,

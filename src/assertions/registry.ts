@@ -40,6 +40,16 @@ export const ASSERTION_HANDLERS: Handlers = {
 /** Kinds that need a grader model; calibration cannot run them offline. */
 export const MODEL_GRADED_KINDS: readonly AssertionKind[] = ['rubric'];
 
+/**
+ * The one rule for "this assertion needs the grader model": our model-graded kinds, by our name or by
+ * the engine's (`rubric` is promptfoo's `llm-rubric`). Planning, calibration, scoring and affected-only
+ * runs all ask here.
+ * @example needsGrader('rubric') // true
+ */
+export function needsGrader(kind: string): boolean {
+  return (MODEL_GRADED_KINDS as readonly string[]).includes(kind) || kind === 'llm-rubric';
+}
+
 /** One assertion in promptfoo's terms. */
 export function toEngineAssertion(a: NormalizedAssertion): EngineAssertion {
   // The union is narrowed by `type` inside each handler; indexing by a union loses that, hence the cast.

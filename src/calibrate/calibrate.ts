@@ -4,7 +4,7 @@
  * example is rejected; each assertion should also be the reason some fail example is rejected.
  */
 import type { LoadedScenario, ReferenceAnswer } from '../load/scenarios.ts';
-import { MODEL_GRADED_KINDS, describeAssertion, judgeOutcomes, toEngineAssertion, type NormalizedAssertion } from '../assertions/registry.ts';
+import { needsGrader, describeAssertion, judgeOutcomes, toEngineAssertion, type NormalizedAssertion } from '../assertions/registry.ts';
 import { scoreOffline } from '../execute/engine.ts';
 
 export type AssertionVerdict =
@@ -73,7 +73,7 @@ export async function calibrateScenarios(scenarios: LoadedScenario[], opts: { gr
 }
 
 async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean): Promise<ScenarioCalibration> {
-  const runnable = s.assert.filter((a) => graderAvailable || !MODEL_GRADED_KINDS.includes(a.type));
+  const runnable = s.assert.filter((a) => graderAvailable || !needsGrader(a.type));
   const skipped = s.assert.filter((a) => !runnable.includes(a));
   const label = (a: NormalizedAssertion) => `\`${describeAssertion(a)}\``;
   const problems: string[] = [];

@@ -72,17 +72,7 @@ export async function loadScenarios(root: string, opts: { agentNames: string[] }
   return { scenarios, warnings: agentWarnings(scenarios, opts.agentNames) };
 }
 
-/**
- * Whether a scenario runs for an agent variant: no `agent` means every agent; otherwise any entry equal
- * to, or a glob matching, the variant's agent name or its id.
- *
- * @example
- * scenarioAppliesTo({ agents: ['backend-*'] }, 'backend-architect') // true
- */
-export function scenarioAppliesTo(scenario: Pick<LoadedScenario, 'agents'>, ...names: string[]): boolean {
-  if (!scenario.agents) return true;
-  return scenario.agents.some((pattern) => names.some((name) => name === pattern || picomatch.isMatch(name, pattern)));
-}
+export { scenarioAppliesTo } from '../plan/matrix.ts';
 
 function readYaml(text: string, file: string): { raws: RawScenario[]; errors: UserError[] } {
   const src = parseYamlSource(text);

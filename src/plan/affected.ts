@@ -11,6 +11,7 @@
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { Baseline, ScenarioAggregate } from '../schema/aggregate.ts';
 import type { AssertionOutcome, CellResult } from '../schema/result.ts';
+import { needsGrader } from '../assertions/registry.ts';
 import type { Cell } from './matrix.ts';
 import { cellIdentity, planCell } from './plan-cell.ts';
 
@@ -83,7 +84,7 @@ export function selectAffected(input: AffectedInput): AffectedSelection {
 }
 
 /** Does this assertion kind need the grader? (Same rule as `isGradedAssertion` in score/aggregate.) */
-const isGradedKind = (kind: string) => kind.includes('rubric');
+const isGradedKind = needsGrader;
 
 /**
  * The baseline's outcome for one cell, or undefined when the baseline measured something else (other

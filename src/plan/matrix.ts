@@ -200,3 +200,15 @@ export function parseShard(value: string): { index: number; count: number } | un
   const count = Number(m[2]);
   return index >= 1 && count >= 1 && index <= count ? { index, count } : undefined;
 }
+
+/**
+ * Whether a scenario runs for an agent variant: no `agent` means every agent; otherwise any entry equal
+ * to, or a glob matching, the variant's agent name or its id.
+ *
+ * @example
+ * scenarioAppliesTo({ agents: ['backend-*'] }, 'backend-architect') // true
+ */
+export function scenarioAppliesTo(scenario: { agents: string[] | undefined }, ...names: string[]): boolean {
+  if (!scenario.agents) return true;
+  return scenario.agents.some((pattern) => names.some((name) => name === pattern || picomatch.isMatch(name, pattern)));
+}

@@ -1,4 +1,5 @@
-import { assertionIndex, toEngineAssertions } from '../assertions/registry.ts';
+import { assertionIndex, needsGrader, toEngineAssertions } from '../assertions/registry.ts';
+export { needsGrader } from '../assertions/registry.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { Cell } from './matrix.ts';
 import type { CellPlan } from './types.ts';
@@ -54,7 +55,7 @@ function scoringOf(scenario: LoadedScenario): Pick<CellPlan, 'assertions' | 'ass
  * The rubric is reported as not graded instead, and the other assertions judge the cell.
  */
 export function withoutModelGraded(plan: CellPlan): CellPlan {
-  const assertions = plan.assertions.filter((a) => a.type !== 'llm-rubric');
+  const assertions = plan.assertions.filter((a) => !needsGrader(a.type));
   if (assertions.length === plan.assertions.length) return plan;
   const kept = new Set(assertions.map((a) => a.metric));
   return { ...plan, assertions, assertionInfo: Object.fromEntries(Object.entries(plan.assertionInfo).filter(([id]) => kept.has(id))) };

@@ -1,3 +1,7 @@
+import type { AgentVariant } from '../schema/agent.ts';
+import type { Baseline, GitInfo } from '../schema/aggregate.ts';
+import type { EvalConfig } from '../schema/eval-config.ts';
+import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { EngineAssertion } from '../shared/engine-types.ts';
 import type { ResolvedModel } from './matrix.ts';
 
@@ -24,4 +28,16 @@ export interface CellPlan {
   assertionInfo: Record<string, { kind: string; weight: number; critical: boolean }>;
   /** Pass bar on the weighted score; undefined = every assertion must pass. */
   threshold?: number;
+}
+
+/** Everything an eval reads from disk and git, validated: the plan stage's input. */
+export interface EvalInputs {
+  config: EvalConfig;
+  configFile: string;
+  variants: AgentVariant[];
+  scenarios: LoadedScenario[];
+  /** `--changed-since`: the files changed since the ref, and the baseline to carry unchanged cells from. */
+  changed?: { since: string; files: Set<string>; baseline?: { baseline: Baseline; source: string }; baselineRef?: string };
+  /** Commit, branch and dirty flag; answered in the background while the rest loads. */
+  git: Promise<GitInfo>;
 }

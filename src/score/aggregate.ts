@@ -2,6 +2,7 @@
  * Results → counts per variant × model × scenario (`ScenarioAggregate`): what history lines, the
  * baseline and the gate hold instead of raw outputs. Pure.
  */
+import { needsGrader } from '../assertions/registry.ts';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { isScored, type AssertionOutcome, type CellResult, type CellStatus } from '../schema/result.ts';
 import { byKey, rateOf } from './summarize.ts';
@@ -19,7 +20,7 @@ const LETTER: Record<CellStatus, 'P' | 'F' | 'E' | 'N'> = {
 
 /** Default test for "this assertion needed the grader": rubric-style kinds (`rubric`, `llm-rubric`). */
 export function isGradedAssertion(a: AssertionOutcome): boolean {
-  return a.kind.includes('rubric');
+  return needsGrader(a.kind);
 }
 
 /**

@@ -1,0 +1,232 @@
+import path from 'node:path';
+import { calibrateScenarios } from '../calibrate/calibrate.ts';
+import { formatCalibration } from '../calibrate/format.ts';
+import type { Context } from '../context.ts';
+import { ProviderUnavailableError } from '../errors.ts';
+import { type OwnedRun } from '../io/run-folder.ts';
+import { openResultWriter, rewriteResults, writeMeta } from '../io/run-store.ts';
+import type { EvalInputs } from '../load/eval-inputs.ts';
+import type { ResolvedModel } from '../plan/matrix.ts';
+import type { EvalPlan } from '../plan/plan-eval.ts';
+import { cellIdentity, cellRecordingKey, withoutModelGraded } from '../plan/plan-cell.ts';
+import { newRunMeta } from '../plan/run-meta.ts';
+import type { CellPlan } from '../plan/types.ts';
+import type { CellResult } from '../schema/result.ts';
+import type { RunMeta } from '../schema/run-meta.ts';
+import { configSecretValues, secretValues } from '../shared/secrets.ts';
+import { checkModel, ENABLE_A_MODEL_HINT, type Readiness } from './credentials.ts';
+import { engineSource, engineVersion, runCells } from './engine.ts';
+import { forEachLimit } from './limit.ts';
+import { createProgress } from './progress.ts';
+import { RecordingStore } from './recordings.ts';
+
+export interface ExecuteInput {
+  inputs: EvalInputs;
+  plan: EvalPlan;
+  run: OwnedRun;
+  mode: RunMeta['mode'];
+  /** Gate mode: a model that cannot run is an error. */
+  ci?: boolean;
+  /** promptfoo's own state folder (cache, eval database). */
+  stateDir: string;
+}
+
+/** What the execute stage hands the finish stage, or the exit code that ended the eval early. */
+export type Executed = { meta: RunMeta; results: CellResult[] } | { exitCode: number };
+
+type Unavailable = [label: string, readiness: Extract<Readiness, { ok: false }>];
+
+/**
+ * The execute stage: which models can run, calibration, which cells run live, replay or not at all,
+ * the run's meta.json, then every cell through the engine seam, each result appended to results.jsonl
+ * as it finishes.
+ */
+export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Executed> {
+  const { plan, run, mode } = input;
+  const readiness = await probeModels(ctx, input);
+  const calibrated = await calibrate(ctx, input.inputs);
+  if (!calibrated) return { exitCode: 1 };
+  const graderReady = plan.grader ? mode === 'replay' || readiness.get(plan.grader.label)?.ok === true : false;
+  const ungradable = dropUngraded(ctx, plan, graderReady);
+  const finished = await finishedBefore(ctx, run, plan);
+  const secrets = [...new Set([...secretValues(ctx.env), ...configSecretValues(input.inputs.config)])].sort((a, b) => b.length - a.length);
+  const recordings = new RecordingStore(path.join(ctx.root, 'evals', 'recordings'), secrets);
+  const decided = await decideCells({ plan, mode, readiness, ungradable, finished, recordings });
+  if (mode !== 'replay' && decided.replay.length > 0) {
+    ctx.err(`warning: ${decided.replay.length} cells are replayed from recordings, not run live, because their model cannot run (results say source "replay")`);
+  }
+  const unavailable = [...readiness].filter((e): e is Unavailable => !e[1].ok);
+  const meta =
+    run.previous?.meta ??
+    newRunMeta({
+      runId: run.runId,
+      inputs: input.inputs,
+      plan,
+      mode,
+      git: await input.inputs.git,
+      engineVersion: await engineVersion(),
+      secrets,
+      ...(plan.grader && graderReady && plan.gradedCells > 0 ? { grader: plan.grader.id } : {}),
+      notRun: Object.fromEntries(unavailable.map(([label, r]) => [label, r.reason])),
+    });
+  if (!run.previous) await writeMeta(run.dir, meta);
+  const grader = graderReady ? plan.grader : undefined;
+  const results = await runDecided(ctx, { ...input, decided, finished, recordings, secrets, grader });
+  if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);
+  if (ctx.signal?.aborted) {
+    ctx.err(`interrupted: ${results.length} of ${plan.plans.size} cells kept in ${path.relative(ctx.root, run.dir)}`);
+    ctx.err(`resume with: npm run eval -- --resume ${run.runId}`);
+    return { exitCode: 130 };
+  }
+  sayWhatDidNotRun(ctx, decided, mode, ungradable.size);
+  const ran = decided.live.length + decided.replay.length + decided.skipped.length > 0;
+  return { meta: { ...meta, finishedAt: ran || !meta.finishedAt ? new Date().toISOString() : meta.finishedAt }, results };
+}
+
+/** Which models can run here, each checked once before any call. With --ci or --record, one that cannot is an error. */
+async function probeModels(ctx: Context, { plan, mode, ci, inputs }: ExecuteInput): Promise<Map<string, Readiness>> {
+  const readiness = new Map<string, Readiness>();
+  if (mode === 'replay') return readiness;
+  const models = [...new Map([...plan.plans.values()].map((p) => [p.model.label, p.model])).values()];
+  const probe = async (m: ResolvedModel) => readiness.set(m.label, await checkModel(m, { env: ctx.env, timeoutMs: inputs.config.timeoutMs }));
+  await Promise.all([...models, ...(plan.grader ? [plan.grader] : [])].map(probe));
+  const unavailable = [...readiness].filter((e): e is Unavailable => !e[1].ok);
+  for (const [label, r] of unavailable) ctx.err(`model ${label}: cannot run: ${r.reason}; ${r.howTo}`);
+  if ((ci || mode === 'record') && unavailable.length > 0) {
+    const why = ci ? 'a gate that runs nothing is worse than none' : 'a record run takes fresh answers, never old recordings';
+    throw new ProviderUnavailableError(`${ci ? '--ci' : '--record'}: ${unavailable.length} configured model(s) cannot run (${unavailable.map(([l]) => l).join(', ')}); ${why}`);
+  }
+  return readiness;
+}
+
+/** Assertions must tell good answers from bad before they judge a model (after the cheap checks, before any call). */
+async function calibrate(ctx: Context, inputs: EvalInputs): Promise<boolean> {
+  const calibration = await calibrateScenarios(inputs.scenarios, { graderAvailable: false });
+  if (!calibration.ok) {
+    for (const line of formatCalibration(calibration)) ctx.err(line);
+    ctx.err('calibration failed: fix the scenarios above before spending money (agent-evals calibrate)');
+    return false;
+  }
+  ctx.out(`calibration: ${inputs.scenarios.length} scenarios calibrate clean`);
+  return true;
+}
+
+/**
+ * With no grader that can run, model-graded assertions are dropped from the plans and reported as not
+ * graded; a cell judged by them alone has nothing left to judge it, so it does not run (returned).
+ */
+function dropUngraded(ctx: Context, plan: EvalPlan, graderReady: boolean): Set<string> {
+  const ungradable = new Set<string>();
+  if (graderReady || plan.gradedCells === 0) return ungradable;
+  for (const [id, cell] of plan.plans) {
+    const kept = withoutModelGraded(cell);
+    plan.plans.set(id, kept);
+    if (kept.assertions.length === 0) ungradable.add(id);
+  }
+  const why = plan.grader ? `grader ${plan.grader.label} cannot run` : 'no `grader:` in the eval config';
+  ctx.err(`warning: rubric assertions in ${plan.gradedCells} cells are not graded: ${why}; the other assertions judge those cells${ungradable.size ? `, and ${ungradable.size} cells with only rubric assertions do not run` : ''}`);
+  return ungradable;
+}
+
+/**
+ * Resume: cells already finished (pass, fail, error) are not called again; the lines of cells that did
+ * not run are dropped from results.jsonl, to be written once more.
+ */
+async function finishedBefore(ctx: Context, run: OwnedRun, plan: EvalPlan): Promise<Map<string, CellResult>> {
+  const finished = new Map<string, CellResult>();
+  if (!run.previous) return finished;
+  for (const r of run.previous.results) if (r.status === 'pass' || r.status === 'fail' || r.status === 'error') finished.set(r.cellId, r);
+  if (finished.size < run.previous.results.length) await rewriteResults(run.dir, [...finished.values()]);
+  ctx.out(`resuming ${run.runId}: ${finished.size} of ${plan.plans.size} cells already finished`);
+  return finished;
+}
+
+interface Decided {
+  live: CellPlan[];
+  replay: CellPlan[];
+  skipped: CellResult[];
+}
+
+/** Per pending cell: live (its model can run), replay (a recording exists), or a skipped result saying why. */
+async function decideCells(input: {
+  plan: EvalPlan;
+  mode: RunMeta['mode'];
+  readiness: Map<string, Readiness>;
+  ungradable: Set<string>;
+  finished: Map<string, CellResult>;
+  recordings: RecordingStore;
+}): Promise<Decided> {
+  const { plan, mode, readiness, ungradable } = input;
+  const pending = [...plan.plans.values()].filter((p) => !input.finished.has(p.cellId));
+  const runsLive = (p: CellPlan) => mode !== 'replay' && readiness.get(p.model.label)?.ok === true;
+  const recorded = new Set<string>();
+  await forEachLimit(pending.filter((p) => !runsLive(p) && !ungradable.has(p.cellId)), 32, async (p) => {
+    if (await input.recordings.has(cellRecordingKey(p))) recorded.add(p.cellId);
+  });
+  const decided: Decided = { live: [], replay: [], skipped: [] };
+  const noGrader = plan.grader ? `grader ${plan.grader.label} cannot run` : 'the eval config names no `grader:`';
+  for (const p of pending) {
+    const ready = readiness.get(p.model.label);
+    if (ungradable.has(p.cellId)) decided.skipped.push(skippedResult(p, 'not-run', `not graded: its only assertions are rubrics and ${noGrader}`));
+    else if (runsLive(p)) decided.live.push(p);
+    else if (recorded.has(p.cellId)) decided.replay.push(p);
+    else if (mode === 'replay') decided.skipped.push(skippedResult(p, 'not-recorded', 'no recording for this cell (its prompt or scenario changed since recording): run live to record it'));
+    else decided.skipped.push(skippedResult(p, 'not-run', ready && !ready.ok ? ready.reason : 'model unavailable'));
+  }
+  return decided;
+}
+
+/** Writes the skipped cells, then runs the replayed and the live ones; every result is appended as it finishes. */
+async function runDecided(
+  ctx: Context,
+  input: ExecuteInput & { decided: Decided; finished: Map<string, CellResult>; recordings: RecordingStore; secrets: string[]; grader?: ResolvedModel },
+): Promise<CellResult[]> {
+  const { decided, plan, inputs } = input;
+  const writer = await openResultWriter(input.run.dir);
+  const results: CellResult[] = [...input.finished.values()];
+  const progress = createProgress({ total: decided.live.length + decided.replay.length, isTTY: ctx.isTTY, write: ctx.write });
+  const record = async (r: CellResult) => {
+    results.push(r);
+    await writer.append(r);
+  };
+  try {
+    for (const r of decided.skipped) await record(r);
+    const common = {
+      secrets: input.secrets,
+      concurrency: plan.concurrency,
+      timeoutMs: inputs.config.timeoutMs,
+      maxRetries: inputs.config.maxRetries,
+      repeats: plan.repeats,
+      recordings: input.recordings,
+      env: ctx.env,
+      signal: ctx.signal,
+      stateDir: input.stateDir,
+      grader: input.grader,
+      onResult: async (r: CellResult) => {
+        await record(r);
+        progress.tick(r.status);
+      },
+    };
+    if (decided.replay.length) await runCells({ ...common, plans: decided.replay, mode: 'replay' });
+    if (decided.live.length) await runCells({ ...common, plans: decided.live, mode: input.mode === 'record' ? 'record' : 'live' });
+  } finally {
+    progress.done();
+    await writer.close();
+  }
+  return results;
+}
+
+function sayWhatDidNotRun(ctx: Context, decided: Decided, mode: RunMeta['mode'], ungradable: number): void {
+  const { skipped } = decided;
+  if (skipped.length === 0) return;
+  if (decided.live.length === 0 && decided.replay.length === 0) {
+    ctx.out(`no model could run: ${skipped.length} cells ${mode === 'replay' ? 'not recorded' : 'not run'}.`);
+    if (mode !== 'replay' && ungradable < skipped.length) for (const line of ENABLE_A_MODEL_HINT) ctx.out(line);
+  } else {
+    ctx.out(`${skipped.length} cells did not run (${[...new Set(skipped.map((s) => s.model))].join(', ')}); see the warnings above.`);
+  }
+}
+
+function skippedResult(plan: CellPlan, status: 'not-run' | 'not-recorded', reason: string): CellResult {
+  return { ...cellIdentity(plan), status, assertions: [], score: 0, error: reason, finishedAt: new Date().toISOString() };
+}

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import type { Context } from '../context.ts';
+import { gitInfo } from '../io/git.ts';
+import { changedFilesSince, resolveCommit } from '../io/git-files.ts';
+import { loadBaseline } from '../io/baseline.ts';
+import { formatFinding } from '../lint/lint.ts';
+import { runLint } from '../lint/run-lint.ts';
+import type { EvalInputs } from '../plan/types.ts';
+import { loadAgents } from './agents.ts';
+import { loadEvalConfig } from './eval-config.ts';
+import { loadScenarios } from './scenarios.ts';
+
+export type { EvalInputs } from '../plan/types.ts';
+
+/**
+ * The load stage of `eval`: .env, the eval config, lint (errors stop the eval: exit 1), agents,
+ * scenarios, and for `--changed-since` the changed files and the baseline. A bad `--baseline` ref
+ * stops here, before any model call.
+ *
+ * @example
+ * const inputs = await loadEvalInputs(ctx, { config: 'evals/default.yaml' });
+ * if ('lintErrors' in inputs) return 1;
+ */
+export async function loadEvalInputs(
+  ctx: Context,
+  opts: { config: string; changedSince?: string; baseline?: string },
+): Promise<EvalInputs | { lintErrors: number }> {
+  await readDotEnv(ctx);
+  const git = gitInfo(ctx.root);
+  const { config, file: configFile } = await loadEvalConfig(ctx.root, opts.config);
+  if (opts.baseline) await resolveCommit(ctx.root, opts.baseline, '--baseline');
+
+  // Lint is free, and a broken variant must not cost a model call.
+  const lint = await runLint(ctx.root);
+  for (const f of lint.findings.filter((x) => x.severity === 'error')) ctx.err(formatFinding(f));
+  if (lint.errors > 0) {
+    ctx.err(`lint: ${lint.errors} error(s) in agents/; fix them first (details: agent-evals lint)`);
+    return { lintErrors: lint.errors };
+  }
+  ctx.out(`lint: ${lint.files.length} agent files, 0 errors, ${lint.warnings} warning(s) (agent-evals lint for details)`);
+
+  const { variants } = await loadAgents(ctx.root);
+  const agentNames = [...new Set(variants.flatMap((v) => [v.name, v.id]))];
+  const { scenarios, warnings } = await loadScenarios(ctx.root, { agentNames });
+  for (const w of warnings) ctx.err(`warning: ${w}`);
+  const changed = opts.changedSince ? await loadChanged(ctx.root, opts.changedSince, opts.baseline) : undefined;
+  return { config, configFile, variants, scenarios, git, ...(changed ? { changed } : {}) };
+}
+
+async function loadChanged(root: string, since: string, baselineRef: string | undefined): Promise<EvalInputs['changed']> {
+  const files = new Set(await changedFilesSince(root, since));
+  const baseline = await loadBaseline(root, { ref: baselineRef });
+  return { since, files, ...(baseline ? { baseline } : {}), ...(baselineRef ? { baselineRef } : {}) };
+}
+
+/** `.env` in the project root, without overriding variables already set. */
+async function readDotEnv(ctx: Context): Promise<void> {
+  const text = await readFile(path.join(ctx.root, '.env'), 'utf8').catch(() => undefined);
+  if (!text) return;
+  for (const [k, v] of Object.entries(parseEnv(text))) ctx.env[k] ??= v;
+}
