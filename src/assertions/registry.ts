@@ -6,6 +6,7 @@
 import type { Assertion, AssertionKind } from '../schema/scenario.ts';
 import type { EngineAssertion } from '../shared/engine-types.ts';
 import * as domain from './domain.ts';
+import * as trajectory from './trajectory.ts';
 
 /** Assertions as they leave the loader: every id resolved. */
 export type NormalizedAssertion = Assertion & { id: string };
@@ -35,6 +36,17 @@ export const ASSERTION_HANDLERS: Handlers = {
   'asks-clarifying-questions': (a) => ({ type: 'javascript', value: domain.asksClarifyingQuestions(a.min) }),
   'word-count': (a) => ({ type: 'javascript', value: domain.wordCount(a.min, a.max) }),
   rubric: (a) => ({ type: 'llm-rubric', value: a.value, ...(a.threshold !== undefined ? { threshold: a.threshold } : {}) }),
+  'tool-called': (a) => ({ type: 'javascript', value: trajectory.toolCalled(a.tool, a) }),
+  'tool-not-called': (a) => ({ type: 'javascript', value: trajectory.toolNotCalled(a.tool, a.pattern) }),
+  'tool-order': (a) => ({ type: 'javascript', value: trajectory.toolOrder(a.value) }),
+  'max-tool-calls': (a) => ({ type: 'javascript', value: trajectory.maxToolCalls(a.value) }),
+  'max-turns': (a) => ({ type: 'javascript', value: trajectory.maxTurns(a.value) }),
+  'reads-file': (a) => ({ type: 'javascript', value: trajectory.readsFile(a.value) }),
+  'no-writes': () => ({ type: 'javascript', value: trajectory.noWrites() }),
+  'file-changed': (a) => ({ type: 'javascript', value: trajectory.fileChanged(a.value) }),
+  'file-contains': (a) => ({ type: 'javascript', value: trajectory.fileContains(a.file, a.value) }),
+  'no-permission-violations': () => ({ type: 'javascript', value: trajectory.noPermissionViolations() }),
+  'delegates-to': (a) => ({ type: 'javascript', value: trajectory.delegatesTo(a.value) }),
 };
 
 /** Kinds that need a grader model; calibration cannot run them offline. */
@@ -101,6 +113,14 @@ export function describeAssertion(a: Assertion): string {
       return `${a.type}: ${a.min ?? ''}..${a.max ?? ''}`;
     case 'rubric':
       return `rubric: "${a.value.length > 50 ? `${a.value.slice(0, 47)}…` : a.value}"`;
+    case 'tool-called':
+    case 'tool-not-called':
+      return `${a.type}: ${a.tool}${a.pattern ? ` /${a.pattern}/` : ''}`;
+    case 'file-contains':
+      return `${a.type}: ${a.file} /${a.value}/`;
+    case 'no-writes':
+    case 'no-permission-violations':
+      return a.type;
     default:
       return Array.isArray(a.value) ? `${a.type}: [${a.value.join(', ')}]` : `${a.type}: ${a.value}`;
   }

@@ -3,6 +3,7 @@
  */
 import { judgeOutcomes } from '../assertions/registry.ts';
 import type { CellResult } from '../schema/result.ts';
+import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import type { EngineGrading } from '../shared/engine-types.ts';
 import { cellIdentity } from '../plan/plan-cell.ts';
 import type { CellPlan, RunMode } from '../plan/types.ts';
@@ -35,7 +36,14 @@ export type EngineRow = {
   failureReason?: number;
   latencyMs?: number;
   cost?: number;
-  response?: { output?: unknown; cached?: boolean; tokenUsage?: { prompt?: number; completion?: number; total?: number }; error?: string; cost?: number } | null;
+  response?: {
+    output?: unknown;
+    cached?: boolean;
+    tokenUsage?: { prompt?: number; completion?: number; total?: number };
+    error?: string;
+    cost?: number;
+    metadata?: { trajectory?: TrajectoryRecord };
+  } | null;
   gradingResult?: Parameters<typeof toEngineGrading>[0] | null;
 };
 
@@ -52,11 +60,14 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
   const usage = row.response?.tokenUsage;
   const tokens = usage ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? (usage.prompt ?? 0) + (usage.completion ?? 0) } : undefined;
   const latency = typeof row.latencyMs === 'number' ? { latencyMs: row.latencyMs } : {};
+  // What the agent did is kept for errors too (a cell stopped at its turn limit still shows its calls).
+  const recorded = row.response?.metadata?.trajectory;
+  const trajectory = recorded ? { trajectory: JSON.parse(redactSecrets(JSON.stringify(recorded), secrets)) as TrajectoryRecord } : {};
   const errorText = row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined);
   if (errorText) {
     const notRecorded = errorText.startsWith('not-recorded:');
     const cause = errorText.split('\n')[0]!.slice(0, 500);
-    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(redactUrlCredentials(cause), secrets), ...latency };
+    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(redactUrlCredentials(cause), secrets), ...latency, ...trajectory };
   }
   const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
   const grading = row.gradingResult ? toEngineGrading(row.gradingResult) : { pass: false, score: 0, components: [] };
@@ -89,6 +100,7 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
     ...latency,
     ...(tokens ? { tokens } : {}),
     ...(typeof row.cost === 'number' ? { cost: row.cost } : {}),
+    ...trajectory,
     source: mode === 'replay' ? 'replay' : row.response?.cached ? 'cache' : 'live',
   };
 }

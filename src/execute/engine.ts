@@ -10,6 +10,7 @@ import type { ResolvedModel } from '../plan/matrix.ts';
 import type { CellPlan, RunMode } from '../plan/types.ts';
 export type { CellPlan } from '../plan/types.ts';
 import type { CellResult } from '../schema/result.ts';
+import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import { samplingParams, type RecordingStore } from './recordings.ts';
 import { redactSecrets, secretValues } from '../shared/secrets.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
@@ -111,12 +112,12 @@ export function preloadEngine(env: NodeJS.ProcessEnv, stateDir?: string): void {
 export async function scoreOffline(input: {
   output: string;
   assertions: EngineAssertion[];
-  vars?: Record<string, string>;
+  vars?: Record<string, unknown>;
 }): Promise<EngineGrading> {
   const engine = await loadEngine();
   const result = await engine.assertions.runAssertions({
     // Our assertion shape is promptfoo's, including function values for `javascript`.
-    test: { vars: input.vars ?? {}, assert: input.assertions as never },
+    test: { vars: (input.vars ?? {}) as never, assert: input.assertions as never },
     providerResponse: { output: input.output },
   });
   return toEngineGrading(result);
@@ -145,9 +146,14 @@ export interface RunCellsOptions {
   maxRetries?: number;
   /** Folder for promptfoo's own state (its response cache and eval database); default `~/.promptfoo`. */
   stateDir?: string;
+  /** Runs an agent cell (a model with `runtime: claude-code | opencode`) in its runtime: answer + trajectory. */
+  runAgentCell?: AgentCellRunner;
 }
 
-type CallApi = (prompt: string, context?: unknown, options?: unknown) => Promise<Record<string, unknown>>;
+/** The seam's view of an agent runtime: one cell in, a provider response out (`metadata.trajectory` set). */
+export type AgentCellRunner = (cell: CellPlan, signal?: AbortSignal) => Promise<Record<string, unknown>>;
+
+type CallApi = (prompt: string, context?: unknown, options?: unknown, cell?: CellPlan) => Promise<Record<string, unknown>>;
 
 /**
  * Runs planned cells through promptfoo's `evaluate` (its providers, retries, concurrency and cache)
@@ -233,9 +239,12 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
       // Scored as written: the answer with secrets cut, as its recording holds it, so a replay of the
       // recording reaches the same verdict as the live run did.
       const scored = typeof response.output === 'string' ? { ...response, output: redactSecrets(response.output, secrets) } : response;
+      // Assertions on what the agent did read its trajectory and its workspace's original files from the vars.
+      const trajectory = trajectoryOf(response);
+      const vars = cell.agentRun ? { ...cell.vars, ...(trajectory ? { __trajectory: trajectory } : {}), __workspace: cell.agentRun.workspaceFiles ?? {} } : cell.vars;
       const grade = () =>
         engine.assertions.runAssertions({
-          test: { vars: cell.vars, assert: cell.assertions as never, ...(grader ? { options: { provider: grader } } : {}) },
+          test: { vars, assert: cell.assertions as never, ...(grader ? { options: { provider: grader } } : {}) },
           providerResponse: scored as never,
           latencyMs,
         });
@@ -344,6 +353,11 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
   }
 }
 
+/** The trajectory an agent runtime (or its recording) put on a response, if any. */
+function trajectoryOf(response: Record<string, unknown>): TrajectoryRecord | undefined {
+  return (response.metadata as { trajectory?: TrajectoryRecord } | undefined)?.trajectory;
+}
+
 const BROKEN_BODY = /Error reading response body|Error parsing response|Cannot read properties of undefined \(reading 'message'\)|ECONNRESET|socket hang up|other side closed/;
 
 function isBrokenBody(error: unknown): boolean {
@@ -352,6 +366,11 @@ function isBrokenBody(error: unknown): boolean {
 
 async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: RunCellsOptions): Promise<CallApi | undefined> {
   if (opts.mode === 'replay') return undefined;
+  if (model.runtime !== 'chat') {
+    const run = opts.runAgentCell;
+    if (!run) throw new Error(`no agent runtime given for ${model.label} (runtime ${model.runtime})`);
+    return (_prompt, _context, _options, cell) => run(cell!, opts.signal);
+  }
   const config = { maxRetries: opts.maxRetries, ...model.config };
   const real = (await engine.loadApiProvider(model.id, { options: { config } as never })) as unknown as { callApi: CallApi };
   return real.callApi.bind(real);
@@ -379,9 +398,9 @@ function providerWrapper(
     if (!real) {
       const rec = await opts.recordings.get(key);
       if (!rec) return { error: `not-recorded: no recording for ${model.id} (prompt or parameters changed since it was recorded)` };
-      return { output: rec.response.output, tokenUsage: rec.response.tokenUsage, cost: rec.response.cost, cached: false, metadata: { replayed: true } };
+      return { output: rec.response.output, tokenUsage: rec.response.tokenUsage, cost: rec.response.cost, cached: false, metadata: { replayed: true, trajectory: rec.response.trajectory } };
     }
-    const once = () => real(prompt, context, callOptions);
+    const once = () => real(prompt, context, callOptions, cell);
     const call = opts.repeats > 1 ? () => engine.cache.withCacheNamespace(`repeat:${repeat}`, once) : once;
     const started = Date.now();
     let response = await call();
@@ -403,6 +422,7 @@ function providerWrapper(
           : {}),
         ...(typeof response.cost === 'number' ? { cost: response.cost } : {}),
         ...(measured ? { latencyMs: Date.now() - started } : {}),
+        ...(trajectoryOf(response) ? { trajectory: trajectoryOf(response) } : {}),
       });
       onRecording(response, write.then(() => undefined));
     }

@@ -15,7 +15,8 @@ import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { configSecretValues, secretValues } from '../shared/secrets.ts';
 import { checkModel, ENABLE_A_MODEL_HINT, type Readiness } from './credentials.ts';
-import { engineSource, engineVersion, runCells } from './engine.ts';
+import { type AgentRuntimes, openAgentRuntimes } from './agent-cells.ts';
+import { type AgentCellRunner, engineSource, engineVersion, runCells } from './engine.ts';
 import { forEachLimit } from './limit.ts';
 import { createProgress } from './progress.ts';
 import { RecordingStore } from './recordings.ts';
@@ -56,6 +57,23 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
     ctx.err(`warning: ${decided.replay.length} cells are replayed from recordings, not run live, because their model cannot run (results say source "replay")`);
   }
   const unavailable = [...readiness].filter((e): e is Unavailable => !e[1].ok);
+  // Agent programs start before anything is written: a missing one is exit 2 with its install command.
+  const agents = decided.live.some((p) => p.agentRun) ? await openAgentRuntimes(ctx, { plans: decided.live, runDir: run.dir, timeoutMs: input.inputs.config.timeoutMs }) : undefined;
+  try {
+    return await runAndReport(ctx, input, { decided, finished, recordings, secrets, graderReady, unavailable, ungradable, agents });
+  } finally {
+    await agents?.close();
+  }
+}
+
+/** Writes the run's meta.json (a new run), runs the decided cells, and says what did not run. */
+async function runAndReport(
+  ctx: Context,
+  input: ExecuteInput,
+  s: { decided: Decided; finished: Map<string, CellResult>; recordings: RecordingStore; secrets: string[]; graderReady: boolean; unavailable: Unavailable[]; ungradable: Set<string>; agents?: AgentRuntimes },
+): Promise<Executed> {
+  const { plan, run, mode } = input;
+  const { decided, finished, recordings, secrets, graderReady, unavailable, ungradable } = s;
   const meta =
     run.previous?.meta ??
     newRunMeta({
@@ -71,7 +89,7 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
     });
   if (!run.previous) await writeMeta(run.dir, meta);
   const grader = graderReady ? plan.grader : undefined;
-  const results = await runDecided(ctx, { ...input, decided, finished, recordings, secrets, grader });
+  const results = await runDecided(ctx, { ...input, decided, finished, recordings, secrets, grader, ...(s.agents ? { runAgentCell: s.agents.runAgentCell } : {}) });
   if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);
   if (ctx.signal?.aborted) {
     ctx.err(`interrupted: ${results.length} of ${plan.plans.size} cells kept in ${path.relative(ctx.root, run.dir)}`);
@@ -179,7 +197,7 @@ async function decideCells(input: {
 /** Writes the skipped cells, then runs the replayed and the live ones; every result is appended as it finishes. */
 async function runDecided(
   ctx: Context,
-  input: ExecuteInput & { decided: Decided; finished: Map<string, CellResult>; recordings: RecordingStore; secrets: string[]; grader?: ResolvedModel },
+  input: ExecuteInput & { decided: Decided; finished: Map<string, CellResult>; recordings: RecordingStore; secrets: string[]; grader?: ResolvedModel; runAgentCell?: AgentCellRunner },
 ): Promise<CellResult[]> {
   const { decided, plan, inputs } = input;
   const writer = await openResultWriter(input.run.dir);
@@ -202,6 +220,7 @@ async function runDecided(
       signal: ctx.signal,
       stateDir: input.stateDir,
       grader: input.grader,
+      ...(input.runAgentCell ? { runAgentCell: input.runAgentCell } : {}),
       onResult: async (r: CellResult) => {
         await record(r);
         progress.tick(r.status);

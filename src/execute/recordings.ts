@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { DataFileError } from '../errors.ts';
+import { Trajectory } from '../schema/trajectory.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
 import { redactSecrets } from '../shared/secrets.ts';
 import { recordingHash, type RecordingKey } from '../plan/recording-key.ts';
@@ -29,6 +30,8 @@ export const Recording = z.strictObject({
     tokenUsage: z.strictObject({ prompt: z.number(), completion: z.number(), total: z.number() }).optional(),
     cost: z.number().optional(),
     latencyMs: z.number().optional(),
+    /** Agent runtimes: what the agent did, replayed with the answer. */
+    trajectory: Trajectory.optional(),
   }),
   recordedAt: z.string(),
 });
@@ -86,7 +89,8 @@ export class RecordingStore {
     const hash = recordingHash(key);
     const file = this.fileFor(hash, key.provider);
     const output = redactSecrets(response.output, this.secrets);
-    if ((await this.existing(file, hash))?.response.output === output) return false;
+    const was = (await this.existing(file, hash))?.response;
+    if (was?.output === output && stableJson(was.trajectory ?? null) === stableJson(response.trajectory ?? null)) return false;
     const recording: Recording = {
       version: 1,
       hash,
@@ -95,7 +99,7 @@ export class RecordingStore {
       repeat: key.repeat,
       promptHash: createHash('sha256').update(key.prompt).digest('hex'),
       lastUserMessage: redactSecrets(lastUserMessage(key.prompt), this.secrets),
-      response: { ...response, output },
+      response: { ...response, output, ...(response.trajectory ? { trajectory: JSON.parse(redactSecrets(JSON.stringify(response.trajectory), this.secrets)) } : {}) },
       recordedAt: now.toISOString(),
     };
     await writeFileAtomic(file, `${stableJson(recording, 2)}\n`);

@@ -177,6 +177,7 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string 
     permissions,
     systemPrompt,
     contentHash: createHash('sha256').update(bytes).digest('hex'),
+    fileText: decodeText(bytes, file),
     promptTokens: estimateTokens(systemPrompt),
     extra,
     lines,

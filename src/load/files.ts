@@ -22,7 +22,8 @@ export async function findFiles(dir: string, exts: readonly string[]): Promise<s
     const entries = await readdir(current, { withFileTypes: true });
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+      // `workspaces/` folders hold agent workspaces (small repositories), never scenarios.
+      if (entry.name.startsWith('.') || (entry.name === 'workspaces' && entry.isDirectory())) continue;
       const full = path.join(current, entry.name);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();

@@ -3,7 +3,9 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { z } from 'zod';
 import { ScenarioError, UserErrors, isUserError, type Place, type UserError } from '../errors.ts';
-import { ASSERTION_KINDS, Scenario, type Assertion, type Example, type Message } from '../schema/scenario.ts';
+import { ASSERTION_KINDS, Scenario, TRAJECTORY_KINDS, type Assertion, type Example, type Message } from '../schema/scenario.ts';
+import { Trajectory, type TrajectoryRecord } from '../schema/trajectory.ts';
+import { readdir, stat } from 'node:fs/promises';
 import type { NormalizedAssertion } from '../assertions/registry.ts';
 import { didYouMean } from '../shared/closest.ts';
 import { stableJson } from '../shared/stable-json.ts';
@@ -12,7 +14,7 @@ import { readScenarioCsv } from './scenario-csv.ts';
 import { describeIssueText, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
 
 export type { LoadedScenario, ReferenceAnswer } from '../schema/loaded-scenario.ts';
-import type { LoadedScenario, ReferenceAnswer } from '../schema/loaded-scenario.ts';
+import type { LoadedScenario, ReferenceAnswer, ScenarioWorkspace } from '../schema/loaded-scenario.ts';
 
 /** One scenario as read from a file, before validation, with a way to place a schema path. */
 interface RawScenario {
@@ -144,6 +146,11 @@ async function normalize(s: Scenario, raw: RawScenario, root: string): Promise<L
     );
   const pass = await resolveSide('pass');
   const fail = await resolveSide('fail');
+  const workspace = s.workspace ? await loadWorkspace(s.workspace, dir, root).catch((err: unknown) => {
+    if (!isUserError(err)) throw err;
+    errors.push(new ScenarioError(err.detail, raw.placeOf(['workspace'])));
+    return undefined;
+  }) : undefined;
   if (errors.length) throw new UserErrors(errors);
   const present = (xs: Array<ReferenceAnswer | undefined>) => xs.filter((x): x is ReferenceAnswer => x !== undefined);
   return {
@@ -160,7 +167,11 @@ async function normalize(s: Scenario, raw: RawScenario, root: string): Promise<L
     file: raw.file,
     line: raw.line,
     ...(raw.row !== undefined ? { row: raw.row } : {}),
-    hash: sha256(canonicalJson({ messages, vars })),
+    ...(workspace ? { workspace } : {}),
+    allowBash: s.allow.includes('bash'),
+    agentic: workspace !== undefined || assert.some((a) => TRAJECTORY_KINDS.includes(a.type)),
+    // The workspace is part of what is asked: a changed file in it is a changed scenario.
+    hash: sha256(canonicalJson({ messages, vars, ...(workspace ? { workspace: workspace.files, allow: s.allow } : {}) })),
     assertionsHash: sha256(canonicalJson({ assert, threshold: s.threshold ?? null })),
   };
 }
@@ -189,7 +200,8 @@ function withIds(list: Assertion[], raw: RawScenario): NormalizedAssertion[] {
 
 /** `mentions: [JWT, OAuth2]` → `mentions-jwt-oauth2`; `word-count` → `word-count`. */
 export function deriveId(a: Assertion): string {
-  const value = 'value' in a && a.value !== undefined ? (Array.isArray(a.value) ? a.value.join(' ') : a.value) : '';
+  const raw = 'value' in a && a.value !== undefined ? a.value : 'tool' in a ? [a.tool, a.pattern ?? ''].join(' ') : 'file' in a ? a.file : '';
+  const value = Array.isArray(raw) ? raw.join(' ') : String(raw);
   const slug = value
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
@@ -201,14 +213,52 @@ export function deriveId(a: Assertion): string {
 async function resolveExample(example: Example, dir: string, root: string, fallback: string): Promise<ReferenceAnswer> {
   const asFile = typeof example === 'string' ? (/^[^\n]+\.md$/i.test(example.trim()) ? example.trim() : undefined) : 'file' in example ? example.file : undefined;
   const label = typeof example === 'object' && example.label ? example.label : undefined;
+  const trajectory = typeof example === 'object' && example.trajectory ? await loadTrajectory(example.trajectory, dir, root) : undefined;
+  const withTrajectory = trajectory ? { trajectory } : {};
   if (asFile === undefined) {
     const text = typeof example === 'string' ? example : 'text' in example ? example.text : '';
-    return { label: label ?? fallback, text: text.trim() };
+    return { label: label ?? fallback, text: text.trim(), ...withTrajectory };
   }
   const abs = path.resolve(dir, asFile);
   const shown = relPath(root, abs);
   const bytes = await readInputFile(abs, shown, { missing: `not found; expected the reference answer file "${asFile}"` });
-  return { label: label ?? shown, text: stripCalibrationHeader(decodeText(bytes, shown)) };
+  return { label: label ?? shown, text: stripCalibrationHeader(decodeText(bytes, shown)), ...withTrajectory };
+}
+
+/** A reference trajectory (JSON, validated like a recorded one). */
+async function loadTrajectory(file: string, dir: string, root: string): Promise<TrajectoryRecord> {
+  const abs = path.resolve(dir, file);
+  const shown = relPath(root, abs);
+  const text = decodeText(await readInputFile(abs, shown, { missing: `not found; expected the reference trajectory file "${file}"` }), shown);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ScenarioError(`${shown}: broken JSON: ${(err as Error).message}`);
+  }
+  const parsed = Trajectory.safeParse(json);
+  if (!parsed.success) throw new ScenarioError(`${shown}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}`);
+  return parsed.data;
+}
+
+/** Most files a workspace may hold, and bytes per file: a workspace is a small repository, copied per cell. */
+const MAX_WORKSPACE_FILES = 500;
+
+/** A scenario's workspace folder: it must be inside the project, and it is read whole (its text files). */
+async function loadWorkspace(relDir: string, dir: string, root: string): Promise<ScenarioWorkspace> {
+  const abs = path.resolve(dir, relDir);
+  const shown = relPath(root, abs);
+  if (shown.startsWith('..') || path.isAbsolute(shown)) throw new ScenarioError(`${relDir}: outside the project; expected a folder next to the scenario file`);
+  const info = await stat(abs).catch(() => undefined);
+  if (!info?.isDirectory()) throw new ScenarioError(`${relDir}: not found; expected a folder next to the scenario file (e.g. workspaces/my-service)`);
+  const files: Record<string, string> = {};
+  const entries = await readdir(abs, { recursive: true, withFileTypes: true });
+  for (const e of entries.filter((x) => x.isFile())) {
+    const rel = path.relative(abs, path.join(e.parentPath, e.name)).split(path.sep).join('/');
+    if (Object.keys(files).length >= MAX_WORKSPACE_FILES) throw new ScenarioError(`${relDir}: more than ${MAX_WORKSPACE_FILES} files; a workspace is a small repository`);
+    files[rel] = decodeText(await readInputFile(path.join(abs, rel), `${shown}/${rel}`), `${shown}/${rel}`);
+  }
+  return { dir: shown, files };
 }
 
 /** Reference answers start with an HTML comment labelling them as calibration material; it is not part of the answer. */

@@ -20,7 +20,14 @@ export interface ResolvedModel {
   label: string;
   id: string;
   config: Record<string, unknown>;
+  /** Where the agent runs: `chat` (a promptfoo provider call) or an agent program with tools. */
+  runtime: RuntimeName;
+  /** Agent runtimes: most model turns per cell. */
+  maxTurns: number;
 }
+
+export type RuntimeName = 'chat' | 'claude-code' | 'opencode';
+const DEFAULT_MAX_TURNS = 12;
 
 /** What the matrix needs of a scenario (the loaded scenario has more). */
 export interface MatrixScenario {
@@ -28,6 +35,8 @@ export interface MatrixScenario {
   tags: string[];
   hash: string;
   assertionsHash: string;
+  /** Only an agent runtime can run it (a workspace, or assertions on what the agent did). */
+  agentic?: boolean;
 }
 
 export interface Cell<S extends MatrixScenario = MatrixScenario> {
@@ -45,8 +54,11 @@ export interface Unmapped {
 }
 
 export function resolveModel(spec: ModelSpec): ResolvedModel {
-  if (typeof spec === 'string') return { label: spec, id: spec, config: {} };
-  return { label: spec.label ?? spec.id, id: spec.id, config: spec.config ?? {} };
+  if (typeof spec === 'string') return { label: spec, id: spec, config: {}, runtime: 'chat', maxTurns: DEFAULT_MAX_TURNS };
+  const runtime = spec.runtime ?? 'chat';
+  // Cells of different runtimes are different columns: the default label says the runtime.
+  const label = spec.label ?? (runtime === 'chat' ? spec.id : `${runtime}:${spec.id}`);
+  return { label, id: spec.id, config: spec.config ?? {}, runtime, maxTurns: spec.maxTurns ?? DEFAULT_MAX_TURNS };
 }
 
 /** Stable cell key: same variant, model, scenario and repeat → same id, on every machine. */
@@ -118,7 +130,7 @@ export function expandMatrix<S extends MatrixScenario>(input: MatrixInput<S>): {
     }
     for (const model of models.filter((m) => matchesAny(filters.models, m.label, m.id))) {
       for (const scenario of scenarios) {
-        if (!input.applies(scenario, variant)) continue;
+        if (!input.applies(scenario, variant) || !runsOn(scenario, model)) continue;
         for (let repeat = 0; repeat < repeats; repeat++) {
           cells.push({ cellId: cellKey(variant.id, model.label, scenario.id, repeat), variant, model, scenario, repeat });
         }
@@ -128,14 +140,20 @@ export function expandMatrix<S extends MatrixScenario>(input: MatrixInput<S>): {
   return { cells, unmapped };
 }
 
+/** A scenario about what an agent does (workspace, trajectory assertions) runs only on an agent runtime. */
+function runsOn(scenario: MatrixScenario, model: ResolvedModel): boolean {
+  return !scenario.agentic || model.runtime !== 'chat';
+}
+
 /** Variant × model × scenario combinations (before repeats), counted without building cells. */
 function countCombinations<S extends MatrixScenario>(input: MatrixInput<S>, variants: AgentVariant[], scenarios: S[]): number {
   let n = 0;
   for (const variant of variants) {
     const models = modelsForVariant(input.config, variant);
     if (!Array.isArray(models)) continue;
-    const m = models.filter((x) => matchesAny(input.filters?.models, x.label, x.id)).length;
-    if (m > 0) n += m * scenarios.filter((s) => input.applies(s, variant)).length;
+    for (const model of models.filter((x) => matchesAny(input.filters?.models, x.label, x.id))) {
+      n += scenarios.filter((s) => input.applies(s, variant) && runsOn(s, model)).length;
+    }
   }
   return n;
 }

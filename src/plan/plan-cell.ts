@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
+import { stableJson } from '../shared/stable-json.ts';
 import { assertionIndex, needsGrader, toEngineAssertions } from '../assertions/registry.ts';
 export { needsGrader } from '../assertions/registry.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { Cell } from './matrix.ts';
-import type { CellPlan } from './types.ts';
+import { runtimeAgent } from './translate-agent.ts';
+import type { AgentRun, CellPlan } from './types.ts';
 import { samplingParams, type RecordingKey } from './recording-key.ts';
 
 /**
@@ -28,6 +31,18 @@ export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: numbe
     assertions,
     assertionInfo,
     threshold: scenario.threshold,
+    ...(cell.model.runtime === 'chat' ? {} : { agentRun: agentRunOf(cell) }),
+  };
+}
+
+/** An agent cell: the variant as its runtime needs it, the scenario's workspace and permissions. */
+function agentRunOf(cell: Cell<LoadedScenario>): AgentRun {
+  const { variant, scenario } = cell;
+  return {
+    agent: runtimeAgent(variant, cell.model.runtime as Exclude<typeof cell.model.runtime, 'chat'>),
+    ...(scenario.workspace ? { workspace: scenario.workspace.dir, workspaceFiles: scenario.workspace.files } : {}),
+    allowBash: scenario.allowBash,
+    maxTurns: cell.model.maxTurns,
   };
 }
 
@@ -79,9 +94,20 @@ export function cellIdentity(plan: CellPlan) {
 /** The recording key of a planned cell: what `--replay` looks up and a live call records under. */
 export function cellRecordingKey(plan: CellPlan): RecordingKey {
   return {
-    provider: plan.model.id,
+    // An agent cell's answer depends on its runtime too: `claude-code:<model>`, `opencode:<model>`.
+    provider: plan.model.runtime === 'chat' ? plan.model.id : `${plan.model.runtime}:${plan.model.id}`,
     prompt: JSON.stringify(plan.messages),
-    params: { ...samplingParams(plan.model.config), ...(plan.temperature === undefined ? {} : { temperature: plan.temperature }) },
+    params: {
+      ...samplingParams(plan.model.config),
+      ...(plan.temperature === undefined ? {} : { temperature: plan.temperature }),
+      // An agent's answer also depends on its whole file (tools, permissions), its workspace and its bounds.
+      ...(plan.agentRun ? { agentRun: agentRunFingerprint(plan.agentRun) } : {}),
+    },
     repeat: plan.repeat,
   };
+}
+
+function agentRunFingerprint(run: AgentRun): string {
+  const { agent, workspaceFiles, allowBash, maxTurns } = run;
+  return createHash('sha256').update(stableJson({ file: agent.fileText, workspace: workspaceFiles ?? {}, allowBash, maxTurns })).digest('hex').slice(0, 24);
 }

@@ -2,6 +2,7 @@ import type { AgentVariant } from '../schema/agent.ts';
 import type { Baseline, GitInfo } from '../schema/aggregate.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
+import type { RuntimeAgent } from '../shared/agent-runtime.ts';
 import type { EngineAssertion } from '../shared/engine-types.ts';
 import type { ResolvedModel } from './matrix.ts';
 
@@ -28,6 +29,19 @@ export interface CellPlan {
   assertionInfo: Record<string, { kind: string; weight: number; critical: boolean }>;
   /** Pass bar on the weighted score; undefined = every assertion must pass. */
   threshold?: number;
+  /** Agent runtimes: what the runtime needs beyond the messages. */
+  agentRun?: AgentRun;
+}
+
+/** How an agent cell runs: the agent file, the scenario's workspace and what it allows, the bounds. */
+export interface AgentRun {
+  agent: RuntimeAgent;
+  /** The scenario's workspace folder (relative to the project root) copied fresh for the cell; none = an empty folder. */
+  workspace?: string;
+  /** The workspace's original files, for `file-contains` on files the agent left alone. */
+  workspaceFiles?: Record<string, string>;
+  allowBash: boolean;
+  maxTurns: number;
 }
 
 /** Everything an eval reads from disk and git, validated: the plan stage's input. */

@@ -3,6 +3,7 @@ import { groupBy } from '../score/summarize.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { html, type Html } from './html-tag.ts';
 import { formatCost } from './matrix.ts';
+import { renderTrajectory } from './html-trajectory.ts';
 
 /**
  * Drill-down per scenario: a `<details>` element (works without script) holding, per model, each
@@ -66,7 +67,7 @@ function repeat(c: CellResult, opts: DrilldownOptions): Html {
   ].filter(Boolean);
   return html`<div class="rep st-${c.status}"><div class="rep-head">${facts.join(' · ')}</div>${c.error ? html`<p class="err">${c.error}</p>` : ''}${c.assertions.length ? html`<ul class="asserts">${c.assertions.map(
     (a) => html`<li class="${a.pass ? 'ok' : 'no'}">${a.pass ? '✓' : '✗'} <b>${a.id}</b> <span class="muted">${a.kind}${a.critical ? ', critical' : ''}${a.gradingError ? ', grader failed' : ''}</span>${a.reason ? html` — ${a.reason}` : ''}</li>`,
-  )}</ul>` : ''}${c.output !== undefined ? output(c.output, opts) : ''}</div>`;
+  )}</ul>` : ''}${c.trajectory ? renderTrajectory(c.trajectory) : ''}${c.output !== undefined ? output(c.output, opts) : ''}</div>`;
 }
 
 function output(text: string, opts: DrilldownOptions): Html {

@@ -58,6 +58,7 @@ details.scenario{border:1px solid var(--line);margin:.4rem 0;padding:.3rem .6rem
 .cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:.8rem}.col{min-width:0}
 .rep{border-left:3px solid var(--line);padding:.2rem .5rem;margin:.4rem 0}.st-pass{border-color:var(--ok)}.st-fail{border-color:var(--no)}.st-error{border-color:var(--warn)}
 .rep-head{font-size:.85rem;color:var(--mut)}.asserts{margin:.2rem 0;padding-left:1rem;list-style:none}
+.trajectory{margin:.3rem 0}.tcs{margin:.2rem 0;padding-left:1.2rem;font-size:.85rem}.tc-denied-by-agent,.tc-denied-by-sandbox,.tc-failed{background:rgba(200,60,60,.08)}.diff{font-size:.8rem;white-space:pre-wrap;max-height:24rem;overflow:auto}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--bg2);padding:.4rem;margin:.2rem 0;max-height:40rem;overflow:auto}
 ins{background:#e6ffec;text-decoration:none;display:block}del{background:#ffebe9;text-decoration:none;display:block}
 .diff pre{white-space:pre}

@@ -76,6 +76,8 @@ export const AgentVariant = z.object({
   systemPrompt: z.string(),
   /** sha256 of the file's bytes, hex. */
   contentHash: z.string(),
+  /** The file's text as written: agent runtimes install the file itself (OpenCode) rather than a copy of its parts. */
+  fileText: z.string(),
   /** Estimated tokens of `systemPrompt` (≈ 4 characters per token). */
   promptTokens: z.number().int(),
   /** Frontmatter keys the dialect does not define, kept verbatim. */

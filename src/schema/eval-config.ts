@@ -11,6 +11,11 @@ export const ModelSpec = z.union([
     id: z.string().min(1).describe('promptfoo provider id, e.g. anthropic:messages:claude-sonnet-4-5'),
     label: z.string().min(1).optional().describe('name shown in reports (default: the id)'),
     config: z.record(z.string(), z.unknown()).optional().describe('provider options passed to promptfoo (apiBaseUrl, max_tokens, …)'),
+    runtime: z
+      .enum(['chat', 'claude-code', 'opencode'])
+      .optional()
+      .describe('where the agent runs: chat (a model call, default), claude-code (Claude Code, with tools) or opencode (OpenCode, with tools)'),
+    maxTurns: z.number().int().min(1).max(100).optional().describe('agent runtimes: most model turns per cell (default 12)'),
   }),
 ]);
 export type ModelSpec = z.infer<typeof ModelSpec>;

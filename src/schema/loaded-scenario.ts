@@ -1,10 +1,21 @@
 import type { NormalizedAssertion } from '../assertions/registry.ts';
 import type { Message } from './scenario.ts';
+import type { TrajectoryRecord } from './trajectory.ts';
 
 /** A reference answer as text, with a label for messages (`examples/good.md`, `pass[0]`). */
 export interface ReferenceAnswer {
   label: string;
   text: string;
+  /** A reference trajectory for the assertions on what the agent did. */
+  trajectory?: TrajectoryRecord;
+}
+
+/** A scenario's workspace: the folder each agent cell works in a fresh copy of. */
+export interface ScenarioWorkspace {
+  /** Path relative to the project root. */
+  dir: string;
+  /** Its text files (relative path → content), for `file-contains` on files the agent left alone. */
+  files: Record<string, string>;
 }
 
 /** A validated, normalized scenario: what every later stage sees. */
@@ -22,6 +33,12 @@ export interface LoadedScenario {
   /** Assertions in file order, each with a unique id (given or derived, e.g. `mentions-jwt`). */
   assert: NormalizedAssertion[];
   examples: { pass: ReferenceAnswer[]; fail: ReferenceAnswer[] };
+  /** Agent runtimes only: the folder each cell works in a copy of. */
+  workspace?: ScenarioWorkspace;
+  /** Agent runtimes only: the agent may run shell commands (in its copy, with a timeout). */
+  allowBash: boolean;
+  /** Only an agent runtime can run it (a workspace, or assertions on what the agent did). */
+  agentic: boolean;
   /** Path relative to the project root. */
   file: string;
   /** Line where the scenario starts (for CSV: where its row starts). */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { Trajectory } from './trajectory.ts';
 
 /** How one cell (variant × model × scenario × repeat) ended. */
 export const CellStatus = z.enum([
@@ -62,6 +63,8 @@ export const CellResult = z.object({
   cost: z.number().nonnegative().optional(),
   /** Where the answer came from. */
   source: z.enum(['live', 'replay', 'cache', 'baseline']).optional(),
+  /** Agent runtimes: what the agent did (tool calls, delegations, turns, workspace diff). Untrusted. */
+  trajectory: Trajectory.optional(),
   /** Cause of an `error`, `not-run` or `not-recorded` cell. */
   error: z.string().optional(),
   finishedAt: z.string(),

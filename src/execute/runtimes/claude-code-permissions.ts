@@ -9,7 +9,7 @@
  * const policy = toolPolicy(['Read', 'Grep'], { workspace: '/ws', allowBash: false });
  * decideToolCall(policy, 'Edit', { file_path: '/ws/a.ts' }); // { outcome: 'denied-by-agent', reason: … }
  */
-import type { ToolOutcome } from '../agent-runtime.ts';
+import type { ToolOutcome } from '../../shared/agent-runtime.ts';
 import { globBase, isInsideWorkspace, shellCommandEscapes } from './sandbox-paths.ts';
 
 /** Claude Code's web tools: never offered, whatever the agent file says (cells must not reach the network). */

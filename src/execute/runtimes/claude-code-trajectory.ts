@@ -12,7 +12,7 @@
  * const { trajectory, answer } = recorder.finish();
  */
 import { statSync } from 'node:fs';
-import type { Delegation, ToolCall, ToolOutcome, Trajectory } from '../agent-runtime.ts';
+import type { Delegation, ToolCall, ToolOutcome, Trajectory } from '../../shared/agent-runtime.ts';
 import { workspaceRelative } from './sandbox-paths.ts';
 
 /** Output kept per tool call, in characters. */

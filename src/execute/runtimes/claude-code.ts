@@ -53,7 +53,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProviderUnavailableError } from '../../errors.ts';
-import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../agent-runtime.ts';
+import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
 import {
   agentAllows,
   agentToolSet,

@@ -8,7 +8,7 @@
  * from OpenCode's "rule which prevents" errors.
  */
 import path from 'node:path';
-import type { Delegation, ToolCall, Trajectory } from '../agent-runtime.ts';
+import type { Delegation, ToolCall, Trajectory } from '../../shared/agent-runtime.ts';
 import { type AskVerdict, classifyDeniedError, type PermissionRule } from './opencode-permissions.ts';
 
 /** The slice of OpenCode's message shape read here. */

@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RuntimeAgent } from '../agent-runtime.ts';
+import type { RuntimeAgent } from '../../shared/agent-runtime.ts';
 import { stubPluginInstall } from './opencode-server.ts';
 
 export const OPENCODE_PROVIDER_ID = 'agent-evals';

@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AgentRuntime, RuntimeCellInput, RuntimeCellOutput } from '../agent-runtime.ts';
+import type { AgentRuntime, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
 import { type AskVerdict, classifyAsk, type PermissionRule, sandboxRules } from './opencode-permissions.ts';
 import { type OpenCodeEvent, type OpenCodeServer, startOpenCodeServer } from './opencode-server.ts';
 import { buildTrajectory, type OpenCodeMessage } from './opencode-trajectory.ts';

@@ -1,0 +1,99 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Context } from '../context.ts';
+import { ProviderUnavailableError } from '../errors.ts';
+import type { RuntimeName } from '../plan/matrix.ts';
+import type { CellPlan } from '../plan/types.ts';
+import type { AgentRuntime, RuntimeCellInput } from '../shared/agent-runtime.ts';
+import type { AgentCellRunner } from './engine.ts';
+import { createClaudeCodeRuntime, importClaudeAgentSdk } from './runtimes/claude-code.ts';
+import { createOpenCodeRuntime, resolveOpenCodeBinary } from './runtimes/opencode.ts';
+import { diffSandbox, prepareSandbox, removeSandbox } from './workspace.ts';
+
+/** The key variable each runtime's protocol uses when the model's config names no `apiKey`. */
+const KEY_VARIABLE: Record<Exclude<RuntimeName, 'chat'>, string> = { 'claude-code': 'ANTHROPIC_API_KEY', opencode: 'OPENAI_API_KEY' };
+
+export interface AgentRuntimes {
+  runAgentCell: AgentCellRunner;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the agent runtimes the plans need (once per run: OpenCode keeps one server for every cell) and
+ * returns the seam's cell runner. A runtime whose program is not installed stops the eval (exit 2) with
+ * the command that installs it, before any call.
+ *
+ * Each cell runs in a fresh copy of its scenario's workspace under `<run>/cells/<cell id>/`, never in
+ * the project's own tree; the copy's changes become the trajectory's diff, and the copy is removed.
+ */
+export async function openAgentRuntimes(ctx: Context, input: { plans: CellPlan[]; runDir: string; timeoutMs: number }): Promise<AgentRuntimes> {
+  const needed = new Set(input.plans.filter((p) => p.agentRun).map((p) => p.model.runtime));
+  const runtimes = new Map<RuntimeName, AgentRuntime>();
+  if (needed.has('claude-code')) {
+    await importClaudeAgentSdk();
+    runtimes.set('claude-code', createClaudeCodeRuntime({ ...(ctx.env.PATH ? { path: ctx.env.PATH } : {}) }));
+  }
+  if (needed.has('opencode')) {
+    try {
+      resolveOpenCodeBinary({ env: ctx.env });
+    } catch (err) {
+      throw new ProviderUnavailableError((err as Error).message);
+    }
+    runtimes.set('opencode', createOpenCodeRuntime({ env: ctx.env, homeDir: path.join(input.runDir, 'opencode-home') }));
+  }
+  const runAgentCell: AgentCellRunner = async (cell, signal) => {
+    const runtime = runtimes.get(cell.model.runtime);
+    if (!runtime || !cell.agentRun) return { error: `no agent runtime for ${cell.model.label}` };
+    return runCell(ctx, runtime, cell, { runDir: input.runDir, timeoutMs: input.timeoutMs, signal });
+  };
+  return {
+    runAgentCell,
+    close: async () => {
+      await Promise.all([...runtimes.values()].map((r) => r.close().catch(() => undefined)));
+      await rm(path.join(input.runDir, 'opencode-home'), { recursive: true, force: true });
+      await rm(path.join(input.runDir, 'cells'), { recursive: true, force: true });
+    },
+  };
+}
+
+async function runCell(ctx: Context, runtime: AgentRuntime, cell: CellPlan, opts: { runDir: string; timeoutMs: number; signal?: AbortSignal }) {
+  const run = cell.agentRun!;
+  const cellDir = path.join(opts.runDir, 'cells', cell.cellId);
+  const box = await prepareSandbox(run.workspace ? path.join(ctx.root, run.workspace) : undefined, cellDir);
+  try {
+    const out = await runtime.runCell(cellInput(ctx, cell, box, opts));
+    const trajectory = { ...out.trajectory, ...(await diffSandbox(box)) };
+    if (out.error) return { error: out.error, metadata: { trajectory } };
+    return { output: out.answer, ...(out.tokens ? { tokenUsage: out.tokens } : {}), ...(out.costUsd !== undefined ? { cost: out.costUsd } : {}), metadata: { trajectory } };
+  } catch (err) {
+    return { error: `${runtime.name}: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    await removeSandbox(cellDir);
+  }
+}
+
+function cellInput(ctx: Context, cell: CellPlan, box: { workspace: string; home: string }, opts: { timeoutMs: number; signal?: AbortSignal }): RuntimeCellInput {
+  const run = cell.agentRun!;
+  const turns = cell.messages.filter((m) => m.role !== 'system');
+  const config = cell.model.config;
+  const runtime = cell.model.runtime as Exclude<RuntimeName, 'chat'>;
+  const keyVar = typeof config.apiKeyEnvar === 'string' ? config.apiKeyEnvar : KEY_VARIABLE[runtime];
+  const apiKey = typeof config.apiKey === 'string' ? config.apiKey : ctx.env[keyVar];
+  return {
+    agent: run.agent,
+    request: turns.at(-1)!.content,
+    history: turns.slice(0, -1).map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
+    model: { id: cell.model.id, ...(typeof config.apiBaseUrl === 'string' ? { apiBaseUrl: baseUrlFor(runtime, config.apiBaseUrl) } : {}), ...(apiKey ? { apiKey } : {}) },
+    workspace: box.workspace,
+    sandboxHome: box.home,
+    allowBash: run.allowBash,
+    // Every cell is bounded: turns, requests to the model, and wall time (inside the engine's own timeout).
+    limits: { maxTurns: run.maxTurns, maxRequests: run.maxTurns * 3, wallTimeMs: Math.max(5_000, Math.floor(opts.timeoutMs * 0.9)) },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+}
+
+/** Claude Code wants the server's origin (as ANTHROPIC_BASE_URL) and adds `/v1` itself; a habitual `/v1` is dropped. */
+function baseUrlFor(runtime: Exclude<RuntimeName, 'chat'>, url: string): string {
+  return runtime === 'claude-code' ? url.replace(/\/v1\/?$/, '') : url;
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { renderTrajectory } from './html-trajectory.ts';
+
+describe('renderTrajectory', () => {
+  it('shows each call with its outcome and escapes everything the agent produced', () => {
+    const page = String(
+      renderTrajectory({
+        runtime: 'opencode',
+        turns: 2,
+        toolCalls: [
+          { index: 0, tool: 'read', input: { filePath: 'README.md' }, outcome: 'ran', turn: 1, output: '<script>alert(1)</script>' },
+          { index: 1, tool: 'bash', input: { command: 'curl x | sh' }, outcome: 'denied-by-sandbox', reason: 'bash is not allowed <b>', turn: 2 },
+        ],
+        delegations: [],
+        filesRead: ['README.md'],
+        workspaceDiff: '--- a/x\n+++ b/x\n+<img src=x onerror=alert(1)>\n',
+        filesChanged: ['x'],
+      }),
+    );
+    expect(page).toContain('denied-by-sandbox');
+    expect(page).toContain('2. bash');
+    expect(page).not.toContain('<script>');
+    expect(page).not.toContain('<img');
+    expect(page).not.toContain('<b>');
+    expect(page).toContain('&lt;script&gt;');
+  });
+});
