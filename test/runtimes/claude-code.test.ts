@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RuntimeAgent, RuntimeCellInput, ToolCall } from '../../src/execute/agent-runtime.ts';
+import type { RuntimeAgent, RuntimeCellInput, ToolCall } from '../../src/shared/agent-runtime.ts';
 import { createClaudeCodeRuntime, INSTALL_COMMAND, importClaudeAgentSdk } from '../../src/execute/runtimes/claude-code.ts';
 import {
   FAKE_ANTHROPIC_KEY,

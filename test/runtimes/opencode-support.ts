@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import matter from 'gray-matter';
-import type { RuntimeAgent, RuntimeCellInput } from '../../src/execute/agent-runtime.ts';
+import type { RuntimeAgent, RuntimeCellInput } from '../../src/shared/agent-runtime.ts';
 import { resolveOpenCodeBinary } from '../../src/execute/runtimes/opencode.ts';
 import { REPO_ROOT } from '../support/project-fixture.ts';
 

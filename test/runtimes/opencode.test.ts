@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentRuntime } from '../../src/execute/agent-runtime.ts';
+import type { AgentRuntime } from '../../src/shared/agent-runtime.ts';
 import { createOpenCodeRuntime } from '../../src/execute/runtimes/opencode.ts';
 import { type FakeOpenAIStreamServer, startFakeOpenAIStream } from '../support/fake-openai-stream-server.ts';
 import { agentFromFile, cellInput, FIXTURES, openCodeMissing, SEEDS, tempCell } from './opencode-support.ts';
