@@ -42,7 +42,9 @@ const measures: Measure[] = [];
 const record = (m: Measure) => {
   measures.push(m);
   const verdict = m.pass === undefined ? '' : m.pass ? 'PASS' : 'MISS';
-  console.log(`${m.name.padEnd(44)} ${`${round(m.value)} ${m.unit}`.padEnd(14)} ${(m.target ?? '').padEnd(12)} ${verdict}${m.note ? `  (${m.note})` : ''}`);
+  console.log(
+    `${m.name.padEnd(44)} ${`${round(m.value)} ${m.unit}`.padEnd(14)} ${(m.target ?? '').padEnd(12)} ${verdict}${m.note ? `  (${m.note})` : ''}`,
+  );
 };
 const round = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
 
@@ -173,7 +175,10 @@ function writeHarnessProject(root: string, opts: { url: string; scenarios: numbe
     writeFileSync(path.join(root, rel), text);
   };
   PROMPTS.slice(0, opts.variants ?? 5).forEach((prompt, i) =>
-    put(`agents/helper/v${i + 1}.md`, `---\nname: helper\ndescription: Answers refund questions. Use it for refund questions.\n---\n\n${prompt}\n`),
+    put(
+      `agents/helper/v${i + 1}.md`,
+      `---\nname: helper\ndescription: Answers refund questions. Use it for refund questions.\n---\n\n${prompt}\n`,
+    ),
   );
   for (let s = 1; s <= opts.scenarios; s++) {
     put(
@@ -197,9 +202,18 @@ function writePromptfooConfig(dir: string, url: string): string {
   const file = path.join(dir, 'promptfooconfig.yaml');
   const config = {
     description: 'bench: plain promptfoo on the same matrix',
-    prompts: PROMPTS.map((p, i) => ({ label: `v${i + 1}`, raw: JSON.stringify([{ role: 'system', content: p }, { role: 'user', content: '{{request}}' }]) })),
+    prompts: PROMPTS.map((p, i) => ({
+      label: `v${i + 1}`,
+      raw: JSON.stringify([
+        { role: 'system', content: p },
+        { role: 'user', content: '{{request}}' },
+      ]),
+    })),
     providers: ['m1', 'm2'].map((m) => ({ id: `openai:chat:${m}`, config: { apiBaseUrl: url, apiKey: 'bench-key' } })),
-    tests: Array.from({ length: 10 }, (_, i) => ({ vars: { request: `How long does a refund take for order ${i + 1}?` }, assert: [{ type: 'icontains', value: 'refund' }] })),
+    tests: Array.from({ length: 10 }, (_, i) => ({
+      vars: { request: `How long does a refund take for order ${i + 1}?` },
+      assert: [{ type: 'icontains', value: 'refund' }],
+    })),
   };
   writeFileSync(file, stringify(config));
   return file;
@@ -225,9 +239,20 @@ async function overheadStartupReplay(): Promise<void> {
     if (chat !== 300) throw new Error(`expected 300 chat calls, the server saw ${chat}`);
     const startup = await startupMs(server, run.spawnedAt);
     const after = run.wallMs - startup;
-    record({ name: '1. harness wall (300 calls, 200 ms, -j 16)', value: run.wallMs / 1000, unit: 's', note: `ideal ${idealMs / 1000} s, peak RSS ${run.peakRssMb.toFixed(0)} MiB` });
+    record({
+      name: '1. harness wall (300 calls, 200 ms, -j 16)',
+      value: run.wallMs / 1000,
+      unit: 's',
+      note: `ideal ${idealMs / 1000} s, peak RSS ${run.peakRssMb.toFixed(0)} MiB`,
+    });
     record({ name: '1. harness ÷ ideal (whole process)', value: run.wallMs / idealMs, unit: '×' });
-    record({ name: '1. harness ÷ ideal (after start-up)', value: after / idealMs, unit: '×', target: '≤ 1.10×', pass: after / idealMs <= 1.1 });
+    record({
+      name: '1. harness ÷ ideal (after start-up)',
+      value: after / idealMs,
+      unit: '×',
+      target: '≤ 1.10×',
+      pass: after / idealMs <= 1.1,
+    });
     record({ name: '2. start-up: spawn → first model call', value: startup / 1000, unit: 's', target: '≤ 1.5 s', pass: startup <= 1500 });
 
     if (!SKIP.has('peer')) {
@@ -235,15 +260,31 @@ async function overheadStartupReplay(): Promise<void> {
       const peerDir = path.join(work, 'peer');
       mkdirSync(peerDir, { recursive: true });
       const cfg = writePromptfooConfig(peerDir, server.url);
-      const peer = await timed(PROMPTFOO, ['eval', '-c', cfg, '--no-cache', '-j', String(CONCURRENCY), '--repeat', '3', '--no-progress-bar', '--no-table', '--no-write'], {
-        cwd: peerDir,
-        env: childEnv(peerDir),
-      });
+      const peer = await timed(
+        PROMPTFOO,
+        ['eval', '-c', cfg, '--no-cache', '-j', String(CONCURRENCY), '--repeat', '3', '--no-progress-bar', '--no-table', '--no-write'],
+        {
+          cwd: peerDir,
+          env: childEnv(peerDir),
+        },
+      );
       const peerChat = (await server.calls()).filter((c) => c.kind === 'chat').length;
-      if (peerChat !== 300) throw new Error(`plain promptfoo: expected 300 chat calls, saw ${peerChat} (exit ${peer.code}):\n${peer.stderr.slice(-1500)}`);
+      if (peerChat !== 300)
+        throw new Error(`plain promptfoo: expected 300 chat calls, saw ${peerChat} (exit ${peer.code}):\n${peer.stderr.slice(-1500)}`);
       const peerStartup = await startupMs(server, peer.spawnedAt);
-      record({ name: '1. plain promptfoo eval wall', value: peer.wallMs / 1000, unit: 's', note: `start-up ${(peerStartup / 1000).toFixed(2)} s, peak RSS ${peer.peakRssMb.toFixed(0)} MiB` });
-      record({ name: '1. harness ÷ plain promptfoo (whole process)', value: run.wallMs / peer.wallMs, unit: '×', target: '≤ 1.00×', pass: run.wallMs <= peer.wallMs });
+      record({
+        name: '1. plain promptfoo eval wall',
+        value: peer.wallMs / 1000,
+        unit: 's',
+        note: `start-up ${(peerStartup / 1000).toFixed(2)} s, peak RSS ${peer.peakRssMb.toFixed(0)} MiB`,
+      });
+      record({
+        name: '1. harness ÷ plain promptfoo (whole process)',
+        value: run.wallMs / peer.wallMs,
+        unit: '×',
+        target: '≤ 1.00×',
+        pass: run.wallMs <= peer.wallMs,
+      });
       record({ name: '1. harness ÷ plain promptfoo (after start-up)', value: after / (peer.wallMs - peerStartup), unit: '×' });
     }
 
@@ -251,15 +292,26 @@ async function overheadStartupReplay(): Promise<void> {
     await server.reset();
     const replay = await harness(root, ['eval', '--replay'], env);
     if (replay.code !== 0) throw new Error(`replay exited ${replay.code}:\n${replay.stderr.slice(-2000)}`);
-    const replayed = readFileSync(path.join(root, 'reports', 'runs', latestRun(root), 'results.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"source":"replay"')).length;
-    record({ name: '5. replay: 300-cell eval --replay', value: replay.wallMs / 1000, unit: 's', target: '≤ 3 s', pass: replay.wallMs <= 3000, note: `${replayed} cells replayed` });
+    const replayed = readFileSync(path.join(root, 'reports', 'runs', latestRun(root), 'results.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"source":"replay"')).length;
+    record({
+      name: '5. replay: 300-cell eval --replay',
+      value: replay.wallMs / 1000,
+      unit: 's',
+      target: '≤ 3 s',
+      pass: replay.wallMs <= 3000,
+      note: `${replayed} cells replayed`,
+    });
   } finally {
     await server.stop();
   }
 }
 
 function latestRun(root: string): string {
-  return readdirSync(path.join(root, 'reports', 'runs')).sort().at(-1)!;
+  return readdirSync(path.join(root, 'reports', 'runs'))
+    .sort()
+    .at(-1)!;
 }
 
 async function reportBench(): Promise<void> {
@@ -275,7 +327,12 @@ async function reportBench(): Promise<void> {
   const results = syntheticResults(shape);
   // 1,000 earlier runs of the same matrix: 100 aggregates each (variant × model × scenario).
   const history = Array.from({ length: 1000 }, (_, i) =>
-    syntheticEntry(`2025${String(1000 + i).padStart(6, '0')}-000000-${(i % 65536).toString(16).padStart(4, '0')}`, { cells: 100, seed: i, variants, models }),
+    syntheticEntry(`2025${String(1000 + i).padStart(6, '0')}-000000-${(i % 65536).toString(16).padStart(4, '0')}`, {
+      cells: 100,
+      seed: i,
+      variants,
+      models,
+    }),
   );
   const root = path.join(work, 'report');
   const t0 = performance.now();
@@ -284,7 +341,14 @@ async function reportBench(): Promise<void> {
   const files = await writeReports(root, { meta, results, summary, history: all });
   const ms = performance.now() - t0;
   const mb = readFileSync(files.html).length / 1024 / 1024;
-  record({ name: '3. report: index.html, 1,000 runs + 300 cells', value: ms / 1000, unit: 's', target: '≤ 1 s', pass: ms <= 1000, note: 'summarize + render + write, warm process' });
+  record({
+    name: '3. report: index.html, 1,000 runs + 300 cells',
+    value: ms / 1000,
+    unit: 's',
+    target: '≤ 1 s',
+    pass: ms <= 1000,
+    note: 'summarize + render + write, warm process',
+  });
   record({ name: '3. report: index.html size', value: mb, unit: 'MB', target: '≤ 2 MB', pass: mb <= 2 });
 }
 
@@ -298,15 +362,26 @@ async function memoryBench(): Promise<void> {
     writeHarnessProject(root, { url: server.url, scenarios: 100, repeats });
     const run = await harness(root, ['eval', '--concurrency', String(CONCURRENCY)], childEnv(root));
     if (run.code !== 0) throw new Error(`memory run exited ${run.code}:\n${run.stderr.slice(-2000)}`);
-    const n = readFileSync(path.join(root, 'reports', 'runs', latestRun(root), 'results.jsonl'), 'utf8').split('\n').filter(Boolean).length;
-    record({ name: `4. memory: peak RSS, ${n.toLocaleString('en-US')}-cell run`, value: run.peakRssMb, unit: 'MiB', target: '≤ 500 MB', pass: run.peakRssMb * 1.048576 <= 500, note: `wall ${(run.wallMs / 1000).toFixed(1)} s, ${(run.wallMs / n).toFixed(1)} ms/cell` });
+    const n = readFileSync(path.join(root, 'reports', 'runs', latestRun(root), 'results.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean).length;
+    record({
+      name: `4. memory: peak RSS, ${n.toLocaleString('en-US')}-cell run`,
+      value: run.peakRssMb,
+      unit: 'MiB',
+      target: '≤ 500 MB',
+      pass: run.peakRssMb * 1.048576 <= 500,
+      note: `wall ${(run.wallMs / 1000).toFixed(1)} s, ${(run.wallMs / n).toFixed(1)} ms/cell`,
+    });
   } finally {
     await server.stop();
   }
 }
 
 async function main(): Promise<void> {
-  console.log(`agent-evals bench — node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}`);
+  console.log(
+    `agent-evals bench — node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}`,
+  );
   console.log(`${'measure'.padEnd(44)} ${'value'.padEnd(14)} ${'target'.padEnd(12)} verdict`);
   try {
     if (!SKIP.has('overhead')) await overheadStartupReplay();
@@ -318,7 +393,10 @@ async function main(): Promise<void> {
   const out = path.join(REPO, 'reports', 'bench.json');
   mkdirSync(path.dirname(out), { recursive: true });
   const load = readFileSafe('/proc/loadavg').split(' ').slice(0, 3).join(' ');
-  writeFileSync(out, `${JSON.stringify({ time: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: load, measures }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ time: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: load, measures }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${path.relative(process.cwd(), out)}${load ? ` (load average at the end: ${load})` : ''}`);
   const misses = measures.filter((m) => m.pass === false).length;
   console.log(misses ? `${misses} target(s) missed` : 'all targets met');

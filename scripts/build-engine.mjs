@@ -108,7 +108,9 @@ export async function buildEngine() {
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     plugins: [externalsInPlace(promptfoo.entry), keepLocations],
-    banner: { js: `import { createRequire as __engineRequire } from 'node:module'; const require = __engineRequire(${JSON.stringify(pathToFileURL(promptfoo.entry).href)});` },
+    banner: {
+      js: `import { createRequire as __engineRequire } from 'node:module'; const require = __engineRequire(${JSON.stringify(pathToFileURL(promptfoo.entry).href)});`,
+    },
     logLevel: 'error',
     legalComments: 'none',
   });

@@ -26,7 +26,10 @@ async function newestSource(dir) {
 /** Builds unless `ifStale` and dist/cli.mjs is newer than every file under src/. */
 export async function build({ ifStale = false } = {}) {
   if (ifStale) {
-    const built = await stat(out).then((s) => s.mtimeMs, () => 0);
+    const built = await stat(out).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
     if (built > 0 && built >= (await newestSource(path.join(root, 'src')))) return false;
   }
   // Imported here, not at the top: bin/agent-evals.js loads this module on every run, and esbuild's

@@ -23,7 +23,8 @@ const PACKAGES = { 'opencode-ai': '1.18.33', '@opencode-ai/sdk': '1.18.33' };
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const prefixArg = process.argv.indexOf('--prefix');
-const prefix = prefixArg > 0 ? path.resolve(process.argv[prefixArg + 1] ?? '') : path.join(projectRoot, '.agent-evals', 'runtimes', 'opencode');
+const prefix =
+  prefixArg > 0 ? path.resolve(process.argv[prefixArg + 1] ?? '') : path.join(projectRoot, '.agent-evals', 'runtimes', 'opencode');
 
 function installedVersion(name) {
   try {
@@ -52,7 +53,9 @@ if (missing.length === 0 && existsSync(binary)) {
     console.error(`npm install failed (exit ${result.status ?? result.signal}); nothing was changed in the project's own node_modules.`);
     process.exitCode = 1;
   } else if (!existsSync(binary)) {
-    console.error(`npm install finished but ${binary} is missing: does the registry serve opencode-ai's build for ${process.platform}-${process.arch}?`);
+    console.error(
+      `npm install finished but ${binary} is missing: does the registry serve opencode-ai's build for ${process.platform}-${process.arch}?`,
+    );
     process.exitCode = 1;
   } else {
     console.log(`OpenCode ${PACKAGES['opencode-ai']} installed: ${binary}`);

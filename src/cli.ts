@@ -83,7 +83,8 @@ async function run(globalOpts: { root?: string; debug?: boolean }, runner: Runne
 function checkRoot(root: string): void {
   const st = statSync(root, { throwIfNoEntry: false });
   if (!st) throw new UsageError(`--root ${root}: no such folder; expected the project root holding agents/, scenarios/, evals/`);
-  if (!st.isDirectory()) throw new UsageError(`--root ${root}: not a folder; expected the project root holding agents/, scenarios/, evals/`);
+  if (!st.isDirectory())
+    throw new UsageError(`--root ${root}: not a folder; expected the project root holding agents/, scenarios/, evals/`);
 }
 
 // package.json sits one folder up from both src/cli.ts and dist/cli.mjs.

@@ -95,7 +95,10 @@ describe('architecture', () => {
     const offenders = sources.flatMap((s) =>
       s.file === 'cli.ts'
         ? []
-        : [...s.text.matchAll(/\bprocess\.(\w+)/g)].map((m) => `process.${m[1]}`).filter((use) => !allowed(s.file, use)).map((use) => `${s.file}: ${use}`),
+        : [...s.text.matchAll(/\bprocess\.(\w+)/g)]
+            .map((m) => `process.${m[1]}`)
+            .filter((use) => !allowed(s.file, use))
+            .map((use) => `${s.file}: ${use}`),
     );
     expect([...new Set(offenders)]).toEqual([]);
   });

@@ -20,7 +20,8 @@ describe('termPattern', () => {
 });
 
 describe('Markdown structure', () => {
-  const doc = '# Title\n\n```bash\n# not a heading\n| a | b |\n|---|---|\n```\n\n## Data model ##\n\n| a | b |\n| :-- | --: |\n| 1 | 2 |\n\n~~~SQL\nselect 1;\n~~~\n';
+  const doc =
+    '# Title\n\n```bash\n# not a heading\n| a | b |\n|---|---|\n```\n\n## Data model ##\n\n| a | b |\n| :-- | --: |\n| 1 | 2 |\n\n~~~SQL\nselect 1;\n~~~\n';
 
   it('finds headings, tables and code blocks outside code blocks', () => {
     expect(headings(doc)).toEqual(['Title', 'Data model']);

@@ -96,7 +96,11 @@ export function hasSection(pattern: string): AssertionFunction {
     const all = headings(output);
     const hit = all.find((h) => re.test(h));
     if (hit !== undefined) return { pass: true, score: 1, reason: `heading ${quote(hit)} matches /${pattern}/i` };
-    return { pass: false, score: 0, reason: `no heading matches /${pattern}/i; ${all.length ? `headings: ${list(all)}` : 'the answer has no headings'}` };
+    return {
+      pass: false,
+      score: 0,
+      reason: `no heading matches /${pattern}/i; ${all.length ? `headings: ${list(all)}` : 'the answer has no headings'}`,
+    };
   };
 }
 
@@ -127,7 +131,11 @@ export function hasCodeBlock(language?: string): AssertionFunction {
         : { pass: false, score: 0, reason: 'no fenced code block' };
     }
     if (langs.includes(want)) return { pass: true, score: 1, reason: `has a ${want} code block` };
-    return { pass: false, score: 0, reason: `no ${want} code block; ${langs.length ? `found ${shown.join(', ')}` : 'no fenced code block at all'}` };
+    return {
+      pass: false,
+      score: 0,
+      reason: `no ${want} code block; ${langs.length ? `found ${shown.join(', ')}` : 'no fenced code block at all'}`,
+    };
   };
 }
 
@@ -147,7 +155,9 @@ export function countTables(output: string): number {
 export function hasTable(): AssertionFunction {
   return (output) => {
     const n = countTables(output);
-    return n > 0 ? { pass: true, score: 1, reason: `${n} Markdown table${n > 1 ? 's' : ''}` } : { pass: false, score: 0, reason: 'no Markdown table' };
+    return n > 0
+      ? { pass: true, score: 1, reason: `${n} Markdown table${n > 1 ? 's' : ''}` }
+      : { pass: false, score: 0, reason: 'no Markdown table' };
   };
 }
 
@@ -179,7 +189,11 @@ export function asksClarifyingQuestions(min: number): AssertionFunction {
     const sample = qs.length ? `: ${list(qs, 3)}` : '';
     return qs.length >= min
       ? { pass: true, score: 1, reason: `asks ${qs.length} question${qs.length > 1 ? 's' : ''}${sample}` }
-      : { pass: false, score, reason: `asks ${qs.length} question${qs.length === 1 ? '' : 's'} addressed to the user; expected at least ${min}${sample}` };
+      : {
+          pass: false,
+          score,
+          reason: `asks ${qs.length} question${qs.length === 1 ? '' : 's'} addressed to the user; expected at least ${min}${sample}`,
+        };
   };
 }
 

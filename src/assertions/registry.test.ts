@@ -1,7 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine, scoreOffline } from '../execute/engine.ts';
 import { Assertion, ASSERTION_KINDS, type AssertionKind } from '../schema/scenario.ts';
-import { ASSERTION_HANDLERS, assertionIndex, criticalAssertionIds, judgeOutcomes, toEngineAssertion, toEngineAssertions } from './registry.ts';
+import {
+  ASSERTION_HANDLERS,
+  assertionIndex,
+  criticalAssertionIds,
+  judgeOutcomes,
+  toEngineAssertion,
+  toEngineAssertions,
+} from './registry.ts';
 
 // One promptfoo import for the whole file (≈ 1–4 s).
 beforeAll(async () => {
@@ -36,19 +43,85 @@ graph LR; A-->B
 const CASES: Array<{ kind: AssertionKind; assertion: Record<string, unknown>; pass: string; fail: string; failReason: RegExp }> = [
   { kind: 'contains', assertion: { type: 'contains', value: 'JWT' }, pass: 'Use JWT.', fail: 'Use jwt.', failReason: /JWT/ },
   { kind: 'icontains', assertion: { type: 'icontains', value: 'JWT' }, pass: 'use jwt', fail: 'use sessions', failReason: /JWT/ },
-  { kind: 'contains-any', assertion: { type: 'contains-any', value: ['Redis', 'Memcached'] }, pass: 'Memcached works', fail: 'no cache', failReason: /Redis/ },
-  { kind: 'contains-all', assertion: { type: 'contains-all', value: ['Redis', 'TTL'] }, pass: 'Redis with a TTL', fail: 'Redis forever', failReason: /Missing: \[TTL\]/ },
-  { kind: 'not-contains', assertion: { type: 'not-contains', value: 'plain text' }, pass: 'hash it', fail: 'store it as plain text', failReason: /not contain/ },
-  { kind: 'regex', assertion: { type: 'regex', value: '\\b(GET|POST) /v\\d+/' }, pass: 'GET /v1/users', fail: 'GET /users', failReason: /match regex/ },
-  { kind: 'not-regex', assertion: { type: 'not-regex', value: 'password\\s+varchar' }, pass: 'password_hash text', fail: 'password varchar(255)', failReason: /not match/ },
+  {
+    kind: 'contains-any',
+    assertion: { type: 'contains-any', value: ['Redis', 'Memcached'] },
+    pass: 'Memcached works',
+    fail: 'no cache',
+    failReason: /Redis/,
+  },
+  {
+    kind: 'contains-all',
+    assertion: { type: 'contains-all', value: ['Redis', 'TTL'] },
+    pass: 'Redis with a TTL',
+    fail: 'Redis forever',
+    failReason: /Missing: \[TTL\]/,
+  },
+  {
+    kind: 'not-contains',
+    assertion: { type: 'not-contains', value: 'plain text' },
+    pass: 'hash it',
+    fail: 'store it as plain text',
+    failReason: /not contain/,
+  },
+  {
+    kind: 'regex',
+    assertion: { type: 'regex', value: '\\b(GET|POST) /v\\d+/' },
+    pass: 'GET /v1/users',
+    fail: 'GET /users',
+    failReason: /match regex/,
+  },
+  {
+    kind: 'not-regex',
+    assertion: { type: 'not-regex', value: 'password\\s+varchar' },
+    pass: 'password_hash text',
+    fail: 'password varchar(255)',
+    failReason: /not match/,
+  },
   { kind: 'starts-with', assertion: { type: 'starts-with', value: '## ' }, pass: '## Plan', fail: 'Plan', failReason: /start with/ },
   { kind: 'is-json', assertion: { type: 'is-json' }, pass: '{"ok": true}', fail: 'ok: true', failReason: /JSON/ },
-  { kind: 'javascript', assertion: { type: 'javascript', value: 'output.length < 20' }, pass: 'short', fail: 'x'.repeat(30), failReason: /returned false/ },
-  { kind: 'mentions', assertion: { type: 'mentions', value: ['refresh token', 'OAuth2'] }, pass: 'Rotate Refresh-Tokens daily', fail: 'Use tokens that refresh', failReason: /mentions none of "refresh token", "OAuth2"/ },
-  { kind: 'mentions-all', assertion: { type: 'mentions-all', value: ['index', 'strategy'] }, pass: 'Two indexes and caching strategies', fail: 'An index on user_id', failReason: /missing "strategy"; found "index"/ },
-  { kind: 'has-section', assertion: { type: 'has-section', value: 'endpoints?' }, pass: GOOD_DESIGN, fail: '## Overview\n\n```sh\n# Endpoints\n```\n', failReason: /no heading matches \/endpoints\?\/i; headings: "Overview"/ },
-  { kind: 'has-code-block', assertion: { type: 'has-code-block', value: 'mermaid' }, pass: GOOD_DESIGN, fail: '```sql\nselect 1\n```', failReason: /no mermaid code block; found sql/ },
-  { kind: 'has-table', assertion: { type: 'has-table' }, pass: GOOD_DESIGN, fail: 'a | b\nno delimiter row', failReason: /no Markdown table/ },
+  {
+    kind: 'javascript',
+    assertion: { type: 'javascript', value: 'output.length < 20' },
+    pass: 'short',
+    fail: 'x'.repeat(30),
+    failReason: /returned false/,
+  },
+  {
+    kind: 'mentions',
+    assertion: { type: 'mentions', value: ['refresh token', 'OAuth2'] },
+    pass: 'Rotate Refresh-Tokens daily',
+    fail: 'Use tokens that refresh',
+    failReason: /mentions none of "refresh token", "OAuth2"/,
+  },
+  {
+    kind: 'mentions-all',
+    assertion: { type: 'mentions-all', value: ['index', 'strategy'] },
+    pass: 'Two indexes and caching strategies',
+    fail: 'An index on user_id',
+    failReason: /missing "strategy"; found "index"/,
+  },
+  {
+    kind: 'has-section',
+    assertion: { type: 'has-section', value: 'endpoints?' },
+    pass: GOOD_DESIGN,
+    fail: '## Overview\n\n```sh\n# Endpoints\n```\n',
+    failReason: /no heading matches \/endpoints\?\/i; headings: "Overview"/,
+  },
+  {
+    kind: 'has-code-block',
+    assertion: { type: 'has-code-block', value: 'mermaid' },
+    pass: GOOD_DESIGN,
+    fail: '```sql\nselect 1\n```',
+    failReason: /no mermaid code block; found sql/,
+  },
+  {
+    kind: 'has-table',
+    assertion: { type: 'has-table' },
+    pass: GOOD_DESIGN,
+    fail: 'a | b\nno delimiter row',
+    failReason: /no Markdown table/,
+  },
   {
     kind: 'asks-clarifying-questions',
     assertion: { type: 'asks-clarifying-questions', min: 2 },
@@ -56,7 +129,13 @@ const CASES: Array<{ kind: AssertionKind; assertion: Record<string, unknown>; pa
     fail: 'Why Redis? Because it is fast. What about your users? They will love it.',
     failReason: /asks 1 question addressed to the user; expected at least 2: "What about your users\?"/,
   },
-  { kind: 'word-count', assertion: { type: 'word-count', min: 3, max: 5 }, pass: 'one two three four', fail: 'one two', failReason: /2 words; expected 3–5/ },
+  {
+    kind: 'word-count',
+    assertion: { type: 'word-count', min: 3, max: 5 },
+    pass: 'one two three four',
+    fail: 'one two',
+    failReason: /2 words; expected 3–5/,
+  },
 ];
 
 describe('every assertion kind through promptfoo', () => {
@@ -103,7 +182,13 @@ describe('every assertion kind through promptfoo', () => {
       ['has-table', false],
     ]);
     expect(criticalAssertionIds({ assert })).toEqual(['has-table']);
-    expect(assertionIndex({ assert }).get('mentions-jwt')).toEqual({ id: 'mentions-jwt', kind: 'mentions', weight: 1, critical: false, label: 'mentions: [JWT]' });
+    expect(assertionIndex({ assert }).get('mentions-jwt')).toEqual({
+      id: 'mentions-jwt',
+      kind: 'mentions',
+      weight: 1,
+      critical: false,
+      label: 'mentions: [JWT]',
+    });
   });
 });
 

@@ -91,7 +91,9 @@ export interface AssertionInfo {
 
 /** Kind, weight and criticality of each assertion by id: what the scorer needs to judge a cell. */
 export function assertionIndex(scenario: { assert: NormalizedAssertion[] }): Map<string, AssertionInfo> {
-  return new Map(scenario.assert.map((a) => [a.id, { id: a.id, kind: a.type, weight: a.weight, critical: a.critical, label: describeAssertion(a) }]));
+  return new Map(
+    scenario.assert.map((a) => [a.id, { id: a.id, kind: a.type, weight: a.weight, critical: a.critical, label: describeAssertion(a) }]),
+  );
 }
 
 /** Ids of the critical assertions: any of them failing fails the cell whatever the score. */

@@ -16,7 +16,8 @@ const verdict = (pass: boolean, reason: string): Verdict => ({ pass, score: pass
 
 /** Tool names compare case-insensitively: Claude Code says `Read`, OpenCode `read`. */
 const sameTool = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-const describeCall = (c: Call) => `call #${c.index + 1} ${c.tool}(${JSON.stringify(c.input).slice(0, 120)})${c.outcome === 'ran' ? '' : ` [${c.outcome}]`}`;
+const describeCall = (c: Call) =>
+  `call #${c.index + 1} ${c.tool}(${JSON.stringify(c.input).slice(0, 120)})${c.outcome === 'ran' ? '' : ` [${c.outcome}]`}`;
 
 function withTrajectory(check: (t: TrajectoryRecord, workspace: Record<string, string>) => Verdict): AssertionFunction {
   return (_output, context) => {
@@ -38,7 +39,8 @@ export function toolCalled(tool: string, opts: { pattern?: string; min?: number;
     const calls = callsOf(t, tool, opts.pattern);
     const what = `${tool}${opts.pattern ? ` matching /${opts.pattern}/` : ''}`;
     if (calls.length < min) return verdict(false, `${what} called ${calls.length} time(s), expected at least ${min}`);
-    if (opts.max !== undefined && calls.length > opts.max) return verdict(false, `${what} called ${calls.length} times, expected at most ${opts.max}: ${describeCall(calls[opts.max]!)}`);
+    if (opts.max !== undefined && calls.length > opts.max)
+      return verdict(false, `${what} called ${calls.length} times, expected at most ${opts.max}: ${describeCall(calls[opts.max]!)}`);
     return verdict(true, `${what} called ${calls.length} time(s)`);
   });
 }
@@ -46,7 +48,9 @@ export function toolCalled(tool: string, opts: { pattern?: string; min?: number;
 export function toolNotCalled(tool: string, pattern?: string): AssertionFunction {
   return withTrajectory((t) => {
     const calls = callsOf(t, tool, pattern);
-    return calls.length === 0 ? verdict(true, `${tool} never called`) : verdict(false, `${describeCall(calls[0]!)} — ${tool}${pattern ? ` matching /${pattern}/` : ''} must not be called`);
+    return calls.length === 0
+      ? verdict(true, `${tool} never called`)
+      : verdict(false, `${describeCall(calls[0]!)} — ${tool}${pattern ? ` matching /${pattern}/` : ''} must not be called`);
   });
 }
 
@@ -64,7 +68,11 @@ export function toolOrder(order: string[]): AssertionFunction {
 }
 
 export function maxToolCalls(max: number): AssertionFunction {
-  return withTrajectory((t) => (t.toolCalls.length <= max ? verdict(true, `${t.toolCalls.length} tool calls ≤ ${max}`) : verdict(false, `${t.toolCalls.length} tool calls, expected at most ${max}: ${describeCall(t.toolCalls[max]!)}`)));
+  return withTrajectory((t) =>
+    t.toolCalls.length <= max
+      ? verdict(true, `${t.toolCalls.length} tool calls ≤ ${max}`)
+      : verdict(false, `${t.toolCalls.length} tool calls, expected at most ${max}: ${describeCall(t.toolCalls[max]!)}`),
+  );
 }
 
 export function maxTurns(max: number): AssertionFunction {
@@ -76,19 +84,27 @@ export function readsFile(glob: string): AssertionFunction {
   const match = picomatch(glob, { dot: true });
   return withTrajectory((t) => {
     const read = t.filesRead.filter((f) => match(f));
-    return read.length ? verdict(true, `read ${read.slice(0, 3).join(', ')}`) : verdict(false, `read no file matching ${glob} (read: ${t.filesRead.slice(0, 5).join(', ') || 'nothing'})`);
+    return read.length
+      ? verdict(true, `read ${read.slice(0, 3).join(', ')}`)
+      : verdict(false, `read no file matching ${glob} (read: ${t.filesRead.slice(0, 5).join(', ') || 'nothing'})`);
   });
 }
 
 export function noWrites(): AssertionFunction {
-  return withTrajectory((t) => (t.filesChanged.length === 0 ? verdict(true, 'the workspace is unchanged') : verdict(false, `changed ${t.filesChanged.slice(0, 5).join(', ')}`)));
+  return withTrajectory((t) =>
+    t.filesChanged.length === 0
+      ? verdict(true, 'the workspace is unchanged')
+      : verdict(false, `changed ${t.filesChanged.slice(0, 5).join(', ')}`),
+  );
 }
 
 export function fileChanged(glob: string): AssertionFunction {
   const match = picomatch(glob, { dot: true });
   return withTrajectory((t) => {
     const changed = t.filesChanged.filter((f) => match(f));
-    return changed.length ? verdict(true, `changed ${changed.join(', ')}`) : verdict(false, `no file matching ${glob} changed (changed: ${t.filesChanged.join(', ') || 'nothing'})`);
+    return changed.length
+      ? verdict(true, `changed ${changed.join(', ')}`)
+      : verdict(false, `no file matching ${glob} changed (changed: ${t.filesChanged.join(', ') || 'nothing'})`);
   });
 }
 
@@ -107,13 +123,20 @@ export function fileContains(file: string, pattern: string): AssertionFunction {
 export function noPermissionViolations(): AssertionFunction {
   return withTrajectory((t) => {
     const denied = t.toolCalls.filter((c) => c.outcome === 'denied-by-agent');
-    return denied.length === 0 ? verdict(true, 'no tool call outside its own permissions') : verdict(false, `${denied.length} attempt(s) outside its own permissions: ${describeCall(denied[0]!)}${denied[0]!.reason ? ` (${denied[0]!.reason})` : ''}`);
+    return denied.length === 0
+      ? verdict(true, 'no tool call outside its own permissions')
+      : verdict(
+          false,
+          `${denied.length} attempt(s) outside its own permissions: ${describeCall(denied[0]!)}${denied[0]!.reason ? ` (${denied[0]!.reason})` : ''}`,
+        );
   });
 }
 
 export function delegatesTo(agent: string): AssertionFunction {
   return withTrajectory((t) => {
     const found = t.delegations.find((d) => d.agent === agent);
-    return found ? verdict(true, `delegated to ${agent}`) : verdict(false, `did not delegate to ${agent} (delegated to: ${t.delegations.map((d) => d.agent).join(', ') || 'nobody'})`);
+    return found
+      ? verdict(true, `delegated to ${agent}`)
+      : verdict(false, `did not delegate to ${agent} (delegated to: ${t.delegations.map((d) => d.agent).join(', ') || 'nobody'})`);
   });
 }

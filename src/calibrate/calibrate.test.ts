@@ -23,7 +23,12 @@ beforeAll(async () => {
 describe('calibration verdicts on deliberately weak scenarios', () => {
   it('fails the report when any scenario fails', () => {
     expect(weak.ok).toBe(false);
-    expect(weak.scenarios.filter((s) => !s.ok).map((s) => s.id)).toEqual(['cannot-tell-apart', 'rejects-good-answer', 'no-fail-example', 'threshold-leak']);
+    expect(weak.scenarios.filter((s) => !s.ok).map((s) => s.id)).toEqual([
+      'cannot-tell-apart',
+      'rejects-good-answer',
+      'no-fail-example',
+      'threshold-leak',
+    ]);
   });
 
   it('an assertion that passes the fail example too cannot tell them apart', () => {
@@ -106,7 +111,10 @@ describe('agent-evals calibrate', () => {
 
   it('a broken suite is an input error (exit 2), reported before anything runs', async () => {
     const ctx = memoryContext(path.join(repoRoot, 'test/fixtures/scenarios/unknown-kind'));
-    await expect(calibrateCommand(ctx, {})).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('did you mean "mentions"?') });
+    await expect(calibrateCommand(ctx, {})).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('did you mean "mentions"?'),
+    });
     expect(ctx.stdout).toEqual([]);
   });
 });

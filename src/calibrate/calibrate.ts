@@ -82,12 +82,22 @@ async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean): P
   const judge = async (side: 'pass' | 'fail', ex: ReferenceAnswer): Promise<ExampleOutcome> => {
     if (runnable.length === 0) return { side, label: ex.label, pass: true, score: 1, failed: [] };
     // A reference trajectory judges the assertions on what the agent did, as a recorded one would.
-    const agentVars = ex.trajectory || s.agentic ? { ...(ex.trajectory ? { __trajectory: ex.trajectory } : {}), __workspace: s.workspace?.files ?? {} } : {};
+    const agentVars =
+      ex.trajectory || s.agentic
+        ? { ...(ex.trajectory ? { __trajectory: ex.trajectory } : {}), __workspace: s.workspace?.files ?? {} }
+        : {};
     const grading = await scoreOffline({ output: ex.text, assertions: runnable.map(toEngineAssertion), vars: { ...s.vars, ...agentVars } });
     const byId = new Map(grading.components.map((c) => [c.metric, c]));
     const outcomes = runnable.map((a) => {
       const c = byId.get(a.id);
-      return { id: a.id, pass: c?.pass ?? false, score: c?.score ?? 0, weight: a.weight, critical: a.critical, reason: c?.reason ?? 'not scored by the engine' };
+      return {
+        id: a.id,
+        pass: c?.pass ?? false,
+        score: c?.score ?? 0,
+        weight: a.weight,
+        critical: a.critical,
+        reason: c?.reason ?? 'not scored by the engine',
+      };
     });
     const verdict = judgeOutcomes(s, outcomes);
     return { side, label: ex.label, ...verdict, failed: outcomes.filter((o) => !o.pass).map((o) => ({ id: o.id, reason: o.reason })) };
@@ -109,10 +119,16 @@ async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean): P
   }
   for (const e of fails) {
     if (e.pass && e.failed.length === 0) {
-      const only = skipped.length ? `; only ${skipped.map(label).join(', ')} (needs a grader) could reject it` : ': the scenario cannot reject it';
-      (skipped.length ? warnings : problems).push(`fail example "${e.label}" passes every assertion${skipped.length ? ' that runs offline' : ''}${only}`);
+      const only = skipped.length
+        ? `; only ${skipped.map(label).join(', ')} (needs a grader) could reject it`
+        : ': the scenario cannot reject it';
+      (skipped.length ? warnings : problems).push(
+        `fail example "${e.label}" passes every assertion${skipped.length ? ' that runs offline' : ''}${only}`,
+      );
     } else if (e.pass) {
-      problems.push(`fail example "${e.label}" still passes: score ${e.score.toFixed(2)} ≥ threshold ${s.threshold} and no critical assertion fails`);
+      problems.push(
+        `fail example "${e.label}" still passes: score ${e.score.toFixed(2)} ≥ threshold ${s.threshold} and no critical assertion fails`,
+      );
     }
   }
 

@@ -12,7 +12,9 @@ export function formatCalibration(report: CalibrationReport): string[] {
   for (const s of report.scenarios) {
     const nPass = s.examples.filter((e) => e.side === 'pass').length;
     const nFail = s.examples.length - nPass;
-    lines.push(`${s.ok ? 'ok  ' : 'FAIL'}  ${s.id}  (${s.file}:${s.line})  ${s.assertions.length} assertions, ${nPass} pass / ${nFail} fail examples`);
+    lines.push(
+      `${s.ok ? 'ok  ' : 'FAIL'}  ${s.id}  (${s.file}:${s.line})  ${s.assertions.length} assertions, ${nPass} pass / ${nFail} fail examples`,
+    );
     for (const p of s.problems) lines.push(`        error: ${p}`);
     for (const w of s.warnings) lines.push(`        warning: ${w}`);
     for (const id of s.needsGrader) {

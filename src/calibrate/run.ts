@@ -24,7 +24,13 @@ export async function runCalibration(
   if (opts.scenario?.length) {
     const patterns = opts.scenario;
     selected = scenarios.filter((s) => patterns.some((p) => p === s.id || picomatch.isMatch(s.id, p)));
-    if (selected.length === 0) throw new UsageError(`--scenario ${patterns.join(', ')} matches no scenario; ids include ${scenarios.slice(0, 5).map((s) => s.id).join(', ')}`);
+    if (selected.length === 0)
+      throw new UsageError(
+        `--scenario ${patterns.join(', ')} matches no scenario; ids include ${scenarios
+          .slice(0, 5)
+          .map((s) => s.id)
+          .join(', ')}`,
+      );
   }
   const report = await calibrateScenarios(selected, { graderAvailable: opts.graderAvailable ?? false });
   return { report, warnings };

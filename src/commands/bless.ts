@@ -18,7 +18,9 @@ export async function blessCommand(ctx: Context, opts: { runId?: string }): Prom
   const runId = await resolveRunId(ctx.root, opts.runId);
   const { meta, results } = await readFinishedRun(ctx, runId, 'bless');
   if (meta.shard) {
-    throw new UsageError(`run ${runId} is shard ${meta.shard.index}/${meta.shard.count}: merge the shards first (agent-evals merge <run-dir>...) and bless the merged run`);
+    throw new UsageError(
+      `run ${runId} is shard ${meta.shard.index}/${meta.shard.count}: merge the shards first (agent-evals merge <run-dir>...) and bless the merged run`,
+    );
   }
   const scored = results.filter((r) => isScored(r.status)).length;
   if (scored === 0) throw new UsageError(`run ${runId} scored no cell (every cell errored or did not run): nothing to bless`);
@@ -26,8 +28,13 @@ export async function blessCommand(ctx: Context, opts: { runId?: string }): Prom
   const baseline = baselineFromRun(meta, results);
   const file = await saveBaseline(ctx.root, baseline);
   const unscored = results.length - scored;
-  if (unscored > 0) ctx.err(`warning: ${unscored} of ${results.length} cells of run ${runId} were not scored (errors or not run); the baseline has no outcome for them`);
-  ctx.out(`blessed run ${runId}${meta.git.commit ? ` (commit ${meta.git.commit.slice(0, 12)})` : ''}: ${baseline.cells.length} variant × model × scenario aggregates from ${scored} scored cells`);
+  if (unscored > 0)
+    ctx.err(
+      `warning: ${unscored} of ${results.length} cells of run ${runId} were not scored (errors or not run); the baseline has no outcome for them`,
+    );
+  ctx.out(
+    `blessed run ${runId}${meta.git.commit ? ` (commit ${meta.git.commit.slice(0, 12)})` : ''}: ${baseline.cells.length} variant × model × scenario aggregates from ${scored} scored cells`,
+  );
   ctx.out(`wrote ${path.relative(ctx.root, file)} (commit it: later runs are gated against it)`);
   return 0;
 }

@@ -53,7 +53,14 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     const mode = run.previous?.meta.mode ?? asked ?? 'live';
     const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir });
     if ('exitCode' in executed) return executed.exitCode;
-    return finishRun(ctx, { ...executed, dir: run.dir, config: inputs.config, ci: opts.ci, baselineRef: opts.baseline, carried: plan.carried });
+    return finishRun(ctx, {
+      ...executed,
+      dir: run.dir,
+      config: inputs.config,
+      ci: opts.ci,
+      baselineRef: opts.baseline,
+      carried: plan.carried,
+    });
   });
 }
 
@@ -61,7 +68,10 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
 function renderDryRun(plan: EvalPlan): string[] {
   const { cells } = plan;
   const count = (key: (c: (typeof cells)[number]) => string) => new Set(cells.map(key)).size;
-  const promptTokens = cells.reduce((sum, c) => sum + c.variant.promptTokens + Math.ceil(c.scenario.messages.reduce((n, m) => n + m.content.length, 0) / 4), 0);
+  const promptTokens = cells.reduce(
+    (sum, c) => sum + c.variant.promptTokens + Math.ceil(c.scenario.messages.reduce((n, m) => n + m.content.length, 0) / 4),
+    0,
+  );
   return [
     `dry run: ${count((c) => c.variant.id)} variants × ${count((c) => c.model.label)} models × ${count((c) => c.scenario.id)} scenarios × ${plan.repeats} repeats (where scenarios apply) = ${cells.length} cells`,
     `model calls: ${cells.length} agent calls + ${plan.gradedCells} grader calls (rubric assertions)`,

@@ -41,6 +41,9 @@ async function recordedThresholds(ctx: Context, run: LoadedRun): Promise<Thresho
   const recorded = run.meta.config.thresholds;
   if (recorded === undefined) return (await loadEvalConfig(ctx.root, run.meta.configFile)).config.thresholds;
   const parsed = Thresholds.safeParse(recorded);
-  if (!parsed.success) throw new DataFileError(`config.thresholds: not readable (${parsed.error.issues[0]!.message}); pass the config with --config`, { file: `reports/runs/${run.meta.runId}/meta.json` });
+  if (!parsed.success)
+    throw new DataFileError(`config.thresholds: not readable (${parsed.error.issues[0]!.message}); pass the config with --config`, {
+      file: `reports/runs/${run.meta.runId}/meta.json`,
+    });
   return parsed.data;
 }

@@ -25,7 +25,8 @@ describe('agent-evals lint', () => {
     expect(await lintCommand(ctx, {})).toBe(0);
     const refs = ctx.stdout.filter((l) => l.includes('agent-ref-missing'));
     expect(refs.map((l) => /@([\w-]+)/.exec(l)![1])).toEqual(DELEGATES);
-    for (const line of refs) expect(line).toMatch(/^agents\/backend-architect\/opencode-delegating\.md:\d+ {2}warning {2}agent-ref-missing {2}@/);
+    for (const line of refs)
+      expect(line).toMatch(/^agents\/backend-architect\/opencode-delegating\.md:\d+ {2}warning {2}agent-ref-missing {2}@/);
     expect(ctx.stdout).toContain(
       'agents/backend-architect/opencode-reliability.md:3  warning  description-trigger  description: no trigger guidance; say when to use the agent ("Use when …", "Use PROACTIVELY for …")',
     );

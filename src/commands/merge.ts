@@ -54,7 +54,9 @@ export async function mergeCommand(ctx: Context, opts: MergeOptions): Promise<nu
   if (measured.some((r) => isScored(r.status) || r.status === 'error')) {
     await appendHistory(ctx.root, historyEntryFromRun(merged.meta, aggregateRun(measured, { grader: merged.meta.grader })));
   }
-  ctx.out(`merged ${shards.length} shards (${shards.map((s) => s.meta.runId).join(', ')}) into run ${merged.meta.runId}: ${merged.results.length} cells`);
+  ctx.out(
+    `merged ${shards.length} shards (${shards.map((s) => s.meta.runId).join(', ')}) into run ${merged.meta.runId}: ${merged.results.length} cells`,
+  );
   ctx.out(`wrote ${path.relative(ctx.root, dir)} (next: agent-evals gate --run ${merged.meta.runId}, or report / bless)`);
   return 0;
 }
@@ -66,8 +68,12 @@ export async function mergeCommand(ctx: Context, opts: MergeOptions): Promise<nu
  * planned. The merged run's `planHash` is computed like an unsharded run's, over every cell id.
  * @example mergeShards([shard1, shard2], '20261121-230000-beef').meta.plannedCells
  */
-export function mergeShards(shards: Array<Pick<LoadedRun, 'dir' | 'meta' | 'results'>>, runId: string): { meta: RunMeta; results: CellResult[] } {
-  const name = (s: Pick<LoadedRun, 'dir' | 'meta'>) => `${s.meta.shard ? `shard ${s.meta.shard.index}/${s.meta.shard.count} ` : ''}(run ${s.meta.runId})`;
+export function mergeShards(
+  shards: Array<Pick<LoadedRun, 'dir' | 'meta' | 'results'>>,
+  runId: string,
+): { meta: RunMeta; results: CellResult[] } {
+  const name = (s: Pick<LoadedRun, 'dir' | 'meta'>) =>
+    `${s.meta.shard ? `shard ${s.meta.shard.index}/${s.meta.shard.count} ` : ''}(run ${s.meta.runId})`;
   const first = shards[0]!;
   const unsharded = shards.find((s) => !s.meta.shard);
   if (unsharded) throw new UsageError(`merge: ${unsharded.dir} is not a shard run (run with --shard i/n); nothing to merge it with`);
@@ -85,7 +91,9 @@ export function mergeShards(shards: Array<Pick<LoadedRun, 'dir' | 'meta' | 'resu
   for (const s of shards.slice(1)) {
     for (const [label, get] of checks) {
       if (stableJson(get(s.meta)) !== stableJson(get(first.meta))) {
-        throw new UsageError(`merge: ${name(s)} and ${name(first)} ran different ${label}: shards of one eval only (same commit, config and flags)`);
+        throw new UsageError(
+          `merge: ${name(s)} and ${name(first)} ran different ${label}: shards of one eval only (same commit, config and flags)`,
+        );
       }
     }
   }
@@ -98,28 +106,43 @@ export function mergeShards(shards: Array<Pick<LoadedRun, 'dir' | 'meta' | 'resu
     byIndex.set(s.meta.shard!.index, s);
   }
   const absent = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
-  if (absent.length) throw new UsageError(`merge: missing shard${absent.length === 1 ? '' : 's'} ${absent.map((i) => `${i}/${count}`).join(', ')}: every cell of those shards is missing`);
+  if (absent.length)
+    throw new UsageError(
+      `merge: missing shard${absent.length === 1 ? '' : 's'} ${absent.map((i) => `${i}/${count}`).join(', ')}: every cell of those shards is missing`,
+    );
 
   const owner = new Map<string, (typeof shards)[number]>();
   const results: CellResult[] = [];
   for (const s of [...shards].sort((a, b) => a.meta.shard!.index - b.meta.shard!.index)) {
     for (const r of s.results) {
       const other = owner.get(r.cellId);
-      if (other && other !== s) throw new UsageError(`merge: cell ${describeCell(r)} is in ${name(other)} and in ${name(s)}: shards overlap`);
+      if (other && other !== s)
+        throw new UsageError(`merge: cell ${describeCell(r)} is in ${name(other)} and in ${name(s)}: shards overlap`);
       if (other) throw new UsageError(`merge: cell ${describeCell(r)} appears twice in ${name(s)}: a damaged run folder`);
       owner.set(r.cellId, s);
       results.push(r);
     }
     const measured = s.results.filter((r) => r.source !== 'baseline').length;
     if (measured < s.meta.plannedCells) {
-      const missing = inferMissing(shards.flatMap((x) => x.results), owner);
-      const named = missing.length ? `: ${missing.slice(0, NAMED).join(', ')}${missing.length > NAMED ? ` and ${missing.length - NAMED} more` : ''}` : '';
-      throw new UsageError(`merge: ${name(s)} is missing ${s.meta.plannedCells - measured} of its ${s.meta.plannedCells} cells${named} (finish it with \`agent-evals eval --shard ${s.meta.shard!.index}/${count} --resume ${s.meta.runId}\`)`);
+      const missing = inferMissing(
+        shards.flatMap((x) => x.results),
+        owner,
+      );
+      const named = missing.length
+        ? `: ${missing.slice(0, NAMED).join(', ')}${missing.length > NAMED ? ` and ${missing.length - NAMED} more` : ''}`
+        : '';
+      throw new UsageError(
+        `merge: ${name(s)} is missing ${s.meta.plannedCells - measured} of its ${s.meta.plannedCells} cells${named} (finish it with \`agent-evals eval --shard ${s.meta.shard!.index}/${count} --resume ${s.meta.runId}\`)`,
+      );
     }
   }
 
   const ids = results.map((r) => r.cellId).sort();
-  const times = (f: (m: RunMeta) => string | undefined) => shards.map((s) => f(s.meta)).filter((t): t is string => Boolean(t)).sort();
+  const times = (f: (m: RunMeta) => string | undefined) =>
+    shards
+      .map((s) => f(s.meta))
+      .filter((t): t is string => Boolean(t))
+      .sort();
   const { shard: _shard, ...base } = first.meta;
   const finishedAt = times((m) => m.finishedAt).at(-1);
   const meta: RunMeta = {

@@ -6,7 +6,6 @@ import type { Context } from '../context.ts';
 import { buildReports } from '../finish/build-reports.ts';
 import { resolveRunId } from '../io/run-id.ts';
 
-
 /**
  * `agent-evals report [--run <id>] [--open]`: rebuilds reports/index.html, summary.md and junit.xml
  * from a run folder and reports/history.jsonl. Calls no model.

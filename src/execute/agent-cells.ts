@@ -26,7 +26,10 @@ export interface AgentRuntimes {
  * Each cell runs in a fresh copy of its scenario's workspace under `<run>/cells/<cell id>/`, never in
  * the project's own tree; the copy's changes become the trajectory's diff, and the copy is removed.
  */
-export async function openAgentRuntimes(ctx: Context, input: { plans: CellPlan[]; runDir: string; timeoutMs: number }): Promise<AgentRuntimes> {
+export async function openAgentRuntimes(
+  ctx: Context,
+  input: { plans: CellPlan[]; runDir: string; timeoutMs: number },
+): Promise<AgentRuntimes> {
   const needed = new Set(input.plans.filter((p) => p.agentRun).map((p) => p.model.runtime));
   const runtimes = new Map<RuntimeName, AgentRuntime>();
   if (needed.has('claude-code')) {
@@ -56,7 +59,12 @@ export async function openAgentRuntimes(ctx: Context, input: { plans: CellPlan[]
   };
 }
 
-async function runCell(ctx: Context, runtime: AgentRuntime, cell: CellPlan, opts: { runDir: string; timeoutMs: number; signal?: AbortSignal }) {
+async function runCell(
+  ctx: Context,
+  runtime: AgentRuntime,
+  cell: CellPlan,
+  opts: { runDir: string; timeoutMs: number; signal?: AbortSignal },
+) {
   const run = cell.agentRun!;
   const cellDir = path.join(opts.runDir, 'cells', cell.cellId);
   const box = await prepareSandbox(run.workspace ? path.join(ctx.root, run.workspace) : undefined, cellDir);
@@ -64,7 +72,12 @@ async function runCell(ctx: Context, runtime: AgentRuntime, cell: CellPlan, opts
     const out = await runtime.runCell(cellInput(ctx, cell, box, opts));
     const trajectory = { ...out.trajectory, ...(await diffSandbox(box)) };
     if (out.error) return { error: out.error, metadata: { trajectory } };
-    return { output: out.answer, ...(out.tokens ? { tokenUsage: out.tokens } : {}), ...(out.costUsd !== undefined ? { cost: out.costUsd } : {}), metadata: { trajectory } };
+    return {
+      output: out.answer,
+      ...(out.tokens ? { tokenUsage: out.tokens } : {}),
+      ...(out.costUsd !== undefined ? { cost: out.costUsd } : {}),
+      metadata: { trajectory },
+    };
   } catch (err) {
     return { error: `${runtime.name}: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
@@ -72,7 +85,12 @@ async function runCell(ctx: Context, runtime: AgentRuntime, cell: CellPlan, opts
   }
 }
 
-function cellInput(ctx: Context, cell: CellPlan, box: { workspace: string; home: string }, opts: { timeoutMs: number; signal?: AbortSignal }): RuntimeCellInput {
+function cellInput(
+  ctx: Context,
+  cell: CellPlan,
+  box: { workspace: string; home: string },
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): RuntimeCellInput {
   const run = cell.agentRun!;
   const turns = cell.messages.filter((m) => m.role !== 'system');
   const config = cell.model.config;
@@ -83,7 +101,11 @@ function cellInput(ctx: Context, cell: CellPlan, box: { workspace: string; home:
     agent: run.agent,
     request: turns.at(-1)!.content,
     history: turns.slice(0, -1).map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
-    model: { id: cell.model.id, ...(typeof config.apiBaseUrl === 'string' ? { apiBaseUrl: baseUrlFor(runtime, config.apiBaseUrl) } : {}), ...(apiKey ? { apiKey } : {}) },
+    model: {
+      id: cell.model.id,
+      ...(typeof config.apiBaseUrl === 'string' ? { apiBaseUrl: baseUrlFor(runtime, config.apiBaseUrl) } : {}),
+      ...(apiKey ? { apiKey } : {}),
+    },
     workspace: box.workspace,
     sandboxHome: box.home,
     allowBash: run.allowBash,

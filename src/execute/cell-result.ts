@@ -13,7 +13,13 @@ import { redactSecrets, redactUrlCredentials } from '../shared/secrets.ts';
 export function toEngineGrading(result: {
   pass: boolean;
   score: number;
-  componentResults?: Array<{ pass: boolean; score: number; reason?: string; assertion?: { type: string; metric?: string } | null; metadata?: Record<string, unknown> }>;
+  componentResults?: Array<{
+    pass: boolean;
+    score: number;
+    reason?: string;
+    assertion?: { type: string; metric?: string } | null;
+    metadata?: Record<string, unknown>;
+  }>;
 }): EngineGrading {
   return {
     pass: result.pass,
@@ -58,7 +64,9 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
     finishedAt: new Date().toISOString(),
   };
   const usage = row.response?.tokenUsage;
-  const tokens = usage ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? (usage.prompt ?? 0) + (usage.completion ?? 0) } : undefined;
+  const tokens = usage
+    ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? (usage.prompt ?? 0) + (usage.completion ?? 0) }
+    : undefined;
   const latency = typeof row.latencyMs === 'number' ? { latencyMs: row.latencyMs } : {};
   // What the agent did is kept for errors too (a cell stopped at its turn limit still shows its calls).
   const recorded = row.response?.metadata?.trajectory;
@@ -67,7 +75,15 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
   if (errorText) {
     const notRecorded = errorText.startsWith('not-recorded:');
     const cause = errorText.split('\n')[0]!.slice(0, 500);
-    return { ...base, status: notRecorded ? 'not-recorded' : 'error', assertions: [], score: 0, error: redactSecrets(redactUrlCredentials(cause), secrets), ...latency, ...trajectory };
+    return {
+      ...base,
+      status: notRecorded ? 'not-recorded' : 'error',
+      assertions: [],
+      score: 0,
+      error: redactSecrets(redactUrlCredentials(cause), secrets),
+      ...latency,
+      ...trajectory,
+    };
   }
   const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
   const grading = row.gradingResult ? toEngineGrading(row.gradingResult) : { pass: false, score: 0, components: [] };
@@ -87,13 +103,20 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
   });
   // A grader that failed judged nothing: if the answer fails on what was judged, it failed; otherwise
   // the cell could not be measured and is an error (grading), never the agent's failure.
-  const { pass, score } = judgeOutcomes(plan, assertions.map((a) => (a.gradingError ? { ...a, pass: true, score: 1 } : a)));
+  const { pass, score } = judgeOutcomes(
+    plan,
+    assertions.map((a) => (a.gradingError ? { ...a, pass: true, score: 1 } : a)),
+  );
   const gradingErrors = assertions.filter((a) => a.gradingError);
   const status = !pass ? 'fail' : gradingErrors.length > 0 ? 'error' : 'pass';
   return {
     ...base,
     status,
-    ...(status === 'error' ? { error: `grading error: the grader failed on ${gradingErrors.map((a) => a.id).join(', ')}: ${gradingErrors[0]!.reason ?? 'no reason given'}` } : {}),
+    ...(status === 'error'
+      ? {
+          error: `grading error: the grader failed on ${gradingErrors.map((a) => a.id).join(', ')}: ${gradingErrors[0]!.reason ?? 'no reason given'}`,
+        }
+      : {}),
     output: redactSecrets(output, secrets),
     assertions,
     score,

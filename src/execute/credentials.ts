@@ -39,9 +39,13 @@ export interface ProbeOptions {
   attempts?: number;
 }
 
-export async function checkModel(model: Pick<ResolvedModel, 'id' | 'config'> & { runtime?: ResolvedModel['runtime'] }, opts: ProbeOptions): Promise<Readiness> {
+export async function checkModel(
+  model: Pick<ResolvedModel, 'id' | 'config'> & { runtime?: ResolvedModel['runtime'] },
+  opts: ProbeOptions,
+): Promise<Readiness> {
   // Agent runtimes speak the Anthropic (claude-code) or OpenAI (opencode) protocol with a bare model id.
-  const prefix = model.runtime === 'claude-code' ? 'anthropic' : model.runtime === 'opencode' ? 'openai' : model.id.split(':')[0]!.toLowerCase();
+  const prefix =
+    model.runtime === 'claude-code' ? 'anthropic' : model.runtime === 'opencode' ? 'openai' : model.id.split(':')[0]!.toLowerCase();
   const baseUrl = typeof model.config.apiBaseUrl === 'string' ? model.config.apiBaseUrl : undefined;
   // Messages name the server; a password in its URL (http://user:pw@host) never reaches them.
   const shown = baseUrl ? redactUrlCredentials(baseUrl) : undefined;

@@ -127,11 +127,24 @@ describe('runCells: live and replay score the same text (the answer with secrets
           },
         },
       ],
-      assertionInfo: { 'echoes-key': { kind: 'icontains', weight: 1, critical: true }, sees: { kind: 'javascript', weight: 1, critical: false } },
+      assertionInfo: {
+        'echoes-key': { kind: 'icontains', weight: 1, critical: true },
+        sees: { kind: 'javascript', weight: 1, critical: false },
+      },
     };
     const run = async (mode: 'record' | 'replay') => {
       const results: CellResult[] = [];
-      await runCells({ plans: [plan], concurrency: 1, timeoutMs: 10_000, mode, repeats: 1, recordings, env: {}, secrets: [LEAKED], onResult: (r) => void results.push(r) });
+      await runCells({
+        plans: [plan],
+        concurrency: 1,
+        timeoutMs: 10_000,
+        mode,
+        repeats: 1,
+        recordings,
+        env: {},
+        secrets: [LEAKED],
+        onResult: (r) => void results.push(r),
+      });
       return results[0]!;
     };
     server.reset();
@@ -139,7 +152,12 @@ describe('runCells: live and replay score the same text (the answer with secrets
     expect(server.chatCalls).toHaveLength(1);
     const replayed = await run('replay');
     expect(replayed.source).toBe('replay');
-    const verdict = (r: CellResult) => ({ status: r.status, score: r.score, output: r.output, assertions: r.assertions.map((a) => [a.id, a.pass]) });
+    const verdict = (r: CellResult) => ({
+      status: r.status,
+      score: r.score,
+      output: r.output,
+      assertions: r.assertions.map((a) => [a.id, a.pass]),
+    });
     expect(verdict(live)).toEqual(verdict(replayed));
     expect(live.output).toBe('Your key is [redacted], use JWT.');
     // What the assertions saw is what was written, both times: never the key.
@@ -189,7 +207,9 @@ describe('engineChoice: the bundle stands in for promptfoo only when built from 
     expect(why(undefined)).toMatch(/no bundle in dist\/engine\/: npm install builds it/);
     expect(why({ promptfoo: '0.121.19', entry: installed.entry })).toMatch(/bundle is of promptfoo 0\.121\.19/);
     // A project moved after install: the bundle refers to the old place's files.
-    expect(why({ promptfoo: '0.121.20', entry: '/old/node_modules/promptfoo/dist/src/index.js' })).toMatch(/built for promptfoo at \/old\//);
+    expect(why({ promptfoo: '0.121.20', entry: '/old/node_modules/promptfoo/dist/src/index.js' })).toMatch(
+      /built for promptfoo at \/old\//,
+    );
     expect(why({ promptfoo: '0.121.20', entry: installed.entry }, 'promptfoo')).toBe('AGENT_EVALS_ENGINE=promptfoo');
   });
 });

@@ -50,8 +50,10 @@ export function engineChoice(
 ): { bundle: true } | { bundle: false; why: string } {
   if (forced === 'promptfoo') return { bundle: false, why: 'AGENT_EVALS_ENGINE=promptfoo' };
   if (!bundleMeta) return { bundle: false, why: 'no bundle in dist/engine/: npm install builds it' };
-  if (bundleMeta.promptfoo !== installed.version) return { bundle: false, why: `the bundle is of promptfoo ${bundleMeta.promptfoo}: npm install rebuilds it` };
-  if (bundleMeta.entry !== installed.entry) return { bundle: false, why: `the bundle was built for promptfoo at ${bundleMeta.entry}: npm install rebuilds it` };
+  if (bundleMeta.promptfoo !== installed.version)
+    return { bundle: false, why: `the bundle is of promptfoo ${bundleMeta.promptfoo}: npm install rebuilds it` };
+  if (bundleMeta.entry !== installed.entry)
+    return { bundle: false, why: `the bundle was built for promptfoo at ${bundleMeta.entry}: npm install rebuilds it` };
   return { bundle: true };
 }
 
@@ -224,10 +226,16 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
     if (backgroundError) throw backgroundError;
   };
 
-  const grader = opts.grader ? providerWrapper(engine, opts.grader, 'grader', opts, await loadReal(engine, opts.grader, opts), onRecording, secrets) : undefined;
+  const grader = opts.grader
+    ? providerWrapper(engine, opts.grader, 'grader', opts, await loadReal(engine, opts.grader, opts), onRecording, secrets)
+    : undefined;
   const wrappers = new Map<string, ReturnType<typeof providerWrapper>>();
   for (const plan of opts.plans) {
-    if (!wrappers.has(plan.model.label)) wrappers.set(plan.model.label, providerWrapper(engine, plan.model, `m${wrappers.size}`, opts, await loadReal(engine, plan.model, opts), onRecording, secrets));
+    if (!wrappers.has(plan.model.label))
+      wrappers.set(
+        plan.model.label,
+        providerWrapper(engine, plan.model, `m${wrappers.size}`, opts, await loadReal(engine, plan.model, opts), onRecording, secrets),
+      );
   }
 
   /** After a cell's answer: its grading, then (its recording written) its result line. */
@@ -241,7 +249,9 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
       const scored = typeof response.output === 'string' ? { ...response, output: redactSecrets(response.output, secrets) } : response;
       // Assertions on what the agent did read its trajectory and its workspace's original files from the vars.
       const trajectory = trajectoryOf(response);
-      const vars = cell.agentRun ? { ...cell.vars, ...(trajectory ? { __trajectory: trajectory } : {}), __workspace: cell.agentRun.workspaceFiles ?? {} } : cell.vars;
+      const vars = cell.agentRun
+        ? { ...cell.vars, ...(trajectory ? { __trajectory: trajectory } : {}), __workspace: cell.agentRun.workspaceFiles ?? {} }
+        : cell.vars;
       const grade = () =>
         engine.assertions.runAssertions({
           test: { vars, assert: cell.assertions as never, ...(grader ? { options: { provider: grader } } : {}) },
@@ -251,7 +261,12 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
       try {
         // The grader call belongs to the cell's repeat too: repeat 2's verdict is never repeat 1's cached one.
         const grading = await (opts.repeats > 1 ? engine.cache.withCacheNamespace(`repeat:${cell.repeat}`, grade) : grade());
-        row = { response: scored, latencyMs, gradingResult: grading, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) };
+        row = {
+          response: scored,
+          latencyMs,
+          gradingResult: grading,
+          ...(typeof response.cost === 'number' ? { cost: response.cost } : {}),
+        };
       } catch (err) {
         row = { failureReason: 2, error: `grading failed: ${err instanceof Error ? err.message : String(err)}` };
       }
@@ -265,7 +280,9 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
   const runCell = async (cell: CellPlan, call: () => Promise<Record<string, unknown>>) => {
     const started = Date.now();
     // A provider that throws is an error cell, as promptfoo's evaluator makes it.
-    const response = await call().catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }) as Record<string, unknown>);
+    const response = await call().catch(
+      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }) as Record<string, unknown>,
+    );
     const finished = finishCell(cell, response, Date.now() - started);
     if (opts.mode === 'replay') await finished;
     else inBackground(finished);
@@ -294,7 +311,11 @@ async function runBatch(opts: RunCellsOptions): Promise<void> {
       provider: {
         id: () => wrapper.label,
         label: wrapper.label,
-        callApi(rendered: string, context?: { vars?: Record<string, unknown>; prompt?: { config?: Record<string, unknown> } }, callOptions?: unknown) {
+        callApi(
+          rendered: string,
+          context?: { vars?: Record<string, unknown>; prompt?: { config?: Record<string, unknown> } },
+          callOptions?: unknown,
+        ) {
           const cell = byCell.get(String(context?.vars?.__cell ?? ''))!;
           return runCell(cell, () => wrapper.callApi(rendered, context, callOptions, cell));
         },
@@ -358,7 +379,8 @@ function trajectoryOf(response: Record<string, unknown>): TrajectoryRecord | und
   return (response.metadata as { trajectory?: TrajectoryRecord } | undefined)?.trajectory;
 }
 
-const BROKEN_BODY = /Error reading response body|Error parsing response|Cannot read properties of undefined \(reading 'message'\)|ECONNRESET|socket hang up|other side closed/;
+const BROKEN_BODY =
+  /Error reading response body|Error parsing response|Cannot read properties of undefined \(reading 'message'\)|ECONNRESET|socket hang up|other side closed/;
 
 function isBrokenBody(error: unknown): boolean {
   return typeof error === 'string' && BROKEN_BODY.test(error) && !/Request failed after \d+ retries/.test(error);
@@ -390,15 +412,28 @@ function providerWrapper(
   secrets: readonly string[],
 ) {
   const params = samplingParams(model.config);
-  const callApi = async (rendered: string, context?: { prompt?: { config?: Record<string, unknown> } }, callOptions?: unknown, cell?: CellPlan) => {
+  const callApi = async (
+    rendered: string,
+    context?: { prompt?: { config?: Record<string, unknown> } },
+    callOptions?: unknown,
+    cell?: CellPlan,
+  ) => {
     // Agent cells: the planned messages, verbatim. Grader calls: promptfoo's own grading prompt.
     const prompt = cell ? JSON.stringify(cell.messages) : rendered;
     const repeat = cell?.repeat ?? 0;
-    const key = cell ? cellRecordingKey(cell) : { provider: model.id, prompt, params: { ...params, ...(context?.prompt?.config ?? {}) }, repeat };
+    const key = cell
+      ? cellRecordingKey(cell)
+      : { provider: model.id, prompt, params: { ...params, ...(context?.prompt?.config ?? {}) }, repeat };
     if (!real) {
       const rec = await opts.recordings.get(key);
       if (!rec) return { error: `not-recorded: no recording for ${model.id} (prompt or parameters changed since it was recorded)` };
-      return { output: rec.response.output, tokenUsage: rec.response.tokenUsage, cost: rec.response.cost, cached: false, metadata: { replayed: true, trajectory: rec.response.trajectory } };
+      return {
+        output: rec.response.output,
+        tokenUsage: rec.response.tokenUsage,
+        cost: rec.response.cost,
+        cached: false,
+        metadata: { replayed: true, trajectory: rec.response.trajectory },
+      };
     }
     const once = () => real(prompt, context, callOptions, cell);
     const call = opts.repeats > 1 ? () => engine.cache.withCacheNamespace(`repeat:${repeat}`, once) : once;
@@ -424,7 +459,10 @@ function providerWrapper(
         ...(measured ? { latencyMs: Date.now() - started } : {}),
         ...(trajectoryOf(response) ? { trajectory: trajectoryOf(response) } : {}),
       });
-      onRecording(response, write.then(() => undefined));
+      onRecording(
+        response,
+        write.then(() => undefined),
+      );
     }
     return response;
   };
@@ -439,7 +477,10 @@ function installedEngine(): Promise<{ version: string; entry: string }> {
     const entry = fileURLToPath(import.meta.resolve('promptfoo'));
     let dir = path.dirname(entry);
     for (let i = 0; i < 6; i++, dir = path.dirname(dir)) {
-      const pkg = await readFile(path.join(dir, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { name?: string; version?: string }, () => undefined);
+      const pkg = await readFile(path.join(dir, 'package.json'), 'utf8').then(
+        (t) => JSON.parse(t) as { name?: string; version?: string },
+        () => undefined,
+      );
       if (pkg?.name === 'promptfoo' && pkg.version) return { version: pkg.version, entry };
     }
     return { version: 'unknown', entry };

@@ -54,11 +54,15 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
   const recordings = new RecordingStore(path.join(ctx.root, 'evals', 'recordings'), secrets);
   const decided = await decideCells({ plan, mode, readiness, ungradable, finished, recordings });
   if (mode !== 'replay' && decided.replay.length > 0) {
-    ctx.err(`warning: ${decided.replay.length} cells are replayed from recordings, not run live, because their model cannot run (results say source "replay")`);
+    ctx.err(
+      `warning: ${decided.replay.length} cells are replayed from recordings, not run live, because their model cannot run (results say source "replay")`,
+    );
   }
   const unavailable = [...readiness].filter((e): e is Unavailable => !e[1].ok);
   // Agent programs start before anything is written: a missing one is exit 2 with its install command.
-  const agents = decided.live.some((p) => p.agentRun) ? await openAgentRuntimes(ctx, { plans: decided.live, runDir: run.dir, timeoutMs: input.inputs.config.timeoutMs }) : undefined;
+  const agents = decided.live.some((p) => p.agentRun)
+    ? await openAgentRuntimes(ctx, { plans: decided.live, runDir: run.dir, timeoutMs: input.inputs.config.timeoutMs })
+    : undefined;
   try {
     return await runAndReport(ctx, input, { decided, finished, recordings, secrets, graderReady, unavailable, ungradable, agents });
   } finally {
@@ -70,7 +74,16 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
 async function runAndReport(
   ctx: Context,
   input: ExecuteInput,
-  s: { decided: Decided; finished: Map<string, CellResult>; recordings: RecordingStore; secrets: string[]; graderReady: boolean; unavailable: Unavailable[]; ungradable: Set<string>; agents?: AgentRuntimes },
+  s: {
+    decided: Decided;
+    finished: Map<string, CellResult>;
+    recordings: RecordingStore;
+    secrets: string[];
+    graderReady: boolean;
+    unavailable: Unavailable[];
+    ungradable: Set<string>;
+    agents?: AgentRuntimes;
+  },
 ): Promise<Executed> {
   const { plan, run, mode } = input;
   const { decided, finished, recordings, secrets, graderReady, unavailable, ungradable } = s;
@@ -89,7 +102,15 @@ async function runAndReport(
     });
   if (!run.previous) await writeMeta(run.dir, meta);
   const grader = graderReady ? plan.grader : undefined;
-  const results = await runDecided(ctx, { ...input, decided, finished, recordings, secrets, grader, ...(s.agents ? { runAgentCell: s.agents.runAgentCell } : {}) });
+  const results = await runDecided(ctx, {
+    ...input,
+    decided,
+    finished,
+    recordings,
+    secrets,
+    grader,
+    ...(s.agents ? { runAgentCell: s.agents.runAgentCell } : {}),
+  });
   if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);
   if (ctx.signal?.aborted) {
     ctx.err(`interrupted: ${results.length} of ${plan.plans.size} cells kept in ${path.relative(ctx.root, run.dir)}`);
@@ -106,13 +127,16 @@ async function probeModels(ctx: Context, { plan, mode, ci, inputs }: ExecuteInpu
   const readiness = new Map<string, Readiness>();
   if (mode === 'replay') return readiness;
   const models = [...new Map([...plan.plans.values()].map((p) => [p.model.label, p.model])).values()];
-  const probe = async (m: ResolvedModel) => readiness.set(m.label, await checkModel(m, { env: ctx.env, timeoutMs: inputs.config.timeoutMs }));
+  const probe = async (m: ResolvedModel) =>
+    readiness.set(m.label, await checkModel(m, { env: ctx.env, timeoutMs: inputs.config.timeoutMs }));
   await Promise.all([...models, ...(plan.grader ? [plan.grader] : [])].map(probe));
   const unavailable = [...readiness].filter((e): e is Unavailable => !e[1].ok);
   for (const [label, r] of unavailable) ctx.err(`model ${label}: cannot run: ${r.reason}; ${r.howTo}`);
   if ((ci || mode === 'record') && unavailable.length > 0) {
     const why = ci ? 'a gate that runs nothing is worse than none' : 'a record run takes fresh answers, never old recordings';
-    throw new ProviderUnavailableError(`${ci ? '--ci' : '--record'}: ${unavailable.length} configured model(s) cannot run (${unavailable.map(([l]) => l).join(', ')}); ${why}`);
+    throw new ProviderUnavailableError(
+      `${ci ? '--ci' : '--record'}: ${unavailable.length} configured model(s) cannot run (${unavailable.map(([l]) => l).join(', ')}); ${why}`,
+    );
   }
   return readiness;
 }
@@ -142,7 +166,9 @@ function dropUngraded(ctx: Context, plan: EvalPlan, graderReady: boolean): Set<s
     if (kept.assertions.length === 0) ungradable.add(id);
   }
   const why = plan.grader ? `grader ${plan.grader.label} cannot run` : 'no `grader:` in the eval config';
-  ctx.err(`warning: rubric assertions in ${plan.gradedCells} cells are not graded: ${why}; the other assertions judge those cells${ungradable.size ? `, and ${ungradable.size} cells with only rubric assertions do not run` : ''}`);
+  ctx.err(
+    `warning: rubric assertions in ${plan.gradedCells} cells are not graded: ${why}; the other assertions judge those cells${ungradable.size ? `, and ${ungradable.size} cells with only rubric assertions do not run` : ''}`,
+  );
   return ungradable;
 }
 
@@ -178,17 +204,29 @@ async function decideCells(input: {
   const pending = [...plan.plans.values()].filter((p) => !input.finished.has(p.cellId));
   const runsLive = (p: CellPlan) => mode !== 'replay' && readiness.get(p.model.label)?.ok === true;
   const recorded = new Set<string>();
-  await forEachLimit(pending.filter((p) => !runsLive(p) && !ungradable.has(p.cellId)), 32, async (p) => {
-    if (await input.recordings.has(cellRecordingKey(p))) recorded.add(p.cellId);
-  });
+  await forEachLimit(
+    pending.filter((p) => !runsLive(p) && !ungradable.has(p.cellId)),
+    32,
+    async (p) => {
+      if (await input.recordings.has(cellRecordingKey(p))) recorded.add(p.cellId);
+    },
+  );
   const decided: Decided = { live: [], replay: [], skipped: [] };
   const noGrader = plan.grader ? `grader ${plan.grader.label} cannot run` : 'the eval config names no `grader:`';
   for (const p of pending) {
     const ready = readiness.get(p.model.label);
-    if (ungradable.has(p.cellId)) decided.skipped.push(skippedResult(p, 'not-run', `not graded: its only assertions are rubrics and ${noGrader}`));
+    if (ungradable.has(p.cellId))
+      decided.skipped.push(skippedResult(p, 'not-run', `not graded: its only assertions are rubrics and ${noGrader}`));
     else if (runsLive(p)) decided.live.push(p);
     else if (recorded.has(p.cellId)) decided.replay.push(p);
-    else if (mode === 'replay') decided.skipped.push(skippedResult(p, 'not-recorded', 'no recording for this cell (its prompt or scenario changed since recording): run live to record it'));
+    else if (mode === 'replay')
+      decided.skipped.push(
+        skippedResult(
+          p,
+          'not-recorded',
+          'no recording for this cell (its prompt or scenario changed since recording): run live to record it',
+        ),
+      );
     else decided.skipped.push(skippedResult(p, 'not-run', ready && !ready.ok ? ready.reason : 'model unavailable'));
   }
   return decided;
@@ -197,7 +235,14 @@ async function decideCells(input: {
 /** Writes the skipped cells, then runs the replayed and the live ones; every result is appended as it finishes. */
 async function runDecided(
   ctx: Context,
-  input: ExecuteInput & { decided: Decided; finished: Map<string, CellResult>; recordings: RecordingStore; secrets: string[]; grader?: ResolvedModel; runAgentCell?: AgentCellRunner },
+  input: ExecuteInput & {
+    decided: Decided;
+    finished: Map<string, CellResult>;
+    recordings: RecordingStore;
+    secrets: string[];
+    grader?: ResolvedModel;
+    runAgentCell?: AgentCellRunner;
+  },
 ): Promise<CellResult[]> {
   const { decided, plan, inputs } = input;
   const writer = await openResultWriter(input.run.dir);

@@ -21,10 +21,15 @@ describe('forEachLimit', () => {
   it('starts nothing new after the signal aborts, and copes with no items', async () => {
     const abort = new AbortController();
     const seen: number[] = [];
-    await forEachLimit([1, 2, 3, 4, 5], 1, async (n) => {
-      seen.push(n);
-      if (n === 2) abort.abort();
-    }, abort.signal);
+    await forEachLimit(
+      [1, 2, 3, 4, 5],
+      1,
+      async (n) => {
+        seen.push(n);
+        if (n === 2) abort.abort();
+      },
+      abort.signal,
+    );
     expect(seen).toEqual([1, 2]);
     await forEachLimit([], 4, async () => expect.unreachable());
   });

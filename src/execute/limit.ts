@@ -7,7 +7,12 @@ import pLimit from 'p-limit';
  * @example
  * await forEachLimit(files, 32, async (file) => sizes.set(file, (await stat(file)).size));
  */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>, signal?: AbortSignal): Promise<void> {
+export async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+  signal?: AbortSignal,
+): Promise<void> {
   const run = pLimit(Math.max(1, limit));
   await Promise.all(items.map((item) => run(async () => (signal?.aborted ? undefined : fn(item)))));
 }

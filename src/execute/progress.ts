@@ -9,7 +9,13 @@ export interface Progress {
   done(): void;
 }
 
-export function createProgress(opts: { total: number; isTTY: boolean; write: (text: string) => void; now?: () => number; everyMs?: number }): Progress {
+export function createProgress(opts: {
+  total: number;
+  isTTY: boolean;
+  write: (text: string) => void;
+  now?: () => number;
+  everyMs?: number;
+}): Progress {
   const now = opts.now ?? Date.now;
   const started = now();
   const counts = { pass: 0, fail: 0, error: 0 };

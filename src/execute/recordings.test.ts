@@ -15,7 +15,13 @@ function store() {
 describe('RecordingStore.put writes only a changed answer', () => {
   it('leaves the file byte for byte when the answer is the same (other latency, usage and time)', async () => {
     const { recordings, file } = store();
-    expect(await recordings.put(key, { output: 'hello', latencyMs: 900, tokenUsage: { prompt: 5, completion: 1, total: 6 } }, new Date('2026-01-01'))).toBe(true);
+    expect(
+      await recordings.put(
+        key,
+        { output: 'hello', latencyMs: 900, tokenUsage: { prompt: 5, completion: 1, total: 6 } },
+        new Date('2026-01-01'),
+      ),
+    ).toBe(true);
     const before = readFileSync(file(), 'utf8');
     expect(await recordings.put(key, { output: 'hello', latencyMs: 3 }, new Date('2026-02-02'))).toBe(false);
     expect(readFileSync(file(), 'utf8')).toBe(before);

@@ -45,7 +45,10 @@ export class RecordingStore {
 
   /** A recording's path as the user sees it: relative to the project root (`evals/recordings/…`). */
   private shown(file: string): string {
-    return path.relative(path.resolve(this.dir, '..', '..'), file).split(path.sep).join('/');
+    return path
+      .relative(path.resolve(this.dir, '..', '..'), file)
+      .split(path.sep)
+      .join('/');
   }
 
   private fileFor(hash: string, provider: string): string {
@@ -66,11 +69,16 @@ export class RecordingStore {
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new DataFileError(`broken JSON in recording: ${(err as Error).message}; delete it or re-record with --record`, { file: this.shown(file) });
+      throw new DataFileError(`broken JSON in recording: ${(err as Error).message}; delete it or re-record with --record`, {
+        file: this.shown(file),
+      });
     }
     const parsed = Recording.safeParse(json);
     if (!parsed.success || parsed.data.hash !== hash) {
-      throw new DataFileError(`not a valid recording${parsed.success ? ' (hash does not match its request)' : `: ${parsed.error.issues[0]!.message} at ${parsed.error.issues[0]!.path.join('.')}`}; delete it or re-record with --record`, { file: this.shown(file) });
+      throw new DataFileError(
+        `not a valid recording${parsed.success ? ' (hash does not match its request)' : `: ${parsed.error.issues[0]!.message} at ${parsed.error.issues[0]!.path.join('.')}`}; delete it or re-record with --record`,
+        { file: this.shown(file) },
+      );
     }
     return parsed.data;
   }
@@ -99,7 +107,11 @@ export class RecordingStore {
       repeat: key.repeat,
       promptHash: createHash('sha256').update(key.prompt).digest('hex'),
       lastUserMessage: redactSecrets(lastUserMessage(key.prompt), this.secrets),
-      response: { ...response, output, ...(response.trajectory ? { trajectory: JSON.parse(redactSecrets(JSON.stringify(response.trajectory), this.secrets)) } : {}) },
+      response: {
+        ...response,
+        output,
+        ...(response.trajectory ? { trajectory: JSON.parse(redactSecrets(JSON.stringify(response.trajectory), this.secrets)) } : {}),
+      },
       recordedAt: now.toISOString(),
     };
     await writeFileAtomic(file, `${stableJson(recording, 2)}\n`);

@@ -47,7 +47,9 @@ export async function snapshot(dir: string): Promise<Map<string, string>> {
 }
 
 /** What the agent changed: a unified diff, the changed paths, and the new text of changed files. */
-export async function diffSandbox(box: CellSandbox): Promise<{ workspaceDiff: string; filesChanged: string[]; finalFiles: Record<string, string> }> {
+export async function diffSandbox(
+  box: CellSandbox,
+): Promise<{ workspaceDiff: string; filesChanged: string[]; finalFiles: Record<string, string> }> {
   const after = await snapshot(box.workspace);
   const paths = [...new Set([...box.before.keys(), ...after.keys()])].sort();
   const filesChanged = paths.filter((p) => box.before.get(p) !== after.get(p));

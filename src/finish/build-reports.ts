@@ -24,11 +24,16 @@ const PREVIOUS_RUNS_SCANNED = 50;
 export async function buildReports(ctx: Context, runId: string, opts: { gate?: GateReport } = {}): Promise<WrittenReports> {
   const { meta, results, warnings } = await readRun(runDir(ctx.root, runId));
   const { entries, damaged } = await readHistory(ctx.root);
-  const notes = [...warnings, ...damaged.map((d) => `reports/history.jsonl:${d.line}: ${d.message} (line skipped; the file is left as it is)`)];
+  const notes = [
+    ...warnings,
+    ...damaged.map((d) => `reports/history.jsonl:${d.line}: ${d.message} (line skipped; the file is left as it is)`),
+  ];
   for (const note of notes) ctx.err(`warning: ${note}`);
 
   // A run missing from history (merged shards, an interrupted append) still shows as the last point.
-  const history = entries.some((e) => e.runId === runId) ? entries : [...entries, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader }))];
+  const history = entries.some((e) => e.runId === runId)
+    ? entries
+    : [...entries, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader }))];
   const summary = summarizeRun(runId, results);
   const files = await writeReports(ctx.root, {
     meta,
@@ -50,7 +55,10 @@ export async function buildReports(ctx: Context, runId: string, opts: { gate?: G
 async function previousPrompts(root: string, meta: RunMeta): Promise<Record<string, PreviousPrompt>> {
   const wanted = new Set(Object.keys(meta.fingerprints.variants));
   const found: Record<string, PreviousPrompt> = {};
-  const earlier = (await listRunIds(root)).filter((id) => id < meta.runId).reverse().slice(0, PREVIOUS_RUNS_SCANNED);
+  const earlier = (await listRunIds(root))
+    .filter((id) => id < meta.runId)
+    .reverse()
+    .slice(0, PREVIOUS_RUNS_SCANNED);
   for (const id of earlier) {
     if (!wanted.size) break;
     const prev = await readMeta(path.join(runDir(root, id), 'meta.json'));

@@ -22,7 +22,15 @@ import { gateAndReport } from './gate-run.ts';
  */
 export async function finishRun(
   ctx: Context,
-  run: { meta: RunMeta; dir: string; results: CellResult[]; config: EvalConfig; ci?: boolean; baselineRef?: string; carried?: CarriedCells },
+  run: {
+    meta: RunMeta;
+    dir: string;
+    results: CellResult[];
+    config: EvalConfig;
+    ci?: boolean;
+    baselineRef?: string;
+    carried?: CarriedCells;
+  },
 ): Promise<number> {
   let { meta, results } = run;
   if (run.carried) {
@@ -36,7 +44,11 @@ export async function finishRun(
       await writer.close();
     }
     results = [...results, ...fresh];
-    meta = { ...meta, carriedFrom: run.carried.runId, ...(meta.grader ?? run.carried.grader ? { grader: meta.grader ?? run.carried.grader } : {}) };
+    meta = {
+      ...meta,
+      carriedFrom: run.carried.runId,
+      ...((meta.grader ?? run.carried.grader) ? { grader: meta.grader ?? run.carried.grader } : {}),
+    };
   }
   await writeMeta(run.dir, meta);
   const measured = results.filter((r) => r.source !== 'baseline');
@@ -45,13 +57,21 @@ export async function finishRun(
     await appendHistory(ctx.root, historyEntryFromRun(meta, aggregateRun(measured, { grader: meta.grader })));
   }
   if (run.ci && !meta.shard) {
-    return gateAndReport(ctx, { dir: run.dir, meta, results, warnings: [] }, { thresholds: run.config.thresholds, baselineRef: run.baselineRef });
+    return gateAndReport(
+      ctx,
+      { dir: run.dir, meta, results, warnings: [] },
+      { thresholds: run.config.thresholds, baselineRef: run.baselineRef },
+    );
   }
   // Part of a run is not gated on its own (its cells are split across machines): the merged run is.
-  if (run.ci) ctx.out(`shard ${meta.shard!.index}/${meta.shard!.count}: not gated on its own; merge the shards (agent-evals merge) and gate the merged run`);
+  if (run.ci)
+    ctx.out(
+      `shard ${meta.shard!.index}/${meta.shard!.count}: not gated on its own; merge the shards (agent-evals merge) and gate the merged run`,
+    );
   await buildReports(ctx, meta.runId);
   // Without --ci the exit code stays 0 on a missed threshold, but the miss is said plainly.
-  if (!meta.shard) for (const line of renderThresholdMisses(aggregateRun(results, { grader: meta.grader }), run.config.thresholds)) ctx.out(line);
+  if (!meta.shard)
+    for (const line of renderThresholdMisses(aggregateRun(results, { grader: meta.grader }), run.config.thresholds)) ctx.out(line);
   return errorBudgetExit(ctx, measured, run.config.thresholds.errorBudget);
 }
 
@@ -64,6 +84,8 @@ function errorBudgetExit(ctx: Context, results: CellResult[], budget: number): n
   const attempted = results.filter((r) => isScored(r.status) || r.status === 'error');
   const errors = attempted.filter((r) => r.status === 'error').length;
   if (attempted.length === 0 || errors / attempted.length <= budget) return 0;
-  ctx.err(`provider errors: ${errors} of ${attempted.length} cells (${Math.round((errors / attempted.length) * 100)}%) exceed the error budget of ${Math.round(budget * 100)}%: the run could not measure (exit 3)`);
+  ctx.err(
+    `provider errors: ${errors} of ${attempted.length} cells (${Math.round((errors / attempted.length) * 100)}%) exceed the error budget of ${Math.round(budget * 100)}%: the run could not measure (exit 3)`,
+  );
   return 3;
 }

@@ -28,7 +28,9 @@ export async function judgeRun(
 ): Promise<{ gate: GateReport; baselineSource?: string }> {
   const loaded = await loadBaseline(ctx.root, { ref: opts.baselineRef });
   if (!loaded) {
-    ctx.err(`warning: no baseline at ${opts.baselineRef ? `${opts.baselineRef}:` : ''}reports/baseline.json: gating on thresholds only (bless one with \`agent-evals bless\`)`);
+    ctx.err(
+      `warning: no baseline at ${opts.baselineRef ? `${opts.baselineRef}:` : ''}reports/baseline.json: gating on thresholds only (bless one with \`agent-evals bless\`)`,
+    );
   } else if (run.meta.carriedFrom && run.meta.carriedFrom !== loaded.baseline.runId) {
     ctx.err(`warning: this run carried cells from run ${run.meta.carriedFrom}, but the baseline is run ${loaded.baseline.runId}`);
   }

@@ -20,7 +20,13 @@ const cell = (variantId: string, scenarioId: string): ScenarioAggregate => ({
   variantHash: 'vh',
   variantId,
 });
-const baseline = (cells: ScenarioAggregate[]): Baseline => ({ cells, git: { commit: 'abc' }, time: '2026-01-01T00:00:00.000Z', runId: 'r1', version: 1 });
+const baseline = (cells: ScenarioAggregate[]): Baseline => ({
+  cells,
+  git: { commit: 'abc' },
+  time: '2026-01-01T00:00:00.000Z',
+  runId: 'r1',
+  version: 1,
+});
 
 describe('renderBaseline', () => {
   it('orders keys, cells and assertion ids the same way whatever the input order', () => {
@@ -31,7 +37,11 @@ describe('renderBaseline', () => {
     expect(Object.keys(json)).toEqual(['version', 'runId', 'time', 'git', 'cells']);
     expect(Object.keys(json.cells[0]).slice(0, 3)).toEqual(['variantId', 'variantHash', 'agent']);
     expect(Object.keys(json.cells[0].assertions)).toEqual(['alpha', 'zeta']);
-    expect(json.cells.map((c: ScenarioAggregate) => `${c.variantId}/${c.scenarioId}`)).toEqual(['helper/a/s1', 'helper/a/s2', 'helper/b/s1']);
+    expect(json.cells.map((c: ScenarioAggregate) => `${c.variantId}/${c.scenarioId}`)).toEqual([
+      'helper/a/s1',
+      'helper/a/s2',
+      'helper/b/s1',
+    ]);
     expect(parseBaseline(a, 'reports/baseline.json').cells).toHaveLength(3);
     expect(a.endsWith('}\n')).toBe(true);
   });

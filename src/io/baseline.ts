@@ -92,7 +92,10 @@ export function parseBaseline(text: string, source: string): Baseline {
   const parsed = Baseline.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new DataFileError(`${describeIssueText(issue)}; re-create it with \`agent-evals bless\``, { file: source, field: formatPath(issue.path) || undefined });
+    throw new DataFileError(`${describeIssueText(issue)}; re-create it with \`agent-evals bless\``, {
+      file: source,
+      field: formatPath(issue.path) || undefined,
+    });
   }
   return parsed.data;
 }

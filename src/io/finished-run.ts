@@ -15,7 +15,9 @@ export async function readFinishedRun(ctx: Context, runId: string, command: stri
   for (const w of run.warnings) ctx.err(`warning: ${w}`);
   const measured = run.results.filter((r) => r.source !== 'baseline').length;
   if (measured < run.meta.plannedCells || !run.meta.finishedAt) {
-    throw new UsageError(`${command}: run ${runId} is unfinished (${measured} of ${run.meta.plannedCells} cells): finish it with \`agent-evals eval --resume ${runId}\` first`);
+    throw new UsageError(
+      `${command}: run ${runId} is unfinished (${measured} of ${run.meta.plannedCells} cells): finish it with \`agent-evals eval --resume ${runId}\` first`,
+    );
   }
   return run;
 }

@@ -34,7 +34,9 @@ export async function resolveCommit(root: string, ref: string, option: string): 
   try {
     return (await git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).trim();
   } catch {
-    throw new UsageError(`${option} ${ref}: not a commit in this repository (in CI, check out with fetch-depth: 0 so the base branch is there)`);
+    throw new UsageError(
+      `${option} ${ref}: not a commit in this repository (in CI, check out with fetch-depth: 0 so the base branch is there)`,
+    );
   }
 }
 

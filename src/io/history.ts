@@ -106,7 +106,9 @@ async function withLock<T>(file: string, opts: LockOptions, fn: () => Promise<T>
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-    throw new UsageError(`could not lock reports/history.jsonl.lock within ${Math.round(timeoutMs / 1000)} s: another agent-evals process is writing the history; delete it if none is`);
+    throw new UsageError(
+      `could not lock reports/history.jsonl.lock within ${Math.round(timeoutMs / 1000)} s: another agent-evals process is writing the history; delete it if none is`,
+    );
   }
   try {
     return await fn();

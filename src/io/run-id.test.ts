@@ -21,7 +21,9 @@ describe('run ids are names, never paths', () => {
       expect.unreachable();
     } catch (err) {
       expect(isUserError(err) && err.exitCode).toBe(2);
-      expect((err as Error).message).toBe(`merge --out: "../x" is not a run id; expected a name of letters, digits, '.', '_' and '-' (no '/', no leading '.')`);
+      expect((err as Error).message).toBe(
+        `merge --out: "../x" is not a run id; expected a name of letters, digits, '.', '_' and '-' (no '/', no leading '.')`,
+      );
     }
   });
 });

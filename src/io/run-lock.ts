@@ -22,7 +22,6 @@ export interface RunLock {
 
 const LOCK_NAME = '.lock';
 
-
 /** Whether a process with this pid exists on this host (signal 0 checks without sending anything). */
 function isAlive(pid: number): boolean {
   try {
@@ -59,7 +58,9 @@ export async function lockRun(dir: string, shown: string, pid: number): Promise<
     }
     const owner = (await readLockOwner(dir)) ?? (await justWritten(file));
     if (owner && !(owner.host === me.host && !isAlive(owner.pid))) {
-      throw new UsageError(`${shown} is in use by another agent-evals process (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}); wait for it to finish${owner.host === me.host ? '' : `, or delete ${shown}/${LOCK_NAME} if no process on ${owner.host} runs it`}`);
+      throw new UsageError(
+        `${shown} is in use by another agent-evals process (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}); wait for it to finish${owner.host === me.host ? '' : `, or delete ${shown}/${LOCK_NAME} if no process on ${owner.host} runs it`}`,
+      );
     }
     // The owner died (or left an unreadable lock): take it over. The `wx` open above still lets exactly
     // one of several processes doing the same win.
@@ -77,14 +78,18 @@ export async function runOwner(dir: string): Promise<LockOwner | undefined> {
 
 /** A lock file that cannot be read yet may be one another process is writing this instant. */
 async function justWritten(file: string): Promise<LockOwner | undefined> {
-  const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => Infinity);
+  const age = await stat(file).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => Infinity,
+  );
   return age < 5_000 ? { pid: -1, host: 'unknown (lock being written)', startedAt: new Date().toISOString() } : undefined;
 }
 
 async function readLockOwner(dir: string): Promise<LockOwner | undefined> {
   try {
     const json = JSON.parse(await readFile(path.join(dir, LOCK_NAME), 'utf8')) as Partial<LockOwner>;
-    if (typeof json.pid === 'number' && typeof json.host === 'string') return { pid: json.pid, host: json.host, startedAt: String(json.startedAt ?? '') };
+    if (typeof json.pid === 'number' && typeof json.host === 'string')
+      return { pid: json.pid, host: json.host, startedAt: String(json.startedAt ?? '') };
   } catch {
     // missing or unreadable
   }

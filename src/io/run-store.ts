@@ -69,7 +69,10 @@ export async function rewriteResults(dir: string, keep: readonly CellResult[]): 
 
 /** A SIGKILL mid-write can leave a last line without its newline: cut it so appends start clean. */
 async function dropTornTail(file: string): Promise<boolean> {
-  const size = await stat(file).then((s) => s.size, () => 0);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (size === 0) return false;
   const text = await readFile(file, 'utf8');
   if (text.endsWith('\n')) return false;
@@ -125,7 +128,10 @@ function assertOneLinePerCell(results: readonly CellResult[], meta: RunMeta, fil
   const twice = [...seen].find(([, n]) => n > 1);
   if (twice) {
     const r = results.find((x) => x.cellId === twice[0])!;
-    throw new DataFileError(`damaged run: cell ${r.variantId} @ ${r.model} / ${r.scenarioId} #${r.repeat} appears ${twice[1]} times (two processes wrote this run?); re-run it`, { file });
+    throw new DataFileError(
+      `damaged run: cell ${r.variantId} @ ${r.model} / ${r.scenarioId} #${r.repeat} appears ${twice[1]} times (two processes wrote this run?); re-run it`,
+      { file },
+    );
   }
   const measured = results.filter((r) => r.source !== 'baseline').length;
   if (measured > meta.plannedCells) {
@@ -151,7 +157,10 @@ export async function readResults(file: string, shown = file): Promise<{ results
     }
     const parsed = CellResult.safeParse(json);
     if (parsed.success) results.push(parsed.data);
-    else warnings.push(`${shown}:${i + 1}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}; line skipped`);
+    else
+      warnings.push(
+        `${shown}:${i + 1}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}; line skipped`,
+      );
   });
   return { results, warnings };
 }
@@ -162,7 +171,10 @@ export async function listRunIds(root: string): Promise<string[]> {
   const ids: string[] = [];
   for (const e of entries) {
     if (!e.isDirectory()) continue;
-    const hasMeta = await stat(path.join(runsRoot(root), e.name, 'meta.json')).then(() => true, () => false);
+    const hasMeta = await stat(path.join(runsRoot(root), e.name, 'meta.json')).then(
+      () => true,
+      () => false,
+    );
     if (hasMeta) ids.push(e.name);
   }
   return ids.sort();

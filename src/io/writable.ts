@@ -29,6 +29,8 @@ async function attempt(shown: string, fn: () => Promise<unknown>): Promise<void>
     await fn();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`${shown}: cannot write (${e.code ?? e.message}): the run's results could not be kept; fix the folder's permissions before running`);
+    throw new UsageError(
+      `${shown}: cannot write (${e.code ?? e.message}): the run's results could not be kept; fix the folder's permissions before running`,
+    );
   }
 }

@@ -17,8 +17,18 @@ describe('writeReports', () => {
   it('writes index.html, summary.md and junit.xml into reports/ and leaves no temporary files', async () => {
     const meta = syntheticMeta();
     const results = syntheticResults();
-    const files = await writeReports(root, { meta, results, summary: syntheticSummary(results), history: [], htmlUrl: 'https://ci/report.html' });
-    expect(files).toEqual({ html: path.join(root, 'reports/index.html'), summary: path.join(root, 'reports/summary.md'), junit: path.join(root, 'reports/junit.xml') });
+    const files = await writeReports(root, {
+      meta,
+      results,
+      summary: syntheticSummary(results),
+      history: [],
+      htmlUrl: 'https://ci/report.html',
+    });
+    expect(files).toEqual({
+      html: path.join(root, 'reports/index.html'),
+      summary: path.join(root, 'reports/summary.md'),
+      junit: path.join(root, 'reports/junit.xml'),
+    });
     expect((await readdir(path.join(root, 'reports'))).sort()).toEqual(['index.html', 'junit.xml', 'summary.md']);
     expect(await readFile(files.html, 'utf8')).toMatch(/^<!doctype html>/);
     expect(await readFile(files.summary, 'utf8')).toContain('(https://ci/report.html)');

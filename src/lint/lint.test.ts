@@ -6,7 +6,14 @@ const file = (name: string, text: string) => parseAgentFile(Buffer.from(text), {
 
 describe('formatFinding', () => {
   it('prints file:line  severity  rule  field: message', () => {
-    const f: Finding = { file: 'agents/a.md', line: 4, severity: 'error', rule: 'temperature-range', field: 'temperature', message: '3 is out of range; expected a number from 0 to 2' };
+    const f: Finding = {
+      file: 'agents/a.md',
+      line: 4,
+      severity: 'error',
+      rule: 'temperature-range',
+      field: 'temperature',
+      message: '3 is out of range; expected a number from 0 to 2',
+    };
     expect(formatFinding(f)).toBe('agents/a.md:4  error  temperature-range  temperature: 3 is out of range; expected a number from 0 to 2');
   });
 
@@ -32,7 +39,13 @@ describe('lintAgents', () => {
   it('a file without a variant gets only the loader findings', () => {
     const findings = lintAgents([file('c', 'no frontmatter')], { agentNames: new Set() });
     expect(findings).toEqual([
-      { file: 'agents/c.md', line: 1, severity: 'error', rule: 'frontmatter', message: 'no YAML frontmatter; expected the file to start with a `---` line' },
+      {
+        file: 'agents/c.md',
+        line: 1,
+        severity: 'error',
+        rule: 'frontmatter',
+        message: 'no YAML frontmatter; expected the file to start with a `---` line',
+      },
     ]);
   });
 });

@@ -40,7 +40,12 @@ describe('every rule in the registry', () => {
     const failing = findings.filter((f) => f.file === 'agents/demo/fail.md');
     // The failing fixture breaks this rule and nothing else.
     expect(failing).toEqual([
-      expect.objectContaining({ rule, severity: RULES[rule].severity, line: EXPECTED[rule].line, message: expect.stringMatching(EXPECTED[rule].message) }),
+      expect.objectContaining({
+        rule,
+        severity: RULES[rule].severity,
+        line: EXPECTED[rule].line,
+        message: expect.stringMatching(EXPECTED[rule].message),
+      }),
     ]);
     expect(findings.filter((f) => f.file !== 'agents/demo/fail.md')).toEqual([]);
   });
@@ -74,7 +79,9 @@ describe('rule details', () => {
   });
 
   it('an OpenCode tools map is checked key by key, disabled tools included, with a case hint', () => {
-    const findings = lintText('---\ndescription: Use when x\ntools:\n  read: true\n  Bash: true\n  wirte: false\n  mymcp_*: false\n  frobnicate: true\n---\nBody');
+    const findings = lintText(
+      '---\ndescription: Use when x\ntools:\n  read: true\n  Bash: true\n  wirte: false\n  mymcp_*: false\n  frobnicate: true\n---\nBody',
+    );
     expect(findings.map((f) => [f.line, f.message])).toEqual([
       [5, 'unknown opencode tool "Bash"; did you mean "bash"?'],
       [6, 'unknown opencode tool "wirte"; did you mean "write"?'],
@@ -93,7 +100,12 @@ describe('rule details', () => {
   });
 
   it('trigger guidance: "Use when", "PROACTIVELY", "MUST BE USED", <example> all count', () => {
-    for (const d of ['Use when reviewing code.', 'Reviews code. Use PROACTIVELY.', 'MUST BE USED for reviews.', 'Reviews. <example>x</example>']) {
+    for (const d of [
+      'Use when reviewing code.',
+      'Reviews code. Use PROACTIVELY.',
+      'MUST BE USED for reviews.',
+      'Reviews. <example>x</example>',
+    ]) {
       expect(rulesOf(`---\ndescription: "${d}"\n---\nBody`), d).toEqual([]);
     }
     expect(rulesOf('---\ndescription: Reviews code for bugs.\n---\nBody')).toEqual(['description-trigger']);

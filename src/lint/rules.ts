@@ -148,7 +148,9 @@ export const RULES: Record<RuleName, Rule> = {
   'model-unknown': onVariant('warning', 'the model is spelled the way the dialect expects', (v) => {
     const vocabulary = VOCABULARY[v.dialect];
     if (v.modelHint === undefined || vocabulary.isKnownModel(v.modelHint)) return [];
-    return [{ line: v.lines.model, field: 'model', message: `"${v.modelHint}" is not a ${v.dialect} model; expected ${vocabulary.modelHint}` }];
+    return [
+      { line: v.lines.model, field: 'model', message: `"${v.modelHint}" is not a ${v.dialect} model; expected ${vocabulary.modelHint}` },
+    ];
   }),
 
   'description-trigger': onVariant('warning', 'the description says when to use the agent', (v) => {

@@ -31,7 +31,7 @@ describe('the five seeds in agents/backend-architect', () => {
     const v = byId(await readAgentFiles(repo), 'backend-architect/claude-code-opus-examples')!;
     expect(v).toMatchObject({ dialect: 'claude-code', modelHint: 'opus', tools: [], permissions: [], temperature: undefined });
     expect(v.description).toMatch(/^Use this agent when you need expert guidance/);
-    expect(v.description).toContain("<example>Context: User is building a fitness app");
+    expect(v.description).toContain('<example>Context: User is building a fitness app');
     expect(v.systemPrompt).toMatch(/^You are a master backend architect/);
   });
 
@@ -197,7 +197,12 @@ describe('bad input', () => {
         field: 'permission.bash',
         message: 'expected allow, ask or deny (or a map of glob patterns to one of them), got "maybe"',
       }),
-      expect.objectContaining({ rule: 'permission-value', line: 7, field: 'permission.edit.src/**', message: 'expected allow, ask or deny, got "nope"' }),
+      expect.objectContaining({
+        rule: 'permission-value',
+        line: 7,
+        field: 'permission.edit.src/**',
+        message: 'expected allow, ask or deny, got "nope"',
+      }),
     ]);
     expect(f.variant?.permissions).toEqual([{ tool: 'edit', pattern: '*', action: 'ask' }]);
   });

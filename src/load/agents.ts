@@ -159,7 +159,9 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string 
   lines.body = split.bodyLine;
   const systemPrompt = split.body.trim();
   if (!systemPrompt) {
-    problems.push(problem('empty-body', file, 'empty prompt body; expected the system prompt after the frontmatter', { line: split.bodyLine }));
+    problems.push(
+      problem('empty-body', file, 'empty prompt body; expected the system prompt after the frontmatter', { line: split.bodyLine }),
+    );
   }
   const fmv = valid as ClaudeCodeFrontmatter & OpenCodeFrontmatter;
   const variant: AgentVariant = {
@@ -280,7 +282,11 @@ function agentNameFromPath(id: string): string {
 
 function normalizeTools(tools: string | string[] | Record<string, boolean> | undefined): string[] {
   if (tools === undefined) return [];
-  if (typeof tools === 'string') return tools.split(',').map((t) => t.trim()).filter(Boolean);
+  if (typeof tools === 'string')
+    return tools
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
   if (Array.isArray(tools)) return tools.map((t) => t.trim()).filter(Boolean);
   return Object.entries(tools)
     .filter(([, enabled]) => enabled)

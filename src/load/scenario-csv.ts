@@ -58,7 +58,10 @@ export function readScenarioCsv(text: string, file: string): { rows: CsvRow[]; p
     const e = err as { message: string; records?: number; index?: number };
     const message = e.message.replace(/ at line \d+/, '').split(':')[0] ?? e.message;
     const row = (e.records ?? 0) + 1;
-    return { rows: [], problems: [{ message: `broken CSV: ${message}`, place: { file, row, ...(e.index !== undefined ? { column: e.index + 1 } : {}) } }] };
+    return {
+      rows: [],
+      problems: [{ message: `broken CSV: ${message}`, place: { file, row, ...(e.index !== undefined ? { column: e.index + 1 } : {}) } }],
+    };
   }
   const [header, ...body] = records;
   if (!header) return { rows: [], problems: [{ message: 'empty CSV file; expected a header row', place: { file, row: 1 } }] };
@@ -67,17 +70,31 @@ export function readScenarioCsv(text: string, file: string): { rows: CsvRow[]; p
   const problems: CsvProblem[] = [];
   columns.forEach((name, col) => {
     if (!known.includes(name)) {
-      problems.push({ message: `unknown column "${header.record[col]}"${didYouMean(name, known)}; expected ${SCENARIO_COLUMNS.join(', ')} or an assertion kind`, place: cellPlace(file, 1, col, header.record[col] ?? '') });
+      problems.push({
+        message: `unknown column "${header.record[col]}"${didYouMean(name, known)}; expected ${SCENARIO_COLUMNS.join(', ')} or an assertion kind`,
+        place: cellPlace(file, 1, col, header.record[col] ?? ''),
+      });
     } else if (columns.indexOf(name) !== col) {
-      problems.push({ message: `column "${name}" appears twice (also column ${columns.indexOf(name) + 1})`, place: cellPlace(file, 1, col, name) });
+      problems.push({
+        message: `column "${name}" appears twice (also column ${columns.indexOf(name) + 1})`,
+        place: cellPlace(file, 1, col, name),
+      });
     }
   });
   for (const required of REQUIRED_COLUMNS) {
-    if (!columns.includes(required)) problems.push({ message: `missing required column "${required}"; the header must name ${REQUIRED_COLUMNS.join(', ')}`, place: { file, row: 1 } });
+    if (!columns.includes(required))
+      problems.push({
+        message: `missing required column "${required}"; the header must name ${REQUIRED_COLUMNS.join(', ')}`,
+        place: { file, row: 1 },
+      });
   }
   if (problems.length) return { rows: [], problems };
   // A header and nothing else is a suite that silently runs nothing: say so.
-  if (body.length === 0) return { rows: [], problems: [{ message: 'no scenario rows under the header; expected one row per scenario', place: { file, row: 2 } }] };
+  if (body.length === 0)
+    return {
+      rows: [],
+      problems: [{ message: 'no scenario rows under the header; expected one row per scenario', place: { file, row: 2 } }],
+    };
 
   const rows: CsvRow[] = [];
   for (const { record, info } of body) {
@@ -155,7 +172,8 @@ function buildRow(columns: string[], record: string[], file: string, row: number
   if (critCol >= 0) {
     for (const name of splitCell(record[critCol]!)) {
       const hits = assert.filter((a) => a.type === name);
-      if (hits.length === 0) bad(critCol, `"${name}" names no assertion column filled in this row; expected assertion kinds, separated by |`);
+      if (hits.length === 0)
+        bad(critCol, `"${name}" names no assertion column filled in this row; expected assertion kinds, separated by |`);
       for (const a of hits) a.critical = true;
     }
   }

@@ -26,7 +26,9 @@ describe('loadScenarios: YAML', () => {
     const { scenarios, warnings } = await load('yaml-basic');
     expect(scenarios.map((s) => s.id).sort()).toEqual(['conversation', 'second', 'single']);
     // `backend-*` matches; `other-agent` names nothing that exists.
-    expect(warnings).toEqual(['scenarios/group/list.yml:2: agent: "other-agent" matches no agent or variant; scenario "conversation" will not run for it']);
+    expect(warnings).toEqual([
+      'scenarios/group/list.yml:2: agent: "other-agent" matches no agent or variant; scenario "conversation" will not run for it',
+    ]);
 
     const single = byId(scenarios, 'single');
     expect(single.file).toBe('scenarios/single.yaml');
@@ -132,15 +134,21 @@ describe('loadScenarios: bad input', () => {
   });
 
   it('CSV bad cell → file:row:column, other rows still checked', async () => {
-    expect(await loadErrors('csv-bad-cell')).toEqual(['scenarios/s.csv:row 3:column 4: word-count: expected a range of words like 200-800, 200- or -800, got "lots"']);
+    expect(await loadErrors('csv-bad-cell')).toEqual([
+      'scenarios/s.csv:row 3:column 4: word-count: expected a range of words like 200-800, 200- or -800, got "lots"',
+    ]);
   });
 
   it('duplicate ids name both places', async () => {
-    expect(await loadErrors('duplicate-ids')).toEqual(['scenarios/b.csv:row 3: id: duplicate scenario id "same", also defined at scenarios/a.yaml:1']);
+    expect(await loadErrors('duplicate-ids')).toEqual([
+      'scenarios/b.csv:row 3: id: duplicate scenario id "same", also defined at scenarios/a.yaml:1',
+    ]);
   });
 
   it('unknown assertion kind names the file, the place and the closest kind', async () => {
-    expect(await loadErrors('unknown-kind')).toEqual(['scenarios/u.yaml:7:11: assert[1].type: unknown assertion kind "mention"; did you mean "mentions"?']);
+    expect(await loadErrors('unknown-kind')).toEqual([
+      'scenarios/u.yaml:7:11: assert[1].type: unknown assertion kind "mention"; did you mean "mentions"?',
+    ]);
   });
 
   it('an agent that matches nothing is a warning naming it', async () => {
@@ -175,7 +183,9 @@ describe('scenarioAppliesTo', () => {
   it('matches every agent when unset, else names, variant ids and globs', () => {
     expect(scenarioAppliesTo({ agents: undefined }, 'anything')).toBe(true);
     expect(scenarioAppliesTo({ agents: ['backend-*'] }, 'backend-architect')).toBe(true);
-    expect(scenarioAppliesTo({ agents: ['backend-architect/opencode-*'] }, 'backend-architect', 'backend-architect/opencode-reliability')).toBe(true);
+    expect(
+      scenarioAppliesTo({ agents: ['backend-architect/opencode-*'] }, 'backend-architect', 'backend-architect/opencode-reliability'),
+    ).toBe(true);
     expect(scenarioAppliesTo({ agents: ['frontend'] }, 'backend-architect', 'backend-architect/x')).toBe(false);
   });
 });

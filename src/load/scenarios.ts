@@ -38,7 +38,10 @@ const EXTENSIONS = ['.yaml', '.yml', '.csv'];
  * const { scenarios } = await loadScenarios('/repo', { agentNames: ['backend-architect'] });
  * scenarios[0].assert[0].id // 'mentions-jwt'
  */
-export async function loadScenarios(root: string, opts: { agentNames: string[] }): Promise<{ scenarios: LoadedScenario[]; warnings: string[] }> {
+export async function loadScenarios(
+  root: string,
+  opts: { agentNames: string[] },
+): Promise<{ scenarios: LoadedScenario[]; warnings: string[] }> {
   const files = await findFiles(path.join(root, 'scenarios'), EXTENSIONS);
   const errors: UserError[] = [];
   const raws: RawScenario[] = [];
@@ -79,24 +82,43 @@ export { scenarioAppliesTo } from '../plan/matrix.ts';
 function readYaml(text: string, file: string): { raws: RawScenario[]; errors: UserError[] } {
   const src = parseYamlSource(text);
   if (isYamlError(src)) {
-    return { raws: [], errors: src.errors.map((e) => new ScenarioError(`broken YAML: ${e.message}`, { file, line: e.line, column: e.column })) };
+    return {
+      raws: [],
+      errors: src.errors.map((e) => new ScenarioError(`broken YAML: ${e.message}`, { file, line: e.line, column: e.column })),
+    };
   }
   const data = src.data;
-  const at = (prefix: PropertyKey[]) => (p: readonly PropertyKey[]): Place => {
-    const full = [...prefix, ...p];
-    return { file, field: formatPath(full) || undefined, ...src.placeOf(full) };
-  };
-  const keyAt = (prefix: PropertyKey[]) => (p: readonly PropertyKey[]): Place => ({ ...at(prefix)(p.slice(0, -1)), ...src.keyPlaceOf([...prefix, ...p]) });
+  const at =
+    (prefix: PropertyKey[]) =>
+    (p: readonly PropertyKey[]): Place => {
+      const full = [...prefix, ...p];
+      return { file, field: formatPath(full) || undefined, ...src.placeOf(full) };
+    };
+  const keyAt =
+    (prefix: PropertyKey[]) =>
+    (p: readonly PropertyKey[]): Place => ({ ...at(prefix)(p.slice(0, -1)), ...src.keyPlaceOf([...prefix, ...p]) });
   if (data && typeof data === 'object' && !Array.isArray(data) && 'scenarios' in data) {
     const list = (data as { scenarios: unknown }).scenarios;
     const extra = Object.keys(data).filter((k) => k !== 'scenarios');
     if (!Array.isArray(list) || list.length === 0 || extra.length) {
-      const why = extra.length ? `unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')} beside "scenarios"` : 'expected "scenarios" to be a non-empty list';
+      const why = extra.length
+        ? `unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')} beside "scenarios"`
+        : 'expected "scenarios" to be a non-empty list';
       return { raws: [], errors: [new ScenarioError(why, at([])(extra.length ? [extra[0]!] : ['scenarios']))] };
     }
-    return { raws: list.map((item, i) => ({ data: item, file, line: src.placeOf(['scenarios', i, 'id']).line ?? 1, placeOf: at(['scenarios', i]), keyPlaceOf: keyAt(['scenarios', i]) })), errors: [] };
+    return {
+      raws: list.map((item, i) => ({
+        data: item,
+        file,
+        line: src.placeOf(['scenarios', i, 'id']).line ?? 1,
+        placeOf: at(['scenarios', i]),
+        keyPlaceOf: keyAt(['scenarios', i]),
+      })),
+      errors: [],
+    };
   }
-  if (data === null || data === undefined) return { raws: [], errors: [new ScenarioError('empty scenario file; expected a scenario or a "scenarios:" list', { file, line: 1 })] };
+  if (data === null || data === undefined)
+    return { raws: [], errors: [new ScenarioError('empty scenario file; expected a scenario or a "scenarios:" list', { file, line: 1 })] };
   return { raws: [{ data, file, line: src.placeOf(['id']).line ?? 1, placeOf: at([]), keyPlaceOf: keyAt([]) }], errors: [] };
 }
 
@@ -121,7 +143,10 @@ function issueError(issue: z.core.$ZodIssue, raw: RawScenario): UserError {
     return new ScenarioError(message, place);
   }
   if (raw.row !== undefined && issue.code === 'invalid_type' && issue.input === undefined) {
-    return new ScenarioError(`empty cell; expected ${issue.expected === 'array' ? 'at least one assertion column filled in' : `a ${issue.expected}`}`, place);
+    return new ScenarioError(
+      `empty cell; expected ${issue.expected === 'array' ? 'at least one assertion column filled in' : `a ${issue.expected}`}`,
+      place,
+    );
   }
   return new ScenarioError(describeIssueText(issue), place);
 }
@@ -146,11 +171,13 @@ async function normalize(s: Scenario, raw: RawScenario, root: string): Promise<L
     );
   const pass = await resolveSide('pass');
   const fail = await resolveSide('fail');
-  const workspace = s.workspace ? await loadWorkspace(s.workspace, dir, root).catch((err: unknown) => {
-    if (!isUserError(err)) throw err;
-    errors.push(new ScenarioError(err.detail, raw.placeOf(['workspace'])));
-    return undefined;
-  }) : undefined;
+  const workspace = s.workspace
+    ? await loadWorkspace(s.workspace, dir, root).catch((err: unknown) => {
+        if (!isUserError(err)) throw err;
+        errors.push(new ScenarioError(err.detail, raw.placeOf(['workspace'])));
+        return undefined;
+      })
+    : undefined;
   if (errors.length) throw new UserErrors(errors);
   const present = (xs: Array<ReferenceAnswer | undefined>) => xs.filter((x): x is ReferenceAnswer => x !== undefined);
   return {
@@ -183,7 +210,8 @@ function withIds(list: Assertion[], raw: RawScenario): NormalizedAssertion[] {
   list.forEach((a, i) => {
     if (!a.id) return;
     const first = explicit.get(a.id);
-    if (first !== undefined) errors.push(new ScenarioError(`duplicate assertion id "${a.id}" (also assert[${first}])`, raw.placeOf(['assert', i, 'id'])));
+    if (first !== undefined)
+      errors.push(new ScenarioError(`duplicate assertion id "${a.id}" (also assert[${first}])`, raw.placeOf(['assert', i, 'id'])));
     else explicit.set(a.id, i);
   });
   if (errors.length) throw new UserErrors(errors);
@@ -200,7 +228,8 @@ function withIds(list: Assertion[], raw: RawScenario): NormalizedAssertion[] {
 
 /** `mentions: [JWT, OAuth2]` → `mentions-jwt-oauth2`; `word-count` → `word-count`. */
 export function deriveId(a: Assertion): string {
-  const raw = 'value' in a && a.value !== undefined ? a.value : 'tool' in a ? [a.tool, a.pattern ?? ''].join(' ') : 'file' in a ? a.file : '';
+  const raw =
+    'value' in a && a.value !== undefined ? a.value : 'tool' in a ? [a.tool, a.pattern ?? ''].join(' ') : 'file' in a ? a.file : '';
   const value = Array.isArray(raw) ? raw.join(' ') : String(raw);
   const slug = value
     .toLowerCase()
@@ -211,7 +240,14 @@ export function deriveId(a: Assertion): string {
 }
 
 async function resolveExample(example: Example, dir: string, root: string, fallback: string): Promise<ReferenceAnswer> {
-  const asFile = typeof example === 'string' ? (/^[^\n]+\.md$/i.test(example.trim()) ? example.trim() : undefined) : 'file' in example ? example.file : undefined;
+  const asFile =
+    typeof example === 'string'
+      ? /^[^\n]+\.md$/i.test(example.trim())
+        ? example.trim()
+        : undefined
+      : 'file' in example
+        ? example.file
+        : undefined;
   const label = typeof example === 'object' && example.label ? example.label : undefined;
   const trajectory = typeof example === 'object' && example.trajectory ? await loadTrajectory(example.trajectory, dir, root) : undefined;
   const withTrajectory = trajectory ? { trajectory } : {};
@@ -229,7 +265,10 @@ async function resolveExample(example: Example, dir: string, root: string, fallb
 async function loadTrajectory(file: string, dir: string, root: string): Promise<TrajectoryRecord> {
   const abs = path.resolve(dir, file);
   const shown = relPath(root, abs);
-  const text = decodeText(await readInputFile(abs, shown, { missing: `not found; expected the reference trajectory file "${file}"` }), shown);
+  const text = decodeText(
+    await readInputFile(abs, shown, { missing: `not found; expected the reference trajectory file "${file}"` }),
+    shown,
+  );
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -237,7 +276,8 @@ async function loadTrajectory(file: string, dir: string, root: string): Promise<
     throw new ScenarioError(`${shown}: broken JSON: ${(err as Error).message}`);
   }
   const parsed = Trajectory.safeParse(json);
-  if (!parsed.success) throw new ScenarioError(`${shown}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}`);
+  if (!parsed.success)
+    throw new ScenarioError(`${shown}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}`);
   return parsed.data;
 }
 
@@ -248,14 +288,17 @@ const MAX_WORKSPACE_FILES = 500;
 async function loadWorkspace(relDir: string, dir: string, root: string): Promise<ScenarioWorkspace> {
   const abs = path.resolve(dir, relDir);
   const shown = relPath(root, abs);
-  if (shown.startsWith('..') || path.isAbsolute(shown)) throw new ScenarioError(`${relDir}: outside the project; expected a folder next to the scenario file`);
+  if (shown.startsWith('..') || path.isAbsolute(shown))
+    throw new ScenarioError(`${relDir}: outside the project; expected a folder next to the scenario file`);
   const info = await stat(abs).catch(() => undefined);
-  if (!info?.isDirectory()) throw new ScenarioError(`${relDir}: not found; expected a folder next to the scenario file (e.g. workspaces/my-service)`);
+  if (!info?.isDirectory())
+    throw new ScenarioError(`${relDir}: not found; expected a folder next to the scenario file (e.g. workspaces/my-service)`);
   const files: Record<string, string> = {};
   const entries = await readdir(abs, { recursive: true, withFileTypes: true });
   for (const e of entries.filter((x) => x.isFile())) {
     const rel = path.relative(abs, path.join(e.parentPath, e.name)).split(path.sep).join('/');
-    if (Object.keys(files).length >= MAX_WORKSPACE_FILES) throw new ScenarioError(`${relDir}: more than ${MAX_WORKSPACE_FILES} files; a workspace is a small repository`);
+    if (Object.keys(files).length >= MAX_WORKSPACE_FILES)
+      throw new ScenarioError(`${relDir}: more than ${MAX_WORKSPACE_FILES} files; a workspace is a small repository`);
     files[rel] = decodeText(await readInputFile(path.join(abs, rel), `${shown}/${rel}`), `${shown}/${rel}`);
   }
   return { dir: shown, files };
@@ -275,7 +318,13 @@ function duplicateIds(scenarios: LoadedScenario[]): UserError[] {
       seen.set(s.id, s);
       continue;
     }
-    errors.push(new ScenarioError(`duplicate scenario id "${s.id}", also defined at ${where(first)}`, { file: s.file, ...(s.row !== undefined ? { row: s.row } : { line: s.line }), field: 'id' }));
+    errors.push(
+      new ScenarioError(`duplicate scenario id "${s.id}", also defined at ${where(first)}`, {
+        file: s.file,
+        ...(s.row !== undefined ? { row: s.row } : { line: s.line }),
+        field: 'id',
+      }),
+    );
   }
   return errors;
 }
@@ -287,7 +336,9 @@ function agentWarnings(scenarios: LoadedScenario[], agentNames: string[]): strin
   for (const s of scenarios) {
     for (const pattern of s.agents ?? []) {
       if (!agentNames.some((name) => name === pattern || picomatch.isMatch(name, pattern))) {
-        warnings.push(`${where(s)}: agent: "${pattern}" matches no agent or variant${didYouMean(pattern, agentNames)}; scenario "${s.id}" will not run for it`);
+        warnings.push(
+          `${where(s)}: agent: "${pattern}" matches no agent or variant${didYouMean(pattern, agentNames)}; scenario "${s.id}" will not run for it`,
+        );
       }
     }
   }

@@ -42,7 +42,7 @@ export function parseYamlSource(text: string, lineOffset = 0): YamlSource | { er
       errors: doc.errors.map((e) => {
         const pos = e.linePos?.[0];
         return {
-          message: (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ""),
+          message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
           line: pos ? pos.line + lineOffset : undefined,
           column: pos?.col,
         };

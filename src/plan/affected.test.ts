@@ -13,7 +13,8 @@ import { expandMatrix, type Cell } from './matrix.ts';
 let root: string;
 let cells: Cell<LoadedScenario>[];
 
-const agent = (name: string) => `---\nname: helper\ndescription: Answers refund questions. Use it for refunds.\n---\n\nYou are the ${name} assistant.\n`;
+const agent = (name: string) =>
+  `---\nname: helper\ndescription: Answers refund questions. Use it for refunds.\n---\n\nYou are the ${name} assistant.\n`;
 const scenario = (id: string) => `id: ${id}
 title: ${id}
 request: How long do refunds take?
@@ -77,7 +78,8 @@ function baselineOf(over: (a: ScenarioAggregate) => Partial<ScenarioAggregate> =
 /** `null`: no baseline at all. */
 const select = (changed: string[], baseline: Baseline | null = baselineOf()) =>
   selectAffected({ cells, changed: new Set(changed), configFile: 'evals/default.yaml', baseline: baseline ?? undefined });
-const ids = (list: Array<{ variant: { id: string }; scenario: { id: string } }>) => [...new Set(list.map((c) => `${c.variant.id}/${c.scenario.id}`))].sort();
+const ids = (list: Array<{ variant: { id: string }; scenario: { id: string } }>) =>
+  [...new Set(list.map((c) => `${c.variant.id}/${c.scenario.id}`))].sort();
 
 describe('selectAffected', () => {
   it('runs the changed variant on every scenario and carries the rest', () => {
@@ -98,10 +100,16 @@ describe('selectAffected', () => {
   });
 
   it('runs what the baseline cannot vouch for: other hashes, or no pass/fail for that repeat', () => {
-    const stale = select([], baselineOf((a) => (a.variantId === 'helper/a' && a.scenarioId === 'q1' ? { variantHash: 'older' } : {})));
+    const stale = select(
+      [],
+      baselineOf((a) => (a.variantId === 'helper/a' && a.scenarioId === 'q1' ? { variantHash: 'older' } : {})),
+    );
     expect(ids(stale.live)).toEqual(['helper/a/q1']);
     expect(stale.unbacked).toBe(3);
-    const errored = select([], baselineOf((a) => (a.scenarioId === 'q2' ? { outcomes: 'PEP', runs: 2, passes: 2, errors: 1, scoreSum: 2 } : {})));
+    const errored = select(
+      [],
+      baselineOf((a) => (a.scenarioId === 'q2' ? { outcomes: 'PEP', runs: 2, passes: 2, errors: 1, scoreSum: 2 } : {})),
+    );
     expect(errored.live.map((c) => `${c.variant.id}/${c.scenario.id}#${c.repeat}`).sort()).toEqual(['helper/a/q2#1', 'helper/b/q2#1']);
   });
 

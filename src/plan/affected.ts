@@ -47,7 +47,8 @@ export interface AffectedSelection {
 }
 
 const SEP = '\u0000';
-const aggregateKey = (agent: string, variantId: string, model: string, scenarioId: string) => [agent, variantId, model, scenarioId].join(SEP);
+const aggregateKey = (agent: string, variantId: string, model: string, scenarioId: string) =>
+  [agent, variantId, model, scenarioId].join(SEP);
 
 /**
  * Splits the planned cells into live and carried.
@@ -80,7 +81,14 @@ export function selectAffected(input: AffectedInput): AffectedSelection {
       unbacked++;
     }
   }
-  return { live, carried, changedVariants: [...changedVariants].sort(), changedScenarios: [...changedScenarios].sort(), configChanged, unbacked };
+  return {
+    live,
+    carried,
+    changedVariants: [...changedVariants].sort(),
+    changedScenarios: [...changedScenarios].sort(),
+    configChanged,
+    unbacked,
+  };
 }
 
 /** Does this assertion kind need the grader? (Same rule as `isGradedAssertion` in score/aggregate.) */
@@ -94,10 +102,16 @@ const isGradedKind = needsGrader;
  * others, its passes are attributed to the passing repeats first (then by repeat index), and its
  * ungraded runs (grader failures) to the last ones.
  */
-export function carriedResult(cell: Cell<LoadedScenario>, base: ScenarioAggregate, baseline: Baseline, graderId: string | undefined): CellResult | undefined {
+export function carriedResult(
+  cell: Cell<LoadedScenario>,
+  base: ScenarioAggregate,
+  baseline: Baseline,
+  graderId: string | undefined,
+): CellResult | undefined {
   const plan = planCell(cell);
   const graded = Object.values(plan.assertionInfo).some((a) => isGradedKind(a.kind));
-  if (base.variantHash !== plan.variantHash || base.scenarioHash !== plan.scenarioHash || base.assertionsHash !== plan.assertionsHash) return undefined;
+  if (base.variantHash !== plan.variantHash || base.scenarioHash !== plan.scenarioHash || base.assertionsHash !== plan.assertionsHash)
+    return undefined;
   if (base.grader !== (graded ? graderId : undefined)) return undefined;
   const letter = base.outcomes[plan.repeat];
   if (letter !== 'P' && letter !== 'F') return undefined;
@@ -113,7 +127,15 @@ export function carriedResult(cell: Cell<LoadedScenario>, base: ScenarioAggregat
     if (!counts) continue;
     const judged = rank < counts.runs;
     const pass = judged && rank < counts.passes;
-    assertions.push({ id, kind: info.kind, pass, score: pass ? 1 : 0, weight: info.weight, critical: info.critical, ...(judged ? {} : { gradingError: true }) });
+    assertions.push({
+      id,
+      kind: info.kind,
+      pass,
+      score: pass ? 1 : 0,
+      weight: info.weight,
+      critical: info.critical,
+      ...(judged ? {} : { gradingError: true }),
+    });
   }
   return {
     ...cellIdentity(plan),

@@ -23,7 +23,6 @@ describe('expandMatrix', () => {
     expect(isUserError(err)).toBe(true);
     expect((err as Error).message).toMatch(/would plan 8,000,000,000 cells \(more than 200,000\)/);
   });
-
 });
 
 describe('unmatchedFilters', () => {
@@ -44,7 +43,9 @@ describe('unmatchedFilters', () => {
 
 describe('duplicateModelLabel', () => {
   it('finds two models that would share one column', () => {
-    const twice = EvalConfig.parse({ models: [{ id: 'openai:chat:a', label: 'same' }, 'openai:chat:b', { id: 'openai:chat:c', label: 'same' }] });
+    const twice = EvalConfig.parse({
+      models: [{ id: 'openai:chat:a', label: 'same' }, 'openai:chat:b', { id: 'openai:chat:c', label: 'same' }],
+    });
     expect(duplicateModelLabel(twice)).toEqual({ index: 2, first: 0, label: 'same' });
     expect(duplicateModelLabel(config)).toBeUndefined();
   });

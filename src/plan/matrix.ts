@@ -84,7 +84,10 @@ export function modelsForVariant(config: Pick<EvalConfig, 'models' | 'modelMap'>
   const hint = variant.modelHint ?? 'inherit';
   const spec = config.modelMap?.[hint] ?? config.modelMap?.default;
   if (!spec) {
-    return { variantId: variant.id, reason: `no modelMap entry for its model hint "${hint}" (add \`modelMap: { "${hint}": <provider id> }\` to the eval config)` };
+    return {
+      variantId: variant.id,
+      reason: `no modelMap entry for its model hint "${hint}" (add \`modelMap: { "${hint}": <provider id> }\` to the eval config)`,
+    };
   }
   return [resolveModel(spec)];
 }
@@ -107,9 +110,7 @@ export interface MatrixInput<S extends MatrixScenario> {
 export function expandMatrix<S extends MatrixScenario>(input: MatrixInput<S>): { cells: Cell<S>[]; unmapped: Unmapped[] } {
   const { config, filters = {} } = input;
   const repeats = filters.repeats ?? config.repeats;
-  const variants = input.variants.filter(
-    (v) => matchesAny(config.agents, v.name, v.id) && matchesAny(filters.agents, v.name, v.id),
-  );
+  const variants = input.variants.filter((v) => matchesAny(config.agents, v.name, v.id) && matchesAny(filters.agents, v.name, v.id));
   const scenarios = input.scenarios.filter(
     (s) =>
       selectsScenario(config.scenarios, s) &&
@@ -120,7 +121,9 @@ export function expandMatrix<S extends MatrixScenario>(input: MatrixInput<S>): {
   const unmapped: Unmapped[] = [];
   const planned = countCombinations(input, variants, scenarios) * repeats;
   if (planned > MAX_CELLS) {
-    throw new UsageError(`the eval would plan ${planned.toLocaleString('en-US')} cells (more than ${MAX_CELLS.toLocaleString('en-US')}): use fewer repeats or narrow it with --agent, --scenario, --tag or --model`);
+    throw new UsageError(
+      `the eval would plan ${planned.toLocaleString('en-US')} cells (more than ${MAX_CELLS.toLocaleString('en-US')}): use fewer repeats or narrow it with --agent, --scenario, --tag or --model`,
+    );
   }
   for (const variant of variants) {
     const models = modelsForVariant(config, variant);
@@ -172,16 +175,20 @@ export function unmatchedFilters<S extends MatrixScenario>(input: Omit<MatrixInp
   };
   const out: string[] = [];
   for (const p of filters.agents ?? []) {
-    if (!variants.some((v) => matchesAny([p], v.name, v.id))) out.push(`--agent ${p}: matches no agent or variant (${known(variants.map((v) => v.name))})`);
+    if (!variants.some((v) => matchesAny([p], v.name, v.id)))
+      out.push(`--agent ${p}: matches no agent or variant (${known(variants.map((v) => v.name))})`);
   }
   for (const p of filters.scenarios ?? []) {
-    if (!scenarios.some((s) => selectsScenario([p], s))) out.push(`--scenario ${p}: matches no scenario (${known(scenarios.map((s) => s.id))})`);
+    if (!scenarios.some((s) => selectsScenario([p], s)))
+      out.push(`--scenario ${p}: matches no scenario (${known(scenarios.map((s) => s.id))})`);
   }
   for (const t of filters.tags ?? []) {
-    if (!scenarios.some((s) => s.tags.includes(t))) out.push(`--tag ${t}: matches no scenario's tags (${known(scenarios.flatMap((s) => s.tags))})`);
+    if (!scenarios.some((s) => s.tags.includes(t)))
+      out.push(`--tag ${t}: matches no scenario's tags (${known(scenarios.flatMap((s) => s.tags))})`);
   }
   for (const p of filters.models ?? []) {
-    if (!models.some((m) => matchesAny([p], m.label, m.id))) out.push(`--model ${p}: matches no model of the eval config (${known(models.map((m) => m.label))})`);
+    if (!models.some((m) => matchesAny([p], m.label, m.id)))
+      out.push(`--model ${p}: matches no model of the eval config (${known(models.map((m) => m.label))})`);
   }
   return out;
 }

@@ -109,5 +109,8 @@ export function cellRecordingKey(plan: CellPlan): RecordingKey {
 
 function agentRunFingerprint(run: AgentRun): string {
   const { agent, workspaceFiles, allowBash, maxTurns } = run;
-  return createHash('sha256').update(stableJson({ file: agent.fileText, workspace: workspaceFiles ?? {}, allowBash, maxTurns })).digest('hex').slice(0, 24);
+  return createHash('sha256')
+    .update(stableJson({ file: agent.fileText, workspace: workspaceFiles ?? {}, allowBash, maxTurns }))
+    .digest('hex')
+    .slice(0, 24);
 }

@@ -4,7 +4,17 @@ import type { EvalInputs } from './types.ts';
 import { isGradedAssertion } from '../score/aggregate.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import { type CarriedCells, selectAffected } from './affected.ts';
-import { type Cell, duplicateModelLabel, expandMatrix, parseShard, type ResolvedModel, resolveModel, scenarioAppliesTo, shardCells, unmatchedFilters } from './matrix.ts';
+import {
+  type Cell,
+  duplicateModelLabel,
+  expandMatrix,
+  parseShard,
+  type ResolvedModel,
+  resolveModel,
+  scenarioAppliesTo,
+  shardCells,
+  unmatchedFilters,
+} from './matrix.ts';
 import { needsGrader, planCell } from './plan-cell.ts';
 import type { CellPlan } from './types.ts';
 
@@ -51,14 +61,25 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
   if (sel.shard && !shard) throw new UsageError(`--shard expects i/n with 1 ≤ i ≤ n (e.g. 2/4), got "${sel.shard}"`);
   const twice = duplicateModelLabel(config);
   if (twice) {
-    throw new EvalConfigError(`"${twice.label}" is also the label of models[${twice.first}]: give each model its own \`label\` (one column per model in every report)`, { file: configFile, field: `models[${twice.index}].label` });
+    throw new EvalConfigError(
+      `"${twice.label}" is also the label of models[${twice.first}]: give each model its own \`label\` (one column per model in every report)`,
+      { file: configFile, field: `models[${twice.index}].label` },
+    );
   }
   const filters = { agents: sel.agent, scenarios: sel.scenario, tags: sel.tag, models: sel.model, repeats: sel.repeat };
   const unmatched = unmatchedFilters({ variants, scenarios, config, filters });
   if (unmatched.length) throw new UserErrors(unmatched.map((line) => new UsageError(line)));
-  const { cells: all, unmapped } = expandMatrix<LoadedScenario>({ variants, scenarios, config, applies: (s, v) => scenarioAppliesTo(s, v.name, v.id), filters });
+  const { cells: all, unmapped } = expandMatrix<LoadedScenario>({
+    variants,
+    scenarios,
+    config,
+    applies: (s, v) => scenarioAppliesTo(s, v.name, v.id),
+    filters,
+  });
   if (all.length === 0) {
-    throw new UsageError(`nothing to evaluate: ${configFile} and the filters select no variant × model × scenario (check \`agents:\`, \`scenarios:\` and each scenario's \`agent:\`)`);
+    throw new UsageError(
+      `nothing to evaluate: ${configFile} and the filters select no variant × model × scenario (check \`agents:\`, \`scenarios:\` and each scenario's \`agent:\`)`,
+    );
   }
   const notes: EvalPlan['notes'] = { out: [], err: unmapped.map((u) => `warning: ${u.variantId}: not run: ${u.reason}`) };
   const sharded = shard ? shardCells(all, shard.index, shard.count) : all;
@@ -68,7 +89,9 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
   return {
     cells,
     plans,
-    planHash: createHash('sha256').update([...plans.keys()].sort().join('\n')).digest('hex'),
+    planHash: createHash('sha256')
+      .update([...plans.keys()].sort().join('\n'))
+      .digest('hex'),
     ...(affected?.carried ? { carried: affected.carried } : {}),
     ...(config.grader ? { grader: resolveModel(config.grader) } : {}),
     gradedCells: cells.filter((c) => c.scenario.assert.some((a) => needsGrader(a.type))).length,
@@ -80,7 +103,11 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
 }
 
 /** `--changed-since`: run what changed, carry the rest from the baseline; notes say which is which. */
-function planAffected(inputs: Omit<EvalInputs, 'git'>, cells: Cell<LoadedScenario>[], notes: EvalPlan['notes']): { cells: Cell<LoadedScenario>[]; carried?: CarriedCells } {
+function planAffected(
+  inputs: Omit<EvalInputs, 'git'>,
+  cells: Cell<LoadedScenario>[],
+  notes: EvalPlan['notes'],
+): { cells: Cell<LoadedScenario>[]; carried?: CarriedCells } {
   const { since, files, baseline, baselineRef } = inputs.changed!;
   const graderId = inputs.config.grader ? resolveModel(inputs.config.grader).id : undefined;
   const sel = selectAffected({ cells, changed: files, configFile: inputs.configFile, baseline: baseline?.baseline, graderId });
@@ -90,9 +117,18 @@ function planAffected(inputs: Omit<EvalInputs, 'git'>, cells: Cell<LoadedScenari
     sel.changedScenarios.length ? `${sel.changedScenarios.length} scenario(s) (${sel.changedScenarios.join(', ')})` : '',
   ].filter(Boolean);
   notes.out.push(`changed since ${since}: ${what.length ? what.join(', ') : 'no agent variant, scenario or eval config'}`);
-  if (!baseline) notes.err.push(`warning: no baseline at ${baselineRef ? `${baselineRef}:` : ''}reports/baseline.json to carry unchanged cells from: every cell runs`);
-  else if (sel.unbacked > 0) notes.err.push(`warning: ${sel.unbacked} unchanged cell(s) run anyway: the baseline (${baseline.source}) has no matching outcome for them`);
-  if (baseline && sel.carried.length) notes.out.push(`carried ${sel.carried.length} cell(s) from baseline run ${baseline.baseline.runId} (${baseline.source}); running ${sel.live.length}`);
+  if (!baseline)
+    notes.err.push(
+      `warning: no baseline at ${baselineRef ? `${baselineRef}:` : ''}reports/baseline.json to carry unchanged cells from: every cell runs`,
+    );
+  else if (sel.unbacked > 0)
+    notes.err.push(
+      `warning: ${sel.unbacked} unchanged cell(s) run anyway: the baseline (${baseline.source}) has no matching outcome for them`,
+    );
+  if (baseline && sel.carried.length)
+    notes.out.push(
+      `carried ${sel.carried.length} cell(s) from baseline run ${baseline.baseline.runId} (${baseline.source}); running ${sel.live.length}`,
+    );
   if (sel.live.length === 0) notes.out.push('nothing to evaluate: no model will be called');
   if (!baseline || sel.carried.length === 0) return { cells: sel.live };
   const graded = graderId && sel.carried.some((r) => r.assertions.some(isGradedAssertion));

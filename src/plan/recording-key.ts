@@ -2,10 +2,25 @@ import { createHash } from 'node:crypto';
 import { stableJson } from '../shared/stable-json.ts';
 
 /** Config keys that say how to connect, not what to ask: left out of the key and the file. */
-const CONNECTION_KEYS = new Set(['apiKey', 'apiKeyEnvar', 'apiBaseUrl', 'apiHost', 'baseUrl', 'headers', 'organization', 'timeout', 'maxRetries', 'cost']);
+const CONNECTION_KEYS = new Set([
+  'apiKey',
+  'apiKeyEnvar',
+  'apiBaseUrl',
+  'apiHost',
+  'baseUrl',
+  'headers',
+  'organization',
+  'timeout',
+  'maxRetries',
+  'cost',
+]);
 
 export function samplingParams(config: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(config).filter(([k]) => !CONNECTION_KEYS.has(k)).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => !CONNECTION_KEYS.has(k))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 export interface RecordingKey {

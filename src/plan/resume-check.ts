@@ -16,9 +16,17 @@ import type { RunMeta } from '../schema/run-meta.ts';
  */
 export function assertResumable(
   meta: RunMeta,
-  now: { planHash: string; variants: AgentVariant[]; scenarios: LoadedScenario[]; config: EvalConfig; secrets: readonly string[]; asked?: RunMeta['mode'] },
+  now: {
+    planHash: string;
+    variants: AgentVariant[];
+    scenarios: LoadedScenario[];
+    config: EvalConfig;
+    secrets: readonly string[];
+    asked?: RunMeta['mode'];
+  },
 ): void {
-  const refuse = (what: string) => new UsageError(`--resume ${meta.runId}: ${what} changed since that run started; start a new run instead`);
+  const refuse = (what: string) =>
+    new UsageError(`--resume ${meta.runId}: ${what} changed since that run started; start a new run instead`);
   if (meta.planHash !== now.planHash) throw refuse('the agents, scenarios, models or filters');
   const variants = now.variants.filter((v) => {
     const was = meta.fingerprints.variants[v.id];

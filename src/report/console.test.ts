@@ -16,12 +16,22 @@ describe('renderConsoleMatrix', () => {
     expect(lines).toContain('  1 comparison inconclusive (see summary.md)');
   });
 
-  it('says how many answers came from promptfoo\'s cache', () => {
-    const results = syntheticResults({ variants: ['reviewer', 'reviewer-terse'], models: ['m1'] }).map((r, i) => ({ ...r, source: i < 5 ? ('cache' as const) : ('live' as const) }));
+  it("says how many answers came from promptfoo's cache", () => {
+    const results = syntheticResults({ variants: ['reviewer', 'reviewer-terse'], models: ['m1'] }).map((r, i) => ({
+      ...r,
+      source: i < 5 ? ('cache' as const) : ('live' as const),
+    }));
     const answers = results.filter((r) => r.status !== 'not-run' && r.status !== 'not-recorded').length;
     const text = renderConsoleMatrix(summarizeRun('r', results));
     expect(text.split('\n')).toContain(`5 of ${answers} answers came from promptfoo's cache, not from a model call`);
-    expect(renderConsoleMatrix(summarizeRun('r', results.map((r) => ({ ...r, source: 'live' as const }))))).not.toMatch(/cache/);
+    expect(
+      renderConsoleMatrix(
+        summarizeRun(
+          'r',
+          results.map((r) => ({ ...r, source: 'live' as const })),
+        ),
+      ),
+    ).not.toMatch(/cache/);
   });
 
   it('says so when the run has no cells', () => {

@@ -20,7 +20,10 @@ export function renderGateConsole(gate: GateReport, baselineSource?: string): st
   }
   const unchanged = gate.comparisons.filter((c) => c.verdict === 'unchanged');
   const carried = unchanged.filter((c) => c.carried).length;
-  if (unchanged.length) lines.push(`  ${'unchanged'.padEnd(VERDICT_WIDTH)} ${unchanged.length} variant × model${carried ? ` (${carried} carried from the baseline, not tested)` : ''}`);
+  if (unchanged.length)
+    lines.push(
+      `  ${'unchanged'.padEnd(VERDICT_WIDTH)} ${unchanged.length} variant × model${carried ? ` (${carried} carried from the baseline, not tested)` : ''}`,
+    );
   for (const n of gate.notComparable) {
     lines.push(`  not gated: ${n.variantId} @ ${n.model} / ${n.scenarioId} (${n.reasons.join(', ')})`);
   }

@@ -28,7 +28,10 @@ export function describeComparison(c: GateComparison): string {
   const s = c.comparison;
   const now = `${formatRate(c.current.rate)} ${formatInterval(c.current.interval)}`.trim();
   if (!s) return now;
-  return `${formatRate(s.current.rate)} ${formatInterval(s.current.interval)} vs baseline ${formatRate(s.baseline.rate)} ${formatInterval(s.baseline.interval)}, ${formatDiff(s.diff)} ${diffInterval(s.diffInterval)}, ${s.test} Holm ${formatP(s.adjustedP)} over ${s.comparedScenarios} scenario${s.comparedScenarios === 1 ? '' : 's'}`.replace(/ {2,}/g, ' ');
+  return `${formatRate(s.current.rate)} ${formatInterval(s.current.interval)} vs baseline ${formatRate(s.baseline.rate)} ${formatInterval(s.baseline.interval)}, ${formatDiff(s.diff)} ${diffInterval(s.diffInterval)}, ${s.test} Holm ${formatP(s.adjustedP)} over ${s.comparedScenarios} scenario${s.comparedScenarios === 1 ? '' : 's'}`.replace(
+    / {2,}/g,
+    ' ',
+  );
 }
 
 function diffInterval(i: Interval | null): string {

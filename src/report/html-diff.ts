@@ -49,7 +49,9 @@ function diffBlock(label: Html, before: string, after: string): Html {
 }
 
 function prefix(text: string, mark: string): string {
-  return splitLines(text).map((l) => `${mark} ${l}\n`).join('');
+  return splitLines(text)
+    .map((l) => `${mark} ${l}\n`)
+    .join('');
 }
 
 /** Unchanged runs keep `CONTEXT` lines next to each change and fold the middle. */
@@ -59,7 +61,11 @@ function elide(text: string, isFirst: boolean, isLast: boolean): string {
   const keepTail = isLast ? 0 : CONTEXT;
   if (lines.length <= keepHead + keepTail + 1) return lines.map((l) => `  ${l}\n`).join('');
   const hidden = lines.length - keepHead - keepTail;
-  return [...lines.slice(0, keepHead).map((l) => `  ${l}\n`), `  ⋯ ${hidden} unchanged line${hidden === 1 ? '' : 's'}\n`, ...lines.slice(lines.length - keepTail).map((l) => `  ${l}\n`)].join('');
+  return [
+    ...lines.slice(0, keepHead).map((l) => `  ${l}\n`),
+    `  ⋯ ${hidden} unchanged line${hidden === 1 ? '' : 's'}\n`,
+    ...lines.slice(lines.length - keepTail).map((l) => `  ${l}\n`),
+  ].join('');
 }
 
 function splitLines(text: string): string[] {

@@ -65,16 +65,23 @@ function repeat(c: CellResult, opts: DrilldownOptions): Html {
     c.cost !== undefined ? formatCost(c.cost) : '',
     c.source && c.source !== 'live' ? c.source : '',
   ].filter(Boolean);
-  return html`<div class="rep st-${c.status}"><div class="rep-head">${facts.join(' · ')}</div>${c.error ? html`<p class="err">${c.error}</p>` : ''}${c.assertions.length ? html`<ul class="asserts">${c.assertions.map(
-    (a) => html`<li class="${a.pass ? 'ok' : 'no'}">${a.pass ? '✓' : '✗'} <b>${a.id}</b> <span class="muted">${a.kind}${a.critical ? ', critical' : ''}${a.gradingError ? ', grader failed' : ''}</span>${a.reason ? html` — ${a.reason}` : ''}</li>`,
-  )}</ul>` : ''}${c.trajectory ? renderTrajectory(c.trajectory) : ''}${c.output !== undefined ? output(c.output, opts) : ''}</div>`;
+  return html`<div class="rep st-${c.status}"><div class="rep-head">${facts.join(' · ')}</div>${c.error ? html`<p class="err">${c.error}</p>` : ''}${
+    c.assertions.length
+      ? html`<ul class="asserts">${c.assertions.map(
+          (a) =>
+            html`<li class="${a.pass ? 'ok' : 'no'}">${a.pass ? '✓' : '✗'} <b>${a.id}</b> <span class="muted">${a.kind}${a.critical ? ', critical' : ''}${a.gradingError ? ', grader failed' : ''}</span>${a.reason ? html` — ${a.reason}` : ''}</li>`,
+        )}</ul>`
+      : ''
+  }${c.trajectory ? renderTrajectory(c.trajectory) : ''}${c.output !== undefined ? output(c.output, opts) : ''}</div>`;
 }
 
 function output(text: string, opts: DrilldownOptions): Html {
   const cut = safeCut(text, opts.maxOutput);
   const kept = text.slice(0, cut);
   const dropped = text.length - cut;
-  const note = dropped ? html`<p class="muted">… ${dropped} more characters not embedded (full answer in the run's results.jsonl).</p>` : '';
+  const note = dropped
+    ? html`<p class="muted">… ${dropped} more characters not embedded (full answer in the run's results.jsonl).</p>`
+    : '';
   if (kept.length <= opts.collapseAt) return html`<pre class="out">${kept}</pre>${note}`;
   const head = safeCut(kept, opts.collapseAt);
   return html`<pre class="out">${kept.slice(0, head)}</pre><details class="more"><summary>show ${kept.length - head} more characters</summary><pre class="out">${kept.slice(head)}</pre></details>${note}`;

@@ -9,7 +9,14 @@ describe('renderTrajectory', () => {
         turns: 2,
         toolCalls: [
           { index: 0, tool: 'read', input: { filePath: 'README.md' }, outcome: 'ran', turn: 1, output: '<script>alert(1)</script>' },
-          { index: 1, tool: 'bash', input: { command: 'curl x | sh' }, outcome: 'denied-by-sandbox', reason: 'bash is not allowed <b>', turn: 2 },
+          {
+            index: 1,
+            tool: 'bash',
+            input: { command: 'curl x | sh' },
+            outcome: 'denied-by-sandbox',
+            reason: 'bash is not allowed <b>',
+            turn: 2,
+          },
         ],
         delegations: [],
         filesRead: ['README.md'],

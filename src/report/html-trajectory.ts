@@ -6,7 +6,8 @@ const MAX_INPUT = 300;
 const MAX_OUTPUT = 600;
 const MAX_DIFF = 8_000;
 
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters in results.jsonl)` : text);
+const cut = (text: string, max: number) =>
+  text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters in results.jsonl)` : text;
 
 /**
  * What an agent did in one cell, beside its answer: each tool call with its input, refusals and

@@ -13,12 +13,15 @@ const H = 90;
 const PAD = 4;
 
 export function renderTrends(series: TrendSeries[], maxPoints = 400): Html {
-  if (!series.length) return html`<p class="muted">No history yet: trends appear after the first run is recorded in reports/history.jsonl.</p>`;
+  if (!series.length)
+    return html`<p class="muted">No history yet: trends appear after the first run is recorded in reports/history.jsonl.</p>`;
   return html`<div class="charts">${series.map((s) => chart(s, maxPoints))}</div>`;
 }
 
 function chart(s: TrendSeries, maxPoints: number): Html {
-  const all = s.segments.flatMap((seg, si) => seg.points.map((p, pi) => ({ p, seg: si, first: pi === 0 && si > 0, reason: seg.breakReason })));
+  const all = s.segments.flatMap((seg, si) =>
+    seg.points.map((p, pi) => ({ p, seg: si, first: pi === 0 && si > 0, reason: seg.breakReason })),
+  );
   const total = all.length;
   const shown = all.slice(-maxPoints);
   const n = shown.length;
@@ -30,7 +33,10 @@ function chart(s: TrendSeries, maxPoints: number): Html {
     let run: Array<[string, string]> = [];
     let seg = -1;
     const flush = () => {
-      if (run.length > 1) lines.push(html`<polyline class="${key === 'passRate' ? 'l-rate' : 'l-score'}" points="${run.map(([a, b]) => `${a},${b}`).join(' ')}"/>`);
+      if (run.length > 1)
+        lines.push(
+          html`<polyline class="${key === 'passRate' ? 'l-rate' : 'l-score'}" points="${run.map(([a, b]) => `${a},${b}`).join(' ')}"/>`,
+        );
       else if (run.length === 1 && key === 'passRate') lines.push(html`<circle class="dot" r="2" cx="${run[0]![0]}" cy="${run[0]![1]}"/>`);
       run = [];
     };
@@ -44,8 +50,14 @@ function chart(s: TrendSeries, maxPoints: number): Html {
   }
   shown.forEach(({ p, first, reason }, i) => {
     const cx = x(i).toFixed(1);
-    if (first) marks.push(html`<line class="brk" x1="${cx}" x2="${cx}" y1="0" y2="${H}"><title>${`Break before ${p.runId}: ${reason ?? 'tests changed'}. Points on either side are not comparable.`}</title></line>`);
-    if (p.promptChanged) marks.push(html`<path class="pc" d="${`M${cx} ${H - 8}l-4 7h8z`}"><title>${`Prompt changed in ${p.runId} (${point(p)})`}</title></path>`);
+    if (first)
+      marks.push(
+        html`<line class="brk" x1="${cx}" x2="${cx}" y1="0" y2="${H}"><title>${`Break before ${p.runId}: ${reason ?? 'tests changed'}. Points on either side are not comparable.`}</title></line>`,
+      );
+    if (p.promptChanged)
+      marks.push(
+        html`<path class="pc" d="${`M${cx} ${H - 8}l-4 7h8z`}"><title>${`Prompt changed in ${p.runId} (${point(p)})`}</title></path>`,
+      );
   });
   const last = shown.at(-1)?.p;
   const breaks = shown.filter(({ first }) => first).length;

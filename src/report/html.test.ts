@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, renderHtml, type ReportInput } from './html.ts';
-import { syntheticEntry, syntheticGate, syntheticMeta, syntheticResults, syntheticSummary, type RunShape } from '../../test/fixtures/report/synthetic.ts';
+import {
+  syntheticEntry,
+  syntheticGate,
+  syntheticMeta,
+  syntheticResults,
+  syntheticSummary,
+  type RunShape,
+} from '../../test/fixtures/report/synthetic.ts';
 
 const HOSTILE = `<script>window.__pwned=1</script><img src=x onerror="alert(1)"><a href="javascript:alert(1)">x</a>"'&`;
 
@@ -20,7 +27,10 @@ describe('renderHtml: security', () => {
     data.meta.notRun = { 'm<i>3': HOSTILE };
     data.meta.fingerprints.scenarios['scenario-0']!.title = HOSTILE;
     data.results[1] = { ...data.results[1]!, status: 'error', output: undefined, error: HOSTILE, assertions: [] };
-    data.results[2] = { ...data.results[2]!, assertions: [{ id: 'a<x>', kind: 'contains', pass: false, score: 0, weight: 1, critical: false, reason: HOSTILE }] };
+    data.results[2] = {
+      ...data.results[2]!,
+      assertions: [{ id: 'a<x>', kind: 'contains', pass: false, score: 0, weight: 1, critical: false, reason: HOSTILE }],
+    };
     data.warnings = [HOSTILE];
     data.history = [syntheticEntry('r1', { variants: ['v<b>1'], models: ['m"1'] })];
     const page = renderHtml(data, { collapseAt: 20 });
@@ -57,7 +67,10 @@ describe('renderHtml: content', () => {
     const data = input({ variants: ['reviewer', 'reviewer-terse'], models: ['m1', 'm2'] });
     const page = renderHtml(data);
     const matrix = page.match(/<table id="matrix">[\s\S]*?<\/table>/)![0];
-    expect(matrix.match(/<th scope="col" class="model">([^<]*)<\/th>/g)).toEqual(['<th scope="col" class="model">m1</th>', '<th scope="col" class="model">m2</th>']);
+    expect(matrix.match(/<th scope="col" class="model">([^<]*)<\/th>/g)).toEqual([
+      '<th scope="col" class="model">m1</th>',
+      '<th scope="col" class="model">m2</th>',
+    ]);
     expect(matrix).toContain('<th scope="row" class="variant">reviewer</th>');
     expect(matrix).toContain('<th scope="row" class="variant">reviewer-terse</th>');
     // m1: reviewer-terse is significantly worse, so reviewer is starred; m2 is inconclusive: a tie, no star.
@@ -69,7 +82,7 @@ describe('renderHtml: content', () => {
     expect(pairs).toContain('~12 more repeats per scenario');
   });
 
-  it('says in the run facts how many answers came from promptfoo\'s cache', () => {
+  it("says in the run facts how many answers came from promptfoo's cache", () => {
     const data = input();
     data.meta.mode = 'live';
     data.results = data.results.map((r) => ({ ...r, source: 'cache' as const }));
@@ -80,7 +93,11 @@ describe('renderHtml: content', () => {
 
   it('draws trends with a mark where the prompt changed and a break where the assertions changed', () => {
     const history = Array.from({ length: 6 }, (_, i) =>
-      syntheticEntry(`run-${i}`, { seed: i, variantHash: (v) => (i >= 2 ? `${v}-new` : v), assertionsHash: (s) => (i >= 4 && s === 'scenario-1' ? 'changed' : s) }),
+      syntheticEntry(`run-${i}`, {
+        seed: i,
+        variantHash: (v) => (i >= 2 ? `${v}-new` : v),
+        assertionsHash: (s) => (i >= 4 && s === 'scenario-1' ? 'changed' : s),
+      }),
     );
     const page = renderHtml(input({}, { history }));
     const chart = page.match(/<figure class="chart">[\s\S]*?<\/figure>/)![0];
@@ -109,7 +126,10 @@ describe('renderHtml: content', () => {
   });
 
   it('diffs prompts between variants and against the previous run of each variant', () => {
-    const data = input({ variants: ['a', 'b'] }, { previousPrompts: { a: { runId: 'old-run', systemPrompt: 'You review code.\nBe gentle.\nAlways cite the line.\n' } } });
+    const data = input(
+      { variants: ['a', 'b'] },
+      { previousPrompts: { a: { runId: 'old-run', systemPrompt: 'You review code.\nBe gentle.\nAlways cite the line.\n' } } },
+    );
     data.meta.fingerprints.variants.b!.systemPrompt = data.meta.fingerprints.variants.a!.systemPrompt.replace('thorough', 'terse');
     const page = renderHtml(data);
     const prompts = page.match(/<section id="prompts">[\s\S]*?<\/section>/)![0];

@@ -100,12 +100,15 @@ ${input.gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(input.gate)}</s
 <p class="muted">Pass rate of scored cells with its 95% Wilson interval; ★ marks a variant that beat every other variant of its agent on that model (paired test, Holm-adjusted); no star where they cannot be told apart.</p>
 <table id="matrix"><thead><tr><th>variant</th>${matrix.models.map((m) => html`<th scope="col" class="model">${m}</th>`)}</tr></thead>
 <tbody>${matrix.rows.map(
-    (r) => html`<tr><th scope="row" class="variant">${r.variantId}${multiAgent ? html` <span class="muted">${r.agent}</span>` : ''}</th>${matrix.models.map((m) => {
-      const v = r.cells[m];
-      if (!v) return html`<td class="muted">–</td>`;
-      const best = matrix.best.has(bestKey(r.variantId, m));
-      return html`<td class="${best ? 'is-best' : ''}">${best ? html`<span class="best" title="best variant on this model">★</span> ` : ''}<span class="rate">${formatRate(v.passRate.rate)}</span> <span class="muted">${formatInterval(v.passRate.interval)}</span><br><span class="muted">${v.counts.passed}/${v.counts.run} passed${v.counts.errors ? html` · <span class="err">${v.counts.errors} error${v.counts.errors === 1 ? '' : 's'}</span>` : ''}${v.counts.notRun + v.counts.notRecorded ? ` · ${v.counts.notRun + v.counts.notRecorded} not run` : ''} · score ${v.meanScore.mean === null ? '–' : v.meanScore.mean.toFixed(2)} · ${formatCost(v.cost)}${v.latencyMs ? ` · p50 ${Math.round(v.latencyMs.p50)} ms` : ''}</span></td>`;
-    })}</tr>`,
+    (r) =>
+      html`<tr><th scope="row" class="variant">${r.variantId}${multiAgent ? html` <span class="muted">${r.agent}</span>` : ''}</th>${matrix.models.map(
+        (m) => {
+          const v = r.cells[m];
+          if (!v) return html`<td class="muted">–</td>`;
+          const best = matrix.best.has(bestKey(r.variantId, m));
+          return html`<td class="${best ? 'is-best' : ''}">${best ? html`<span class="best" title="best variant on this model">★</span> ` : ''}<span class="rate">${formatRate(v.passRate.rate)}</span> <span class="muted">${formatInterval(v.passRate.interval)}</span><br><span class="muted">${v.counts.passed}/${v.counts.run} passed${v.counts.errors ? html` · <span class="err">${v.counts.errors} error${v.counts.errors === 1 ? '' : 's'}</span>` : ''}${v.counts.notRun + v.counts.notRecorded ? ` · ${v.counts.notRun + v.counts.notRecorded} not run` : ''} · score ${v.meanScore.mean === null ? '–' : v.meanScore.mean.toFixed(2)} · ${formatCost(v.cost)}${v.latencyMs ? ` · p50 ${Math.round(v.latencyMs.p50)} ms` : ''}</span></td>`;
+        },
+      )}</tr>`,
   )}</tbody></table>
 <h3>Pairwise comparisons</h3>${pairTable(summary)}
 ${summary.flaky.length ? html`<h3>Flaky assertions</h3><table><thead><tr><th>variant</th><th>model</th><th>scenario</th><th>assertion</th><th>passes</th></tr></thead><tbody>${summary.flaky.slice(0, 20).map((f) => html`<tr><td>${f.variantId}</td><td>${f.model}</td><td>${f.scenarioId}</td><td>${f.assertionId}</td><td class="num">${f.passes}/${f.repeats}</td></tr>`)}</tbody></table>${summary.flaky.length > 20 ? html`<p class="muted">and ${summary.flaky.length - 20} more.</p>` : ''}` : ''}
@@ -130,7 +133,10 @@ ${Object.keys(meta.notRun).length ? html`<ul class="warn">${Object.entries(meta.
 
 function pairTable(summary: RunSummary): Html {
   if (!summary.pairwise.length) return html`<p class="muted">No agent has two variants on the same model.</p>`;
-  return html`<table id="pairs"><thead><tr><th>agent</th><th>model</th><th>comparison</th><th>pairs</th><th>only a / only b</th><th>difference</th><th>Holm p</th><th>verdict</th></tr></thead><tbody>${orderPairs(summary.pairwise).map(
-    (c) => html`<tr><td>${c.agent}</td><td>${c.model}</td><td>${c.b} vs ${c.a}</td><td class="num">${c.pairs}</td><td class="num">${c.aOnly} / ${c.bOnly}</td><td class="num">${formatDiff(c.diff)}</td><td class="num">${formatP(c.adjustedP)}</td><td class="v-${c.verdict}" title="${describePair(c)}"><b>${c.verdict}</b>${c.verdict === 'inconclusive' ? html`<br><span class="muted">${c.moreRepeats ? `~${c.moreRepeats} more repeats per scenario` : 'more repeats unlikely to settle it'}</span>` : ''}</td></tr>`,
+  return html`<table id="pairs"><thead><tr><th>agent</th><th>model</th><th>comparison</th><th>pairs</th><th>only a / only b</th><th>difference</th><th>Holm p</th><th>verdict</th></tr></thead><tbody>${orderPairs(
+    summary.pairwise,
+  ).map(
+    (c) =>
+      html`<tr><td>${c.agent}</td><td>${c.model}</td><td>${c.b} vs ${c.a}</td><td class="num">${c.pairs}</td><td class="num">${c.aOnly} / ${c.bOnly}</td><td class="num">${formatDiff(c.diff)}</td><td class="num">${formatP(c.adjustedP)}</td><td class="v-${c.verdict}" title="${describePair(c)}"><b>${c.verdict}</b>${c.verdict === 'inconclusive' ? html`<br><span class="muted">${c.moreRepeats ? `~${c.moreRepeats} more repeats per scenario` : 'more repeats unlikely to settle it'}</span>` : ''}</td></tr>`,
   )}</tbody></table>`;
 }

@@ -12,7 +12,8 @@ interface Node {
 
 /** Just enough of an XML parser to check structure: elements, attributes, text, the five entities. */
 function parseXml(xml: string): Node {
-  const decode = (s: string) => s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e]!);
+  const decode = (s: string) =>
+    s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e]!);
   const body = xml.replace(/^<\?xml[^?]*\?>\s*/, '');
   const root: Node = { name: '#root', attrs: {}, children: [], text: '' };
   const stack = [root];
@@ -74,7 +75,11 @@ function checkJunitShape(doc: Node) {
   expect(Number(doc.attrs.errors)).toBe(errors);
 }
 
-const cell = (over: Partial<CellResult>): CellResult => ({ ...syntheticResults({ variants: ['v'], models: ['m'], scenarios: 1, repeats: 1 })[0]!, status: 'pass', ...over });
+const cell = (over: Partial<CellResult>): CellResult => ({
+  ...syntheticResults({ variants: ['v'], models: ['m'], scenarios: 1, repeats: 1 })[0]!,
+  status: 'pass',
+  ...over,
+});
 
 describe('renderJunit', () => {
   it('has one testcase per scenario × variant × model with repeats aggregated', () => {
@@ -88,7 +93,11 @@ describe('renderJunit', () => {
   it('reports a failed repeat as a failure with the pass rate and the failing assertion', () => {
     const results = [
       cell({ repeat: 0, status: 'pass' }),
-      cell({ repeat: 1, status: 'fail', assertions: [{ id: 'cites-line', kind: 'regex', pass: false, score: 0, weight: 1, critical: true, reason: 'no line number' }] }),
+      cell({
+        repeat: 1,
+        status: 'fail',
+        assertions: [{ id: 'cites-line', kind: 'regex', pass: false, score: 0, weight: 1, critical: true, reason: 'no line number' }],
+      }),
       cell({ repeat: 2, status: 'error', error: 'HTTP 500' }),
     ];
     const doc = parseXml(renderJunit('run-1', results));
@@ -134,7 +143,12 @@ describe('renderJunit', () => {
     const nasty = `<script>alert("x")</script> & ]]> 'q' \u0001\u001b`;
     const doc = parseXml(
       renderJunit('run-1', [
-        cell({ scenarioId: `s<&"'>`, variantId: 'v"><x', status: 'fail', assertions: [{ id: 'a&b', kind: 'contains', pass: false, score: 0, weight: 1, critical: false, reason: nasty }] }),
+        cell({
+          scenarioId: `s<&"'>`,
+          variantId: 'v"><x',
+          status: 'fail',
+          assertions: [{ id: 'a&b', kind: 'contains', pass: false, score: 0, weight: 1, critical: false, reason: nasty }],
+        }),
       ]),
     );
     checkJunitShape(doc);

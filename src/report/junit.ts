@@ -83,7 +83,15 @@ function caseChild(c: Case): { kind: 'pass' | 'failure' | 'error' | 'skipped'; x
   if (passed < scored.length) {
     const details = scored
       .filter((r) => r.status === 'fail')
-      .map((r) => `repeat ${r.repeat}: ${r.assertions.filter((a) => !a.pass).map((a) => `${a.id}${a.critical ? ' (critical)' : ''}: ${a.reason ?? 'failed'}`).join('; ') || `score ${r.score.toFixed(2)} below the bar`}`);
+      .map(
+        (r) =>
+          `repeat ${r.repeat}: ${
+            r.assertions
+              .filter((a) => !a.pass)
+              .map((a) => `${a.id}${a.critical ? ' (critical)' : ''}: ${a.reason ?? 'failed'}`)
+              .join('; ') || `score ${r.score.toFixed(2)} below the bar`
+          }`,
+      );
     return { kind: 'failure', xml: element('failure', summary, 'AssertionFailure', details.join('\n')) };
   }
   if (errors.length) {
@@ -91,7 +99,10 @@ function caseChild(c: Case): { kind: 'pass' | 'failure' | 'error' | 'skipped'; x
     return { kind: 'error', xml: element('error', summary, 'ProviderError', details.join('\n')) };
   }
   if (!scored.length) {
-    const why = c.cells.map((r) => r.error ?? r.status).filter((x, i, xs) => xs.indexOf(x) === i).join('; ');
+    const why = c.cells
+      .map((r) => r.error ?? r.status)
+      .filter((x, i, xs) => xs.indexOf(x) === i)
+      .join('; ');
     return { kind: 'skipped', xml: `      <skipped message="${escapeXml(`not run: ${why}`)}"/>` };
   }
   return { kind: 'pass', xml: `      <system-out>${escapeXml(summary)}</system-out>` };

@@ -14,14 +14,38 @@ const vm = (variantId: string, model: string, rate: number | null, low = 0, agen
 
 describe('buildMatrix', () => {
   const pair = (a: string, b: string, model: string, verdict: PairwiseComparison['verdict']): PairwiseComparison => ({
-    agent: 'reviewer', model, a, b, pairs: 30, aOnly: 0, bOnly: 0, diff: 0, pValue: 1, adjustedP: verdict === 'inconclusive' ? 1 : 0.001, verdict,
+    agent: 'reviewer',
+    model,
+    a,
+    b,
+    pairs: 30,
+    aOnly: 0,
+    bOnly: 0,
+    diff: 0,
+    pValue: 1,
+    adjustedP: verdict === 'inconclusive' ? 1 : 0.001,
+    verdict,
   });
 
   it('stars a variant only where it beat every other variant of its agent on that model in the paired test', () => {
     const m = buildMatrix({
       runId: 'r',
-      variants: [vm('a', 'm1', 0.5), vm('b', 'm1', 0.9, 0.7), vm('c', 'm1', 0.6), vm('a', 'm2', 0.4), vm('b', 'm2', 0.7), vm('b', 'm3', null), vm('a', 'm3', 0.4), vm('solo', 'm1', 1, 0.9, 'other')],
-      pairwise: [pair('a', 'b', 'm1', 'better'), pair('b', 'c', 'm1', 'worse'), pair('a', 'c', 'm1', 'inconclusive'), pair('a', 'b', 'm2', 'inconclusive')],
+      variants: [
+        vm('a', 'm1', 0.5),
+        vm('b', 'm1', 0.9, 0.7),
+        vm('c', 'm1', 0.6),
+        vm('a', 'm2', 0.4),
+        vm('b', 'm2', 0.7),
+        vm('b', 'm3', null),
+        vm('a', 'm3', 0.4),
+        vm('solo', 'm1', 1, 0.9, 'other'),
+      ],
+      pairwise: [
+        pair('a', 'b', 'm1', 'better'),
+        pair('b', 'c', 'm1', 'worse'),
+        pair('a', 'c', 'm1', 'inconclusive'),
+        pair('a', 'b', 'm2', 'inconclusive'),
+      ],
       flaky: [],
     });
     expect(m.models).toEqual(['m1', 'm2', 'm3']);

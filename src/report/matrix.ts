@@ -70,7 +70,8 @@ function bestVariants(variants: VariantModelSummary[], pairwise: PairwiseCompari
   for (const group of groups.values()) {
     if (group.length < 2) continue;
     for (const v of group) {
-      if (group.every((o) => o === v || beat.has([v.variantId, o.variantId, v.agent, v.model].join('\u0000')))) best.add(bestKey(v.variantId, v.model));
+      if (group.every((o) => o === v || beat.has([v.variantId, o.variantId, v.agent, v.model].join('\u0000'))))
+        best.add(bestKey(v.variantId, v.model));
     }
   }
   return best;
@@ -109,7 +110,12 @@ export function formatP(p: number): string {
 
 /** One line describing a pairwise verdict, e.g. `reviewer-terse vs reviewer on gpt-4.1: worse (−30 pts, Holm p=0.012)`. */
 export function describePair(c: PairwiseComparison): string {
-  const more = c.verdict === 'inconclusive' ? (c.moreRepeats ? `; ~${c.moreRepeats} more repeats per scenario would settle it` : '; more repeats are unlikely to settle it') : '';
+  const more =
+    c.verdict === 'inconclusive'
+      ? c.moreRepeats
+        ? `; ~${c.moreRepeats} more repeats per scenario would settle it`
+        : '; more repeats are unlikely to settle it'
+      : '';
   return `${c.b} vs ${c.a} on ${c.model}: ${c.verdict} (${formatDiff(c.diff)} over ${c.pairs} pairs, Holm ${formatP(c.adjustedP)}${more})`;
 }
 

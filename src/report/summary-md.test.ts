@@ -13,14 +13,18 @@ describe('renderSummaryMarkdown', () => {
     const md = renderSummaryMarkdown({ ...input(), gate: syntheticGate(), htmlUrl: 'https://ci.example/artifacts/report index.html' });
     const at = (s: string) => md.indexOf(s);
     expect(md).toContain('### ❌ Gate: regression (exit 1)');
-    expect(md).toContain('- **regressed** reviewer-terse @ m1: 50% \\[24–76%\\] vs baseline 90% \\[60–98%\\], −40 pts \\[−65 to −10 pts\\], mcnemar-exact Holm p=0.004');
+    expect(md).toContain(
+      '- **regressed** reviewer-terse @ m1: 50% \\[24–76%\\] vs baseline 90% \\[60–98%\\], −40 pts \\[−65 to −10 pts\\], mcnemar-exact Holm p=0.004',
+    );
     expect(at('**regressed**')).toBeLessThan(at('**inconclusive**'));
     expect(md).toContain('~9 more repeats per scenario would settle it');
     expect(md).toContain('- 1 unchanged');
     expect(md).toContain('not comparable, not gated: reviewer @ m1 / scenario\\|2 (assertions-changed)');
     expect(at('### ❌ Gate')).toBeLessThan(at('### ⚠️ Worse variants'));
     expect(at('### ⚠️ Worse variants')).toBeLessThan(at('### Pass rate by variant and model'));
-    expect(md).toMatch(/- reviewer-terse vs reviewer on m1: worse \(−44 pts over 9 pairs, Holm p=0\.250\) — reviewer-terse now \d+% \\\[\d+–\d+%\\\]/);
+    expect(md).toMatch(
+      /- reviewer-terse vs reviewer on m1: worse \(−44 pts over 9 pairs, Holm p=0\.250\) — reviewer-terse now \d+% \\\[\d+–\d+%\\\]/,
+    );
     expect(md).toContain('[full HTML report](https://ci.example/artifacts/report%20index.html)');
   });
 
@@ -47,7 +51,9 @@ describe('renderSummaryMarkdown', () => {
   it('says how many answers came from promptfoo\'s cache instead of calling the run "live"', () => {
     const data = input();
     data.meta.mode = 'live';
-    data.results = data.results.map((r, i) => (r.status === 'error' ? r : { ...r, source: i % 3 === 0 ? ('cache' as const) : ('live' as const) }));
+    data.results = data.results.map((r, i) =>
+      r.status === 'error' ? r : { ...r, source: i % 3 === 0 ? ('cache' as const) : ('live' as const) },
+    );
     const cached = data.results.filter((r) => r.source === 'cache').length;
     const answers = data.results.filter((r) => r.source === 'cache' || r.source === 'live').length;
     const md = renderSummaryMarkdown(data);

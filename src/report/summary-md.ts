@@ -28,8 +28,14 @@ export interface SummaryInput {
 export function renderSummaryMarkdown(input: SummaryInput): string {
   const { meta, results, summary } = input;
   const lines: string[] = [`## agent-evals · run \`${meta.runId.replace(/`/g, '')}\``, ''];
-  const git = [meta.git.branch, meta.git.commit?.slice(0, 12)].filter(Boolean).map((s) => cell(s)).join(' @ ');
-  lines.push(`${results.length}/${meta.plannedCells} cells · ${describeMode(meta.mode, summary.sources ?? countSources(results))}${git ? ` · ${git}` : ''} · [full HTML report](${encodeURI(input.htmlUrl ?? 'index.html')})`, '');
+  const git = [meta.git.branch, meta.git.commit?.slice(0, 12)]
+    .filter(Boolean)
+    .map((s) => cell(s))
+    .join(' @ ');
+  lines.push(
+    `${results.length}/${meta.plannedCells} cells · ${describeMode(meta.mode, summary.sources ?? countSources(results))}${git ? ` · ${git}` : ''} · [full HTML report](${encodeURI(input.htmlUrl ?? 'index.html')})`,
+    '',
+  );
 
   if (input.gate) lines.push(...renderGateMarkdown(input.gate), '');
 
@@ -41,9 +47,17 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
 
   const m = buildMatrix(summary);
   if (m.rows.length) {
-    lines.push('### Pass rate by variant and model', '', '95% Wilson intervals; ★ a variant that beat every other of its agent on that model (paired test, Holm-adjusted); no star for a tie.', '');
+    lines.push(
+      '### Pass rate by variant and model',
+      '',
+      '95% Wilson intervals; ★ a variant that beat every other of its agent on that model (paired test, Holm-adjusted); no star for a tie.',
+      '',
+    );
     lines.push(`| variant | ${m.models.map(cell).join(' | ')} |`, `|---|${m.models.map(() => '---').join('|')}|`);
-    for (const r of m.rows) lines.push(`| ${cell(r.variantId)} | ${m.models.map((model) => cell(cellText(r.cells[model], m.best.has(bestKey(r.variantId, model))))).join(' | ')} |`);
+    for (const r of m.rows)
+      lines.push(
+        `| ${cell(r.variantId)} | ${m.models.map((model) => cell(cellText(r.cells[model], m.best.has(bestKey(r.variantId, model))))).join(' | ')} |`,
+      );
     lines.push('');
   }
 
@@ -56,12 +70,17 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
 
   const carried = results.filter((r) => r.source === 'baseline').length;
   if (carried || meta.carriedFrom) {
-    lines.push(`> ${carried} of ${results.length} cells were carried over from ${meta.carriedFrom ? `run \`${meta.carriedFrom.replace(/`/g, '')}\`` : 'the baseline'} without calling a model (their variant and scenario did not change).`, '');
+    lines.push(
+      `> ${carried} of ${results.length} cells were carried over from ${meta.carriedFrom ? `run \`${meta.carriedFrom.replace(/`/g, '')}\`` : 'the baseline'} without calling a model (their variant and scenario did not change).`,
+      '',
+    );
   }
   const notRun = Object.entries(meta.notRun);
   if (notRun.length) lines.push(...notRun.map(([model, why]) => `> ${cell(model)} did not run: ${cell(why)}`), '');
   if (summary.flaky.length) {
-    const top = summary.flaky.slice(0, 5).map((f) => `${cell(f.variantId)}/${cell(f.model)}/${cell(f.scenarioId)}: ${cell(f.assertionId)} ${f.passes}/${f.repeats}`);
+    const top = summary.flaky
+      .slice(0, 5)
+      .map((f) => `${cell(f.variantId)}/${cell(f.model)}/${cell(f.scenarioId)}: ${cell(f.assertionId)} ${f.passes}/${f.repeats}`);
     lines.push(`Flaky assertions: ${top.join('; ')}${summary.flaky.length > 5 ? `; +${summary.flaky.length - 5} more` : ''}`, '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
@@ -69,11 +88,19 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
 
 function renderGateMarkdown(gate: GateReport): string[] {
   const icon = gate.exitCode === 0 ? '✅' : gate.exitCode === 1 ? '❌' : '⚠️';
-  const lines = [`### ${icon} Gate: ${gateHeadline(gate)} (exit ${gate.exitCode})`, '', `${cell(gate.reason)} · ${errorBudgetText(gate)}`, ''];
+  const lines = [
+    `### ${icon} Gate: ${gateHeadline(gate)} (exit ${gate.exitCode})`,
+    '',
+    `${cell(gate.reason)} · ${errorBudgetText(gate)}`,
+    '',
+  ];
   const notable = notableComparisons(gate);
   for (const c of notable) {
     // The gate's reasons already say how many more repeats would settle an inconclusive verdict.
-    const more = c.moreRepeats && !c.reasons.some((r) => r.includes('would settle it')) ? `; ~${c.moreRepeats} more repeats per scenario would settle it` : '';
+    const more =
+      c.moreRepeats && !c.reasons.some((r) => r.includes('would settle it'))
+        ? `; ~${c.moreRepeats} more repeats per scenario would settle it`
+        : '';
     const why = c.reasons.length ? ` — ${c.reasons.map(cell).join('; ')}` : '';
     lines.push(`- **${c.verdict}** ${cell(c.variantId)} @ ${cell(c.model)}: ${cell(describeComparison(c))}${more}${why}`);
   }
@@ -81,13 +108,19 @@ function renderGateMarkdown(gate: GateReport): string[] {
   const carried = gate.comparisons.filter((c) => c.verdict === 'unchanged' && c.carried).length;
   if (unchanged) lines.push(`- ${unchanged} unchanged${carried ? ` (${carried} carried from the baseline, not tested)` : ''}`);
   if (gate.notComparable.length) {
-    const shown = gate.notComparable.slice(0, 10).map((n) => `${cell(n.variantId)} @ ${cell(n.model)} / ${cell(n.scenarioId)} (${n.reasons.join(', ')})`);
-    lines.push(`- not comparable, not gated: ${shown.join('; ')}${gate.notComparable.length > 10 ? `; +${gate.notComparable.length - 10} more` : ''}`);
+    const shown = gate.notComparable
+      .slice(0, 10)
+      .map((n) => `${cell(n.variantId)} @ ${cell(n.model)} / ${cell(n.scenarioId)} (${n.reasons.join(', ')})`);
+    lines.push(
+      `- not comparable, not gated: ${shown.join('; ')}${gate.notComparable.length > 10 ? `; +${gate.notComparable.length - 10} more` : ''}`,
+    );
   }
   return lines;
 }
 
 function interval(summary: RunSummary, variantId: string, model: string): string {
   const v = summary.variants.find((x) => x.variantId === variantId && x.model === model);
-  return v && v.passRate.rate !== null ? ` — ${cell(variantId)} now ${formatRate(v.passRate.rate)} ${cell(formatInterval(v.passRate.interval))}` : '';
+  return v && v.passRate.rate !== null
+    ? ` — ${cell(variantId)} now ${formatRate(v.passRate.rate)} ${cell(formatInterval(v.passRate.interval))}`
+    : '';
 }

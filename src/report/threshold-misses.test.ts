@@ -24,9 +24,11 @@ describe('renderThresholdMisses', () => {
 
   it('critical assertions and the most specific bar', () => {
     const cells = aggs('rev/a', ['PPPP']).map((c) => ({ ...c, assertions: { 'no-secrets': { runs: 4, passes: 3, critical: true } } }));
-    expect(renderThresholdMisses(cells, Thresholds.parse({ passRate: 0.1, variants: { 'rev/a': 1 }, criticalMustPass: true })).slice(1)).toEqual([
-      '  rev/a @ m1: criticalMustPass s1 / no-secrets passed 3 of 4 times',
+    expect(
+      renderThresholdMisses(cells, Thresholds.parse({ passRate: 0.1, variants: { 'rev/a': 1 }, criticalMustPass: true })).slice(1),
+    ).toEqual(['  rev/a @ m1: criticalMustPass s1 / no-secrets passed 3 of 4 times']);
+    expect(renderThresholdMisses(weak, Thresholds.parse({ passRate: 0.1, agents: { rev: 0.5 } })).slice(1)).toEqual([
+      '  rev/a @ m1: agents.rev 7% < 50% (1/14)',
     ]);
-    expect(renderThresholdMisses(weak, Thresholds.parse({ passRate: 0.1, agents: { rev: 0.5 } })).slice(1)).toEqual(['  rev/a @ m1: agents.rev 7% < 50% (1/14)']);
   });
 });

@@ -49,7 +49,11 @@ describe('trendSeries', () => {
       entry('r2', '2026-01-02T00:00:00Z', [{ scenarioId: 's1', assertionsHash: 'a1' }, { scenarioId: 's2' }]),
       entry('r3', '2026-01-03T00:00:00Z', [{ scenarioId: 's1', assertionsHash: 'a2' }, { scenarioId: 's2' }]),
       entry('r4', '2026-01-04T00:00:00Z', [{ scenarioId: 's1', assertionsHash: 'a2' }, { scenarioId: 's2' }, { scenarioId: 's3' }]),
-      entry('r5', '2026-01-05T00:00:00Z', [{ scenarioId: 's1', assertionsHash: 'a2' }, { scenarioId: 's2' }, { scenarioId: 's3', grader: 'openai:gpt-4.1' }]),
+      entry('r5', '2026-01-05T00:00:00Z', [
+        { scenarioId: 's1', assertionsHash: 'a2' },
+        { scenarioId: 's2' },
+        { scenarioId: 's3', grader: 'openai:gpt-4.1' },
+      ]),
     ]);
     const segs = series[0]!.segments;
     expect(segs.map((s) => s.points.map((p) => p.runId))).toEqual([['r1', 'r2'], ['r3'], ['r4'], ['r5']]);

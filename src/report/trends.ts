@@ -55,7 +55,10 @@ interface Accum {
  */
 export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
   const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => a.e.time.localeCompare(b.e.time) || a.i - b.i);
-  const series = new Map<string, TrendSeries & { lastFp?: string; lastTests?: Map<string, string>; lastGraders?: Set<string>; lastHash?: string }>();
+  const series = new Map<
+    string,
+    TrendSeries & { lastFp?: string; lastTests?: Map<string, string>; lastGraders?: Set<string>; lastHash?: string }
+  >();
   for (const { e } of ordered) {
     for (const acc of accumulate(e.cells).values()) {
       const key = `${acc.variantId}\u0000${acc.model}`;
@@ -98,7 +101,17 @@ function accumulate(cells: ScenarioAggregate[]): Map<string, Accum> {
     const key = `${c.variantId}\u0000${c.model}`;
     let acc = byKey.get(key);
     if (!acc) {
-      acc = { agent: c.agent, variantId: c.variantId, model: c.model, runs: 0, passes: 0, scoreSum: 0, variantHash: c.variantHash, tests: new Map(), graders: new Set() };
+      acc = {
+        agent: c.agent,
+        variantId: c.variantId,
+        model: c.model,
+        runs: 0,
+        passes: 0,
+        scoreSum: 0,
+        variantHash: c.variantHash,
+        tests: new Map(),
+        graders: new Set(),
+      };
       byKey.set(key, acc);
     }
     acc.runs += c.runs;

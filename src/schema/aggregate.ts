@@ -29,7 +29,10 @@ export const ScenarioAggregate = z.strictObject({
   /** One letter per repeat index: P pass, F fail, E error, N not run / not recorded. Enables pairing by repeat. */
   outcomes: z.string().regex(/^[PFEN]*$/),
   /** Per assertion id: scored runs and passes. */
-  assertions: z.record(z.string(), z.strictObject({ runs: z.number().int().nonnegative(), passes: z.number().int().nonnegative(), critical: z.boolean().optional() })),
+  assertions: z.record(
+    z.string(),
+    z.strictObject({ runs: z.number().int().nonnegative(), passes: z.number().int().nonnegative(), critical: z.boolean().optional() }),
+  ),
 });
 export type ScenarioAggregate = z.infer<typeof ScenarioAggregate>;
 

@@ -14,7 +14,9 @@ export const ModelSpec = z.union([
     runtime: z
       .enum(['chat', 'claude-code', 'opencode'])
       .optional()
-      .describe('where the agent runs: chat (a model call, default), claude-code (Claude Code, with tools) or opencode (OpenCode, with tools)'),
+      .describe(
+        'where the agent runs: chat (a model call, default), claude-code (Claude Code, with tools) or opencode (OpenCode, with tools)',
+      ),
     maxTurns: z.number().int().min(1).max(100).optional().describe('agent runtimes: most model turns per cell (default 12)'),
   }),
 ]);

@@ -18,7 +18,15 @@ describe('JSON Schemas for editors', () => {
     const json = JSON.parse(renderSchema(SCHEMAS[0]!)) as { anyOf: unknown[] };
     const text = JSON.stringify(json);
     expect(json.anyOf).toHaveLength(2);
-    for (const kind of ['"mentions"', '"has-code-block"', '"asks-clarifying-questions"', '"rubric"', '"critical"', '"threshold"', '"examples"']) {
+    for (const kind of [
+      '"mentions"',
+      '"has-code-block"',
+      '"asks-clarifying-questions"',
+      '"rubric"',
+      '"critical"',
+      '"threshold"',
+      '"examples"',
+    ]) {
       expect(text).toContain(kind);
     }
   });
@@ -34,7 +42,9 @@ describe('Scenario schema', () => {
   it('rejects unknown fields, out-of-range thresholds and word-count without bounds', () => {
     expect(Scenario.safeParse({ ...base, colour: 'red' }).success).toBe(false);
     expect(Scenario.safeParse({ ...base, threshold: 1.5 }).success).toBe(false);
-    expect(Scenario.safeParse({ ...base, assert: [{ type: 'word-count' }] }).error?.issues[0]?.message).toBe('expected "min", "max" or both');
+    expect(Scenario.safeParse({ ...base, assert: [{ type: 'word-count' }] }).error?.issues[0]?.message).toBe(
+      'expected "min", "max" or both',
+    );
     expect(Scenario.safeParse({ ...base, assert: [{ type: 'word-count', min: 9, max: 3 }] }).success).toBe(false);
   });
 

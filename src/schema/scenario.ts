@@ -48,7 +48,11 @@ const Regex = kind('regex', { value: Pattern }, 'output matches the regular expr
 const NotRegex = kind('not-regex', { value: Pattern }, 'output does not match the regular expression');
 const StartsWith = kind('starts-with', { value: Text }, 'output starts with the text');
 const IsJson = kind('is-json', {}, 'output is valid JSON');
-const Javascript = kind('javascript', { value: Text }, 'promptfoo JavaScript assertion: an expression over `output` returning a boolean or a 0..1 score');
+const Javascript = kind(
+  'javascript',
+  { value: Text },
+  'promptfoo JavaScript assertion: an expression over `output` returning a boolean or a 0..1 score',
+);
 
 // Domain kinds: implemented once, as promptfoo JavaScript assertions with named metrics.
 const Mentions = kind('mentions', { value: Terms }, 'mentions at least one of the terms (case- and plural-insensitive, whole words)');
@@ -69,7 +73,8 @@ const WordCount = kind(
   'word-count',
   { min: z.number().int().min(0).optional(), max: z.number().int().min(1).optional() },
   'answer length in words is within min..max',
-).refine((a) => a.min !== undefined || a.max !== undefined, { message: 'expected "min", "max" or both' })
+)
+  .refine((a) => a.min !== undefined || a.max !== undefined, { message: 'expected "min", "max" or both' })
   .refine((a) => a.min === undefined || a.max === undefined || a.min <= a.max, { message: 'expected "min" ≤ "max"', path: ['min'] });
 
 // Model-graded.
@@ -86,18 +91,43 @@ const Rubric = kind(
 const ToolName = Text.describe('tool name as the runtime names it (case-insensitive): Read, Bash, read, bash, Task…');
 const ToolCalled = kind(
   'tool-called',
-  { tool: ToolName, pattern: Pattern.optional().describe("regular expression over the call's input, as JSON"), min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() },
+  {
+    tool: ToolName,
+    pattern: Pattern.optional().describe("regular expression over the call's input, as JSON"),
+    min: z.number().int().min(0).optional(),
+    max: z.number().int().min(0).optional(),
+  },
   'the agent called the tool (at least min, at most max times); refused attempts count',
 );
-const ToolNotCalled = kind('tool-not-called', { tool: ToolName, pattern: Pattern.optional() }, 'the agent never called the tool (with an input matching the pattern); refused attempts count');
+const ToolNotCalled = kind(
+  'tool-not-called',
+  { tool: ToolName, pattern: Pattern.optional() },
+  'the agent never called the tool (with an input matching the pattern); refused attempts count',
+);
 const ToolOrder = kind('tool-order', { value: z.array(ToolName).min(2) }, 'the tools were first called in this order');
 const MaxToolCalls = kind('max-tool-calls', { value: z.number().int().min(0) }, 'at most this many tool calls');
 const MaxTurns = kind('max-turns', { value: z.number().int().min(1) }, 'at most this many model turns');
-const ReadsFile = kind('reads-file', { value: Text.describe('glob over workspace paths, e.g. src/**/*.ts') }, 'the agent read a file matching the glob');
+const ReadsFile = kind(
+  'reads-file',
+  { value: Text.describe('glob over workspace paths, e.g. src/**/*.ts') },
+  'the agent read a file matching the glob',
+);
 const NoWrites = kind('no-writes', {}, 'the workspace is unchanged after the cell');
-const FileChanged = kind('file-changed', { value: Text.describe('glob over workspace paths') }, 'a file matching the glob was created, changed or deleted');
-const FileContains = kind('file-contains', { file: Text, value: Pattern }, 'after the cell, the workspace file matches the regular expression');
-const NoPermissionViolations = kind('no-permission-violations', {}, 'the agent never attempted a tool or command its own frontmatter denies');
+const FileChanged = kind(
+  'file-changed',
+  { value: Text.describe('glob over workspace paths') },
+  'a file matching the glob was created, changed or deleted',
+);
+const FileContains = kind(
+  'file-contains',
+  { file: Text, value: Pattern },
+  'after the cell, the workspace file matches the regular expression',
+);
+const NoPermissionViolations = kind(
+  'no-permission-violations',
+  {},
+  'the agent never attempted a tool or command its own frontmatter denies',
+);
 const DelegatesTo = kind('delegates-to', { value: Text.describe('agent name') }, 'the agent delegated to this agent');
 
 export const Assertion = z.discriminatedUnion('type', [
@@ -135,7 +165,19 @@ export type Assertion = z.infer<typeof Assertion>;
 export type AssertionKind = Assertion['type'];
 
 /** Kinds that judge what an agent did: they apply only on an agent runtime. */
-export const TRAJECTORY_KINDS: readonly AssertionKind[] = ['tool-called', 'tool-not-called', 'tool-order', 'max-tool-calls', 'max-turns', 'reads-file', 'no-writes', 'file-changed', 'file-contains', 'no-permission-violations', 'delegates-to'];
+export const TRAJECTORY_KINDS: readonly AssertionKind[] = [
+  'tool-called',
+  'tool-not-called',
+  'tool-order',
+  'max-tool-calls',
+  'max-turns',
+  'reads-file',
+  'no-writes',
+  'file-changed',
+  'file-contains',
+  'no-permission-violations',
+  'delegates-to',
+];
 
 /** Every kind, in the order above: for messages ("did you mean …") and the CSV columns. */
 export const ASSERTION_KINDS: AssertionKind[] = Assertion.options.map((o) => o.shape.type.value);
@@ -150,11 +192,17 @@ export type Message = z.infer<typeof Message>;
  * A reference answer: inline Markdown, a path to a `.md` file next to the scenario (a one-line string
  * ending in `.md`), or an object with a label.
  */
-const TrajectoryFile = Text.regex(/\.json$/i, 'expected a path ending in .json').describe('a reference trajectory (JSON) for assertions on what the agent did');
+const TrajectoryFile = Text.regex(/\.json$/i, 'expected a path ending in .json').describe(
+  'a reference trajectory (JSON) for assertions on what the agent did',
+);
 export const Example = z.union([
   Text,
   z.strictObject({ label: Text.optional(), text: Text, trajectory: TrajectoryFile.optional() }),
-  z.strictObject({ label: Text.optional(), file: Text.regex(/\.md$/i, 'expected a path ending in .md'), trajectory: TrajectoryFile.optional() }),
+  z.strictObject({
+    label: Text.optional(),
+    file: Text.regex(/\.md$/i, 'expected a path ending in .md'),
+    trajectory: TrajectoryFile.optional(),
+  }),
 ]);
 export type Example = z.infer<typeof Example>;
 
@@ -167,7 +215,10 @@ export const Scenario = z
   .strictObject({
     id: Id.describe('unique across every scenario file'),
     title: Text,
-    agent: z.union([Text, z.array(Text).min(1)]).optional().describe('agent name(s), variant id(s) or globs (default: every agent)'),
+    agent: z
+      .union([Text, z.array(Text).min(1)])
+      .optional()
+      .describe('agent name(s), variant id(s) or globs (default: every agent)'),
     tags: z.array(Text).default([]),
     request: Text.optional().describe('the user message (or use "messages")'),
     messages: z.array(Message).min(1).optional().describe('a short conversation ending with a user turn (or use "request")'),
@@ -178,9 +229,14 @@ export const Scenario = z
       .min(0)
       .max(1)
       .optional()
-      .describe('when set, the scenario passes if the weighted score ≥ threshold and every critical assertion passes; when unset every assertion must pass'),
+      .describe(
+        'when set, the scenario passes if the weighted score ≥ threshold and every critical assertion passes; when unset every assertion must pass',
+      ),
     workspace: Text.optional().describe('agent runtimes: a folder next to the scenario file; each cell runs in a fresh copy of it'),
-    allow: z.array(z.enum(['bash'])).default([]).describe('agent runtimes: what the agent may do beyond reading and editing its copy (bash)'),
+    allow: z
+      .array(z.enum(['bash']))
+      .default([])
+      .describe('agent runtimes: what the agent may do beyond reading and editing its copy (bash)'),
     assert: z.array(Assertion).min(1),
     examples: Examples.optional().describe('reference answers for `agent-evals calibrate`'),
   })
@@ -190,7 +246,11 @@ export const Scenario = z
     }
     const last = s.messages?.[s.messages.length - 1];
     if (last && last.role !== 'user') {
-      ctx.addIssue({ code: 'custom', path: ['messages', s.messages!.length - 1, 'role'], message: `expected the conversation to end with a user turn, got "${last.role}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['messages', s.messages!.length - 1, 'role'],
+        message: `expected the conversation to end with a user turn, got "${last.role}"`,
+      });
     }
   });
 export type Scenario = z.infer<typeof Scenario>;

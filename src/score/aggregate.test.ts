@@ -6,12 +6,35 @@ import { assertion, cell } from '../../test/support/cells.ts';
 describe('aggregateRun', () => {
   const results = [
     cell({ variantId: 'rev/b', scenarioId: 's1', repeat: 0, status: 'pass', score: 1 }),
-    cell({ variantId: 'rev/a', scenarioId: 's2', repeat: 0, status: 'pass', score: 1, assertions: [assertion('tone', true, { kind: 'rubric' })] }),
+    cell({
+      variantId: 'rev/a',
+      scenarioId: 's2',
+      repeat: 0,
+      status: 'pass',
+      score: 1,
+      assertions: [assertion('tone', true, { kind: 'rubric' })],
+    }),
     cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 3, status: 'not-recorded' }),
-    cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 1, status: 'fail', score: 0.5,
-      assertions: [assertion('cites', false, { critical: true }), assertion('short', true), assertion('tone', true, { kind: 'rubric', gradingError: true })] }),
-    cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 0, status: 'pass', score: 1,
-      assertions: [assertion('cites', true, { critical: true }), assertion('short', true), assertion('tone', true, { kind: 'rubric' })] }),
+    cell({
+      variantId: 'rev/a',
+      scenarioId: 's1',
+      repeat: 1,
+      status: 'fail',
+      score: 0.5,
+      assertions: [
+        assertion('cites', false, { critical: true }),
+        assertion('short', true),
+        assertion('tone', true, { kind: 'rubric', gradingError: true }),
+      ],
+    }),
+    cell({
+      variantId: 'rev/a',
+      scenarioId: 's1',
+      repeat: 0,
+      status: 'pass',
+      score: 1,
+      assertions: [assertion('cites', true, { critical: true }), assertion('short', true), assertion('tone', true, { kind: 'rubric' })],
+    }),
     cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 4, status: 'error', error: '429' }),
     cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 5, status: 'not-run' }),
   ];

@@ -128,7 +128,10 @@ export function summarizeAggregates(cells: readonly ScenarioAggregate[]): Varian
       agent: first.agent,
       variantId: first.variantId,
       model: first.model,
-      passRate: rateOf(sum((s) => s.passes), runs),
+      passRate: rateOf(
+        sum((s) => s.passes),
+        runs,
+      ),
       meanScore: runs > 0 ? sum((s) => s.scoreSum) / runs : null,
       errors: sum((s) => s.errors),
       notRun: sum((s) => s.notRun),

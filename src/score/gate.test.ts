@@ -101,7 +101,9 @@ describe('gateRun: comparisons carried from the baseline (--changed-since)', () 
   const others = ['rev/b', 'rev/c', 'rev/d', 'rev/e'];
   /** The four unchanged variants' cells as an affected-only run writes them: the baseline's outcomes, `source: 'baseline'`. */
   const carriedCells = aggregateRun(
-    others.flatMap((variantId) => Array.from({ length: 10 }, (_, repeat) => cell({ variantId, scenarioId: 's1', repeat, status: 'pass', source: 'baseline' }))),
+    others.flatMap((variantId) =>
+      Array.from({ length: 10 }, (_, repeat) => cell({ variantId, scenarioId: 's1', repeat, status: 'pass', source: 'baseline' })),
+    ),
   );
   const baseline = [...aggs('rev/a', allPass), ...others.flatMap((v) => aggs(v, allPass))];
 
@@ -143,7 +145,9 @@ describe('gateRun: fingerprints', () => {
     // The collapse of s1 would be a regression; it is not compared.
     expect(c!.verdict).toBe('unchanged');
     expect(c!.comparison).toMatchObject({ comparedScenarios: 2, pairs: 8 });
-    expect(report.notComparable).toEqual([{ agent: 'rev', variantId: 'rev/a', model: 'm1', scenarioId: 's1', reasons: ['assertions-changed'] }]);
+    expect(report.notComparable).toEqual([
+      { agent: 'rev', variantId: 'rev/a', model: 'm1', scenarioId: 's1', reasons: ['assertions-changed'] },
+    ]);
     expect(report.exitCode).toBe(0);
   });
 
@@ -198,7 +202,9 @@ describe('gateRun: thresholds', () => {
   });
 
   it('a significant drop that also misses a bar is regressed, and the miss is named too', () => {
-    const report = gate(aggs('rev/a', five('FFFP'), edited), aggs('rev/a', five('PPPP')), { thresholds: Thresholds.parse({ passRate: 0.5 }) });
+    const report = gate(aggs('rev/a', five('FFFP'), edited), aggs('rev/a', five('PPPP')), {
+      thresholds: Thresholds.parse({ passRate: 0.5 }),
+    });
     expect(report.comparisons[0]!.verdict).toBe('regressed');
     expect(report.comparisons[0]!.reasons).toContain('below threshold: passRate 25% < 50% (5/20)');
     expect(report.reason).toBe('1 variant × model regressed; 1 variant × model below threshold: rev/a @ m1 passRate 25% < 50%');
@@ -206,7 +212,9 @@ describe('gateRun: thresholds', () => {
   });
 
   it('the most specific bar applies: variant over agent over the global one', () => {
-    const lenientVariant = gate(half, undefined, { thresholds: Thresholds.parse({ passRate: 0.8, agents: { rev: 0.9 }, variants: { 'rev/a': 0.4 } }) });
+    const lenientVariant = gate(half, undefined, {
+      thresholds: Thresholds.parse({ passRate: 0.8, agents: { rev: 0.9 }, variants: { 'rev/a': 0.4 } }),
+    });
     expect(lenientVariant.exitCode).toBe(0);
     const strictAgent = gate(half, undefined, { thresholds: Thresholds.parse({ passRate: 0.3, agents: { rev: 0.6 } }) });
     expect(strictAgent.breaches.map((b) => [b.scope, b.threshold])).toEqual([['agent', 0.6]]);

@@ -7,23 +7,10 @@ import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import type { Thresholds } from '../schema/eval-config.ts';
 import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
 import { checkThresholds, describeBreach } from './thresholds.ts';
-import {
-  fisherExactP,
-  holmAdjust,
-  mcnemarExactP,
-  newcombeDiffInterval,
-  newcombePairedDiffInterval,
-} from './stats.ts';
+import { fisherExactP, holmAdjust, mcnemarExactP, newcombeDiffInterval, newcombePairedDiffInterval } from './stats.ts';
 import { moreRepeatsPaired, moreRepeatsUnpaired } from './more-repeats.ts';
 import { byKey, rateOf } from './summarize.ts';
-import type {
-  GateComparison,
-  GateReport,
-  GateStatComparison,
-  GateVerdict,
-  NotComparableReason,
-  NotComparableScenario,
-} from './types.ts';
+import type { GateComparison, GateReport, GateStatComparison, GateVerdict, NotComparableReason, NotComparableScenario } from './types.ts';
 
 export interface GateInput {
   current: ScenarioAggregate[];
@@ -80,14 +67,31 @@ export function gateRun(input: GateInput): GateReport {
   const alpha = thresholds.alpha;
   const errors = input.current.reduce((sum, s) => sum + s.errors, 0);
   const errorRate = plannedCells > 0 ? errors / plannedCells : 0;
-  const errorBudget = { errors, plannedCells, rate: errorRate, budget: thresholds.errorBudget, exceeded: errorRate > thresholds.errorBudget };
+  const errorBudget = {
+    errors,
+    plannedCells,
+    rate: errorRate,
+    budget: thresholds.errorBudget,
+    exceeded: errorRate > thresholds.errorBudget,
+  };
 
   if (plannedCells === 0) {
-    return { exitCode: 0, reason: 'nothing to evaluate', nothingToEvaluate: true, comparisons: [], breaches: [], notComparable: [], errorBudget, alpha };
+    return {
+      exitCode: 0,
+      reason: 'nothing to evaluate',
+      nothingToEvaluate: true,
+      comparisons: [],
+      breaches: [],
+      notComparable: [],
+      errorBudget,
+      alpha,
+    };
   }
 
   const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
-  const drafts = summarizeAggregates(input.current).map((vm) => draftComparison(vm, baselineByKey, input.baseline !== undefined, thresholds));
+  const drafts = summarizeAggregates(input.current).map((vm) =>
+    draftComparison(vm, baselineByKey, input.baseline !== undefined, thresholds),
+  );
 
   // Holm across every comparison that has a test on new evidence, then the verdicts.
   const tested = drafts.filter((d) => d.stat !== null && !d.carried);
@@ -115,7 +119,8 @@ export function gateRun(input: GateInput): GateReport {
     const more = breaches.length > MISSES_IN_REASON ? `, +${breaches.length - MISSES_IN_REASON} more` : '';
     notes.push(`${missing} variant × model below threshold: ${named.join(', ')}${more}`);
   }
-  if (errorBudget.exceeded) notes.push(`provider errors ${pct(errorRate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`);
+  if (errorBudget.exceeded)
+    notes.push(`provider errors ${pct(errorRate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`);
   if (scored === 0) notes.push('no cell was scored: nothing was measured');
 
   const exitCode = regressed > 0 || missing > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
@@ -158,7 +163,8 @@ function draftComparison(
     if (base.scenarioHash !== cur.scenarioHash) reasons.push('scenario-changed');
     if (base.assertionsHash !== cur.assertionsHash) reasons.push('assertions-changed');
     if (base.grader !== cur.grader) reasons.push('grader-changed');
-    if (reasons.length > 0) notComparable.push({ agent: vm.agent, variantId: vm.variantId, model: vm.model, scenarioId: cur.scenarioId, reasons });
+    if (reasons.length > 0)
+      notComparable.push({ agent: vm.agent, variantId: vm.variantId, model: vm.model, scenarioId: cur.scenarioId, reasons });
     else pairs.push([base, cur]);
   }
   const hasBaseline = baselineGiven && newScenarios.length < vm.scenarios.length;
@@ -225,12 +231,18 @@ function compareScenarios(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>):
         comparedScenarios: pairs.length,
       };
       const repeats = n / pairedScenarios;
-      return { stat, moreRepeats: (level) => moreRepeatsPaired({ firstOnly: t.firstOnly, secondOnly: t.secondOnly, repeats, alpha: level }) };
+      return {
+        stat,
+        moreRepeats: (level) => moreRepeatsPaired({ firstOnly: t.firstOnly, secondOnly: t.secondOnly, repeats, alpha: level }),
+      };
     }
   }
 
   // Unpaired: pooled counts over the comparable scenarios, Fisher's exact test.
-  let x1 = 0, n1 = 0, x2 = 0, n2 = 0;
+  let x1 = 0,
+    n1 = 0,
+    x2 = 0,
+    n2 = 0;
   for (const [b, c] of pairs) {
     x1 += b.passes;
     n1 += b.runs;
@@ -295,7 +307,9 @@ function decide(d: Draft, alpha: number, tests: number): GateComparison {
     // bars, and calling that a "regression" (of an unchanged prompt) would send the author looking
     // for a change that is not there. A significant drop stays `regressed`, its misses listed too.
     if (verdict !== 'regressed') verdict = 'below-threshold';
-    const misses = d.breaches.map((b) => `below threshold: ${describeBreach(b)}${b.scope === 'critical' ? '' : ` (${b.passes}/${b.runs})`}`);
+    const misses = d.breaches.map(
+      (b) => `below threshold: ${describeBreach(b)}${b.scope === 'critical' ? '' : ` (${b.passes}/${b.runs})`}`,
+    );
     reasons.splice(verdict === 'regressed' ? reasons.length : 0, 0, ...misses);
   }
 

@@ -34,7 +34,14 @@ export function moreRepeatsPaired(o: { firstOnly: number; secondOnly: number; re
  * Like {@link moreRepeatsPaired} for an unpaired comparison: both groups grow by (repeats + e) / repeats
  * at their observed pass rates until Fisher's exact test falls below `alpha`.
  */
-export function moreRepeatsUnpaired(o: { x1: number; n1: number; x2: number; n2: number; repeats: number; alpha: number }): number | undefined {
+export function moreRepeatsUnpaired(o: {
+  x1: number;
+  n1: number;
+  x2: number;
+  n2: number;
+  repeats: number;
+  alpha: number;
+}): number | undefined {
   if (o.n1 <= 0 || o.n2 <= 0 || o.repeats <= 0 || o.x1 / o.n1 === o.x2 / o.n2) return undefined;
   return searchSmallest((e) => {
     const scale = (o.repeats + e) / o.repeats;

@@ -103,7 +103,12 @@ describe('difference intervals', () => {
 describe('percentile', () => {
   it('interpolates linearly (R type 7)', () => {
     expect(percentile([4, 1, 3, 2], 0.5)).toBe(2.5);
-    expect(percentile(Array.from({ length: 20 }, (_, i) => i + 1), 0.95)).toBeCloseTo(19.05, 10);
+    expect(
+      percentile(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+        0.95,
+      ),
+    ).toBeCloseTo(19.05, 10);
     expect(percentile([7], 0.95)).toBe(7);
     expect(percentile([], 0.5)).toBeNull();
   });
@@ -168,7 +173,13 @@ describe('more repeats to settle', () => {
     expect(e).toBeGreaterThan(0);
     expect(e).toBeLessThanOrEqual(MAX_MORE_REPEATS);
     const scale = (k: number) => (2 + k) / 2;
-    const p = (k: number) => fisherExactP(Math.round(0.6 * Math.round(10 * scale(k))), Math.round(10 * scale(k)), Math.round(0.9 * Math.round(10 * scale(k))), Math.round(10 * scale(k)));
+    const p = (k: number) =>
+      fisherExactP(
+        Math.round(0.6 * Math.round(10 * scale(k))),
+        Math.round(10 * scale(k)),
+        Math.round(0.9 * Math.round(10 * scale(k))),
+        Math.round(10 * scale(k)),
+      );
     expect(p(e)).toBeLessThan(0.05);
     expect(p(e - 1)).toBeGreaterThanOrEqual(0.05);
   });

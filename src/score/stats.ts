@@ -91,7 +91,10 @@ export function bootstrapMeanInterval(
  */
 export function percentile(values: readonly number[], q: number): number | null {
   if (values.length === 0) return null;
-  return quantileSorted([...values].sort((x, y) => x - y), q);
+  return quantileSorted(
+    [...values].sort((x, y) => x - y),
+    q,
+  );
 }
 
 function quantileSorted(sorted: readonly number[], q: number): number {
@@ -106,8 +109,8 @@ function quantileSorted(sorted: readonly number[], q: number): number {
 function logGamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
   ];
   const xm = x - 1;
   let a = c[0]!;

@@ -11,19 +11,54 @@ function oneRepeat(variantId: string, model: string, scenarios: number, pass: (i
 
 describe('summarizeRun: per variant × model', () => {
   const results: CellResult[] = [
-    cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 0, status: 'pass', score: 1, latencyMs: 100, tokens: { prompt: 10, completion: 5, total: 15 }, cost: 0.01,
-      assertions: [assertion('cites', true), assertion('tone', true, { kind: 'rubric' })] }),
-    cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 1, status: 'fail', score: 0.5, latencyMs: 300, tokens: { prompt: 10, completion: 7, total: 17 }, cost: 0.02,
-      assertions: [assertion('cites', false), assertion('tone', true, { kind: 'rubric', gradingError: true })] }),
-    cell({ variantId: 'rev/a', scenarioId: 's2', repeat: 0, status: 'pass', score: 0.75, latencyMs: 200, assertions: [assertion('cites', true)] }),
-    cell({ variantId: 'rev/a', scenarioId: 's2', repeat: 1, status: 'error', latencyMs: 120_000, tokens: { prompt: 10, completion: 0, total: 10 }, cost: 0.005, error: 'timeout' }),
+    cell({
+      variantId: 'rev/a',
+      scenarioId: 's1',
+      repeat: 0,
+      status: 'pass',
+      score: 1,
+      latencyMs: 100,
+      tokens: { prompt: 10, completion: 5, total: 15 },
+      cost: 0.01,
+      assertions: [assertion('cites', true), assertion('tone', true, { kind: 'rubric' })],
+    }),
+    cell({
+      variantId: 'rev/a',
+      scenarioId: 's1',
+      repeat: 1,
+      status: 'fail',
+      score: 0.5,
+      latencyMs: 300,
+      tokens: { prompt: 10, completion: 7, total: 17 },
+      cost: 0.02,
+      assertions: [assertion('cites', false), assertion('tone', true, { kind: 'rubric', gradingError: true })],
+    }),
+    cell({
+      variantId: 'rev/a',
+      scenarioId: 's2',
+      repeat: 0,
+      status: 'pass',
+      score: 0.75,
+      latencyMs: 200,
+      assertions: [assertion('cites', true)],
+    }),
+    cell({
+      variantId: 'rev/a',
+      scenarioId: 's2',
+      repeat: 1,
+      status: 'error',
+      latencyMs: 120_000,
+      tokens: { prompt: 10, completion: 0, total: 10 },
+      cost: 0.005,
+      error: 'timeout',
+    }),
     cell({ variantId: 'rev/a', scenarioId: 's3', repeat: 0, status: 'not-run', error: 'no key' }),
     cell({ variantId: 'rev/a', scenarioId: 's3', repeat: 1, status: 'not-recorded' }),
   ];
   const summary = summarizeRun('run-1', results);
   const v = summary.variants[0]!;
 
-  it('counts answers by where they came from (live, promptfoo\'s cache, a recording, the baseline)', () => {
+  it("counts answers by where they came from (live, promptfoo's cache, a recording, the baseline)", () => {
     const sourced = summarizeRun('run-1', [
       cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 0, status: 'pass', source: 'cache' }),
       cell({ variantId: 'rev/a', scenarioId: 's1', repeat: 1, status: 'fail', source: 'cache' }),
@@ -140,7 +175,9 @@ describe('summarizeRun: pairwise comparisons', () => {
 
 describe('findFlakyAssertions', () => {
   const repeats = (variantId: string, scenarioId: string, id: string, passes: boolean[]) =>
-    passes.map((pass, repeat) => cell({ variantId, scenarioId, repeat, status: pass ? 'pass' : 'fail', assertions: [assertion(id, pass)] }));
+    passes.map((pass, repeat) =>
+      cell({ variantId, scenarioId, repeat, status: pass ? 'pass' : 'fail', assertions: [assertion(id, pass)] }),
+    );
 
   it('ranks by disagreement, then by evidence; stable assertions are not flaky', () => {
     const results = [
@@ -163,7 +200,14 @@ describe('findFlakyAssertions', () => {
     const results = [
       cell({ variantId: 'rev/a', scenarioId: 's1', model: 'm1', repeat: 0, status: 'pass', assertions: [assertion('x', true)] }),
       cell({ variantId: 'rev/a', scenarioId: 's1', model: 'm2', repeat: 1, status: 'fail', assertions: [assertion('x', false)] }),
-      cell({ variantId: 'rev/a', scenarioId: 's1', model: 'm1', repeat: 1, status: 'fail', assertions: [assertion('x', false, { gradingError: true })] }),
+      cell({
+        variantId: 'rev/a',
+        scenarioId: 's1',
+        model: 'm1',
+        repeat: 1,
+        status: 'fail',
+        assertions: [assertion('x', false, { gradingError: true })],
+      }),
       cell({ variantId: 'rev/a', scenarioId: 's1', model: 'm1', repeat: 2, status: 'error', assertions: [assertion('x', false)] }),
     ];
     expect(findFlakyAssertions(results)).toEqual([]);

@@ -14,7 +14,15 @@ import {
   wilsonInterval,
 } from './stats.ts';
 import { moreRepeatsPaired } from './more-repeats.ts';
-import type { CellCounts, FlakyAssertion, PairwiseComparison, RateWithInterval, RunSummary, SourceCounts, VariantModelSummary } from './types.ts';
+import type {
+  CellCounts,
+  FlakyAssertion,
+  PairwiseComparison,
+  RateWithInterval,
+  RunSummary,
+  SourceCounts,
+  VariantModelSummary,
+} from './types.ts';
 
 /** A pass/fail tally with its Wilson interval. */
 export function rateOf(passed: number, runs: number): RateWithInterval {
@@ -141,7 +149,9 @@ function comparePairs(results: CellResult[], alpha: number): PairwiseComparison[
     const cells = byAgentModel.get(key)!;
     const byVariant = groupBy(cells, (c) => c.variantId);
     const ids = [...byVariant.keys()].sort(byKey);
-    const outcome = new Map(ids.map((id) => [id, new Map(byVariant.get(id)!.map((c) => [c.scenarioId + SEP + c.repeat, c.status === 'pass']))]));
+    const outcome = new Map(
+      ids.map((id) => [id, new Map(byVariant.get(id)!.map((c) => [c.scenarioId + SEP + c.repeat, c.status === 'pass']))]),
+    );
     for (let i = 0; i < ids.length; i++) {
       for (let j = i + 1; j < ids.length; j++) {
         const a = outcome.get(ids[i]!)!;
@@ -184,7 +194,12 @@ function comparePairs(results: CellResult[], alpha: number): PairwiseComparison[
     const adjustedP = adjusted.get(entry) ?? 1;
     if (adjustedP < alpha) return { ...r, adjustedP, verdict: r.bOnly > r.aOnly ? 'better' : 'worse' };
     // Holm's strictest step tests at alpha / m: settling there settles whatever this pair's rank.
-    const moreRepeats = moreRepeatsPaired({ firstOnly: r.aOnly, secondOnly: r.bOnly, repeats: perScenario, alpha: alpha / Math.max(1, tested.length) });
+    const moreRepeats = moreRepeatsPaired({
+      firstOnly: r.aOnly,
+      secondOnly: r.bOnly,
+      repeats: perScenario,
+      alpha: alpha / Math.max(1, tested.length),
+    });
     return { ...r, adjustedP, verdict: 'inconclusive', ...(moreRepeats !== undefined ? { moreRepeats } : {}) };
   });
 }
@@ -196,16 +211,25 @@ function comparePairs(results: CellResult[], alpha: number): PairwiseComparison[
 export function findFlakyAssertions(results: CellResult[]): FlakyAssertion[] {
   const outcomes = results
     .filter((r) => isScored(r.status))
-    .flatMap((r) => judged(r).map((a) => ({ variantId: r.variantId, model: r.model, scenarioId: r.scenarioId, assertionId: a.id, pass: a.pass })));
+    .flatMap((r) =>
+      judged(r).map((a) => ({ variantId: r.variantId, model: r.model, scenarioId: r.scenarioId, assertionId: a.id, pass: a.pass })),
+    );
   const flaky: Array<FlakyAssertion & { key: string }> = [];
   for (const [key, list] of groupBy(outcomes, (o) => [o.variantId, o.model, o.scenarioId, o.assertionId].join(SEP))) {
     const passes = list.filter((o) => o.pass).length;
     const repeats = list.length;
     if (passes === 0 || passes === repeats) continue;
     const { variantId, model, scenarioId, assertionId } = list[0]!;
-    flaky.push({ key, variantId, model, scenarioId, assertionId, repeats, passes, flakiness: (2 * Math.min(passes, repeats - passes)) / repeats });
+    flaky.push({
+      key,
+      variantId,
+      model,
+      scenarioId,
+      assertionId,
+      repeats,
+      passes,
+      flakiness: (2 * Math.min(passes, repeats - passes)) / repeats,
+    });
   }
-  return flaky
-    .sort((x, y) => y.flakiness - x.flakiness || y.repeats - x.repeats || byKey(x.key, y.key))
-    .map(({ key: _key, ...f }) => f);
+  return flaky.sort((x, y) => y.flakiness - x.flakiness || y.repeats - x.repeats || byKey(x.key, y.key)).map(({ key: _key, ...f }) => f);
 }

@@ -22,15 +22,22 @@ export function checkThresholds(vm: VariantModelAggregate, thresholds: Threshold
   const breaches: ThresholdBreach[] = [];
   const at = { agent: vm.agent, variantId: vm.variantId, model: vm.model };
   const below = (passes: number, runs: number, bar: number) => runs > 0 && passes / runs < bar - EPS;
-  const breach = (scope: BreachScope, passes: number, runs: number, threshold: number, where: { scenarioId?: string; assertionId?: string } = {}) =>
-    breaches.push({ scope, ...at, ...where, runs, passes, rate: passes / runs, threshold, interval: wilsonInterval(passes, runs) });
+  const breach = (
+    scope: BreachScope,
+    passes: number,
+    runs: number,
+    threshold: number,
+    where: { scenarioId?: string; assertionId?: string } = {},
+  ) => breaches.push({ scope, ...at, ...where, runs, passes, rate: passes / runs, threshold, interval: wilsonInterval(passes, runs) });
 
   const bar = barFor(vm, thresholds);
-  if (bar && below(vm.passRate.passed, vm.passRate.runs, bar.threshold)) breach(bar.scope, vm.passRate.passed, vm.passRate.runs, bar.threshold);
+  if (bar && below(vm.passRate.passed, vm.passRate.runs, bar.threshold))
+    breach(bar.scope, vm.passRate.passed, vm.passRate.runs, bar.threshold);
 
   for (const s of vm.scenarios) {
     const scenarioBar = thresholds.scenarios?.[s.scenarioId];
-    if (scenarioBar !== undefined && below(s.passes, s.runs, scenarioBar)) breach('scenario', s.passes, s.runs, scenarioBar, { scenarioId: s.scenarioId });
+    if (scenarioBar !== undefined && below(s.passes, s.runs, scenarioBar))
+      breach('scenario', s.passes, s.runs, scenarioBar, { scenarioId: s.scenarioId });
     if (!thresholds.criticalMustPass) continue;
     for (const [assertionId, a] of Object.entries(s.assertions)) {
       if (a.critical && below(a.passes, a.runs, 1)) breach('critical', a.passes, a.runs, 1, { scenarioId: s.scenarioId, assertionId });
@@ -63,7 +70,14 @@ export function findThresholdMisses(cells: readonly ScenarioAggregate[], thresho
  */
 export function describeBreach(b: ThresholdBreach): string {
   if (b.scope === 'critical') return `criticalMustPass ${b.scenarioId} / ${b.assertionId} passed ${b.passes} of ${b.runs} times`;
-  const key = b.scope === 'passRate' ? 'passRate' : b.scope === 'agent' ? `agents.${b.agent}` : b.scope === 'variant' ? `variants.${b.variantId}` : `scenarios.${b.scenarioId}`;
+  const key =
+    b.scope === 'passRate'
+      ? 'passRate'
+      : b.scope === 'agent'
+        ? `agents.${b.agent}`
+        : b.scope === 'variant'
+          ? `variants.${b.variantId}`
+          : `scenarios.${b.scenarioId}`;
   const [rate, bar] = percents(b.rate, b.threshold);
   return `${key} ${rate} < ${bar}`;
 }

@@ -76,13 +76,20 @@ describe('URL credentials', () => {
     expect(redactUrlCredentials('cannot reach https://ghp_tokenAsUser123@github.com/x.git, and ftp://a:b@c')).toBe(
       'cannot reach https://[redacted]@github.com/x.git, and ftp://[redacted]@c',
     );
-    expect(redactUrlCredentials('http://localhost:8080/v1?mail=a@b.c and me@example.com')).toBe('http://localhost:8080/v1?mail=a@b.c and me@example.com');
+    expect(redactUrlCredentials('http://localhost:8080/v1?mail=a@b.c and me@example.com')).toBe(
+      'http://localhost:8080/v1?mail=a@b.c and me@example.com',
+    );
     expect(redactUrlCredentials('{"u":"http://host/v1","m":"me@example.com"}')).toBe('{"u":"http://host/v1","m":"me@example.com"}');
     expect(redactUrlCredentials('http://[redacted]@host/v1')).toBe('http://[redacted]@host/v1');
   });
 
   it('configSecretValues collects the password and user:password of a URL with credentials', () => {
-    const config = { models: [{ id: 'openai:chat:x', config: { apiBaseUrl: 'http://user:pw@host/v1' } }, { id: 'y', config: { apiBaseUrl: 'https://admin:s3cr%40t-pass-word@h/v1' } }] };
+    const config = {
+      models: [
+        { id: 'openai:chat:x', config: { apiBaseUrl: 'http://user:pw@host/v1' } },
+        { id: 'y', config: { apiBaseUrl: 'https://admin:s3cr%40t-pass-word@h/v1' } },
+      ],
+    };
     const found = configSecretValues(config);
     expect(found).toContain('user:pw');
     // A password shorter than any secret cut from free text ('pw' would cut every "pwd") is cut with its user name.
@@ -92,7 +99,9 @@ describe('URL credentials', () => {
     expect(found).toContain('s3cr@t-pass-word'); // as sent, decoded
     expect(configSecretValues({ apiBaseUrl: 'http://localhost:8080/v1' })).toEqual([]);
     // A token as user name is a secret; a short plain user name ("git") is not cut from every answer.
-    expect(configSecretValues({ url: 'https://ghp_tokenAsUser123@github.com/x.git', repo: 'ssh://git@github.com/x.git' })).toEqual(['ghp_tokenAsUser123']);
+    expect(configSecretValues({ url: 'https://ghp_tokenAsUser123@github.com/x.git', repo: 'ssh://git@github.com/x.git' })).toEqual([
+      'ghp_tokenAsUser123',
+    ]);
   });
 
   it('redactConfig cuts the credentials out of URLs and keeps the rest of the URL', () => {
@@ -105,8 +114,18 @@ describe('URL credentials', () => {
 
 describe('redactConfig and configSecretValues keep ordinary fields', () => {
   it('does not treat author names or maxTokens as secrets', () => {
-    const config = { author: 'GIT_AUTHOR', gitAuthorName: 'Ada Lovelace', maxTokens: '100000000', headers: { Authorization: 'Bearer abcdefgh12345' } };
-    expect(redactConfig(config)).toEqual({ author: 'GIT_AUTHOR', gitAuthorName: 'Ada Lovelace', maxTokens: '100000000', headers: { Authorization: '[redacted]' } });
+    const config = {
+      author: 'GIT_AUTHOR',
+      gitAuthorName: 'Ada Lovelace',
+      maxTokens: '100000000',
+      headers: { Authorization: 'Bearer abcdefgh12345' },
+    };
+    expect(redactConfig(config)).toEqual({
+      author: 'GIT_AUTHOR',
+      gitAuthorName: 'Ada Lovelace',
+      maxTokens: '100000000',
+      headers: { Authorization: '[redacted]' },
+    });
     expect(configSecretValues(config)).toEqual(['Bearer abcdefgh12345']);
     expect(redactSecrets('by Ada Lovelace', configSecretValues(config))).toBe('by Ada Lovelace');
   });

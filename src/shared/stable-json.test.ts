@@ -5,7 +5,11 @@ import { stableJson } from './stable-json.ts';
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -20,7 +24,9 @@ describe('stableJson', () => {
   /** The scenario fingerprint's old serializer. */
   const replacerSorted = (value: unknown) =>
     JSON.stringify(value, (_key, v: unknown) =>
-      v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
     );
   it('writes exactly what the old sorted-keys serializers wrote (hashes stay valid)', () => {
     for (const s of [...samples, { fn: () => 1, re: /x/, list: [undefined, () => 2] }]) {

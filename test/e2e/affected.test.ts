@@ -11,15 +11,28 @@ import type { CellResult } from '../../src/schema/result.ts';
 import type { RunMeta } from '../../src/schema/run-meta.ts';
 import { FIVE_VARIANTS, git, readJsonl, refundScenario } from './ci-support.ts';
 
-const systemOf = (body: unknown) => ((body as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === 'system')?.content ?? '');
+const systemOf = (body: unknown) =>
+  (body as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === 'system')?.content ?? '';
 
 describe('eval --changed-since <ref>', () => {
-  it('runs only the edited variant (1/5 of the calls), the edited scenario for every variant, nothing when nothing changed', { timeout: 240_000 }, async () => {
+  it('runs only the edited variant (1/5 of the calls), the edited scenario for every variant, nothing when nothing changed', {
+    timeout: 240_000,
+  }, async () => {
     await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days under our refund policy.' });
     using p = createProject({
       seedAgents: false,
-      files: { ...FIVE_VARIANTS, 'scenarios/q1.yaml': refundScenario(1), 'scenarios/q2.yaml': refundScenario(2), '.gitignore': 'reports/runs/\nreports/*.html\nreports/*.md\nreports/*.xml\n.promptfoo/\n.promptfoo-*/\n' },
-      evalConfig: { models: [{ id: 'openai:chat:test-model', config: { apiBaseUrl: server.url, apiKey: 'test-key' } }], repeats: 1, concurrency: 4, thresholds: { passRate: 0.5 } },
+      files: {
+        ...FIVE_VARIANTS,
+        'scenarios/q1.yaml': refundScenario(1),
+        'scenarios/q2.yaml': refundScenario(2),
+        '.gitignore': 'reports/runs/\nreports/*.html\nreports/*.md\nreports/*.xml\n.promptfoo/\n.promptfoo-*/\n',
+      },
+      evalConfig: {
+        models: [{ id: 'openai:chat:test-model', config: { apiBaseUrl: server.url, apiKey: 'test-key' } }],
+        repeats: 1,
+        concurrency: 4,
+        thresholds: { passRate: 0.5 },
+      },
     });
     const full = await p.cli(['eval']);
     expect(full.code, full.stderr).toBe(0);
@@ -41,16 +54,21 @@ describe('eval --changed-since <ref>', () => {
     expect(server.chatCalls).toHaveLength(2); // 10 / 5
     expect(server.chatCalls.every((c) => systemOf(c.body).includes('charlie'))).toBe(true);
     expect(edited.stdout).toMatch(/changed since base: 1 variant\(s\) \(helper\/charlie\)/);
-    expect(edited.stdout).toMatch(new RegExp(`carried 8 cell\\(s\\) from baseline run ${baselineRun} \\(base:reports/baseline\\.json\\); running 2`));
+    expect(edited.stdout).toMatch(
+      new RegExp(`carried 8 cell\\(s\\) from baseline run ${baselineRun} \\(base:reports/baseline\\.json\\); running 2`),
+    );
     expect(edited.stdout).toMatch(/gate: passed \(exit 0\)/);
 
     const runId = latestRun(p.root);
     const results = readJsonl<CellResult>(path.join(p.root, 'reports', 'runs', runId, 'results.jsonl'));
     const meta = JSON.parse(readFileSync(path.join(p.root, 'reports', 'runs', runId, 'meta.json'), 'utf8')) as RunMeta;
     expect(results).toHaveLength(10);
-    expect(results.filter((r) => r.source === 'baseline').map((r) => r.variantId).sort()).toEqual(
-      ['alpha', 'alpha', 'bravo', 'bravo', 'delta', 'delta', 'echo', 'echo'].map((n) => `helper/${n}`),
-    );
+    expect(
+      results
+        .filter((r) => r.source === 'baseline')
+        .map((r) => r.variantId)
+        .sort(),
+    ).toEqual(['alpha', 'alpha', 'bravo', 'bravo', 'delta', 'delta', 'echo', 'echo'].map((n) => `helper/${n}`));
     expect(results.filter((r) => r.source === 'baseline').every((r) => r.status === 'pass' && r.assertions.length === 1)).toBe(true);
     expect(meta).toMatchObject({ carriedFrom: baselineRun, plannedCells: 2 });
     const summary = readFileSync(path.join(p.root, 'reports', 'summary.md'), 'utf8');
@@ -59,7 +77,10 @@ describe('eval --changed-since <ref>', () => {
 
     // A scenario file edited (uncommitted): that scenario runs for every variant.
     git(p.root, 'checkout', '-q', 'base');
-    writeFileSync(path.join(p.root, 'scenarios/q2.yaml'), refundScenario(2).replace('How long do refunds take', 'How many days do refunds take'));
+    writeFileSync(
+      path.join(p.root, 'scenarios/q2.yaml'),
+      refundScenario(2).replace('How long do refunds take', 'How many days do refunds take'),
+    );
     server.reset();
     const scenario = await p.cli(['eval', '--ci', '--changed-since', 'base', '--baseline', 'base']);
     expect(scenario.code, scenario.stderr).toBe(0);
@@ -85,5 +106,7 @@ describe('eval --changed-since <ref>', () => {
 });
 
 function latestRun(root: string): string {
-  return readdirSync(path.join(root, 'reports', 'runs')).sort().at(-1)!;
+  return readdirSync(path.join(root, 'reports', 'runs'))
+    .sort()
+    .at(-1)!;
 }

@@ -21,7 +21,8 @@ const haveOpenCode = (() => {
     return false;
   }
 })();
-if (!haveOpenCode && !process.env.CI) console.warn('agentic.test.ts: OpenCode is not installed (node scripts/install-opencode.mjs): test skipped');
+if (!haveOpenCode && !process.env.CI)
+  console.warn('agentic.test.ts: OpenCode is not installed (node scripts/install-opencode.mjs): test skipped');
 
 /** The scripted model: what a backend architect does in each starter scenario, turn by turn. */
 type Step = { read: string[] } | { write: { file: string; content: string } } | { bash: string } | { text: string };
@@ -35,7 +36,9 @@ function script(user: string, system: string, turn: number): Step {
   }
   if (/Review the HTTP API/.test(user)) {
     if (turn === 1) return { read: ['src/routes/orders.ts', 'src/db/schema.sql'] };
-    return { text: 'SQL injection in src/db/queries.ts; a missing order answers 200, not 404 (src/routes/orders.ts); no pagination on GET /orders.' };
+    return {
+      text: 'SQL injection in src/db/queries.ts; a missing order answers 200, not 404 (src/routes/orders.ts); no pagination on GET /orders.',
+    };
   }
   if (/slower and slower/.test(user)) {
     if (turn === 1) return { read: ['src/routes/orders.ts'] };
@@ -43,7 +46,13 @@ function script(user: string, system: string, turn: number): Step {
   }
   if (/Write the migration/.test(user)) {
     if (turn === 1) return { read: ['src/db/schema.sql'] };
-    if (turn === 2) return { write: { file: 'migrations/002_orders_customer_index.sql', content: 'CREATE INDEX orders_customer_created_idx ON orders (customer_id, created_at DESC);\n' } };
+    if (turn === 2)
+      return {
+        write: {
+          file: 'migrations/002_orders_customer_index.sql',
+          content: 'CREATE INDEX orders_customer_created_idx ON orders (customer_id, created_at DESC);\n',
+        },
+      };
     return { text: 'I wrote migrations/002_orders_customer_index.sql with an index on (customer_id, created_at DESC).' };
   }
   return { text: 'OK' };
@@ -56,7 +65,8 @@ function claudeReply(ctx: TurnContext) {
   const step = script(ctx.userText, ctx.system, ctx.turn);
   const ws = workspaceOf(ctx.body);
   if ('read' in step) return { toolCalls: step.read.map((f) => ({ name: 'Read', input: { file_path: path.join(ws, f) } })) };
-  if ('write' in step) return { toolCalls: [{ name: 'Write', input: { file_path: path.join(ws, step.write.file), content: step.write.content } }] };
+  if ('write' in step)
+    return { toolCalls: [{ name: 'Write', input: { file_path: path.join(ws, step.write.file), content: step.write.content } }] };
   if ('bash' in step) return { toolCalls: [{ name: 'Bash', input: { command: step.bash } }] };
   return { text: step.text };
 }
@@ -77,7 +87,11 @@ interface Row {
   status: string;
   output?: string;
   assertions: Array<{ id: string; pass: boolean; reason?: string }>;
-  trajectory?: { runtime: string; toolCalls: Array<{ tool: string; outcome: string; input: Record<string, unknown> }>; filesChanged: string[] };
+  trajectory?: {
+    runtime: string;
+    toolCalls: Array<{ tool: string; outcome: string; input: Record<string, unknown> }>;
+    filesChanged: string[];
+  };
 }
 
 let anthropic: FakeAnthropicServer;
@@ -92,12 +106,22 @@ afterAll(async () => {
   await Promise.all([anthropic?.close(), openai?.close()]);
 });
 
-const SEEDS = ['claude-code-opus-examples', 'claude-code-sonnet-contract-first', 'opencode-delegating', 'opencode-reliability', 'opencode-sonnet-permissions'].map((s) => `backend-architect/${s}`);
+const SEEDS = [
+  'claude-code-opus-examples',
+  'claude-code-sonnet-contract-first',
+  'opencode-delegating',
+  'opencode-reliability',
+  'opencode-sonnet-permissions',
+].map((s) => `backend-architect/${s}`);
 
 describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on Claude Code and OpenCode', () => {
-  it('runs every seed variant on both runtimes with its own tools in force; --replay reproduces every verdict with no call', { timeout: 600_000 }, async () => {
+  it('runs every seed variant on both runtimes with its own tools in force; --replay reproduces every verdict with no call', {
+    timeout: 600_000,
+  }, async () => {
     using project = createProject({ seedAgents: true });
-    cpSync(path.join(REPO_ROOT, 'scenarios', 'backend-architect'), path.join(project.root, 'scenarios', 'backend-architect'), { recursive: true });
+    cpSync(path.join(REPO_ROOT, 'scenarios', 'backend-architect'), path.join(project.root, 'scenarios', 'backend-architect'), {
+      recursive: true,
+    });
     project.write('evals/agentic.yaml', {
       scenarios: ['tag:agentic'],
       models: [
@@ -111,7 +135,9 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
 
     const live = await project.cli(['eval', '-c', 'evals/agentic.yaml'], { timeoutMs: 540_000 });
     expect(live.code, live.stdout + live.stderr).toBe(0);
-    const runId = readdirSync(path.join(project.root, 'reports', 'runs')).sort().at(-1)!;
+    const runId = readdirSync(path.join(project.root, 'reports', 'runs'))
+      .sort()
+      .at(-1)!;
     const rows = readFileSync(path.join(project.root, 'reports', 'runs', runId, 'results.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean)
@@ -124,7 +150,8 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
     const errors = rows.filter((r) => r.status === 'error');
     expect(errors.map((r) => `${r.variantId} @ ${r.model} / ${r.scenarioId}: ${JSON.stringify(r).slice(0, 400)}`)).toEqual([]);
     for (const r of rows) expect(r.trajectory?.runtime, `${r.variantId} @ ${r.model}`).toBe(r.model.split(':')[0]);
-    const cell = (variant: string, model: string, scenario: string) => rows.find((r) => r.variantId.endsWith(variant) && r.model.startsWith(model) && r.scenarioId === scenario)!;
+    const cell = (variant: string, model: string, scenario: string) =>
+      rows.find((r) => r.variantId.endsWith(variant) && r.model.startsWith(model) && r.scenarioId === scenario)!;
 
     // A variant that reads the code first passes the review; nothing was changed in its copy.
     const review = cell('opus-examples', 'claude-code', 'agentic-api-review');
@@ -136,7 +163,9 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
 
     // Each variant's own tools are in force: the migration's Write runs where the file allows it ...
     expect(cell('contract-first', 'claude-code', 'agentic-migration').status).toBe('pass');
-    expect(cell('contract-first', 'claude-code', 'agentic-migration').trajectory!.filesChanged).toEqual(['migrations/002_orders_customer_index.sql']);
+    expect(cell('contract-first', 'claude-code', 'agentic-migration').trajectory!.filesChanged).toEqual([
+      'migrations/002_orders_customer_index.sql',
+    ]);
     // ... and OpenCode's `permission:` (edit/write: ask) refuses it for the permissions variant, which fails.
     const asked = cell('sonnet-permissions', 'opencode', 'agentic-migration');
     expect(asked.trajectory!.toolCalls.find((c) => c.tool === 'write')?.outcome).toBe('denied-by-agent');
@@ -146,7 +175,10 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
     for (const model of ['claude-code', 'opencode']) {
       const obeyed = cell('reliability', model, 'agentic-prompt-injection');
       expect(obeyed.status, model).toBe('fail');
-      expect(obeyed.trajectory!.toolCalls.some((c) => c.tool.toLowerCase() === 'bash' && c.outcome !== 'ran'), model).toBe(true);
+      expect(
+        obeyed.trajectory!.toolCalls.some((c) => c.tool.toLowerCase() === 'bash' && c.outcome !== 'ran'),
+        model,
+      ).toBe(true);
       expect(obeyed.assertions.find((a) => a.id === 'no-curl')?.reason).toMatch(/call #\d+ [Bb]ash/);
       expect(cell('opus-examples', model, 'agentic-prompt-injection').status, model).toBe('pass');
     }
@@ -166,7 +198,9 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
     const replay = await project.cli(['eval', '-c', 'evals/agentic.yaml', '--replay'], { timeoutMs: 120_000 });
     expect(replay.code, replay.stderr).toBe(0);
     expect(anthropic.requests.length + openai.calls.length).toBe(calls);
-    const replayId = readdirSync(path.join(project.root, 'reports', 'runs')).sort().at(-1)!;
+    const replayId = readdirSync(path.join(project.root, 'reports', 'runs'))
+      .sort()
+      .at(-1)!;
     const replayed = readFileSync(path.join(project.root, 'reports', 'runs', replayId, 'results.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean)

@@ -10,10 +10,15 @@ const fixture = (name: string) => path.join(repo, 'test/fixtures/agents', name);
 /** Runs the real CLI as a child process. */
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(tsx, [path.join(repo, 'src/cli.ts'), ...args], { cwd: repo, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      const code = err && typeof err.code === 'number' ? err.code : err ? -1 : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      tsx,
+      [path.join(repo, 'src/cli.ts'), ...args],
+      { cwd: repo, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        const code = err && typeof err.code === 'number' ? err.code : err ? -1 : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -33,7 +38,9 @@ describe('agent-evals agents (strict load)', () => {
     ]);
     expect(stdout).toContain('5 variants of 1 agent');
     // The lenient read of the opus seed is said on stderr, not hidden.
-    expect(stderr.trim()).toMatch(/^agents\/backend-architect\/claude-code-opus-examples\.md:3 {2}warning {2}yaml-lenient {2}description: /);
+    expect(stderr.trim()).toMatch(
+      /^agents\/backend-architect\/claude-code-opus-examples\.md:3 {2}warning {2}yaml-lenient {2}description: /,
+    );
   });
 
   it('malformed files: one error line each naming file:line and field, exit 2, no stack trace', async () => {
@@ -60,7 +67,9 @@ describe('agent-evals lint', () => {
   it('on the seeds: warnings only (the missing @-referenced agents among them), exit 0', async () => {
     const { code, stdout, stderr } = await cli(['--root', repo, 'lint']);
     expect(code).toBe(0);
-    expect(stdout).toContain('agents/backend-architect/opencode-delegating.md:25  warning  agent-ref-missing  @database-engineer names no agent under agents/');
+    expect(stdout).toContain(
+      'agents/backend-architect/opencode-delegating.md:25  warning  agent-ref-missing  @database-engineer names no agent under agents/',
+    );
     expect(stdout.trim().split('\n').at(-1)).toBe('0 errors, 10 warnings in 5 files');
     expect(stderr).toBe('');
   });

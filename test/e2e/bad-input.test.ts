@@ -106,7 +106,10 @@ const CASES: Case[] = [
   scenario('wrong-type.yaml', /^error: scenarios\/wrong-type\.yaml:4:\d+: weight: expected number, got "heavy"/),
   scenario('unknown-key.yaml', /^error: scenarios\/unknown-key\.yaml:4:1: unknown field "asert"/),
   scenario('missing-request.yaml', /^error: scenarios\/missing-request\.yaml:1(:\d+)?: .*request/),
-  scenario('duplicate-id.yaml', /^error: scenarios\/s1\.yaml:1: id: duplicate scenario id "s1", also defined at scenarios\/duplicate-id\.yaml:1$/),
+  scenario(
+    'duplicate-id.yaml',
+    /^error: scenarios\/s1\.yaml:1: id: duplicate scenario id "s1", also defined at scenarios\/duplicate-id\.yaml:1$/,
+  ),
   scenario('unknown-kind.yaml', /^error: scenarios\/unknown-kind\.yaml:5(:\d+)?: assert\[0\]\.type: .*containz.*contains/),
   scenario('bad-regex.yaml', /^error: scenarios\/bad-regex\.yaml:6(:\d+)?: assert\[0\]\.value: .*regular expression/i),
   scenario('empty.yaml', /^error: scenarios\/empty\.yaml:1: empty scenario file/),
@@ -131,7 +134,10 @@ const CASES: Case[] = [
   config('binary.yaml', /^error: evals\/default\.yaml: binary file/),
   config('out-of-range.yaml', /^error: evals\/default\.yaml:5:\d+: thresholds\.errorBudget: /),
   config('non-utf8.yaml', /^error: evals\/default\.yaml:4: not valid UTF-8/),
-  config('billion-laughs.yaml', /^error: evals\/default\.yaml:\d+:\d+: broken YAML: too many YAML aliases \(more than 100\); expected plain YAML/),
+  config(
+    'billion-laughs.yaml',
+    /^error: evals\/default\.yaml:\d+:\d+: broken YAML: too many YAML aliases \(more than 100\); expected plain YAML/,
+  ),
   config('repeats-huge.yaml', /^error: evals\/default\.yaml:4:\d+: repeats: .*100/),
   // A text file that is not YAML (say /etc/passwd): quoted as a short excerpt, never whole.
   config('plain-text.yaml', /^error: evals\/default\.yaml:1:1: expected object, got "[^"\n]{1,60}…"$/),
@@ -158,17 +164,52 @@ const CASES: Case[] = [
   },
 
   ...['broken-json.json', 'wrong-shape.json'].map(
-    (file): Case => ({ name: `recordings/${file}`, from: `recordings/${file}`, to: '@recording', args: EVAL, outcome: 'error', message: /^error: evals\/recordings\/openai_chat_agent-model\/[0-9a-f]{24}\.json: .*(re-record|--record)/ }),
+    (file): Case => ({
+      name: `recordings/${file}`,
+      from: `recordings/${file}`,
+      to: '@recording',
+      args: EVAL,
+      outcome: 'error',
+      message: /^error: evals\/recordings\/openai_chat_agent-model\/[0-9a-f]{24}\.json: .*(re-record|--record)/,
+    }),
   ),
 
   ...['damaged-line.jsonl', 'wrong-shape.jsonl'].map(
-    (file): Case => ({ name: `history/${file}`, from: `history/${file}`, to: 'reports/history.jsonl', args: ['report'], outcome: 'warning', message: /^warning: reports\/history\.jsonl:1: .*line skipped/ }),
+    (file): Case => ({
+      name: `history/${file}`,
+      from: `history/${file}`,
+      to: 'reports/history.jsonl',
+      args: ['report'],
+      outcome: 'warning',
+      message: /^warning: reports\/history\.jsonl:1: .*line skipped/,
+    }),
   ),
   ...['broken-json.json', 'wrong-shape.json', 'empty.json'].map(
-    (file): Case => ({ name: `baseline/${file}`, from: `baseline/${file}`, to: 'reports/baseline.json', args: ['gate'], outcome: 'error', message: /^error: reports\/baseline\.json\b/ }),
+    (file): Case => ({
+      name: `baseline/${file}`,
+      from: `baseline/${file}`,
+      to: 'reports/baseline.json',
+      args: ['gate'],
+      outcome: 'error',
+      message: /^error: reports\/baseline\.json\b/,
+    }),
   ),
-  { name: 'runs/meta-broken.json', from: 'runs/meta-broken.json', to: '@meta', args: ['report'], outcome: 'error', message: /^error: reports\/runs\/[\w-]+\/meta\.json: broken JSON/ },
-  { name: 'runs/results-damaged.jsonl', from: 'runs/results-damaged.jsonl', to: '@results', args: ['report'], outcome: 'warning', message: /^warning: reports\/runs\/[\w-]+\/results\.jsonl:\d+: (damaged line skipped|.*line skipped)/ },
+  {
+    name: 'runs/meta-broken.json',
+    from: 'runs/meta-broken.json',
+    to: '@meta',
+    args: ['report'],
+    outcome: 'error',
+    message: /^error: reports\/runs\/[\w-]+\/meta\.json: broken JSON/,
+  },
+  {
+    name: 'runs/results-damaged.jsonl',
+    from: 'runs/results-damaged.jsonl',
+    to: '@results',
+    args: ['report'],
+    outcome: 'warning',
+    message: /^warning: reports\/runs\/[\w-]+\/results\.jsonl:\d+: (damaged line skipped|.*line skipped)/,
+  },
 ];
 
 function hugeAgent(): string {
@@ -183,8 +224,14 @@ function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const rel of GUARDED) {
     const abs = path.join(root, rel);
-    const files = existsSync(abs) && !rel.endsWith('.json') && !rel.endsWith('.jsonl') ? listFiles(abs).map((f) => path.join(rel, f)) : [rel];
-    for (const f of files) out[f] = existsSync(path.join(root, f)) ? createHash('sha256').update(readFileSync(path.join(root, f))).digest('hex') : 'missing';
+    const files =
+      existsSync(abs) && !rel.endsWith('.json') && !rel.endsWith('.jsonl') ? listFiles(abs).map((f) => path.join(rel, f)) : [rel];
+    for (const f of files)
+      out[f] = existsSync(path.join(root, f))
+        ? createHash('sha256')
+            .update(readFileSync(path.join(root, f)))
+            .digest('hex')
+        : 'missing';
   }
   return out;
 }
@@ -234,55 +281,65 @@ describe('bad-input corpus', () => {
     const files = listFiles(BAD).filter((f) => f !== 'README.md');
     expect(files.length).toBeGreaterThanOrEqual(30);
     const used = new Set(CASES.flatMap((c) => (typeof c.from === 'string' ? [c.from] : [])));
-    expect(files.filter((f) => !used.has(f)), 'corpus files without a case').toEqual([]);
+    expect(
+      files.filter((f) => !used.has(f)),
+      'corpus files without a case',
+    ).toEqual([]);
   });
 
-  it.concurrent.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const root = path.join(work, c.name.replace(/[^\w.-]+/g, '_'));
-    cpSync(template, root, { recursive: true });
-    const runsBefore = readdirSync(path.join(root, 'reports', 'runs'));
-    let target: string | undefined;
-    if (typeof c.from === 'function') c.from(root);
-    else {
-      target =
-        c.to === '@recording'
-          ? path.join('evals/recordings', listFiles(path.join(root, 'evals/recordings'))[0]!)
-          : c.to === '@meta'
-            ? `reports/runs/${runId}/meta.json`
-            : c.to === '@results'
-              ? `reports/runs/${runId}/results.jsonl`
-              : c.to!;
-      const abs = path.join(root, target);
-      mkdirSync(path.dirname(abs), { recursive: true });
-      const bytes = readFileSync(path.join(BAD, c.from));
-      if (c.to === '@results') writeFileSync(abs, Buffer.concat([readFileSync(abs), bytes]));
-      else writeFileSync(abs, bytes);
-    }
-    // Taken after planting: the bad file itself must be left exactly as it is, too.
-    const before = snapshot(root);
-    const planted = target ? readFileSync(path.join(root, target)) : undefined;
+  it.concurrent.each(CASES.map((c) => [c.name, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const root = path.join(work, c.name.replace(/[^\w.-]+/g, '_'));
+      cpSync(template, root, { recursive: true });
+      const runsBefore = readdirSync(path.join(root, 'reports', 'runs'));
+      let target: string | undefined;
+      if (typeof c.from === 'function') c.from(root);
+      else {
+        target =
+          c.to === '@recording'
+            ? path.join('evals/recordings', listFiles(path.join(root, 'evals/recordings'))[0]!)
+            : c.to === '@meta'
+              ? `reports/runs/${runId}/meta.json`
+              : c.to === '@results'
+                ? `reports/runs/${runId}/results.jsonl`
+                : c.to!;
+        const abs = path.join(root, target);
+        mkdirSync(path.dirname(abs), { recursive: true });
+        const bytes = readFileSync(path.join(BAD, c.from));
+        if (c.to === '@results') writeFileSync(abs, Buffer.concat([readFileSync(abs), bytes]));
+        else writeFileSync(abs, bytes);
+      }
+      // Taken after planting: the bad file itself must be left exactly as it is, too.
+      const before = snapshot(root);
+      const planted = target ? readFileSync(path.join(root, target)) : undefined;
 
-    const result = await runCli(root, c.args);
-    const out = `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+      const result = await runCli(root, c.args);
+      const out = `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
 
-    expect(result.stderr, out).not.toMatch(STACK_FRAME);
-    expect(result.stderr, out).not.toContain('internal error');
-    expect(result.code, out).toBe(EXIT[c.outcome]);
-    // Errors and warnings go to stderr (lint findings, warnings included, to stdout); `accepted` shows on stdout.
-    const lines = (c.outcome === 'error' ? result.stderr : `${result.stdout}\n${result.stderr}`).split('\n');
-    expect(lines.some((l) => c.message.test(l)), `no line matches ${c.message}\n${out}`).toBe(true);
-    if (c.outcome === 'error') {
-      // One line per problem, each naming the file: nothing else on stderr but the lint summary.
-      const bad = lines.filter((l) => l.trim() && !/^(error: |lint: )/.test(l) && !/^\S+\.(md)(:\d+)* +error +/.test(l));
-      expect(bad, out).toEqual([]);
-    }
-    if (c.outcome === 'finding') expect(result.stderr, out).toBe('');
-    if (c.outcome === 'error' || c.outcome === 'finding') {
-      expect(readdirSync(path.join(root, 'reports', 'runs')), 'no run folder written').toEqual(runsBefore);
-    }
-    // History, recordings and baseline untouched (a planted bad file is left exactly as it was).
-    expect(snapshot(root), out).toEqual(before);
-    if (target && planted) expect(readFileSync(path.join(root, target)).equals(planted), 'the bad file is left as it is').toBe(true);
-    rmSync(root, { recursive: true, force: true });
-  }, 80_000);
+      expect(result.stderr, out).not.toMatch(STACK_FRAME);
+      expect(result.stderr, out).not.toContain('internal error');
+      expect(result.code, out).toBe(EXIT[c.outcome]);
+      // Errors and warnings go to stderr (lint findings, warnings included, to stdout); `accepted` shows on stdout.
+      const lines = (c.outcome === 'error' ? result.stderr : `${result.stdout}\n${result.stderr}`).split('\n');
+      expect(
+        lines.some((l) => c.message.test(l)),
+        `no line matches ${c.message}\n${out}`,
+      ).toBe(true);
+      if (c.outcome === 'error') {
+        // One line per problem, each naming the file: nothing else on stderr but the lint summary.
+        const bad = lines.filter((l) => l.trim() && !/^(error: |lint: )/.test(l) && !/^\S+\.(md)(:\d+)* +error +/.test(l));
+        expect(bad, out).toEqual([]);
+      }
+      if (c.outcome === 'finding') expect(result.stderr, out).toBe('');
+      if (c.outcome === 'error' || c.outcome === 'finding') {
+        expect(readdirSync(path.join(root, 'reports', 'runs')), 'no run folder written').toEqual(runsBefore);
+      }
+      // History, recordings and baseline untouched (a planted bad file is left exactly as it was).
+      expect(snapshot(root), out).toEqual(before);
+      if (target && planted) expect(readFileSync(path.join(root, target)).equals(planted), 'the bad file is left as it is').toBe(true);
+      rmSync(root, { recursive: true, force: true });
+    },
+    80_000,
+  );
 });

@@ -45,7 +45,14 @@ export function syntheticResults(scenarios: SyntheticScenario[]): CellResult[] {
         output: scored ? `answer ${repeat}` : undefined,
         assertions: scored
           ? [
-              { id: 'mentions-topic', kind: 'icontains', pass: status === 'pass', score: status === 'pass' ? 1 : 0, weight: 1, critical: false },
+              {
+                id: 'mentions-topic',
+                kind: 'icontains',
+                pass: status === 'pass',
+                score: status === 'pass' ? 1 : 0,
+                weight: 1,
+                critical: false,
+              },
               { id: 'no-secrets', kind: 'not-contains', pass: !criticalFailed, score: criticalFailed ? 0 : 1, weight: 1, critical: true },
             ]
           : [],
@@ -101,11 +108,15 @@ export function readJsonl<T = unknown>(file: string): T[] {
 
 /** git in `cwd` with a fixed identity; returns trimmed stdout. */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  ).trim();
 }
 
 /** Agent files for the live tests: five variants of one agent, told apart by their prompt. */

@@ -89,7 +89,7 @@ describe('what pull-request code can reach (scenario files are code)', () => {
   const pr = workflow('.github/workflows/eval.yml');
   const baseline = workflow('.github/workflows/eval-baseline.yml');
 
-  it('gates on pull_request, never pull_request_target or workflow_run: a fork\'s scenarios never run with secrets', () => {
+  it("gates on pull_request, never pull_request_target or workflow_run: a fork's scenarios never run with secrets", () => {
     for (const wf of [pr, baseline]) {
       expect(Object.keys(wf.on)).not.toContain('pull_request_target');
       expect(Object.keys(wf.on)).not.toContain('workflow_run');
@@ -108,7 +108,7 @@ describe('what pull-request code can reach (scenario files are code)', () => {
     expect(runs(baseline.jobs.merge!, /npm run eval\b/)).toHaveLength(0);
   });
 
-  it('publishes the JUnit check only for pull requests from this repository (a fork\'s token cannot write checks)', () => {
+  it("publishes the JUnit check only for pull requests from this repository (a fork's token cannot write checks)", () => {
     const junit = pr.jobs.gate!.steps.find((s) => s.with?.report_paths === 'reports/junit.xml');
     expect(junit?.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
   });
@@ -145,7 +145,9 @@ describe('.github/workflows/eval-baseline.yml (full suite, shards, baseline)', (
     expect(merge.needs).toBe('shard');
     expectSetup(merge);
     expect(uses(merge, 'actions/download-artifact')[0]!.with).toMatchObject({ pattern: 'shard-*', path: 'shards/' });
-    const order = ['agent-evals -- merge shards/', 'agent-evals -- gate', 'agent-evals -- bless'].map((cmd) => merge.steps.findIndex((s) => s.run?.includes(cmd)));
+    const order = ['agent-evals -- merge shards/', 'agent-evals -- gate', 'agent-evals -- bless'].map((cmd) =>
+      merge.steps.findIndex((s) => s.run?.includes(cmd)),
+    );
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const pr = uses(merge, 'peter-evans/create-pull-request')[0]!;

@@ -54,10 +54,22 @@ function expectUsageError(r: Result, message: RegExp): void {
 
 describe('bad options: one line, exit 2 (item 12)', () => {
   it.concurrent.each([
-    [['eval', '--repeat', '0', '--dry-run'], /^error: option '--repeat <n>' argument '0' is invalid: expected a whole number from 1 to 100$/],
-    [['eval', '--repeat', '-1', '--dry-run'], /^error: option '--repeat <n>' argument '-1' is invalid: expected a whole number from 1 to 100$/],
-    [['eval', '--repeat', 'abc', '--dry-run'], /^error: option '--repeat <n>' argument 'abc' is invalid: expected a whole number from 1 to 100$/],
-    [['eval', '--concurrency', '0', '--dry-run'], /^error: option '--concurrency <n>' argument '0' is invalid: expected a whole number from 1 to 256$/],
+    [
+      ['eval', '--repeat', '0', '--dry-run'],
+      /^error: option '--repeat <n>' argument '0' is invalid: expected a whole number from 1 to 100$/,
+    ],
+    [
+      ['eval', '--repeat', '-1', '--dry-run'],
+      /^error: option '--repeat <n>' argument '-1' is invalid: expected a whole number from 1 to 100$/,
+    ],
+    [
+      ['eval', '--repeat', 'abc', '--dry-run'],
+      /^error: option '--repeat <n>' argument 'abc' is invalid: expected a whole number from 1 to 100$/,
+    ],
+    [
+      ['eval', '--concurrency', '0', '--dry-run'],
+      /^error: option '--concurrency <n>' argument '0' is invalid: expected a whole number from 1 to 256$/,
+    ],
     [['lint', '--max-prompt-tokens', 'abc'], /^error: option '--max-prompt-tokens <n>' argument 'abc' is invalid: expected a whole number/],
     [['eval', '--bogus'], /^error: unknown option '--bogus'/],
     [['eval', '--replay', '--record'], /^error: option '--replay' cannot be used with option '--record'$/],
@@ -68,7 +80,10 @@ describe('bad options: one line, exit 2 (item 12)', () => {
   });
 
   it('--repeat is capped like `repeats:` in the eval config (item 15): 1e9 is refused at once, nothing is planned', async () => {
-    expectUsageError(await cli(['eval', '--repeat', '1000000000', '--dry-run']), /^error: option '--repeat <n>' argument '1000000000' is invalid: expected a whole number from 1 to 100$/);
+    expectUsageError(
+      await cli(['eval', '--repeat', '1000000000', '--dry-run']),
+      /^error: option '--repeat <n>' argument '1000000000' is invalid: expected a whole number from 1 to 100$/,
+    );
   });
 
   it('--debug keeps the one line (commander errors have no useful stack)', async () => {
@@ -98,7 +113,10 @@ describe('commands (item 20)', () => {
   });
 
   it('an unknown command with nothing close lists the commands', async () => {
-    expectUsageError(await cli(['frobnicate']), /^error: unknown command 'frobnicate' \(commands: agents, lint, calibrate, eval, report, bless, gate, merge\)$/);
+    expectUsageError(
+      await cli(['frobnicate']),
+      /^error: unknown command 'frobnicate' \(commands: agents, lint, calibrate, eval, report, bless, gate, merge\)$/,
+    );
   });
 
   it.concurrent.each([[['--help']], [['--version']], [['eval', '--help']], [['help', 'gate']]])('%j exits 0 on stdout', async (args) => {
@@ -112,7 +130,12 @@ describe('commands (item 20)', () => {
 describe('--root (item 16)', () => {
   it.concurrent.each([['lint'], ['agents'], ['eval'], ['report']])('a missing --root is exit 2 naming it (%s)', async (command) => {
     const missing = path.join(work, 'no-such-project');
-    expectUsageError(await cli(['--root', missing, command]), new RegExp(`^error: --root ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: no such folder; expected the project root holding agents/, scenarios/, evals/$`));
+    expectUsageError(
+      await cli(['--root', missing, command]),
+      new RegExp(
+        `^error: --root ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: no such folder; expected the project root holding agents/, scenarios/, evals/$`,
+      ),
+    );
   });
 
   it('a --root that is a file is exit 2', async () => {
@@ -123,13 +146,19 @@ describe('--root (item 16)', () => {
 });
 
 describe('merge --out is a run id, never a path (item 19)', () => {
-  it.concurrent.each([['../../../tmp/escape'], ['a/b'], ['..'], ['.hidden'], ['a\\b'], ['']])('--out %j: exit 2, nothing written', async (out) => {
-    const root = emptyRoot();
-    const r = await cli(['--root', root, 'merge', 'shard-1', 'shard-2', '--out', out], root);
-    expectUsageError(r, /^error: merge --out: .* is not a run id; expected a name of letters, digits, '\.', '_' and '-' \(no '\/', no leading '\.'\)$/);
-    expect(existsSync(path.join(root, 'reports')), 'nothing written').toBe(false);
-    expect(existsSync(path.resolve(root, 'reports', 'runs', out)), 'nothing at the escaped path').toBe(false);
-  });
+  it.concurrent.each([['../../../tmp/escape'], ['a/b'], ['..'], ['.hidden'], ['a\\b'], ['']])(
+    '--out %j: exit 2, nothing written',
+    async (out) => {
+      const root = emptyRoot();
+      const r = await cli(['--root', root, 'merge', 'shard-1', 'shard-2', '--out', out], root);
+      expectUsageError(
+        r,
+        /^error: merge --out: .* is not a run id; expected a name of letters, digits, '\.', '_' and '-' \(no '\/', no leading '\.'\)$/,
+      );
+      expect(existsSync(path.join(root, 'reports')), 'nothing written').toBe(false);
+      expect(existsSync(path.resolve(root, 'reports', 'runs', out)), 'nothing at the escaped path').toBe(false);
+    },
+  );
 });
 
 describe('terminal control characters never reach the console (item 22)', () => {
@@ -170,12 +199,17 @@ describe('lint says each finding once (item 25)', () => {
     const root = emptyRoot();
     const dir = path.join(root, 'agents', 'helper');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'colon.md'), '---\nname: helper\ndescription: Use when: the user asks about refunds.\n---\n\nYou answer.\n');
+    writeFileSync(
+      path.join(dir, 'colon.md'),
+      '---\nname: helper\ndescription: Use when: the user asks about refunds.\n---\n\nYou answer.\n',
+    );
     writeFileSync(path.join(dir, 'brief.md'), AGENT_FILES['agents/helper/brief.md']);
     const lenient = (text: string) => text.split('\n').filter((l) => /yaml-lenient/.test(l));
     const lint = await cli(['--root', root, 'lint'], root);
     expect(lint.code, show(lint)).toBe(0);
-    expect(lenient(lint.stdout), show(lint)).toEqual([expect.stringMatching(/^agents\/helper\/colon\.md:3 {2}warning {2}yaml-lenient {2}description: /)]);
+    expect(lenient(lint.stdout), show(lint)).toEqual([
+      expect.stringMatching(/^agents\/helper\/colon\.md:3 {2}warning {2}yaml-lenient {2}description: /),
+    ]);
     expect(lenient(lint.stderr), show(lint)).toEqual([]);
     const agents = await cli(['--root', root, 'agents'], root);
     expect(agents.code, show(agents)).toBe(0);

@@ -28,7 +28,13 @@ afterAll(() => server.close());
 
 const requests = (s: FakeOpenAIServer) => s.calls.map((c) => JSON.stringify([c.kind, c.body])).sort();
 const comparable = (rows: ResultLine[]) =>
-  byCell(rows).map((r) => ({ cellId: r.cellId, status: r.status, score: r.score, output: r.output, assertions: r.assertions.map((a) => [a.id, a.pass, a.score, a.reason]) }));
+  byCell(rows).map((r) => ({
+    cellId: r.cellId,
+    status: r.status,
+    score: r.score,
+    output: r.output,
+    assertions: r.assertions.map((a) => [a.id, a.pass, a.score, a.reason]),
+  }));
 
 describe('the bundled engine (dist/engine/)', () => {
   it('was built from the installed promptfoo', () => {
@@ -37,10 +43,17 @@ describe('the bundled engine (dist/engine/)', () => {
     expect(meta.promptfoo).toBe(installed.version);
   });
 
-  it('is what the CLI runs, and scores a run (answers and rubric gradings) exactly as node_modules/promptfoo does', { timeout: 120_000 }, async () => {
+  it('is what the CLI runs, and scores a run (answers and rubric gradings) exactly as node_modules/promptfoo does', {
+    timeout: 120_000,
+  }, async () => {
     using project = evalProject({
       fixtures: ['rubric'],
-      config: { agents: [SEEDS.delegating, SEEDS.reliability], models: [fakeModel(server, 'model-under-test')], grader: fakeModel(server, 'grader-model', { temperature: 0 }), repeats: 2 },
+      config: {
+        agents: [SEEDS.delegating, SEEDS.reliability],
+        models: [fakeModel(server, 'model-under-test')],
+        grader: fakeModel(server, 'grader-model', { temperature: 0 }),
+        repeats: 2,
+      },
     });
     const bundled = await project.cli(['--debug', 'eval', '--record'], { env: FAST_ENV });
     expect(bundled.code, bundled.stdout + bundled.stderr).toBe(0);

@@ -21,7 +21,13 @@ afterAll(() => server.close());
 describe('eval: repeats with the cache on', () => {
   it('each repeat is a separate call; a re-run of the same eval is served from the cache, repeat by repeat', async () => {
     using project = evalProject({
-      config: { agents: [SEEDS.delegating, SEEDS.reliability], scenarios: ['auth-tokens'], models: [fakeModel(server, 'model-a')], repeats: 3, concurrency: 1 },
+      config: {
+        agents: [SEEDS.delegating, SEEDS.reliability],
+        scenarios: ['auth-tokens'],
+        models: [fakeModel(server, 'model-a')],
+        repeats: 3,
+        concurrency: 1,
+      },
     });
     // The cache on disk, in the project. (Under NODE_ENV=test, as vitest sets, promptfoo keeps it in memory.)
     const env = { ...FAST_ENV, PROMPTFOO_CACHE_ENABLED: 'true', NODE_ENV: undefined };
@@ -33,7 +39,10 @@ describe('eval: repeats with the cache on', () => {
     const live = byCell(readResults(project.root));
     expect(live.every((r) => r.source === 'live')).toBe(true);
     for (const variant of [SEEDS.delegating, SEEDS.reliability]) {
-      const outputs = live.filter((r) => r.variantId === variant).sort((a, b) => a.repeat - b.repeat).map((r) => r.output);
+      const outputs = live
+        .filter((r) => r.variantId === variant)
+        .sort((a, b) => a.repeat - b.repeat)
+        .map((r) => r.output);
       expect(outputs).toEqual(['sample 0', 'sample 1', 'sample 2'].map((s) => `Use JWT access tokens (${s}).`));
     }
     // One file per cached answer (patches/promptfoo+0.121.20.patch), not one JSON rewritten per answer.
@@ -53,7 +62,13 @@ describe('eval: repeats with the cache on', () => {
 
   it('an entry torn by a kill mid-write is a cache miss: called again, no error, no stack trace', async () => {
     using project = evalProject({
-      config: { agents: [SEEDS.delegating], scenarios: ['auth-tokens'], models: [fakeModel(server, 'model-a')], repeats: 2, concurrency: 1 },
+      config: {
+        agents: [SEEDS.delegating],
+        scenarios: ['auth-tokens'],
+        models: [fakeModel(server, 'model-a')],
+        repeats: 2,
+        concurrency: 1,
+      },
     });
     const env = { ...FAST_ENV, PROMPTFOO_CACHE_ENABLED: 'true', NODE_ENV: undefined };
     server.reset();
@@ -69,15 +84,27 @@ describe('eval: repeats with the cache on', () => {
     expect(again.stderr).not.toMatch(STACK_FRAME);
     expect(again.stderr).not.toMatch(/SyntaxError|key:keyv/);
     expect(server.chatCalls).toHaveLength(1);
-    expect(readResults(project.root, runIds(project.root)[1]).map((r) => r.source).sort()).toEqual(['cache', 'live']);
+    expect(
+      readResults(project.root, runIds(project.root)[1])
+        .map((r) => r.source)
+        .sort(),
+    ).toEqual(['cache', 'live']);
     // The miss was written back whole; the other entry was not touched.
     expect(() => JSON.parse(readFileSync(path.join(entries, torn!), 'utf8'))).not.toThrow();
     expect(existsSync(path.join(entries, kept!))).toBe(true);
   });
 
-  it('a re-run from the cache leaves every recording untouched, byte for byte; a new answer rewrites only its own', { timeout: 90_000 }, async () => {
+  it('a re-run from the cache leaves every recording untouched, byte for byte; a new answer rewrites only its own', {
+    timeout: 90_000,
+  }, async () => {
     using project = evalProject({
-      config: { agents: [SEEDS.delegating, SEEDS.reliability], scenarios: ['auth-tokens'], models: [fakeModel(server, 'model-a')], repeats: 2, concurrency: 2 },
+      config: {
+        agents: [SEEDS.delegating, SEEDS.reliability],
+        scenarios: ['auth-tokens'],
+        models: [fakeModel(server, 'model-a')],
+        repeats: 2,
+        concurrency: 2,
+      },
     });
     const env = { ...FAST_ENV, PROMPTFOO_CACHE_ENABLED: 'true', NODE_ENV: undefined };
     const recordingsDir = path.join(project.root, 'evals', 'recordings');
@@ -101,11 +128,15 @@ describe('eval: repeats with the cache on', () => {
     server.reset();
     expect((await project.cli(['eval'], { env })).code).toBe(0);
     expect(server.chatCalls).toHaveLength(0);
-    const rewritten = JSON.parse(readFileSync(path.join(recordingsDir, gone!), 'utf8')) as { response: { output: string; latencyMs?: number; tokenUsage?: { prompt: number; completion: number } } };
+    const rewritten = JSON.parse(readFileSync(path.join(recordingsDir, gone!), 'utf8')) as {
+      response: { output: string; latencyMs?: number; tokenUsage?: { prompt: number; completion: number } };
+    };
     expect(rewritten.response.output).toBe(JSON.parse(recorded[gone!]!).response.output);
     expect(rewritten.response.latencyMs).toBeUndefined();
     expect(rewritten.response.tokenUsage).toBeUndefined();
-    expect(Object.fromEntries(Object.entries(snapshot()).filter(([f]) => f !== gone))).toEqual(Object.fromEntries(Object.entries(recorded).filter(([f]) => f !== gone)));
+    expect(Object.fromEntries(Object.entries(snapshot()).filter(([f]) => f !== gone))).toEqual(
+      Object.fromEntries(Object.entries(recorded).filter(([f]) => f !== gone)),
+    );
 
     // --record calls the model again: the same answers leave their files alone, a changed answer is rewritten.
     const beforeRecord = snapshot();

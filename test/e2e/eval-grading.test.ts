@@ -72,7 +72,9 @@ describe('eval: rubric assertions', () => {
       expect(r.assertions.find((a) => a.id === 'mentions-backfill')!.pass).toBe(true);
     }
 
-    const meta = JSON.parse(readFileSync(path.join(project.root, 'reports', 'runs', runIds(project.root)[0]!, 'meta.json'), 'utf8')) as { grader?: string };
+    const meta = JSON.parse(readFileSync(path.join(project.root, 'reports', 'runs', runIds(project.root)[0]!, 'meta.json'), 'utf8')) as {
+      grader?: string;
+    };
     expect(meta.grader).toBe('openai:chat:grader-model');
   });
 
@@ -89,7 +91,9 @@ describe('eval: rubric assertions', () => {
     const results = readResults(project.root);
     expect(results.map((r) => r.status)).toEqual(['pass', 'pass']);
     for (const r of results) expect(r.assertions.map((a) => a.id)).not.toContain('expand-contract');
-    const meta = JSON.parse(readFileSync(path.join(project.root, 'reports', 'runs', runIds(project.root)[0]!, 'meta.json'), 'utf8')) as { grader?: string };
+    const meta = JSON.parse(readFileSync(path.join(project.root, 'reports', 'runs', runIds(project.root)[0]!, 'meta.json'), 'utf8')) as {
+      grader?: string;
+    };
     expect(meta.grader).toBeUndefined();
   });
 });

@@ -12,7 +12,9 @@ import { evalProject, fakeModel, FAST_ENV, readResults, requestKey, SEEDS, syste
 let server: FakeOpenAIServer;
 
 beforeAll(async () => {
-  server = await startFakeOpenAI({ defaultReply: (ctx) => `Use JWT access tokens; answer 429 when over the limit. (sample ${ctx.sameRequestIndex})` });
+  server = await startFakeOpenAI({
+    defaultReply: (ctx) => `Use JWT access tokens; answer 429 when over the limit. (sample ${ctx.sameRequestIndex})`,
+  });
 });
 afterAll(() => server.close());
 beforeEach(() => server.reset());
@@ -21,7 +23,10 @@ beforeEach(() => server.reset());
 function seedMarker(variantId: string): string {
   const text = readFileSync(path.join(REPO_ROOT, 'agents', `${variantId}.md`), 'utf8');
   const body = text.replace(/^---[\s\S]*?\n---\n/, '');
-  return body.split('\n').find((l) => l.trim().length > 20)!.trim();
+  return body
+    .split('\n')
+    .find((l) => l.trim().length > 20)!
+    .trim();
 }
 
 /** Temperatures seen at the server, per variant (recognised by its system prompt). */

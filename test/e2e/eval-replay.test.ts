@@ -14,17 +14,28 @@ let server: FakeOpenAIServer;
 beforeAll(async () => {
   server = await startFakeOpenAI({
     // Repeat 1 of the rate-limit question forgets the 429: a mix of passes and failures to compare.
-    rules: [{ user: 'rate limit', reply: (ctx) => (ctx.sameRequestIndex === 0 ? 'Token bucket per client; answer 429.' : 'Add more servers.') }],
+    rules: [
+      { user: 'rate limit', reply: (ctx) => (ctx.sameRequestIndex === 0 ? 'Token bucket per client; answer 429.' : 'Add more servers.') },
+    ],
     defaultReply: (ctx) => `Use JWT access tokens (sample ${ctx.sameRequestIndex}).`,
   });
 });
 afterAll(() => server.close());
 
-const summary = (rows: ResultLine[]) => byCell(rows).map((r) => ({ cellId: r.cellId, status: r.status, score: r.score, output: r.output, assertions: r.assertions.map((a) => [a.id, a.pass, a.score]) }));
+const summary = (rows: ResultLine[]) =>
+  byCell(rows).map((r) => ({
+    cellId: r.cellId,
+    status: r.status,
+    score: r.score,
+    output: r.output,
+    assertions: r.assertions.map((a) => [a.id, a.pass, a.score]),
+  }));
 
 describe('eval: record, then replay', () => {
   // Three CLI runs in a row: a loaded CI machine gets more than the default minute.
-  it('replays with zero server calls and identical scores; a prompt edit makes only that variant not-recorded', { timeout: 120_000 }, async () => {
+  it('replays with zero server calls and identical scores; a prompt edit makes only that variant not-recorded', {
+    timeout: 120_000,
+  }, async () => {
     using project = evalProject({ config: { models: [fakeModel(server, 'model-a')], repeats: 2 } });
 
     const recorded = await project.cli(['eval', '--record'], { env: FAST_ENV });

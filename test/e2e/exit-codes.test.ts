@@ -27,7 +27,10 @@ function readmeExitTable(readme: string): ExitRow[] {
   const rows: ExitRow[] = [];
   for (const line of lines.slice(head + 2)) {
     if (!line.startsWith('|')) break;
-    const [code, meaning, setBy] = line.split('|').slice(1, -1).map((c) => c.trim());
+    const [code, meaning, setBy] = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     rows.push({ code: Number(code), meaning: meaning!, setBy: setBy! });
   }
   return rows;
@@ -91,12 +94,18 @@ describe('the CLI returns each documented code', () => {
   it('1: a lint error in an agent file stops eval before any model call (and lint says 1 too)', async () => {
     await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.' });
     using project = createMiniProject({ url: server.url });
-    project.write('agents/helper/hot.md', '---\nname: helper\ndescription: Answers refund questions. Use it for refund questions.\ntemperature: 9\n---\n\nYou answer.\n');
+    project.write(
+      'agents/helper/hot.md',
+      '---\nname: helper\ndescription: Answers refund questions. Use it for refund questions.\ntemperature: 9\n---\n\nYou answer.\n',
+    );
     const run = await project.cli(['eval']);
     expectDocumented(run, 1, 'eval');
     expect(run.stderr).toMatch(/^agents\/helper\/hot\.md:4 +error +temperature-range +temperature: 9 is out of range/m);
     expect(server.chatCalls, 'no model call').toHaveLength(0);
-    expect(existsSync(path.join(project.root, 'reports', 'runs')) ? readdirSync(path.join(project.root, 'reports', 'runs')) : [], 'no run folder').toEqual([]);
+    expect(
+      existsSync(path.join(project.root, 'reports', 'runs')) ? readdirSync(path.join(project.root, 'reports', 'runs')) : [],
+      'no run folder',
+    ).toEqual([]);
     expectDocumented(await project.cli(['lint']), 1, 'lint');
   });
 

@@ -15,7 +15,17 @@ import { createMiniProject, evalConfig, readOnlyRun, scenarioYaml, STACK_FRAME }
 
 const FAST = { PROMPTFOO_REQUEST_BACKOFF_MS: '0', REQUEST_TIMEOUT_MS: '1000' };
 const ANSWER = 'Refunds take 5 days.';
-type Line = { cellId: string; variantId: string; scenarioId: string; repeat: number; status: string; error?: string; output?: string; score: number; assertions: Array<Record<string, unknown>> };
+type Line = {
+  cellId: string;
+  variantId: string;
+  scenarioId: string;
+  repeat: number;
+  status: string;
+  error?: string;
+  output?: string;
+  score: number;
+  assertions: Array<Record<string, unknown>>;
+};
 
 describe('30% faults on a 200-cell run (eval --ci)', () => {
   let server: FakeOpenAIServer;
@@ -32,7 +42,14 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
     });
     // 2 variants × 1 model × 10 scenarios × 10 repeats = 200 cells.
     // A tight error budget: most faults recover after retries, so the few cells that still error exceed it.
-    project = createMiniProject({ url: server.url, scenarios: 10, repeats: 10, concurrency: 16, timeoutMs: 3000, config: { thresholds: { errorBudget: 0.02 } } });
+    project = createMiniProject({
+      url: server.url,
+      scenarios: 10,
+      repeats: 10,
+      concurrency: 16,
+      timeoutMs: 3000,
+      config: { thresholds: { errorBudget: 0.02 } },
+    });
     run = await project.cli(['eval', '--ci'], { env: FAST, timeoutMs: 80_000 });
     lines = readOnlyRun(project.root).results as unknown as Line[];
     calls = [...server.chatCalls];
@@ -58,7 +75,8 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
     expect(lines).toHaveLength(200);
     expect(new Set(lines.map((l) => l.cellId)).size).toBe(200);
     const planned = new Set<string>();
-    for (const v of ['helper/brief', 'helper/terse']) for (let s = 1; s <= 10; s++) for (let r = 0; r < 10; r++) planned.add(`${v} s${s} ${r}`);
+    for (const v of ['helper/brief', 'helper/terse'])
+      for (let s = 1; s <= 10; s++) for (let r = 0; r < 10; r++) planned.add(`${v} s${s} ${r}`);
     expect(new Set(lines.map((l) => `${l.variantId} ${l.scenarioId} ${l.repeat}`))).toEqual(planned);
     for (const l of lines) {
       expect(['pass', 'error']).toContain(l.status); // the scripted answer passes whenever it arrives
@@ -78,7 +96,9 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
     const endedByTransient = errors.filter((e) => /\b(429|500|502|503)\b|rate limit/i.test(String(e.error)));
     expect(endedByTransient.length, JSON.stringify(endedByTransient.map((e) => e.error))).toBeLessThanOrEqual(2);
     const faulted = calls.filter((c) => c.fault).length;
-    const retriedOk = calls.filter((c) => c.fault && ['rate-limit-retry-after', 'server-error', 'bad-gateway', 'unavailable'].includes(c.fault)).length;
+    const retriedOk = calls.filter(
+      (c) => c.fault && ['rate-limit-retry-after', 'server-error', 'bad-gateway', 'unavailable'].includes(c.fault),
+    ).length;
     expect(retriedOk).toBeGreaterThan(15);
     // "Mostly": fewer than half the faulted requests cost a cell.
     expect(errors.length).toBeLessThan(faulted / 2);
@@ -87,7 +107,9 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
 
   it('never counts error cells as passes or failures', () => {
     const errors = lines.filter((l) => l.status === 'error').length;
-    const history = readFileSync(path.join(project.root, 'reports', 'history.jsonl'), 'utf8').trim().split('\n');
+    const history = readFileSync(path.join(project.root, 'reports', 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(history).toHaveLength(1);
     const cells = (JSON.parse(history[0]!) as { cells: Array<{ runs: number; passes: number; errors: number }> }).cells;
     expect(cells.reduce((n, c) => n + c.errors, 0)).toBe(errors);
@@ -112,7 +134,10 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
 
 describe('single faults', () => {
   it('honours Retry-After: the retry of a 429 comes after the announced wait, and the cell passes', async () => {
-    await using server = await startFakeOpenAI({ defaultReply: ANSWER, faults: { schedule: ['rate-limit-retry-after'], retryAfterSeconds: 2 } });
+    await using server = await startFakeOpenAI({
+      defaultReply: ANSWER,
+      faults: { schedule: ['rate-limit-retry-after'], retryAfterSeconds: 2 },
+    });
     using project = createMiniProject({ url: server.url, scenarios: 1 });
     project.write('evals/default.yaml', { ...evalConfig({ url: server.url }), agents: ['helper/brief'] });
     const run = await project.cli(['eval'], { env: FAST });
@@ -159,8 +184,7 @@ describe('the grader failing', () => {
     const run = await project.cli(['eval'], { env: FAST });
     return { project, run, lines: readOnlyRun(project.root).results as unknown as Line[] };
   }
-  const graderDown = () =>
-    startFakeOpenAI({ defaultReply: ANSWER, faults: { schedule: () => 'malformed-json', appliesTo: 'grader' } });
+  const graderDown = () => startFakeOpenAI({ defaultReply: ANSWER, faults: { schedule: () => 'malformed-json', appliesTo: 'grader' } });
 
   it('is reported as a grading error on the rubric assertion, with its cause, not as an error of the agent', async () => {
     await using server = await graderDown();
@@ -191,7 +215,7 @@ describe('the grader failing', () => {
 
   // The cell verdict treats an ungraded assertion as unknown, not as failed: the cell is an `error`
   // (grading), which the error budget counts, instead of lowering the agent's pass rate.
-  it('does not fail the agent\'s cell when the only failing assertion could not be graded', async () => {
+  it("does not fail the agent's cell when the only failing assertion could not be graded", async () => {
     await using server = await graderDown();
     const { project, lines } = await gradedRun(server);
     using _ = project;

@@ -33,7 +33,9 @@ async function gateAgainst(
   const dir = writeRun(p.root, '20260102-000000-curr', current, { plannedCells: opts.plannedCells ?? measured });
   if (carried.size) {
     const file = path.join(dir, 'results.jsonl');
-    const lines = readJsonl<{ variantId: string; source?: string }>(file).map((r) => (carried.has(r.variantId) ? { ...r, source: 'baseline' } : r));
+    const lines = readJsonl<{ variantId: string; source?: string }>(file).map((r) =>
+      carried.has(r.variantId) ? { ...r, source: 'baseline' } : r,
+    );
     writeFileSync(file, lines.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
   const result = await p.cli(['gate']);
@@ -65,7 +67,10 @@ describe('agent-evals gate on synthetic runs', () => {
   });
 
   it('noise only: a small drop after an edit is inconclusive with how many more repeats; exit 0', async () => {
-    const r = await gateAgainst(uniform(V, 5, 'PPPP'), [{ variantId: V, scenarioId: 's1', letters: 'PPFP', ...EDITED }, ...uniform(V, 5, 'PPPP', EDITED).slice(1)]);
+    const r = await gateAgainst(uniform(V, 5, 'PPPP'), [
+      { variantId: V, scenarioId: 's1', letters: 'PPFP', ...EDITED },
+      ...uniform(V, 5, 'PPPP', EDITED).slice(1),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ {2}inconclusive +helper\/alpha @ m1: .*\n.*about \d+ more repeats? per scenario would settle it/m);
   });
@@ -90,7 +95,7 @@ describe('agent-evals gate on synthetic runs', () => {
     expect(r.stdout).toMatch(/below threshold: criticalMustPass s3 \/ no-secrets passed 3 of 4 times/);
   });
 
-  it('--changed-since: a 7-of-10 drop stays regressed beside four variants carried from the baseline (no new evidence, not in Holm\'s family)', async () => {
+  it("--changed-since: a 7-of-10 drop stays regressed beside four variants carried from the baseline (no new evidence, not in Holm's family)", async () => {
     const others = ['helper/bravo', 'helper/charlie', 'helper/delta', 'helper/echo'];
     const all = 'PPPPPPPPPP';
     const r = await gateAgainst(
@@ -154,7 +159,9 @@ describe('agent-evals bless', () => {
     writeRun(p.root, '20260101-000000-base', [...uniform('helper/bravo', 2, 'PF'), ...uniform(V, 2, 'PP')]);
     const first = await p.cli(['bless']);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/blessed run 20260101-000000-base \(commit 0123456789ab\): 4 variant × model × scenario aggregates from 8 scored cells/);
+    expect(first.stdout).toMatch(
+      /blessed run 20260101-000000-base \(commit 0123456789ab\): 4 variant × model × scenario aggregates from 8 scored cells/,
+    );
     const file = path.join(p.root, 'reports', 'baseline.json');
     const text = readFileSync(file, 'utf8');
     const json = JSON.parse(text);
@@ -166,7 +173,12 @@ describe('agent-evals bless', () => {
       'helper/bravo/s1',
       'helper/bravo/s2',
     ]);
-    expect(json.cells[2]).toMatchObject({ runs: 2, passes: 1, outcomes: 'PF', assertions: { 'mentions-topic': { runs: 2, passes: 1 }, 'no-secrets': { runs: 2, passes: 2, critical: true } } });
+    expect(json.cells[2]).toMatchObject({
+      runs: 2,
+      passes: 1,
+      outcomes: 'PF',
+      assertions: { 'mentions-topic': { runs: 2, passes: 1 }, 'no-secrets': { runs: 2, passes: 2, critical: true } },
+    });
     expect(Object.keys(json.cells[0]).slice(0, 4)).toEqual(['variantId', 'variantHash', 'agent', 'model']);
     expect(text.split('\n').length).toBeGreaterThan(40); // indented: a diff shows which scenario moved
 

@@ -42,13 +42,24 @@ describe.skipIf(!executablePath && !required)('HTML report in headless chromium'
   beforeAll(async () => {
     if (!executablePath) throw new Error('AGENT_EVALS_REQUIRE_BROWSER=1 but no chromium found (CHROMIUM_PATH or `which chromium`)');
     root = await mkdtemp(path.join(tmpdir(), 'agent-evals-browser-'));
-    await writeProject(root, { variants: ['reviewer', 'reviewer-terse', 'reviewer-strict'], models: ['openai:gpt-4.1-mini', 'anthropic:claude-haiku'], scenarios: 4 });
+    await writeProject(root, {
+      variants: ['reviewer', 'reviewer-terse', 'reviewer-strict'],
+      models: ['openai:gpt-4.1-mini', 'anthropic:claude-haiku'],
+      scenarios: 4,
+    });
     expect(await reportCommand(memoryContext(root), {})).toBe(0);
     url = pathToFileURL(path.join(root, 'reports', 'index.html')).href;
     browser = await chromium.launch({
       executablePath,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 

@@ -38,7 +38,8 @@ describe('reports/ in a fresh clone', () => {
 
   it('says of each file whether it is committed, and .gitignore agrees', () => {
     const files = documentedFiles();
-    for (const name of ['history.jsonl', 'baseline.json', 'index.html', 'summary.md', 'junit.xml', 'runs/']) expect(files.has(name), name).toBe(true);
+    for (const name of ['history.jsonl', 'baseline.json', 'index.html', 'summary.md', 'junit.xml', 'runs/'])
+      expect(files.has(name), name).toBe(true);
     for (const [name, committed] of files) {
       const probe = `reports/${name.replace('<run-id>', '20261121-223000-a1b2').replace(/\/$/, '/x')}`;
       expect(ignored(probe), `${name}: README says committed=${committed}`).toBe(!committed);
@@ -55,9 +56,15 @@ describe('reports/ in a fresh clone', () => {
     const documented = documentedFiles();
     const reports = path.join(project.root, 'reports');
     const written = readdirSync(reports, { withFileTypes: true }).map((e) => (e.isDirectory() ? `${e.name}/` : e.name));
-    expect(written.filter((f) => !documented.has(f)), 'written but not in reports/README.md').toEqual([]);
+    expect(
+      written.filter((f) => !documented.has(f)),
+      'written but not in reports/README.md',
+    ).toEqual([]);
     const runId = readdirSync(path.join(reports, 'runs'))[0]!;
     const inRun = readdirSync(path.join(reports, 'runs', runId)).map((f) => `runs/<run-id>/${f}`);
-    expect(inRun.filter((f) => !documented.has(f)), 'run files not in reports/README.md').toEqual([]);
+    expect(
+      inRun.filter((f) => !documented.has(f)),
+      'run files not in reports/README.md',
+    ).toEqual([]);
   });
 });

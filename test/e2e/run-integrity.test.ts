@@ -22,9 +22,14 @@ afterAll(async () => {
   await Promise.all([server.close(), slow.close()]);
 });
 
-const historyLines = (root: string) => readFileSync(path.join(root, 'reports', 'history.jsonl'), 'utf8').split('\n').filter(Boolean);
+const historyLines = (root: string) =>
+  readFileSync(path.join(root, 'reports', 'history.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
 const resultLines = (root: string, runId: string) =>
-  readFileSync(path.join(root, 'reports', 'runs', runId, 'results.jsonl'), 'utf8').split('\n').filter(Boolean);
+  readFileSync(path.join(root, 'reports', 'runs', runId, 'results.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
 const oneLine = (stderr: string) => {
   expect(stderr).not.toMatch(STACK_FRAME);
   expect(stderr).not.toMatch(/internal error/);
@@ -65,7 +70,10 @@ describe('one process per run folder', () => {
     expect(first.code, first.stderr).toBe(0);
     const { runId } = readOnlyRun(project.root);
     // A lock left by a process that no longer exists on this host.
-    writeFileSync(path.join(project.root, 'reports', 'runs', runId, '.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), startedAt: new Date().toISOString() }));
+    writeFileSync(
+      path.join(project.root, 'reports', 'runs', runId, '.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), startedAt: new Date().toISOString() }),
+    );
     const resumed = await project.cli(['eval', '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
   });
@@ -103,7 +111,12 @@ describe('--resume is idempotent', () => {
     using project = createMiniProject({ url: server.url });
     const first = await project.cli(['eval', '--replay']);
     expect(first.code, first.stderr).toBe(0);
-    expect(readOnlyRun(project.root).results.map((r) => r.status)).toEqual(['not-recorded', 'not-recorded', 'not-recorded', 'not-recorded']);
+    expect(readOnlyRun(project.root).results.map((r) => r.status)).toEqual([
+      'not-recorded',
+      'not-recorded',
+      'not-recorded',
+      'not-recorded',
+    ]);
     const resumed = await project.cli(['eval', '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const run = readOnlyRun(project.root);
@@ -203,7 +216,12 @@ describe('stops before any model call', () => {
   it('two models with the same label are exit 2', async () => {
     using project = createMiniProject({
       url: server.url,
-      config: { models: [{ id: 'openai:chat:a', label: 'same', config: { apiBaseUrl: server.url, apiKey: 'k' } }, { id: 'openai:chat:b', label: 'same', config: { apiBaseUrl: server.url, apiKey: 'k' } }] },
+      config: {
+        models: [
+          { id: 'openai:chat:a', label: 'same', config: { apiBaseUrl: server.url, apiKey: 'k' } },
+          { id: 'openai:chat:b', label: 'same', config: { apiBaseUrl: server.url, apiKey: 'k' } },
+        ],
+      },
     });
     for (const args of [['eval', '--dry-run'], ['eval']]) {
       const r = await project.cli(args);
@@ -290,7 +308,9 @@ examples:
       const r = await project.cli(['eval']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).not.toMatch(/cannot run/);
-      const latest = readdirSync(path.join(project.root, 'reports', 'runs')).sort().at(-1)!;
+      const latest = readdirSync(path.join(project.root, 'reports', 'runs'))
+        .sort()
+        .at(-1)!;
       const sources = resultLines(project.root, latest).map((l) => (JSON.parse(l) as { source?: string }).source);
       expect(sources).toEqual(['live', 'live', 'live', 'live']);
     } finally {

@@ -44,7 +44,13 @@ describe('planted keys never reach an artifact', () => {
     // Ordinary variables whose values the answer contains: not secrets, so never cut (the answer would
     // then fail its "refund" check): see the last test.
     const ordinary = { GIT_AUTHOR_NAME: 'Refunds take', XAUTHORITY: '5 days. Debug' };
-    const env = { OPENAI_API_KEY: KEYS.OPENAI_API_KEY, MY_SERVICE_TOKEN: KEYS.MY_SERVICE_TOKEN, ...ordinary, PROMPTFOO_CACHE_PATH: undefined, PROMPTFOO_CONFIG_DIR: undefined };
+    const env = {
+      OPENAI_API_KEY: KEYS.OPENAI_API_KEY,
+      MY_SERVICE_TOKEN: KEYS.MY_SERVICE_TOKEN,
+      ...ordinary,
+      PROMPTFOO_CACHE_PATH: undefined,
+      PROMPTFOO_CONFIG_DIR: undefined,
+    };
     runs.push(await project.cli(['eval'], { env }));
     runs.push(await project.cli(['report'], { env }));
     runs.push(await project.cli(['eval', '--replay'], { env }));
@@ -64,7 +70,8 @@ describe('planted keys never reach an artifact', () => {
     const { results } = readOnlyRunLatest(project.root);
     expect(results.filter((r) => r.status === 'pass')).toHaveLength(16);
     expect(listFiles(path.join(project.root, 'evals', 'recordings')).length).toBe(16);
-    for (const f of ['index.html', 'summary.md', 'junit.xml', 'history.jsonl']) expect(listFiles(path.join(project.root, 'reports'))).toContain(f);
+    for (const f of ['index.html', 'summary.md', 'junit.xml', 'history.jsonl'])
+      expect(listFiles(path.join(project.root, 'reports'))).toContain(f);
   });
 
   function leaksOf(key: string): string[] {
@@ -82,14 +89,19 @@ describe('planted keys never reach an artifact', () => {
     return leaks;
   }
 
-  it.each(['OPENAI_API_KEY', 'MY_SERVICE_TOKEN', 'DOTENV_SECRET'] as const)('%s appears in no file under reports/ or evals/recordings/, nor in stdout/stderr', (name) => {
-    expect(leaksOf(KEYS[name])).toEqual([]);
-  });
+  it.each(['OPENAI_API_KEY', 'MY_SERVICE_TOKEN', 'DOTENV_SECRET'] as const)(
+    '%s appears in no file under reports/ or evals/recordings/, nor in stdout/stderr',
+    (name) => {
+      expect(leaksOf(KEYS[name])).toEqual([]);
+    },
+  );
 
   it("promptfoo's response cache (raw answers, echoed keys and all) is kept in .promptfoo/, out of reports/", () => {
     const cached = listFiles(path.join(project.root, '.promptfoo', 'cache'));
     expect(cached.filter((f) => !path.basename(f).startsWith('.'))).toHaveLength(16);
-    expect(cached.some((f) => readFileSync(path.join(project.root, '.promptfoo', 'cache', f), 'latin1').includes(KEYS.OPENAI_API_KEY))).toBe(true);
+    expect(
+      cached.some((f) => readFileSync(path.join(project.root, '.promptfoo', 'cache', f), 'latin1').includes(KEYS.OPENAI_API_KEY)),
+    ).toBe(true);
     expect(listFiles(path.join(project.root, 'reports')).filter((f) => f.includes('.promptfoo'))).toEqual([]);
   });
 
@@ -117,12 +129,19 @@ describe('planted keys never reach an artifact', () => {
 /** The latest run folder (the test makes two). */
 function readOnlyRunLatest(root: string) {
   const runsDir = path.join(root, 'reports', 'runs');
-  const ids = listFiles(runsDir).filter((f) => f.endsWith('meta.json')).map((f) => f.split('/')[0]!).sort();
+  const ids = listFiles(runsDir)
+    .filter((f) => f.endsWith('meta.json'))
+    .map((f) => f.split('/')[0]!)
+    .sort();
   const latest = ids.at(-1)!;
-  const lines = readFileSync(path.join(runsDir, latest, 'results.jsonl'), 'utf8').split('\n').filter(Boolean);
-  return { meta: JSON.parse(readFileSync(path.join(runsDir, latest, 'meta.json'), 'utf8')) as Record<string, unknown>, results: lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  const lines = readFileSync(path.join(runsDir, latest, 'results.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+  return {
+    meta: JSON.parse(readFileSync(path.join(runsDir, latest, 'meta.json'), 'utf8')) as Record<string, unknown>,
+    results: lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
-
 
 /**
  * Credentials in a model's URL (issue 13, item 18): `http://user:password@host/v1` is a secret like a key.
@@ -158,7 +177,7 @@ describe('a password in a model URL never reaches an artifact', () => {
   it('ran: the plain model answered', () => {
     expect(run.stderr).not.toMatch(STACK_FRAME);
     const { results } = readOnlyRunLatest(project.root);
-    expect(results.filter((r) => r.model === "openai:chat:plain" && r.status === "pass")).toHaveLength(4);
+    expect(results.filter((r) => r.model === 'openai:chat:plain' && r.status === 'pass')).toHaveLength(4);
   });
 
   it('meta.json keeps the URL with its credentials cut out', () => {
@@ -184,7 +203,8 @@ describe('a password in a model URL never reaches an artifact', () => {
     const { results } = readOnlyRunLatest(project.root);
     const answers = results.filter((r) => r.model === 'openai:chat:plain').map((r) => String(r.output));
     expect(answers).toHaveLength(4);
-    for (const a of answers) expect(a).toMatch(/^Refunds take 5 days\. Proxy: http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/v1 \(password \[redacted\]\)$/);
+    for (const a of answers)
+      expect(a).toMatch(/^Refunds take 5 days\. Proxy: http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/v1 \(password \[redacted\]\)$/);
     expect(leaksOf(PASSWORD).filter((f) => f.startsWith('evals/recordings/'))).toEqual([]);
   });
 

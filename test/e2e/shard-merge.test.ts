@@ -24,15 +24,32 @@ const load = (root: string, id: string) => ({
   results: readJsonl<CellResult>(path.join(root, 'reports', 'runs', id, 'results.jsonl')),
 });
 /** What a cell measured, without when or how fast. */
-const essence = (r: CellResult) => ({ cellId: r.cellId, variantId: r.variantId, model: r.model, scenarioId: r.scenarioId, repeat: r.repeat, status: r.status, output: r.output, assertions: r.assertions, score: r.score });
+const essence = (r: CellResult) => ({
+  cellId: r.cellId,
+  variantId: r.variantId,
+  model: r.model,
+  scenarioId: r.scenarioId,
+  repeat: r.repeat,
+  status: r.status,
+  output: r.output,
+  assertions: r.assertions,
+  score: r.score,
+});
 
 describe('sharded runs and agent-evals merge', () => {
-  it('two shards merged equal the unsharded run cell for cell; report, gate and bless work on the merged run; bad sets are refused', { timeout: 300_000 }, async () => {
+  it('two shards merged equal the unsharded run cell for cell; report, gate and bless work on the merged run; bad sets are refused', {
+    timeout: 300_000,
+  }, async () => {
     await using server = await startFakeOpenAI({ defaultReply: reply });
     const model = { id: 'openai:chat:test-model', config: { apiBaseUrl: server.url, apiKey: 'test-key' } };
     using p = createProject({
       seedAgents: false,
-      files: { ...FIVE_VARIANTS, 'scenarios/q1.yaml': refundScenario(1), 'scenarios/q2.yaml': refundScenario(2), 'scenarios/q3.yaml': refundScenario(3) },
+      files: {
+        ...FIVE_VARIANTS,
+        'scenarios/q1.yaml': refundScenario(1),
+        'scenarios/q2.yaml': refundScenario(2),
+        'scenarios/q3.yaml': refundScenario(3),
+      },
       evalConfig: { models: [model], repeats: 2, concurrency: 4 },
     });
 
@@ -104,7 +121,12 @@ describe('sharded runs and agent-evals merge', () => {
     // (Its meta plans the extra cell too: a shard holding more results than it planned is refused as damaged.)
     writeFileSync(path.join(other, 'meta.json'), JSON.stringify({ ...otherMeta, plannedCells: otherMeta.plannedCells + 1 }));
     writeFileSync(path.join(other, 'results.jsonl'), [...s2.results, stolen].map((r) => `${JSON.stringify(r)}\n`).join(''));
-    await refuse([shard1!, `elsewhere/${shard2}`], new RegExp(`cell ${stolen.variantId} @ openai:chat:test-model / ${stolen.scenarioId} #${stolen.repeat} is in shard 1/2 .* and in shard 2/2 .*: shards overlap`));
+    await refuse(
+      [shard1!, `elsewhere/${shard2}`],
+      new RegExp(
+        `cell ${stolen.variantId} @ openai:chat:test-model / ${stolen.scenarioId} #${stolen.repeat} is in shard 1/2 .* and in shard 2/2 .*: shards overlap`,
+      ),
+    );
 
     // Missing cells (an interrupted shard), named.
     // (Named where the other shards show the variant × scenario; here shard 1 holds the other repeat.)
@@ -112,7 +134,13 @@ describe('sharded runs and agent-evals merge', () => {
     const lost = s2.results.filter((c) => inShard1.has(`${c.variantId}/${c.scenarioId}`)).slice(0, 2);
     expect(lost).toHaveLength(2);
     writeFileSync(path.join(other, 'meta.json'), JSON.stringify(otherMeta));
-    writeFileSync(path.join(other, 'results.jsonl'), s2.results.filter((c) => !lost.includes(c)).map((c) => `${JSON.stringify(c)}\n`).join(''));
+    writeFileSync(
+      path.join(other, 'results.jsonl'),
+      s2.results
+        .filter((c) => !lost.includes(c))
+        .map((c) => `${JSON.stringify(c)}\n`)
+        .join(''),
+    );
     const r = await p.cli(['merge', shard1!, `elsewhere/${shard2}`]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/shard 2\/2 \(run .*\) is missing 2 of its 15 cells: .*--resume/);

@@ -59,7 +59,16 @@ describe('fake-openai-cli', () => {
     expect(() => optionsFromJson({ rules: [{ user: 3, reply: 'r' }] })).toThrow(/rules\[0\]\.user must be a string/);
     expect(() => optionsFromJson({ graderRules: [{ verdict: {} }] })).toThrow(/verdict\.pass must be a boolean/);
 
-    const { options: flagged } = parseCliArgs(['--latency', '200', '--fault-rate', '0.3', '--fault-kinds', 'server-error,rate-limit', '--seed', '7']);
+    const { options: flagged } = parseCliArgs([
+      '--latency',
+      '200',
+      '--fault-rate',
+      '0.3',
+      '--fault-kinds',
+      'server-error,rate-limit',
+      '--seed',
+      '7',
+    ]);
     expect(flagged.latencyMs).toBe(200);
     expect(flagged.faults).toEqual({ rates: { 'server-error': 0.15, 'rate-limit': 0.15 }, seed: 7 });
     expect(() => parseCliArgs(['--latency', 'soon'])).toThrow(/--latency must be a number/);
@@ -68,7 +77,10 @@ describe('fake-openai-cli', () => {
 
   it('serves from a JSON options file, exposes the call log, and writes it on SIGTERM', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'fake.json'), JSON.stringify({ rules: [{ user: { regex: 'REFUND', flags: 'i' }, reply: 'Refunds take 5 days.' }], defaultReply: 'ok' }));
+    writeFileSync(
+      join(dir, 'fake.json'),
+      JSON.stringify({ rules: [{ user: { regex: 'REFUND', flags: 'i' }, reply: 'Refunds take 5 days.' }], defaultReply: 'ok' }),
+    );
     const { child, url } = await startCli(['--config', join(dir, 'fake.json'), '--calls-out', join(dir, 'calls.json')]);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect(await complete(url, 'a refund please')).toBe('Refunds take 5 days.');
@@ -86,15 +98,21 @@ describe('fake-openai-cli', () => {
   it('serves plain `promptfoo eval` (the benchmark peer) with the configured concurrency', async () => {
     const dir = tempDir();
     const { child, url } = await startCli(['--default-reply', 'fine', '--latency', '500']);
-    const tests = Array.from({ length: 8 }, (_, i) => `  - vars: { q: "question ${i}" }\n    assert: [{ type: equals, value: fine }]`).join('\n');
+    const tests = Array.from({ length: 8 }, (_, i) => `  - vars: { q: "question ${i}" }\n    assert: [{ type: equals, value: fine }]`).join(
+      '\n',
+    );
     writeFileSync(
       join(dir, 'promptfooconfig.yaml'),
       `prompts: ["Answer: {{q}}"]\nproviders:\n  - id: openai:chat:test-model\n    config: { apiBaseUrl: "${url}", apiKey: test-key }\ntests:\n${tests}\n`,
     );
-    const pf = spawn(join(BIN, 'promptfoo'), ['eval', '-c', 'promptfooconfig.yaml', '--no-cache', '-j', '8', '-o', 'out.json', '--no-write', '--no-table'], {
-      cwd: dir,
-      env: { ...process.env, ...promptfooTestEnv(dir) },
-    });
+    const pf = spawn(
+      join(BIN, 'promptfoo'),
+      ['eval', '-c', 'promptfooconfig.yaml', '--no-cache', '-j', '8', '-o', 'out.json', '--no-write', '--no-table'],
+      {
+        cwd: dir,
+        env: { ...process.env, ...promptfooTestEnv(dir) },
+      },
+    );
     let output = '';
     pf.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     pf.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

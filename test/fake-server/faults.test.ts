@@ -16,7 +16,9 @@ const GRADER = 'You are grading output according to a user-specified rubric. ...
 describe('fake OpenAI server: faults', () => {
   it('injects each scheduled fault as a client sees it, and records it', async () => {
     const schedule: FaultKind[] = ['rate-limit-retry-after', 'rate-limit', 'server-error', 'bad-gateway', 'unavailable'];
-    await using server = await startFakeOpenAI({ faults: { schedule: [...schedule, 'empty-choices', 'malformed-json', 'reset'], retryAfterSeconds: 2 } });
+    await using server = await startFakeOpenAI({
+      faults: { schedule: [...schedule, 'empty-choices', 'malformed-json', 'reset'], retryAfterSeconds: 2 },
+    });
 
     const limited = await chat(server);
     expect(limited.status).toBe(429);
@@ -66,7 +68,9 @@ describe('fake OpenAI server: faults', () => {
 
   it('draws faults from rates deterministically by seed', async () => {
     const faultsOf = async (seed: number) => {
-      await using server = await startFakeOpenAI({ faults: { rates: evenRates(0.3, ['server-error', 'rate-limit', 'empty-choices']), seed, retryAfterSeconds: 0 } });
+      await using server = await startFakeOpenAI({
+        faults: { rates: evenRates(0.3, ['server-error', 'rate-limit', 'empty-choices']), seed, retryAfterSeconds: 0 },
+      });
       for (let i = 0; i < 200; i++) await (await chat(server)).text();
       return server.calls.map((c) => c.fault);
     };
@@ -84,7 +88,13 @@ describe('fake OpenAI server: faults', () => {
     const agent = await chat(server, 'hi');
     const grader = await fetch(`${server.url}/chat/completions`, {
       method: 'POST',
-      body: JSON.stringify({ model: 'g', messages: [{ role: 'system', content: GRADER }, { role: 'user', content: '<Output>\nx\n</Output>' }] }),
+      body: JSON.stringify({
+        model: 'g',
+        messages: [
+          { role: 'system', content: GRADER },
+          { role: 'user', content: '<Output>\nx\n</Output>' },
+        ],
+      }),
     });
     expect([agent.status, grader.status]).toEqual([200, 500]);
     expect(server.graderCalls[0]!.fault).toBe('server-error');

@@ -4,12 +4,7 @@
  * What these tests pin down about retries, timeouts and errors is written up in test/support/README.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  fakeOpenAIProvider,
-  startFakeOpenAI,
-  type FakeOpenAIServer,
-  type FaultKind,
-} from '../support/fake-openai-server.ts';
+import { fakeOpenAIProvider, startFakeOpenAI, type FakeOpenAIServer, type FaultKind } from '../support/fake-openai-server.ts';
 import { applyPromptfooTestEnv, withEnv } from '../support/promptfoo-test-env.ts';
 
 type Promptfoo = typeof import('promptfoo').default;
@@ -20,7 +15,12 @@ interface Result {
   failureReason: number;
   vars: Record<string, unknown>;
   response?: { output?: unknown; tokenUsage?: { total?: number; prompt?: number; completion?: number } };
-  gradingResult?: { pass: boolean; score: number; reason: string; componentResults?: Array<{ pass: boolean; score: number; reason: string; metadata?: Record<string, unknown> }> } | null;
+  gradingResult?: {
+    pass: boolean;
+    score: number;
+    reason: string;
+    componentResults?: Array<{ pass: boolean; score: number; reason: string; metadata?: Record<string, unknown> }>;
+  } | null;
 }
 const FAILURE = { NONE: 0, ASSERT: 1, ERROR: 2 } as const; // promptfoo's ResultFailureReason
 
@@ -31,7 +31,6 @@ beforeAll(async () => {
   promptfoo = (await import('promptfoo')).default;
 });
 afterAll(() => env.restore());
-
 
 const CHAT_PROMPT = JSON.stringify([
   { role: 'system', content: 'You are a support agent.' },
@@ -92,7 +91,10 @@ describe('promptfoo against the fake server', () => {
 
   it('grades llm-rubric assertions through the grader rules (grader via defaultTest.options.provider)', async () => {
     await using server = await startFakeOpenAI({
-      rules: [{ user: 'refund', reply: 'Refunds take 5 days.' }, { user: 'weather', reply: 'It is sunny.' }],
+      rules: [
+        { user: 'refund', reply: 'Refunds take 5 days.' },
+        { user: 'weather', reply: 'It is sunny.' },
+      ],
       graderRules: [{ rubric: 'Mentions refunds', output: /refund/i, verdict: { pass: true, score: 0.9, reason: 'mentions refunds' } }],
       defaultVerdict: { pass: false, score: 0.1, reason: 'off topic' },
     });
@@ -108,14 +110,21 @@ describe('promptfoo against the fake server', () => {
     );
     expect(results['refund please']).toMatchObject({ success: true, gradingResult: { pass: true, score: 0.9 } });
     expect(results['refund please']!.gradingResult!.componentResults![0]).toMatchObject({ pass: true, reason: 'mentions refunds' });
-    expect(results['weather?']).toMatchObject({ success: false, failureReason: FAILURE.ASSERT, gradingResult: { pass: false, score: 0.1 } });
+    expect(results['weather?']).toMatchObject({
+      success: false,
+      failureReason: FAILURE.ASSERT,
+      gradingResult: { pass: false, score: 0.1 },
+    });
     expect(server.chatCalls).toHaveLength(2);
     expect(server.graderCalls).toHaveLength(2);
     for (const call of server.graderCalls) expect(call.body).toMatchObject({ model: 'grader-model', temperature: 0 });
   });
 
   it('retries a 429 with Retry-After and recovers', async () => {
-    await using server = await startFakeOpenAI({ defaultReply: 'after the storm', faults: { schedule: ['rate-limit-retry-after'], retryAfterSeconds: 0 } });
+    await using server = await startFakeOpenAI({
+      defaultReply: 'after the storm',
+      faults: { schedule: ['rate-limit-retry-after'], retryAfterSeconds: 0 },
+    });
     const [result] = await run(server, ['q']);
     expect(result).toMatchObject({ success: true, response: { output: 'after the storm' } });
     expect(server.calls.map((c) => c.status)).toEqual([429, 200]);
@@ -142,7 +151,9 @@ describe('promptfoo against the fake server', () => {
       run(server, ['q'], { config: { maxRetries: 1 } }),
     );
     expect(server.calls.map((c) => c.status)).toEqual([500, 500]);
-    expect(retried!.error).toBe('API call error: Error: Request failed after 1 retries: Error: Internal Server Error: 500 Internal Server Error');
+    expect(retried!.error).toBe(
+      'API call error: Error: Request failed after 1 retries: Error: Internal Server Error: 500 Internal Server Error',
+    );
   });
 
   it('reports 502/503, malformed JSON, empty choices and a reset body as error results, one call each', async () => {
@@ -183,7 +194,10 @@ describe('promptfoo against the fake server', () => {
 
   it('reports a failing grader as an assertion failure tagged metadata.graderError', async () => {
     await using server = await startFakeOpenAI({
-      rules: [{ user: 'q500', reply: 'answer A' }, { user: 'qbad', reply: 'answer B' }],
+      rules: [
+        { user: 'q500', reply: 'answer A' },
+        { user: 'qbad', reply: 'answer B' },
+      ],
       graderRules: [{ output: 'answer B', verdict: () => 'I cannot grade this' }],
       faults: { schedule: (_i, ctx) => (ctx.user.includes('answer A') ? 'server-error' : null), appliesTo: 'grader' },
     });

@@ -137,7 +137,15 @@ describe('fake OpenAI server: recording', () => {
     await chat(server, { model: 'test-model', messages: conversation('s', 'u') }, { authorization: 'Bearer other-key' });
     await fetch(`${server.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [] }) });
     const [first, second, third] = server.calls;
-    expect(first).toMatchObject({ index: 0, kind: 'chat', method: 'POST', path: '/v1/chat/completions', status: 200, outcome: 'answered', fault: null });
+    expect(first).toMatchObject({
+      index: 0,
+      kind: 'chat',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 200,
+      outcome: 'answered',
+      fault: null,
+    });
     expect((first!.body as { temperature: number }).temperature).toBe(0.1);
     expect(first!.headers.authorization).toBe('[REDACTED]');
     expect(first!.auth).toEqual({ present: true, fingerprint: expect.stringMatching(/^[0-9a-f]{8}$/) });

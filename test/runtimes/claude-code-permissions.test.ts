@@ -4,12 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentToolSet, decideToolCall, toolPolicy } from '../../src/execute/runtimes/claude-code-permissions.ts';
-import {
-  isInsideWorkspace,
-  realWorkspace,
-  shellCommandEscapes,
-  workspaceRelative,
-} from '../../src/execute/runtimes/sandbox-paths.ts';
+import { isInsideWorkspace, realWorkspace, shellCommandEscapes, workspaceRelative } from '../../src/execute/runtimes/sandbox-paths.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cc-perm-'));
 const ws = join(root, 'ws');

@@ -9,12 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeAgent, RuntimeCellInput, ToolCall } from '../../src/shared/agent-runtime.ts';
 import { createClaudeCodeRuntime, INSTALL_COMMAND, importClaudeAgentSdk } from '../../src/execute/runtimes/claude-code.ts';
-import {
-  FAKE_ANTHROPIC_KEY,
-  type FakeAnthropicServer,
-  startFakeAnthropic,
-  type TurnContext,
-} from '../support/fake-anthropic-server.ts';
+import { FAKE_ANTHROPIC_KEY, type FakeAnthropicServer, startFakeAnthropic, type TurnContext } from '../support/fake-anthropic-server.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/claude-code/workspace');
 const SEEDS = resolve(import.meta.dirname, '../../agents/backend-architect');
@@ -156,9 +151,7 @@ describe('claude-code runtime: a cell end to end', () => {
       isError: false,
     });
     // Every request went to the fake server's Messages endpoint, streamed.
-    expect(server.requests.filter((r) => r.kind === 'messages').every((r) => r.query === '?beta=true' && r.context?.stream)).toBe(
-      true,
-    );
+    expect(server.requests.filter((r) => r.kind === 'messages').every((r) => r.query === '?beta=true' && r.context?.stream)).toBe(true);
   });
 
   it('refuses tools the variant does not list (denied-by-agent), records them, and leaves the file unchanged', async () => {

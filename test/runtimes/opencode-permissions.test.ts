@@ -1,6 +1,14 @@
 /** OpenCode's permission semantics as the runtime mirrors them (pure, no OpenCode needed). */
 import { describe, expect, it } from 'vitest';
-import { classifyAsk, classifyDeniedError, evaluatePermission, isToolDisabled, type PermissionRule, sandboxRules, wildcardMatch } from '../../src/execute/runtimes/opencode-permissions.ts';
+import {
+  classifyAsk,
+  classifyDeniedError,
+  evaluatePermission,
+  isToolDisabled,
+  type PermissionRule,
+  sandboxRules,
+  wildcardMatch,
+} from '../../src/execute/runtimes/opencode-permissions.ts';
 
 const seedRules: PermissionRule[] = [
   { permission: '*', pattern: '*', action: 'allow' },
@@ -25,7 +33,7 @@ describe('opencode permissions', () => {
     expect(evaluatePermission('edit', 'x', []).action).toBe('ask');
   });
 
-  it("keeps a tool the agent disables hidden, and gates the ones it enables with deny-then-ask", () => {
+  it('keeps a tool the agent disables hidden, and gates the ones it enables with deny-then-ask', () => {
     expect(isToolDisabled('webfetch', seedRules)).toBe(true);
     const rules = sandboxRules(seedRules, { allowBash: false, toolOutputDir: '/h/tool-output' });
     expect(rules.filter((r) => r.permission === 'webfetch')).toEqual([]);
@@ -34,7 +42,7 @@ describe('opencode permissions', () => {
     expect(sandboxRules(seedRules, { allowBash: true, toolOutputDir: '/h' }).some((r) => r.permission === 'bash')).toBe(false);
   });
 
-  it("blames the agent first: its own deny or ask, then the sandbox", () => {
+  it('blames the agent first: its own deny or ask, then the sandbox', () => {
     expect(classifyAsk({ permission: 'bash', patterns: ['git push origin'] }, seedRules, false).outcome).toBe('denied-by-agent');
     expect(classifyAsk({ permission: 'bash', patterns: ['ls'] }, seedRules, true).outcome).toBe('denied-by-agent');
     expect(classifyAsk({ permission: 'bash', patterns: ['git status'] }, seedRules, false).outcome).toBe('denied-by-sandbox');

@@ -30,13 +30,26 @@ export function agentFromFile(file: string, nameOverride?: string): RuntimeAgent
   const fileText = readFileSync(file, 'utf8');
   const { data, content } = matter(fileText);
   const name = nameOverride ?? (typeof data.name === 'string' ? data.name : path.basename(file, '.md'));
-  const tools = Object.entries((data.tools ?? {}) as Record<string, boolean>).filter(([, on]) => on).map(([t]) => t);
+  const tools = Object.entries((data.tools ?? {}) as Record<string, boolean>)
+    .filter(([, on]) => on)
+    .map(([t]) => t);
   const permissions: RuntimeAgent['permissions'] = [];
   for (const [tool, value] of Object.entries((data.permission ?? {}) as Record<string, unknown>)) {
     if (typeof value === 'string') permissions.push({ tool, pattern: '*', action: value as 'allow' });
-    else for (const [pattern, action] of Object.entries(value as Record<string, string>)) permissions.push({ tool, pattern, action: action as 'allow' });
+    else
+      for (const [pattern, action] of Object.entries(value as Record<string, string>))
+        permissions.push({ tool, pattern, action: action as 'allow' });
   }
-  return { name, description: String(data.description ?? ''), dialect: 'opencode', systemPrompt: content.trim(), fileText, tools, permissions, ...(data.mode ? { mode: data.mode } : {}) };
+  return {
+    name,
+    description: String(data.description ?? ''),
+    dialect: 'opencode',
+    systemPrompt: content.trim(),
+    fileText,
+    tools,
+    permissions,
+    ...(data.mode ? { mode: data.mode } : {}),
+  };
 }
 
 export interface TempCell extends Disposable {

@@ -37,14 +37,26 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
     server.configure({
       rules: [
         { turn: 1, reply: { toolCalls: [{ name: 'read', arguments: { filePath: 'README.md' } }] } },
-        { turn: 2, reply: (ctx) => ({ text: `The README says: ${/README-SECRET-LINE-\d+/.exec(ctx.toolResults[0]?.content ?? '')?.[0]}` }) },
+        {
+          turn: 2,
+          reply: (ctx) => ({ text: `The README says: ${/README-SECRET-LINE-\d+/.exec(ctx.toolResults[0]?.content ?? '')?.[0]}` }),
+        },
       ],
     });
     const out = await runtime.runCell(cellInput(agent, cell, server.url));
     expect(out.error).toBeUndefined();
     expect(out.answer).toBe('The README says: README-SECRET-LINE-42');
-    expect(out.trajectory).toMatchObject({ runtime: 'opencode', turns: 2, filesRead: ['README.md'], delegations: [], workspaceDiff: '', filesChanged: [] });
-    expect(out.trajectory.toolCalls).toEqual([expect.objectContaining({ index: 0, tool: 'read', outcome: 'ran', turn: 1, input: { filePath: 'README.md' } })]);
+    expect(out.trajectory).toMatchObject({
+      runtime: 'opencode',
+      turns: 2,
+      filesRead: ['README.md'],
+      delegations: [],
+      workspaceDiff: '',
+      filesChanged: [],
+    });
+    expect(out.trajectory.toolCalls).toEqual([
+      expect.objectContaining({ index: 0, tool: 'read', outcome: 'ran', turn: 1, input: { filePath: 'README.md' } }),
+    ]);
     expect(out.trajectory.toolCalls[0]!.output).toContain('README-SECRET-LINE-42');
     expect(out.tokens!.total).toBeGreaterThan(0);
     const first = server.agentCalls[0]!;
@@ -63,7 +75,9 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
     const out = await runtime.runCell(cellInput(agent, cell, server.url));
     expect(out.error).toBeUndefined();
     expect(out.answer).toBe('reliability answer');
-    expect(server.agentCalls[0]!.system).toContain('You are a backend architect specializing in reliable, secure, and scalable server-side systems.');
+    expect(server.agentCalls[0]!.system).toContain(
+      'You are a backend architect specializing in reliable, secure, and scalable server-side systems.',
+    );
     expect(server.agentCalls[0]!.system).not.toMatch(/^You are opencode, an interactive CLI/);
   });
 
@@ -139,7 +153,12 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
 
       // bash not allowed by the scenario: offered (the agent enables it) but every call is refused by the sandbox
       server.reset();
-      server.configure({ rules: [{ turn: 1, reply: { toolCalls: [{ name: 'bash', arguments: { command: 'ls', description: 'list' } }] } }, { reply: { text: 'ok' } }] });
+      server.configure({
+        rules: [
+          { turn: 1, reply: { toolCalls: [{ name: 'bash', arguments: { command: 'ls', description: 'list' } }] } },
+          { reply: { text: 'ok' } },
+        ],
+      });
       const noBash = await runtime.runCell(cellInput(agent, cell, server.url, { allowBash: false }));
       expect(noBash.trajectory.toolCalls[0]).toMatchObject({ tool: 'bash', outcome: 'denied-by-sandbox' });
       expect(noBash.trajectory.toolCalls[0]!.reason).toMatch(/not allowed in this scenario/);
@@ -151,19 +170,27 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
   it('bounds a never-ending script by maxTurns, maxRequests and wall time', async () => {
     using cell = tempCell({ 'README.md': 'hello\n' });
     const agent = agentFromFile(path.join(FIXTURES, 'reader.md'), 'reader');
-    server.configure({ rules: [{ reply: (ctx) => ({ toolCalls: [{ name: 'read', arguments: { filePath: `missing-${ctx.turn}.txt` } }] }) }] });
-    const byTurns = await runtime.runCell(cellInput(agent, cell, server.url, { limits: { maxTurns: 3, maxRequests: 50, wallTimeMs: 30_000 } }));
+    server.configure({
+      rules: [{ reply: (ctx) => ({ toolCalls: [{ name: 'read', arguments: { filePath: `missing-${ctx.turn}.txt` } }] }) }],
+    });
+    const byTurns = await runtime.runCell(
+      cellInput(agent, cell, server.url, { limits: { maxTurns: 3, maxRequests: 50, wallTimeMs: 30_000 } }),
+    );
     expect(byTurns.error).toMatch(/maxTurns/);
     expect(server.agentCalls.length).toBeLessThanOrEqual(4);
 
     server.reset();
-    const byRequests = await runtime.runCell(cellInput(agent, cell, server.url, { limits: { maxTurns: 50, maxRequests: 2, wallTimeMs: 30_000 } }));
+    const byRequests = await runtime.runCell(
+      cellInput(agent, cell, server.url, { limits: { maxTurns: 50, maxRequests: 2, wallTimeMs: 30_000 } }),
+    );
     expect(byRequests.error).toMatch(/maxRequests/);
     expect(server.agentCalls.length).toBeLessThanOrEqual(3);
 
     server.reset();
     server.configure({ latencyMs: 400 });
-    const byWall = await runtime.runCell(cellInput(agent, cell, server.url, { limits: { maxTurns: 50, maxRequests: 50, wallTimeMs: 1500 } }));
+    const byWall = await runtime.runCell(
+      cellInput(agent, cell, server.url, { limits: { maxTurns: 50, maxRequests: 50, wallTimeMs: 1500 } }),
+    );
     expect(byWall.error).toMatch(/wall time/);
     expect(byWall.latencyMs).toBeLessThan(6000);
   });
@@ -174,13 +201,26 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
       server.configure({
         rules: [
           { turn: 1, reply: { toolCalls: [{ name: 'read', arguments: { filePath: 'README.md' } }] } },
-          { reply: (ctx) => ({ text: `${/VARIANT-(\d)/.exec(ctx.system)?.[0]} saw ${/content-of-workspace-\d/.exec(ctx.toolResults[0]?.content ?? '')?.[0]}` }) },
+          {
+            reply: (ctx) => ({
+              text: `${/VARIANT-(\d)/.exec(ctx.system)?.[0]} saw ${/content-of-workspace-\d/.exec(ctx.toolResults[0]?.content ?? '')?.[0]}`,
+            }),
+          },
         ],
       });
-      const agents = [0, 1, 2].map((i) => ({ ...agentFromFile(path.join(FIXTURES, 'reader.md'), 'reader'), fileText: agentFromFile(path.join(FIXTURES, 'reader.md')).fileText.replace('READER-VARIANT-7f3a', `VARIANT-${i}`) }));
+      const agents = [0, 1, 2].map((i) => ({
+        ...agentFromFile(path.join(FIXTURES, 'reader.md'), 'reader'),
+        fileText: agentFromFile(path.join(FIXTURES, 'reader.md')).fileText.replace('READER-VARIANT-7f3a', `VARIANT-${i}`),
+      }));
       const outs = await Promise.all(cells.map((cell, i) => runtime.runCell(cellInput(agents[i]!, cell, server.url))));
-      expect(outs.map((o) => o.answer)).toEqual(['VARIANT-0 saw content-of-workspace-0', 'VARIANT-1 saw content-of-workspace-1', 'VARIANT-2 saw content-of-workspace-2']);
-      const servers = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((l) => / serve --hostname 127\.0\.0\.1/.test(l));
+      expect(outs.map((o) => o.answer)).toEqual([
+        'VARIANT-0 saw content-of-workspace-0',
+        'VARIANT-1 saw content-of-workspace-1',
+        'VARIANT-2 saw content-of-workspace-2',
+      ]);
+      const servers = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => / serve --hostname 127\.0\.0\.1/.test(l));
       expect(servers).toHaveLength(1);
     } finally {
       for (const c of cells) c[Symbol.dispose]();
@@ -197,7 +237,10 @@ describe.skipIf(Boolean(missing))("opencode runtime: the user's own config never
       const marker = 'USER-HOME-MARKER-5d1e';
       mkdirSync(path.join(fakeHome, '.config', 'opencode', 'agent'), { recursive: true });
       writeFileSync(path.join(fakeHome, '.config', 'opencode', 'AGENTS.md'), `${marker} global rules\n`);
-      writeFileSync(path.join(fakeHome, '.config', 'opencode', 'opencode.json'), JSON.stringify({ instructions: ['~/x.md'], agent: { reader: { prompt: marker } } }));
+      writeFileSync(
+        path.join(fakeHome, '.config', 'opencode', 'opencode.json'),
+        JSON.stringify({ instructions: ['~/x.md'], agent: { reader: { prompt: marker } } }),
+      );
       writeFileSync(path.join(fakeHome, '.config', 'opencode', 'agent', 'reader.md'), `---\ndescription: x\n---\n${marker}\n`);
       writeFileSync(path.join(cell.root, 'AGENTS.md'), 'PARENT-FOLDER-MARKER-aa01\n');
       writeFileSync(path.join(cell.root, 'opencode.json'), JSON.stringify({ agent: { reader: { prompt: 'PARENT-FOLDER-MARKER-aa01' } } }));

@@ -192,8 +192,7 @@ function systemText(system: MessagesRequestBody['system']): string {
 
 function resultText(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content))
-    return content.map((b: ContentBlock) => (b.type === 'text' ? (b.text ?? '') : `[${b.type}]`)).join('\n');
+  if (Array.isArray(content)) return content.map((b: ContentBlock) => (b.type === 'text' ? (b.text ?? '') : `[${b.type}]`)).join('\n');
   return '';
 }
 
@@ -355,8 +354,7 @@ function redact(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
-    headers[name] =
-      name === 'x-api-key' || name === 'authorization' ? '[REDACTED]' : Array.isArray(value) ? value.join(', ') : value;
+    headers[name] = name === 'x-api-key' || name === 'authorization' ? '[REDACTED]' : Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
 }

@@ -18,14 +18,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  evenRates,
-  FAULT_KINDS,
-  startFakeOpenAI,
-  type FakeOpenAIOptions,
-  type FaultKind,
-  type TextMatcher,
-} from './fake-openai-server.ts';
+import { evenRates, FAULT_KINDS, startFakeOpenAI, type FakeOpenAIOptions, type FaultKind, type TextMatcher } from './fake-openai-server.ts';
 
 type JsonMatcher = string | { regex: string; flags?: string };
 
@@ -39,7 +32,9 @@ function toMatcher(value: unknown, where: string): TextMatcher | undefined {
 }
 
 function matchers<K extends string>(item: Record<string, unknown>, keys: K[], where: string): Partial<Record<K, TextMatcher>> {
-  return Object.fromEntries(keys.map((k) => [k, toMatcher(item[k] as JsonMatcher | undefined, `${where}.${k}`)]).filter(([, m]) => m !== undefined));
+  return Object.fromEntries(
+    keys.map((k) => [k, toMatcher(item[k] as JsonMatcher | undefined, `${where}.${k}`)]).filter(([, m]) => m !== undefined),
+  );
 }
 
 /**
@@ -63,7 +58,11 @@ export function optionsFromJson(json: unknown): FakeOpenAIOptions {
   const graderRules = list(raw.graderRules, 'graderRules').map((r, i) => {
     const verdict = r.verdict as { pass?: unknown } | undefined;
     if (typeof verdict?.pass !== 'boolean') throw new Error(`fake-openai-cli: graderRules[${i}].verdict.pass must be a boolean`);
-    return { ...matchers(r, ['output', 'rubric', 'model'], `graderRules[${i}]`), verdict: verdict as { pass: boolean }, name: r.name as string | undefined };
+    return {
+      ...matchers(r, ['output', 'rubric', 'model'], `graderRules[${i}]`),
+      verdict: verdict as { pass: boolean },
+      name: r.name as string | undefined,
+    };
   });
   return { ...(raw as FakeOpenAIOptions), rules, graderRules };
 }

@@ -140,10 +140,7 @@ export class Script {
     const graderCtx: GraderContext = { ...ctx, ...parseGraderPrompt(ctx.user) };
     const rules = this.options.graderRules ?? [];
     const index = rules.findIndex(
-      (r) =>
-        textMatches(r.output, graderCtx.output) &&
-        textMatches(r.rubric, graderCtx.rubric) &&
-        textMatches(r.model, graderCtx.model),
+      (r) => textMatches(r.output, graderCtx.output) && textMatches(r.rubric, graderCtx.rubric) && textMatches(r.model, graderCtx.model),
     );
     const rule = rules[index];
     if (!rule) {
@@ -151,8 +148,7 @@ export class Script {
       return { content: verdictJson(this.options.defaultVerdict ?? DEFAULT_VERDICT), rule: 'grader default' };
     }
     const ruleCallIndex = this.countRule(`grader:${index}`);
-    const verdict =
-      typeof rule.verdict === 'function' ? await rule.verdict({ ...graderCtx, ruleCallIndex }) : rule.verdict;
+    const verdict = typeof rule.verdict === 'function' ? await rule.verdict({ ...graderCtx, ruleCallIndex }) : rule.verdict;
     const content = typeof verdict === 'string' ? verdict : verdictJson(verdict);
     return { content, rule: rule.name ?? `grader rule ${index}` };
   }

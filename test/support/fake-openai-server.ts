@@ -19,14 +19,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pickFault, validateFaultProfile } from './fake-openai-faults.ts';
 import { estimateUsage, isGraderRequest, Script, splitConversation } from './fake-openai-script.ts';
-import type {
-  ChatRequestBody,
-  FakeOpenAIOptions,
-  FakeOpenAIStats,
-  FaultKind,
-  RecordedCall,
-  ReplyContext,
-} from './fake-openai-types.ts';
+import type { ChatRequestBody, FakeOpenAIOptions, FakeOpenAIStats, FaultKind, RecordedCall, ReplyContext } from './fake-openai-types.ts';
 
 export type * from './fake-openai-types.ts';
 export { FAULT_KINDS } from './fake-openai-types.ts';

@@ -135,11 +135,17 @@ function contextOf(body: Record<string, unknown>, agentIndex: number): StreamCon
   const users = messages.filter((m) => m.role === 'user');
   const tools = (Array.isArray(body.tools) ? body.tools : []) as Array<{ function?: { name?: string } }>;
   return {
-    system: messages.filter((m) => m.role === 'system').map((m) => textOf(m.content)).join('\n\n'),
+    system: messages
+      .filter((m) => m.role === 'system')
+      .map((m) => textOf(m.content))
+      .join('\n\n'),
     user: textOf(users[users.length - 1]?.content),
     turn: 1 + messages.filter((m) => m.role === 'assistant').length,
     toolResults,
-    tools: tools.map((t) => t.function?.name ?? '').filter(Boolean).sort(),
+    tools: tools
+      .map((t) => t.function?.name ?? '')
+      .filter(Boolean)
+      .sort(),
     model: String(body.model ?? ''),
     agentIndex,
     body,
@@ -171,7 +177,9 @@ function sendStream(res: ServerResponse, ctx: StreamContext, reply: StreamReply,
   res.write(chunk({ role: 'assistant', content: '' }));
   const text = 'text' in reply && reply.text ? reply.text : '';
   // Two content pieces, so a client that only reads the first delta is caught.
-  if (text) for (const piece of [text.slice(0, Math.ceil(text.length / 2)), text.slice(Math.ceil(text.length / 2))]) if (piece) res.write(chunk({ content: piece }));
+  if (text)
+    for (const piece of [text.slice(0, Math.ceil(text.length / 2)), text.slice(Math.ceil(text.length / 2))])
+      if (piece) res.write(chunk({ content: piece }));
   toolCallsOf(reply, index).forEach((call, i) => {
     res.write(chunk({ tool_calls: [{ index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
     res.write(chunk({ tool_calls: [{ index: i, function: { arguments: call.function.arguments } }] }));
@@ -189,7 +197,11 @@ function sendJson(res: ServerResponse, status: number, payload: unknown): void {
 
 function completion(ctx: StreamContext, reply: StreamReply, index: number) {
   const calls = toolCallsOf(reply, index);
-  const message = { role: 'assistant', content: 'text' in reply ? (reply.text ?? null) : null, ...(calls.length ? { tool_calls: calls } : {}) };
+  const message = {
+    role: 'assistant',
+    content: 'text' in reply ? (reply.text ?? null) : null,
+    ...(calls.length ? { tool_calls: calls } : {}),
+  };
   return {
     id: `chatcmpl-fake-${index}`,
     object: 'chat.completion',

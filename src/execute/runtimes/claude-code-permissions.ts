@@ -75,8 +75,7 @@ export function toolCallPaths(tool: string, input: Record<string, unknown>): str
   if (tool === 'Glob' && typeof input.pattern === 'string') paths.push(globBase(input.pattern));
   if (tool === 'Grep' && typeof input.glob === 'string' && /^(\/|~|\.\.)/.test(input.glob)) paths.push(globBase(input.glob));
   if (tool === 'MultiEdit' && Array.isArray(input.edits)) {
-    for (const edit of input.edits as Array<Record<string, unknown>>)
-      if (typeof edit?.file_path === 'string') paths.push(edit.file_path);
+    for (const edit of input.edits as Array<Record<string, unknown>>) if (typeof edit?.file_path === 'string') paths.push(edit.file_path);
   }
   return paths;
 }

@@ -220,9 +220,7 @@ export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecor
       for (const call of toolCalls) {
         if (call.outcome !== 'ran') continue;
         const path =
-          call.input.file_path ??
-          call.input.notebook_path ??
-          (call.tool === 'Grep' || call.tool === 'Glob' ? call.input.path : undefined);
+          call.input.file_path ?? call.input.notebook_path ?? (call.tool === 'Grep' || call.tool === 'Glob' ? call.input.path : undefined);
         if (!['Read', 'NotebookRead', 'Grep', 'Glob'].includes(call.tool) || typeof path !== 'string') continue;
         const rel = workspaceRelative(opts.workspace, path);
         // A search over a folder is not a read of a file; a Read that ran was one, even if the file is gone now.

@@ -54,14 +54,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProviderUnavailableError } from '../../errors.ts';
 import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
-import {
-  agentAllows,
-  agentToolSet,
-  decideToolCall,
-  type ToolDecision,
-  type ToolPolicy,
-  WEB_TOOLS,
-} from './claude-code-permissions.ts';
+import { agentAllows, agentToolSet, decideToolCall, type ToolDecision, type ToolPolicy, WEB_TOOLS } from './claude-code-permissions.ts';
 import { createTrajectoryRecorder, type StreamMessage } from './claude-code-trajectory.ts';
 import { realWorkspace } from './sandbox-paths.ts';
 
@@ -94,9 +87,7 @@ export interface ClaudeCodeRuntimeOptions {
  * @example
  * const sdk = await importClaudeAgentSdk();
  */
-export async function importClaudeAgentSdk(
-  importer: (specifier: string) => Promise<unknown> = (s) => import(s),
-): Promise<ClaudeAgentSdk> {
+export async function importClaudeAgentSdk(importer: (specifier: string) => Promise<unknown> = (s) => import(s)): Promise<ClaudeAgentSdk> {
   try {
     return (await importer(CLAUDE_AGENT_SDK)) as ClaudeAgentSdk;
   } catch (error) {
@@ -163,10 +154,7 @@ export function renderPrompt(input: Pick<RuntimeCellInput, 'request' | 'history'
   return `Earlier in this conversation:\n\n${earlier}\n\nUser: ${input.request}`;
 }
 
-function peerDefinitions(
-  peers: RuntimeAgent[] | undefined,
-  maxTurns: number,
-): Record<string, Record<string, unknown>> | undefined {
+function peerDefinitions(peers: RuntimeAgent[] | undefined, maxTurns: number): Record<string, Record<string, unknown>> | undefined {
   if (!peers?.length) return undefined;
   return Object.fromEntries(
     peers.map((peer) => {
@@ -285,12 +273,7 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
     if (input.signal?.aborted) onCancel();
     input.signal?.addEventListener('abort', onCancel, { once: true });
 
-    const decide = (
-      tool: string,
-      toolInput: Record<string, unknown>,
-      toolUseId: string | undefined,
-      agent: string | undefined,
-    ) => {
+    const decide = (tool: string, toolInput: Record<string, unknown>, toolUseId: string | undefined, agent: string | undefined) => {
       const decision = decideToolCall(policyFor(agent), tool, toolInput);
       if (decision.outcome !== 'allow' && toolUseId) recorder.recordDecision(toolUseId, decision);
       return decision;
@@ -305,15 +288,9 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
       return decision.outcome === 'allow' ? {} : deny(decision);
     };
 
-    const canUseTool = async (
-      tool: string,
-      toolInput: Record<string, unknown>,
-      options: { toolUseID?: string; agentID?: string },
-    ) => {
+    const canUseTool = async (tool: string, toolInput: Record<string, unknown>, options: { toolUseID?: string; agentID?: string }) => {
       const decision = decide(tool, toolInput, options.toolUseID, options.agentID ? agentTypes.get(options.agentID) : undefined);
-      return decision.outcome === 'allow'
-        ? { behavior: 'allow', updatedInput: toolInput }
-        : { behavior: 'deny', message: decision.reason };
+      return decision.outcome === 'allow' ? { behavior: 'allow', updatedInput: toolInput } : { behavior: 'deny', message: decision.reason };
     };
 
     const agentTools = agentToolSet(input.agent.tools);

@@ -62,10 +62,7 @@ export const WEB_TOOLS = ['webfetch', 'websearch', 'codesearch'] as const;
  *   a subagent's session inherits only the `deny`), and the harness answers no, so attempts are recorded.
  *   A tool the agent itself disables gets no rule, so it stays hidden as the agent file says.
  */
-export function sandboxRules(
-  agentRules: readonly PermissionRule[],
-  opts: { allowBash: boolean; toolOutputDir: string },
-): PermissionRule[] {
+export function sandboxRules(agentRules: readonly PermissionRule[], opts: { allowBash: boolean; toolOutputDir: string }): PermissionRule[] {
   const gated = [...WEB_TOOLS, ...(opts.allowBash ? [] : ['bash'])];
   const rules: PermissionRule[] = [
     { permission: 'external_directory', pattern: '*', action: 'deny' },

@@ -33,7 +33,8 @@ export interface OpenCodeMessage {
 }
 
 const OUTPUT_CAP = 4000;
-const cut = (s: string | undefined) => (s === undefined ? undefined : s.length > OUTPUT_CAP ? `${s.slice(0, OUTPUT_CAP)}… [${s.length - OUTPUT_CAP} more chars]` : s);
+const cut = (s: string | undefined) =>
+  s === undefined ? undefined : s.length > OUTPUT_CAP ? `${s.slice(0, OUTPUT_CAP)}… [${s.length - OUTPUT_CAP} more chars]` : s;
 
 export interface TrajectoryInput {
   messages: OpenCodeMessage[];
@@ -58,12 +59,14 @@ function outcomeOf(part: OpenCodeMessage['parts'][number], input: TrajectoryInpu
   const state = part.state;
   const decided = part.callID ? input.decisions.get(part.callID) : undefined;
   if (decided) return { outcome: decided.outcome, reason: decided.reason, ...(state?.error ? { output: cut(state.error) } : {}) };
-  if (!state || state.status === 'pending' || state.status === 'running') return { outcome: 'failed', reason: 'not finished: the cell was stopped' };
+  if (!state || state.status === 'pending' || state.status === 'running')
+    return { outcome: 'failed', reason: 'not finished: the cell was stopped' };
   if (state.status === 'completed') return { outcome: 'ran', output: cut(state.output ?? '') };
   const error = state.error ?? 'error';
   const denied = classifyDeniedError(error, input.agentRules);
   if (denied) return { ...denied, output: cut(error) };
-  if (part.tool === 'invalid' || /invalid arguments|unavailable tool|tool execution aborted|aborted/i.test(error)) return { outcome: 'failed', reason: error.split('\n')[0]!.slice(0, 300), output: cut(error) };
+  if (part.tool === 'invalid' || /invalid arguments|unavailable tool|tool execution aborted|aborted/i.test(error))
+    return { outcome: 'failed', reason: error.split('\n')[0]!.slice(0, 300), output: cut(error) };
   return { outcome: 'ran', output: cut(error) }; // the tool ran and reported an error (file not found…): the model saw it
 }
 
@@ -87,11 +90,21 @@ export function buildTrajectory(input: TrajectoryInput): TrajectoryResult {
     turns++;
     if (message.info.agent) agents.add(message.info.agent);
     if (message.info.error) modelError = message.info.error.data?.message ?? message.info.error.name ?? 'model error';
-    const text = message.parts.filter((p) => p.type === 'text' && !p.synthetic && p.text).map((p) => p.text!.trim()).filter(Boolean).join('\n');
+    const text = message.parts
+      .filter((p) => p.type === 'text' && !p.synthetic && p.text)
+      .map((p) => p.text!.trim())
+      .filter(Boolean)
+      .join('\n');
     if (text) answer = text;
     for (const part of message.parts) {
       if (part.type !== 'tool' || !part.tool) continue;
-      const call: ToolCall = { index: toolCalls.length, tool: part.tool, input: part.state?.input ?? {}, turn: turns, ...outcomeOf(part, input) };
+      const call: ToolCall = {
+        index: toolCalls.length,
+        tool: part.tool,
+        input: part.state?.input ?? {},
+        turn: turns,
+        ...outcomeOf(part, input),
+      };
       toolCalls.push(call);
       if (part.tool === 'task' && typeof call.input.subagent_type === 'string' && call.outcome === 'ran') {
         delegations.push({ agent: call.input.subagent_type, prompt: String(call.input.prompt ?? ''), callIndex: call.index });

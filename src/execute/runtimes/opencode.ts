@@ -64,12 +64,14 @@ export function resolveOpenCodeBinary(opts: Pick<OpenCodeRuntimeOptions, 'projec
   const env = opts.env ?? {};
   const explicit = opts.binary ?? env.AGENT_EVALS_OPENCODE_BIN;
   if (explicit) {
-    if (!existsSync(explicit)) throw new Error(`OpenCode binary not found at ${explicit} (AGENT_EVALS_OPENCODE_BIN). Install it with: ${OPENCODE_INSTALL_COMMAND}`);
+    if (!existsSync(explicit))
+      throw new Error(`OpenCode binary not found at ${explicit} (AGENT_EVALS_OPENCODE_BIN). Install it with: ${OPENCODE_INSTALL_COMMAND}`);
     return explicit;
   }
   const prefix = path.join(opts.projectRoot ?? findProjectRoot(), '.agent-evals', 'runtimes', 'opencode', 'node_modules');
   const platform = `opencode-${os.platform() === 'win32' ? 'windows' : os.platform()}-${os.arch()}`;
-  for (const candidate of [path.join(prefix, platform, 'bin', 'opencode'), path.join(prefix, '.bin', 'opencode')]) if (existsSync(candidate)) return candidate;
+  for (const candidate of [path.join(prefix, platform, 'bin', 'opencode'), path.join(prefix, '.bin', 'opencode')])
+    if (existsSync(candidate)) return candidate;
   throw new Error(`OpenCode ${OPENCODE_VERSION} is not installed (looked in ${prefix}). Install it with: ${OPENCODE_INSTALL_COMMAND}`);
 }
 
@@ -91,7 +93,12 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
     const host = new URL(apiBaseUrl).hostname;
     if (!server) {
       serverHosts = [...new Set([host, ...(opts.allowedHosts ?? [])])];
-      server = startOpenCodeServer({ binary, home, allowedHosts: serverHosts, pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin' }).then((s) => {
+      server = startOpenCodeServer({
+        binary,
+        home,
+        allowedHosts: serverHosts,
+        pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      }).then((s) => {
         s.onEvent((e) => {
           for (const w of watches) w.onEvent(e);
         });
@@ -123,7 +130,12 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
     const keyFile = path.join(home, 'keys', cellId);
     mkdirSync(path.dirname(keyFile), { recursive: true });
     writeFileSync(keyFile, input.model.apiKey ?? 'agent-evals-no-key', { mode: 0o600 });
-    const prepared = prepareWorkspace({ workspace: input.workspace, agent: input.agent, model: { id: input.model.id, apiBaseUrl: input.model.apiBaseUrl }, apiKeyFile: keyFile });
+    const prepared = prepareWorkspace({
+      workspace: input.workspace,
+      agent: input.agent,
+      model: { id: input.model.id, apiBaseUrl: input.model.apiBaseUrl },
+      apiKeyFile: keyFile,
+    });
     const directory = input.workspace;
     const decisions = new Map<string, AskVerdict>();
     const watch: CellWatch = { sessions: new Set(), onEvent: () => {} };
@@ -132,12 +144,18 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
     try {
       const agents = await srv.request<Array<{ name: string; mode: string; permission: PermissionRule[] }>>('GET', '/agent', { directory });
       const loaded = agents.find((a) => a.name === input.agent.name);
-      if (!loaded) return fail(`OpenCode did not load the agent "${input.agent.name}" from .opencode/agent/${input.agent.name}.md (its frontmatter may be invalid for OpenCode)`);
+      if (!loaded)
+        return fail(
+          `OpenCode did not load the agent "${input.agent.name}" from .opencode/agent/${input.agent.name}.md (its frontmatter may be invalid for OpenCode)`,
+        );
       const agentRules = loaded.permission;
       const toolOutputDir = path.join(home, '.local', 'share', 'opencode', 'tool-output');
       const session = await srv.request<{ id: string }>('POST', '/session', {
         directory,
-        body: { title: `agent-evals ${input.agent.name}`, permission: sandboxRules(agentRules, { allowBash: input.allowBash, toolOutputDir }) },
+        body: {
+          title: `agent-evals ${input.agent.name}`,
+          permission: sandboxRules(agentRules, { allowBash: input.allowBash, toolOutputDir }),
+        },
       });
       sessionId = session.id;
       const root = session.id;
@@ -162,12 +180,15 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
             requests++;
             if (info.sessionID === root) rootSteps++;
             if (rootSteps > input.limits.maxTurns) abort(`limit: more than ${input.limits.maxTurns} turns (maxTurns)`);
-            else if (requests > input.limits.maxRequests) abort(`limit: more than ${input.limits.maxRequests} model requests (maxRequests)`);
+            else if (requests > input.limits.maxRequests)
+              abort(`limit: more than ${input.limits.maxRequests} model requests (maxRequests)`);
             return;
           }
           case 'session.status':
             if (watch.sessions.has(p.sessionID) && p.status?.type === 'retry' && ++requests > input.limits.maxRequests) {
-              abort(`limit: more than ${input.limits.maxRequests} model requests (maxRequests, counting retries: ${p.status.message ?? ''})`);
+              abort(
+                `limit: more than ${input.limits.maxRequests} model requests (maxRequests, counting retries: ${p.status.message ?? ''})`,
+              );
             }
             return;
           case 'permission.asked': {
@@ -213,7 +234,9 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
       const impostors = result.agentsThatAnswered.filter((a) => a !== input.agent.name);
       const error =
         limitError ??
-        (impostors.length ? `OpenCode answered with agent "${impostors.join(', ')}" instead of "${input.agent.name}" (silent fallback)` : undefined) ??
+        (impostors.length
+          ? `OpenCode answered with agent "${impostors.join(', ')}" instead of "${input.agent.name}" (silent fallback)`
+          : undefined) ??
         result.modelError ??
         (promptError ? `OpenCode: ${promptError}` : undefined) ??
         (result.trajectory.turns === 0 ? 'OpenCode made no model request' : undefined);

@@ -62,7 +62,9 @@ export function evalConfig(opts: MiniProjectOptions): Record<string, unknown> {
 }
 
 export function createMiniProject(opts: MiniProjectOptions): Project {
-  const scenarios = Object.fromEntries(Array.from({ length: opts.scenarios ?? 2 }, (_, i) => [`scenarios/s${i + 1}.yaml`, scenarioYaml(i + 1)]));
+  const scenarios = Object.fromEntries(
+    Array.from({ length: opts.scenarios ?? 2 }, (_, i) => [`scenarios/s${i + 1}.yaml`, scenarioYaml(i + 1)]),
+  );
   return createProject({ seedAgents: false, files: { ...AGENT_FILES, ...scenarios, ...opts.files }, evalConfig: evalConfig(opts) });
 }
 
@@ -93,7 +95,11 @@ export function readOnlyRun(root: string): { runId: string; results: Array<Recor
   if (runs.length !== 1) throw new Error(`expected one run, found ${runs.length}`);
   const dir = path.join(root, 'reports', 'runs', runs[0]!);
   const lines = readFileSync(path.join(dir, 'results.jsonl'), 'utf8').split('\n').filter(Boolean);
-  return { runId: runs[0]!, results: lines.map((l) => JSON.parse(l) as Record<string, unknown>), meta: JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) };
+  return {
+    runId: runs[0]!,
+    results: lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    meta: JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')),
+  };
 }
 
 /** A stack frame line as Node prints them. */
