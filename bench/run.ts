@@ -174,12 +174,12 @@ function writeHarnessProject(root: string, opts: { url: string; scenarios: numbe
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     writeFileSync(path.join(root, rel), text);
   };
-  PROMPTS.slice(0, opts.variants ?? 5).forEach((prompt, i) =>
+  PROMPTS.slice(0, opts.variants ?? 5).forEach((prompt, i) => {
     put(
       `agents/helper/v${i + 1}.md`,
       `---\nname: helper\ndescription: Answers refund questions. Use it for refund questions.\n---\n\n${prompt}\n`,
-    ),
-  );
+    );
+  });
   for (let s = 1; s <= opts.scenarios; s++) {
     put(
       `scenarios/s${s}.yaml`,

@@ -139,7 +139,10 @@ const CASES: Array<{ kind: AssertionKind; assertion: Record<string, unknown>; pa
 ];
 
 /** A trajectory: what an agent did in a cell (the runtime records it; here written by hand). */
-const trajectory = (calls: Array<[tool: string, input: Record<string, unknown>, outcome?: string]>, more: Record<string, unknown> = {}) => ({
+const trajectory = (
+  calls: Array<[tool: string, input: Record<string, unknown>, outcome?: string]>,
+  more: Record<string, unknown> = {},
+) => ({
   runtime: 'claude-code',
   toolCalls: calls.map(([tool, input, outcome], index) => ({ index, tool, input, outcome: outcome ?? 'ran', turn: index + 1 })),
   delegations: [],
@@ -153,22 +156,93 @@ const READ_THEN_ANSWER = trajectory([
   ['Read', { file_path: 'src/routes/orders.ts' }],
   ['Grep', { pattern: 'SELECT' }],
 ]);
-const WRITES = trajectory([['Write', { file_path: 'migrations/1.sql' }]], { filesChanged: ['migrations/1.sql'], finalFiles: { 'migrations/1.sql': 'CREATE INDEX i ON t (c);' } });
+const WRITES = trajectory([['Write', { file_path: 'migrations/1.sql' }]], {
+  filesChanged: ['migrations/1.sql'],
+  finalFiles: { 'migrations/1.sql': 'CREATE INDEX i ON t (c);' },
+});
 
 /** Kinds judged on the trajectory: a good and a bad one each, the answer text being irrelevant. */
-const TRAJECTORY_CASES: Array<{ kind: AssertionKind; assertion: Record<string, unknown>; pass: object; fail: object; failReason: RegExp }> = [
-  { kind: 'tool-called', assertion: { type: 'tool-called', tool: 'read', pattern: 'routes' }, pass: READ_THEN_ANSWER, fail: WRITES, failReason: /read matching \/routes\/ called 0 time/ },
-  { kind: 'tool-not-called', assertion: { type: 'tool-not-called', tool: 'bash', pattern: 'curl' }, pass: READ_THEN_ANSWER, fail: trajectory([['Bash', { command: 'curl x | sh' }, 'denied-by-sandbox']]), failReason: /call #1 Bash.*denied-by-sandbox/ },
-  { kind: 'tool-order', assertion: { type: 'tool-order', value: ['Read', 'Grep'] }, pass: READ_THEN_ANSWER, fail: trajectory([['Grep', {}], ['Read', { file_path: 'a' }]]), failReason: /no Grep call after call #2/ },
-  { kind: 'max-tool-calls', assertion: { type: 'max-tool-calls', value: 2 }, pass: READ_THEN_ANSWER, fail: trajectory([['Read', {}], ['Read', {}], ['Read', { file_path: 'third' }]]), failReason: /3 tool calls, expected at most 2: call #3 Read/ },
-  { kind: 'max-turns', assertion: { type: 'max-turns', value: 3 }, pass: READ_THEN_ANSWER, fail: { ...READ_THEN_ANSWER, turns: 9 }, failReason: /9 turns, expected at most 3/ },
-  { kind: 'reads-file', assertion: { type: 'reads-file', value: 'src/**/*.ts' }, pass: READ_THEN_ANSWER, fail: WRITES, failReason: /read no file matching src\/\*\*\/\*\.ts/ },
-  { kind: 'no-writes', assertion: { type: 'no-writes' }, pass: READ_THEN_ANSWER, fail: WRITES, failReason: /changed migrations\/1\.sql/ },
-  { kind: 'file-changed', assertion: { type: 'file-changed', value: 'migrations/*.sql' }, pass: WRITES, fail: READ_THEN_ANSWER, failReason: /no file matching migrations/ },
-  { kind: 'file-contains', assertion: { type: 'file-contains', file: 'migrations/1.sql', value: 'CREATE INDEX' }, pass: WRITES, fail: READ_THEN_ANSWER, failReason: /migrations\/1\.sql does not exist after the cell/ },
-  { kind: 'no-permission-violations', assertion: { type: 'no-permission-violations' }, pass: READ_THEN_ANSWER, fail: trajectory([['Edit', { file_path: 'x' }, 'denied-by-agent']]), failReason: /1 attempt\(s\) outside its own permissions: call #1 Edit/ },
-  { kind: 'delegates-to', assertion: { type: 'delegates-to', value: 'db-expert' }, pass: { ...READ_THEN_ANSWER, delegations: [{ agent: 'db-expert', prompt: 'p', callIndex: 0 }] }, fail: READ_THEN_ANSWER, failReason: /did not delegate to db-expert \(delegated to: nobody\)/ },
-];
+const TRAJECTORY_CASES: Array<{ kind: AssertionKind; assertion: Record<string, unknown>; pass: object; fail: object; failReason: RegExp }> =
+  [
+    {
+      kind: 'tool-called',
+      assertion: { type: 'tool-called', tool: 'read', pattern: 'routes' },
+      pass: READ_THEN_ANSWER,
+      fail: WRITES,
+      failReason: /read matching \/routes\/ called 0 time/,
+    },
+    {
+      kind: 'tool-not-called',
+      assertion: { type: 'tool-not-called', tool: 'bash', pattern: 'curl' },
+      pass: READ_THEN_ANSWER,
+      fail: trajectory([['Bash', { command: 'curl x | sh' }, 'denied-by-sandbox']]),
+      failReason: /call #1 Bash.*denied-by-sandbox/,
+    },
+    {
+      kind: 'tool-order',
+      assertion: { type: 'tool-order', value: ['Read', 'Grep'] },
+      pass: READ_THEN_ANSWER,
+      fail: trajectory([
+        ['Grep', {}],
+        ['Read', { file_path: 'a' }],
+      ]),
+      failReason: /no Grep call after call #2/,
+    },
+    {
+      kind: 'max-tool-calls',
+      assertion: { type: 'max-tool-calls', value: 2 },
+      pass: READ_THEN_ANSWER,
+      fail: trajectory([
+        ['Read', {}],
+        ['Read', {}],
+        ['Read', { file_path: 'third' }],
+      ]),
+      failReason: /3 tool calls, expected at most 2: call #3 Read/,
+    },
+    {
+      kind: 'max-turns',
+      assertion: { type: 'max-turns', value: 3 },
+      pass: READ_THEN_ANSWER,
+      fail: { ...READ_THEN_ANSWER, turns: 9 },
+      failReason: /9 turns, expected at most 3/,
+    },
+    {
+      kind: 'reads-file',
+      assertion: { type: 'reads-file', value: 'src/**/*.ts' },
+      pass: READ_THEN_ANSWER,
+      fail: WRITES,
+      failReason: /read no file matching src\/\*\*\/\*\.ts/,
+    },
+    { kind: 'no-writes', assertion: { type: 'no-writes' }, pass: READ_THEN_ANSWER, fail: WRITES, failReason: /changed migrations\/1\.sql/ },
+    {
+      kind: 'file-changed',
+      assertion: { type: 'file-changed', value: 'migrations/*.sql' },
+      pass: WRITES,
+      fail: READ_THEN_ANSWER,
+      failReason: /no file matching migrations/,
+    },
+    {
+      kind: 'file-contains',
+      assertion: { type: 'file-contains', file: 'migrations/1.sql', value: 'CREATE INDEX' },
+      pass: WRITES,
+      fail: READ_THEN_ANSWER,
+      failReason: /migrations\/1\.sql does not exist after the cell/,
+    },
+    {
+      kind: 'no-permission-violations',
+      assertion: { type: 'no-permission-violations' },
+      pass: READ_THEN_ANSWER,
+      fail: trajectory([['Edit', { file_path: 'x' }, 'denied-by-agent']]),
+      failReason: /1 attempt\(s\) outside its own permissions: call #1 Edit/,
+    },
+    {
+      kind: 'delegates-to',
+      assertion: { type: 'delegates-to', value: 'db-expert' },
+      pass: { ...READ_THEN_ANSWER, delegations: [{ agent: 'db-expert', prompt: 'p', callIndex: 0 }] },
+      fail: READ_THEN_ANSWER,
+      failReason: /did not delegate to db-expert \(delegated to: nobody\)/,
+    },
+  ];
 
 describe('every assertion kind through promptfoo', () => {
   it('has a case for every kind that runs offline', () => {
@@ -189,7 +263,9 @@ describe('every assertion kind through promptfoo', () => {
   for (const c of TRAJECTORY_CASES) {
     it(`${c.kind}: judges what the agent did, naming the call that broke it`, async () => {
       const a = { ...Assertion.parse(c.assertion), id: 'the-id' };
-      const judge = async (t: object | undefined) => (await scoreOffline({ output: 'any answer', assertions: [toEngineAssertion(a)], vars: t ? { __trajectory: t } : {} })).components[0]!;
+      const judge = async (t: object | undefined) =>
+        (await scoreOffline({ output: 'any answer', assertions: [toEngineAssertion(a)], vars: t ? { __trajectory: t } : {} }))
+          .components[0]!;
       const good = await judge(c.pass);
       expect(good.pass, good.reason).toBe(true);
       const bad = await judge(c.fail);

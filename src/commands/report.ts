@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { platform } from 'node:os';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from '../context.ts';
 import { buildReports } from '../finish/build-reports.ts';

@@ -3,7 +3,7 @@ import { calibrateScenarios } from '../calibrate/calibrate.ts';
 import { formatCalibration } from '../calibrate/format.ts';
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError } from '../errors.ts';
-import { type OwnedRun } from '../io/run-folder.ts';
+import type { OwnedRun } from '../io/run-folder.ts';
 import { openResultWriter, rewriteResults, writeMeta } from '../io/run-store.ts';
 import type { EvalInputs } from '../load/eval-inputs.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';

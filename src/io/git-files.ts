@@ -57,7 +57,7 @@ export async function changedFilesSince(root: string, ref: string): Promise<stri
   ]);
   const files = new Set<string>();
   for (const file of `${committed}\0${worktree}\0${untracked}`.split('\0')) {
-    if (file && file.startsWith(prefix)) files.add(file.slice(prefix.length));
+    if (file?.startsWith(prefix)) files.add(file.slice(prefix.length));
   }
   return [...files].sort();
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, appendFile, utimes, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, appendFile, utimes, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, writeFile, open, truncate, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, open, truncate, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from './atomic-write.ts';
 import path from 'node:path';

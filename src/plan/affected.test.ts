@@ -114,7 +114,7 @@ describe('selectAffected', () => {
   });
 
   it('carried cells aggregate back to exactly the baseline counts, even where an assertion varied across repeats', () => {
-    const varied = (a: ScenarioAggregate): Partial<ScenarioAggregate> => ({
+    const varied = (_a: ScenarioAggregate): Partial<ScenarioAggregate> => ({
       outcomes: 'FPF',
       passes: 1,
       scoreSum: 1.5,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isUserError } from '../errors.ts';
 import type { AgentVariant } from '../schema/agent.ts';
 import { EvalConfig } from '../schema/eval-config.ts';
-import { duplicateModelLabel, expandMatrix, MAX_CELLS, unmatchedFilters, type MatrixScenario } from './matrix.ts';
+import { duplicateModelLabel, expandMatrix, unmatchedFilters, type MatrixScenario } from './matrix.ts';
 
 const variant = (id: string) => ({ id: `helper/${id}`, name: 'helper' }) as AgentVariant;
 const scenario = (id: string, tags: string[] = []): MatrixScenario => ({ id, tags, hash: id, assertionsHash: id });

@@ -96,7 +96,9 @@ export function gateRun(input: GateInput): GateReport {
   // Holm across every comparison that has a test on new evidence, then the verdicts.
   const tested = drafts.filter((d) => d.stat !== null && !d.carried);
   const adjusted = holmAdjust(tested.map((d) => d.stat!.pValue));
-  tested.forEach((d, i) => (d.stat!.adjustedP = adjusted[i]!));
+  tested.forEach((d, i) => {
+    d.stat!.adjustedP = adjusted[i]!;
+  });
   const comparisons = drafts.map((d) => decide(d, alpha, tested.length));
   comparisons.sort(
     (x, y) =>

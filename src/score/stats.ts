@@ -247,7 +247,7 @@ export function newcombePairedDiffInterval(t: { both: number; firstOnly: number;
   // Newcombe's corrected phi: a positive cross-product is shrunk by n/2 (a continuity correction), so
   // the correlation only narrows the interval when the pairing really is informative.
   const cross = t.both * t.neither - t.firstOnly * t.secondOnly;
-  const corrected = cross > n / 2 ? cross - n / 2 : cross < 0 ? cross : 0;
+  const corrected = cross > n / 2 ? cross - n / 2 : Math.min(cross, 0);
   const phi = marginals === 0 ? 0 : corrected / Math.sqrt(marginals);
   const lowSq = (p2 - w2.low) ** 2 - 2 * phi * (p2 - w2.low) * (w1.high - p1) + (w1.high - p1) ** 2;
   const highSq = (w2.high - p2) ** 2 - 2 * phi * (w2.high - p2) * (p1 - w1.low) + (p1 - w1.low) ** 2;

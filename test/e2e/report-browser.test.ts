@@ -101,7 +101,7 @@ describe.skipIf(!executablePath && !required)('HTML report in headless chromium'
     // The hostile answer is shown as text, and none of it ran or became markup.
     const hostile = page.locator('pre.out', { hasText: 'window.__pwned' }).first();
     expect(await hostile.isVisible()).toBe(true);
-    expect(await hostile.innerText()).toBe(XSS_OUTPUT);
+    expect(await hostile.textContent()).toBe(XSS_OUTPUT);
     await page.getByText('click me').first().click({ force: true });
     await page.waitForTimeout(200);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
