@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendHistory, historyFile, readHistory } from './history.ts';
 import { isUserError } from '../errors.ts';
-import { syntheticEntry } from '../../test/fixtures/report/synthetic.ts';
+import { syntheticEntry } from '../../test/support/report-synthetic.ts';
 
 const run = promisify(execFile);
-const worker = path.resolve('test/fixtures/report/append-worker.ts');
+const worker = path.resolve('test/support/history-append-worker.ts');
 const tsx = path.resolve('node_modules/.bin/tsx');
 
 let root: string;

@@ -9,7 +9,7 @@ import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import { createProject } from '../support/project-fixture.ts';
 import type { CellResult } from '../../src/schema/result.ts';
 import type { RunMeta } from '../../src/schema/run-meta.ts';
-import { FIVE_VARIANTS, git, readJsonl, refundScenario } from './ci-support.ts';
+import { FIVE_VARIANTS, git, readJsonl, refundScenario } from '../support/ci-project.ts';
 
 const systemOf = (body: unknown) =>
   (body as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === 'system')?.content ?? '';

@@ -11,7 +11,7 @@ import { resolveOpenCodeBinary } from '../../src/execute/runtimes/opencode.ts';
 import { startFakeAnthropic, type FakeAnthropicServer, type TurnContext } from '../support/fake-anthropic-server.ts';
 import { startFakeOpenAIStream, type FakeOpenAIStreamServer, type StreamContext } from '../support/fake-openai-stream-server.ts';
 import { createProject, REPO_ROOT } from '../support/project-fixture.ts';
-import { listFiles } from './helpers/mini-project.ts';
+import { listFiles } from '../support/mini-project.ts';
 
 const haveOpenCode = (() => {
   try {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import { childEnv, REPO_ROOT, type CliResult } from '../support/project-fixture.ts';
 import { spawn } from 'node:child_process';
-import { createMiniProject, evalConfig, listFiles, STACK_FRAME } from './helpers/mini-project.ts';
+import { createMiniProject, evalConfig, listFiles, STACK_FRAME } from '../support/mini-project.ts';
 
 const BAD = path.join(REPO_ROOT, 'test', 'fixtures', 'bad');
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { childEnv, REPO_ROOT } from '../support/project-fixture.ts';
-import { AGENT_FILES, STACK_FRAME } from './helpers/mini-project.ts';
+import { AGENT_FILES, STACK_FRAME } from '../support/mini-project.ts';
 
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');

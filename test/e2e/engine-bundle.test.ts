@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { byCell, evalProject, fakeModel, FAST_ENV, readResults, runIds, SEEDS, type ResultLine } from '../fixtures/eval/support.ts';
+import { byCell, evalProject, fakeModel, FAST_ENV, readResults, runIds, SEEDS, type ResultLine } from '../support/eval-project.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let server: FakeOpenAIServer;

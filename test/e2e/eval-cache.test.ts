@@ -7,8 +7,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { listFiles, STACK_FRAME } from './helpers/mini-project.ts';
-import { byCell, evalProject, fakeModel, FAST_ENV, readResults, runIds, SEEDS } from '../fixtures/eval/support.ts';
+import { listFiles, STACK_FRAME } from '../support/mini-project.ts';
+import { byCell, evalProject, fakeModel, FAST_ENV, readResults, runIds, SEEDS } from '../support/eval-project.ts';
 
 let server: FakeOpenAIServer;
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { evalProject, fakeModel, FAST_ENV, modelOf, readResults } from '../fixtures/eval/support.ts';
+import { evalProject, fakeModel, FAST_ENV, modelOf, readResults } from '../support/eval-project.ts';
 
 let server: FakeOpenAIServer;
 

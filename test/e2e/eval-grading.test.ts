@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { evalProject, fakeModel, FAST_ENV, modelOf, readResults, runIds, SEEDS } from '../fixtures/eval/support.ts';
+import { evalProject, fakeModel, FAST_ENV, modelOf, readResults, runIds, SEEDS } from '../support/eval-project.ts';
 
 let server: FakeOpenAIServer;
 

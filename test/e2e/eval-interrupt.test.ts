@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { evalProject, FAST_ENV } from '../fixtures/eval/support.ts';
-import { config, expectCleanLog, interruptAfter, SCRIPT } from '../fixtures/eval/interrupt.ts';
+import { evalProject, FAST_ENV } from '../support/eval-project.ts';
+import { config, expectCleanLog, interruptAfter, SCRIPT } from '../support/interrupt.ts';
 
 let server: FakeOpenAIServer;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
 import { REPO_ROOT } from '../support/project-fixture.ts';
-import { evalProject, fakeModel, FAST_ENV, readResults, requestKey, SEEDS, systemOf } from '../fixtures/eval/support.ts';
+import { evalProject, fakeModel, FAST_ENV, readResults, requestKey, SEEDS, systemOf } from '../support/eval-project.ts';
 
 let server: FakeOpenAIServer;
 

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { byCell, evalProject, fakeModel, FAST_ENV, readResults, runIds, SEEDS, type ResultLine } from '../fixtures/eval/support.ts';
+import { byCell, evalProject, fakeModel, FAST_ENV, readResults, runIds, SEEDS, type ResultLine } from '../support/eval-project.ts';
 
 let server: FakeOpenAIServer;
 

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { evalProject, FAST_ENV, readResults, requestKey, resultsText, runIds, SEEDS, type ResultLine } from '../fixtures/eval/support.ts';
-import { comparable, config, expectCleanLog, interruptAfter, SCRIPT } from '../fixtures/eval/interrupt.ts';
+import { evalProject, FAST_ENV, readResults, requestKey, resultsText, runIds, SEEDS, type ResultLine } from '../support/eval-project.ts';
+import { comparable, config, expectCleanLog, interruptAfter, SCRIPT } from '../support/interrupt.ts';
 
 let server: FakeOpenAIServer;
 let reference: FakeOpenAIServer;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import { REPO_ROOT, type CliResult } from '../support/project-fixture.ts';
-import { createMiniProject, STACK_FRAME } from './helpers/mini-project.ts';
+import { createMiniProject, STACK_FRAME } from '../support/mini-project.ts';
 
 interface ExitRow {
   code: number;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evenRates, FAULT_KINDS, startFakeOpenAI, type FakeOpenAIServer, type RecordedCall } from '../support/fake-openai-server.ts';
 import type { CliResult, Project } from '../support/project-fixture.ts';
-import { createMiniProject, evalConfig, readOnlyRun, scenarioYaml, STACK_FRAME } from './helpers/mini-project.ts';
+import { createMiniProject, evalConfig, readOnlyRun, scenarioYaml, STACK_FRAME } from '../support/mini-project.ts';
 
 const FAST = { PROMPTFOO_REQUEST_BACKOFF_MS: '0', REQUEST_TIMEOUT_MS: '1000' };
 const ANSWER = 'Refunds take 5 days.';

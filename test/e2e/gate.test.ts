@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProject } from '../support/project-fixture.ts';
-import { git, readJsonl, uniform, writeRun, type SyntheticScenario } from './ci-support.ts';
+import { git, readJsonl, uniform, writeRun, type SyntheticScenario } from '../support/ci-project.ts';
 
 const V = 'helper/alpha';
 const EDITED = { variantHash: 'vh-edited' };

@@ -13,7 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.ts';
 import { memoryContext } from '../support/context.ts';
-import { XSS_OUTPUT, writeProject } from '../fixtures/report/project.ts';
+import { XSS_OUTPUT, writeProject } from '../support/report-project.ts';
 
 function findChromium(): string | undefined {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import { REPO_ROOT } from '../support/project-fixture.ts';
-import { createMiniProject } from './helpers/mini-project.ts';
+import { createMiniProject } from '../support/mini-project.ts';
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' });
 

@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFile
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { createMiniProject, evalConfig, readOnlyRun, STACK_FRAME } from './helpers/mini-project.ts';
+import { createMiniProject, evalConfig, readOnlyRun, STACK_FRAME } from '../support/mini-project.ts';
 
 let server: FakeOpenAIServer;
 let slow: FakeOpenAIServer;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
 import type { CliResult, Project } from '../support/project-fixture.ts';
-import { createMiniProject, listFiles, STACK_FRAME } from './helpers/mini-project.ts';
+import { createMiniProject, listFiles, STACK_FRAME } from '../support/mini-project.ts';
 
 const KEYS = {
   OPENAI_API_KEY: 'sk-plant-openai-4f1d9a7c2b8e6035',

@@ -9,7 +9,7 @@ import { startFakeOpenAI, type ReplyContext } from '../support/fake-openai-serve
 import { createProject } from '../support/project-fixture.ts';
 import type { CellResult } from '../../src/schema/result.ts';
 import type { RunMeta } from '../../src/schema/run-meta.ts';
-import { FIVE_VARIANTS, readJsonl, refundScenario } from './ci-support.ts';
+import { FIVE_VARIANTS, readJsonl, refundScenario } from '../support/ci-project.ts';
 
 /** Answers that differ per variant and scenario; "echo" never mentions refunds (its cells fail). */
 function reply(ctx: ReplyContext): string {

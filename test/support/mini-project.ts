@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createProject, type Project } from '../../support/project-fixture.ts';
+import { createProject, type Project } from './project-fixture.ts';
 
 export const AGENT_FILES = {
   'agents/helper/brief.md': `---
