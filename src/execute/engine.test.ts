@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,17 @@ import { resolveModel } from '../plan/matrix.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
 import { engineChoice, runCells, type CellPlan } from './engine.ts';
 import { RecordingStore } from './recordings.ts';
+
+/** Temporary folders of this file, removed when it ends (no test leaves a file behind). */
+const made: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 let server: FakeOpenAIServer;
 const LEAKED = 'sk-plant-leak-5e0c9a1f7b';
@@ -61,7 +72,7 @@ function plans(model = resolveModel(fakeOpenAIProvider(server, 'test-model'))): 
 }
 
 describe('runCells against the loopback OpenAI double', () => {
-  const recordingsDir = mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-'));
+  const recordingsDir = tempDir();
   async function run(mode: 'live' | 'replay'): Promise<CellResult[]> {
     server.reset();
     const results: CellResult[] = [];
@@ -105,7 +116,7 @@ describe('runCells against the loopback OpenAI double', () => {
 
 describe('runCells: live and replay score the same text (the answer with secrets cut)', () => {
   it('an answer echoing a key gets the same output and verdict live as replayed from its recording', async () => {
-    const recordings = new RecordingStore(mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-')), [LEAKED]);
+    const recordings = new RecordingStore(tempDir(), [LEAKED]);
     const seen: string[] = [];
     const plan: CellPlan = {
       ...plans()[0]!,
@@ -168,7 +179,7 @@ describe('runCells: live and replay score the same text (the answer with secrets
 describe('runCells: what follows an answer runs off the request path, and still in order', () => {
   it("writes a cell's recording before its result line, and reports a failing result write after the other cells finish", async () => {
     server.reset();
-    const store = new RecordingStore(mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-')));
+    const store = new RecordingStore(tempDir());
     const seen: string[] = [];
     const run = runCells({
       plans: plans(),

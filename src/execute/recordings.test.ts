@@ -1,13 +1,24 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RecordingStore, type RecordingKey } from './recordings.ts';
+
+/** Temporary folders of this file, removed when it ends (no test leaves a file behind). */
+const made: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 const key: RecordingKey = { provider: 'openai:chat:m', prompt: JSON.stringify([{ role: 'user', content: 'hi' }]), params: {}, repeat: 0 };
 
 function store() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-'));
+  const dir = tempDir();
   const file = () => path.join(dir, 'openai_chat_m', readdirSync(path.join(dir, 'openai_chat_m'))[0]!);
   return { recordings: new RecordingStore(dir, ['sk-secret-123456']), file };
 }

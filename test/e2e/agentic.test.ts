@@ -94,6 +94,21 @@ interface Row {
   };
 }
 
+/** The newest run folder's id and result lines. */
+function latestRun(root: string): { runId: string; rows: Row[] } {
+  const runId = readdirSync(path.join(root, 'reports', 'runs'))
+    .sort()
+    .at(-1)!;
+  const text = readFileSync(path.join(root, 'reports', 'runs', runId, 'results.jsonl'), 'utf8');
+  return {
+    runId,
+    rows: text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Row),
+  };
+}
+
 let anthropic: FakeAnthropicServer;
 let openai: FakeOpenAIStreamServer;
 beforeAll(async () => {
@@ -135,13 +150,7 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
 
     const live = await project.cli(['eval', '-c', 'evals/agentic.yaml'], { timeoutMs: 540_000 });
     expect(live.code, live.stdout + live.stderr).toBe(0);
-    const runId = readdirSync(path.join(project.root, 'reports', 'runs'))
-      .sort()
-      .at(-1)!;
-    const rows = readFileSync(path.join(project.root, 'reports', 'runs', runId, 'results.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Row);
+    const { runId, rows } = latestRun(project.root);
 
     // 5 variants × 2 runtimes × 4 scenarios, each with what the agent did.
     expect(rows).toHaveLength(40);
@@ -198,13 +207,8 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
     const replay = await project.cli(['eval', '-c', 'evals/agentic.yaml', '--replay'], { timeoutMs: 120_000 });
     expect(replay.code, replay.stderr).toBe(0);
     expect(anthropic.requests.length + openai.calls.length).toBe(calls);
-    const replayId = readdirSync(path.join(project.root, 'reports', 'runs'))
-      .sort()
-      .at(-1)!;
-    const replayed = readFileSync(path.join(project.root, 'reports', 'runs', replayId, 'results.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Row);
+    const { runId: replayId, rows: replayed } = latestRun(project.root);
+    expect(replayId).not.toBe(runId);
     const verdicts = (rs: Row[]) => Object.fromEntries(rs.map((r) => [r.cellId, [r.status, r.assertions.map((a) => a.pass)]]));
     expect(verdicts(replayed)).toEqual(verdicts(rows));
   });
