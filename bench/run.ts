@@ -315,7 +315,7 @@ function latestRun(root: string): string {
 }
 
 async function reportBench(): Promise<void> {
-  const { syntheticEntry, syntheticMeta, syntheticResults } = await import('../test/fixtures/report/synthetic.ts');
+  const { syntheticEntry, syntheticMeta, syntheticResults } = await import('../test/support/report-synthetic.ts');
   const { summarizeRun } = await import('../src/score/summarize.ts');
   const { aggregateRun } = await import('../src/score/aggregate.ts');
   const { historyEntryFromRun } = await import('../src/io/history.ts');

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryContext } from '../../test/support/context.ts';
 import { historyFile } from '../io/history.ts';
 import { reportCommand } from './report.ts';
-import { writeProject } from '../../test/fixtures/report/project.ts';
+import { writeProject } from '../../test/support/report-project.ts';
 
 let root: string;
 beforeEach(async () => {

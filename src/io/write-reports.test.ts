@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeReports } from './write-reports.ts';
-import { syntheticMeta, syntheticResults, syntheticSummary } from '../../test/fixtures/report/synthetic.ts';
+import { syntheticMeta, syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
 
 let root: string;
 beforeEach(async () => {

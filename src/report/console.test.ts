@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeRun } from '../score/summarize.ts';
 import { renderConsoleMatrix } from './console.ts';
-import { syntheticResults, syntheticSummary } from '../../test/fixtures/report/synthetic.ts';
+import { syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
 
 describe('renderConsoleMatrix', () => {
   it('prints variants down and models across, the best marked, and decided verdicts', () => {

@@ -8,7 +8,7 @@ import {
   syntheticResults,
   syntheticSummary,
   type RunShape,
-} from '../../test/fixtures/report/synthetic.ts';
+} from '../../test/support/report-synthetic.ts';
 
 const HOSTILE = `<script>window.__pwned=1</script><img src=x onerror="alert(1)"><a href="javascript:alert(1)">x</a>"'&`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunit } from './junit.ts';
-import { syntheticResults } from '../../test/fixtures/report/synthetic.ts';
+import { syntheticResults } from '../../test/support/report-synthetic.ts';
 import type { CellResult } from '../schema/result.ts';
 
 interface Node {

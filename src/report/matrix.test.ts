@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bestKey, buildMatrix, formatCost, formatDiff, formatInterval, formatRate } from './matrix.ts';
 import type { PairwiseComparison, VariantModelSummary } from '../score/types.ts';
-import { syntheticResults, syntheticSummary } from '../../test/fixtures/report/synthetic.ts';
+import { syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
 
 const base = syntheticSummary(syntheticResults({ variants: ['a'], models: ['m'] })).variants[0]!;
 const vm = (variantId: string, model: string, rate: number | null, low = 0, agent = 'reviewer'): VariantModelSummary => ({

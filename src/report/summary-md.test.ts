@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderSummaryMarkdown } from './summary-md.ts';
-import { syntheticGate, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/fixtures/report/synthetic.ts';
+import { syntheticGate, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
 
 function input() {
   const meta = syntheticMeta();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trendSeries } from './trends.ts';
-import { syntheticAggregate } from '../../test/fixtures/report/synthetic.ts';
+import { syntheticAggregate } from '../../test/support/report-synthetic.ts';
 import type { HistoryEntry, ScenarioAggregate } from '../schema/aggregate.ts';
 
 const entry = (runId: string, time: string, cells: Partial<ScenarioAggregate>[]): HistoryEntry => ({
