@@ -37,6 +37,8 @@ export type Executed = { meta: RunMeta; results: CellResult[] } | { exitCode: nu
 
 type Unavailable = [label: string, readiness: Extract<Readiness, { ok: false }>];
 
+const PROBE_TIMEOUT_MS = 15_000;
+
 /**
  * The execute stage: which models can run, calibration, which cells run live, replay or not at all,
  * the run's meta.json, then every cell through the engine seam, each result appended to results.jsonl
@@ -127,8 +129,10 @@ async function probeModels(ctx: Context, { plan, mode, ci, inputs }: ExecuteInpu
   const readiness = new Map<string, Readiness>();
   if (mode === 'replay') return readiness;
   const models = [...new Map([...plan.plans.values()].map((p) => [p.model.label, p.model])).values()];
-  const probe = async (m: ResolvedModel) =>
-    readiness.set(m.label, await checkModel(m, { env: ctx.env, timeoutMs: inputs.config.timeoutMs }));
+  // The eval's patience, up to 15 s an attempt: a listing endpoint answers fast when a server is there,
+  // and a closed network must not hold the eval for three whole model timeouts.
+  const timeoutMs = Math.min(inputs.config.timeoutMs, PROBE_TIMEOUT_MS);
+  const probe = async (m: ResolvedModel) => readiness.set(m.label, await checkModel(m, { env: ctx.env, timeoutMs }));
   await Promise.all([...models, ...(plan.grader ? [plan.grader] : [])].map(probe));
   const unavailable = [...readiness].filter((e): e is Unavailable => !e[1].ok);
   for (const [label, r] of unavailable) ctx.err(`model ${label}: cannot run: ${r.reason}; ${r.howTo}`);
