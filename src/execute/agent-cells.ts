@@ -103,7 +103,7 @@ function cellInput(
     history: turns.slice(0, -1).map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
     model: {
       id: cell.model.id,
-      ...(typeof config.apiBaseUrl === 'string' ? { apiBaseUrl: baseUrlFor(runtime, config.apiBaseUrl) } : {}),
+      ...(typeof config.apiBaseUrl === 'string' ? { apiBaseUrl: config.apiBaseUrl } : {}),
       ...(apiKey ? { apiKey } : {}),
     },
     workspace: box.workspace,
@@ -113,9 +113,4 @@ function cellInput(
     limits: { maxTurns: run.maxTurns, maxRequests: run.maxTurns * 3, wallTimeMs: Math.max(5_000, Math.floor(opts.timeoutMs * 0.9)) },
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
-}
-
-/** Claude Code wants the server's origin (as ANTHROPIC_BASE_URL) and adds `/v1` itself; a habitual `/v1` is dropped. */
-function baseUrlFor(runtime: Exclude<RuntimeName, 'chat'>, url: string): string {
-  return runtime === 'claude-code' ? url.replace(/\/v1\/?$/, '') : url;
 }

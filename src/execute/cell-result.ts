@@ -7,7 +7,7 @@ import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import type { EngineGrading } from '../shared/engine-types.ts';
 import { cellIdentity } from '../plan/plan-cell.ts';
 import type { CellPlan, RunMode } from '../plan/types.ts';
-import { redactSecrets, redactUrlCredentials } from '../shared/secrets.ts';
+import { redactDeep, redactSecrets, redactUrlCredentials } from '../shared/secrets.ts';
 
 /** promptfoo's GradingResult → our plain shape. */
 export function toEngineGrading(result: {
@@ -70,7 +70,7 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
   const latency = typeof row.latencyMs === 'number' ? { latencyMs: row.latencyMs } : {};
   // What the agent did is kept for errors too (a cell stopped at its turn limit still shows its calls).
   const recorded = row.response?.metadata?.trajectory;
-  const trajectory = recorded ? { trajectory: JSON.parse(redactSecrets(JSON.stringify(recorded), secrets)) as TrajectoryRecord } : {};
+  const trajectory = recorded ? { trajectory: redactDeep(recorded, secrets) } : {};
   const errorText = row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined);
   if (errorText) {
     const notRecorded = errorText.startsWith('not-recorded:');

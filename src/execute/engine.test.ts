@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, fakeOpenAIProvider, type FakeOpenAIServer } from '../../test/support/fake-openai-server.ts';
 import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts';
@@ -9,17 +7,9 @@ import { resolveModel } from '../plan/matrix.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
 import { engineChoice, runCells, type CellPlan } from './engine.ts';
 import { RecordingStore } from './recordings.ts';
+import { tempDirs } from '../../test/support/temp-dirs.ts';
 
-/** Temporary folders of this file, removed when it ends (no test leaves a file behind). */
-const made: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-'));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs('agent-evals-rec-');
 
 let server: FakeOpenAIServer;
 const LEAKED = 'sk-plant-leak-5e0c9a1f7b';

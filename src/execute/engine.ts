@@ -457,7 +457,7 @@ function providerWrapper(
           : {}),
         ...(typeof response.cost === 'number' ? { cost: response.cost } : {}),
         ...(measured ? { latencyMs: Date.now() - started } : {}),
-        ...(trajectoryOf(response) ? { trajectory: trajectoryOf(response) } : {}),
+        trajectory: trajectoryOf(response),
       });
       onRecording(
         response,

@@ -15,7 +15,7 @@ import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { configSecretValues, secretValues } from '../shared/secrets.ts';
 import { checkModel, ENABLE_A_MODEL_HINT, type Readiness } from './credentials.ts';
-import { type AgentRuntimes, openAgentRuntimes } from './agent-cells.ts';
+import type { AgentRuntimes } from './agent-cells.ts';
 import { type AgentCellRunner, engineSource, engineVersion, runCells } from './engine.ts';
 import { forEachLimit } from './limit.ts';
 import { createProgress } from './progress.ts';
@@ -62,8 +62,13 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
   }
   const unavailable = [...readiness].filter((e): e is Unavailable => !e[1].ok);
   // Agent programs start before anything is written: a missing one is exit 2 with its install command.
+  // (Imported here, not at the top: the runtimes stay off the start-up of every chat-only eval.)
   const agents = decided.live.some((p) => p.agentRun)
-    ? await openAgentRuntimes(ctx, { plans: decided.live, runDir: run.dir, timeoutMs: input.inputs.config.timeoutMs })
+    ? await (await import('./agent-cells.ts')).openAgentRuntimes(ctx, {
+        plans: decided.live,
+        runDir: run.dir,
+        timeoutMs: input.inputs.config.timeoutMs,
+      })
     : undefined;
   try {
     return await runAndReport(ctx, input, { decided, finished, recordings, secrets, graderReady, unavailable, ungradable, agents });

@@ -1,19 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync, } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RecordingStore, type RecordingKey } from './recordings.ts';
+import { tempDirs } from '../../test/support/temp-dirs.ts';
 
-/** Temporary folders of this file, removed when it ends (no test leaves a file behind). */
-const made: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'agent-evals-rec-'));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs('agent-evals-rec-');
 
 const key: RecordingKey = { provider: 'openai:chat:m', prompt: JSON.stringify([{ role: 'user', content: 'hi' }]), params: {}, repeat: 0 };
 

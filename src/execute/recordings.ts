@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { DataFileError } from '../errors.ts';
 import { Trajectory } from '../schema/trajectory.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
-import { redactSecrets } from '../shared/secrets.ts';
+import { redactDeep, redactSecrets } from '../shared/secrets.ts';
 import { recordingHash, type RecordingKey } from '../plan/recording-key.ts';
 import { stableJson } from '../shared/stable-json.ts';
 export { samplingParams, recordingHash, type RecordingKey } from '../plan/recording-key.ts';
@@ -110,7 +110,7 @@ export class RecordingStore {
       response: {
         ...response,
         output,
-        ...(response.trajectory ? { trajectory: JSON.parse(redactSecrets(JSON.stringify(response.trajectory), this.secrets)) } : {}),
+        ...(response.trajectory ? { trajectory: redactDeep(response.trajectory, this.secrets) } : {}),
       },
       recordedAt: now.toISOString(),
     };

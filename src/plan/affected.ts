@@ -92,7 +92,6 @@ export function selectAffected(input: AffectedInput): AffectedSelection {
 }
 
 /** Does this assertion kind need the grader? (Same rule as `isGradedAssertion` in score/aggregate.) */
-const isGradedKind = needsGrader;
 
 /**
  * The baseline's outcome for one cell, or undefined when the baseline measured something else (other
@@ -109,7 +108,7 @@ export function carriedResult(
   graderId: string | undefined,
 ): CellResult | undefined {
   const plan = planCell(cell);
-  const graded = Object.values(plan.assertionInfo).some((a) => isGradedKind(a.kind));
+  const graded = Object.values(plan.assertionInfo).some((a) => needsGrader(a.kind));
   if (base.variantHash !== plan.variantHash || base.scenarioHash !== plan.scenarioHash || base.assertionsHash !== plan.assertionsHash)
     return undefined;
   if (base.grader !== (graded ? graderId : undefined)) return undefined;

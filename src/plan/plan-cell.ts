@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stableJson } from '../shared/stable-json.ts';
 import { assertionIndex, needsGrader, toEngineAssertions } from '../assertions/registry.ts';
-export { needsGrader } from '../assertions/registry.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { Cell } from './matrix.ts';
 import { runtimeAgent } from './translate-agent.ts';

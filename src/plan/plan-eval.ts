@@ -15,7 +15,8 @@ import {
   shardCells,
   unmatchedFilters,
 } from './matrix.ts';
-import { needsGrader, planCell } from './plan-cell.ts';
+import { needsGrader } from '../assertions/registry.ts';
+import { planCell } from './plan-cell.ts';
 import type { CellPlan } from './types.ts';
 
 /** What the command line narrows an eval to. */

@@ -148,3 +148,11 @@ export function redactConfig<T>(value: T, secrets: readonly string[] = []): T {
   if (typeof value === 'string') return redactSecrets(redactUrlCredentials(value), secrets) as T;
   return value;
 }
+
+/**
+ * A JSON-shaped value (a trajectory: tool inputs and outputs) with every secret cut from every string in it.
+ * @example redactDeep({ input: { command: 'echo sk-123456789' } }, ['sk-123456789']) // { input: { command: 'echo [redacted]' } }
+ */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  return JSON.parse(redactSecrets(JSON.stringify(value), secrets)) as T;
+}
