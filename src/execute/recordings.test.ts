@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync, } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RecordingStore, type RecordingKey } from './recordings.ts';
