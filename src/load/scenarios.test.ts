@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tempDirs } from '../../test/support/temp-dirs.ts';
 import { describe, expect, it } from 'vitest';
 import { UserErrors, type UserError } from '../errors.ts';
 import { loadScenarios, scenarioAppliesTo, type LoadedScenario } from './scenarios.ts';
@@ -187,5 +189,58 @@ describe('scenarioAppliesTo', () => {
       scenarioAppliesTo({ agents: ['backend-architect/opencode-*'] }, 'backend-architect', 'backend-architect/opencode-reliability'),
     ).toBe(true);
     expect(scenarioAppliesTo({ agents: ['frontend'] }, 'backend-architect', 'backend-architect/x')).toBe(false);
+  });
+});
+
+describe('loadScenarios: peers (agents a scenario lets the agent delegate to)', () => {
+  const tempDir = tempDirs('scen-peers-');
+  const project = (files: Record<string, string>) => {
+    const root = tempDir();
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), text);
+    }
+    return root;
+  };
+  const scenario = (peers: string) =>
+    `id: s\ntitle: S\nrequest: review it\npeers: ${peers}\nassert:\n  - { type: delegates-to, value: auditor }\n`;
+  const auditor = '---\nname: auditor\ndescription: Reviews security.\ntools: Read, Grep\n---\nYou audit code.\n';
+  const dbPeer = '---\ndescription: Reviews schemas.\nmode: subagent\ntools:\n  write: false\n---\nYou review schemas.\n';
+
+  it('loads each peer file with the agent loader; the peers are part of what is asked (the hash)', async () => {
+    const files = { 'scenarios/a/s.yaml': scenario('[peers/auditor.md, peers/db-engineer.md]'), 'scenarios/a/peers/auditor.md': auditor };
+    const root = project({ ...files, 'scenarios/a/peers/db-engineer.md': dbPeer });
+    const [s] = (await loadScenarios(root, { agentNames: [] })).scenarios;
+    expect(s!.peers!.map((p) => [p.name, p.dialect, p.file, p.tools])).toEqual([
+      ['auditor', 'claude-code', 'scenarios/a/peers/auditor.md', ['Read', 'Grep']],
+      ['db-engineer', 'opencode', 'scenarios/a/peers/db-engineer.md', []],
+    ]);
+    expect(s!.agentic).toBe(true);
+    const edited = project({ ...files, 'scenarios/a/peers/db-engineer.md': dbPeer.replace('schemas.\n', 'schemas and indexes.\n') });
+    const [t] = (await loadScenarios(edited, { agentNames: [] })).scenarios;
+    expect(t!.hash).not.toBe(s!.hash);
+    expect(t!.assertionsHash).toBe(s!.assertionsHash);
+  });
+
+  it('a missing, broken, primary or twice-named peer is a one-line error naming the scenario field and the peer file', async () => {
+    const root = project({
+      'scenarios/s.yaml': scenario('[peers/none.md, peers/bad.md, peers/main.md, peers/auditor.md, other/auditor.md]'),
+      'scenarios/t.yaml': scenario('[peers/x.txt]').replace('id: s', 'id: t'),
+      'scenarios/peers/bad.md': '---\nname: bad\ntools: { read: yes }\n---\nYou are bad.\n',
+      'scenarios/peers/main.md': '---\ndescription: Main.\nmode: primary\n---\nYou lead.\n',
+      'scenarios/peers/auditor.md': auditor,
+      'scenarios/other/auditor.md': auditor,
+    });
+    const errors = await loadScenarios(root, { agentNames: [] }).then(
+      () => [],
+      (e: UserErrors) => e.errors.map((x) => x.message),
+    );
+    expect(errors).toEqual([
+      'scenarios/s.yaml:4:9: peers[0]: not found; expected the peer agent file "peers/none.md"',
+      'scenarios/s.yaml:4:24: peers[1]: scenarios/peers/bad.md:3:16: tools.read: expected boolean, got "yes"',
+      'scenarios/s.yaml:4:38: peers[2]: scenarios/peers/main.md:3: mode: a peer is delegated to; expected "subagent" or "all", got "primary"',
+      'scenarios/s.yaml:4:71: peers[4]: scenarios/other/auditor.md: peer name "auditor" is also the name of scenarios/peers/auditor.md',
+      'scenarios/t.yaml:4:9: peers[0]: expected a path ending in .md',
+    ]);
   });
 });

@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { z } from 'zod';
-import { ScenarioError, UserErrors, isUserError, type Place, type UserError } from '../errors.ts';
+import { formatPlace, ScenarioError, UserErrors, isUserError, type Place, type UserError } from '../errors.ts';
+import type { AgentVariant } from '../schema/agent.ts';
 import { ASSERTION_KINDS, Scenario, TRAJECTORY_KINDS, type Assertion, type Example, type Message } from '../schema/scenario.ts';
 import { Trajectory, type TrajectoryRecord } from '../schema/trajectory.ts';
 import { readdir, stat } from 'node:fs/promises';
 import type { NormalizedAssertion } from '../assertions/registry.ts';
 import { didYouMean } from '../shared/closest.ts';
 import { stableJson } from '../shared/stable-json.ts';
+import { parseAgentFile } from './agents.ts';
 import { decodeText, findFiles, readInputFile, readTextFile, relPath } from './files.ts';
 import { readScenarioCsv } from './scenario-csv.ts';
 import { describeIssueText, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
@@ -178,6 +180,7 @@ async function normalize(s: Scenario, raw: RawScenario, root: string): Promise<L
         return undefined;
       })
     : undefined;
+  const peers = await loadPeers(s.peers, raw, dir, root, errors);
   if (errors.length) throw new UserErrors(errors);
   const present = (xs: Array<ReferenceAnswer | undefined>) => xs.filter((x): x is ReferenceAnswer => x !== undefined);
   return {
@@ -196,9 +199,17 @@ async function normalize(s: Scenario, raw: RawScenario, root: string): Promise<L
     ...(raw.row !== undefined ? { row: raw.row } : {}),
     ...(workspace ? { workspace } : {}),
     allowBash: s.allow.includes('bash'),
-    agentic: workspace !== undefined || assert.some((a) => TRAJECTORY_KINDS.includes(a.type)),
-    // The workspace is part of what is asked: a changed file in it is a changed scenario.
-    hash: sha256(canonicalJson({ messages, vars, ...(workspace ? { workspace: workspace.files, allow: s.allow } : {}) })),
+    ...(peers.length ? { peers } : {}),
+    agentic: workspace !== undefined || peers.length > 0 || assert.some((a) => TRAJECTORY_KINDS.includes(a.type)),
+    // The workspace and the peers are part of what is asked: a changed file in either is a changed scenario.
+    hash: sha256(
+      canonicalJson({
+        messages,
+        vars,
+        ...(workspace ? { workspace: workspace.files, allow: s.allow } : {}),
+        ...(peers.length ? { peers: Object.fromEntries(peers.map((p) => [p.file, p.fileText])) } : {}),
+      }),
+    ),
     assertionsHash: sha256(canonicalJson({ assert, threshold: s.threshold ?? null })),
   };
 }
@@ -302,6 +313,48 @@ async function loadWorkspace(relDir: string, dir: string, root: string): Promise
     files[rel] = decodeText(await readInputFile(path.join(abs, rel), `${shown}/${rel}`), `${shown}/${rel}`);
   }
   return { dir: shown, files };
+}
+
+/**
+ * A scenario's `peers:`: agent files next to it, read and checked by the agent loader. Each problem is
+ * one error at `peers[i]` naming the peer file's own place; names must be unique, and a peer must be one
+ * OpenCode can delegate to (its task tool offers no `mode: primary` agent).
+ */
+async function loadPeers(files: string[], raw: RawScenario, dir: string, root: string, errors: UserError[]): Promise<AgentVariant[]> {
+  const peers: AgentVariant[] = [];
+  for (const [i, file] of files.entries()) {
+    const at = raw.placeOf(['peers', i]);
+    try {
+      const peer = await loadPeer(file, dir, root);
+      const twin = peers.find((p) => p.name === peer.name);
+      if (twin) errors.push(new ScenarioError(`${peer.file}: peer name "${peer.name}" is also the name of ${twin.file}`, at));
+      else peers.push(peer);
+    } catch (err) {
+      if (!isUserError(err)) throw err;
+      errors.push(new ScenarioError(err.detail, at));
+    }
+  }
+  return peers;
+}
+
+async function loadPeer(file: string, dir: string, root: string): Promise<AgentVariant> {
+  const abs = path.resolve(dir, file);
+  const shown = relPath(root, abs);
+  if (shown.startsWith('..') || path.isAbsolute(shown))
+    throw new ScenarioError(`${file}: outside the project; expected an agent file next to the scenario file`);
+  const bytes = await readInputFile(abs, shown, { missing: `not found; expected the peer agent file "${file}"` });
+  const read = parseAgentFile(bytes, { file: shown, id: path.basename(abs).replace(/\.md$/i, '') });
+  const problem = read.problems.find((p) => p.severity === 'error');
+  if (problem) {
+    const { file: where, line, column, field } = problem;
+    throw new ScenarioError(`${formatPlace({ file: where, line, column, field })}${problem.message}`);
+  }
+  const peer = read.variant!;
+  if (peer.mode === 'primary')
+    throw new ScenarioError(
+      `${formatPlace({ file: shown, line: peer.lines.mode, field: 'mode' })}a peer is delegated to; expected "subagent" or "all", got "primary"`,
+    );
+  return peer;
 }
 
 /** Reference answers start with an HTML comment labelling them as calibration material; it is not part of the answer. */

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { stableJson } from '../shared/stable-json.ts';
 import { assertionIndex, needsGrader, toEngineAssertions } from '../assertions/registry.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
-import type { Cell } from './matrix.ts';
+import type { AgentVariant } from '../schema/agent.ts';
+import type { RuntimeAgent } from '../shared/agent-runtime.ts';
+import type { Cell, RuntimeName } from './matrix.ts';
 import { runtimeAgent } from './translate-agent.ts';
 import type { AgentRun, CellPlan } from './types.ts';
 import { samplingParams, type RecordingKey } from './recording-key.ts';
@@ -37,12 +39,25 @@ export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: numbe
 /** An agent cell: the variant as its runtime needs it, the scenario's workspace and permissions. */
 function agentRunOf(cell: Cell<LoadedScenario>): AgentRun {
   const { variant, scenario } = cell;
+  const runtime = cell.model.runtime as Exclude<typeof cell.model.runtime, 'chat'>;
+  const agent = runtimeAgent(variant, runtime);
   return {
-    agent: runtimeAgent(variant, cell.model.runtime as Exclude<typeof cell.model.runtime, 'chat'>),
+    agent: scenario.peers?.length ? { ...agent, peers: scenario.peers.map((p) => peerAgent(p, runtime)) } : agent,
     ...(scenario.workspace ? { workspace: scenario.workspace.dir, workspaceFiles: scenario.workspace.files } : {}),
     allowBash: scenario.allowBash,
     maxTurns: cell.model.maxTurns,
   };
+}
+
+/**
+ * A peer as the runtime needs it. A Claude Code peer translated for OpenCode must be a subagent there:
+ * OpenCode's task tool offers no `mode: primary` agent, and the translation writes `primary` for the
+ * variant under test, which has to answer.
+ */
+function peerAgent(peer: AgentVariant, runtime: Exclude<RuntimeName, 'chat'>): RuntimeAgent {
+  const agent = runtimeAgent(peer, runtime);
+  if (runtime !== 'opencode' || peer.dialect !== 'claude-code') return agent;
+  return { ...agent, mode: 'subagent', fileText: agent.fileText.replace(/^mode: primary$/m, 'mode: subagent') };
 }
 
 /**
@@ -108,8 +123,10 @@ export function cellRecordingKey(plan: CellPlan): RecordingKey {
 
 function agentRunFingerprint(run: AgentRun): string {
   const { agent, workspaceFiles, allowBash, maxTurns } = run;
+  // Peers enter only when there are some, so the keys of cells without peers stay as they were recorded.
+  const peers = agent.peers?.length ? { peers: agent.peers.map((p) => [p.name, p.fileText]) } : {};
   return createHash('sha256')
-    .update(stableJson({ file: agent.fileText, workspace: workspaceFiles ?? {}, allowBash, maxTurns }))
+    .update(stableJson({ file: agent.fileText, workspace: workspaceFiles ?? {}, allowBash, maxTurns, ...peers }))
     .digest('hex')
     .slice(0, 24);
 }

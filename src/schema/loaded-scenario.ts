@@ -1,4 +1,5 @@
 import type { NormalizedAssertion } from '../assertions/registry.ts';
+import type { AgentVariant } from './agent.ts';
 import type { Message } from './scenario.ts';
 import type { TrajectoryRecord } from './trajectory.ts';
 
@@ -37,6 +38,8 @@ export interface LoadedScenario {
   workspace?: ScenarioWorkspace;
   /** Agent runtimes only: the agent may run shell commands (in its copy, with a timeout). */
   allowBash: boolean;
+  /** Agent runtimes only: the agents it may delegate to (the scenario's `peers:` files, loaded like agent files). */
+  peers?: AgentVariant[];
   /** Only an agent runtime can run it (a workspace, or assertions on what the agent did). */
   agentic: boolean;
   /** Path relative to the project root. */

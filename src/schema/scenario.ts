@@ -237,6 +237,12 @@ export const Scenario = z
       .array(z.enum(['bash']))
       .default([])
       .describe('agent runtimes: what the agent may do beyond reading and editing its copy (bash)'),
+    peers: z
+      .array(Text.regex(/\.md$/i, 'expected a path ending in .md'))
+      .default([])
+      .describe(
+        'agent runtimes: agent files next to the scenario (e.g. peers/security-auditor.md) the agent may delegate to, installed beside it in every cell',
+      ),
     assert: z.array(Assertion).min(1),
     examples: Examples.optional().describe('reference answers for `agent-evals calibrate`'),
   })
