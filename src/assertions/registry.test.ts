@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine, scoreOffline } from '../execute/engine.ts';
+import { GRADING_PROMPT } from './grading-prompt.ts';
 import { Assertion, ASSERTION_KINDS, type AssertionKind } from '../schema/scenario.ts';
 import {
   ASSERTION_HANDLERS,
@@ -278,7 +279,14 @@ describe('every assertion kind through promptfoo', () => {
 
   it('rubric becomes promptfoo llm-rubric (graded by the eval grader, not run here)', () => {
     const e = toEngineAssertion({ ...Assertion.parse({ type: 'rubric', value: 'Refuses plain text.', threshold: 0.7 }), id: 'r' });
-    expect(e).toEqual({ type: 'llm-rubric', value: 'Refuses plain text.', threshold: 0.7, metric: 'r', weight: 1 });
+    expect(e).toEqual({
+      type: 'llm-rubric',
+      value: 'Refuses plain text.',
+      threshold: 0.7,
+      metric: 'r',
+      weight: 1,
+      rubricPrompt: GRADING_PROMPT,
+    });
   });
 
   it('text kinds are promptfoo types passed through; domain kinds are javascript functions', () => {

@@ -1,17 +1,20 @@
 /**
  * Every assertion kind mapped onto promptfoo's assertion engine. Text kinds are promptfoo's own types;
  * domain kinds are promptfoo `javascript` assertions whose value is one of our functions; `rubric` is
- * promptfoo's `llm-rubric` (the grader is set by the run engine). `metric` carries our assertion id.
+ * promptfoo's `llm-rubric` with our injection-resistant grading prompt (the grader is set by the run
+ * engine). `metric` carries our assertion id.
  */
 import type { Assertion, AssertionKind } from '../schema/scenario.ts';
 import type { EngineAssertion } from '../shared/engine-types.ts';
 import * as domain from './domain.ts';
+import { GRADING_PROMPT } from './grading-prompt.ts';
 import * as trajectory from './trajectory.ts';
 
 /** Assertions as they leave the loader: every id resolved. */
 export type NormalizedAssertion = Assertion & { id: string };
 
-type EngineShape = Omit<EngineAssertion, 'metric' | 'weight'>;
+// `rubricPrompt` is promptfoo's own assertion option (llm-rubric's grading prompt), passed through as is.
+type EngineShape = Omit<EngineAssertion, 'metric' | 'weight'> & { rubricPrompt?: string };
 type Handlers = { [K in AssertionKind]: (a: Extract<Assertion, { type: K }>) => EngineShape };
 
 const passThrough = (a: { type: string; value?: string | string[] }): EngineShape => ({ type: a.type, value: a.value });
@@ -35,7 +38,13 @@ export const ASSERTION_HANDLERS: Handlers = {
   'has-table': () => ({ type: 'javascript', value: domain.hasTable() }),
   'asks-clarifying-questions': (a) => ({ type: 'javascript', value: domain.asksClarifyingQuestions(a.min) }),
   'word-count': (a) => ({ type: 'javascript', value: domain.wordCount(a.min, a.max) }),
-  rubric: (a) => ({ type: 'llm-rubric', value: a.value, ...(a.threshold !== undefined ? { threshold: a.threshold } : {}) }),
+  // The answer reaches the grader fenced and escaped as data (grading-prompt.ts), never as instructions.
+  rubric: (a) => ({
+    type: 'llm-rubric',
+    value: a.value,
+    rubricPrompt: GRADING_PROMPT,
+    ...(a.threshold !== undefined ? { threshold: a.threshold } : {}),
+  }),
   'tool-called': (a) => ({ type: 'javascript', value: trajectory.toolCalled(a.tool, a) }),
   'tool-not-called': (a) => ({ type: 'javascript', value: trajectory.toolNotCalled(a.tool, a.pattern) }),
   'tool-order': (a) => ({ type: 'javascript', value: trajectory.toolOrder(a.value) }),

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRADER_SYSTEM } from '../../src/assertions/grading-prompt.ts';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
 import { evalProject, fakeModel, FAST_ENV, modelOf, readResults, runIds, SEEDS } from '../support/eval-project.ts';
 
@@ -52,6 +53,14 @@ describe('eval: rubric assertions', () => {
     const graderText = JSON.stringify(server.graderCalls.map((c) => c.body));
     expect(graderText).toContain('expand-and-contract sequence with a backfill');
     expect(graderText).toContain('Rename it in place');
+    // …fenced as data by the harness's grading prompt (src/assertions/grading-prompt.ts), not promptfoo's default.
+    for (const c of server.graderCalls) {
+      const [system, user] = (c.body as { messages: Array<{ content: string }> }).messages;
+      expect(system!.content).toBe(GRADER_SYSTEM);
+      expect(user!.content).toMatch(
+        /^<Rubric>\n[\s\S]+\n<\/Rubric>\n<Output>\n(Expand:|Rename it in place)[\s\S]+\n<\/Output>\nGrade the output above/,
+      );
+    }
 
     const results = readResults(project.root);
     expect(results).toHaveLength(4);
