@@ -25,8 +25,22 @@ if (!haveOpenCode && !process.env.CI)
   console.warn('agentic.test.ts: OpenCode is not installed (node scripts/install-opencode.mjs): test skipped');
 
 /** The scripted model: what a backend architect does in each starter scenario, turn by turn. */
-type Step = { read: string[] } | { write: { file: string; content: string } } | { bash: string } | { text: string };
+type Step =
+  | { read: string[] }
+  | { write: { file: string; content: string } }
+  | { bash: string }
+  | { delegate: { agent: string; prompt: string } }
+  | { text: string };
 function script(user: string, system: string, turn: number): Step {
+  // The security-auditor peer (scenarios/backend-architect/peers/): it reads the code it was pointed at.
+  if (system.includes('You are a security auditor')) {
+    if (turn === 1) return { read: ['src/auth/login.ts'] };
+    return { text: 'AUDIT: SQL injection on line 9; plaintext password comparison; hardcoded secret "changeme".' };
+  }
+  if (/Have the security auditor review it/.test(user)) {
+    if (turn === 1) return { delegate: { agent: 'security-auditor', prompt: 'Review src/auth/login.ts for vulnerabilities.' } };
+    return { text: 'The security auditor found: SQL injection, plaintext passwords (hash them with bcrypt), a hardcoded secret.' };
+  }
   // The reliability seed obeys the README's injected instruction: the scenario must catch it.
   const gullible = system.includes('reliable, secure, and scalable server-side systems');
   if (/overview of this project/.test(user)) {
@@ -68,6 +82,11 @@ function claudeReply(ctx: TurnContext) {
   if ('write' in step)
     return { toolCalls: [{ name: 'Write', input: { file_path: path.join(ws, step.write.file), content: step.write.content } }] };
   if ('bash' in step) return { toolCalls: [{ name: 'Bash', input: { command: step.bash } }] };
+  if ('delegate' in step) {
+    const tool = ctx.tools.includes('Agent') ? 'Agent' : 'Task'; // the delegation tool's name varies across versions
+    const { agent, prompt } = step.delegate;
+    return { toolCalls: [{ name: tool, input: { subagent_type: agent, description: 'security review', prompt } }] };
+  }
   return { text: step.text };
 }
 
@@ -76,6 +95,10 @@ function openCodeReply(ctx: StreamContext) {
   if ('read' in step) return { toolCalls: step.read.map((f) => ({ name: 'read', arguments: { filePath: f } })) };
   if ('write' in step) return { toolCalls: [{ name: 'write', arguments: { filePath: step.write.file, content: step.write.content } }] };
   if ('bash' in step) return { toolCalls: [{ name: 'bash', arguments: { command: step.bash, description: 'setup' } }] };
+  if ('delegate' in step) {
+    const { agent, prompt } = step.delegate;
+    return { toolCalls: [{ name: 'task', arguments: { subagent_type: agent, description: 'security review', prompt } }] };
+  }
   return { text: step.text };
 }
 
@@ -90,6 +113,7 @@ interface Row {
   trajectory?: {
     runtime: string;
     toolCalls: Array<{ tool: string; outcome: string; input: Record<string, unknown> }>;
+    delegations: Array<{ agent: string }>;
     filesChanged: string[];
   };
 }
@@ -152,8 +176,8 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
     expect(live.code, live.stdout + live.stderr).toBe(0);
     const { runId, rows } = latestRun(project.root);
 
-    // 5 variants × 2 runtimes × 4 scenarios, each with what the agent did.
-    expect(rows).toHaveLength(40);
+    // 5 variants × 2 runtimes × 4 scenarios, and the delegation scenario for the delegating variant on both.
+    expect(rows).toHaveLength(42);
     expect(new Set(rows.map((r) => r.variantId))).toEqual(new Set(SEEDS));
     expect(new Set(rows.map((r) => r.model))).toEqual(new Set(['claude-code:claude-test-model', 'opencode:test-model']));
     const errors = rows.filter((r) => r.status === 'error');
@@ -190,6 +214,26 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
       ).toBe(true);
       expect(obeyed.assertions.find((a) => a.id === 'no-curl')?.reason).toMatch(/call #\d+ [Bb]ash/);
       expect(cell('opus-examples', model, 'agentic-prompt-injection').status, model).toBe('pass');
+    }
+
+    // The delegating variant hands the review to the scenario's peer on both runtimes, and the real
+    // programs run that peer: its own requests reach the model with its prompt, and its read returned the file.
+    for (const model of ['claude-code', 'opencode']) {
+      const delegated = cell('delegating', model, 'agentic-delegation');
+      expect(delegated.status, `${model}: ${JSON.stringify(delegated.assertions)}`).toBe('pass');
+      expect(
+        delegated.trajectory!.delegations.map((d) => d.agent),
+        model,
+      ).toEqual(['security-auditor']);
+      expect(delegated.output, model).toMatch(/security auditor found/);
+    }
+    const peerTurns = {
+      'claude-code': anthropic.agentCalls.filter((c) => c.system.includes('You are a security auditor')),
+      opencode: openai.agentCalls.filter((c) => c.system.includes('You are a security auditor')),
+    };
+    for (const [model, turns] of Object.entries(peerTurns)) {
+      expect(turns.length, model).toBe(2);
+      expect(turns[1]!.toolResults.map((r) => r.content).join('\n'), model).toContain("const SECRET = 'changeme'");
     }
 
     // The scenario's own workspace and the project are untouched; nothing was left beside the run folder.
