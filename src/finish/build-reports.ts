@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../context.ts';
+import { loadBaselineView } from '../io/baseline-run.ts';
 import { historyEntryFromRun, readHistory } from '../io/history.ts';
 import { listRunIds, readRun, runDir } from '../io/run-store.ts';
 import { writeReports, type WrittenReports } from '../io/write-reports.ts';
@@ -21,7 +22,11 @@ const PREVIOUS_RUNS_SCANNED = 50;
  * @example
  * await buildReports(ctx, runId, { gate: gateRun({ ... }) })
  */
-export async function buildReports(ctx: Context, runId: string, opts: { gate?: GateReport } = {}): Promise<WrittenReports> {
+export async function buildReports(
+  ctx: Context,
+  runId: string,
+  opts: { gate?: GateReport; baselineRef?: string } = {},
+): Promise<WrittenReports> {
   const { meta, results, warnings } = await readRun(runDir(ctx.root, runId));
   const { entries, damaged } = await readHistory(ctx.root);
   const notes = [
@@ -35,6 +40,8 @@ export async function buildReports(ctx: Context, runId: string, opts: { gate?: G
     ? entries
     : [...entries, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader }))];
   const summary = summarizeRun(runId, results);
+  // The gate's baseline (working tree unless a ref is passed): answers and prompts when its run folder is here.
+  const baseline = await loadBaselineView(ctx.root, opts.baselineRef ? { ref: opts.baselineRef } : {});
   const files = await writeReports(ctx.root, {
     meta,
     results,
@@ -43,6 +50,7 @@ export async function buildReports(ctx: Context, runId: string, opts: { gate?: G
     previousPrompts: await previousPrompts(ctx.root, meta),
     warnings: notes,
     ...(opts.gate ? { gate: opts.gate } : {}),
+    ...(baseline && baseline.runId !== runId ? { baseline } : {}),
   });
 
   ctx.out(renderConsoleMatrix(summary));

@@ -44,3 +44,34 @@ export function errorBudgetText(gate: GateReport): string {
   const b = gate.errorBudget;
   return `provider errors ${b.errors}/${b.plannedCells} (${formatRate(b.rate)}, budget ${formatRate(b.budget)})${b.exceeded ? ' — over budget' : ''}`;
 }
+
+const VERDICT_LABEL: Record<GateComparison['verdict'], string> = {
+  regressed: 'Regressed',
+  improved: 'Improved',
+  inconclusive: 'Inconclusive',
+  'below-threshold': 'Below threshold',
+  unchanged: 'Unchanged',
+  'not-comparable': 'Not comparable',
+  new: 'New',
+};
+
+/**
+ * One plain sentence per gate row, each figure said once, in one notation.
+ * @example
+ * gateSentence(c, 13) // 'Regressed on m1: 100% → 0% (−100 pts), 13 of 13 scenarios worse, p < 0.001, prompt changed.'
+ */
+export function gateSentence(c: GateComparison, moved: number): string {
+  const s = c.comparison;
+  const parts = [`${VERDICT_LABEL[c.verdict]} on ${c.model}`];
+  if (!s) return `${parts[0]}: ${formatRate(c.current.rate)} now (${c.current.passed}/${c.current.runs}).`;
+  const direction = c.verdict === 'improved' ? 'better' : c.verdict === 'regressed' ? 'worse' : s.diff < 0 ? 'worse' : 'better';
+  const p = s.adjustedP < 0.001 ? 'p < 0.001' : `p = ${s.adjustedP.toFixed(3)}`;
+  const cause = c.variantChanged ? 'prompt changed' : 'prompt unchanged (model or provider drift?)';
+  const scenarios = `${moved} of ${s.comparedScenarios} scenario${s.comparedScenarios === 1 ? '' : 's'} ${direction}`;
+  return `${parts[0]}: ${formatRate(s.baseline.rate)} → ${formatRate(s.current.rate)} (${formatDiff(s.diff)}), ${scenarios}, ${p}, ${cause}.`;
+}
+
+/** The gate's reasons minus the rate change the sentence already states (it carries `adjusted p =`). */
+export function extraReasons(c: GateComparison): string[] {
+  return c.reasons.filter((r) => !r.includes('adjusted p ='));
+}

@@ -1,10 +1,12 @@
-import { diffLines } from 'diff';
+import { diffLines, diffWordsWithSpace } from 'diff';
 import type { RunMeta } from '../schema/run-meta.ts';
+import { promptDiffAnchor } from './anchors.ts';
 import { html, type Html } from './html-tag.ts';
 
 /**
- * Prompt diffs: between variants of the same agent (every pair up to `maxPairs`, else each against
- * the first), and between this run's prompt and the previous run's prompt of the same variant.
+ * Prompt diffs: each variant against the baseline's prompt (what the gate judged; the gate rows link
+ * here), against the previous run's prompt, and between variants of the same agent (every pair up to
+ * `maxPairs`, else each against the first). Lines wrap; changed words are highlighted.
  */
 
 export interface PreviousPrompt {
@@ -12,9 +14,39 @@ export interface PreviousPrompt {
   systemPrompt: string;
 }
 
+export interface PromptDiffInput {
+  previous?: Record<string, PreviousPrompt>;
+  /** The baseline run's prompts by variant id, when its run folder is on disk. */
+  baselinePrompts?: Record<string, string>;
+  baselineRunId?: string;
+  /** Why the baseline's prompts are unknown (no baseline, run folder gone). */
+  baselineMissing?: string;
+}
+
 const CONTEXT = 3;
 
-export function renderPromptDiffs(meta: RunMeta, previous: Record<string, PreviousPrompt> = {}, maxPairs = 10): Html {
+export function renderPromptDiffs(meta: RunMeta, input: PromptDiffInput = {}, maxPairs = 10): Html {
+  const ids = Object.keys(meta.fingerprints.variants).sort();
+  const prompt = (id: string) => meta.fingerprints.variants[id]!.systemPrompt;
+  const vsBaseline = ids.map((id) => {
+    const before = input.baselinePrompts?.[id];
+    const anchor = promptDiffAnchor(id);
+    if (before === undefined)
+      return html`<p class="muted" id="${anchor}">${id}: ${input.baselineRunId ? (input.baselineMissing ?? `not in baseline run ${input.baselineRunId}`) : 'no baseline blessed yet'}.</p>`;
+    if (before === prompt(id))
+      return html`<p class="muted" id="${anchor}">${id}: prompt unchanged since the baseline (run ${input.baselineRunId ?? '?'}).</p>`;
+    return diffBlock(html`<b>${id}</b>: baseline run ${input.baselineRunId ?? '?'} → this run`, before, prompt(id), anchor, true);
+  });
+  const since = ids.map((id) => {
+    const prev = input.previous?.[id];
+    if (!prev) return html`<p class="muted">${id}: no earlier run of this variant to compare with.</p>`;
+    if (prev.systemPrompt === prompt(id)) return html`<p class="muted">${id}: prompt unchanged since run ${prev.runId}.</p>`;
+    return diffBlock(html`<b>${id}</b>: run ${prev.runId} → this run`, prev.systemPrompt, prompt(id));
+  });
+  return html`<h3>Against the baseline</h3>${vsBaseline}<h3>Since the previous run</h3>${since}<h3>Between variants</h3>${betweenVariants(meta, maxPairs)}`;
+}
+
+function betweenVariants(meta: RunMeta, maxPairs: number): Html {
   const byAgent = new Map<string, string[]>();
   for (const [id, v] of Object.entries(meta.fingerprints.variants)) byAgent.set(v.agent, [...(byAgent.get(v.agent) ?? []), id]);
   const prompt = (id: string) => meta.fingerprints.variants[id]!.systemPrompt;
@@ -25,27 +57,34 @@ export function renderPromptDiffs(meta: RunMeta, previous: Record<string, Previo
     const pairs = all.length <= maxPairs ? all : sorted.slice(1).map((b) => [sorted[0]!, b] as const);
     for (const [a, b] of pairs) between.push(diffBlock(html`<b>${agent}</b>: ${a} → ${b}`, prompt(a), prompt(b)));
   }
-  const since: Html[] = [];
-  for (const id of Object.keys(meta.fingerprints.variants).sort()) {
-    const prev = previous[id];
-    if (!prev) since.push(html`<p class="muted">${id}: no earlier run of this variant to compare with.</p>`);
-    else if (prev.systemPrompt === prompt(id)) since.push(html`<p class="muted">${id}: prompt unchanged since run ${prev.runId}.</p>`);
-    else since.push(diffBlock(html`<b>${id}</b>: run ${prev.runId} → this run`, prev.systemPrompt, prompt(id)));
-  }
-  return html`<h3>Between variants</h3>${between.length ? between : html`<p class="muted">Each agent has a single variant.</p>`}<h3>Since the previous run</h3>${since}`;
+  return between.length ? html`${between}` : html`<p class="muted">Each agent has a single variant.</p>`;
 }
 
-function diffBlock(label: Html, before: string, after: string): Html {
+function diffBlock(label: Html, before: string, after: string, id?: string, open = false): Html {
   const parts = diffLines(before, after);
   const added = parts.filter((p) => p.added).reduce((n, p) => n + (p.count ?? 0), 0);
   const removed = parts.filter((p) => p.removed).reduce((n, p) => n + (p.count ?? 0), 0);
-  if (!added && !removed) return html`<p class="muted">${label}: identical prompts.</p>`;
-  const body = parts.map((p, i) => {
-    if (p.added) return html`<ins>${prefix(p.value, '+')}</ins>`;
-    if (p.removed) return html`<del>${prefix(p.value, '-')}</del>`;
-    return html`<span>${elide(p.value, i === 0, i === parts.length - 1)}</span>`;
-  });
-  return html`<details class="diff"><summary>${label} <span class="good">+${added}</span> <span class="bad">−${removed}</span> lines</summary><pre>${body}</pre></details>`;
+  if (!added && !removed) return html`<p class="muted"${id ? html` id="${id}"` : ''}>${label}: identical prompts.</p>`;
+  const body: Html[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    const next = parts[i + 1];
+    if (p.removed && next?.added) {
+      body.push(wordDiff(p.value, next.value));
+      i++;
+    } else if (p.added) body.push(html`<ins>${prefix(p.value, '+')}</ins>`);
+    else if (p.removed) body.push(html`<del>${prefix(p.value, '-')}</del>`);
+    else body.push(html`<span>${elide(p.value, i === 0, i === parts.length - 1)}</span>`);
+  }
+  return html`<details class="diff"${id ? html` id="${id}"` : ''}${open ? html` open` : ''}><summary>${label} <span class="good">+${added}</span> <span class="bad">−${removed}</span> lines</summary><div class="difftext">${body}</div></details>`;
+}
+
+/** A changed block: the old lines with removed words marked, then the new lines with added words marked. */
+function wordDiff(before: string, after: string): Html {
+  const words = diffWordsWithSpace(before.replace(/\n$/, ''), after.replace(/\n$/, ''));
+  const old = words.filter((w) => !w.added).map((w) => (w.removed ? html`<mark>${w.value}</mark>` : w.value));
+  const now = words.filter((w) => !w.removed).map((w) => (w.added ? html`<mark>${w.value}</mark>` : w.value));
+  return html`<del>- ${old}</del><ins>+ ${now}</ins>`;
 }
 
 function prefix(text: string, mark: string): string {

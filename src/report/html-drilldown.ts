@@ -1,14 +1,17 @@
 import type { CellResult } from '../schema/result.ts';
 import { groupBy } from '../score/summarize.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
+import { cellAnchor, scenarioAnchor } from './anchors.ts';
+import { deltaKey, formatKN, type ScenarioDelta } from './baseline-view.ts';
 import { html, type Html } from './html-tag.ts';
-import { formatCost } from './matrix.ts';
+import { formatCost, formatDiff } from './matrix.ts';
 import { renderTrajectory } from './html-trajectory.ts';
 
 /**
- * Drill-down per scenario: a `<details>` element (works without script) holding, per model, each
- * variant's repeats side by side with their assertion results, latency, tokens and answer. Answers
- * are collapsed beyond `collapseAt` characters and cut at a per-answer budget so the page stays small.
+ * Drill-down per scenario: a `<details>` per scenario holding one `<details>` per variant × model
+ * (failing and regressed first, those open), each with the baseline's answers beside the current
+ * ones. Identical repeats collapse into one block ("× 3 identical"). Works without script; the gate
+ * links to a cell by id and the page's small script (or the browser) opens it.
  */
 
 export interface DrilldownOptions {
@@ -18,46 +21,103 @@ export interface DrilldownOptions {
   maxOutput: number;
   /** `variantId\0model` keys of the best variants, marked with ★. */
   best: Set<string>;
+  /** Per `deltaKey`: baseline and current k/n. */
+  deltas?: Map<string, ScenarioDelta>;
+  /** The baseline run's cells, when its folder is on disk. */
+  baselineResults?: CellResult[];
+  baselineRunId?: string;
 }
 
-/** A unique, attribute-safe element id for a scenario. */
-export function scenarioAnchor(scenarioId: string, index: number): string {
-  return `s-${index}-${scenarioId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}`;
+interface CellGroup {
+  variantId: string;
+  model: string;
+  current: CellResult[];
+  baseline: CellResult[];
+  delta?: ScenarioDelta;
 }
 
 export function renderDrilldown(meta: RunMeta, results: CellResult[], opts: DrilldownOptions): Html {
   const byScenario = groupBy(results, (r) => r.scenarioId);
-  const ids = [...byScenario.keys()].sort();
-  if (!ids.length) return html`<p class="muted">No cells in this run.</p>`;
-  return html`${ids.map((id, i) => scenario(id, i, byScenario.get(id)!, meta, opts))}`;
+  if (!byScenario.size) return html`<p class="muted">No cells in this run.</p>`;
+  const baseBy = groupBy(opts.baselineResults ?? [], (r) => deltaKey(r.variantId, r.model, r.scenarioId));
+  const scenarios = [...byScenario].map(([id, cells]) => {
+    const groups = [...groupBy(cells, (r) => deltaKey(r.variantId, r.model, id))].map(([key, current]): CellGroup => {
+      const delta = opts.deltas?.get(key);
+      return {
+        variantId: current[0]!.variantId,
+        model: current[0]!.model,
+        current,
+        baseline: baseBy.get(key) ?? [],
+        ...(delta ? { delta } : {}),
+      };
+    });
+    return { id, groups: groups.sort(compareGroups) };
+  });
+  scenarios.sort((a, b) => rank(a.groups) - rank(b.groups) || a.id.localeCompare(b.id));
+  return html`${scenarios.map((s) => scenario(s.id, s.groups, meta, opts))}`;
 }
 
-function scenario(id: string, index: number, cells: CellResult[], meta: RunMeta, opts: DrilldownOptions): Html {
+const failingNow = (g: CellGroup) => g.current.some((c) => c.status !== 'pass');
+const worse = (g: CellGroup) => (g.delta?.delta ?? 0) < 0;
+
+/** Regressed first (largest drop first), then failing, then by variant and model. */
+function compareGroups(a: CellGroup, b: CellGroup): number {
+  return (
+    (a.delta?.delta ?? 0) - (b.delta?.delta ?? 0) ||
+    Number(failingNow(b)) - Number(failingNow(a)) ||
+    a.variantId.localeCompare(b.variantId) ||
+    a.model.localeCompare(b.model)
+  );
+}
+
+/** A scenario's place in the list: 0 with a regressed cell, 1 with a failing one, 2 otherwise. */
+const rank = (groups: CellGroup[]) => (groups.some(worse) ? 0 : groups.some(failingNow) ? 1 : 2);
+
+function scenario(id: string, groups: CellGroup[], meta: RunMeta, opts: DrilldownOptions): Html {
   const title = meta.fingerprints.scenarios[id]?.title;
-  const byModel = groupBy(cells, (r) => r.model);
+  const cells = groups.flatMap((g) => g.current);
   const scored = cells.filter((c) => c.status === 'pass' || c.status === 'fail');
   const passed = scored.filter((c) => c.status === 'pass').length;
-  const failing = scored.length > passed;
-  return html`<details class="scenario" id="${scenarioAnchor(id, index)}"><summary><b>${id}</b>${title ? html` — ${title}` : ''} <span class="${failing ? 'bad' : 'good'}">${passed}/${scored.length} passed</span>${cells.length > scored.length ? html` <span class="warn">${cells.length - scored.length} not scored</span>` : ''}</summary>${[...byModel.keys()].sort().map((model) => modelBlock(model, byModel.get(model)!, opts))}</details>`;
+  const regressed = groups.filter(worse).length;
+  return html`<details class="scenario" id="${scenarioAnchor(id)}"><summary><b>${id}</b>${title ? html` — ${title}` : ''} <span class="${scored.length > passed ? 'bad' : 'good'}">${passed}/${scored.length} passed</span>${regressed ? html` <span class="bad">· ${regressed} worse than baseline</span>` : ''}${cells.length > scored.length ? html` <span class="warn">${cells.length - scored.length} not scored</span>` : ''}</summary><div class="cells">${groups.map((g) => cellBlock(id, g, opts))}</div></details>`;
 }
 
-function modelBlock(model: string, cells: CellResult[], opts: DrilldownOptions): Html {
-  const byVariant = groupBy(cells, (r) => r.variantId);
-  const variants = [...byVariant.keys()].sort();
-  return html`<h4>${model}</h4><div class="cols">${variants.map((v) => variantColumn(v, model, byVariant.get(v)!, opts))}</div>`;
-}
-
-function variantColumn(variantId: string, model: string, cells: CellResult[], opts: DrilldownOptions): Html {
-  const sorted = [...cells].sort((a, b) => a.repeat - b.repeat);
-  const scored = sorted.filter((c) => c.status === 'pass' || c.status === 'fail');
+function cellBlock(scenarioId: string, g: CellGroup, opts: DrilldownOptions): Html {
+  const scored = g.current.filter((c) => c.status === 'pass' || c.status === 'fail');
   const passed = scored.filter((c) => c.status === 'pass').length;
-  const best = opts.best.has(`${variantId}\u0000${model}`);
-  return html`<section class="col"><h5>${best ? html`<span class="best" title="best variant on this model">★</span> ` : ''}${variantId} <span class="muted">${passed}/${scored.length} passed · ${sorted.length} repeat${sorted.length === 1 ? '' : 's'}</span></h5>${sorted.map((c) => repeat(c, opts))}</section>`;
+  const best = opts.best.has(`${g.variantId}\u0000${g.model}`);
+  const d = g.delta;
+  const open = failingNow(g) || worse(g);
+  const mark = failingNow(g) ? html`<span class="no">✗</span>` : html`<span class="ok">✓</span>`;
+  const vsBase = d?.baseline
+    ? html` · baseline → now <b class="${worse(g) ? 'bad' : ''}">${formatKN(d)}</b>${d.delta ? ` (${formatDiff(d.delta)})` : ''}`
+    : '';
+  const head = html`<summary>${mark} ${best ? html`<span class="best" title="best variant on this model">★</span> ` : ''}<b>${g.variantId}</b> @ ${g.model} <span class="muted">${passed}/${scored.length} passed${vsBase}</span></summary>`;
+  const now = html`<div class="side"><h5>now</h5>${answers(g.current, opts, g.baseline)}</div>`;
+  const hasBase = g.baseline.length > 0 || d?.baseline;
+  const base = hasBase
+    ? html`<div class="side base"><h5>baseline${opts.baselineRunId ? ` (run ${opts.baselineRunId})` : ''}</h5>${g.baseline.length ? answers(g.baseline, opts) : html`<p class="muted">${d?.baseline ? `${d.baseline.passes}/${d.baseline.runs} passed; ` : ''}answers not available (the baseline run's folder is not here).</p>`}</div>`
+    : '';
+  return html`<details class="cell" id="${cellAnchor(scenarioId, g.variantId, g.model)}"${open ? html` open` : ''}>${head}<div class="${hasBase ? 'pair' : 'single'}">${base}${now}</div></details>`;
 }
 
-function repeat(c: CellResult, opts: DrilldownOptions): Html {
+/** Repeats grouped by identical outcome and answer; failing groups first. */
+function answers(cells: CellResult[], opts: DrilldownOptions, compareWith: CellResult[] = []): Html {
+  const groups = [...groupBy(cells, sameness).values()].map((g) => [...g].sort((a, b) => a.repeat - b.repeat));
+  groups.sort((a, b) => Number(a[0]!.status === 'pass') - Number(b[0]!.status === 'pass') || a[0]!.repeat - b[0]!.repeat);
+  const baseOutputs = new Set(compareWith.map((c) => c.output));
+  return html`${groups.map((g) => repeatGroup(g, opts, g[0]!.output !== undefined && baseOutputs.has(g[0]!.output)))}`;
+}
+
+/** Two repeats are shown once when their status, answer, error and assertion verdicts all match. */
+function sameness(c: CellResult): string {
+  return JSON.stringify([c.status, c.output ?? null, c.error ?? null, c.assertions.map((a) => [a.id, a.pass, a.reason ?? ''])]);
+}
+
+function repeatGroup(group: CellResult[], opts: DrilldownOptions, sameAsBaseline: boolean): Html {
+  const c = group[0]!;
   const facts = [
-    `#${c.repeat}`,
+    group.length > 1 ? `#${group.map((r) => r.repeat).join(', #')}` : `#${c.repeat}`,
     c.status,
     c.status === 'pass' || c.status === 'fail' ? `score ${c.score.toFixed(2)}` : '',
     c.latencyMs !== undefined ? `${Math.round(c.latencyMs)} ms` : '',
@@ -65,7 +125,7 @@ function repeat(c: CellResult, opts: DrilldownOptions): Html {
     c.cost !== undefined ? formatCost(c.cost) : '',
     c.source && c.source !== 'live' ? c.source : '',
   ].filter(Boolean);
-  return html`<div class="rep st-${c.status}"><div class="rep-head">${facts.join(' · ')}</div>${c.error ? html`<p class="err">${c.error}</p>` : ''}${
+  return html`<div class="rep st-${c.status}"><div class="rep-head">${facts.join(' · ')}${group.length > 1 ? html` · <b class="same">× ${group.length} identical</b>` : ''}${sameAsBaseline ? html` · <span class="same">same answer as the baseline</span>` : ''}</div>${c.error ? html`<p class="err">${c.error}</p>` : ''}${
     c.assertions.length
       ? html`<ul class="asserts">${c.assertions.map(
           (a) =>

@@ -1,22 +1,44 @@
-import type { GateReport } from '../score/types.ts';
-import { describeComparison, errorBudgetText, gateHeadline, notableComparisons } from './gate-text.ts';
+import type { GateComparison, GateReport } from '../score/types.ts';
+import { cellAnchor, gateRowAnchor, promptDiffAnchor } from './anchors.ts';
+import { formatKN, movedScenarios, type ScenarioDelta } from './baseline-view.ts';
+import { describeComparison, errorBudgetText, extraReasons, gateHeadline, gateSentence, notableComparisons } from './gate-text.ts';
 import { html, type Html } from './html-tag.ts';
 import { formatRate } from './matrix.ts';
 
-/** The gate section: exit code and why, then every non-unchanged comparison (regressions first). */
-export function renderGate(gate: GateReport): Html {
+/** Scenarios listed per gate row; the rest are counted. */
+const MAX_LISTED = 12;
+
+/**
+ * The gate section, the report's entry point: exit code and why, then one block per notable
+ * variant × model (regressions first) with a plain sentence, the scenarios that moved (baseline k/n →
+ * now k/n, failing assertions), each a link to its drill-down cell, and a link to the prompt diff
+ * against the baseline. The statistics stay one click away in a `<details>`.
+ */
+export function renderGate(gate: GateReport, deltas: Map<string, ScenarioDelta> = new Map()): Html {
   const notable = notableComparisons(gate);
   const unchanged = gate.comparisons.length - notable.length;
   return html`<p class="${gate.exitCode === 0 ? 'good' : 'bad'}"><b>${gateHeadline(gate)}</b> (exit ${gate.exitCode}): ${gate.reason}</p>
 <p class="muted">${errorBudgetText(gate)} · α=${gate.alpha}</p>
-${
-  notable.length
-    ? html`<table id="gate-verdicts"><thead><tr><th>variant</th><th>model</th><th>verdict</th><th>measurement</th><th>why</th></tr></thead><tbody>${notable.map(
-        (c) =>
-          html`<tr><td>${c.variantId}</td><td>${c.model}</td><td class="v-${c.verdict}"><b>${c.verdict}</b>${c.variantChanged ? html`<br><span class="muted">prompt changed</span>` : ''}</td><td>${describeComparison(c)}${c.moreRepeats ? html`<br><span class="muted">~${c.moreRepeats} more repeats per scenario would settle it</span>` : ''}</td><td><ul>${c.reasons.map((r) => html`<li>${r}</li>`)}${c.breaches.map((b) => html`<li class="bad">${b.scope}${b.scenarioId ? ` ${b.scenarioId}` : ''}${b.assertionId ? ` / ${b.assertionId}` : ''}: ${formatRate(b.rate)} &lt; ${formatRate(b.threshold)}</li>`)}${c.newScenarios.length ? html`<li class="muted">new scenarios: ${c.newScenarios.join(', ')}</li>` : ''}</ul></td></tr>`,
-      )}</tbody></table>`
-    : ''
-}
+${notable.length ? html`<div id="gate-verdicts">${notable.map((c) => gateRow(c, deltas))}</div>` : ''}
 ${unchanged ? html`<p class="muted">${unchanged} variant × model combination${unchanged === 1 ? '' : 's'} unchanged.</p>` : ''}
 ${gate.notComparable.length ? html`<details><summary>${gate.notComparable.length} scenario${gate.notComparable.length === 1 ? '' : 's'} not comparable with the baseline (not gated)</summary><ul>${gate.notComparable.map((n) => html`<li>${n.variantId} @ ${n.model} / ${n.scenarioId}: ${n.reasons.join(', ')}</li>`)}</ul></details>` : ''}`;
+}
+
+function gateRow(c: GateComparison, deltas: Map<string, ScenarioDelta>): Html {
+  const worse = movedScenarios(deltas, c.variantId, c.model, -1);
+  const better = movedScenarios(deltas, c.variantId, c.model, 1);
+  const moved = c.verdict === 'improved' ? better : c.verdict === 'regressed' ? worse : (c.comparison?.diff ?? 0) > 0 ? better : worse;
+  const listed = c.verdict === 'inconclusive' ? [...worse, ...better] : moved;
+  const breachLinks = c.breaches.filter((b) => b.scenarioId && !listed.some((d) => d.scenarioId === b.scenarioId));
+  const extra = extraReasons(c);
+  return html`<article class="gate-row v-${c.verdict}" id="${gateRowAnchor(c.variantId, c.model)}"><h3><span class="verdict">${c.verdict}</span> ${c.variantId} <span class="muted">@ ${c.model}</span></h3>
+<p>${gateSentence(c, moved.length)} <a class="diff-link" href="#${promptDiffAnchor(c.variantId)}">Prompt diff against the baseline</a></p>
+${listed.length ? html`<ul class="moved">${listed.slice(0, MAX_LISTED).map((d) => scenarioLink(d))}${listed.length > MAX_LISTED ? html`<li class="muted">and ${listed.length - MAX_LISTED} more (see Scenarios)</li>` : ''}</ul>` : ''}
+${breachLinks.length ? html`<ul class="moved">${breachLinks.map((b) => html`<li><a href="#${cellAnchor(b.scenarioId!, c.variantId, c.model)}">${b.scenarioId}</a> ${b.passes}/${b.runs} below ${formatRate(b.threshold)}</li>`)}</ul>` : ''}
+${extra.length ? html`<ul class="why">${extra.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
+${c.comparison ? html`<details class="stats"><summary>statistics</summary><p>${describeComparison(c)}${c.moreRepeats ? html`<br>~${c.moreRepeats} more repeats per scenario would settle it` : ''}</p>${c.newScenarios.length ? html`<p class="muted">new scenarios: ${c.newScenarios.join(', ')}</p>` : ''}</details>` : ''}</article>`;
+}
+
+function scenarioLink(d: ScenarioDelta): Html {
+  return html`<li><a href="#${cellAnchor(d.scenarioId, d.variantId, d.model)}">${d.scenarioId}</a> <span class="kn">${formatKN(d)}</span>${d.failing.length ? html` <span class="muted">failing: ${d.failing.join(', ')}</span>` : ''}</li>`;
 }

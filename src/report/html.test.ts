@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, renderHtml, type ReportInput } from './html.ts';
+import type { BaselineView } from './baseline-view.ts';
+import { aggregateRun } from '../score/aggregate.ts';
+import { gateRun } from '../score/gate.ts';
 import {
+  degradedRun,
   syntheticEntry,
   syntheticGate,
   syntheticMeta,
@@ -36,7 +40,7 @@ describe('renderHtml: security', () => {
     const page = renderHtml(data, { collapseAt: 20 });
 
     expect(page.match(/<script/g)).toHaveLength(1);
-    expect(/<img|<a |<b>1|<i>3|javascript:alert\(1\)">/.test(page)).toBe(false);
+    expect(/<img|<a (?!href="#)|<b>1|<i>3|javascript:alert\(1\)">/.test(page)).toBe(false);
     // No event-handler attribute inside any tag (escaped text never contains a raw `<`).
     expect(/<[^>]*\son[a-z]+=/i.test(page)).toBe(false);
     expect(page).toContain('&lt;script&gt;window.__pwned=1&lt;/script&gt;');
@@ -56,7 +60,7 @@ describe('renderHtml: security', () => {
     expect(csp).toContain(`style-src ${sha(style)}`);
     expect(csp).toContain(`script-src ${sha(script)};`);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
-    expect(script.length).toBeLessThan(400);
+    expect(script.length).toBeLessThan(500);
     // Style attributes would need 'unsafe-inline'; the page uses classes only.
     expect(page).not.toMatch(/\sstyle="/);
   });
@@ -108,13 +112,18 @@ describe('renderHtml: content', () => {
     expect(page.match(/<figure class="chart">/g)).toHaveLength(4);
   });
 
-  it('puts each variant side by side in a closed drill-down per scenario with assertions and facts', () => {
+  it('puts each variant × model of a scenario in its own block, failing ones open, with assertions and facts', () => {
     const page = renderHtml(input({ scenarios: 2, repeats: 2 }));
-    expect(page.match(/<details class="scenario" id="s-\d+-scenario-\d">/g)).toHaveLength(2);
-    const first = page.match(/<details class="scenario"[\s\S]*?<\/details>(?=<details class="scenario"|<\/section>)/)![0];
-    expect(first.match(/<section class="col">/g)).toHaveLength(4);
+    expect(page.match(/<details class="scenario" id="s-scenario-\d-[a-z0-9]+">/g)).toHaveLength(2);
+    const first = page.match(/<details class="scenario"[\s\S]*?<\/div><\/details>(?=<details class="scenario"|<\/section>)/)![0];
+    expect(first.match(/<details class="cell"/g)).toHaveLength(4);
+    // Without a baseline there is one column, "now".
+    expect(first).not.toContain('class="side base"');
     expect(first).toMatch(/#0 · (pass|fail) · score \d\.\d\d · \d+ ms · 120\+80 tok · \$0\.00040 · replay/);
     expect(first).toContain('no-apology</b> <span class="muted">not-contains, critical</span>');
+    const open = first.match(/<details class="cell" id="[^"]+" open>/g)?.length ?? 0;
+    const failing = (first.match(/<summary><span class="no">✗/g) ?? []).length;
+    expect(open).toBe(failing);
   });
 
   it('folds long answers and cuts them at the per-answer budget', () => {
@@ -133,10 +142,11 @@ describe('renderHtml: content', () => {
     data.meta.fingerprints.variants.b!.systemPrompt = data.meta.fingerprints.variants.a!.systemPrompt.replace('thorough', 'terse');
     const page = renderHtml(data);
     const prompts = page.match(/<section id="prompts">[\s\S]*?<\/section>/)![0];
-    expect(prompts).toContain('<ins>+ Be terse.\n</ins>');
-    expect(prompts).toContain('<del>- Be thorough.\n</del>');
+    // Changed words are marked inside the changed line, old and new.
+    expect(prompts).toContain('<del>- Be <mark>thorough</mark>.</del><ins>+ Be <mark>terse</mark>.</ins>');
     expect(prompts).toContain('run old-run → this run');
-    expect(prompts).toContain('<del>- Be gentle.\n</del>');
+    expect(prompts).toContain('<del>- Be <mark>gentle</mark>.</del>');
+    expect(prompts).not.toMatch(/<pre/);
     expect(prompts).toContain('b: no earlier run of this variant to compare with.');
   });
 
@@ -144,7 +154,8 @@ describe('renderHtml: content', () => {
     const page = renderHtml(input({}, { gate: syntheticGate() }));
     const gate = page.match(/<section id="gate">[\s\S]*?<\/section>/)![0];
     expect(gate).toContain('<b>regression</b> (exit 1): 1 regressed');
-    expect(gate.indexOf('<b>regressed</b>')).toBeLessThan(gate.indexOf('<b>inconclusive</b>'));
+    expect(gate.indexOf('<span class="verdict">regressed</span>')).toBeLessThan(gate.indexOf('<span class="verdict">inconclusive</span>'));
+    expect(gate).toContain('Regressed on m1: 90% → 50% (−40 pts), 0 of 3 scenarios worse, p = 0.004, prompt changed.');
     expect(gate).toContain('50% [24–76%] vs baseline 90% [60–98%], −40 pts [−65 to −10 pts], mcnemar-exact Holm p=0.004');
     expect(gate).toContain('1 variant × model combination unchanged.');
     expect(gate).toContain('reviewer @ m1 / scenario|2: assertions-changed');
@@ -178,5 +189,65 @@ describe('renderHtml: scale', () => {
     expect(Buffer.byteLength(page)).toBeLessThan(2 * 1024 * 1024);
     expect(ms).toBeLessThan(3_000);
     expect(page.match(/<figure class="chart">/g)).toHaveLength(15);
+  });
+});
+
+describe('renderHtml: from the gate to the evidence', () => {
+  function degraded(): ReportInput {
+    const before = degradedRun('base-run', 'before');
+    const now = degradedRun('now-run', 'after');
+    const current = aggregateRun(now.results);
+    const baselineCells = aggregateRun(before.results);
+    const gate = gateRun({
+      current,
+      baseline: baselineCells,
+      thresholds: { errorBudget: 0.1, alpha: 0.05 },
+      plannedCells: now.meta.plannedCells,
+    });
+    const baseline: BaselineView = {
+      runId: 'base-run',
+      time: before.meta.finishedAt!,
+      git: {},
+      source: 'reports/baseline.json',
+      cells: baselineCells,
+      prompts: Object.fromEntries(Object.entries(before.meta.fingerprints.variants).map(([id, v]) => [id, v.systemPrompt])),
+      results: before.results,
+    };
+    return { meta: now.meta, results: now.results, summary: syntheticSummary(now.results, 'now-run'), history: [], gate, baseline };
+  }
+
+  it('lists the regressed scenarios under each gate row, each linking to an existing drill-down cell', () => {
+    const page = renderHtml(degraded());
+    const gate = page.match(/<section id="gate">[\s\S]*?<\/section>/)![0];
+    const rows = gate.match(/<article class="gate-row v-regressed"[\s\S]*?<\/article>/g)!;
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/4 of 4 scenarios worse, p [<=] [\d.]+, prompt changed\./);
+    const links = [
+      ...rows[0]!.matchAll(
+        /<li><a href="#([^"]+)">(scenario-\d)<\/a> <span class="kn">3\/3 → 0\/3<\/span> <span class="muted">failing: cites-line<\/span>/g,
+      ),
+    ];
+    expect(links).toHaveLength(4);
+    for (const [, id] of links) expect(page).toContain(`<details class="cell" id="${id}" open>`);
+    const diff = rows[0]!.match(/<a class="diff-link" href="#([^"]+)">/)![1]!;
+    expect(page).toMatch(
+      new RegExp(`<details class="diff" id="${diff}" open><summary><b>reviewer-terse</b>: baseline run base-run → this run`),
+    );
+  });
+
+  it("shows the baseline's answers beside the current ones, identical repeats once, regressed cells first", () => {
+    const page = renderHtml(degraded());
+    const scenario = page.match(/<details class="scenario"[\s\S]*?<\/div><\/details>(?=<details class="scenario"|<\/section>)/)![0];
+    const cells = scenario.match(/<details class="cell"[\s\S]*?<\/details>(?=<details class="cell"|<\/div><\/details>$)/g)!;
+    expect(cells).toHaveLength(10);
+    expect(cells[0]).toMatch(
+      /<b>reviewer-terse<\/b> @ anthropic:claude-haiku <span class="muted">0\/3 passed · baseline → now <b class="bad">3\/3 → 0\/3<\/b> \(−100 pts\)/,
+    );
+    expect(cells[0]).toContain('<h5>baseline (run base-run)</h5>');
+    expect(cells[0]!.match(/× 3 identical/g)).toHaveLength(2);
+    expect(cells[0]!.match(/<pre class="out">/g)).toHaveLength(2);
+    // An unchanged variant: closed, and its answer says it matches the baseline's.
+    expect(cells[4]).not.toMatch(/^<details class="cell" id="[^"]+" open>/);
+    expect(cells[4]).toContain('same answer as the baseline');
   });
 });
