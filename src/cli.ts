@@ -127,8 +127,10 @@ program
 
 program
   .command('calibrate')
-  .description('check every scenario assertion against its reference answers, with no model')
+  .description('check every scenario assertion against its reference answers, with no model (rubrics: with the grader of --config)')
   .option('--scenario <id>', 'only this scenario (repeatable)', collect)
+  .option('-c, --config <file>', "also grade each rubric on its reference answers with this eval config's grader")
+  .option('--repeat <k>', 'grades per rubric and reference answer, with --config (default 3)', intIn(1, 20))
   .option('--json', 'print JSON')
   .action((opts) => run(globals(), async (ctx) => (await import('./commands/calibrate.ts')).calibrateCommand(ctx, opts)));
 

@@ -6,6 +6,8 @@
 import type { LoadedScenario, ReferenceAnswer } from '../load/scenarios.ts';
 import { needsGrader, describeAssertion, judgeOutcomes, toEngineAssertion, type NormalizedAssertion } from '../assertions/registry.ts';
 import { scoreOffline } from '../execute/engine.ts';
+import type { RubricCalibrationRun } from './rubrics.ts';
+import type { RubricCalibration } from './rubric-verdict.ts';
 
 export type AssertionVerdict =
   /** Passes every pass example and fails at least one fail example. */
@@ -17,7 +19,9 @@ export type AssertionVerdict =
   /** No fail example to try it on. */
   | 'not-exercised'
   /** Model-graded and no grader available. */
-  | 'needs-grader';
+  | 'needs-grader'
+  /** Model-graded, and the grader applies it wrongly or inconsistently to the reference answers. */
+  | 'untrusted';
 
 export interface ExampleOutcome {
   side: 'pass' | 'fail';
@@ -50,6 +54,8 @@ export interface ScenarioCalibration {
   warnings: string[];
   /** Assertions that need a grader model and were not run. */
   needsGrader: string[];
+  /** Rubrics graded by the grader on the reference answers (`calibrate --config`); empty when not run. */
+  rubrics: RubricCalibration[];
   assertions: AssertionCalibration[];
   examples: ExampleOutcome[];
 }
@@ -57,7 +63,17 @@ export interface ScenarioCalibration {
 export interface CalibrationReport {
   ok: boolean;
   graderAvailable: boolean;
+  /** Rubric calibration: run with which grader, or not run and how to run it. Absent: not asked for. */
+  rubricCalibration?: RubricCalibrationRun;
   scenarios: ScenarioCalibration[];
+}
+
+export interface CalibrateOptions {
+  /** Run model-graded assertions in the offline pass (only with a grader promptfoo can reach by default). */
+  graderAvailable: boolean;
+  /** Rubric verdicts from the grader (`calibrateRubrics`): a flagged rubric fails its scenario. */
+  rubrics?: RubricCalibration[];
+  rubricCalibration?: RubricCalibrationRun;
 }
 
 /**
@@ -67,14 +83,29 @@ export interface CalibrationReport {
  * const report = await calibrateScenarios(scenarios, { graderAvailable: false });
  * report.ok // false when a pass example fails an assertion or a fail example passes
  */
-export async function calibrateScenarios(scenarios: LoadedScenario[], opts: { graderAvailable: boolean }): Promise<CalibrationReport> {
-  const results = await Promise.all(scenarios.map((s) => calibrateScenario(s, opts.graderAvailable)));
-  return { ok: results.every((r) => r.ok), graderAvailable: opts.graderAvailable, scenarios: results };
+export async function calibrateScenarios(scenarios: LoadedScenario[], opts: CalibrateOptions): Promise<CalibrationReport> {
+  const results = await Promise.all(
+    scenarios.map((s) =>
+      calibrateScenario(
+        s,
+        opts.graderAvailable,
+        (opts.rubrics ?? []).filter((r) => r.scenarioId === s.id),
+      ),
+    ),
+  );
+  return {
+    ok: results.every((r) => r.ok),
+    graderAvailable: opts.graderAvailable || opts.rubricCalibration?.status === 'run',
+    ...(opts.rubricCalibration ? { rubricCalibration: opts.rubricCalibration } : {}),
+    scenarios: results,
+  };
 }
 
-async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean): Promise<ScenarioCalibration> {
-  const runnable = s.assert.filter((a) => graderAvailable || !needsGrader(a.type));
-  const skipped = s.assert.filter((a) => !runnable.includes(a));
+async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean, rubrics: RubricCalibration[]): Promise<ScenarioCalibration> {
+  const graded = new Map(rubrics.map((r) => [r.id, r]));
+  const runnable = s.assert.filter((a) => !graded.has(a.id) && (graderAvailable || !needsGrader(a.type)));
+  // Model-graded assertions judged neither offline nor by rubric calibration.
+  const skipped = s.assert.filter((a) => !runnable.includes(a) && !graded.has(a.id));
   const label = (a: NormalizedAssertion) => `\`${describeAssertion(a)}\``;
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -117,7 +148,10 @@ async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean): P
       problems.push(`pass example "${e.label}" fails ${a.critical ? 'critical ' : ''}${label(a)}: ${oneLine(f.reason)}`);
     }
   }
+  for (const r of rubrics) for (const p of r.problems) problems.push(`${label(s.assert.find((a) => a.id === r.id)!)}: ${p}`);
   for (const e of fails) {
+    // A rubric the grader applies reliably rejects this answer: the scenario can reject it.
+    if (e.pass && rubrics.some((r) => r.ok && r.catches.includes(e.label))) continue;
     if (e.pass && e.failed.length === 0) {
       const only = skipped.length
         ? `; only ${skipped.map(label).join(', ')} (needs a grader) could reject it`
@@ -135,6 +169,8 @@ async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean): P
   const assertions: AssertionCalibration[] = s.assert.map((a) => {
     const base = { id: a.id, kind: a.type, label: describeAssertion(a), critical: a.critical };
     if (skipped.includes(a)) return { ...base, verdict: 'needs-grader', catches: [] };
+    const rubric = graded.get(a.id);
+    if (rubric) return { ...base, verdict: rubric.ok ? 'discriminates' : 'untrusted', catches: rubric.catches };
     const catches = fails.filter((e) => e.failed.some((f) => f.id === a.id)).map((e) => e.label);
     let verdict: AssertionVerdict = 'discriminates';
     if (passes.some((e) => e.failed.some((f) => f.id === a.id))) verdict = 'rejects-good-answer';
@@ -157,6 +193,7 @@ async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean): P
     problems,
     warnings,
     needsGrader: skipped.map((a) => a.id),
+    rubrics,
     assertions,
     examples,
   };

@@ -1,4 +1,5 @@
 import type { CalibrationReport } from './calibrate.ts';
+import type { RubricCalibration } from './rubric-verdict.ts';
 
 /**
  * The report as terminal lines: one line per scenario, then its problems and warnings indented, then a
@@ -21,7 +22,10 @@ export function formatCalibration(report: CalibrationReport): string[] {
       const a = s.assertions.find((x) => x.id === id);
       lines.push(`        needs a grader: \`${a?.label ?? id}\` (not run offline)`);
     }
+    for (const r of s.rubrics) lines.push(`        ${formatRubric(r)}`);
   }
+  const run = report.rubricCalibration;
+  if (run?.status === 'not-run') lines.push(`rubric calibration not run: ${run.reason}; ${run.howTo}`);
   const failing = report.scenarios.filter((s) => !s.ok).length;
   const assertions = report.scenarios.reduce((n, s) => n + s.assertions.length, 0);
   const warnings = report.scenarios.reduce((n, s) => n + s.warnings.length, 0);
@@ -30,6 +34,31 @@ export function formatCalibration(report: CalibrationReport): string[] {
   if (failing) parts.push(`${failing} failing`);
   if (warnings) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
   if (graded) parts.push(`${graded} rubric assertion${graded === 1 ? ' needs' : 's need'} a grader`);
+  if (run?.status === 'run') {
+    const rubrics = report.scenarios.flatMap((s) => s.rubrics);
+    const flagged = rubrics.filter((r) => !r.ok).length;
+    const { grades, fresh, tokens } = run.cost;
+    parts.push(
+      `rubrics: ${rubrics.length - flagged} trusted, ${flagged} flagged (grader ${run.grader}, ${run.repeat} grades per answer; ${grades} grades, ${fresh} asked now, ${grades - fresh} from the cache, ${tokens} tokens)`,
+    );
+  }
   lines.push(`calibration ${report.ok ? 'ok' : 'FAILED'}: ${parts.join('; ')}`);
   return lines;
+}
+
+/**
+ * One rubric's calibration: accuracy, steadiness and cost, then `trusted` or `FLAGGED` (the reasons are
+ * the scenario's errors).
+ *
+ * @example
+ * formatRubric(r) // 'rubric `rubric: "Declines…"`: accuracy 1.00 (12/12 grades agree), steady, 12 grades (0 asked now): trusted'
+ */
+export function formatRubric(r: RubricCalibration): string {
+  const accuracy =
+    r.accuracy === undefined
+      ? 'accuracy n/a (no grade given)'
+      : `accuracy ${r.accuracy.toFixed(2)} (${r.agreeing}/${r.judged} grades agree)`;
+  const steady = r.flakyOn.length ? `flaky on ${r.flakyOn.length} of ${r.examples.length} answers` : 'steady';
+  const errors = r.errors ? `, ${r.errors} grader errors` : '';
+  return `rubric \`${r.label}\`: ${accuracy}, ${steady}${errors}, ${r.cost.grades} grades (${r.cost.fresh} asked now): ${r.ok ? 'trusted' : 'FLAGGED'}`;
 }

@@ -1,21 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
 import picomatch from 'picomatch';
+import { needsGrader } from '../assertions/registry.ts';
 import { UsageError } from '../errors.ts';
+import { checkModel } from '../execute/credentials.ts';
+import { rubricGrader } from '../execute/grade-rubric.ts';
 import { loadAgents } from '../load/agents.ts';
-import { loadScenarios } from '../load/scenarios.ts';
+import { loadEvalConfig } from '../load/eval-config.ts';
+import { loadScenarios, type LoadedScenario } from '../load/scenarios.ts';
+import { resolveModel } from '../plan/matrix.ts';
 import { calibrateScenarios, type CalibrationReport } from './calibrate.ts';
+import { calibrateRubrics, DEFAULT_RUBRIC_GRADES, type RubricCalibrationRun } from './rubrics.ts';
+import type { RubricCalibration } from './rubric-verdict.ts';
+
+export interface RunCalibrationOptions {
+  scenario?: string[];
+  graderAvailable?: boolean;
+  /** An eval config whose `grader:` calibrates the rubrics (`calibrate --config`); without it rubrics are not run. */
+  config?: string;
+  /** Grades per rubric and reference answer (default 3). */
+  repeat?: number;
+  /** The environment for the grader (API keys; `.env` in the root is read into it, never over it). */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+/** The eval's own patience for a probe, at most 15 s (a closed network must not hold calibration). */
+const PROBE_TIMEOUT_MS = 15_000;
 
 /**
  * Loads agents and scenarios under `root` and calibrates the scenarios: the step `eval` runs before any
- * model is called. `scenario` filters by id or glob. Load problems throw (exit 2); the report's `ok`
- * says whether calibration passed (exit 1 when not).
+ * model is called. `scenario` filters by id or glob. With `config`, each rubric is also graded by that
+ * config's grader on its reference answers. Load problems throw (exit 2); the report's `ok` says
+ * whether calibration passed (exit 1 when not).
  *
  * @example
- * const { report, warnings } = await runCalibration('/repo', { graderAvailable: false });
+ * const { report, warnings } = await runCalibration('/repo', { config: 'evals/default.yaml', env: ctx.env });
  * if (!report.ok) return 1;
  */
 export async function runCalibration(
   root: string,
-  opts: { scenario?: string[]; graderAvailable?: boolean } = {},
+  opts: RunCalibrationOptions = {},
 ): Promise<{ report: CalibrationReport; warnings: string[] }> {
   const { variants } = await loadAgents(root);
   const agentNames = [...new Set(variants.flatMap((v) => [v.name, v.id]))];
@@ -32,6 +58,56 @@ export async function runCalibration(
           .join(', ')}`,
       );
   }
-  const report = await calibrateScenarios(selected, { graderAvailable: opts.graderAvailable ?? false });
+  const rubrics = await gradeRubrics(root, selected, opts);
+  const report = await calibrateScenarios(selected, {
+    graderAvailable: opts.graderAvailable ?? false,
+    ...(rubrics ? { rubrics: rubrics.rubrics, rubricCalibration: rubrics.run } : {}),
+  });
   return { report, warnings };
+}
+
+/** Rubric calibration, when the suite has rubrics: run with the config's grader, or why not. */
+async function gradeRubrics(
+  root: string,
+  scenarios: LoadedScenario[],
+  opts: RunCalibrationOptions,
+): Promise<{ run: RubricCalibrationRun; rubrics: RubricCalibration[] } | undefined> {
+  if (!scenarios.some((s) => s.assert.some((a) => needsGrader(a.type)))) return undefined;
+  const repeat = opts.repeat ?? DEFAULT_RUBRIC_GRADES;
+  const notRun = (reason: string, howTo: string) => ({ run: { status: 'not-run' as const, reason, howTo }, rubrics: [] });
+  if (!opts.config)
+    return notRun(
+      'no eval config given',
+      `\`agent-evals calibrate --config evals/default.yaml\` grades each rubric ${repeat} times on its reference answers with that config's \`grader:\``,
+    );
+  const { config, file } = await loadEvalConfig(root, opts.config);
+  if (!config.grader)
+    return notRun(`no \`grader:\` in ${file}`, `add \`grader: { id: <provider id> }\` to ${file} (a model other than the ones under test)`);
+  const grader = resolveModel(config.grader);
+  if (grader.runtime !== 'chat') return notRun(`grader ${grader.label} is an agent runtime`, 'give `grader:` a chat model');
+  const env = opts.env ?? {};
+  await readDotEnv(root, env);
+  const ready = await checkModel(grader, { env, timeoutMs: Math.min(config.timeoutMs, PROBE_TIMEOUT_MS) });
+  if (!ready.ok) return notRun(`grader ${grader.label} cannot run: ${ready.reason}`, ready.howTo);
+
+  const grade = await rubricGrader(grader, { env, stateDir: path.join(root, '.promptfoo'), maxRetries: config.maxRetries });
+  const rubrics = await calibrateRubrics(root, scenarios, {
+    grader,
+    grade,
+    repeat,
+    concurrency: config.concurrency,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const cost = rubrics.reduce(
+    (sum, r) => ({ grades: sum.grades + r.cost.grades, fresh: sum.fresh + r.cost.fresh, tokens: sum.tokens + r.cost.tokens }),
+    { grades: 0, fresh: 0, tokens: 0 },
+  );
+  return { run: { status: 'run', grader: grader.label, repeat, cost }, rubrics };
+}
+
+/** `.env` in the project root, without overriding variables already set (as `eval` reads it). */
+async function readDotEnv(root: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const text = await readFile(path.join(root, '.env'), 'utf8').catch(() => undefined);
+  if (!text) return;
+  for (const [k, v] of Object.entries(parseEnv(text))) env[k] ??= v;
 }
