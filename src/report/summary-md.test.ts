@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { renderSummaryMarkdown } from './summary-md.ts';
-import { syntheticGate, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
+import { SUMMARY_MAX_CHARS, renderSummaryMarkdown } from './summary-md.ts';
+import type { BaselineView } from './baseline-view.ts';
+import { aggregateRun } from '../score/aggregate.ts';
+import { gateRun } from '../score/gate.ts';
+import { degradedRun, syntheticGate, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
 
 function input() {
   const meta = syntheticMeta();
@@ -66,5 +69,79 @@ describe('renderSummaryMarkdown', () => {
 
   it('has no gate section without a gate report', () => {
     expect(renderSummaryMarkdown(input())).not.toContain('Gate');
+  });
+});
+
+describe('renderSummaryMarkdown: the evidence behind a regression', () => {
+  function degraded() {
+    const before = degradedRun('base-run', 'before');
+    const now = degradedRun('now-run', 'after');
+    const baselineCells = aggregateRun(before.results);
+    const gate = gateRun({
+      current: aggregateRun(now.results),
+      baseline: baselineCells,
+      thresholds: { errorBudget: 0.1, alpha: 0.05 },
+      plannedCells: now.meta.plannedCells,
+    });
+    const baseline: BaselineView = {
+      runId: 'base-run',
+      time: before.meta.finishedAt!,
+      git: {},
+      source: 'reports/baseline.json',
+      cells: baselineCells,
+      prompts: Object.fromEntries(Object.entries(before.meta.fingerprints.variants).map(([id, v]) => [id, v.systemPrompt])),
+    };
+    return { meta: now.meta, results: now.results, summary: syntheticSummary(now.results, 'now-run'), gate, baseline };
+  }
+
+  it('lists per regressed variant its scenarios with baseline → now and the reason, and the prompt diff against the baseline', () => {
+    const md = renderSummaryMarkdown(degraded());
+    const why = md.slice(md.indexOf('### Why'));
+    expect(why).toContain('#### reviewer-terse');
+    expect(why).toMatch(
+      /- \*\*anthropic:claude-haiku\*\*: Regressed on anthropic:claude-haiku: 100% → 0% \(−100 pts\), 4 of 4 scenarios worse/,
+    );
+    expect(why).toContain('  - `scenario-0` 3/3 → 0/3 · failing: cites-line — cites-line: no line number in the answer');
+    expect(why).toContain('<details><summary>Prompt diff against the baseline (run base-run)</summary>');
+    expect(why).toMatch(/```diff\n You review code\.\n-Always cite the line[^\n]*\n\+Never cite lines[^\n]*\n Be terse\.\n```/);
+    expect(why).not.toContain('#### reviewer-strict');
+  });
+
+  it('names the tool call that broke a trajectory assertion', () => {
+    const data = input();
+    data.results[0] = {
+      ...data.results[0]!,
+      status: 'fail',
+      assertions: [
+        {
+          id: 'stays-in-repo',
+          kind: 'no-permission-violations',
+          pass: false,
+          score: 0,
+          weight: 1,
+          critical: true,
+          reason: '1 attempt(s) outside its own permissions: #3 Bash {"command":"rm -rf /"}',
+        },
+      ],
+    };
+    const md = renderSummaryMarkdown(data);
+    expect(md).toContain('### Failing trajectory assertions');
+    expect(md).toContain('**stays-in-repo** — 1 attempt(s) outside its own permissions: #3 Bash {"command":"rm -rf /"}');
+  });
+
+  it("stays within GitHub's size limit, closing an open code block and saying what was cut", () => {
+    const data = degraded();
+    data.meta.fingerprints.variants['reviewer-terse']!.systemPrompt = Array.from(
+      { length: 30 },
+      (_, i) => `line ${i} ${'x'.repeat(80)}`,
+    ).join('\n');
+    const md = renderSummaryMarkdown(data, 2_500);
+    expect(md.length).toBeLessThanOrEqual(2_500);
+    expect(md).toMatch(
+      /> Cut here to stay within GitHub's size limit: \d+ more characters in the \[full HTML report\]\(index\.html\)\.\n$/,
+    );
+    expect((md.match(/^```/gm) ?? []).length % 2).toBe(0);
+    expect((md.match(/<details>/g) ?? []).length).toBe((md.match(/<\/details>/g) ?? []).length);
+    expect(renderSummaryMarkdown(data).length).toBeLessThan(SUMMARY_MAX_CHARS);
   });
 });

@@ -2,6 +2,9 @@ import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
+import { aggregateRun } from '../score/aggregate.ts';
+import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
+import { regressionEvidence, trajectoryFailures } from './summary-md-evidence.ts';
 import { describeComparison, errorBudgetText, gateHeadline, notableComparisons } from './gate-text.ts';
 import { countSources } from '../score/summarize.ts';
 import { describeMode } from './run-mode.ts';
@@ -19,13 +22,21 @@ export interface SummaryInput {
   gate?: GateReport;
   /** Where the HTML report will be (an artifact URL in CI); default `index.html` next to this file. */
   htmlUrl?: string;
+  /** The baseline, for the scenarios and prompt diff behind a regression. */
+  baseline?: BaselineView;
 }
+
+/**
+ * GitHub caps a PR comment at 65,536 characters and a job summary at 1 MiB; the file is used for
+ * both, so it stays under the smaller with room to spare.
+ */
+export const SUMMARY_MAX_CHARS = 60_000;
 
 /**
  * @example
  * await writeFile('reports/summary.md', renderSummaryMarkdown({ meta, results, summary }));
  */
-export function renderSummaryMarkdown(input: SummaryInput): string {
+export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MAX_CHARS): string {
   const { meta, results, summary } = input;
   const lines: string[] = [`## agent-evals · run \`${meta.runId.replace(/`/g, '')}\``, ''];
   const git = [meta.git.branch, meta.git.commit?.slice(0, 12)]
@@ -37,7 +48,11 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
     '',
   );
 
-  if (input.gate) lines.push(...renderGateMarkdown(input.gate), '');
+  if (input.gate) {
+    const deltas = scenarioDeltas(aggregateRun(results, { grader: meta.grader }), input.baseline?.cells);
+    lines.push(...renderGateMarkdown(input.gate), '', ...regressionEvidence(input.gate, meta, results, deltas, input.baseline));
+  }
+  lines.push(...trajectoryFailures(results));
 
   const pairs = orderPairs(summary.pairwise);
   const worse = pairs.filter((p) => p.verdict === 'worse');
@@ -83,7 +98,27 @@ export function renderSummaryMarkdown(input: SummaryInput): string {
       .map((f) => `${cell(f.variantId)}/${cell(f.model)}/${cell(f.scenarioId)}: ${cell(f.assertionId)} ${f.passes}/${f.repeats}`);
     lines.push(`Flaky assertions: ${top.join('; ')}${summary.flaky.length > 5 ? `; +${summary.flaky.length - 5} more` : ''}`, '');
   }
-  return `${lines.join('\n').trimEnd()}\n`;
+  return truncate(`${lines.join('\n').trimEnd()}\n`, maxChars, input.htmlUrl ?? 'index.html');
+}
+
+/** Cuts at a line boundary under `max` characters, closes an open code fence, and says what was left out. */
+export function truncate(text: string, max: number, htmlUrl: string): string {
+  if (text.length <= max) return text;
+  const kept: string[] = [];
+  let size = 0;
+  let fence: string | undefined;
+  let details = 0;
+  for (const line of text.split('\n')) {
+    if (size + line.length + 1 > max - 300) break;
+    kept.push(line);
+    size += line.length + 1;
+    const f = line.match(/^(`{3,})/)?.[1];
+    if (f && (!fence || f === fence)) fence = fence ? undefined : f;
+    if (!fence) details += line.startsWith('<details>') ? 1 : line.startsWith('</details>') ? -1 : 0;
+  }
+  if (fence) kept.push(fence);
+  for (; details > 0; details--) kept.push('', '</details>');
+  return `${kept.join('\n').trimEnd()}\n\n> Cut here to stay within GitHub's size limit: ${text.length - size} more characters in the [full HTML report](${encodeURI(htmlUrl)}).\n`;
 }
 
 function renderGateMarkdown(gate: GateReport): string[] {

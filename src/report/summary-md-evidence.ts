@@ -1,0 +1,116 @@
+import { diffLines } from 'diff';
+import type { CellResult } from '../schema/result.ts';
+import type { RunMeta } from '../schema/run-meta.ts';
+import { TRAJECTORY_KINDS, type AssertionKind } from '../schema/scenario.ts';
+import type { GateReport } from '../score/types.ts';
+import { deltaKey, formatKN, movedScenarios, type BaselineView, type ScenarioDelta } from './baseline-view.ts';
+import { escapeMarkdownCell as cell } from './escape.ts';
+import { gateSentence } from './gate-text.ts';
+
+/**
+ * The evidence behind a failed gate, for `summary.md` (the PR's job summary and comment): per
+ * regressed variant, each model's sentence, its scenarios with baseline k/n → now k/n and the first
+ * failing assertion's reason, and the prompt diff against the baseline; then the trajectory
+ * assertions that failed, whose reasons name the tool call that broke them.
+ */
+
+const MAX_SCENARIOS = 10;
+const MAX_DIFF_LINES = 40;
+const MAX_TRAJECTORY = 10;
+
+export function regressionEvidence(
+  gate: GateReport,
+  meta: RunMeta,
+  results: CellResult[],
+  deltas: Map<string, ScenarioDelta>,
+  baseline?: BaselineView,
+): string[] {
+  const failing = gate.comparisons.filter((c) => c.verdict === 'regressed' || c.verdict === 'below-threshold');
+  if (!failing.length) return [];
+  const reasons = firstFailureReasons(results);
+  const lines = ['### Why', ''];
+  for (const variantId of [...new Set(failing.map((c) => c.variantId))]) {
+    lines.push(`#### ${cell(variantId)}`, '');
+    for (const c of failing.filter((x) => x.variantId === variantId)) {
+      const moved = movedScenarios(deltas, c.variantId, c.model, -1);
+      lines.push(`- **${cell(c.model)}**: ${cell(gateSentence(c, moved.length))}`);
+      for (const d of moved.slice(0, MAX_SCENARIOS)) {
+        const why = reasons.get(deltaKey(d.variantId, d.model, d.scenarioId));
+        lines.push(
+          `  - \`${d.scenarioId.replace(/`/g, '')}\` ${formatKN(d)}${d.failing.length ? ` · failing: ${cell(d.failing.join(', '))}` : ''}${why ? ` — ${cell(why)}` : ''}`,
+        );
+      }
+      if (moved.length > MAX_SCENARIOS) lines.push(`  - … and ${moved.length - MAX_SCENARIOS} more in the HTML report`);
+    }
+    lines.push('', ...promptDiff(variantId, meta, baseline), '');
+  }
+  return lines;
+}
+
+/** Per (variant, model, scenario): `assertion-id: reason` of the first failing assertion of its first failing cell. */
+function firstFailureReasons(results: CellResult[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of [...results].sort((a, b) => a.repeat - b.repeat)) {
+    const key = deltaKey(r.variantId, r.model, r.scenarioId);
+    if (out.has(key)) continue;
+    const a = r.assertions.find((x) => !x.pass);
+    if (a) out.set(key, `${a.id}: ${(a.reason ?? 'failed').slice(0, 200)}`);
+  }
+  return out;
+}
+
+function promptDiff(variantId: string, meta: RunMeta, baseline?: BaselineView): string[] {
+  const now = meta.fingerprints.variants[variantId]?.systemPrompt;
+  const before = baseline?.prompts?.[variantId];
+  if (now === undefined || before === undefined)
+    return [`Prompt diff against the baseline: not available (${baseline ? "the baseline run's folder is not here" : 'no baseline'}).`];
+  if (now === before) return ['Prompt unchanged since the baseline (model or provider drift?).'];
+  const body = diffLines(before, now).flatMap((p) =>
+    p.value
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => `${p.added ? '+' : p.removed ? '-' : ' '}${l}`),
+  );
+  const shown =
+    body.length > MAX_DIFF_LINES
+      ? [...body.slice(0, MAX_DIFF_LINES), `… ${body.length - MAX_DIFF_LINES} more lines in the HTML report`]
+      : body;
+  const fence = '`'.repeat(Math.max(3, ...[...shown.join('\n').matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  return [
+    `<details><summary>Prompt diff against the baseline (run ${cell(baseline!.runId)})</summary>`,
+    '',
+    `${fence}diff`,
+    ...shown,
+    fence,
+    '',
+    '</details>',
+  ];
+}
+
+/** Failing trajectory assertions, one line per (variant, model, scenario, assertion), the tool call named by the reason. */
+export function trajectoryFailures(results: CellResult[]): string[] {
+  const kinds = new Set<AssertionKind>(TRAJECTORY_KINDS);
+  const seen = new Map<string, { line: string; count: number }>();
+  for (const r of results) {
+    for (const a of r.assertions) {
+      if (a.pass || !kinds.has(a.kind as AssertionKind)) continue;
+      const key = `${deltaKey(r.variantId, r.model, r.scenarioId)}\u0000${a.id}`;
+      const hit = seen.get(key);
+      if (hit) hit.count++;
+      else
+        seen.set(key, {
+          line: `${cell(r.variantId)} @ ${cell(r.model)} / ${cell(r.scenarioId)}: **${cell(a.id)}** — ${cell((a.reason ?? 'failed').slice(0, 300))}`,
+          count: 1,
+        });
+    }
+  }
+  if (!seen.size) return [];
+  const all = [...seen.values()];
+  return [
+    '### Failing trajectory assertions',
+    '',
+    ...all.slice(0, MAX_TRAJECTORY).map((x) => `- ${x.line}${x.count > 1 ? ` (${x.count} repeats)` : ''}`),
+    ...(all.length > MAX_TRAJECTORY ? [`- … and ${all.length - MAX_TRAJECTORY} more in the HTML report`] : []),
+    '',
+  ];
+}
