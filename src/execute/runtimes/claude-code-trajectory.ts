@@ -100,146 +100,148 @@ function isFile(root: string, path: string): boolean {
   }
 }
 
+/** What the recorder has seen so far. */
+interface RecorderState {
+  calls: PendingCall[];
+  results: Map<string, { text: string; isError: boolean }>;
+  decisions: Map<string, RecordedDecision>;
+  responseIds: Set<string>;
+  turns: number;
+  retries: number;
+  answer: string;
+  answerMessageId?: string;
+  result?: StreamMessage;
+}
+
 export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecorder {
-  const calls: PendingCall[] = [];
-  const results = new Map<string, { text: string; isError: boolean }>();
-  const decisions = new Map<string, RecordedDecision>();
-  const responseIds = new Set<string>();
-  let turns = 0;
-  let retries = 0;
-  let answer = '';
-  let answerMessageId: string | undefined;
-  let result: StreamMessage | undefined;
-
-  function onAssistant(message: StreamMessage): void {
-    const id = message.message?.id ?? `anonymous-${responseIds.size}`;
-    const main = !message.parent_tool_use_id;
-    if (!responseIds.has(id)) {
-      responseIds.add(id);
-      if (main) turns++;
-    }
-    for (const block of blocks(message)) {
-      if (block.type === 'tool_use' && block.id) {
-        const input = (typeof block.input === 'object' && block.input !== null ? block.input : {}) as Record<string, unknown>;
-        calls.push({
-          id: block.id,
-          tool: block.name ?? '',
-          input,
-          turn: Math.max(turns, 1),
-          agent: main ? undefined : (message.subagent_type ?? 'subagent'),
-        });
-      }
-      if (block.type === 'text' && main) {
-        // Claude Code emits one SDK message per content block; texts of the same response are joined.
-        answer = answerMessageId === id ? `${answer}\n${block.text ?? ''}` : (block.text ?? '');
-        answerMessageId = id;
-      }
-    }
-  }
-
-  function outcomeOf(call: PendingCall): Pick<ToolCall, 'outcome' | 'reason' | 'output'> {
-    const decided = decisions.get(call.id);
-    const seen = results.get(call.id);
-    const output = seen ? cut(seen.text) : undefined;
-    if (decided) return { outcome: decided.outcome, reason: decided.reason, output };
-    if (!seen)
-      return {
-        outcome: 'failed',
-        reason: 'no result: the cell stopped before the tool returned',
-      };
-    if (seen.isError && NO_SUCH_TOOL.test(seen.text)) {
-      return opts.agentAllows(call.tool, call.agent)
-        ? {
-            outcome: 'failed',
-            reason: `Claude Code does not offer ${call.tool}`,
-            output,
-          }
-        : {
-            outcome: 'denied-by-agent',
-            reason: `${call.tool} is not in the agent's tools: list`,
-            output,
-          };
-    }
-    const toolError = seen.isError ? TOOL_USE_ERROR.exec(seen.text) : null;
-    if (toolError)
-      return {
-        outcome: 'failed',
-        reason: (toolError[1] ?? '').trim().split('\n')[0]?.slice(0, 300),
-        output,
-      };
-    return { outcome: 'ran', output };
-  }
-
+  const state: RecorderState = {
+    calls: [],
+    results: new Map(),
+    decisions: new Map(),
+    responseIds: new Set(),
+    turns: 0,
+    retries: 0,
+    answer: '',
+  };
   return {
     onMessage(message) {
-      if (message.type === 'assistant') onAssistant(message);
-      else if (message.type === 'user') {
-        for (const block of blocks(message)) {
-          if (block.type === 'tool_result' && block.tool_use_id) {
-            results.set(block.tool_use_id, {
-              text: resultText(block.content),
-              isError: block.is_error === true,
-            });
-          }
-        }
-      } else if (message.type === 'system' && message.subtype === 'api_retry') retries++;
-      else if (message.type === 'result') result = message;
+      if (message.type === 'assistant') onAssistant(state, message);
+      else if (message.type === 'user') onToolResults(state, message);
+      else if (message.type === 'system' && message.subtype === 'api_retry') state.retries++;
+      else if (message.type === 'result') state.result = message;
     },
     recordDecision(toolUseId, decision) {
-      if (!decisions.has(toolUseId)) decisions.set(toolUseId, decision);
+      if (!state.decisions.has(toolUseId)) state.decisions.set(toolUseId, decision);
     },
     get turns() {
-      return turns;
+      return state.turns;
     },
     get requests() {
-      return responseIds.size + retries;
+      return state.responseIds.size + state.retries;
     },
     get result() {
-      return result;
+      return state.result;
     },
     finish() {
-      const toolCalls: ToolCall[] = calls.map((call, index) => ({
+      const toolCalls: ToolCall[] = state.calls.map((call, index) => ({
         index,
         tool: call.tool,
         input: call.input,
         turn: call.turn,
-        ...outcomeOf(call),
+        ...outcomeOf(call, state, opts.agentAllows),
       }));
-      const delegations: Delegation[] = toolCalls.flatMap((call) =>
-        (call.tool === 'Task' || call.tool === 'Agent') && call.outcome === 'ran'
-          ? [
-              {
-                agent: String(call.input.subagent_type ?? 'general-purpose'),
-                prompt: String(call.input.prompt ?? ''),
-                callIndex: call.index,
-              },
-            ]
-          : [],
-      );
-      const filesRead: string[] = [];
-      for (const call of toolCalls) {
-        if (call.outcome !== 'ran') continue;
-        const path =
-          call.input.file_path ?? call.input.notebook_path ?? (call.tool === 'Grep' || call.tool === 'Glob' ? call.input.path : undefined);
-        if (!['Read', 'NotebookRead', 'Grep', 'Glob'].includes(call.tool) || typeof path !== 'string') continue;
-        const rel = workspaceRelative(opts.workspace, path);
-        // A search over a folder is not a read of a file; a Read that ran was one, even if the file is gone now.
-        const file = call.tool === 'Read' || call.tool === 'NotebookRead' || (rel !== undefined && isFile(opts.workspace, rel));
-        if (rel !== undefined && rel !== '' && file && !filesRead.includes(rel)) filesRead.push(rel);
-      }
+      const { result } = state;
       const resultAnswer = result?.subtype === 'success' && typeof result.result === 'string' ? result.result : undefined;
       return {
         trajectory: {
           runtime: 'claude-code',
           toolCalls,
-          delegations,
-          turns,
-          filesRead,
+          delegations: delegationsOf(toolCalls),
+          turns: state.turns,
+          filesRead: filesReadOf(toolCalls, opts.workspace),
           workspaceDiff: '',
           filesChanged: [],
         },
-        answer: resultAnswer ?? answer,
+        answer: resultAnswer ?? state.answer,
       };
     },
   };
+}
+
+/** A model response (main agent or subagent): counts the turn once per response id, keeps its tool calls and text. */
+function onAssistant(state: RecorderState, message: StreamMessage): void {
+  const id = message.message?.id ?? `anonymous-${state.responseIds.size}`;
+  const main = !message.parent_tool_use_id;
+  if (!state.responseIds.has(id)) {
+    state.responseIds.add(id);
+    if (main) state.turns++;
+  }
+  for (const block of blocks(message)) {
+    if (block.type === 'tool_use' && block.id) {
+      const input = (typeof block.input === 'object' && block.input !== null ? block.input : {}) as Record<string, unknown>;
+      state.calls.push({
+        id: block.id,
+        tool: block.name ?? '',
+        input,
+        turn: Math.max(state.turns, 1),
+        agent: main ? undefined : (message.subagent_type ?? 'subagent'),
+      });
+    }
+    if (block.type === 'text' && main) {
+      // Claude Code emits one SDK message per content block; texts of the same response are joined.
+      state.answer = state.answerMessageId === id ? `${state.answer}\n${block.text ?? ''}` : (block.text ?? '');
+      state.answerMessageId = id;
+    }
+  }
+}
+
+function onToolResults(state: RecorderState, message: StreamMessage): void {
+  for (const block of blocks(message)) {
+    if (block.type === 'tool_result' && block.tool_use_id) {
+      state.results.set(block.tool_use_id, { text: resultText(block.content), isError: block.is_error === true });
+    }
+  }
+}
+
+function outcomeOf(
+  call: PendingCall,
+  state: Pick<RecorderState, 'decisions' | 'results'>,
+  agentAllows: RecorderOptions['agentAllows'],
+): Pick<ToolCall, 'outcome' | 'reason' | 'output'> {
+  const decided = state.decisions.get(call.id);
+  const seen = state.results.get(call.id);
+  const output = seen ? cut(seen.text) : undefined;
+  if (decided) return { outcome: decided.outcome, reason: decided.reason, output };
+  if (!seen) return { outcome: 'failed', reason: 'no result: the cell stopped before the tool returned' };
+  if (seen.isError && NO_SUCH_TOOL.test(seen.text)) {
+    return agentAllows(call.tool, call.agent)
+      ? { outcome: 'failed', reason: `Claude Code does not offer ${call.tool}`, output }
+      : { outcome: 'denied-by-agent', reason: `${call.tool} is not in the agent's tools: list`, output };
+  }
+  const toolError = seen.isError ? TOOL_USE_ERROR.exec(seen.text) : null;
+  if (toolError) return { outcome: 'failed', reason: (toolError[1] ?? '').trim().split('\n')[0]?.slice(0, 300), output };
+  return { outcome: 'ran', output };
+}
+
+function delegationsOf(toolCalls: ToolCall[]): Delegation[] {
+  return toolCalls.flatMap((call) =>
+    (call.tool === 'Task' || call.tool === 'Agent') && call.outcome === 'ran'
+      ? [{ agent: String(call.input.subagent_type ?? 'general-purpose'), prompt: String(call.input.prompt ?? ''), callIndex: call.index }]
+      : [],
+  );
+}
+
+function filesReadOf(toolCalls: ToolCall[], workspace: string): string[] {
+  const filesRead: string[] = [];
+  for (const call of toolCalls) {
+    if (call.outcome !== 'ran') continue;
+    const path =
+      call.input.file_path ?? call.input.notebook_path ?? (call.tool === 'Grep' || call.tool === 'Glob' ? call.input.path : undefined);
+    if (!['Read', 'NotebookRead', 'Grep', 'Glob'].includes(call.tool) || typeof path !== 'string') continue;
+    const rel = workspaceRelative(workspace, path);
+    // A search over a folder is not a read of a file; a Read that ran was one, even if the file is gone now.
+    const file = call.tool === 'Read' || call.tool === 'NotebookRead' || (rel !== undefined && isFile(workspace, rel));
+    if (rel !== undefined && rel !== '' && file && !filesRead.includes(rel)) filesRead.push(rel);
+  }
+  return filesRead;
 }

@@ -55,7 +55,7 @@ import { join } from 'node:path';
 import { ProviderUnavailableError } from '../../errors.ts';
 import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
 import { agentAllows, agentToolSet, decideToolCall, type ToolDecision, type ToolPolicy, WEB_TOOLS } from './claude-code-permissions.ts';
-import { createTrajectoryRecorder, type StreamMessage } from './claude-code-trajectory.ts';
+import { createTrajectoryRecorder, type StreamMessage, type TrajectoryRecorder } from './claude-code-trajectory.ts';
 import { realWorkspace } from './sandbox-paths.ts';
 
 export const CLAUDE_AGENT_SDK = '@anthropic-ai/claude-agent-sdk';
@@ -224,158 +224,185 @@ function resultError(result: StreamMessage | undefined, maxTurns: number): strin
 export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): AgentRuntime {
   const loadSdk = opts.loadSdk ?? (() => importClaudeAgentSdk());
   let sdk: Promise<ClaudeAgentSdk> | undefined;
-
-  async function runCell(input: RuntimeCellInput): Promise<RuntimeCellOutput> {
-    const started = Date.now();
+  const loadOnce = async () => {
     sdk ??= loadSdk();
-    const { query } = await sdk.catch((error: unknown) => {
+    return sdk.catch((error: unknown) => {
       sdk = undefined; // a later install should be picked up without restarting
       throw error;
     });
-    const workspace = realWorkspace(input.workspace);
-    const { limits } = input;
-    const policies = new Map<string | undefined, ToolPolicy>([
-      [
-        undefined,
-        {
-          agentTools: agentToolSet(input.agent.tools),
-          workspace,
-          allowBash: input.allowBash,
-        },
-      ],
-    ]);
-    for (const peer of input.agent.peers ?? [])
-      policies.set(peer.name, {
-        agentTools: agentToolSet(peer.tools),
-        workspace,
-        allowBash: input.allowBash,
-      });
-    // A built-in subagent (general-purpose…) is held to the delegating agent's own list.
-    const policyFor = (agent?: string) => policies.get(agent) ?? (policies.get(undefined) as ToolPolicy);
-    const recorder = createTrajectoryRecorder({
-      workspace,
-      agentAllows: (tool, agent) => agentAllows(policyFor(agent), tool),
-    });
-    const agentTypes = new Map<string, string>(); // subagent id → its agent type, learned from hooks
-
-    const abort = new AbortController();
-    let stopReason: string | undefined;
-    let child: ChildProcess | undefined;
-    // Aborting or close() leaves Claude Code a ~2 s grace period in which it keeps calling the model
-    // (measured: 10 more requests); a limit must stop it now, with the shell commands it started.
-    const stop = (reason: string) => {
-      stopReason ??= reason;
-      killGroup(child);
-      abort.abort();
-    };
-    const timer = setTimeout(() => stop(`wall time limit (${limits.wallTimeMs} ms) reached`), limits.wallTimeMs);
-    const onCancel = () => stop('cancelled');
-    if (input.signal?.aborted) onCancel();
-    input.signal?.addEventListener('abort', onCancel, { once: true });
-
-    const decide = (tool: string, toolInput: Record<string, unknown>, toolUseId: string | undefined, agent: string | undefined) => {
-      const decision = decideToolCall(policyFor(agent), tool, toolInput);
-      if (decision.outcome !== 'allow' && toolUseId) recorder.recordDecision(toolUseId, decision);
-      return decision;
-    };
-
-    const preToolUse = async (hookInput: Record<string, unknown>, toolUseId: string | undefined) => {
-      const agentType = typeof hookInput.agent_type === 'string' && hookInput.agent_id ? hookInput.agent_type : undefined;
-      if (typeof hookInput.agent_id === 'string' && agentType) agentTypes.set(hookInput.agent_id, agentType);
-      const toolInput = (hookInput.tool_input ?? {}) as Record<string, unknown>;
-      const id = toolUseId ?? (hookInput.tool_use_id as string | undefined);
-      const decision = decide(String(hookInput.tool_name), toolInput, id, agentType);
-      return decision.outcome === 'allow' ? {} : deny(decision);
-    };
-
-    const canUseTool = async (tool: string, toolInput: Record<string, unknown>, options: { toolUseID?: string; agentID?: string }) => {
-      const decision = decide(tool, toolInput, options.toolUseID, options.agentID ? agentTypes.get(options.agentID) : undefined);
-      return decision.outcome === 'allow' ? { behavior: 'allow', updatedInput: toolInput } : { behavior: 'deny', message: decision.reason };
-    };
-
-    const agentTools = agentToolSet(input.agent.tools);
-    const options: Record<string, unknown> = {
-      abortController: abort,
-      cwd: workspace,
-      model: input.model.id,
-      systemPrompt: input.agent.systemPrompt,
-      settingSources: [],
-      tools: agentTools ? [...agentTools] : { type: 'preset', preset: 'claude_code' },
-      disallowedTools: [...WEB_TOOLS],
-      allowedTools: [],
-      permissionMode: 'default',
-      canUseTool,
-      hooks: { PreToolUse: [{ hooks: [preToolUse], onFailure: 'block' }] },
-      agents: peerDefinitions(input.agent.peers, limits.maxTurns),
-      maxTurns: limits.maxTurns,
-      mcpServers: {},
-      strictMcpConfig: true,
-      plugins: [],
-      persistSession: false,
-      forwardSubagentText: true,
-      env: claudeCodeEnv(input, {
-        path: opts.path ?? '/usr/local/bin:/usr/bin:/bin',
-        bashTimeoutMs: opts.bashTimeoutMs ?? 30_000,
-      }),
-      spawnClaudeCodeProcess: (spawnOptions: {
-        command: string;
-        args: string[];
-        cwd?: string;
-        env: Record<string, string | undefined>;
-      }) => {
-        child = spawn(spawnOptions.command, spawnOptions.args, {
-          cwd: spawnOptions.cwd,
-          env: spawnOptions.env,
-          stdio: ['pipe', 'pipe', 'pipe'],
-          detached: true,
-        });
-        const onStderr = opts.onStderr;
-        child.stderr?.on('data', (chunk: Buffer) => onStderr?.(chunk.toString('utf8')));
-        if (stopReason) killGroup(child);
-        return child;
-      },
-    };
-
-    const stream = query({ prompt: renderPrompt(input), options });
-    let crash: string | undefined;
-    try {
-      for await (const message of stream) {
-        recorder.onMessage(message);
-        if (message.type === 'assistant') {
-          const asksTools = Array.isArray(message.message?.content) && message.message.content.some((b) => b.type === 'tool_use');
-          // One more request would follow a tool call: stop before it would pass the limit.
-          if (recorder.requests > limits.maxRequests || (recorder.requests === limits.maxRequests && asksTools)) {
-            stop(`request limit (${limits.maxRequests} model requests) reached`);
-          }
-        }
-        if (stopReason || message.type === 'result') break;
-      }
-    } catch (error) {
-      if (!stopReason) crash = `Claude Code failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
-    } finally {
-      clearTimeout(timer);
-      input.signal?.removeEventListener('abort', onCancel);
-      stream.close?.();
-      killGroup(child); // whatever is left of the cell: its Bash commands included
-    }
-
-    const { trajectory, answer } = recorder.finish();
-    const result = recorder.result;
-    return {
-      answer,
-      trajectory,
-      tokens: tokensOf(result),
-      costUsd: typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : undefined,
-      latencyMs: Date.now() - started,
-      error: stopReason ?? crash ?? resultError(result, limits.maxTurns),
-    };
-  }
-
+  };
   return {
     name: 'claude-code',
-    runCell,
+    runCell: async (input) => {
+      const started = Date.now(); // the first cell's latency includes loading the SDK, as it always did
+      return runClaudeCodeCell(await loadOnce(), input, opts, started);
+    },
     async close() {
       // Each cell's Claude Code process ends with its query; nothing is shared across cells.
     },
   };
+}
+
+/** One cell: one `query()`, bounded, its every tool call decided and recorded. */
+async function runClaudeCodeCell(
+  sdk: ClaudeAgentSdk,
+  input: RuntimeCellInput,
+  opts: ClaudeCodeRuntimeOptions,
+  started: number,
+): Promise<RuntimeCellOutput> {
+  const workspace = realWorkspace(input.workspace);
+  const policyFor = toolPolicies(input, workspace);
+  const recorder = createTrajectoryRecorder({ workspace, agentAllows: (tool, agent) => agentAllows(policyFor(agent), tool) });
+  const control = cellControl(input);
+  const options = queryOptions(input, opts, {
+    workspace,
+    control,
+    ...permissionCallbacks(policyFor, recorder),
+  });
+  const stream = sdk.query({ prompt: renderPrompt(input), options });
+  let crash: string | undefined;
+  try {
+    await consume(stream, recorder, input.limits.maxRequests, control);
+  } catch (error) {
+    if (!control.stopReason) crash = `Claude Code failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+  } finally {
+    control.dispose();
+    stream.close?.();
+    killGroup(control.child); // whatever is left of the cell: its Bash commands included
+  }
+  const { trajectory, answer } = recorder.finish();
+  const result = recorder.result;
+  return {
+    answer,
+    trajectory,
+    tokens: tokensOf(result),
+    costUsd: typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : undefined,
+    latencyMs: Date.now() - started,
+    error: control.stopReason ?? crash ?? resultError(result, input.limits.maxTurns),
+  };
+}
+
+/** The tool policy of the agent and of each peer; a built-in subagent (general-purpose…) is held to the delegating agent's own list. */
+function toolPolicies(input: RuntimeCellInput, workspace: string): (agent?: string) => ToolPolicy {
+  const policyOf = (tools: string[]): ToolPolicy => ({ agentTools: agentToolSet(tools), workspace, allowBash: input.allowBash });
+  const main = policyOf(input.agent.tools);
+  const peers = new Map((input.agent.peers ?? []).map((peer) => [peer.name, policyOf(peer.tools)]));
+  return (agent) => (agent !== undefined ? peers.get(agent) : undefined) ?? main;
+}
+
+/** What stops a cell (a limit, the harness's signal) and the Claude Code process it must kill when it does. */
+interface CellControl {
+  readonly stopReason: string | undefined;
+  readonly abortController: AbortController;
+  child: ChildProcess | undefined;
+  stop(reason: string): void;
+  dispose(): void;
+}
+
+function cellControl(input: RuntimeCellInput): CellControl {
+  const abort = new AbortController();
+  let stopReason: string | undefined;
+  const control: CellControl = {
+    get stopReason() {
+      return stopReason;
+    },
+    abortController: abort,
+    child: undefined,
+    // Aborting or close() leaves Claude Code a ~2 s grace period in which it keeps calling the model
+    // (measured: 10 more requests); a limit must stop it now, with the shell commands it started.
+    stop(reason) {
+      stopReason ??= reason;
+      killGroup(control.child);
+      abort.abort();
+    },
+    dispose() {
+      clearTimeout(timer);
+      input.signal?.removeEventListener('abort', onCancel);
+    },
+  };
+  const timer = setTimeout(() => control.stop(`wall time limit (${input.limits.wallTimeMs} ms) reached`), input.limits.wallTimeMs);
+  const onCancel = () => control.stop('cancelled');
+  if (input.signal?.aborted) onCancel();
+  input.signal?.addEventListener('abort', onCancel, { once: true });
+  return control;
+}
+
+/** The PreToolUse hook and `canUseTool`: the same decision for every call, refusals recorded. */
+function permissionCallbacks(policyFor: (agent?: string) => ToolPolicy, recorder: TrajectoryRecorder) {
+  const agentTypes = new Map<string, string>(); // subagent id → its agent type, learned from hooks
+  const decide = (tool: string, toolInput: Record<string, unknown>, toolUseId: string | undefined, agent: string | undefined) => {
+    const decision = decideToolCall(policyFor(agent), tool, toolInput);
+    if (decision.outcome !== 'allow' && toolUseId) recorder.recordDecision(toolUseId, decision);
+    return decision;
+  };
+  const preToolUse = async (hookInput: Record<string, unknown>, toolUseId: string | undefined) => {
+    const agentType = typeof hookInput.agent_type === 'string' && hookInput.agent_id ? hookInput.agent_type : undefined;
+    if (typeof hookInput.agent_id === 'string' && agentType) agentTypes.set(hookInput.agent_id, agentType);
+    const toolInput = (hookInput.tool_input ?? {}) as Record<string, unknown>;
+    const id = toolUseId ?? (hookInput.tool_use_id as string | undefined);
+    const decision = decide(String(hookInput.tool_name), toolInput, id, agentType);
+    return decision.outcome === 'allow' ? {} : deny(decision);
+  };
+  const canUseTool = async (tool: string, toolInput: Record<string, unknown>, options: { toolUseID?: string; agentID?: string }) => {
+    const decision = decide(tool, toolInput, options.toolUseID, options.agentID ? agentTypes.get(options.agentID) : undefined);
+    return decision.outcome === 'allow' ? { behavior: 'allow', updatedInput: toolInput } : { behavior: 'deny', message: decision.reason };
+  };
+  return { preToolUse, canUseTool };
+}
+
+/** The SDK's `query()` options: the variant's prompt and tools, nothing of the user's, every call through the callbacks. */
+function queryOptions(
+  input: RuntimeCellInput,
+  opts: ClaudeCodeRuntimeOptions,
+  cell: { workspace: string; control: CellControl } & ReturnType<typeof permissionCallbacks>,
+): Record<string, unknown> {
+  const agentTools = agentToolSet(input.agent.tools);
+  return {
+    abortController: cell.control.abortController,
+    cwd: cell.workspace,
+    model: input.model.id,
+    systemPrompt: input.agent.systemPrompt,
+    settingSources: [],
+    tools: agentTools ? [...agentTools] : { type: 'preset', preset: 'claude_code' },
+    disallowedTools: [...WEB_TOOLS],
+    allowedTools: [],
+    permissionMode: 'default',
+    canUseTool: cell.canUseTool,
+    hooks: { PreToolUse: [{ hooks: [cell.preToolUse], onFailure: 'block' }] },
+    agents: peerDefinitions(input.agent.peers, input.limits.maxTurns),
+    maxTurns: input.limits.maxTurns,
+    mcpServers: {},
+    strictMcpConfig: true,
+    plugins: [],
+    persistSession: false,
+    forwardSubagentText: true,
+    env: claudeCodeEnv(input, { path: opts.path ?? '/usr/local/bin:/usr/bin:/bin', bashTimeoutMs: opts.bashTimeoutMs ?? 30_000 }),
+    spawnClaudeCodeProcess: (spawnOptions: { command: string; args: string[]; cwd?: string; env: Record<string, string | undefined> }) => {
+      const child = spawn(spawnOptions.command, spawnOptions.args, {
+        cwd: spawnOptions.cwd,
+        env: spawnOptions.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+      cell.control.child = child;
+      child.stderr?.on('data', (chunk: Buffer) => opts.onStderr?.(chunk.toString('utf8')));
+      if (cell.control.stopReason) killGroup(child);
+      return child;
+    },
+  };
+}
+
+/** Reads the stream into the recorder until the result, or until a limit stops the cell. */
+async function consume(stream: AsyncIterable<StreamMessage>, recorder: TrajectoryRecorder, maxRequests: number, control: CellControl) {
+  for await (const message of stream) {
+    recorder.onMessage(message);
+    if (message.type === 'assistant') {
+      const asksTools = Array.isArray(message.message?.content) && message.message.content.some((b) => b.type === 'tool_use');
+      // One more request would follow a tool call: stop before it would pass the limit.
+      if (recorder.requests > maxRequests || (recorder.requests === maxRequests && asksTools)) {
+        control.stop(`request limit (${maxRequests} model requests) reached`);
+      }
+    }
+    if (control.stopReason || message.type === 'result') break;
+  }
 }

@@ -89,7 +89,10 @@ export function stubPluginInstall(configDir: string): string[] {
   const created: string[] = [];
   mkdirSync(configDir, { recursive: true });
   const modules = path.join(configDir, 'node_modules');
-  if (!existsSync(modules)) mkdirSync(modules), created.push(modules);
+  if (!existsSync(modules)) {
+    mkdirSync(modules);
+    created.push(modules);
+  }
   const lock = path.join(configDir, 'package-lock.json');
   if (!existsSync(lock)) {
     writeFileSync(lock, `${JSON.stringify({ packages: { '': { dependencies: { '@opencode-ai/plugin': '*' } } } })}\n`);
@@ -130,17 +133,48 @@ export async function startOpenCodeServer(opts: OpenCodeServerOptions): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: close() ends the tools it started too
   });
+  const url = await listeningUrl(child, opts.startTimeoutMs ?? 30_000);
+  const listeners = new Set<(e: OpenCodeEvent) => void>();
+  const events = new AbortController();
+  await readEvents(url, auth, events.signal, (e) => {
+    for (const l of listeners) l(e);
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    pid: child.pid ?? -1,
+    request: (method, route, o) => requestJson(url, auth, method, route, o),
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => {
+      events.abort();
+      closing ??= stopServer(child);
+      return closing;
+    },
+  };
+}
+
+/** Resolves with the URL `opencode serve` prints once it listens; kills it when it exits or times out first. */
+async function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      killGroup(child, 'SIGKILL');
+      reject(err);
+    };
     const timer = setTimeout(
-      () => fail(new Error(`opencode serve did not start within ${opts.startTimeoutMs ?? 30_000} ms: ${output.slice(-500)}`)),
-      opts.startTimeoutMs ?? 30_000,
+      () => fail(new Error(`opencode serve did not start within ${timeoutMs} ms: ${output.slice(-500)}`)),
+      timeoutMs,
     );
-    const fail = (err: Error) => (clearTimeout(timer), killGroup(child, 'SIGKILL'), reject(err));
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /opencode server listening on (http:\/\/\S+)/.exec(output);
-      if (m) clearTimeout(timer), resolve(m[1]!);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve(m[1]!);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
@@ -153,54 +187,38 @@ export async function startOpenCodeServer(opts: OpenCodeServerOptions): Promise<
   child.stderr?.removeAllListeners('data');
   child.stdout?.resume();
   child.stderr?.resume();
+  return url;
+}
 
-  const listeners = new Set<(e: OpenCodeEvent) => void>();
-  const events = new AbortController();
-  const request = async <T>(
-    method: string,
-    route: string,
-    o: { directory?: string; body?: unknown; signal?: AbortSignal } = {},
-  ): Promise<T> => {
-    const u = new URL(route, url);
-    if (o.directory) u.searchParams.set('directory', o.directory);
-    const res = await fetch(u, {
-      method,
-      headers: {
-        authorization: auth,
-        ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: o.body === undefined ? undefined : JSON.stringify(o.body),
-      signal: o.signal,
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`OpenCode ${method} ${u.pathname} → ${res.status}: ${text.slice(0, 300)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
-  const ready = readEvents(url, auth, events.signal, (e) => {
-    for (const l of listeners) l(e);
+/** One JSON request to the server; `directory` selects the workspace instance. Throws on a non-2xx answer. */
+async function requestJson<T>(
+  base: string,
+  auth: string,
+  method: string,
+  route: string,
+  o: { directory?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
+  const u = new URL(route, base);
+  if (o.directory) u.searchParams.set('directory', o.directory);
+  const res = await fetch(u, {
+    method,
+    headers: { authorization: auth, ...(o.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    signal: o.signal,
   });
-  await ready;
+  const text = await res.text();
+  if (!res.ok) throw new Error(`OpenCode ${method} ${u.pathname} → ${res.status}: ${text.slice(0, 300)}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
 
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    pid: child.pid ?? -1,
-    request,
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    close: () =>
-      (closing ??= (async () => {
-        events.abort();
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        killGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
-      })()),
-  };
+/** SIGTERM to the server's process group, SIGKILL after 3 s. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

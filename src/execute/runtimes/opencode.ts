@@ -75,198 +75,272 @@ export function resolveOpenCodeBinary(opts: Pick<OpenCodeRuntimeOptions, 'projec
   throw new Error(`OpenCode ${OPENCODE_VERSION} is not installed (looked in ${prefix}). Install it with: ${OPENCODE_INSTALL_COMMAND}`);
 }
 
+/** Events of the shared server that belong to one cell: its root session and the sessions it delegated to. */
 interface CellWatch {
   sessions: Set<string>;
   onEvent(e: OpenCodeEvent): void;
+}
+
+/** The shared `opencode serve`: started by the first cell, told which model hosts it may reach, fanning events out to the cells. */
+interface SharedServer {
+  ensure(apiBaseUrl: string): Promise<OpenCodeServer>;
+  watch(w: CellWatch): () => void;
+  close(): Promise<void>;
 }
 
 export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentRuntime {
   const binary = resolveOpenCodeBinary(opts);
   const ownHome = !opts.homeDir;
   const home = opts.homeDir ?? mkdtempSync(path.join(os.tmpdir(), 'agent-evals-opencode-'));
+  const shared = sharedServer(binary, home, opts);
+  return {
+    name: 'opencode',
+    runCell: (input) => runOpenCodeCell(shared, home, input),
+    async close() {
+      await shared.close();
+      if (ownHome) rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+function sharedServer(binary: string, home: string, opts: OpenCodeRuntimeOptions): SharedServer {
   const watches = new Set<CellWatch>();
   let server: Promise<OpenCodeServer> | undefined;
   let serverHosts: string[] = [];
-  let cellCounter = 0;
-
-  const ensureServer = (apiBaseUrl: string) => {
-    const host = new URL(apiBaseUrl).hostname;
-    if (!server) {
-      serverHosts = [...new Set([host, ...(opts.allowedHosts ?? [])])];
-      server = startOpenCodeServer({
-        binary,
-        home,
-        allowedHosts: serverHosts,
-        pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      }).then((s) => {
+  const start = () =>
+    startOpenCodeServer({ binary, home, allowedHosts: serverHosts, pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin' }).then(
+      (s) => {
         s.onEvent((e) => {
           for (const w of watches) w.onEvent(e);
         });
         return s;
-      });
-      server.catch(() => (server = undefined));
-    } else if (!['127.0.0.1', 'localhost', '::1', ...serverHosts].includes(host)) {
-      throw new Error(`model server host ${host} was not known when the OpenCode server started; pass it in allowedHosts`);
-    }
-    return server;
-  };
-
-  async function runCell(input: RuntimeCellInput): Promise<RuntimeCellOutput> {
-    const started = Date.now();
-    const fail = (error: string): RuntimeCellOutput => ({
-      answer: '',
-      trajectory: { runtime: 'opencode', toolCalls: [], delegations: [], turns: 0, filesRead: [], workspaceDiff: '', filesChanged: [] },
-      latencyMs: Date.now() - started,
-      error,
-    });
-    if (!input.model.apiBaseUrl) return fail('the opencode runtime needs model.apiBaseUrl (an OpenAI-compatible server)');
-    let srv: OpenCodeServer;
-    try {
-      srv = await ensureServer(input.model.apiBaseUrl);
-    } catch (err) {
-      return fail(`OpenCode server: ${(err as Error).message}`);
-    }
-    const cellId = `cell-${randomUUID()}-${++cellCounter}`;
-    const keyFile = path.join(home, 'keys', cellId);
-    mkdirSync(path.dirname(keyFile), { recursive: true });
-    writeFileSync(keyFile, input.model.apiKey ?? 'agent-evals-no-key', { mode: 0o600 });
-    const prepared = prepareWorkspace({
-      workspace: input.workspace,
-      agent: input.agent,
-      model: { id: input.model.id, apiBaseUrl: input.model.apiBaseUrl },
-      apiKeyFile: keyFile,
-    });
-    const directory = input.workspace;
-    const decisions = new Map<string, AskVerdict>();
-    const watch: CellWatch = { sessions: new Set(), onEvent: () => {} };
-    let limitError: string | undefined;
-    let sessionId: string | undefined;
-    try {
-      const agents = await srv.request<Array<{ name: string; mode: string; permission: PermissionRule[] }>>('GET', '/agent', { directory });
-      const loaded = agents.find((a) => a.name === input.agent.name);
-      if (!loaded)
-        return fail(
-          `OpenCode did not load the agent "${input.agent.name}" from .opencode/agent/${input.agent.name}.md (its frontmatter may be invalid for OpenCode)`,
-        );
-      const agentRules = loaded.permission;
-      const toolOutputDir = path.join(home, '.local', 'share', 'opencode', 'tool-output');
-      const session = await srv.request<{ id: string }>('POST', '/session', {
-        directory,
-        body: {
-          title: `agent-evals ${input.agent.name}`,
-          permission: sandboxRules(agentRules, { allowBash: input.allowBash, toolOutputDir }),
-        },
-      });
-      sessionId = session.id;
-      const root = session.id;
-      watch.sessions.add(root);
-      const abort = (why: string) => {
-        limitError ??= why;
-        void srv.request('POST', `/session/${root}/abort`, { directory }).catch(() => {});
-      };
-      let rootSteps = 0;
-      let requests = 0;
-      const seenMessages = new Set<string>();
-      watch.onEvent = (e) => {
-        const p = e.payload.properties;
-        switch (e.payload.type) {
-          case 'session.created':
-            if (p.info?.parentID && watch.sessions.has(p.info.parentID)) watch.sessions.add(p.info.id);
-            return;
-          case 'message.updated': {
-            const info = p.info;
-            if (!watch.sessions.has(info?.sessionID) || info.role !== 'assistant' || seenMessages.has(info.id)) return;
-            seenMessages.add(info.id);
-            requests++;
-            if (info.sessionID === root) rootSteps++;
-            if (rootSteps > input.limits.maxTurns) abort(`limit: more than ${input.limits.maxTurns} turns (maxTurns)`);
-            else if (requests > input.limits.maxRequests)
-              abort(`limit: more than ${input.limits.maxRequests} model requests (maxRequests)`);
-            return;
-          }
-          case 'session.status':
-            if (watch.sessions.has(p.sessionID) && p.status?.type === 'retry' && ++requests > input.limits.maxRequests) {
-              abort(
-                `limit: more than ${input.limits.maxRequests} model requests (maxRequests, counting retries: ${p.status.message ?? ''})`,
-              );
-            }
-            return;
-          case 'permission.asked': {
-            if (!watch.sessions.has(p.sessionID)) return;
-            const verdict = classifyAsk({ permission: p.permission, patterns: p.patterns ?? [] }, agentRules, input.allowBash);
-            if (p.tool?.callID) decisions.set(p.tool.callID, verdict);
-            const message = `Refused by the evaluation harness (${verdict.outcome}): ${verdict.reason}. Do not retry this call.`;
-            void srv.request('POST', `/permission/${p.id}/reply`, { directory, body: { reply: 'reject', message } }).catch(() => {});
-            return;
-          }
-        }
-      };
-      watches.add(watch);
-
-      const wall = setTimeout(() => abort(`limit: wall time ${input.limits.wallTimeMs} ms`), input.limits.wallTimeMs);
-      const onSignal = () => abort('aborted by the harness');
-      input.signal?.addEventListener('abort', onSignal, { once: true });
-      // Last resort if OpenCode ignores the abort: stop waiting a little after the wall time.
-      const hardStop = AbortSignal.timeout(input.limits.wallTimeMs + 10_000);
-      const history = (input.history ?? []).map((t) => `${t.role}: ${t.content}`).join('\n\n');
-      const text = history ? `Earlier in this conversation:\n\n${history}\n\n---\n\n${input.request}` : input.request;
-      let promptError: string | undefined;
-      try {
-        await srv.request('POST', `/session/${root}/message`, {
-          directory,
-          signal: hardStop,
-          body: { agent: input.agent.name, model: { providerID: 'agent-evals', modelID: input.model.id }, parts: [{ type: 'text', text }] },
-        });
-      } catch (err) {
-        promptError = (err as Error).message;
-        if (hardStop.aborted) abort(`limit: wall time ${input.limits.wallTimeMs} ms (OpenCode did not stop when aborted)`);
-      } finally {
-        clearTimeout(wall);
-        input.signal?.removeEventListener('abort', onSignal);
-      }
-
-      const messages = await srv.request<OpenCodeMessage[]>('GET', `/session/${root}/message`, { directory });
-      const childMessages: OpenCodeMessage[] = [];
-      for (const child of [...watch.sessions].filter((s) => s !== root)) {
-        childMessages.push(...(await srv.request<OpenCodeMessage[]>('GET', `/session/${child}/message`, { directory }).catch(() => [])));
-      }
-      const result = buildTrajectory({ messages, childMessages, decisions, agentRules, workspace: directory });
-      const impostors = result.agentsThatAnswered.filter((a) => a !== input.agent.name);
-      const error =
-        limitError ??
-        (impostors.length
-          ? `OpenCode answered with agent "${impostors.join(', ')}" instead of "${input.agent.name}" (silent fallback)`
-          : undefined) ??
-        result.modelError ??
-        (promptError ? `OpenCode: ${promptError}` : undefined) ??
-        (result.trajectory.turns === 0 ? 'OpenCode made no model request' : undefined);
-      return {
-        answer: result.answer,
-        trajectory: result.trajectory,
-        tokens: result.tokens,
-        costUsd: result.costUsd,
-        latencyMs: Date.now() - started,
-        ...(error ? { error } : {}),
-      };
-    } catch (err) {
-      return fail(`OpenCode: ${(err as Error).message}`);
-    } finally {
-      watches.delete(watch);
-      if (sessionId) await srv.request('DELETE', `/session/${sessionId}`, { directory }).catch(() => {});
-      await srv.request('POST', '/instance/dispose', { directory }).catch(() => {});
-      prepared.cleanup();
-      rmSync(keyFile, { force: true });
-    }
-  }
-
+      },
+    );
   return {
-    name: 'opencode',
-    runCell,
+    ensure(apiBaseUrl) {
+      const host = new URL(apiBaseUrl).hostname;
+      if (!server) {
+        serverHosts = [...new Set([host, ...(opts.allowedHosts ?? [])])];
+        server = start();
+        server.catch(() => (server = undefined));
+      } else if (!['127.0.0.1', 'localhost', '::1', ...serverHosts].includes(host)) {
+        return Promise.reject(
+          new Error(`model server host ${host} was not known when the OpenCode server started; pass it in allowedHosts`),
+        );
+      }
+      return server;
+    },
+    watch(w) {
+      watches.add(w);
+      return () => watches.delete(w);
+    },
     async close() {
       const s = server;
       server = undefined;
       if (s) await s.then((x) => x.close()).catch(() => {});
-      if (ownHome) rmSync(home, { recursive: true, force: true });
     },
+  };
+}
+
+function failedCell(started: number, error: string): RuntimeCellOutput {
+  return {
+    answer: '',
+    trajectory: { runtime: 'opencode', toolCalls: [], delegations: [], turns: 0, filesRead: [], workspaceDiff: '', filesChanged: [] },
+    latencyMs: Date.now() - started,
+    error,
+  };
+}
+
+let cellCounter = 0;
+
+/** One cell: the agent (and its peers) installed in the workspace, one session prompted once, its trajectory read back. */
+async function runOpenCodeCell(shared: SharedServer, home: string, input: RuntimeCellInput): Promise<RuntimeCellOutput> {
+  const started = Date.now();
+  if (!input.model.apiBaseUrl) return failedCell(started, 'the opencode runtime needs model.apiBaseUrl (an OpenAI-compatible server)');
+  let srv: OpenCodeServer;
+  try {
+    srv = await shared.ensure(input.model.apiBaseUrl);
+  } catch (err) {
+    return failedCell(started, `OpenCode server: ${(err as Error).message}`);
+  }
+  const keyFile = path.join(home, 'keys', `cell-${randomUUID()}-${++cellCounter}`);
+  mkdirSync(path.dirname(keyFile), { recursive: true });
+  writeFileSync(keyFile, input.model.apiKey ?? 'agent-evals-no-key', { mode: 0o600 });
+  const prepared = prepareWorkspace({
+    workspace: input.workspace,
+    agent: input.agent,
+    model: { id: input.model.id, apiBaseUrl: input.model.apiBaseUrl },
+    apiKeyFile: keyFile,
+  });
+  const directory = input.workspace;
+  const cell: OpenCell = { srv, directory, input, home, decisions: new Map(), sessions: new Set() };
+  let unwatch: () => void = () => {};
+  try {
+    const agentRules = await loadedAgentRules(cell);
+    if (!agentRules)
+      return failedCell(
+        started,
+        `OpenCode did not load the agent "${input.agent.name}" from .opencode/agent/${input.agent.name}.md (its frontmatter may be invalid for OpenCode)`,
+      );
+    cell.root = await openSession(cell, agentRules);
+    const limits = watchLimits(cell, agentRules);
+    unwatch = shared.watch(limits.watch);
+    const promptError = await prompt(cell, limits.abort);
+    return { ...(await readOutcome(cell, agentRules, limits.error(), promptError)), latencyMs: Date.now() - started };
+  } catch (err) {
+    return failedCell(started, `OpenCode: ${(err as Error).message}`);
+  } finally {
+    unwatch();
+    if (cell.root) await srv.request('DELETE', `/session/${cell.root}`, { directory }).catch(() => {});
+    await srv.request('POST', '/instance/dispose', { directory }).catch(() => {});
+    prepared.cleanup();
+    rmSync(keyFile, { force: true });
+  }
+}
+
+/** A cell in progress on the shared server. */
+interface OpenCell {
+  srv: OpenCodeServer;
+  directory: string;
+  input: RuntimeCellInput;
+  home: string;
+  /** The root session, once created. */
+  root?: string;
+  /** The root session and the sessions it delegated to. */
+  sessions: Set<string>;
+  /** The harness's answer to each permission ask, by tool call id. */
+  decisions: Map<string, AskVerdict>;
+}
+
+/** The agent's own permission rules as OpenCode loaded them, or undefined when OpenCode did not load the agent. */
+async function loadedAgentRules(cell: OpenCell): Promise<PermissionRule[] | undefined> {
+  const agents = await cell.srv.request<Array<{ name: string; mode: string; permission: PermissionRule[] }>>('GET', '/agent', {
+    directory: cell.directory,
+  });
+  return agents.find((a) => a.name === cell.input.agent.name)?.permission;
+}
+
+/** Creates the root session with the sandbox rules last, so they win over the agent's own. */
+async function openSession(cell: OpenCell, agentRules: PermissionRule[]): Promise<string> {
+  const toolOutputDir = path.join(cell.home, '.local', 'share', 'opencode', 'tool-output');
+  const session = await cell.srv.request<{ id: string }>('POST', '/session', {
+    directory: cell.directory,
+    body: {
+      title: `agent-evals ${cell.input.agent.name}`,
+      permission: sandboxRules(agentRules, { allowBash: cell.input.allowBash, toolOutputDir }),
+    },
+  });
+  cell.sessions.add(session.id);
+  return session.id;
+}
+
+/**
+ * Follows the cell's events: counts turns and requests (retries included) against the limits, aborting the
+ * session when one is passed, and answers every permission ask with "no" and a reason.
+ */
+function watchLimits(cell: OpenCell, agentRules: PermissionRule[]) {
+  const { srv, directory, input } = cell;
+  const root = cell.root!;
+  let limitError: string | undefined;
+  const abort = (why: string) => {
+    limitError ??= why;
+    void srv.request('POST', `/session/${root}/abort`, { directory }).catch(() => {});
+  };
+  let rootSteps = 0;
+  let requests = 0;
+  const seenMessages = new Set<string>();
+  const countRequest = (sessionID: string) => {
+    requests++;
+    if (sessionID === root) rootSteps++;
+    if (rootSteps > input.limits.maxTurns) abort(`limit: more than ${input.limits.maxTurns} turns (maxTurns)`);
+    else if (requests > input.limits.maxRequests) abort(`limit: more than ${input.limits.maxRequests} model requests (maxRequests)`);
+  };
+  const onEvent = (e: OpenCodeEvent) => {
+    const p = e.payload.properties;
+    switch (e.payload.type) {
+      case 'session.created':
+        if (p.info?.parentID && cell.sessions.has(p.info.parentID)) cell.sessions.add(p.info.id);
+        return;
+      case 'message.updated':
+        if (!cell.sessions.has(p.info?.sessionID) || p.info.role !== 'assistant' || seenMessages.has(p.info.id)) return;
+        seenMessages.add(p.info.id);
+        return countRequest(p.info.sessionID);
+      case 'session.status':
+        if (cell.sessions.has(p.sessionID) && p.status?.type === 'retry' && ++requests > input.limits.maxRequests)
+          abort(`limit: more than ${input.limits.maxRequests} model requests (maxRequests, counting retries: ${p.status.message ?? ''})`);
+        return;
+      case 'permission.asked':
+        if (cell.sessions.has(p.sessionID)) refuseAsk(cell, agentRules, p);
+        return;
+    }
+  };
+  return { watch: { sessions: cell.sessions, onEvent } satisfies CellWatch, abort, error: () => limitError };
+}
+
+/** The harness answers every ask "no", as `opencode run` does, but with a reason so the agent can go on. */
+function refuseAsk(cell: OpenCell, agentRules: PermissionRule[], p: OpenCodeEvent['payload']['properties']): void {
+  const verdict = classifyAsk({ permission: p.permission, patterns: p.patterns ?? [] }, agentRules, cell.input.allowBash);
+  if (p.tool?.callID) cell.decisions.set(p.tool.callID, verdict);
+  const message = `Refused by the evaluation harness (${verdict.outcome}): ${verdict.reason}. Do not retry this call.`;
+  void cell.srv
+    .request('POST', `/permission/${p.id}/reply`, { directory: cell.directory, body: { reply: 'reject', message } })
+    .catch(() => {});
+}
+
+/** Sends the request (earlier turns as a transcript) and waits for the answer, within the wall time. Returns the prompt's error, if any. */
+async function prompt(cell: OpenCell, abort: (why: string) => void): Promise<string | undefined> {
+  const { input } = cell;
+  const wall = setTimeout(() => abort(`limit: wall time ${input.limits.wallTimeMs} ms`), input.limits.wallTimeMs);
+  const onSignal = () => abort('aborted by the harness');
+  input.signal?.addEventListener('abort', onSignal, { once: true });
+  // Last resort if OpenCode ignores the abort: stop waiting a little after the wall time.
+  const hardStop = AbortSignal.timeout(input.limits.wallTimeMs + 10_000);
+  const history = (input.history ?? []).map((t) => `${t.role}: ${t.content}`).join('\n\n');
+  const text = history ? `Earlier in this conversation:\n\n${history}\n\n---\n\n${input.request}` : input.request;
+  try {
+    await cell.srv.request('POST', `/session/${cell.root}/message`, {
+      directory: cell.directory,
+      signal: hardStop,
+      body: { agent: input.agent.name, model: { providerID: 'agent-evals', modelID: input.model.id }, parts: [{ type: 'text', text }] },
+    });
+    return undefined;
+  } catch (err) {
+    if (hardStop.aborted) abort(`limit: wall time ${input.limits.wallTimeMs} ms (OpenCode did not stop when aborted)`);
+    return (err as Error).message;
+  } finally {
+    clearTimeout(wall);
+    input.signal?.removeEventListener('abort', onSignal);
+  }
+}
+
+/** Reads the sessions' messages back into the trajectory, and names the first thing that went wrong. */
+async function readOutcome(
+  cell: OpenCell,
+  agentRules: PermissionRule[],
+  limitError: string | undefined,
+  promptError: string | undefined,
+): Promise<Omit<RuntimeCellOutput, 'latencyMs'>> {
+  const { srv, directory, input } = cell;
+  const messages = await srv.request<OpenCodeMessage[]>('GET', `/session/${cell.root}/message`, { directory });
+  const childMessages: OpenCodeMessage[] = [];
+  for (const child of [...cell.sessions].filter((s) => s !== cell.root)) {
+    childMessages.push(...(await srv.request<OpenCodeMessage[]>('GET', `/session/${child}/message`, { directory }).catch(() => [])));
+  }
+  const result = buildTrajectory({ messages, childMessages, decisions: cell.decisions, agentRules, workspace: directory });
+  const impostors = result.agentsThatAnswered.filter((a) => a !== input.agent.name);
+  const error =
+    limitError ??
+    (impostors.length
+      ? `OpenCode answered with agent "${impostors.join(', ')}" instead of "${input.agent.name}" (silent fallback)`
+      : undefined) ??
+    result.modelError ??
+    (promptError ? `OpenCode: ${promptError}` : undefined) ??
+    (result.trajectory.turns === 0 ? 'OpenCode made no model request' : undefined);
+  return {
+    answer: result.answer,
+    trajectory: result.trajectory,
+    tokens: result.tokens,
+    costUsd: result.costUsd,
+    ...(error ? { error } : {}),
   };
 }
