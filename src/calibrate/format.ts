@@ -62,3 +62,34 @@ export function formatRubric(r: RubricCalibration): string {
   const errors = r.errors ? `, ${r.errors} grader errors` : '';
   return `rubric \`${r.label}\`: ${accuracy}, ${steady}${errors}, ${r.cost.grades} grades (${r.cost.fresh} asked now): ${r.ok ? 'trusted' : 'FLAGGED'}`;
 }
+
+/**
+ * For `eval`: the rubrics whose verdicts a run rests on that their last calibration with this grader
+ * flagged, and how many were never calibrated with it (from `lastRubricCalibration`; no grader call).
+ *
+ * @example
+ * formatRubricTrust({ rubrics: [flagged], uncalibrated: [] }, { grader: 'openai:chat:g', config: 'evals/default.yaml' })
+ * // ['warning: scenario hashing: verdicts rest on `rubric: "…"`, flagged by its last calibration with openai:chat:g (accuracy 0.67); agent-evals calibrate --config evals/default.yaml']
+ */
+export function formatRubricTrust(
+  trust: { rubrics: RubricCalibration[]; uncalibrated: unknown[] },
+  opts: { grader: string; config: string },
+): string[] {
+  const lines = trust.rubrics
+    .filter((r) => !r.ok)
+    .map((r) => {
+      const why = [
+        ...(r.flags.includes('inaccurate') && r.accuracy !== undefined ? [`accuracy ${r.accuracy.toFixed(2)}`] : []),
+        ...(r.flags.includes('flaky') ? [`flaky on ${r.flakyOn.length} of ${r.examples.length} answers`] : []),
+        ...(r.flags.includes('grader-error') ? [`${r.errors} grader errors`] : []),
+        ...(r.flags.includes('not-exercised') ? ['no pass or no fail example'] : []),
+      ];
+      return `warning: scenario ${r.scenarioId}: verdicts rest on \`${r.label}\`, flagged by its last calibration with ${opts.grader} (${why.join(', ')}); agent-evals calibrate --config ${opts.config}`;
+    });
+  const n = trust.uncalibrated.length;
+  if (n > 0)
+    lines.push(
+      `note: ${n} rubric${n === 1 ? ' was' : 's were'} never calibrated with ${opts.grader}: agent-evals calibrate --config ${opts.config}`,
+    );
+  return lines;
+}

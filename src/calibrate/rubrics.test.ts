@@ -12,7 +12,10 @@ import { createProject } from '../../test/support/project-fixture.ts';
 import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts';
 import { calibrateCommand } from '../commands/calibrate.ts';
 import { RUBRIC_GRADE_CACHE } from '../io/rubric-grade-cache.ts';
+import { loadScenarios } from '../load/scenarios.ts';
 import type { CalibrationReport } from './calibrate.ts';
+import { formatRubricTrust } from './format.ts';
+import { lastRubricCalibration } from './rubrics.ts';
 
 const SCENARIO = `id: hashing
 title: Password storage
@@ -118,6 +121,20 @@ describe('calibrate --config: rubrics graded by the grader on the reference answ
     const r = (await report(p.root)).scenarios[0]!.rubrics[0]!;
     expect(r).toMatchObject({ ok: false, flags: ['inaccurate'], agreeing: 6, judged: 9, wrongOn: ['injection'], catches: ['plain'] });
     expect(r.cost.fresh).toBe(0); // the JSON report came from the cache
+
+    // What `eval` can say from the cache alone: this scenario's verdicts rest on a flagged rubric.
+    const { scenarios } = await loadScenarios(p.root, { agentNames: ['backend-architect'] });
+    const grader = fakeOpenAIProvider(server, 'grader-model', { temperature: 0 });
+    server.reset();
+    const trust = await lastRubricCalibration(p.root, scenarios, grader);
+    expect(server.graderCalls).toHaveLength(0);
+    expect(formatRubricTrust(trust, { grader: grader.id, config: 'evals/default.yaml' })).toEqual([
+      'warning: scenario hashing: verdicts rest on `rubric: "Proposes storing only a slow password hash."`, flagged by its last calibration with openai:chat:grader-model (accuracy 0.67); agent-evals calibrate --config evals/default.yaml',
+    ]);
+    const other = await lastRubricCalibration(p.root, scenarios, fakeOpenAIProvider(server, 'another-grader'));
+    expect(formatRubricTrust(other, { grader: 'openai:chat:another-grader', config: 'evals/default.yaml' })).toEqual([
+      'note: 1 rubric was never calibrated with openai:chat:another-grader: agent-evals calibrate --config evals/default.yaml',
+    ]);
   });
 
   it('a flaky grader: 1 of 4 grades of the pass answer flips, accuracy 0.92 ≥ 0.9 but flagged flaky, exit 1', async () => {

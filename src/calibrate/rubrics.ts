@@ -3,12 +3,12 @@
  * scenario, the grades kept in a cache (`.agent-evals/calibration/rubric-grades.json`) keyed by rubric,
  * answer, grader and grading prompt, so a rerun with nothing changed asks the grader nothing.
  */
-import { describeAssertion, needsGrader } from '../assertions/registry.ts';
+import { describeAssertion, needsGrader, type NormalizedAssertion } from '../assertions/registry.ts';
 import { GRADING_PROMPT } from '../assertions/grading-prompt.ts';
 import type { RubricGrader } from '../execute/grade-rubric.ts';
 import { forEachLimit } from '../execute/limit.ts';
 import { graderFingerprint, readRubricGrades, rubricGradeKey, writeRubricGrades } from '../io/rubric-grade-cache.ts';
-import type { LoadedScenario } from '../load/scenarios.ts';
+import type { LoadedScenario, ReferenceAnswer } from '../load/scenarios.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import type { RubricGrade } from '../schema/rubric-calibration.ts';
 import { type GradeOutcome, judgeRubric, type RubricCalibration } from './rubric-verdict.ts';
@@ -34,33 +34,7 @@ export async function calibrateRubrics(
   opts: { grader: ResolvedModel; grade: RubricGrader; repeat: number; concurrency: number; signal?: AbortSignal },
 ): Promise<RubricCalibration[]> {
   const cache = await readRubricGrades(root);
-  const fingerprint = graderFingerprint(opts.grader);
-  const jobs = scenarios.flatMap((s) =>
-    s.assert
-      .filter((a) => needsGrader(a.type))
-      .flatMap((a) =>
-        (['pass', 'fail'] as const).flatMap((side) =>
-          s.examples[side].map((ex) => {
-            const rubric = a.type === 'rubric' ? a : undefined;
-            const key = rubricGradeKey({
-              rubric: rubric?.value ?? '',
-              ...(rubric?.threshold !== undefined ? { threshold: rubric.threshold } : {}),
-              vars: s.vars,
-              answer: ex.text,
-              grader: fingerprint,
-              prompt: GRADING_PROMPT,
-            });
-            const cached = (cache.get(key) ?? []).slice(0, opts.repeat);
-            // One slot per grade still to ask for (undefined until it is answered).
-            const fresh: Array<RubricGrade | { error: string } | undefined> = Array.from(
-              { length: opts.repeat - cached.length },
-              () => undefined,
-            );
-            return { scenario: s, assertion: a, side, example: ex, key, cached, fresh };
-          }),
-        ),
-      ),
-  );
+  const jobs = planJobs(scenarios, cache, graderFingerprint(opts.grader), opts.repeat);
 
   const calls = jobs.flatMap((job) => job.fresh.map((_, i) => ({ job, sample: job.cached.length + i })));
   await forEachLimit(
@@ -90,31 +64,95 @@ export async function calibrateRubrics(
   }
   if (changed) await writeRubricGrades(root, cache);
 
-  const results: RubricCalibration[] = [];
-  for (const s of scenarios) {
-    for (const a of s.assert.filter((x) => needsGrader(x.type))) {
-      const mine = jobs.filter((j) => j.scenario === s && j.assertion === a);
-      results.push(
+  return judgeJobs(scenarios, jobs);
+}
+
+/**
+ * What the last calibrations say about `grader` and these rubrics, from the cache alone (no grader call):
+ * the verdict on each rubric graded on every reference answer, and the rubrics never (fully) graded.
+ * For `eval`, to say which verdicts rest on a flagged rubric.
+ *
+ * @example
+ * const { rubrics, uncalibrated } = await lastRubricCalibration('/repo', scenarios, grader);
+ * rubrics.filter((r) => !r.ok) // flagged in the last calibration
+ */
+export async function lastRubricCalibration(
+  root: string,
+  scenarios: LoadedScenario[],
+  grader: Pick<ResolvedModel, 'id' | 'config'>,
+): Promise<{ rubrics: RubricCalibration[]; uncalibrated: Array<{ scenarioId: string; id: string; label: string }> }> {
+  const jobs = planJobs(scenarios, await readRubricGrades(root), graderFingerprint(grader));
+  const judged = judgeJobs(scenarios, jobs);
+  const graded = (r: RubricCalibration) => r.examples.every((e) => e.passes + e.fails > 0);
+  return {
+    rubrics: judged.filter(graded),
+    uncalibrated: judged.filter((r) => !graded(r)).map(({ scenarioId, id, label }) => ({ scenarioId, id, label })),
+  };
+}
+
+interface Job {
+  scenario: LoadedScenario;
+  assertion: NormalizedAssertion;
+  side: 'pass' | 'fail';
+  example: ReferenceAnswer;
+  key: string;
+  cached: RubricGrade[];
+  /** One slot per grade still to ask for (undefined until it is answered). */
+  fresh: Array<RubricGrade | { error: string } | undefined>;
+}
+
+/** One job per rubric and reference answer: its cache key, the grades cached, the grades to ask for (none without `repeat`). */
+function planJobs(scenarios: LoadedScenario[], cache: Map<string, RubricGrade[]>, fingerprint: string, repeat?: number): Job[] {
+  return scenarios.flatMap((s) =>
+    s.assert
+      .filter((a) => needsGrader(a.type))
+      .flatMap((a) =>
+        (['pass', 'fail'] as const).flatMap((side) =>
+          s.examples[side].map((ex) => {
+            const rubric = a.type === 'rubric' ? a : undefined;
+            const key = rubricGradeKey({
+              rubric: rubric?.value ?? '',
+              ...(rubric?.threshold !== undefined ? { threshold: rubric.threshold } : {}),
+              vars: s.vars,
+              answer: ex.text,
+              grader: fingerprint,
+              prompt: GRADING_PROMPT,
+            });
+            const cached = (cache.get(key) ?? []).slice(0, repeat);
+            const fresh = Array.from({ length: repeat === undefined ? 0 : repeat - cached.length }, () => undefined);
+            return { scenario: s, assertion: a, side, example: ex, key, cached, fresh };
+          }),
+        ),
+      ),
+  );
+}
+
+/** The verdict on each rubric, in scenario and assertion order, from its jobs' grades. */
+function judgeJobs(scenarios: LoadedScenario[], jobs: Job[]): RubricCalibration[] {
+  return scenarios.flatMap((s) =>
+    s.assert
+      .filter((a) => needsGrader(a.type))
+      .map((a) =>
         judgeRubric(
           { scenarioId: s.id, id: a.id, label: describeAssertion(a) },
-          mine.map((j) => ({
-            side: j.side,
-            label: j.example.label,
-            grades: [
-              ...j.cached.map((g): GradeOutcome => ({ pass: g.pass, ...(g.tokens ? { tokens: g.tokens } : {}), fresh: false })),
-              ...j.fresh.map(
-                (g): GradeOutcome =>
-                  !g
-                    ? { error: 'not graded (interrupted)', fresh: false }
-                    : 'error' in g
-                      ? { error: g.error, fresh: true }
-                      : { pass: g.pass, ...(g.tokens ? { tokens: g.tokens } : {}), fresh: true },
-              ),
-            ],
-          })),
+          jobs
+            .filter((j) => j.scenario === s && j.assertion === a)
+            .map((j) => ({
+              side: j.side,
+              label: j.example.label,
+              grades: [
+                ...j.cached.map((g): GradeOutcome => ({ pass: g.pass, ...(g.tokens ? { tokens: g.tokens } : {}), fresh: false })),
+                ...j.fresh.map(
+                  (g): GradeOutcome =>
+                    !g
+                      ? { error: 'not graded (interrupted)', fresh: false }
+                      : 'error' in g
+                        ? { error: g.error, fresh: true }
+                        : { pass: g.pass, ...(g.tokens ? { tokens: g.tokens } : {}), fresh: true },
+                ),
+              ],
+            })),
         ),
-      );
-    }
-  }
-  return results;
+      ),
+  );
 }
