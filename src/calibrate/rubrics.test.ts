@@ -97,6 +97,8 @@ describe('calibrate --config: rubrics graded by the grader on the reference answ
       /^calibration ok: 1 scenario, 2 assertions; rubrics: 1 trusted, 0 flagged \(grader openai:chat:grader-model, 3 grades per answer; 9 grades, 9 asked now, 0 from the cache, \d+ tokens\)$/,
     );
     expect(existsSync(path.join(p.root, RUBRIC_GRADE_CACHE))).toBe(true);
+    // Cost: the grader's tokens, as its usage reported them (the double counts ≈ 4 characters a token).
+    expect(Number(/(\d+) tokens\)$/.exec(first.lines.at(-1)!)![1])).toBeGreaterThan(9 * 200);
 
     const again = await calibrate(p.root, agreeing);
     expect(again.calls).toBe(0);
