@@ -12,6 +12,8 @@
  *  5. replay: a 300-cell `eval --replay` run.
  *
  * Options (environment): BENCH_SKIP=memory,peer… to leave parts out; BENCH_MEMORY_CELLS (default 10000).
+ * `npm run bench -- --agentic` measures only the agent runtimes (6., bench/agentic.ts: several minutes);
+ * BENCH_AGENTIC_RUNS (default 3) interleaved harness and plain runs per runtime.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -384,9 +386,14 @@ async function main(): Promise<void> {
   );
   console.log(`${'measure'.padEnd(44)} ${'value'.padEnd(14)} ${'target'.padEnd(12)} verdict`);
   try {
-    if (!SKIP.has('overhead')) await overheadStartupReplay();
-    if (!SKIP.has('report')) await reportBench();
-    if (!SKIP.has('memory')) await memoryBench();
+    if (process.argv.includes('--agentic')) {
+      const { agenticBench } = await import('./agentic.ts');
+      for (const m of await agenticBench({ runs: Number(process.env.BENCH_AGENTIC_RUNS ?? 3), log: console.log })) record(m);
+    } else {
+      if (!SKIP.has('overhead')) await overheadStartupReplay();
+      if (!SKIP.has('report')) await reportBench();
+      if (!SKIP.has('memory')) await memoryBench();
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
