@@ -90,7 +90,13 @@ async function gradeRubrics(
   const ready = await checkModel(grader, { env, timeoutMs: Math.min(config.timeoutMs, PROBE_TIMEOUT_MS) });
   if (!ready.ok) return notRun(`grader ${grader.label} cannot run: ${ready.reason}`, ready.howTo);
 
-  const grade = await rubricGrader(grader, { env, stateDir: path.join(root, '.promptfoo'), maxRetries: config.maxRetries });
+  const grade = await rubricGrader(grader, {
+    env,
+    stateDir: path.join(root, '.promptfoo'),
+    maxRetries: config.maxRetries,
+    concurrency: config.concurrency,
+    timeoutMs: config.timeoutMs,
+  });
   const rubrics = await calibrateRubrics(root, scenarios, {
     grader,
     grade,

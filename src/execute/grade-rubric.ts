@@ -33,9 +33,13 @@ interface Component {
  */
 export async function rubricGrader(
   grader: ResolvedModel,
-  opts: { env: NodeJS.ProcessEnv; stateDir?: string; maxRetries?: number },
+  opts: { env: NodeJS.ProcessEnv; stateDir?: string; maxRetries?: number; concurrency?: number; timeoutMs?: number },
 ): Promise<RubricGrader> {
   const engine = await loadEngine(opts.env, opts.stateDir);
+  // As for an eval's cells (run-cells.ts): promptfoo sizes its HTTP pool from this variable (4 through
+  // its Node API), and its own per-request timeout (5 min, retried) must not outlive the eval's.
+  if (opts.concurrency) opts.env.PROMPTFOO_FETCH_CONNECTIONS ??= String(opts.concurrency);
+  if (opts.timeoutMs) opts.env.REQUEST_TIMEOUT_MS ??= String(opts.timeoutMs);
   const provider = await engine.loadApiProvider(grader.id, {
     options: { config: { ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}), ...grader.config } } as never,
   });
