@@ -111,6 +111,20 @@ describe('calibrate --config: rubrics graded by the grader on the reference answ
     expect(more.lines.at(-1)).toContain('5 grades per answer; 15 grades, 6 asked now, 9 from the cache');
   });
 
+  it('the cache key: a new API key grades as the old one did; a new temperature, rubric text or answer is graded again', async () => {
+    using p = project();
+    expect((await calibrate(p.root, agreeing)).calls).toBe(9);
+    const config = (grader: object) => ({ models: [fakeOpenAIProvider(server, 'model-under-test')], grader });
+    p.write('evals/default.yaml', config(fakeOpenAIProvider(server, 'grader-model', { temperature: 0, apiKey: 'another-key' })));
+    expect((await calibrate(p.root, agreeing)).calls).toBe(0);
+    p.write('evals/default.yaml', config(fakeOpenAIProvider(server, 'grader-model', { temperature: 0.7 })));
+    expect((await calibrate(p.root, agreeing)).calls).toBe(9);
+    p.write('scenarios/hashing.yaml', SCENARIO.replace('Store the password in a TEXT column so', 'Keep the password in a TEXT column so'));
+    expect((await calibrate(p.root, agreeing)).calls).toBe(3); // only the changed answer
+    p.write('scenarios/hashing.yaml', SCENARIO.replace('a slow password hash', 'a slow, salted password hash'));
+    expect((await calibrate(p.root, agreeing)).calls).toBe(9);
+  });
+
   it('a grader the injection fools: accuracy 0.67 (6/9), the injection named, exit 1', async () => {
     using p = project();
     const run = await calibrate(p.root, gullible);
