@@ -15,10 +15,10 @@ describe('loadBaselineView', () => {
     const view = (await loadBaselineView(root))!;
     expect(view.runId).toBe(DEGRADED_RUNS.baseline);
     expect(view.source).toBe('reports/baseline.json');
-    expect(view.cells).toHaveLength(5 * 2 * 4);
+    expect(view.cells).toHaveLength(5 * 2 * 5);
     expect(view.prompts?.['reviewer-terse']).toBe(DEGRADED_PROMPTS.before);
-    expect(view.results).toHaveLength(5 * 2 * 4 * 3);
-    expect(view.results!.every((r) => r.status === 'pass')).toBe(true);
+    expect(view.results).toHaveLength(5 * 2 * 5 * 3);
+    expect(view.results!.filter((r) => r.status === 'fail')).toHaveLength(3);
     expect(view.missing).toBeUndefined();
   });
 
@@ -27,7 +27,7 @@ describe('loadBaselineView', () => {
     await writeDegradedProject(root);
     await rm(runDir(root, DEGRADED_RUNS.baseline), { recursive: true });
     const view = (await loadBaselineView(root))!;
-    expect(view.cells).toHaveLength(40);
+    expect(view.cells).toHaveLength(50);
     expect(view.prompts).toBeUndefined();
     expect(view.results).toBeUndefined();
     expect(view.missing).toContain(`reports/runs/${DEGRADED_RUNS.baseline}/ could not be read`);

@@ -21,14 +21,10 @@ export interface DrilldownOptions {
   maxOutput: number;
   /** `variantId\0model` keys of the best variants, marked with ★. */
   best: Set<string>;
-  /** Per `deltaKey`: baseline and current k/n. */
-  deltas?: Map<string, ScenarioDelta>;
-  /** The baseline run's cells, when its folder is on disk. */
-  baselineResults?: CellResult[];
   baselineRunId?: string;
 }
 
-interface CellGroup {
+export interface CellGroup {
   variantId: string;
   model: string;
   current: CellResult[];
@@ -36,13 +32,21 @@ interface CellGroup {
   delta?: ScenarioDelta;
 }
 
-export function renderDrilldown(meta: RunMeta, results: CellResult[], opts: DrilldownOptions): Html {
-  const byScenario = groupBy(results, (r) => r.scenarioId);
-  if (!byScenario.size) return html`<p class="muted">No cells in this run.</p>`;
-  const baseBy = groupBy(opts.baselineResults ?? [], (r) => deltaKey(r.variantId, r.model, r.scenarioId));
-  const scenarios = [...byScenario].map(([id, cells]) => {
+export interface ScenarioBlock {
+  id: string;
+  groups: CellGroup[];
+}
+
+/** Scenarios with their variant × model groups, in the report's order: regressed, then failing, then the rest. */
+export function groupScenarios(
+  results: CellResult[],
+  deltas?: Map<string, ScenarioDelta>,
+  baselineResults: CellResult[] = [],
+): ScenarioBlock[] {
+  const baseBy = groupBy(baselineResults, (r) => deltaKey(r.variantId, r.model, r.scenarioId));
+  const scenarios = [...groupBy(results, (r) => r.scenarioId)].map(([id, cells]) => {
     const groups = [...groupBy(cells, (r) => deltaKey(r.variantId, r.model, id))].map(([key, current]): CellGroup => {
-      const delta = opts.deltas?.get(key);
+      const delta = deltas?.get(key);
       return {
         variantId: current[0]!.variantId,
         model: current[0]!.model,
@@ -53,12 +57,21 @@ export function renderDrilldown(meta: RunMeta, results: CellResult[], opts: Dril
     });
     return { id, groups: groups.sort(compareGroups) };
   });
-  scenarios.sort((a, b) => rank(a.groups) - rank(b.groups) || a.id.localeCompare(b.id));
+  return scenarios.sort((a, b) => rank(a.groups) - rank(b.groups) || a.id.localeCompare(b.id));
+}
+
+export function renderDrilldown(meta: RunMeta, scenarios: ScenarioBlock[], opts: DrilldownOptions): Html {
+  if (!scenarios.length) return html`<p class="muted">No cells in this run.</p>`;
   return html`${scenarios.map((s) => scenario(s.id, s.groups, meta, opts))}`;
 }
 
-const failingNow = (g: CellGroup) => g.current.some((c) => c.status !== 'pass');
-const worse = (g: CellGroup) => (g.delta?.delta ?? 0) < 0;
+/** Filter classes of a scenario: `worse` with a cell below the baseline, `failing` with a failing cell. */
+export function scenarioClasses(groups: CellGroup[]): string {
+  return [groups.some(worse) ? 'worse' : '', groups.some(failingNow) ? 'failing' : ''].filter(Boolean).join(' ');
+}
+
+export const failingNow = (g: CellGroup) => g.current.some((c) => c.status !== 'pass');
+export const worse = (g: CellGroup) => (g.delta?.delta ?? 0) < 0;
 
 /** Regressed first (largest drop first), then failing, then by variant and model. */
 function compareGroups(a: CellGroup, b: CellGroup): number {
@@ -79,7 +92,7 @@ function scenario(id: string, groups: CellGroup[], meta: RunMeta, opts: Drilldow
   const scored = cells.filter((c) => c.status === 'pass' || c.status === 'fail');
   const passed = scored.filter((c) => c.status === 'pass').length;
   const regressed = groups.filter(worse).length;
-  return html`<details class="scenario" id="${scenarioAnchor(id)}"><summary><b>${id}</b>${title ? html` — ${title}` : ''} <span class="${scored.length > passed ? 'bad' : 'good'}">${passed}/${scored.length} passed</span>${regressed ? html` <span class="bad">· ${regressed} worse than baseline</span>` : ''}${cells.length > scored.length ? html` <span class="warn">${cells.length - scored.length} not scored</span>` : ''}</summary><div class="cells">${groups.map((g) => cellBlock(id, g, opts))}</div></details>`;
+  return html`<details class="${`scenario sc ${scenarioClasses(groups)}`.trim()}" id="${scenarioAnchor(id)}"><summary><b>${id}</b>${title ? html` — ${title}` : ''} <span class="${scored.length > passed ? 'bad' : 'good'}">${passed}/${scored.length} passed</span>${regressed ? html` <span class="bad">· ${regressed} worse than baseline</span>` : ''}${cells.length > scored.length ? html` <span class="warn">${cells.length - scored.length} not scored</span>` : ''}</summary><div class="cells">${groups.map((g) => cellBlock(id, g, opts))}</div></details>`;
 }
 
 function cellBlock(scenarioId: string, g: CellGroup, opts: DrilldownOptions): Html {

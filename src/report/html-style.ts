@@ -39,6 +39,10 @@ pre.diff{font-size:.8rem;max-height:24rem}
 .difftext{font:12px/1.45 ui-monospace,monospace;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--bg2);padding:.4rem;max-height:32rem;overflow:auto}
 ins{background:#e6ffec;text-decoration:none;display:block}del{background:#ffebe9;text-decoration:none;display:block}
 ins mark{background:#aceebb;color:inherit}del mark{background:#ffc1bc;color:inherit}
+.filters{margin:.4rem 0}.filters label{margin-right:1rem;white-space:nowrap}
+#scenario-grid td{text-align:center;white-space:nowrap}#scenario-grid .vcol{font-weight:normal;font-size:.85rem}
+td.g-worse{background:#fdecea}td.g-better{background:#e6f4ea}td.g-fail{background:#fff4e5}
+body:has(#f-worse:checked) .sc:not(.worse),body:has(#f-failing:checked) .sc:not(.failing){display:none}
 @media (max-width:900px){body{padding:.6rem .75rem 3.5rem}.layout{display:block}
 .toc{position:fixed;left:0;right:0;bottom:0;top:auto;max-height:none;background:#fff;border-top:1px solid var(--line);padding:.4rem .75rem;overflow-x:auto;white-space:nowrap;z-index:1}
 .toc>b{display:none}.toc ul{display:flex;gap:1rem;margin:0}}

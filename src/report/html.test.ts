@@ -114,8 +114,8 @@ describe('renderHtml: content', () => {
 
   it('puts each variant × model of a scenario in its own block, failing ones open, with assertions and facts', () => {
     const page = renderHtml(input({ scenarios: 2, repeats: 2 }));
-    expect(page.match(/<details class="scenario" id="s-scenario-\d-[a-z0-9]+">/g)).toHaveLength(2);
-    const first = page.match(/<details class="scenario"[\s\S]*?<\/div><\/details>(?=<details class="scenario"|<\/section>)/)![0];
+    expect(page.match(/<details class="scenario sc[a-z ]*" id="s-scenario-\d-[a-z0-9]+">/g)).toHaveLength(2);
+    const first = page.match(/<details class="scenario[^"]*"[\s\S]*?<\/div><\/details>(?=<details class="scenario|<\/section>)/)![0];
     expect(first.match(/<details class="cell"/g)).toHaveLength(4);
     // Without a baseline there is one column, "now".
     expect(first).not.toContain('class="side base"');
@@ -221,13 +221,13 @@ describe('renderHtml: from the gate to the evidence', () => {
     const gate = page.match(/<section id="gate">[\s\S]*?<\/section>/)![0];
     const rows = gate.match(/<article class="gate-row v-regressed"[\s\S]*?<\/article>/g)!;
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/4 of 4 scenarios worse, p [<=] [\d.]+, prompt changed\./);
+    expect(rows[0]).toMatch(/3 of 5 scenarios worse, p [<=] [\d.]+, prompt changed\./);
     const links = [
       ...rows[0]!.matchAll(
         /<li><a href="#([^"]+)">(scenario-\d)<\/a> <span class="kn">3\/3 → 0\/3<\/span> <span class="muted">failing: cites-line<\/span>/g,
       ),
     ];
-    expect(links).toHaveLength(4);
+    expect(links).toHaveLength(3);
     for (const [, id] of links) expect(page).toContain(`<details class="cell" id="${id}" open>`);
     const diff = rows[0]!.match(/<a class="diff-link" href="#([^"]+)">/)![1]!;
     expect(page).toMatch(
@@ -235,9 +235,28 @@ describe('renderHtml: from the gate to the evidence', () => {
     );
   });
 
+  it('lists the scenarios as a grid, worse ones first, each cell linking to its drill-down, names without the agent prefix', () => {
+    const page = renderHtml(degraded());
+    const grid = page.match(/<table id="scenario-grid">[\s\S]*?<\/table>/)![0];
+    expect(grid.match(/<th scope="col" class="vcol" title="[^"]+">([^<]+)<\/th>/g)!.map((h) => h.replace(/<[^>]+>/g, ''))).toEqual(
+      Array(2).fill(['reviewer', 'contract-first', 'delegating', 'strict', 'terse']).flat(),
+    );
+    const rows = grid.match(/<tr class="sc[^"]*">[\s\S]*?<\/tr>/g)!;
+    expect(rows.map((r) => r.match(/class="(sc[^"]*)"/)![1])).toEqual([
+      'sc worse failing',
+      'sc worse failing',
+      'sc worse failing',
+      'sc failing',
+      'sc',
+    ]);
+    const worseCell = rows[0]!.match(/<td class="g-worse"><a href="#([^"]+)">3\/3 → 0\/3<\/a><\/td>/)!;
+    expect(page).toContain(`<details class="cell" id="${worseCell[1]}" open>`);
+    expect(page).toContain('<input type="radio" name="scenario-filter" id="f-worse"> worse than baseline (3)</label>');
+  });
+
   it("shows the baseline's answers beside the current ones, identical repeats once, regressed cells first", () => {
     const page = renderHtml(degraded());
-    const scenario = page.match(/<details class="scenario"[\s\S]*?<\/div><\/details>(?=<details class="scenario"|<\/section>)/)![0];
+    const scenario = page.match(/<details class="scenario[^"]*"[\s\S]*?<\/div><\/details>(?=<details class="scenario|<\/section>)/)![0];
     const cells = scenario.match(/<details class="cell"[\s\S]*?<\/details>(?=<details class="cell"|<\/div><\/details>$)/g)!;
     expect(cells).toHaveLength(10);
     expect(cells[0]).toMatch(

@@ -6,9 +6,10 @@ import { aggregateRun } from '../score/aggregate.ts';
 import { countSources } from '../score/summarize.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
 import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
-import { renderDrilldown } from './html-drilldown.ts';
+import { groupScenarios, renderDrilldown } from './html-drilldown.ts';
 import { renderPromptDiffs, type PreviousPrompt } from './html-diff.ts';
 import { renderGate } from './html-gate.ts';
+import { renderScenarioGrid } from './html-scenario-grid.ts';
 import { baselineDeltas, renderFlaky, renderMatrix, renderPairs } from './html-overview.ts';
 import { STYLE } from './html-style.ts';
 import { html, trusted, type Html } from './html-tag.ts';
@@ -71,14 +72,14 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
   const shownBaseline = baselineShown(input);
   const withOutput = results.filter((r) => r.output !== undefined).length + shownBaseline.filter((r) => r.output !== undefined).length || 1;
   const maxOutput = Math.max(2_000, Math.min(50_000, Math.floor((opts.outputBudget ?? 1_000_000) / withOutput)));
-  const drill = renderDrilldown(meta, results, {
+  const scenarios = groupScenarios(results, deltas, shownBaseline);
+  const drill = renderDrilldown(meta, scenarios, {
     collapseAt: opts.collapseAt ?? 1_200,
     maxOutput,
     best: matrix.best,
-    deltas,
-    baselineResults: shownBaseline,
     ...(baseline ? { baselineRunId: baseline.runId } : {}),
   });
+  const titles = Object.fromEntries(Object.entries(meta.fingerprints.scenarios).map(([id, s]) => [id, s.title]));
   const series = trendSeries(input.history);
   const changedPrompts = Object.entries(meta.fingerprints.variants).filter(
     ([id, v]) => baseline?.prompts?.[id] !== undefined && baseline.prompts[id] !== v.systemPrompt,
@@ -109,7 +110,7 @@ ${renderMatrix(matrix, baselineDeltas(summary, gate, baseline?.cells))}
 <h3>Pairwise comparisons</h3><p class="muted">Each row reads “b vs a”: a positive difference means b passed more often.</p>${renderPairs(summary)}
 ${renderFlaky(summary)}
 </section>
-<section id="scenarios"><h2>Scenarios</h2><p class="muted">Scenarios worse than the baseline first. Each variant × model shows the baseline's answers beside the current ones; failing ones are open.</p>${drill}</section>
+<section id="scenarios"><h2>Scenarios</h2><p class="muted">Scenarios worse than the baseline first. Grid: now k/n per variant × model (baseline → now where it changed; red: worse than the baseline, amber: failing). Below, each variant × model shows the baseline's answers beside the current ones; failing ones are open.</p>${renderScenarioGrid(scenarios, titles)}${drill}</section>
 <section id="prompts"><h2>Prompt diffs</h2>${renderPromptDiffs(meta, {
     ...(input.previousPrompts ? { previous: input.previousPrompts } : {}),
     ...(baseline ? { baselineRunId: baseline.runId } : {}),

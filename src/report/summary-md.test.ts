@@ -99,7 +99,7 @@ describe('renderSummaryMarkdown: the evidence behind a regression', () => {
     const why = md.slice(md.indexOf('### Why'));
     expect(why).toContain('#### reviewer-terse');
     expect(why).toMatch(
-      /- \*\*anthropic:claude-haiku\*\*: Regressed on anthropic:claude-haiku: 100% → 0% \(−100 pts\), 4 of 4 scenarios worse/,
+      /- \*\*anthropic:claude-haiku\*\*: Regressed on anthropic:claude-haiku: 100% → 40% \(−60 pts\), 3 of 5 scenarios worse/,
     );
     expect(why).toContain('  - `scenario-0` 3/3 → 0/3 · failing: cites-line — cites-line: no line number in the answer');
     expect(why).toContain('<details><summary>Prompt diff against the baseline (run base-run)</summary>');

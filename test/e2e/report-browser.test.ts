@@ -285,6 +285,22 @@ describe.skipIf(!executablePath && !required)('HTML report of a degraded variant
     await page.close();
   });
 
+  it('filters the scenario list without a server: worse than baseline, with failures, all', async () => {
+    const { page, problems } = await open(1400);
+    const shown = () => page.locator('details.scenario').evaluateAll((ds) => ds.filter((d) => (d as HTMLElement).offsetParent).length);
+    const rows = () =>
+      page.locator('#scenario-grid tbody tr').evaluateAll((rs) => rs.filter((r) => (r as HTMLElement).offsetParent).length);
+    expect([await shown(), await rows()]).toEqual([5, 5]);
+    await page.getByLabel(/worse than baseline/).check();
+    expect([await shown(), await rows()]).toEqual([3, 3]);
+    await page.getByLabel(/with failures/).check();
+    expect([await shown(), await rows()]).toEqual([4, 4]);
+    await page.locator('#f-all').check();
+    expect(await shown()).toBe(5);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('has no horizontal page scroll at 390 px, even with every section open', async () => {
     const { page, problems } = await open(390);
     await page.evaluate(() => {
