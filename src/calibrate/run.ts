@@ -10,6 +10,7 @@ import { loadAgents } from '../load/agents.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
 import { loadScenarios, type LoadedScenario } from '../load/scenarios.ts';
 import { resolveModel } from '../plan/matrix.ts';
+import type { EvalConfig } from '../schema/eval-config.ts';
 import { calibrateScenarios, type CalibrationReport } from './calibrate.ts';
 import { calibrateRubrics, DEFAULT_RUBRIC_GRADES, type RubricCalibrationRun } from './rubrics.ts';
 import type { RubricCalibration } from './rubric-verdict.ts';
@@ -81,12 +82,38 @@ async function gradeRubrics(
       `\`agent-evals calibrate --config evals/default.yaml\` grades each rubric ${repeat} times on its reference answers with that config's \`grader:\``,
     );
   const { config, file } = await loadEvalConfig(root, opts.config);
+  const env = opts.env ?? {};
+  await readDotEnv(root, env);
+  return rubricCalibrationWith(root, scenarios, {
+    config,
+    file,
+    env,
+    repeat,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+}
+
+/**
+ * Rubric calibration with a loaded eval config's grader: `not-run` (with how to enable it) when it has no
+ * grader or its grader cannot run here; otherwise each rubric graded `repeat` times on each reference
+ * answer (what the cache lacks). The entry point for `eval` too, which has the config loaded and `.env`
+ * read already.
+ *
+ * @example
+ * const { run, rubrics } = await rubricCalibrationWith(ctx.root, inputs.scenarios, { config, file: configFile, env: ctx.env, repeat: 3 });
+ * const report = await calibrateScenarios(inputs.scenarios, { graderAvailable: false, rubrics, rubricCalibration: run });
+ */
+export async function rubricCalibrationWith(
+  root: string,
+  scenarios: LoadedScenario[],
+  opts: { config: EvalConfig; file: string; env: NodeJS.ProcessEnv; repeat: number; signal?: AbortSignal },
+): Promise<{ run: RubricCalibrationRun; rubrics: RubricCalibration[] }> {
+  const { config, file, env, repeat } = opts;
+  const notRun = (reason: string, howTo: string) => ({ run: { status: 'not-run' as const, reason, howTo }, rubrics: [] });
   if (!config.grader)
     return notRun(`no \`grader:\` in ${file}`, `add \`grader: { id: <provider id> }\` to ${file} (a model other than the ones under test)`);
   const grader = resolveModel(config.grader);
   if (grader.runtime !== 'chat') return notRun(`grader ${grader.label} is an agent runtime`, 'give `grader:` a chat model');
-  const env = opts.env ?? {};
-  await readDotEnv(root, env);
   const ready = await checkModel(grader, { env, timeoutMs: Math.min(config.timeoutMs, PROBE_TIMEOUT_MS) });
   if (!ready.ok) return notRun(`grader ${grader.label} cannot run: ${ready.reason}`, ready.howTo);
 
