@@ -13,7 +13,11 @@ import type {
   Usage,
 } from './fake-openai-types.ts';
 
-/** How promptfoo 0.121's llm-rubric grader system prompt begins (DEFAULT_GRADING_PROMPT in dist). */
+/**
+ * How promptfoo 0.121's llm-rubric grader system prompt begins (DEFAULT_GRADING_PROMPT in dist), and the
+ * harness's own grading prompt too (src/assertions/grading-prompt.ts keeps the sentence). Both put the
+ * answer in `<Output>` and the rubric in `<Rubric>`, in either order.
+ */
 export const GRADER_PROMPT_PREFIX = 'You are grading output according to a user-specified rubric';
 
 export const DEFAULT_REPLY = 'fake answer';
