@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toCellResult } from './cell-result.ts';
 import { resolveModel } from '../plan/matrix.ts';
-import type { CellPlan } from './engine.ts';
+import type { CellPlan } from '../plan/types.ts';
 
 const plan: CellPlan = {
   cellId: 'c1',

@@ -59,25 +59,17 @@ export type EngineRow = {
  * `postgres://user:password@db` is content), cut of known secrets only.
  */
 export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secrets: readonly string[]): CellResult {
-  const base = {
-    ...cellIdentity(plan),
-    finishedAt: new Date().toISOString(),
-  };
-  const usage = row.response?.tokenUsage;
-  const tokens = usage
-    ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total ?? (usage.prompt ?? 0) + (usage.completion ?? 0) }
-    : undefined;
+  const base = { ...cellIdentity(plan), finishedAt: new Date().toISOString() };
   const latency = typeof row.latencyMs === 'number' ? { latencyMs: row.latencyMs } : {};
   // What the agent did is kept for errors too (a cell stopped at its turn limit still shows its calls).
   const recorded = row.response?.metadata?.trajectory;
   const trajectory = recorded ? { trajectory: redactDeep(recorded, secrets) } : {};
   const errorText = row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined);
   if (errorText) {
-    const notRecorded = errorText.startsWith('not-recorded:');
     const cause = errorText.split('\n')[0]!.slice(0, 500);
     return {
       ...base,
-      status: notRecorded ? 'not-recorded' : 'error',
+      status: errorText.startsWith('not-recorded:') ? 'not-recorded' : 'error',
       assertions: [],
       score: 0,
       error: redactSecrets(redactUrlCredentials(cause), secrets),
@@ -86,10 +78,39 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
     };
   }
   const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
+  const tokens = tokensOf(row.response?.tokenUsage);
+  const judged = verdict(plan, row, secrets);
+  return {
+    ...base,
+    status: judged.status,
+    ...(judged.error ? { error: judged.error } : {}),
+    output: redactSecrets(output, secrets),
+    assertions: judged.assertions,
+    score: judged.score,
+    ...latency,
+    ...(tokens ? { tokens } : {}),
+    ...(typeof row.cost === 'number' ? { cost: row.cost } : {}),
+    ...trajectory,
+    source: mode === 'replay' ? 'replay' : row.response?.cached ? 'cache' : 'live',
+  };
+}
+
+function tokensOf(usage: { prompt?: number; completion?: number; total?: number } | undefined) {
+  if (!usage) return undefined;
+  const prompt = usage.prompt ?? 0;
+  const completion = usage.completion ?? 0;
+  return { prompt, completion, total: usage.total ?? prompt + completion };
+}
+
+/** The graded answer's status, score and assertion outcomes. */
+function verdict(
+  plan: CellPlan,
+  row: EngineRow,
+  secrets: readonly string[],
+): Pick<CellResult, 'status' | 'assertions' | 'score' | 'error'> {
   const grading = row.gradingResult ? toEngineGrading(row.gradingResult) : { pass: false, score: 0, components: [] };
   const assertions = grading.components.map((c) => {
     const info = plan.assertionInfo[c.metric ?? ''];
-    const gradingError = c.graderError === true;
     return {
       id: c.metric ?? c.type,
       kind: info?.kind ?? c.type,
@@ -98,7 +119,7 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
       weight: info?.weight ?? 1,
       critical: info?.critical ?? false,
       ...(c.reason ? { reason: redactSecrets(c.reason, secrets).slice(0, 1000) } : {}),
-      ...(gradingError ? { gradingError: true } : {}),
+      ...(c.graderError === true ? { gradingError: true } : {}),
     };
   });
   // A grader that failed judged nothing: if the answer fails on what was judged, it failed; otherwise
@@ -108,22 +129,13 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
     assertions.map((a) => (a.gradingError ? { ...a, pass: true, score: 1 } : a)),
   );
   const gradingErrors = assertions.filter((a) => a.gradingError);
-  const status = !pass ? 'fail' : gradingErrors.length > 0 ? 'error' : 'pass';
+  if (!pass) return { status: 'fail', assertions, score };
+  if (gradingErrors.length === 0) return { status: 'pass', assertions, score };
+  const why = gradingErrors[0]!.reason ?? 'no reason given';
   return {
-    ...base,
-    status,
-    ...(status === 'error'
-      ? {
-          error: `grading error: the grader failed on ${gradingErrors.map((a) => a.id).join(', ')}: ${gradingErrors[0]!.reason ?? 'no reason given'}`,
-        }
-      : {}),
-    output: redactSecrets(output, secrets),
+    status: 'error',
+    error: `grading error: the grader failed on ${gradingErrors.map((a) => a.id).join(', ')}: ${why}`,
     assertions,
     score,
-    ...latency,
-    ...(tokens ? { tokens } : {}),
-    ...(typeof row.cost === 'number' ? { cost: row.cost } : {}),
-    ...trajectory,
-    source: mode === 'replay' ? 'replay' : row.response?.cached ? 'cache' : 'live',
   };
 }

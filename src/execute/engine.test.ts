@@ -4,7 +4,9 @@ import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts'
 import type { CellResult } from '../schema/result.ts';
 import { resolveModel } from '../plan/matrix.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
-import { engineChoice, runCells, type CellPlan } from './engine.ts';
+import type { CellPlan } from '../plan/types.ts';
+import { engineChoice } from './engine.ts';
+import { runCells } from './run-cells.ts';
 import { RecordingStore } from './recordings.ts';
 import { tempDirs } from '../../test/support/temp-dirs.ts';
 

@@ -107,10 +107,6 @@ export async function loadAgents(root: string): Promise<{ variants: AgentVariant
 }
 
 /**
- * Known keys that `AgentVariant` has no field for yet. They are validated, then kept under `extra`
- * so that nothing in a file is silently dropped.
- */
-/**
  * Parses one agent file's bytes. `id` is its path under `agents/` without extension.
  *
  * @example
@@ -119,7 +115,8 @@ export async function loadAgents(root: string): Promise<{ variants: AgentVariant
  */
 export function parseAgentFile(bytes: Buffer, where: { file: string; id: string }): AgentFile {
   const { file, id } = where;
-  const split = splitFrontmatter(decodeText(bytes, file));
+  const text = decodeText(bytes, file);
+  const split = splitFrontmatter(text);
   if (!split.ok) return { file, problems: [problem('frontmatter', file, split.message, { line: split.line })] };
   const yaml = readFrontmatterYaml(split.yaml);
   if (!yaml.ok) {
@@ -142,49 +139,48 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string 
   }
   const frontmatter = fm as Record<string, unknown>;
   const dialect = detectDialect(frontmatter);
-  const known: Record<string, unknown> = {};
-  const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(frontmatter)) {
-    if (KNOWN_KEYS[dialect].includes(key)) known[key] = value;
-    else extra[key] = value;
-  }
-  const valid = checkKnownKeys(known, dialect, source, file, problems);
+  // Keys `AgentVariant` has no field for are kept under `extra`, so nothing in a file is silently dropped.
+  const known = Object.fromEntries(Object.entries(frontmatter).filter(([key]) => KNOWN_KEYS[dialect].includes(key)));
+  const extra = Object.fromEntries(Object.entries(frontmatter).filter(([key]) => !KNOWN_KEYS[dialect].includes(key)));
+  const valid = checkKnownKeys(known, dialect, source, file, problems) as ClaudeCodeFrontmatter & OpenCodeFrontmatter;
   const permissions = readPermissions(valid.permission, source, file, problems);
-
-  const lines: Record<string, number> = {};
-  for (const key of Object.keys(frontmatter)) {
-    const line = source.keyPlaceOf([key]).line;
-    if (line !== undefined) lines[key] = line;
-  }
-  lines.body = split.bodyLine;
   const systemPrompt = split.body.trim();
   if (!systemPrompt) {
     problems.push(
       problem('empty-body', file, 'empty prompt body; expected the system prompt after the frontmatter', { line: split.bodyLine }),
     );
   }
-  const fmv = valid as ClaudeCodeFrontmatter & OpenCodeFrontmatter;
   const variant: AgentVariant = {
     id,
     file,
-    name: fmv.name?.trim() || agentNameFromPath(id),
+    name: valid.name?.trim() || agentNameFromPath(id),
     dialect,
-    description: (fmv.description ?? '').trim(),
-    modelHint: fmv.model?.trim() || undefined,
-    temperature: fmv.temperature,
-    ...(fmv.top_p !== undefined ? { topP: fmv.top_p } : {}),
-    ...(fmv.mode !== undefined ? { mode: fmv.mode } : {}),
-    ...(fmv.version !== undefined ? { version: String(fmv.version) } : {}),
-    tools: normalizeTools(fmv.tools),
+    description: (valid.description ?? '').trim(),
+    modelHint: valid.model?.trim() || undefined,
+    temperature: valid.temperature,
+    ...(valid.top_p !== undefined ? { topP: valid.top_p } : {}),
+    ...(valid.mode !== undefined ? { mode: valid.mode } : {}),
+    ...(valid.version !== undefined ? { version: String(valid.version) } : {}),
+    tools: normalizeTools(valid.tools),
     permissions,
     systemPrompt,
     contentHash: createHash('sha256').update(bytes).digest('hex'),
-    fileText: decodeText(bytes, file),
+    fileText: text,
     promptTokens: estimateTokens(systemPrompt),
     extra,
-    lines,
+    lines: { ...keyLines(frontmatter, source), body: split.bodyLine },
   };
   return { file, variant, frontmatter, source, problems };
+}
+
+/** The line of each frontmatter key, for messages and the report. */
+function keyLines(frontmatter: Record<string, unknown>, source: { keyPlaceOf(path: readonly PropertyKey[]): { line?: number } }) {
+  const lines: Record<string, number> = {};
+  for (const key of Object.keys(frontmatter)) {
+    const line = source.keyPlaceOf([key]).line;
+    if (line !== undefined) lines[key] = line;
+  }
+  return lines;
 }
 
 /** What each known key holds, for messages where zod can only say "Invalid input" (unions). */

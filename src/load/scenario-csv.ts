@@ -45,6 +45,33 @@ export function splitCell(cell: string): string[] {
 
 const cellPlace = (file: string, row: number, col: number, name: string): Place => ({ file, row, column: col + 1, field: name });
 
+/** Unknown, repeated and missing columns of the header row. */
+function headerProblems(columns: string[], header: string[], file: string): CsvProblem[] {
+  const known: readonly string[] = [...SCENARIO_COLUMNS, ...ASSERTION_KINDS];
+  const problems: CsvProblem[] = [];
+  columns.forEach((name, col) => {
+    if (!known.includes(name)) {
+      problems.push({
+        message: `unknown column "${header[col]}"${didYouMean(name, known)}; expected ${SCENARIO_COLUMNS.join(', ')} or an assertion kind`,
+        place: cellPlace(file, 1, col, header[col] ?? ''),
+      });
+    } else if (columns.indexOf(name) !== col) {
+      problems.push({
+        message: `column "${name}" appears twice (also column ${columns.indexOf(name) + 1})`,
+        place: cellPlace(file, 1, col, name),
+      });
+    }
+  });
+  for (const required of REQUIRED_COLUMNS) {
+    if (!columns.includes(required))
+      problems.push({
+        message: `missing required column "${required}"; the header must name ${REQUIRED_COLUMNS.join(', ')}`,
+        place: { file, row: 1 },
+      });
+  }
+  return problems;
+}
+
 /**
  * Parses CSV text into scenario-shaped rows, or the problems that stop it: a missing required column,
  * an unknown column (with the closest known name), a cell that cannot be read, broken quoting.
@@ -66,28 +93,7 @@ export function readScenarioCsv(text: string, file: string): { rows: CsvRow[]; p
   const [header, ...body] = records;
   if (!header) return { rows: [], problems: [{ message: 'empty CSV file; expected a header row', place: { file, row: 1 } }] };
   const columns = header.record.map((c) => c.trim().toLowerCase());
-  const known: readonly string[] = [...SCENARIO_COLUMNS, ...ASSERTION_KINDS];
-  const problems: CsvProblem[] = [];
-  columns.forEach((name, col) => {
-    if (!known.includes(name)) {
-      problems.push({
-        message: `unknown column "${header.record[col]}"${didYouMean(name, known)}; expected ${SCENARIO_COLUMNS.join(', ')} or an assertion kind`,
-        place: cellPlace(file, 1, col, header.record[col] ?? ''),
-      });
-    } else if (columns.indexOf(name) !== col) {
-      problems.push({
-        message: `column "${name}" appears twice (also column ${columns.indexOf(name) + 1})`,
-        place: cellPlace(file, 1, col, name),
-      });
-    }
-  });
-  for (const required of REQUIRED_COLUMNS) {
-    if (!columns.includes(required))
-      problems.push({
-        message: `missing required column "${required}"; the header must name ${REQUIRED_COLUMNS.join(', ')}`,
-        place: { file, row: 1 },
-      });
-  }
+  const problems = headerProblems(columns, header.record, file);
   if (problems.length) return { rows: [], problems };
   // A header and nothing else is a suite that silently runs nothing: say so.
   if (body.length === 0)
@@ -109,6 +115,44 @@ export function readScenarioCsv(text: string, file: string): { rows: CsvRow[]; p
     if (built.problems.length === 0) rows.push({ data: built.data, row, line, placeOf: built.placeOf });
   }
   return { rows, problems };
+}
+
+/** The assertions one filled-in assertion column stands for, or what was expected instead. */
+function assertionsOfCell(kind: AssertionKind, cell: string): Array<Record<string, unknown>> | string {
+  if (LIST_KINDS.includes(kind)) return [{ type: kind, value: splitCell(cell) }];
+  if (kind === 'has-code-block' && /^(yes|true|x|any|\*)$/i.test(cell)) return [{ type: kind }];
+  if (EACH_KINDS.includes(kind)) return splitCell(cell).map((value) => ({ type: kind, value }));
+  if (WHOLE_KINDS.includes(kind)) return [{ type: kind, value: cell }];
+  if (FLAG_KINDS.includes(kind)) {
+    if (/^(yes|true|x|1)$/i.test(cell)) return [{ type: kind }];
+    return /^(no|false|0)$/i.test(cell) ? [] : `expected yes or no, got "${cell}"`;
+  }
+  if (kind === 'asks-clarifying-questions') {
+    const n = /^(yes|true|x)$/i.test(cell) ? 1 : Number(cell);
+    if (Number.isInteger(n) && n >= 1) return [{ type: kind, min: n }];
+    return `expected the fewest questions as a whole number (e.g. 2) or yes, got "${cell}"`;
+  }
+  if (kind === 'word-count') {
+    const m = /^(\d*)\s*(?:-|\.\.|–)\s*(\d*)$/.exec(cell);
+    if (m && (m[1] || m[2])) return [{ type: kind, ...(m[1] ? { min: Number(m[1]) } : {}), ...(m[2] ? { max: Number(m[2]) } : {}) }];
+    return `expected a range of words like 200-800, 200- or -800, got "${cell}"`;
+  }
+  return [];
+}
+
+/** The `pass` and `fail` cells: reference answers, one per cell with a newline, else separated by `|`. */
+function examplesOfRow(columns: string[], record: string[]) {
+  let examples: Record<string, string[]> | undefined;
+  const exampleCols: Record<string, number> = {};
+  for (const side of ['pass', 'fail'] as const) {
+    const col = columns.indexOf(side);
+    const cell = col >= 0 ? record[col]!.trim() : '';
+    if (!cell) continue;
+    exampleCols[side] = col;
+    // A cell with a newline is one inline answer (it may hold Markdown tables); otherwise `|` separates.
+    examples = { ...examples, [side]: cell.includes('\n') ? [cell] : splitCell(cell) };
+  }
+  return { examples, exampleCols };
 }
 
 function buildRow(columns: string[], record: string[], file: string, row: number) {
@@ -149,23 +193,9 @@ function buildRow(columns: string[], record: string[], file: string, row: number
       case 'fail':
         return; // after the assertions and as examples, below
     }
-    const kind = name as AssertionKind;
-    if (LIST_KINDS.includes(kind)) push(col, { type: kind, value: splitCell(cell) });
-    else if (kind === 'has-code-block' && /^(yes|true|x|any|\*)$/i.test(cell)) push(col, { type: kind });
-    else if (EACH_KINDS.includes(kind)) for (const value of splitCell(cell)) push(col, { type: kind, value });
-    else if (WHOLE_KINDS.includes(kind)) push(col, { type: kind, value: cell });
-    else if (FLAG_KINDS.includes(kind)) {
-      if (/^(yes|true|x|1)$/i.test(cell)) push(col, { type: kind });
-      else if (!/^(no|false|0)$/i.test(cell)) bad(col, `expected yes or no, got "${cell}"`);
-    } else if (kind === 'asks-clarifying-questions') {
-      const n = /^(yes|true|x)$/i.test(cell) ? 1 : Number(cell);
-      if (Number.isInteger(n) && n >= 1) push(col, { type: kind, min: n });
-      else bad(col, `expected the fewest questions as a whole number (e.g. 2) or yes, got "${cell}"`);
-    } else if (kind === 'word-count') {
-      const m = /^(\d*)\s*(?:-|\.\.|–)\s*(\d*)$/.exec(cell);
-      if (m && (m[1] || m[2])) push(col, { type: kind, ...(m[1] ? { min: Number(m[1]) } : {}), ...(m[2] ? { max: Number(m[2]) } : {}) });
-      else bad(col, `expected a range of words like 200-800, 200- or -800, got "${cell}"`);
-    }
+    const parsed = assertionsOfCell(name as AssertionKind, cell);
+    if (typeof parsed === 'string') bad(col, parsed);
+    else for (const a of parsed) push(col, a);
   });
 
   const critCol = colOf('critical');
@@ -179,16 +209,8 @@ function buildRow(columns: string[], record: string[], file: string, row: number
   }
   if (assert.length) data.assert = assert;
 
-  const exampleCols: Record<string, number> = {};
-  for (const side of ['pass', 'fail'] as const) {
-    const col = colOf(side);
-    const cell = col >= 0 ? record[col]!.trim() : '';
-    if (!cell) continue;
-    exampleCols[side] = col;
-    // A cell with a newline is one inline answer (it may hold Markdown tables); otherwise `|` separates.
-    const examples = cell.includes('\n') ? [cell] : splitCell(cell);
-    data.examples = { ...(data.examples as object | undefined), [side]: examples };
-  }
+  const { examples, exampleCols } = examplesOfRow(columns, record);
+  if (examples) data.examples = examples;
 
   const placeOf = (path: readonly PropertyKey[]): Place => {
     const [top, index] = path;

@@ -52,25 +52,7 @@ export function aggregateRun(
     const letters: string[] = new Array(cells[cells.length - 1]!.repeat + 1).fill('N');
     for (const c of cells) letters[c.repeat] = LETTER[c.status];
 
-    const assertionIds = new Set<string>();
-    const assertions: ScenarioAggregate['assertions'] = {};
-    for (const c of scored) for (const a of c.assertions) assertionIds.add(a.id);
-    for (const id of [...assertionIds].sort(byKey)) {
-      let runs = 0;
-      let passes = 0;
-      let critical = false;
-      for (const c of scored) {
-        for (const a of c.assertions) {
-          if (a.id !== id) continue;
-          critical ||= a.critical;
-          if (a.gradingError) continue; // not judged: neither a pass nor a fail of the agent
-          runs++;
-          if (a.pass) passes++;
-        }
-      }
-      assertions[id] = critical ? { runs, passes, critical } : { runs, passes };
-    }
-
+    const assertions = assertionTallies(scored);
     const graded = opts.grader !== undefined && cells.some((c) => c.assertions.some(isGraded));
     const carried = cells.filter((c) => c.source === 'baseline').length;
     return {
@@ -92,6 +74,29 @@ export function aggregateRun(
       assertions,
     };
   });
+}
+
+/** Per assertion id over the scored cells: runs and passes (a grading error is neither), critical if any says so. */
+function assertionTallies(scored: CellResult[]): ScenarioAggregate['assertions'] {
+  const ids = new Set<string>();
+  for (const c of scored) for (const a of c.assertions) ids.add(a.id);
+  const tallies: ScenarioAggregate['assertions'] = {};
+  for (const id of [...ids].sort(byKey)) {
+    let runs = 0;
+    let passes = 0;
+    let critical = false;
+    for (const c of scored) {
+      for (const a of c.assertions) {
+        if (a.id !== id) continue;
+        critical ||= a.critical;
+        if (a.gradingError) continue; // not judged: neither a pass nor a fail of the agent
+        runs++;
+        if (a.pass) passes++;
+      }
+    }
+    tallies[id] = critical ? { runs, passes, critical } : { runs, passes };
+  }
+  return tallies;
 }
 
 /** Aggregates rolled up per variant × model: the numbers a trend point or a gate threshold needs. */

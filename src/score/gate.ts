@@ -65,16 +65,7 @@ const scenarioKey = (s: ScenarioAggregate) => [s.agent, s.variantId, s.model, s.
 export function gateRun(input: GateInput): GateReport {
   const { thresholds, plannedCells } = input;
   const alpha = thresholds.alpha;
-  const errors = input.current.reduce((sum, s) => sum + s.errors, 0);
-  const errorRate = plannedCells > 0 ? errors / plannedCells : 0;
-  const errorBudget = {
-    errors,
-    plannedCells,
-    rate: errorRate,
-    budget: thresholds.errorBudget,
-    exceeded: errorRate > thresholds.errorBudget,
-  };
-
+  const errorBudget = errorBudgetOf(input);
   if (plannedCells === 0) {
     return {
       exitCode: 0,
@@ -87,27 +78,7 @@ export function gateRun(input: GateInput): GateReport {
       alpha,
     };
   }
-
-  const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
-  const drafts = summarizeAggregates(input.current).map((vm) =>
-    draftComparison(vm, baselineByKey, input.baseline !== undefined, thresholds),
-  );
-
-  // Holm across every comparison that has a test on new evidence, then the verdicts.
-  const tested = drafts.filter((d) => d.stat !== null && !d.carried);
-  const adjusted = holmAdjust(tested.map((d) => d.stat!.pValue));
-  tested.forEach((d, i) => {
-    d.stat!.adjustedP = adjusted[i]!;
-  });
-  const comparisons = drafts.map((d) => decide(d, alpha, tested.length));
-  comparisons.sort(
-    (x, y) =>
-      VERDICT_ORDER[x.verdict] - VERDICT_ORDER[y.verdict] ||
-      byKey(x.agent, y.agent) ||
-      byKey(x.variantId, y.variantId) ||
-      byKey(x.model, y.model),
-  );
-
+  const comparisons = compareVariants(input);
   const breaches = comparisons.flatMap((c) => c.breaches);
   const notComparable = comparisons.flatMap((c) => c.notComparable);
   const regressed = comparisons.filter((c) => c.verdict === 'regressed').length;
@@ -122,12 +93,48 @@ export function gateRun(input: GateInput): GateReport {
     notes.push(`${missing} variant × model below threshold: ${named.join(', ')}${more}`);
   }
   if (errorBudget.exceeded)
-    notes.push(`provider errors ${pct(errorRate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`);
+    notes.push(
+      `provider errors ${pct(errorBudget.rate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`,
+    );
   if (scored === 0) notes.push('no cell was scored: nothing was measured');
 
   const exitCode = regressed > 0 || missing > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
   const reason = notes.length > 0 ? notes.join('; ') : input.baseline === undefined ? 'no baseline: thresholds met' : 'no regression';
   return { exitCode, reason, nothingToEvaluate: false, comparisons, breaches, notComparable, errorBudget, alpha };
+}
+
+/** Provider errors against the planned cells (errors never count as failures, but too many fail the gate). */
+function errorBudgetOf(input: GateInput): GateReport['errorBudget'] {
+  const errors = input.current.reduce((sum, s) => sum + s.errors, 0);
+  const rate = input.plannedCells > 0 ? errors / input.plannedCells : 0;
+  return {
+    errors,
+    plannedCells: input.plannedCells,
+    rate,
+    budget: input.thresholds.errorBudget,
+    exceeded: rate > input.thresholds.errorBudget,
+  };
+}
+
+/** Each variant × model against its baseline, Holm-adjusted across every test on new evidence, in verdict order. */
+function compareVariants(input: GateInput): GateReport['comparisons'] {
+  const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
+  const drafts = summarizeAggregates(input.current).map((vm) =>
+    draftComparison(vm, baselineByKey, input.baseline !== undefined, input.thresholds),
+  );
+  const tested = drafts.filter((d) => d.stat !== null && !d.carried);
+  const adjusted = holmAdjust(tested.map((d) => d.stat!.pValue));
+  tested.forEach((d, i) => {
+    d.stat!.adjustedP = adjusted[i]!;
+  });
+  const comparisons = drafts.map((d) => decide(d, input.thresholds.alpha, tested.length));
+  return comparisons.sort(
+    (x, y) =>
+      VERDICT_ORDER[x.verdict] - VERDICT_ORDER[y.verdict] ||
+      byKey(x.agent, y.agent) ||
+      byKey(x.variantId, y.variantId) ||
+      byKey(x.model, y.model),
+  );
 }
 
 interface Draft {
@@ -196,51 +203,59 @@ function hasUsableOutcomes(s: ScenarioAggregate): boolean {
   return p === s.passes && p + f === s.runs;
 }
 
+/** The paired test (McNemar over repeats) when every scenario's outcomes allow pairing, else Fisher's on pooled counts. */
 function compareScenarios(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>): Pick<Draft, 'stat' | 'moreRepeats'> {
   const none = { stat: null, moreRepeats: () => undefined };
   if (pairs.length === 0) return none;
-
   if (pairs.every(([b, c]) => hasUsableOutcomes(b) && hasUsableOutcomes(c))) {
-    const t = { both: 0, firstOnly: 0, secondOnly: 0, neither: 0 };
-    let pairedScenarios = 0;
-    for (const [b, c] of pairs) {
-      let any = false;
-      for (let i = 0; i < Math.min(b.outcomes.length, c.outcomes.length); i++) {
-        const bp = b.outcomes[i];
-        const cp = c.outcomes[i];
-        if ((bp !== 'P' && bp !== 'F') || (cp !== 'P' && cp !== 'F')) continue;
-        any = true;
-        if (bp === 'P' && cp === 'P') t.both++;
-        else if (bp === 'P') t.firstOnly++;
-        else if (cp === 'P') t.secondOnly++;
-        else t.neither++;
-      }
-      if (any) pairedScenarios++;
-    }
-    const n = t.both + t.firstOnly + t.secondOnly + t.neither;
-    if (n > 0) {
-      const stat: GateStatComparison = {
-        test: 'mcnemar-exact',
-        baseline: rateOf(t.both + t.firstOnly, n),
-        current: rateOf(t.both + t.secondOnly, n),
-        pairs: n,
-        baselineOnly: t.firstOnly,
-        currentOnly: t.secondOnly,
-        diff: (t.secondOnly - t.firstOnly) / n,
-        diffInterval: newcombePairedDiffInterval(t),
-        pValue: mcnemarExactP(t.firstOnly, t.secondOnly),
-        adjustedP: 1,
-        comparedScenarios: pairs.length,
-      };
-      const repeats = n / pairedScenarios;
-      return {
-        stat,
-        moreRepeats: (level) => moreRepeatsPaired({ firstOnly: t.firstOnly, secondOnly: t.secondOnly, repeats, alpha: level }),
-      };
-    }
+    const paired = pairedComparison(pairs);
+    if (paired) return paired;
   }
+  return unpairedComparison(pairs) ?? none;
+}
 
-  // Unpaired: pooled counts over the comparable scenarios, Fisher's exact test.
+/** Repeat i of the baseline against repeat i now, over every scenario: McNemar's exact test on the discordant pairs. */
+function pairedComparison(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>): Pick<Draft, 'stat' | 'moreRepeats'> | undefined {
+  const t = { both: 0, firstOnly: 0, secondOnly: 0, neither: 0 };
+  let pairedScenarios = 0;
+  for (const [b, c] of pairs) {
+    let any = false;
+    for (let i = 0; i < Math.min(b.outcomes.length, c.outcomes.length); i++) {
+      const bp = b.outcomes[i];
+      const cp = c.outcomes[i];
+      if ((bp !== 'P' && bp !== 'F') || (cp !== 'P' && cp !== 'F')) continue;
+      any = true;
+      if (bp === 'P' && cp === 'P') t.both++;
+      else if (bp === 'P') t.firstOnly++;
+      else if (cp === 'P') t.secondOnly++;
+      else t.neither++;
+    }
+    if (any) pairedScenarios++;
+  }
+  const n = t.both + t.firstOnly + t.secondOnly + t.neither;
+  if (n === 0) return undefined;
+  const stat: GateStatComparison = {
+    test: 'mcnemar-exact',
+    baseline: rateOf(t.both + t.firstOnly, n),
+    current: rateOf(t.both + t.secondOnly, n),
+    pairs: n,
+    baselineOnly: t.firstOnly,
+    currentOnly: t.secondOnly,
+    diff: (t.secondOnly - t.firstOnly) / n,
+    diffInterval: newcombePairedDiffInterval(t),
+    pValue: mcnemarExactP(t.firstOnly, t.secondOnly),
+    adjustedP: 1,
+    comparedScenarios: pairs.length,
+  };
+  const repeats = n / pairedScenarios;
+  return {
+    stat,
+    moreRepeats: (level) => moreRepeatsPaired({ firstOnly: t.firstOnly, secondOnly: t.secondOnly, repeats, alpha: level }),
+  };
+}
+
+/** Pooled counts over the comparable scenarios: Fisher's exact test. */
+function unpairedComparison(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>): Pick<Draft, 'stat' | 'moreRepeats'> | undefined {
   let x1 = 0,
     n1 = 0,
     x2 = 0,
@@ -251,7 +266,7 @@ function compareScenarios(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>):
     x2 += c.passes;
     n2 += c.runs;
   }
-  if (n1 === 0 || n2 === 0) return none;
+  if (n1 === 0 || n2 === 0) return undefined;
   const stat: GateStatComparison = {
     test: 'fisher-exact',
     baseline: rateOf(x1, n1),
@@ -268,42 +283,7 @@ function compareScenarios(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>):
 
 function decide(d: Draft, alpha: number, tests: number): GateComparison {
   const { vm, stat } = d;
-  const reasons: string[] = [];
-  let verdict: GateVerdict;
-  let moreRepeats: number | undefined;
-
-  if (!d.hasBaseline) {
-    verdict = 'new';
-    reasons.push('no baseline to compare with');
-  } else if (d.carried) {
-    verdict = 'unchanged';
-    reasons.push('carried from the baseline: not measured again (its variant and scenarios did not change), so not tested');
-  } else if (!stat) {
-    if (d.compared === 0) {
-      verdict = 'not-comparable';
-      reasons.push('every scenario shared with the baseline changed since (scenario, assertions or grader)');
-    } else {
-      verdict = 'inconclusive';
-      reasons.push('no scored cells on one side to compare with the baseline');
-    }
-  } else {
-    const change = `pass rate ${num(stat.baseline.rate)} → ${num(stat.current.rate)} (${signed(stat.diff)}, 95% CI ${interval(stat.diffInterval)}), adjusted p = ${stat.adjustedP.toPrecision(2)}`;
-    if (stat.adjustedP < alpha) {
-      verdict = stat.diff < 0 ? 'regressed' : 'improved';
-      reasons.push(change + (d.variantChanged ? '' : '; the prompt did not change (model or provider drift?)'));
-    } else if (stat.diff === 0 || !d.variantChanged) {
-      verdict = 'unchanged';
-      reasons.push(d.variantChanged ? `no difference observed: ${change}` : `prompt unchanged, no significant difference: ${change}`);
-    } else {
-      verdict = 'inconclusive';
-      // Settle at Holm's strictest level (alpha / number of tests), so the estimate errs high.
-      moreRepeats = d.moreRepeats(alpha / Math.max(1, tests));
-      reasons.push(
-        `${change}; ${moreRepeats !== undefined ? `about ${moreRepeats} more repeat${moreRepeats === 1 ? '' : 's'} per scenario would settle it` : 'no practical number of repeats would settle it'}`,
-      );
-    }
-  }
-
+  let { verdict, reasons, moreRepeats } = verdictOf(d, alpha, tests);
   if (d.breaches.length > 0) {
     // A miss is named first and as what it is: the blessed run gated against itself misses the same
     // bars, and calling that a "regression" (of an unchanged prompt) would send the author looking
@@ -312,9 +292,8 @@ function decide(d: Draft, alpha: number, tests: number): GateComparison {
     const misses = d.breaches.map(
       (b) => `below threshold: ${describeBreach(b)}${b.scope === 'critical' ? '' : ` (${b.passes}/${b.runs})`}`,
     );
-    reasons.splice(verdict === 'regressed' ? reasons.length : 0, 0, ...misses);
+    reasons = verdict === 'regressed' ? [...reasons, ...misses] : [...misses, ...reasons];
   }
-
   return {
     agent: vm.agent,
     variantId: vm.variantId,
@@ -330,6 +309,43 @@ function decide(d: Draft, alpha: number, tests: number): GateComparison {
     newScenarios: d.newScenarios,
     breaches: d.breaches,
   };
+}
+
+/** The verdict against the baseline alone (thresholds aside), with the reason a reader is given. */
+function verdictOf(d: Draft, alpha: number, tests: number): { verdict: GateVerdict; reasons: string[]; moreRepeats?: number } {
+  const { stat } = d;
+  if (!d.hasBaseline) return { verdict: 'new', reasons: ['no baseline to compare with'] };
+  if (d.carried)
+    return {
+      verdict: 'unchanged',
+      reasons: ['carried from the baseline: not measured again (its variant and scenarios did not change), so not tested'],
+    };
+  if (!stat) {
+    if (d.compared === 0)
+      return {
+        verdict: 'not-comparable',
+        reasons: ['every scenario shared with the baseline changed since (scenario, assertions or grader)'],
+      };
+    return { verdict: 'inconclusive', reasons: ['no scored cells on one side to compare with the baseline'] };
+  }
+  const change = `pass rate ${num(stat.baseline.rate)} → ${num(stat.current.rate)} (${signed(stat.diff)}, 95% CI ${interval(stat.diffInterval)}), adjusted p = ${stat.adjustedP.toPrecision(2)}`;
+  if (stat.adjustedP < alpha)
+    return {
+      verdict: stat.diff < 0 ? 'regressed' : 'improved',
+      reasons: [change + (d.variantChanged ? '' : '; the prompt did not change (model or provider drift?)')],
+    };
+  if (stat.diff === 0 || !d.variantChanged)
+    return {
+      verdict: 'unchanged',
+      reasons: [d.variantChanged ? `no difference observed: ${change}` : `prompt unchanged, no significant difference: ${change}`],
+    };
+  // Settle at Holm's strictest level (alpha / number of tests), so the estimate errs high.
+  const moreRepeats = d.moreRepeats(alpha / Math.max(1, tests));
+  const settle =
+    moreRepeats !== undefined
+      ? `about ${moreRepeats} more repeat${moreRepeats === 1 ? '' : 's'} per scenario would settle it`
+      : 'no practical number of repeats would settle it';
+  return { verdict: 'inconclusive', reasons: [`${change}; ${settle}`], moreRepeats };
 }
 
 const num = (x: number | null) => (x === null ? '–' : x.toFixed(2));

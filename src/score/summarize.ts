@@ -154,34 +154,8 @@ function comparePairs(results: CellResult[], alpha: number): PairwiseComparison[
     );
     for (let i = 0; i < ids.length; i++) {
       for (let j = i + 1; j < ids.length; j++) {
-        const a = outcome.get(ids[i]!)!;
-        const b = outcome.get(ids[j]!)!;
-        const t = { both: 0, firstOnly: 0, secondOnly: 0, neither: 0 };
-        const scenarios = new Set<string>();
-        for (const [pairKey, aPass] of a) {
-          const bPass = b.get(pairKey);
-          if (bPass === undefined) continue;
-          scenarios.add(pairKey.slice(0, pairKey.indexOf(SEP)));
-          if (aPass && bPass) t.both++;
-          else if (aPass) t.firstOnly++;
-          else if (bPass) t.secondOnly++;
-          else t.neither++;
-        }
-        const pairs = t.both + t.firstOnly + t.secondOnly + t.neither;
-        const interval = newcombePairedDiffInterval(t);
-        raw.push({
-          agent: cells[0]!.agent,
-          model: cells[0]!.model,
-          a: ids[i]!,
-          b: ids[j]!,
-          pairs,
-          aOnly: t.firstOnly,
-          bOnly: t.secondOnly,
-          diff: pairs > 0 ? (t.secondOnly - t.firstOnly) / pairs : 0,
-          ...(interval ? { diffInterval: interval } : {}),
-          pValue: mcnemarExactP(t.firstOnly, t.secondOnly),
-          perScenario: scenarios.size > 0 ? pairs / scenarios.size : 0,
-        });
+        const pair = pairOutcomes(outcome.get(ids[i]!)!, outcome.get(ids[j]!)!);
+        raw.push({ agent: cells[0]!.agent, model: cells[0]!.model, a: ids[i]!, b: ids[j]!, ...pair });
       }
     }
   }
@@ -202,6 +176,32 @@ function comparePairs(results: CellResult[], alpha: number): PairwiseComparison[
     });
     return { ...r, adjustedP, verdict: 'inconclusive', ...(moreRepeats !== undefined ? { moreRepeats } : {}) };
   });
+}
+
+/** Two variants' outcomes paired by (scenario, repeat): the discordant counts, McNemar's p, the difference b − a. */
+function pairOutcomes(a: Map<string, boolean>, b: Map<string, boolean>) {
+  const t = { both: 0, firstOnly: 0, secondOnly: 0, neither: 0 };
+  const scenarios = new Set<string>();
+  for (const [pairKey, aPass] of a) {
+    const bPass = b.get(pairKey);
+    if (bPass === undefined) continue;
+    scenarios.add(pairKey.slice(0, pairKey.indexOf(SEP)));
+    if (aPass && bPass) t.both++;
+    else if (aPass) t.firstOnly++;
+    else if (bPass) t.secondOnly++;
+    else t.neither++;
+  }
+  const pairs = t.both + t.firstOnly + t.secondOnly + t.neither;
+  const interval = newcombePairedDiffInterval(t);
+  return {
+    pairs,
+    aOnly: t.firstOnly,
+    bOnly: t.secondOnly,
+    diff: pairs > 0 ? (t.secondOnly - t.firstOnly) / pairs : 0,
+    ...(interval ? { diffInterval: interval } : {}),
+    pValue: mcnemarExactP(t.firstOnly, t.secondOnly),
+    perScenario: scenarios.size > 0 ? pairs / scenarios.size : 0,
+  };
 }
 
 /**
