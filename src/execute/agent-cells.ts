@@ -5,7 +5,7 @@ import { ProviderUnavailableError } from '../errors.ts';
 import type { RuntimeName } from '../plan/matrix.ts';
 import type { CellPlan } from '../plan/types.ts';
 import type { AgentRuntime, RuntimeCellInput } from '../shared/agent-runtime.ts';
-import type { AgentCellRunner } from './engine.ts';
+import type { AgentCellRunner } from './provider-wrapper.ts';
 import { createClaudeCodeRuntime, importClaudeAgentSdk } from './runtimes/claude-code.ts';
 import { createOpenCodeRuntime, resolveOpenCodeBinary } from './runtimes/opencode.ts';
 import { diffSandbox, prepareSandbox, removeSandbox } from './workspace.ts';
