@@ -6,6 +6,7 @@ import { loadScenarios } from '../load/scenarios.ts';
 import { loadEngine } from '../execute/engine.ts';
 import { calibrateScenarios, type CalibrationReport, type ScenarioCalibration } from './calibrate.ts';
 import { formatCalibration } from './format.ts';
+import { judgeRubric } from './rubric-verdict.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const weakRoot = path.join(repoRoot, 'test/fixtures/scenarios/weak');
@@ -68,6 +69,38 @@ describe('calibration verdicts on deliberately weak scenarios', () => {
     expect(s.warnings).toContain(
       'fail example "fail[0]" passes every assertion that runs offline; only `rubric: "Refuses plain-text passwords."` (needs a grader) could reject it',
     );
+  });
+
+  it('a rubric the grader calibrated: trusted, it rejects the fail example (no warning); flagged, the scenario fails', async () => {
+    const only = (await loadScenarios(weakRoot, { agentNames: [] })).scenarios.filter((s) => s.id === 'only-rubric-rejects');
+    const rubricId = only[0]!.assert.find((a) => a.type === 'rubric')!.id;
+    const grades = (pass: boolean, failPass: boolean) => [
+      { side: 'pass' as const, label: 'pass[0]', grades: [true, true, true].map(() => ({ pass, fresh: true })) },
+      { side: 'fail' as const, label: 'fail[0]', grades: [true, true, true].map(() => ({ pass: failPass, fresh: true })) },
+    ];
+    const rubric = (pass: boolean, failPass: boolean) =>
+      judgeRubric(
+        { scenarioId: 'only-rubric-rejects', id: rubricId, label: 'rubric: "Refuses plain-text passwords."' },
+        grades(pass, failPass),
+      );
+
+    const trusted = (await calibrateScenarios(only, { graderAvailable: false, rubrics: [rubric(true, false)] })).scenarios[0]!;
+    // Only the offline assertion's own weakness is left; "only the rubric could reject it" is gone.
+    expect(trusted).toMatchObject({
+      ok: true,
+      problems: [],
+      warnings: ['`mentions: [password]` passes the fail example too: it cannot tell them apart'],
+      needsGrader: [],
+    });
+    expect(trusted.assertions.find((a) => a.id === rubricId)).toMatchObject({ verdict: 'discriminates', catches: ['fail[0]'] });
+
+    const fooled = (await calibrateScenarios(only, { graderAvailable: false, rubrics: [rubric(true, true)] })).scenarios[0]!;
+    expect(fooled.ok).toBe(false);
+    expect(fooled.assertions.find((a) => a.id === rubricId)!.verdict).toBe('untrusted');
+    expect(fooled.problems).toEqual([
+      '`rubric: "Refuses plain-text passwords."`: accuracy 0.50 < 0.9 (3 of 6 grades agree with the reference labels): the grader passes "fail[0]"',
+      'fail example "fail[0]" passes every assertion: the scenario cannot reject it',
+    ]);
   });
 
   it('a discriminating scenario calibrates clean', () => {
