@@ -1,5 +1,6 @@
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
-import type { GateReport, RunSummary, VariantModelSummary } from '../score/types.ts';
+import type { GateReport, PairwiseComparison, RunSummary, VariantModelSummary } from '../score/types.ts';
+import { shortVariant } from './html-scenario-grid.ts';
 import { html, type Html } from './html-tag.ts';
 import { bestKey, describePair, formatCost, formatDiff, formatInterval, formatP, formatRate, orderPairs, type Matrix } from './matrix.ts';
 
@@ -69,4 +70,37 @@ export function renderPairs(summary: RunSummary): Html {
 export function renderFlaky(summary: RunSummary): Html {
   if (!summary.flaky.length) return html``;
   return html`<h3>Flaky assertions</h3><div class="scroll"><table><thead><tr><th>variant</th><th>model</th><th>scenario</th><th>assertion</th><th>passes</th></tr></thead><tbody>${summary.flaky.slice(0, 20).map((f) => html`<tr><td>${f.variantId}</td><td>${f.model}</td><td>${f.scenarioId}</td><td>${f.assertionId}</td><td class="num">${f.passes}/${f.repeats}</td></tr>`)}</tbody></table></div>${summary.flaky.length > 20 ? html`<p class="muted">and ${summary.flaky.length - 20} more.</p>` : ''}`;
+}
+
+/**
+ * Pairwise comparisons that scale: per agent × model one variant × variant matrix. A cell reads
+ * "row vs column" in points (positive: the row passed more often), shaded only where the paired test
+ * says so (Holm-adjusted); `=` where both answered the same way in every pair.
+ */
+export function renderPairMatrices(summary: RunSummary): Html {
+  const groups = new Map<string, PairwiseComparison[]>();
+  for (const p of summary.pairwise) groups.set(`${p.agent}\u0000${p.model}`, [...(groups.get(`${p.agent}\u0000${p.model}`) ?? []), p]);
+  if (!groups.size) return html``;
+  return html`<div class="pair-matrices">${[...groups].sort(([a], [b]) => a.localeCompare(b)).map(([, pairs]) => pairMatrix(pairs))}</div>`;
+}
+
+function pairMatrix(pairs: PairwiseComparison[]): Html {
+  const { agent, model } = pairs[0]!;
+  const ids = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
+  const find = (row: string, col: string) => {
+    const p = pairs.find((x) => (x.a === col && x.b === row) || (x.a === row && x.b === col));
+    if (!p) return undefined;
+    const flip = p.a === row;
+    const verdict = p.verdict === 'inconclusive' ? p.verdict : (p.verdict === 'better') !== flip ? 'better' : 'worse';
+    return { p, diff: flip ? -p.diff : p.diff, verdict };
+  };
+  const cellOf = (row: string, col: string) => {
+    if (row === col) return html`<td class="muted">·</td>`;
+    const f = find(row, col);
+    if (!f) return html`<td class="muted">–</td>`;
+    if (f.p.aOnly === 0 && f.p.bOnly === 0) return html`<td class="num muted" title="no difference: the same outcome in every pair">=</td>`;
+    const title = `${row} vs ${col}: ${f.verdict} (${formatDiff(f.diff)} over ${f.p.pairs} pairs, Holm ${formatP(f.p.adjustedP)})`;
+    return html`<td class="num${f.verdict === 'inconclusive' ? '' : ` cmp-${f.verdict}`}" title="${title}">${formatDiff(f.diff).replace(' pts', '')}</td>`;
+  };
+  return html`<div class="scroll"><table class="pair-matrix"><caption>${agent} @ ${model}</caption><thead><tr><th scope="col">row vs column</th>${ids.map((c) => html`<th scope="col" title="${c}">${shortVariant(c, agent)}</th>`)}</tr></thead><tbody>${ids.map((r) => html`<tr><th scope="row" title="${r}">${shortVariant(r, agent)}</th>${ids.map((c) => cellOf(r, c))}</tr>`)}</tbody></table></div>`;
 }

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, renderHtml, type ReportInput } from './html.ts';
 import type { BaselineView } from './baseline-view.ts';
+import { renderPairMatrices } from './html-overview.ts';
+import { summarizeRun } from '../score/summarize.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { gateRun } from '../score/gate.ts';
 import {
@@ -268,5 +270,24 @@ describe('renderHtml: from the gate to the evidence', () => {
     // An unchanged variant: closed, and its answer says it matches the baseline's.
     expect(cells[4]).not.toMatch(/^<details class="cell" id="[^"]+" open>/);
     expect(cells[4]).toContain('same answer as the baseline');
+  });
+});
+
+describe('renderPairMatrices', () => {
+  it('reads row vs column in one direction, shades only significant cells, and says = for identical answers', () => {
+    const now = degradedRun('now', 'after', { brokenScenarios: 5 });
+    const out = renderPairMatrices(summarizeRun('now', now.results)).value;
+    const tables = out.match(/<table class="pair-matrix">[\s\S]*?<\/table>/g)!;
+    expect(tables).toHaveLength(2);
+    const rows = tables[0]!.match(/<tr><th scope="row"[\s\S]*?<\/tr>/g)!;
+    const cells = (row: string) =>
+      [...row.matchAll(/<td class="([^"]*)"[^>]*>([^<]*)<\/td>/g)].map(
+        ([, cls, text]) => `${text}${cls!.includes('cmp-') ? `:${cls!.split('cmp-')[1]}` : ''}`,
+      );
+    expect(rows[0]).toContain('>reviewer</th>');
+    expect(cells(rows[0]!)).toEqual(['·', '=', '=', '+20', '+100:better']);
+    expect(rows[4]).toContain('title="reviewer-terse">terse</th>');
+    expect(cells(rows[4]!)).toEqual(['−100:worse', '−100:worse', '−100:worse', '−80:worse', '·']);
+    expect(rows[4]).toContain('title="reviewer-terse vs reviewer: worse (−100 pts over 15 pairs');
   });
 });

@@ -10,7 +10,7 @@ import { groupScenarios, renderDrilldown } from './html-drilldown.ts';
 import { renderPromptDiffs, type PreviousPrompt } from './html-diff.ts';
 import { renderGate } from './html-gate.ts';
 import { renderScenarioGrid } from './html-scenario-grid.ts';
-import { baselineDeltas, renderFlaky, renderMatrix, renderPairs } from './html-overview.ts';
+import { baselineDeltas, renderFlaky, renderMatrix, renderPairMatrices, renderPairs } from './html-overview.ts';
 import { STYLE } from './html-style.ts';
 import { html, trusted, type Html } from './html-tag.ts';
 import { renderTrends } from './html-trends.ts';
@@ -107,7 +107,8 @@ ${gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(gate, deltas)}</secti
 <section id="overview"><h2>Overview</h2>
 <p class="muted">Pass rate of scored cells with its 95% Wilson interval; Δ the change against the baseline (▼ and a red tint: a significant regression); ★ a variant that beat every other variant of its agent on that model (paired test, Holm-adjusted).</p>
 ${renderMatrix(matrix, baselineDeltas(summary, gate, baseline?.cells))}
-<h3>Pairwise comparisons</h3><p class="muted">Each row reads “b vs a”: a positive difference means b passed more often.</p>${renderPairs(summary)}
+<h3>Pairwise comparisons</h3><p class="muted">Per model, each cell reads “row vs column” in points: positive means the row's variant passed more often. Shaded where the paired test is significant (Holm-adjusted); = where both answered alike in every pair. Variant names drop the agent's name.</p>${renderPairMatrices(summary)}
+<details class="all-pairs"><summary>every pair with its test (${summary.pairwise.length})</summary>${renderPairs(summary)}</details>
 ${renderFlaky(summary)}
 </section>
 <section id="scenarios"><h2>Scenarios</h2><p class="muted">Scenarios worse than the baseline first. Grid: now k/n per variant × model (baseline → now where it changed; red: worse than the baseline, amber: failing). Below, each variant × model shows the baseline's answers beside the current ones; failing ones are open.</p>${renderScenarioGrid(scenarios, titles)}${drill}</section>
