@@ -1,5 +1,5 @@
 import type { CalibrationReport } from './calibrate.ts';
-import type { RubricCalibration } from './rubric-verdict.ts';
+import { type RubricCalibration, summarizeRubricCalibration } from './rubric-verdict.ts';
 
 /**
  * The report as terminal lines: one line per scenario, then its problems and warnings indented, then a
@@ -35,11 +35,11 @@ export function formatCalibration(report: CalibrationReport): string[] {
   if (warnings) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
   if (graded) parts.push(`${graded} rubric assertion${graded === 1 ? ' needs' : 's need'} a grader`);
   if (run?.status === 'run') {
-    const rubrics = report.scenarios.flatMap((s) => s.rubrics);
-    const flagged = rubrics.filter((r) => !r.ok).length;
+    const sum = summarizeRubricCalibration(report.scenarios.flatMap((s) => s.rubrics));
+    const accuracy = sum.accuracy === undefined ? '' : `, accuracy ${sum.accuracy.toFixed(2)} (${sum.agreeing}/${sum.judged})`;
     const { grades, fresh, tokens } = run.cost;
     parts.push(
-      `rubrics: ${rubrics.length - flagged} trusted, ${flagged} flagged (grader ${run.grader}, ${run.repeat} grades per answer; ${grades} grades, ${fresh} asked now, ${grades - fresh} from the cache, ${tokens} tokens)`,
+      `rubrics: ${sum.rubrics - sum.flagged} trusted, ${sum.flagged} flagged${accuracy} (grader ${run.grader}, ${run.repeat} grades per answer; ${grades} grades, ${fresh} asked now, ${grades - fresh} from the cache, ${tokens} tokens)`,
     );
   }
   lines.push(`calibration ${report.ok ? 'ok' : 'FAILED'}: ${parts.join('; ')}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type GradeOutcome, judgeRubric, type RubricExampleGrades } from './rubric-verdict.ts';
+import { type GradeOutcome, judgeRubric, type RubricExampleGrades, summarizeRubricCalibration } from './rubric-verdict.ts';
 
 const R = { scenarioId: 's', id: 'r', label: 'rubric: "Proposes a hash."' };
 const g = (...passes: boolean[]): GradeOutcome[] => passes.map((pass) => ({ pass, tokens: 10, fresh: true }));
@@ -41,5 +41,12 @@ describe('judgeRubric', () => {
 
   it('without a fail example a rubric is not calibrated', () => {
     expect(judgeRubric(R, [ex('pass', 'pass[0]', g(true))]).flags).toEqual(['not-exercised']);
+  });
+
+  it('pools a calibration into one accuracy per grader (for judge drift over runs)', () => {
+    const good = judgeRubric(R, [ex('pass', 'p', g(true, true, true)), ex('fail', 'f', g(false, false, false))]);
+    const fooled = judgeRubric({ ...R, id: 'r2' }, [ex('pass', 'p', g(true, true, true)), ex('fail', 'f', g(true, true, true))]);
+    expect(summarizeRubricCalibration([good, fooled])).toEqual({ rubrics: 2, flagged: 1, accuracy: 9 / 12, agreeing: 9, judged: 12 });
+    expect(summarizeRubricCalibration([])).toEqual({ rubrics: 0, flagged: 0, agreeing: 0, judged: 0 });
   });
 });

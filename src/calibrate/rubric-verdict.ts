@@ -142,3 +142,31 @@ const oneLine = (s: string) => {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > 160 ? `${t.slice(0, 157)}…` : t;
 };
+
+/** A calibration in one figure per grader: what a run's history line could carry to show judge drift. */
+export interface RubricCalibrationSummary {
+  rubrics: number;
+  flagged: number;
+  /** Pooled over every rubric: grades agreeing with the reference labels / grades given. */
+  accuracy?: number;
+  agreeing: number;
+  judged: number;
+}
+
+/**
+ * The pooled figures of a calibration.
+ *
+ * @example
+ * summarizeRubricCalibration(rubrics) // { rubrics: 2, flagged: 1, accuracy: 0.857…, agreeing: 18, judged: 21 }
+ */
+export function summarizeRubricCalibration(rubrics: RubricCalibration[]): RubricCalibrationSummary {
+  const agreeing = rubrics.reduce((n, r) => n + r.agreeing, 0);
+  const judged = rubrics.reduce((n, r) => n + r.judged, 0);
+  return {
+    rubrics: rubrics.length,
+    flagged: rubrics.filter((r) => !r.ok).length,
+    ...(judged > 0 ? { accuracy: agreeing / judged } : {}),
+    agreeing,
+    judged,
+  };
+}

@@ -94,7 +94,7 @@ describe('calibrate --config: rubrics graded by the grader on the reference answ
       '        rubric `rubric: "Proposes storing only a slow password hash."`: accuracy 1.00 (9/9 grades agree), steady, 9 grades (9 asked now): trusted',
     );
     expect(first.lines.at(-1)).toMatch(
-      /^calibration ok: 1 scenario, 2 assertions; rubrics: 1 trusted, 0 flagged \(grader openai:chat:grader-model, 3 grades per answer; 9 grades, 9 asked now, 0 from the cache, \d+ tokens\)$/,
+      /^calibration ok: 1 scenario, 2 assertions; rubrics: 1 trusted, 0 flagged, accuracy 1\.00 \(9\/9\) \(grader openai:chat:grader-model, 3 grades per answer; 9 grades, 9 asked now, 0 from the cache, \d+ tokens\)$/,
     );
     expect(existsSync(path.join(p.root, RUBRIC_GRADE_CACHE))).toBe(true);
     // Cost: the grader's tokens, as its usage reported them (the double counts ≈ 4 characters a token).

@@ -69,7 +69,7 @@ describe('agent-evals calibrate --config (rubrics graded by the grader)', () => 
     expect(first.lines).toContain(`        ${FITNESS}: accuracy 1.00 (9/9 grades agree), steady, 9 grades (9 asked now): trusted`);
     expect(first.lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(first.lines.filter(Boolean).at(-1)).toMatch(
-      /^calibration ok: \d+ scenarios, \d+ assertions; rubrics: 2 trusted, 0 flagged \(grader openai:chat:grader-model, 3 grades per answer; 21 grades, 21 asked now, 0 from the cache, \d+ tokens\)$/,
+      /^calibration ok: \d+ scenarios, \d+ assertions; rubrics: 2 trusted, 0 flagged, accuracy 1\.00 \(21\/21\) \(grader openai:chat:grader-model, 3 grades per answer; 21 grades, 21 asked now, 0 from the cache, \d+ tokens\)$/,
     );
 
     const again = await calibrate(p, agreeing);
@@ -91,7 +91,7 @@ describe('agent-evals calibrate --config (rubrics graded by the grader)', () => 
     );
     expect(run.lines).toContain(`        ${FITNESS}: accuracy 1.00 (6/6 grades agree), steady, 6 grades (6 asked now): trusted`);
     expect(run.lines.filter(Boolean).at(-1)).toMatch(
-      /^calibration FAILED: .*rubrics: 1 trusted, 1 flagged \(grader openai:chat:grader-model, 2 grades per answer;/,
+      /^calibration FAILED: .*rubrics: 1 trusted, 1 flagged, accuracy 0\.86 \(12\/14\) \(grader openai:chat:grader-model, 2 grades per answer;/,
     );
   });
 
