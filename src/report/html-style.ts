@@ -27,7 +27,8 @@ td.is-best{background:#fff8e1}td.is-regressed{background:#fdecea}td.is-improved{
 .gate-row p,.gate-row ul{color:#202124}.moved{margin:.3rem 0;padding-left:1.2rem}.moved li{margin:.1rem 0}.kn{font-variant-numeric:tabular-nums}.why{margin:.2rem 0;padding-left:1.2rem}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{margin:0;border:1px solid var(--line);padding:.4rem;width:100%;max-width:372px}.span{font-size:.8rem}
 svg{max-width:100%;height:auto}svg .l-rate{fill:none;stroke:#1a73e8;stroke-width:1.5}svg .l-score{fill:none;stroke:#80868b;stroke-width:1;stroke-dasharray:2 2}
-svg .dot{fill:#1a73e8}svg .grid{stroke:#eee}svg .brk{stroke:var(--no);stroke-dasharray:3 3;stroke-width:1.5}svg .pc{fill:#c5221f}svg .ax{font-size:10px;fill:var(--mut);text-anchor:end}
+svg .dot{fill:#1a73e8}svg .grid{stroke:#eee}svg .brk{stroke:var(--no);stroke-dasharray:3 3;stroke-width:1.5}svg .pc{fill:#c5221f}svg .ax{font-size:10px;fill:var(--mut);text-anchor:end}svg .pt{fill:#1a73e8;stroke:#fff;stroke-width:1}svg .base{stroke:#1a73e8;stroke-width:1.5;stroke-dasharray:1 2}
+.flat{font-size:.9rem}
 details.scenario{border:1px solid var(--line);margin:.4rem 0;padding:.3rem .6rem}details.scenario>summary,details.cell>summary{cursor:pointer}
 details.cell{border-top:1px solid var(--line);padding:.25rem 0}details.cell[open]>summary{margin-bottom:.3rem}
 .pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(20rem,100%),1fr));gap:.8rem}.side{min-width:0}.side.base h5{color:var(--mut)}

@@ -5,39 +5,100 @@ import { formatRate } from './matrix.ts';
 /**
  * Inline SVG trend charts, one per variant × model: pass rate (solid) and mean score (dotted) per
  * run, a new line after each break (dashed rule, reason on hover), a triangle where the prompt
- * changed. Only aggregates are embedded; at most `maxPoints` recent runs are drawn per chart.
+ * changed (a link to the prompt diff), the baseline run marked, the latest runs as points with their
+ * run id and commit on hover. Series the gate flagged come first; flat ones fold into one line.
  */
+
+export interface TrendOptions {
+  /** Trend points drawn per chart at most. */
+  maxPoints?: number;
+  baselineRunId?: string;
+  /** `variantId\0model` keys drawn first (the gate's regressions and improvements). */
+  first?: Set<string>;
+  /** Element id of a variant's prompt diff, for the ▲ links. */
+  promptAnchor?: (variantId: string) => string;
+}
 
 const W = 360;
 const H = 90;
-const PAD = 4;
+const LEFT = 30;
+const PAD = 5;
+/** Points drawn as dots with a tooltip (the latest ones); older runs stay on the line only. */
+const DOTS = 40;
 
-export function renderTrends(series: TrendSeries[], maxPoints = 400): Html {
+export function renderTrends(series: TrendSeries[], opts: TrendOptions = {}): Html {
   if (!series.length)
     return html`<p class="muted">No history yet: trends appear after the first run is recorded in reports/history.jsonl.</p>`;
-  return html`<div class="charts">${series.map((s) => chart(s, maxPoints))}</div>`;
+  const key = (s: TrendSeries) => `${s.variantId}\u0000${s.model}`;
+  const first = series.filter((s) => opts.first?.has(key(s)));
+  const rest = series.filter((s) => !opts.first?.has(key(s)));
+  const flat = rest.filter(isFlat);
+  const moving = rest.filter((s) => !isFlat(s));
+  return html`<div class="charts">${[...first, ...moving].map((s) => chart(s, opts))}</div>${
+    flat.length
+      ? html`<p class="flat"><b>Flat</b> (the same pass rate in every run, no prompt or test change): ${flat.map((s, i) => {
+          const pts = s.segments.flatMap((g) => g.points);
+          return html`${i ? ' · ' : ''}<span>${s.variantId} @ ${s.model} ${formatRate(pts[0]!.passRate)} × ${pts.length} runs</span>`;
+        })}</p>`
+      : ''
+  }`;
 }
 
-function chart(s: TrendSeries, maxPoints: number): Html {
+function isFlat(s: TrendSeries): boolean {
+  if (s.segments.length !== 1) return false;
+  const pts = s.segments[0]!.points;
+  return pts.length > 1 && pts.every((p) => p.passRate === pts[0]!.passRate && !p.promptChanged);
+}
+
+function chart(s: TrendSeries, opts: TrendOptions): Html {
   const all = s.segments.flatMap((seg, si) =>
     seg.points.map((p, pi) => ({ p, seg: si, first: pi === 0 && si > 0, reason: seg.breakReason })),
   );
   const total = all.length;
-  const shown = all.slice(-maxPoints);
+  const shown = all.slice(-(opts.maxPoints ?? 400));
   const n = shown.length;
-  const x = (i: number) => (n === 1 ? W / 2 : PAD + (i * (W - 2 * PAD)) / (n - 1));
+  const x = (i: number) => (n === 1 ? (LEFT + W) / 2 : LEFT + PAD + (i * (W - LEFT - 2 * PAD)) / (n - 1));
   const y = (v: number) => PAD + (1 - v) * (H - 2 * PAD);
-  const lines: Html[] = [];
   const marks: Html[] = [];
+  const anchor = opts.promptAnchor?.(s.variantId);
+  shown.forEach(({ p, first, reason }, i) => {
+    const cx = x(i).toFixed(1);
+    if (first)
+      marks.push(
+        html`<line class="brk" x1="${cx}" x2="${cx}" y1="0" y2="${H}"><title>${`Break before ${p.runId}: ${reason ?? 'tests changed'}. Points on either side are not comparable.`}</title></line>`,
+      );
+    if (p.runId === opts.baselineRunId)
+      marks.push(
+        html`<line class="base" x1="${cx}" x2="${cx}" y1="0" y2="${H}"><title>${`Baseline: run ${p.runId} (${point(p)})`}</title></line>`,
+      );
+    if (p.promptChanged) {
+      const tri = html`<path class="pc" d="${`M${cx} ${H - 9}l-5 8h10z`}"><title>${`Prompt changed in ${p.runId} (${point(p)})`}</title></path>`;
+      marks.push(anchor ? html`<a href="#${anchor}">${tri}</a>` : tri);
+    }
+    if (i >= n - DOTS && p.passRate !== null)
+      marks.push(
+        html`<circle class="pt" r="2.5" cx="${cx}" cy="${y(p.passRate).toFixed(1)}"><title>${`${p.runId}${p.commit ? ` @ ${p.commit.slice(0, 10)}` : ''} · ${p.time.slice(0, 16).replace('T', ' ')} · ${point(p)}`}</title></circle>`,
+      );
+  });
+  const last = shown.at(-1)?.p;
+  const breaks = shown.filter(({ first }) => first).length;
+  const changes = shown.filter(({ p }) => p.promptChanged).length;
+  const label = `${s.variantId} @ ${s.model}: ${total} run${total === 1 ? '' : 's'}${last ? `, latest ${formatRate(last.passRate)}` : ''}`;
+  const span = n ? `${shown[0]!.p.runId} → ${shown[n - 1]!.p.runId}` : '';
+  return html`<figure class="chart"><figcaption><b>${s.variantId}</b> @ ${s.model} <span class="muted">${last ? formatRate(last.passRate) : ''} · ${total} run${total === 1 ? '' : 's'}${total > n ? ` (last ${n} drawn)` : ''}${changes ? ` · ${changes} prompt change${changes === 1 ? '' : 's'} ▲` : ''}${breaks ? ` · ${breaks} break${breaks === 1 ? '' : 's'} ┆` : ''}</span></figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${label}"><title>${label}</title>${[1, 0.5, 0].map((v) => html`<line class="grid" x1="${LEFT}" x2="${W}" y1="${y(v)}" y2="${y(v)}"/><text class="ax" x="${LEFT - 3}" y="${y(v) + 3.5}">${formatRate(v)}</text>`)}${lines(shown, x, y)}${marks}</svg><div class="muted span">${span}</div></figure>`;
+}
+
+function lines(shown: Array<{ p: TrendPoint; seg: number }>, x: (i: number) => number, y: (v: number) => number): Html[] {
+  const out: Html[] = [];
   for (const key of ['passRate', 'score'] as const) {
     let run: Array<[string, string]> = [];
     let seg = -1;
     const flush = () => {
       if (run.length > 1)
-        lines.push(
+        out.push(
           html`<polyline class="${key === 'passRate' ? 'l-rate' : 'l-score'}" points="${run.map(([a, b]) => `${a},${b}`).join(' ')}"/>`,
         );
-      else if (run.length === 1 && key === 'passRate') lines.push(html`<circle class="dot" r="2" cx="${run[0]![0]}" cy="${run[0]![1]}"/>`);
+      else if (run.length === 1 && key === 'passRate') out.push(html`<circle class="dot" r="2" cx="${run[0]![0]}" cy="${run[0]![1]}"/>`);
       run = [];
     };
     shown.forEach(({ p, seg: si }, i) => {
@@ -48,23 +109,7 @@ function chart(s: TrendSeries, maxPoints: number): Html {
     });
     flush();
   }
-  shown.forEach(({ p, first, reason }, i) => {
-    const cx = x(i).toFixed(1);
-    if (first)
-      marks.push(
-        html`<line class="brk" x1="${cx}" x2="${cx}" y1="0" y2="${H}"><title>${`Break before ${p.runId}: ${reason ?? 'tests changed'}. Points on either side are not comparable.`}</title></line>`,
-      );
-    if (p.promptChanged)
-      marks.push(
-        html`<path class="pc" d="${`M${cx} ${H - 8}l-4 7h8z`}"><title>${`Prompt changed in ${p.runId} (${point(p)})`}</title></path>`,
-      );
-  });
-  const last = shown.at(-1)?.p;
-  const breaks = shown.filter(({ first }) => first).length;
-  const changes = shown.filter(({ p }) => p.promptChanged).length;
-  const label = `${s.variantId} @ ${s.model}: ${total} run${total === 1 ? '' : 's'}${last ? `, latest ${formatRate(last.passRate)}` : ''}`;
-  const span = n ? `${shown[0]!.p.time.slice(0, 10)} → ${shown[n - 1]!.p.time.slice(0, 10)}` : '';
-  return html`<figure class="chart"><figcaption><b>${s.variantId}</b> @ ${s.model} <span class="muted">${last ? formatRate(last.passRate) : ''} · ${total} run${total === 1 ? '' : 's'}${total > n ? ` (last ${n} drawn)` : ''}${changes ? ` · ${changes} prompt change${changes === 1 ? '' : 's'} ▲` : ''}${breaks ? ` · ${breaks} break${breaks === 1 ? '' : 's'} ┆` : ''}</span></figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${label}"><title>${label}</title><line class="grid" x1="0" x2="${W}" y1="${y(0.5)}" y2="${y(0.5)}"/><text class="ax" x="${W - 2}" y="${y(1) + 8}">100%</text>${lines}${marks}</svg><div class="muted span">${span}</div></figure>`;
+  return out;
 }
 
 function point(p: TrendPoint): string {

@@ -194,29 +194,31 @@ describe('renderHtml: scale', () => {
   });
 });
 
+function degradedInput(): ReportInput {
+  const before = degradedRun('base-run', 'before');
+  const now = degradedRun('now-run', 'after');
+  const current = aggregateRun(now.results);
+  const baselineCells = aggregateRun(before.results);
+  const gate = gateRun({
+    current,
+    baseline: baselineCells,
+    thresholds: { errorBudget: 0.1, alpha: 0.05 },
+    plannedCells: now.meta.plannedCells,
+  });
+  const baseline: BaselineView = {
+    runId: 'base-run',
+    time: before.meta.finishedAt!,
+    git: {},
+    source: 'reports/baseline.json',
+    cells: baselineCells,
+    prompts: Object.fromEntries(Object.entries(before.meta.fingerprints.variants).map(([id, v]) => [id, v.systemPrompt])),
+    results: before.results,
+  };
+  return { meta: now.meta, results: now.results, summary: syntheticSummary(now.results, 'now-run'), history: [], gate, baseline };
+}
+
 describe('renderHtml: from the gate to the evidence', () => {
-  function degraded(): ReportInput {
-    const before = degradedRun('base-run', 'before');
-    const now = degradedRun('now-run', 'after');
-    const current = aggregateRun(now.results);
-    const baselineCells = aggregateRun(before.results);
-    const gate = gateRun({
-      current,
-      baseline: baselineCells,
-      thresholds: { errorBudget: 0.1, alpha: 0.05 },
-      plannedCells: now.meta.plannedCells,
-    });
-    const baseline: BaselineView = {
-      runId: 'base-run',
-      time: before.meta.finishedAt!,
-      git: {},
-      source: 'reports/baseline.json',
-      cells: baselineCells,
-      prompts: Object.fromEntries(Object.entries(before.meta.fingerprints.variants).map(([id, v]) => [id, v.systemPrompt])),
-      results: before.results,
-    };
-    return { meta: now.meta, results: now.results, summary: syntheticSummary(now.results, 'now-run'), history: [], gate, baseline };
-  }
+  const degraded = degradedInput;
 
   it('lists the regressed scenarios under each gate row, each linking to an existing drill-down cell', () => {
     const page = renderHtml(degraded());
@@ -289,5 +291,28 @@ describe('renderPairMatrices', () => {
     expect(rows[4]).toContain('title="reviewer-terse">terse</th>');
     expect(cells(rows[4]!)).toEqual(['−100:worse', '−100:worse', '−100:worse', '−80:worse', '·']);
     expect(rows[4]).toContain('title="reviewer-terse vs reviewer: worse (−100 pts over 15 pairs');
+  });
+});
+
+describe('renderHtml: trends that say what changed when', () => {
+  it("draws the gate's flagged series first with the baseline and a linked ▲, and folds flat series into one line", () => {
+    const runs = ['r1', 'r2', 'r3', 'r4', 'r5'].map((id, i) => ({ id, ...degradedRun(id, i < 2 ? 'before' : 'after') }));
+    const history = runs.map(({ id, results }, i) => ({
+      runId: id,
+      time: `2026-11-0${i + 1}T09:00:00.000Z`,
+      git: { commit: `c0mmit${i}` },
+      cells: aggregateRun(results),
+    }));
+    const data = degradedInput();
+    data.baseline!.runId = 'r2';
+    const page = renderHtml({ ...data, history });
+    const charts = page.match(/<figure class="chart">[\s\S]*?<\/figure>/g)!;
+    expect(charts).toHaveLength(2);
+    expect(charts.every((c) => c.includes('<b>reviewer-terse</b>'))).toBe(true);
+    expect(charts[0]).toContain('<title>Baseline: run r2 (pass rate 100%, 15/15)</title>');
+    expect(charts[0]).toMatch(/<a href="#pd-reviewer-terse-[a-z0-9]+"><path class="pc"[^>]*><title>Prompt changed in r3/);
+    expect(charts[0]).toContain('<title>r5 @ c0mmit4 · 2026-11-05 09:00 · pass rate 40%, 6/15</title>');
+    const flat = page.match(/<p class="flat">[\s\S]*?<\/p>/)![0];
+    expect(flat.match(/ × 5 runs/g)).toHaveLength(8);
   });
 });

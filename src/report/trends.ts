@@ -17,6 +17,8 @@ export interface TrendPoint {
   /** Mean cell score 0..1, null when nothing was scored. */
   score: number | null;
   variantHash: string;
+  /** The commit the run was made at, when known. */
+  commit?: string;
   /** The variant's prompt differs from the previous point of this series. */
   promptChanged: boolean;
 }
@@ -76,6 +78,7 @@ export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
         passRate: acc.runs > 0 ? acc.passes / acc.runs : null,
         score: acc.runs > 0 ? acc.scoreSum / acc.runs : null,
         variantHash: acc.variantHash,
+        ...(e.git.commit ? { commit: e.git.commit } : {}),
         promptChanged: s.lastHash !== undefined && s.lastHash !== acc.variantHash,
       };
       if (s.lastFp !== fp) {
