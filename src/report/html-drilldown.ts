@@ -122,9 +122,10 @@ function answers(cells: CellResult[], opts: DrilldownOptions, compareWith: CellR
   return html`${groups.map((g) => repeatGroup(g, opts, g[0]!.output !== undefined && baseOutputs.has(g[0]!.output)))}`;
 }
 
-/** Two repeats are shown once when their status, answer, error and assertion verdicts all match. */
+/** Two repeats are shown once when their status, answer, error, assertion verdicts and tool calls all match. */
 function sameness(c: CellResult): string {
-  return JSON.stringify([c.status, c.output ?? null, c.error ?? null, c.assertions.map((a) => [a.id, a.pass, a.reason ?? ''])]);
+  const calls = c.trajectory?.toolCalls.map((t) => [t.tool, t.outcome, t.input]) ?? null;
+  return JSON.stringify([c.status, c.output ?? null, c.error ?? null, c.assertions.map((a) => [a.id, a.pass, a.reason ?? '']), calls]);
 }
 
 function repeatGroup(group: CellResult[], opts: DrilldownOptions, sameAsBaseline: boolean): Html {

@@ -160,7 +160,7 @@ function renderToc(n: TocCounts): Html {
     item('#overview', 'Overview', `${n.variants} variant${n.variants === 1 ? '' : 's'}`),
     item('#scenarios', 'Scenarios', `${n.scenarios}${n.worse ? `, ${n.worse} worse` : ''}`),
     item('#prompts', 'Prompt diffs', `${n.changedPrompts} changed`),
-    item('#trends', 'Trends', `${n.charts} chart${n.charts === 1 ? '' : 's'}`),
+    item('#trends', 'Trends', `${n.charts} series`),
   ]}</ul></nav>`;
 }
 
