@@ -14,6 +14,9 @@ import { renderTrajectory } from './html-trajectory.ts';
  * links to a cell by id and the page's small script (or the browser) opens it.
  */
 
+/** Cells opened by default per scenario; the rest are one line each (a link still opens any of them). */
+const MAX_OPEN = 4;
+
 export interface DrilldownOptions {
   /** Characters shown before the rest of an answer is folded away. */
   collapseAt: number;
@@ -92,15 +95,16 @@ function scenario(id: string, groups: CellGroup[], meta: RunMeta, opts: Drilldow
   const scored = cells.filter((c) => c.status === 'pass' || c.status === 'fail');
   const passed = scored.filter((c) => c.status === 'pass').length;
   const regressed = groups.filter(worse).length;
-  return html`<details class="${`scenario sc ${scenarioClasses(groups)}`.trim()}" id="${scenarioAnchor(id)}"><summary><b>${id}</b>${title ? html` — ${title}` : ''} <span class="${scored.length > passed ? 'bad' : 'good'}">${passed}/${scored.length} passed</span>${regressed ? html` <span class="bad">· ${regressed} worse than baseline</span>` : ''}${cells.length > scored.length ? html` <span class="warn">${cells.length - scored.length} not scored</span>` : ''}</summary><div class="cells">${groups.map((g) => cellBlock(id, g, opts))}</div></details>`;
+  // Open what explains the scenario: the cells worse than the baseline, else the failing ones; a few at most.
+  const opened = new Set((regressed ? groups.filter(worse) : groups.filter(failingNow)).slice(0, MAX_OPEN));
+  return html`<details class="${`scenario sc ${scenarioClasses(groups)}`.trim()}" id="${scenarioAnchor(id)}"><summary><b>${id}</b>${title ? html` — ${title}` : ''} <span class="${scored.length > passed ? 'bad' : 'good'}">${passed}/${scored.length} passed</span>${regressed ? html` <span class="bad">· ${regressed} worse than baseline</span>` : ''}${cells.length > scored.length ? html` <span class="warn">${cells.length - scored.length} not scored</span>` : ''}</summary><div class="cells">${groups.map((g) => cellBlock(id, g, opts, opened.has(g)))}</div></details>`;
 }
 
-function cellBlock(scenarioId: string, g: CellGroup, opts: DrilldownOptions): Html {
+function cellBlock(scenarioId: string, g: CellGroup, opts: DrilldownOptions, open: boolean): Html {
   const scored = g.current.filter((c) => c.status === 'pass' || c.status === 'fail');
   const passed = scored.filter((c) => c.status === 'pass').length;
   const best = opts.best.has(`${g.variantId}\u0000${g.model}`);
   const d = g.delta;
-  const open = failingNow(g) || worse(g);
   const mark = failingNow(g) ? html`<span class="no">✗</span>` : html`<span class="ok">✓</span>`;
   const vsBase = d?.baseline
     ? html` · baseline → now <b class="${worse(g) ? 'bad' : ''}">${formatKN(d)}</b>${d.delta ? ` (${formatDiff(d.delta)})` : ''}`

@@ -316,3 +316,13 @@ describe('renderHtml: trends that say what changed when', () => {
     expect(flat.match(/ × 5 runs/g)).toHaveLength(8);
   });
 });
+
+describe('renderHtml: a compact drill-down', () => {
+  it('opens at most four failing cells per scenario; the rest stay one line each', () => {
+    const data = input({ variants: ['a', 'b', 'c'], models: ['m1', 'm2'], scenarios: 1, repeats: 1 });
+    data.results = data.results.map((r) => ({ ...r, status: 'fail' as const }));
+    const page = renderHtml(data);
+    expect(page.match(/<details class="cell"/g)).toHaveLength(6);
+    expect(page.match(/<details class="cell" id="[^"]+" open>/g)).toHaveLength(4);
+  });
+});

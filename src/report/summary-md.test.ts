@@ -105,6 +105,8 @@ describe('renderSummaryMarkdown: the evidence behind a regression', () => {
     expect(why).toContain('<details><summary>Prompt diff against the baseline (run base-run)</summary>');
     expect(why).toMatch(/```diff\n You review code\.\n-Always cite the line[^\n]*\n\+Never cite lines[^\n]*\n Be terse\.\n```/);
     expect(why).not.toContain('#### reviewer-strict');
+    // Each figure once, in one notation: the gate's own "pass rate 1.00 → 0.40 … adjusted p" is not repeated.
+    expect(md).not.toContain('adjusted p =');
   });
 
   it('names the tool call that broke a trajectory assertion', () => {

@@ -5,7 +5,7 @@ import { escapeMarkdownCell as cell } from './escape.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
 import { regressionEvidence, trajectoryFailures } from './summary-md-evidence.ts';
-import { describeComparison, errorBudgetText, gateHeadline, notableComparisons } from './gate-text.ts';
+import { describeComparison, errorBudgetText, extraReasons, gateHeadline, notableComparisons } from './gate-text.ts';
 import { countSources } from '../score/summarize.ts';
 import { describeMode } from './run-mode.ts';
 import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRate, orderPairs } from './matrix.ts';
@@ -136,7 +136,9 @@ function renderGateMarkdown(gate: GateReport): string[] {
       c.moreRepeats && !c.reasons.some((r) => r.includes('would settle it'))
         ? `; ~${c.moreRepeats} more repeats per scenario would settle it`
         : '';
-    const why = c.reasons.length ? ` — ${c.reasons.map(cell).join('; ')}` : '';
+    // The rate change is said once, by describeComparison; the gate's own sentence for it is left out.
+    const reasons = extraReasons(c);
+    const why = reasons.length ? ` — ${reasons.map(cell).join('; ')}` : '';
     lines.push(`- **${c.verdict}** ${cell(c.variantId)} @ ${cell(c.model)}: ${cell(describeComparison(c))}${more}${why}`);
   }
   const unchanged = gate.comparisons.length - notable.length;
