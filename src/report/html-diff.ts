@@ -112,3 +112,20 @@ function splitLines(text: string): string[] {
   if (lines.at(-1) === '') lines.pop();
   return lines;
 }
+
+/** Characters of each answer compared word by word; beyond it the diff would cost more than it tells. */
+const MAX_WORD_DIFF = 4_000;
+
+/**
+ * Two answers word by word, inline: removed words struck, added words marked.
+ * @example renderWordDiff('the cat sat', 'the dog sat') // …<del>cat</del><ins>dog</ins>…
+ */
+export function renderWordDiff(before: string, after: string): Html {
+  const cut = (t: string) => (t.length > MAX_WORD_DIFF ? t.slice(0, MAX_WORD_DIFF) : t);
+  const words = diffWordsWithSpace(cut(before), cut(after));
+  const note =
+    before.length > MAX_WORD_DIFF || after.length > MAX_WORD_DIFF
+      ? html`<p class="muted">First ${MAX_WORD_DIFF} characters of each answer compared.</p>`
+      : '';
+  return html`<div class="difftext wd">${words.map((w) => (w.added ? html`<ins>${w.value}</ins>` : w.removed ? html`<del>${w.value}</del>` : w.value))}</div>${note}`;
+}

@@ -5,6 +5,7 @@ import { cellAnchor, scenarioAnchor } from './anchors.ts';
 import { deltaKey, formatKN, type ScenarioDelta } from './baseline-view.ts';
 import { html, type Html } from './html-tag.ts';
 import { formatCost, formatDiff } from './matrix.ts';
+import { renderWordDiff } from './html-diff.ts';
 import { renderTrajectory } from './html-trajectory.ts';
 
 /**
@@ -115,7 +116,17 @@ function cellBlock(scenarioId: string, g: CellGroup, opts: DrilldownOptions, ope
   const base = hasBase
     ? html`<div class="side base"><h5>baseline${opts.baselineRunId ? ` (run ${opts.baselineRunId})` : ''}</h5>${g.baseline.length ? answers(g.baseline, opts) : html`<p class="muted">${d?.baseline ? `${d.baseline.passes}/${d.baseline.runs} passed; ` : ''}answers not available (the baseline run's folder is not here).</p>`}</div>`
     : '';
-  return html`<details class="cell" id="${cellAnchor(scenarioId, g.variantId, g.model)}"${open ? html` open` : ''}>${head}<div class="${hasBase ? 'pair' : 'single'}">${base}${now}</div></details>`;
+  return html`<details class="cell" id="${cellAnchor(scenarioId, g.variantId, g.model)}"${open ? html` open` : ''}>${head}<div class="${hasBase ? 'pair' : 'single'}">${base}${now}</div>${open ? answerDiff(g) : ''}</details>`;
+}
+
+/** For an opened cell whose answer changed since the baseline: the first baseline answer against the first current one, word by word. */
+function answerDiff(g: CellGroup): Html | '' {
+  const before = g.baseline.find((c) => c.output !== undefined)?.output;
+  const after = [...g.current]
+    .sort((a, b) => Number(a.status === 'pass') - Number(b.status === 'pass'))
+    .find((c) => c.output !== undefined)?.output;
+  if (before === undefined || after === undefined || before === after) return '';
+  return html`<details class="wdiff"><summary>word diff of the answers: baseline → now</summary>${renderWordDiff(before, after)}</details>`;
 }
 
 /** Repeats grouped by identical outcome and answer; failing groups first. */

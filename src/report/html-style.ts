@@ -39,6 +39,7 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--bg2);padding:.4
 pre.diff{font-size:.8rem;max-height:24rem}
 .difftext{font:12px/1.45 ui-monospace,monospace;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--bg2);padding:.4rem;max-height:32rem;overflow:auto}
 ins{background:#e6ffec;text-decoration:none;display:block}del{background:#ffebe9;text-decoration:none;display:block}
+.wd ins,.wd del{display:inline}.wd del{text-decoration:line-through}.wdiff{margin:.3rem 0}
 ins mark{background:#aceebb;color:inherit}del mark{background:#ffc1bc;color:inherit}
 .pair-matrices{display:flex;flex-wrap:wrap;gap:0 1.5rem}.pair-matrix caption{text-align:left;font-weight:600;padding:.2rem 0}
 td.cmp-better{background:#e6f4ea;color:var(--ok);font-weight:600}td.cmp-worse{background:#fdecea;color:var(--no);font-weight:600}
