@@ -273,7 +273,9 @@ describe('renderHtml: from the gate to the evidence', () => {
     expect(cells[4]).not.toMatch(/^<details class="cell" id="[^"]+" open>/);
     expect(cells[4]).toContain('same answer as the baseline');
     // Where the answer changed, a word diff of baseline → now is one click away.
-    expect(cells[0]).toMatch(/<summary>word diff of the answers: baseline → now<\/summary><div class="difftext wd">[\s\S]*<del>[^<]+<\/del>[\s\S]*<ins>[^<]+<\/ins>/);
+    expect(cells[0]).toMatch(
+      /<summary>word diff of the answers: baseline → now<\/summary><div class="difftext wd">[\s\S]*<del>[^<]+<\/del>[\s\S]*<ins>[^<]+<\/ins>/,
+    );
     expect(cells[4]).not.toContain('word diff');
   });
 });
