@@ -5,7 +5,7 @@ import type { RunMeta } from '../schema/run-meta.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { countSources } from '../score/summarize.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
-import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
+import { scenarioDeltas, type BaselineView, type ScenarioDelta } from './baseline-view.ts';
 import { groupScenarios, renderDrilldown } from './html-drilldown.ts';
 import { renderPromptDiffs, type PreviousPrompt } from './html-diff.ts';
 import { renderGate } from './html-gate.ts';
@@ -16,9 +16,9 @@ import { STYLE } from './html-style.ts';
 import { html, trusted, type Html } from './html-tag.ts';
 import { renderTrends } from './html-trends.ts';
 import { notableComparisons } from './gate-text.ts';
-import { buildMatrix } from './matrix.ts';
+import { buildMatrix, type Matrix } from './matrix.ts';
 import { describeMode } from './run-mode.ts';
-import { trendSeries } from './trends.ts';
+import { trendSeries, type TrendSeries } from './trends.ts';
 
 /**
  * `reports/index.html`: one self-contained page (no network, no CDN). Everything from a run is
@@ -70,27 +70,15 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
   const { meta, results, summary, gate, baseline } = input;
   const matrix = buildMatrix(summary);
   const deltas = scenarioDeltas(aggregateRun(results, { grader: meta.grader }), baseline?.cells);
-  const shownBaseline = baselineShown(input);
-  const withOutput = results.filter((r) => r.output !== undefined).length + shownBaseline.filter((r) => r.output !== undefined).length || 1;
-  const maxOutput = Math.max(2_000, Math.min(50_000, Math.floor((opts.outputBudget ?? 1_000_000) / withOutput)));
-  const scenarios = groupScenarios(results, deltas, shownBaseline);
-  const drill = renderDrilldown(meta, scenarios, {
-    collapseAt: opts.collapseAt ?? 1_200,
-    maxOutput,
-    best: matrix.best,
-    ...(baseline ? { baselineRunId: baseline.runId } : {}),
-  });
-  const titles = Object.fromEntries(Object.entries(meta.fingerprints.scenarios).map(([id, s]) => [id, s.title]));
   const series = trendSeries(input.history);
-  const changedPrompts = Object.entries(meta.fingerprints.variants).filter(
-    ([id, v]) => baseline?.prompts?.[id] !== undefined && baseline.prompts[id] !== v.systemPrompt,
-  ).length;
   const toc = renderToc({
     gate: gate ? notableComparisons(gate).length : undefined,
     variants: matrix.rows.length,
     scenarios: new Set(results.map((r) => r.scenarioId)).size,
     worse: new Set([...deltas.values()].filter((d) => (d.delta ?? 0) < 0).map((d) => d.scenarioId)).size,
-    changedPrompts,
+    changedPrompts: Object.entries(meta.fingerprints.variants).filter(
+      ([id, v]) => baseline?.prompts?.[id] !== undefined && baseline.prompts[id] !== v.systemPrompt,
+    ).length,
     charts: series.length,
   });
   const page = html`<!doctype html>
@@ -105,35 +93,61 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
 <header><h1>agent-evals report</h1>${runFacts(input)}</header>
 ${input.warnings?.length ? html`<div class="warnings" id="warnings"><b>Warnings</b><ul>${input.warnings.map((w) => html`<li>${w}</li>`)}</ul></div>` : ''}
 ${gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(gate, deltas)}</section>` : ''}
-<section id="overview"><h2>Overview</h2>
-<p class="muted">Pass rate of scored cells with its 95% Wilson interval; Δ the change against the baseline (▼ and a red tint: a significant regression); ★ a variant that beat every other variant of its agent on that model (paired test, Holm-adjusted).</p>
-${renderMatrix(matrix, baselineDeltas(summary, gate, baseline?.cells))}
-<h3>Pairwise comparisons</h3><p class="muted">Per model, each cell reads “row vs column” in points: positive means the row's variant passed more often. Shaded where the paired test is significant (Holm-adjusted); = where both answered alike in every pair. Variant names drop the agent's name.</p>${renderPairMatrices(summary)}
-<details class="all-pairs"><summary>every pair with its test (${summary.pairwise.length})</summary>${renderPairs(summary)}</details>
-${renderFlaky(summary)}
-</section>
-<section id="scenarios"><h2>Scenarios</h2><p class="muted">Scenarios worse than the baseline first. Grid: now k/n per variant × model (baseline → now where it changed; red: worse than the baseline, amber: failing). Below, each variant × model shows the baseline's answers beside the current ones; failing ones are open.</p>${renderScenarioGrid(scenarios, titles)}${drill}</section>
-<section id="prompts"><h2>Prompt diffs</h2>${renderPromptDiffs(meta, {
-    ...(input.previousPrompts ? { previous: input.previousPrompts } : {}),
-    ...(baseline ? { baselineRunId: baseline.runId } : {}),
-    ...(baseline?.prompts ? { baselinePrompts: baseline.prompts } : {}),
-    ...(baseline?.missing ? { baselineMissing: baseline.missing } : {}),
-  })}</section>
-<section id="trends"><h2>Trends</h2><p class="muted">Pass rate (solid) and mean score (dotted) per run, oldest left; the gate's flagged variants first. Hover a point for its run and commit. ▲ the prompt changed (links to the prompt diff); ┆ the scenarios, assertions or grader changed, so the line restarts; the blue rule marks the baseline run.</p>${renderTrends(
-    series,
-    {
-      ...(opts.maxTrendPoints ? { maxPoints: opts.maxTrendPoints } : {}),
-      ...(baseline ? { baselineRunId: baseline.runId } : {}),
-      first: new Set(gate ? notableComparisons(gate).map((c) => `${c.variantId}\u0000${c.model}`) : []),
-      promptAnchor: promptDiffAnchor,
-    },
-  )}</section>
+${overviewSection(input, matrix)}
+${scenariosSection(input, opts, matrix, deltas)}
+${promptsSection(input)}
+${trendsSection(input, series, opts)}
 <footer class="muted"><p>Generated by agent-evals ${meta.harnessVersion} (promptfoo ${meta.promptfooVersion}). Full answers: reports/runs/${meta.runId}/results.jsonl.</p></footer>
 </main>${toc}</div>
 <script>${trusted(SCRIPT)}</script>
 </body></html>
 `;
   return page.value;
+}
+
+function overviewSection({ summary, gate, baseline }: ReportInput, matrix: Matrix): Html {
+  return html`<section id="overview"><h2>Overview</h2>
+<p class="muted">Pass rate of scored cells with its 95% Wilson interval; Δ the change against the baseline (▼ and a red tint: a significant regression); ★ a variant that beat every other variant of its agent on that model (paired test, Holm-adjusted).</p>
+${renderMatrix(matrix, baselineDeltas(summary, gate, baseline?.cells))}
+<h3>Pairwise comparisons</h3><p class="muted">Per model, each cell reads “row vs column” in points: positive means the row's variant passed more often. Shaded where the paired test is significant (Holm-adjusted); = where both answered alike in every pair. Variant names drop the agent's name.</p>${renderPairMatrices(summary)}
+<details class="all-pairs"><summary>every pair with its test (${summary.pairwise.length})</summary>${renderPairs(summary)}</details>
+${renderFlaky(summary)}
+</section>`;
+}
+
+function scenariosSection(input: ReportInput, opts: HtmlOptions, matrix: Matrix, deltas: Map<string, ScenarioDelta>): Html {
+  const { meta, results, baseline } = input;
+  const shownBaseline = baselineShown(input);
+  const withOutput = results.filter((r) => r.output !== undefined).length + shownBaseline.filter((r) => r.output !== undefined).length || 1;
+  const maxOutput = Math.max(2_000, Math.min(50_000, Math.floor((opts.outputBudget ?? 1_000_000) / withOutput)));
+  const scenarios = groupScenarios(results, deltas, shownBaseline);
+  const drill = renderDrilldown(meta, scenarios, {
+    collapseAt: opts.collapseAt ?? 1_200,
+    maxOutput,
+    best: matrix.best,
+    ...(baseline ? { baselineRunId: baseline.runId } : {}),
+  });
+  const titles = Object.fromEntries(Object.entries(meta.fingerprints.scenarios).map(([id, s]) => [id, s.title]));
+  return html`<section id="scenarios"><h2>Scenarios</h2><p class="muted">Scenarios worse than the baseline first. Grid: now k/n per variant × model (baseline → now where it changed; red: worse than the baseline, amber: failing). Below, each variant × model shows the baseline's answers beside the current ones; the cells that explain the scenario are open.</p>${renderScenarioGrid(scenarios, titles)}${drill}</section>`;
+}
+
+function promptsSection({ meta, previousPrompts, baseline }: ReportInput): Html {
+  return html`<section id="prompts"><h2>Prompt diffs</h2>${renderPromptDiffs(meta, {
+    ...(previousPrompts ? { previous: previousPrompts } : {}),
+    ...(baseline ? { baselineRunId: baseline.runId } : {}),
+    ...(baseline?.prompts ? { baselinePrompts: baseline.prompts } : {}),
+    ...(baseline?.missing ? { baselineMissing: baseline.missing } : {}),
+  })}</section>`;
+}
+
+function trendsSection({ gate, baseline }: ReportInput, series: TrendSeries[], opts: HtmlOptions): Html {
+  const trends = renderTrends(series, {
+    ...(opts.maxTrendPoints ? { maxPoints: opts.maxTrendPoints } : {}),
+    ...(baseline ? { baselineRunId: baseline.runId } : {}),
+    first: new Set(gate ? notableComparisons(gate).map((c) => `${c.variantId}\u0000${c.model}`) : []),
+    promptAnchor: promptDiffAnchor,
+  });
+  return html`<section id="trends"><h2>Trends</h2><p class="muted">Pass rate (solid) and mean score (dotted) per run, oldest left; the gate's flagged variants first. Hover a point for its run and commit. ▲ the prompt changed (links to the prompt diff); ┆ the scenarios, assertions or grader changed, so the line restarts; the blue rule marks the baseline run.</p>${trends}</section>`;
 }
 
 /** The baseline's cells worth embedding: those beside a current cell of the same variant, model and scenario. */

@@ -60,21 +60,7 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
     lines.push('### ⚠️ Worse variants', '', ...worse.map((p) => `- ${cell(describePair(p))}${interval(summary, p.b, p.model)}`), '');
   }
 
-  const m = buildMatrix(summary);
-  if (m.rows.length) {
-    lines.push(
-      '### Pass rate by variant and model',
-      '',
-      '95% Wilson intervals; ★ a variant that beat every other of its agent on that model (paired test, Holm-adjusted); no star for a tie.',
-      '',
-    );
-    lines.push(`| variant | ${m.models.map(cell).join(' | ')} |`, `|---|${m.models.map(() => '---').join('|')}|`);
-    for (const r of m.rows)
-      lines.push(
-        `| ${cell(r.variantId)} | ${m.models.map((model) => cell(cellText(r.cells[model], m.best.has(bestKey(r.variantId, model))))).join(' | ')} |`,
-      );
-    lines.push('');
-  }
+  lines.push(...matrixMarkdown(summary));
 
   const others = pairs.filter((p) => p.verdict !== 'worse');
   if (others.length) {
@@ -119,6 +105,24 @@ export function truncate(text: string, max: number, htmlUrl: string): string {
   if (fence) kept.push(fence);
   for (; details > 0; details--) kept.push('', '</details>');
   return `${kept.join('\n').trimEnd()}\n\n> Cut here to stay within GitHub's size limit: ${text.length - size} more characters in the [full HTML report](${encodeURI(htmlUrl)}).\n`;
+}
+
+function matrixMarkdown(summary: RunSummary): string[] {
+  const m = buildMatrix(summary);
+  if (!m.rows.length) return [];
+  const lines = [
+    '### Pass rate by variant and model',
+    '',
+    '95% Wilson intervals; ★ a variant that beat every other of its agent on that model (paired test, Holm-adjusted); no star for a tie.',
+    '',
+  ];
+  lines.push(`| variant | ${m.models.map(cell).join(' | ')} |`, `|---|${m.models.map(() => '---').join('|')}|`);
+  for (const r of m.rows)
+    lines.push(
+      `| ${cell(r.variantId)} | ${m.models.map((model) => cell(cellText(r.cells[model], m.best.has(bestKey(r.variantId, model))))).join(' | ')} |`,
+    );
+  lines.push('');
+  return lines;
 }
 
 function renderGateMarkdown(gate: GateReport): string[] {
