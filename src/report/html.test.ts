@@ -68,6 +68,34 @@ describe('renderHtml: security', () => {
   });
 });
 
+describe('renderHtml: security of the baseline, gate links and grid', () => {
+  it('escapes hostile scenario ids, assertion ids, reasons and baseline answers everywhere they now appear', () => {
+    const data = degradedInput();
+    const hostile = (r: ReportInput['results'][number]) => ({
+      ...r,
+      scenarioId: r.scenarioId === 'scenario-0' ? HOSTILE : r.scenarioId,
+      output: r.scenarioId === 'scenario-0' ? `${r.output}${HOSTILE}` : r.output,
+      assertions: r.assertions.map((a) => ({ ...a, id: a.pass ? a.id : `x${HOSTILE}`, reason: HOSTILE })),
+    });
+    data.results = data.results.map(hostile);
+    data.baseline!.results = data.baseline!.results!.map(hostile);
+    data.baseline!.cells = aggregateRun(data.baseline!.results);
+    data.gate = gateRun({
+      current: aggregateRun(data.results),
+      baseline: data.baseline!.cells,
+      thresholds: { errorBudget: 0.1, alpha: 0.05 },
+      plannedCells: 150,
+    });
+    const page = renderHtml(data);
+    expect(page).toContain('<h5>baseline (run base-run)</h5>');
+    expect(page.match(/<script/g)).toHaveLength(1);
+    expect(/<img|<a (?!(?:class="[a-z-]+" )?href="#[A-Za-z0-9_-]+")|javascript:alert\(1\)">/.test(page)).toBe(false);
+    expect(/<[^>]*\son[a-z]+=/i.test(page)).toBe(false);
+    // Every id and in-page link is attribute- and URL-safe, whatever the scenario id held.
+    for (const [, ref] of page.matchAll(/\s(?:id="|href="#)([^"]*)"/g)) expect(ref).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+});
+
 describe('renderHtml: content', () => {
   it('shows every variant and model in the matrix, marks the best, and lists the verdicts', () => {
     const data = input({ variants: ['reviewer', 'reviewer-terse'], models: ['m1', 'm2'] });
