@@ -60,14 +60,16 @@ const VERDICT_LABEL: Record<GateComparison['verdict'], string> = {
  * @example
  * gateSentence(c, 13) // 'Regressed on m1: 100% → 0% (−100 pts), 13 of 13 scenarios worse, p < 0.001, prompt changed.'
  */
-export function gateSentence(c: GateComparison, moved: number): string {
+export function gateSentence(c: GateComparison, moved: number | undefined): string {
   const s = c.comparison;
   const parts = [`${VERDICT_LABEL[c.verdict]} on ${c.model}`];
   if (!s) return `${parts[0]}: ${formatRate(c.current.rate)} now (${c.current.passed}/${c.current.runs}).`;
   const direction = c.verdict === 'improved' ? 'better' : c.verdict === 'regressed' ? 'worse' : s.diff < 0 ? 'worse' : 'better';
   const p = s.adjustedP < 0.001 ? 'p < 0.001' : `p = ${s.adjustedP.toFixed(3)}`;
   const cause = c.variantChanged ? 'prompt changed' : 'prompt unchanged (model or provider drift?)';
-  const scenarios = `${moved} of ${s.comparedScenarios} scenario${s.comparedScenarios === 1 ? '' : 's'} ${direction}`;
+  const of = `${s.comparedScenarios} scenario${s.comparedScenarios === 1 ? '' : 's'}`;
+  // Without the baseline's per-scenario counts, say how many were compared rather than guess how many moved.
+  const scenarios = moved === undefined ? `over ${of}` : `${moved} of ${of} ${direction}`;
   return `${parts[0]}: ${formatRate(s.baseline.rate)} → ${formatRate(s.current.rate)} (${formatDiff(s.diff)}), ${scenarios}, ${p}, ${cause}.`;
 }
 

@@ -185,7 +185,7 @@ describe('renderHtml: content', () => {
     const gate = page.match(/<section id="gate">[\s\S]*?<\/section>/)![0];
     expect(gate).toContain('<b>regression</b> (exit 1): 1 regressed');
     expect(gate.indexOf('<span class="verdict">regressed</span>')).toBeLessThan(gate.indexOf('<span class="verdict">inconclusive</span>'));
-    expect(gate).toContain('Regressed on m1: 90% → 50% (−40 pts), 0 of 3 scenarios worse, p = 0.004, prompt changed.');
+    expect(gate).toContain('Regressed on m1: 90% → 50% (−40 pts), over 3 scenarios, p = 0.004, prompt changed.');
     expect(gate).toContain('50% [24–76%] vs baseline 90% [60–98%], −40 pts [−65 to −10 pts], mcnemar-exact Holm p=0.004');
     expect(gate).toContain('1 variant × model combination unchanged.');
     expect(gate).toContain('reviewer @ m1 / scenario|2: assertions-changed');
