@@ -85,3 +85,8 @@ export function movedScenarios(deltas: Map<string, ScenarioDelta>, variantId: st
 export function formatKN(d: ScenarioDelta): string {
   return `${d.baseline ? `${d.baseline.passes}/${d.baseline.runs}` : 'new'} → ${d.current.passes}/${d.current.runs}`;
 }
+
+/** Whether the baseline's per-scenario counts of this variant × model are known (a baseline cell matched). */
+export function hasBaselineCounts(deltas: Map<string, ScenarioDelta>, variantId: string, model: string): boolean {
+  return [...deltas.values()].some((d) => d.variantId === variantId && d.model === model && d.baseline);
+}

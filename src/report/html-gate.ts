@@ -1,6 +1,6 @@
 import type { GateComparison, GateReport } from '../score/types.ts';
 import { cellAnchor, gateRowAnchor, promptDiffAnchor } from './anchors.ts';
-import { formatKN, movedScenarios, type ScenarioDelta } from './baseline-view.ts';
+import { formatKN, hasBaselineCounts, movedScenarios, type ScenarioDelta } from './baseline-view.ts';
 import { describeComparison, errorBudgetText, extraReasons, gateHeadline, gateSentence, notableComparisons } from './gate-text.ts';
 import { html, type Html } from './html-tag.ts';
 import { formatRate } from './matrix.ts';
@@ -32,16 +32,11 @@ function gateRow(c: GateComparison, deltas: Map<string, ScenarioDelta>): Html {
   const breachLinks = c.breaches.filter((b) => b.scenarioId && !listed.some((d) => d.scenarioId === b.scenarioId));
   const extra = extraReasons(c);
   return html`<article class="gate-row v-${c.verdict}" id="${gateRowAnchor(c.variantId, c.model)}"><h3><span class="verdict">${c.verdict}</span> ${c.variantId} <span class="muted">@ ${c.model}</span></h3>
-<p>${gateSentence(c, known(deltas, c) ? moved.length : undefined)} <a class="diff-link" href="#${promptDiffAnchor(c.variantId)}">Prompt diff against the baseline</a></p>
+<p>${gateSentence(c, hasBaselineCounts(deltas, c.variantId, c.model) ? moved.length : undefined)} <a class="diff-link" href="#${promptDiffAnchor(c.variantId)}">Prompt diff against the baseline</a></p>
 ${listed.length ? html`<ul class="moved">${listed.slice(0, MAX_LISTED).map((d) => scenarioLink(d))}${listed.length > MAX_LISTED ? html`<li class="muted">and ${listed.length - MAX_LISTED} more (see Scenarios)</li>` : ''}</ul>` : ''}
 ${breachLinks.length ? html`<ul class="moved">${breachLinks.map((b) => html`<li><a href="#${cellAnchor(b.scenarioId!, c.variantId, c.model)}">${b.scenarioId}</a> ${b.passes}/${b.runs} below ${formatRate(b.threshold)}</li>`)}</ul>` : ''}
 ${extra.length ? html`<ul class="why">${extra.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
 ${c.comparison ? html`<details class="stats"><summary>statistics</summary><p>${describeComparison(c)}${c.moreRepeats ? html`<br>~${c.moreRepeats} more repeats per scenario would settle it` : ''}</p>${c.newScenarios.length ? html`<p class="muted">new scenarios: ${c.newScenarios.join(', ')}</p>` : ''}</details>` : ''}</article>`;
-}
-
-/** Whether the baseline's per-scenario counts of this variant × model reached the report. */
-export function known(deltas: Map<string, ScenarioDelta>, c: GateComparison): boolean {
-  return [...deltas.values()].some((d) => d.variantId === c.variantId && d.model === c.model && d.baseline);
 }
 
 function scenarioLink(d: ScenarioDelta): Html {

@@ -3,10 +3,9 @@ import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { TRAJECTORY_KINDS, type AssertionKind } from '../schema/scenario.ts';
 import type { GateReport } from '../score/types.ts';
-import { deltaKey, formatKN, movedScenarios, type BaselineView, type ScenarioDelta } from './baseline-view.ts';
+import { deltaKey, formatKN, hasBaselineCounts, movedScenarios, type BaselineView, type ScenarioDelta } from './baseline-view.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
 import { gateSentence } from './gate-text.ts';
-import { known } from './html-gate.ts';
 
 /**
  * The evidence behind a failed gate, for `summary.md` (the PR's job summary and comment): per
@@ -34,7 +33,9 @@ export function regressionEvidence(
     lines.push(`#### ${cell(variantId)}`, '');
     for (const c of failing.filter((x) => x.variantId === variantId)) {
       const moved = movedScenarios(deltas, c.variantId, c.model, -1);
-      lines.push(`- **${cell(c.model)}**: ${cell(gateSentence(c, known(deltas, c) ? moved.length : undefined))}`);
+      lines.push(
+        `- **${cell(c.model)}**: ${cell(gateSentence(c, hasBaselineCounts(deltas, c.variantId, c.model) ? moved.length : undefined))}`,
+      );
       for (const d of moved.slice(0, MAX_SCENARIOS)) {
         const why = reasons.get(deltaKey(d.variantId, d.model, d.scenarioId));
         lines.push(
