@@ -8,7 +8,7 @@ export const STYLE = `
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;padding:1rem 1.5rem;max-width:1400px;color:#202124;background:#fff}
 a{color:var(--link)}a:focus-visible,summary:focus-visible{outline:2px solid var(--link);outline-offset:2px}
-.layout{display:grid;grid-template-columns:minmax(0,1fr) 11rem;gap:1.5rem}main{min-width:0}
+.layout{display:grid;grid-template-columns:minmax(0,1fr) 11rem;gap:1.5rem}main{min-width:0;overflow-wrap:break-word}
 .toc{position:sticky;top:0;align-self:start;max-height:100vh;overflow:auto;padding:1rem 0;font-size:.9rem}
 .toc ul{list-style:none;margin:.3rem 0;padding:0}.toc li{margin:.25rem 0}
 h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.15rem;border-bottom:1px solid var(--line);padding-bottom:.2rem;margin-top:2rem}
