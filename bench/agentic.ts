@@ -5,7 +5,7 @@
  * interleaved (harness, plain, plain, harness, …) because the machine is shared; medians of `runs` each.
  * Also: what starting `opencode serve` costs, paid once per run here instead of once per cell.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +122,7 @@ async function harnessRun(template: string, work: string, runtime: Runtime, n: n
   cpSync(template, root, { recursive: true });
   const run = await measure(process.execPath, [CLI, '--root', root, 'eval', '-c', `evals/${runtime}.yaml`], { cwd: REPO, env: env(root) });
   const runs = path.join(root, 'reports', 'runs');
+  if (!existsSync(runs)) throw new Error(`harness ${runtime}: no run (exit ${run.code}): ${run.stderr.slice(-800)}`);
   const rows = readFileSync(path.join(runs, readdirSync(runs).sort().at(-1)!, 'results.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean);
@@ -171,7 +172,11 @@ async function openCodeStartup(work: string): Promise<{ wallS: number; cpuS: num
  * Runs the agentic bench and returns its measures.
  * @example for (const m of await agenticBench({ runs: 3 })) console.log(m.name, m.value)
  */
-export async function agenticBench(opts: { runs: number; log?: (line: string) => void }): Promise<AgenticMeasure[]> {
+export async function agenticBench(opts: {
+  runs: number;
+  runtimes?: readonly Runtime[];
+  log?: (line: string) => void;
+}): Promise<AgenticMeasure[]> {
   const log = opts.log ?? (() => {});
   const work = mkdtempSync(path.join(tmpdir(), 'agent-evals-bench-agentic-'));
   const [anthropic, openai] = await Promise.all([
@@ -183,7 +188,7 @@ export async function agenticBench(opts: { runs: number; log?: (line: string) =>
     const template = path.join(work, 'template');
     writeProject(template, urls);
     const out: AgenticMeasure[] = [];
-    for (const runtime of ['claude-code', 'opencode'] as const) {
+    for (const runtime of opts.runtimes ?? (['claude-code', 'opencode'] as const)) {
       const harness: Measured[] = [];
       const plain: Measured[] = [];
       for (let n = 0; n < opts.runs; n++) {
@@ -192,7 +197,11 @@ export async function agenticBench(opts: { runs: number; log?: (line: string) =>
         for (const which of order) {
           const m = which === 'harness' ? await harnessRun(template, work, runtime, n) : await plainRun(work, runtime, urls[runtime], n);
           (which === 'harness' ? harness : plain).push(m);
-          log(`  ${runtime} ${which} #${n + 1}: ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} s CPU`);
+          const split = Object.entries(m.cpuByName)
+            .filter(([, s]) => s >= 0.5)
+            .map(([name, s]) => `${name} ${s.toFixed(1)}`)
+            .join(', ');
+          log(`  ${runtime} ${which} #${n + 1}: ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} s CPU (${split})`);
         }
       }
       out.push(...ratios(runtime, harness, plain));

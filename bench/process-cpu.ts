@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
 
 interface Stat {
+  name: string;
   ppid: number;
   own: number;
   children: number;
@@ -19,14 +20,15 @@ function readStat(pid: number): Stat | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+    const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+    return { name, ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
   } catch {
     return undefined;
   }
 }
 
-/** CPU seconds of `root` and its live descendants (reaped ones included through cutime/cstime). */
-export function treeCpuSeconds(root: number): number {
+/** CPU seconds of `root` and its live descendants (reaped ones included through cutime/cstime), in all and by command name. */
+export function treeCpu(root: number): { total: number; byName: Record<string, number> } {
   const stats = new Map<number, Stat>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -41,14 +43,23 @@ export function treeCpuSeconds(root: number): number {
     return false;
   };
   let ticks = 0;
-  for (const [pid, s] of stats) if (inTree(pid)) ticks += s.own + s.children;
-  return ticks / TICKS_PER_SECOND;
+  const byName: Record<string, number> = {};
+  for (const [pid, s] of stats) {
+    if (!inTree(pid)) continue;
+    ticks += s.own + s.children;
+    byName[s.name] = (byName[s.name] ?? 0) + (s.own + s.children) / TICKS_PER_SECOND;
+  }
+  return { total: ticks / TICKS_PER_SECOND, byName };
 }
+
+export const treeCpuSeconds = (root: number) => treeCpu(root).total;
 
 export interface Measured {
   code: number | null;
   wallS: number;
   cpuS: number;
+  /** The largest CPU seen per command name (e.g. `opencode` for the server, `node` for the script itself). */
+  cpuByName: Record<string, number>;
   stdout: string;
   stderr: string;
 }
@@ -61,7 +72,12 @@ export function measure(cmd: string, args: string[], opts: { cwd: string; env: N
     let stdout = '';
     let stderr = '';
     let cpu = 0;
-    const sample = () => (cpu = Math.max(cpu, treeCpuSeconds(child.pid!)));
+    const cpuByName: Record<string, number> = {};
+    const sample = () => {
+      const now = treeCpu(child.pid!);
+      cpu = Math.max(cpu, now.total);
+      for (const [name, s] of Object.entries(now.byName)) cpuByName[name] = Math.max(cpuByName[name] ?? 0, s);
+    };
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const poll = setInterval(sample, 100);
@@ -69,7 +85,7 @@ export function measure(cmd: string, args: string[], opts: { cwd: string; env: N
     child.on('exit', sample); // before the zombie is reaped: its own and its reaped children's time
     child.on('close', (code) => {
       clearInterval(poll);
-      resolve({ code, wallS: (performance.now() - t0) / 1000, cpuS: cpu, stdout, stderr });
+      resolve({ code, wallS: (performance.now() - t0) / 1000, cpuS: cpu, cpuByName, stdout, stderr });
     });
   });
 }

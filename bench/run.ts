@@ -13,7 +13,7 @@
  *
  * Options (environment): BENCH_SKIP=memory,peer… to leave parts out; BENCH_MEMORY_CELLS (default 10000).
  * `npm run bench -- --agentic` measures only the agent runtimes (6., bench/agentic.ts: several minutes);
- * BENCH_AGENTIC_RUNS (default 3) interleaved harness and plain runs per runtime.
+ * BENCH_AGENTIC_RUNS (default 3) interleaved harness and plain runs per runtime; BENCH_AGENTIC_RUNTIMES=opencode for one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -388,7 +388,8 @@ async function main(): Promise<void> {
   try {
     if (process.argv.includes('--agentic')) {
       const { agenticBench } = await import('./agentic.ts');
-      for (const m of await agenticBench({ runs: Number(process.env.BENCH_AGENTIC_RUNS ?? 3), log: console.log })) record(m);
+      const runtimes = process.env.BENCH_AGENTIC_RUNTIMES?.split(',') as Array<'claude-code' | 'opencode'> | undefined;
+      for (const m of await agenticBench({ runs: Number(process.env.BENCH_AGENTIC_RUNS ?? 3), runtimes, log: console.log })) record(m);
     } else {
       if (!SKIP.has('overhead')) await overheadStartupReplay();
       if (!SKIP.has('report')) await reportBench();
