@@ -44,6 +44,10 @@ export async function build({ ifStale = false } = {}) {
     // Our dependencies are bundled too (≈ 0.2 s less start-up than resolving them from node_modules
     // module by module); promptfoo is loaded apart (src/run/promptfoo.ts), esbuild only to rebuild.
     external: ['promptfoo', 'esbuild', 'source-map-support'],
+    // jsonc-parser's main entry is a UMD build whose require() calls esbuild cannot follow; its ESM
+    // build bundles cleanly. (An alias resolves from the working directory, hence absWorkingDir.)
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+    absWorkingDir: root,
     // CommonJS dependencies (gray-matter) call require() for Node's built-ins.
     // CommonJS dependencies also read __filename / __dirname (write-file-atomic names its temp files by them).
     banner: {

@@ -6,7 +6,7 @@ import { needsGrader } from '../assertions/registry.ts';
 import { UsageError } from '../errors.ts';
 import { checkModel } from '../execute/credentials.ts';
 import { rubricGrader } from '../execute/grade-rubric.ts';
-import { loadAgents } from '../load/agents.ts';
+import { loadAgents } from '../load/discover-agents.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
 import { loadScenarios, type LoadedScenario } from '../load/scenarios.ts';
 import { resolveModel } from '../plan/matrix.ts';

@@ -1,4 +1,4 @@
-import { loadAgents } from '../load/agents.ts';
+import { loadAgents } from '../load/discover-agents.ts';
 import type { Context } from '../context.ts';
 import { formatTable } from '../report/table.ts';
 import { formatFinding } from '../lint/lint.ts';
@@ -14,6 +14,7 @@ export async function agentsCommand(ctx: Context, opts: { json?: boolean }): Pro
   const rows = variants.map((v) => [
     v.name,
     v.id,
+    v.origin,
     v.dialect,
     v.modelHint ?? '-',
     v.temperature === undefined ? '-' : String(v.temperature),
@@ -21,7 +22,7 @@ export async function agentsCommand(ctx: Context, opts: { json?: boolean }): Pro
     String(v.promptTokens),
     v.contentHash.slice(0, 8),
   ]);
-  ctx.out(formatTable(['agent', 'variant', 'dialect', 'model', 'temp', 'tools', 'tokens', 'hash'], rows));
+  ctx.out(formatTable(['agent', 'variant', 'from', 'dialect', 'model', 'temp', 'tools', 'tokens', 'hash'], rows));
   const agents = new Set(variants.map((v) => v.name));
   ctx.out(`${variants.length} variant${variants.length === 1 ? '' : 's'} of ${agents.size} agent${agents.size === 1 ? '' : 's'}`);
   return 0;

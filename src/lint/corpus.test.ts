@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readAgentFiles } from '../load/agents.ts';
+import { readAgentFiles } from '../load/discover-agents.ts';
 import { lintAgents } from './lint.ts';
 
 /**

@@ -2,14 +2,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseAgentFile, readAgentFiles } from '../load/agents.ts';
+import { parseAgentFile } from '../load/agents.ts';
+import { readAgentFiles } from '../load/discover-agents.ts';
 import { lintAgents } from './lint.ts';
 import { RULES, findAgentRefs, type RuleName } from './rules.ts';
 
 const fixtures = path.resolve(fileURLToPath(import.meta.url), '../../../test/fixtures/agents');
 
 /** Where each rule's failing fixture (`lint-<rule>/agents/demo/fail.md`) is expected to be flagged. */
-const EXPECTED: Record<RuleName, { line: number; message: RegExp }> = {
+const EXPECTED: Record<RuleName, { line: number; message: RegExp; file?: string }> = {
   'file-read': { line: 3, message: /^not valid UTF-8/ },
   frontmatter: { line: 1, message: /^no YAML frontmatter/ },
   'yaml-syntax': { line: 5, message: /^broken YAML in frontmatter/ },
@@ -17,6 +18,12 @@ const EXPECTED: Record<RuleName, { line: number; message: RegExp }> = {
   'field-type': { line: 5, message: /^expected a comma-separated string of tool names .*, got 5$/ },
   'permission-value': { line: 13, message: /^expected allow, ask or deny .*got "maybe"$/ },
   'empty-body': { line: 9, message: /^empty prompt body/ },
+  'json-syntax': { line: 4, message: /^broken JSON: unexpected character; expected a JSON value/, file: 'opencode.json' },
+  'duplicate-id': {
+    line: 2,
+    message: /^variant "demo\/fail" is also defined in agents\/demo\/fail\.md; rename one/,
+    file: '.claude/agents/demo/fail.md',
+  },
   'description-missing': { line: 1, message: /^missing; expected a description/ },
   'temperature-range': { line: 5, message: /^2\.5 is out of range; expected a number from 0 to 2$/ },
   'tool-unknown': { line: 5, message: /^unknown claude-code tool "Grpe"/ },
@@ -37,7 +44,8 @@ describe('every rule in the registry', () => {
   it.each(Object.keys(RULES) as RuleName[])('%s: fails on fail.md, passes pass.md', async (rule) => {
     expect(existsSync(path.join(fixtures, `lint-${rule}`)), `missing fixture test/fixtures/agents/lint-${rule}`).toBe(true);
     const findings = await lintFixture(rule);
-    const failing = findings.filter((f) => f.file === 'agents/demo/fail.md');
+    const failFile = EXPECTED[rule].file ?? 'agents/demo/fail.md';
+    const failing = findings.filter((f) => f.file === failFile);
     // The failing fixture breaks this rule and nothing else.
     expect(failing).toEqual([
       expect.objectContaining({
@@ -47,7 +55,7 @@ describe('every rule in the registry', () => {
         message: expect.stringMatching(EXPECTED[rule].message),
       }),
     ]);
-    expect(findings.filter((f) => f.file !== 'agents/demo/fail.md')).toEqual([]);
+    expect(findings.filter((f) => f.file !== failFile)).toEqual([]);
   });
 });
 

@@ -90,6 +90,11 @@ export const RULES: Record<RuleName, Rule> = {
   'field-type': fromLoader('field-type', 'known keys have the type the dialect expects'),
   'permission-value': fromLoader('permission-value', 'permission rules are allow, ask or deny'),
   'empty-body': fromLoader('empty-body', 'the file has a prompt body after the frontmatter'),
+  'json-syntax': fromLoader('json-syntax', 'opencode.json (or .jsonc) is JSON, comments and trailing commas allowed'),
+  'duplicate-id': fromLoader(
+    'duplicate-id',
+    'each variant id is defined once across agents/, .claude/agents/, .opencode/ and opencode.json',
+  ),
 
   'description-missing': onVariant('error', 'the agent has a description', (v, file) => {
     if (v.description || hasTypeError(file, 'description')) return [];

@@ -1,4 +1,5 @@
-import { readAgentFiles, type AgentFile } from '../load/agents.ts';
+import type { AgentFile } from '../load/agents.ts';
+import { readAgentFiles } from '../load/discover-agents.ts';
 import { lintAgents, type Finding } from './lint.ts';
 
 export interface LintReport {
@@ -17,8 +18,8 @@ export interface LintReport {
  * const { errors, findings } = await runLint(ctx.root);
  * if (errors > 0) return 1;
  */
-export async function runLint(root: string, opts: { maxPromptTokens?: number } = {}): Promise<LintReport> {
-  const files = await readAgentFiles(root);
+export async function runLint(root: string, opts: { maxPromptTokens?: number; places?: readonly string[] } = {}): Promise<LintReport> {
+  const files = await readAgentFiles(root, opts.places);
   const agentNames = new Set(files.flatMap((f) => (f.variant ? [f.variant.name] : [])));
   const findings = lintAgents(files, { maxPromptTokens: opts.maxPromptTokens, agentNames });
   const errors = findings.filter((f) => f.severity === 'error').length;

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UserErrors } from '../errors.ts';
-import { loadAgents, parseAgentFile, readAgentFiles, type AgentFile } from './agents.ts';
+import { parseAgentFile, type AgentFile } from './agents.ts';
+import { loadAgents, readAgentFiles } from './discover-agents.ts';
 
 const repo = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const fixture = (name: string) => path.join(repo, 'test/fixtures/agents', name);

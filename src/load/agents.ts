@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import type { z } from 'zod';
-import { AgentError, UserErrors, isUserError, quoteValue, type UserError } from '../errors.ts';
+import { quoteValue } from '../errors.ts';
 import {
   ClaudeCodeFrontmatter,
   KNOWN_KEYS,
@@ -11,7 +10,7 @@ import {
   type Dialect,
   type PermissionRule,
 } from '../schema/agent.ts';
-import { findFiles, decodeText, readInputFile, relPath } from './files.ts';
+import { decodeText } from './files.ts';
 import { keyAtLine, readFrontmatterYaml, splitFrontmatter } from './frontmatter.ts';
 import { describeZodIssue, formatPath, type YamlSource } from './yaml-source.ts';
 
@@ -29,6 +28,8 @@ export const LOAD_RULES = {
   'field-type': 'error',
   'permission-value': 'error',
   'empty-body': 'error',
+  'json-syntax': 'error',
+  'duplicate-id': 'error',
 } as const satisfies Record<string, Severity>;
 export type LoadRule = keyof typeof LOAD_RULES;
 
@@ -62,59 +63,15 @@ export function estimateTokens(text: string): number {
 }
 
 /**
- * Reads every `*.md` under `<root>/agents` (recursively) and returns each file with its problems.
- * Never throws for bad content or an unreadable file: lint wants every problem; `loadAgents` turns
- * errors into one failure.
- */
-export async function readAgentFiles(root: string, agentsDir = path.join(root, 'agents')): Promise<AgentFile[]> {
-  const files = await findFiles(agentsDir, ['.md']);
-  return Promise.all(
-    files.map(async (abs): Promise<AgentFile> => {
-      const file = relPath(root, abs);
-      const id = relPath(agentsDir, abs).replace(/\.md$/i, '');
-      try {
-        return parseAgentFile(await readInputFile(abs, file), { file, id });
-      } catch (err) {
-        // Unreadable, too large, binary, not UTF-8: a problem with that file, not a bug.
-        if (isUserError(err)) return { file, problems: [problem('file-read', file, err.detail, err.place)] };
-        throw err;
-      }
-    }),
-  );
-}
-
-/**
- * Loads and validates every agent variant; any error-level problem stops the load with one line
- * per problem (exit code 2). Warnings are returned for the caller to print.
- *
- * @example
- * const { variants } = await loadAgents('/repo');
- * variants.map((v) => v.id) // ['backend-architect/claude-code-opus-examples', ...]
- */
-export async function loadAgents(root: string): Promise<{ variants: AgentVariant[]; warnings: AgentProblem[] }> {
-  const files = await readAgentFiles(root);
-  const errors: UserError[] = [];
-  const warnings: AgentProblem[] = [];
-  for (const f of files) {
-    for (const p of f.problems) {
-      if (p.severity === 'error') errors.push(new AgentError(p.message, { file: p.file, line: p.line, column: p.column, field: p.field }));
-      else warnings.push(p);
-    }
-  }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new UserErrors(errors);
-  return { variants: files.flatMap((f) => (f.variant ? [f.variant] : [])), warnings };
-}
-
-/**
- * Parses one agent file's bytes. `id` is its path under `agents/` without extension.
+ * Parses one agent file's bytes. `id` is its path under its folder (`agents/`, `.claude/agents/`…)
+ * without extension; `origin` is that folder.
  *
  * @example
  * parseAgentFile(Buffer.from('---\nname: a\ndescription: Use when x\n---\nYou are a.'), { file: 'agents/a.md', id: 'a' })
  *   .variant?.systemPrompt // 'You are a.'
  */
-export function parseAgentFile(bytes: Buffer, where: { file: string; id: string }): AgentFile {
-  const { file, id } = where;
+export function parseAgentFile(bytes: Buffer, where: { file: string; id: string; origin?: string }): AgentFile {
+  const { file } = where;
   const text = decodeText(bytes, file);
   const split = splitFrontmatter(text);
   if (!split.ok) return { file, problems: [problem('frontmatter', file, split.message, { line: split.line })] };
@@ -137,22 +94,55 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string 
     problems.push(problem('frontmatter', file, 'frontmatter is not a mapping; expected `key: value` lines', { line: 2 }));
     return { file, problems };
   }
-  const frontmatter = fm as Record<string, unknown>;
-  const dialect = detectDialect(frontmatter);
+  return buildAgentFile({
+    ...where,
+    frontmatter: fm as Record<string, unknown>,
+    source,
+    body: split.body,
+    bodyLine: split.bodyLine,
+    fileText: text,
+    contentHash: createHash('sha256').update(bytes).digest('hex'),
+    problems,
+  });
+}
+
+/** An agent definition as read from its file (Markdown + frontmatter, or an `opencode.json` entry). */
+export interface AgentDefinition {
+  file: string;
+  id: string;
+  origin?: string;
+  frontmatter: Record<string, unknown>;
+  source: YamlSource;
+  body: string;
+  bodyLine: number;
+  /** The agent as a Markdown file, which the OpenCode runtime installs as is. */
+  fileText: string;
+  contentHash: string;
+  /** Forced for definitions whose format says it (`opencode.json`); otherwise detected from the keys. */
+  dialect?: Dialect;
+  /** The message for an empty prompt, where the prompt is not a Markdown body. */
+  emptyBody?: string;
+  problems: AgentProblem[];
+}
+
+/** Validates a definition's keys and builds its variant; the problems found go with it. */
+export function buildAgentFile(def: AgentDefinition): AgentFile {
+  const { file, id, frontmatter, source, problems } = def;
+  const dialect = def.dialect ?? detectDialect(frontmatter);
   // Keys `AgentVariant` has no field for are kept under `extra`, so nothing in a file is silently dropped.
   const known = Object.fromEntries(Object.entries(frontmatter).filter(([key]) => KNOWN_KEYS[dialect].includes(key)));
   const extra = Object.fromEntries(Object.entries(frontmatter).filter(([key]) => !KNOWN_KEYS[dialect].includes(key)));
   const valid = checkKnownKeys(known, dialect, source, file, problems) as ClaudeCodeFrontmatter & OpenCodeFrontmatter;
   const permissions = readPermissions(valid.permission, source, file, problems);
-  const systemPrompt = split.body.trim();
+  const systemPrompt = def.body.trim();
   if (!systemPrompt) {
-    problems.push(
-      problem('empty-body', file, 'empty prompt body; expected the system prompt after the frontmatter', { line: split.bodyLine }),
-    );
+    const message = def.emptyBody ?? 'empty prompt body; expected the system prompt after the frontmatter';
+    problems.push(problem('empty-body', file, message, { line: def.bodyLine }));
   }
   const variant: AgentVariant = {
     id,
     file,
+    origin: def.origin ?? 'agents',
     name: valid.name?.trim() || agentNameFromPath(id),
     dialect,
     description: (valid.description ?? '').trim(),
@@ -164,11 +154,11 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string 
     tools: normalizeTools(valid.tools),
     permissions,
     systemPrompt,
-    contentHash: createHash('sha256').update(bytes).digest('hex'),
-    fileText: text,
+    contentHash: def.contentHash,
+    fileText: def.fileText,
     promptTokens: estimateTokens(systemPrompt),
     extra,
-    lines: { ...keyLines(frontmatter, source), body: split.bodyLine },
+    lines: { ...keyLines(frontmatter, source), body: def.bodyLine },
   };
   return { file, variant, frontmatter, source, problems };
 }
@@ -289,7 +279,7 @@ function normalizeTools(tools: string | string[] | Record<string, boolean> | und
     .map(([name]) => name);
 }
 
-function problem(
+export function problem(
   rule: LoadRule,
   file: string,
   message: string,

@@ -8,7 +8,7 @@ import { loadBaseline } from '../io/baseline.ts';
 import { formatFinding } from '../lint/lint.ts';
 import { runLint } from '../lint/run-lint.ts';
 import type { EvalInputs } from '../plan/types.ts';
-import { loadAgents } from './agents.ts';
+import { agentPlaces, loadAgents } from './discover-agents.ts';
 import { loadEvalConfig } from './eval-config.ts';
 import { loadScenarios } from './scenarios.ts';
 
@@ -33,15 +33,16 @@ export async function loadEvalInputs(
   if (opts.baseline) await resolveCommit(ctx.root, opts.baseline, '--baseline');
 
   // Lint is free, and a broken variant must not cost a model call.
-  const lint = await runLint(ctx.root);
+  const places = await agentPlaces(ctx.root, config.agentsDirs, configFile);
+  const lint = await runLint(ctx.root, { places });
   for (const f of lint.findings.filter((x) => x.severity === 'error')) ctx.err(formatFinding(f));
   if (lint.errors > 0) {
-    ctx.err(`lint: ${lint.errors} error(s) in agents/; fix them first (details: agent-evals lint)`);
+    ctx.err(`lint: ${lint.errors} error(s) in the agent files; fix them first (details: agent-evals lint)`);
     return { lintErrors: lint.errors };
   }
   ctx.out(`lint: ${lint.files.length} agent files, 0 errors, ${lint.warnings} warning(s) (agent-evals lint for details)`);
 
-  const { variants } = await loadAgents(ctx.root);
+  const { variants } = await loadAgents(ctx.root, places);
   const agentNames = [...new Set(variants.flatMap((v) => [v.name, v.id]))];
   const { scenarios, warnings } = await loadScenarios(ctx.root, { agentNames });
   for (const w of warnings) ctx.err(`warning: ${w}`);

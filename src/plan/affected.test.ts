@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAgents } from '../load/agents.ts';
+import { loadAgents } from '../load/discover-agents.ts';
 import { loadScenarios, scenarioAppliesTo, type LoadedScenario } from '../load/scenarios.ts';
 import type { Baseline, ScenarioAggregate } from '../schema/aggregate.ts';
 import { EvalConfig } from '../schema/eval-config.ts';

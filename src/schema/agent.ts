@@ -58,6 +58,8 @@ export const AgentVariant = z.object({
   id: z.string(),
   /** Path relative to the project root, for messages. */
   file: z.string(),
+  /** Where it was found: `agents`, `.claude/agents`, `.opencode/agent`, `.opencode/agents` or `opencode.json`. */
+  origin: z.string(),
   /** Agent this variant belongs to: frontmatter `name`, else its folder under `agents/`, else the file stem. */
   name: z.string(),
   dialect: Dialect,

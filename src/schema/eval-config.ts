@@ -54,6 +54,12 @@ export const EvalConfig = z.strictObject({
   description: z.string().optional(),
   /** Agent names, variant ids or globs; default all. */
   agents: z.array(z.string().min(1)).optional(),
+  /**
+   * Where to read agents from, relative to the project root: folders of `*.md` agent files and
+   * `opencode.json` files. Default: `agents`, `.claude/agents`, `.opencode/agent`, `.opencode/agents`,
+   * `opencode.json`, `opencode.jsonc` (those that exist).
+   */
+  agentsDirs: z.array(z.string().min(1)).min(1).optional(),
   /** Scenario ids, globs, or `tag:<name>`; default all. */
   scenarios: z.array(z.string().min(1)).optional(),
   /** Models, or `from-agent` to run each variant on the model its frontmatter declares (see `modelMap`). */

@@ -101,6 +101,27 @@ const CASES: Case[] = [
     message: /2 variants of 1 agent/,
   },
 
+  {
+    name: 'opencode/missing-comma.json',
+    from: 'opencode/missing-comma.json',
+    to: 'opencode.json',
+    args: ['lint'],
+    outcome: 'finding',
+    message: /^opencode\.json:5 +error +json-syntax +broken JSON: expected "," between entries$/,
+  },
+  {
+    name: 'evals/<agentsDirs naming a folder that does not exist>',
+    from: (root) =>
+      writeFileSync(
+        path.join(root, 'evals/default.yaml'),
+        `agentsDirs: [.claude/agents]\n${readFileSync(path.join(root, 'evals/default.yaml'), 'utf8')}`,
+      ),
+    args: EVAL,
+    outcome: 'error',
+    message:
+      /^error: evals\/default\.yaml: agentsDirs\[0\]: "\.claude\/agents" does not exist; expected a folder of agent files or an opencode\.json/,
+  },
+
   scenario('broken-yaml.yaml', /^error: scenarios\/broken-yaml\.yaml:\d+:\d+: broken YAML/),
   scenario('tabs.yaml', /^error: scenarios\/tabs\.yaml:5:1: broken YAML: Tabs are not allowed as indentation/),
   scenario('wrong-type.yaml', /^error: scenarios\/wrong-type\.yaml:4:\d+: weight: expected number, got "heavy"/),
