@@ -14,7 +14,7 @@ import { buildReports } from './build-reports.ts';
  */
 export async function gateAndReport(ctx: Context, run: LoadedRun, opts: { thresholds: Thresholds; baselineRef?: string }): Promise<number> {
   const { gate, baselineSource } = await judgeRun(ctx, run, opts);
-  await buildReports(ctx, run.meta.runId, { gate });
+  await buildReports(ctx, run.meta.runId, { gate, ...(opts.baselineRef ? { baselineRef: opts.baselineRef } : {}) });
   ctx.out('');
   for (const line of renderGateConsole(gate, baselineSource)) ctx.out(line);
   return gate.exitCode;

@@ -223,6 +223,10 @@ describe('--baseline <git-ref>', () => {
     expect(atRef.code, atRef.stderr).toBe(1);
     expect(atRef.stdout).toMatch(/baseline: blessed:reports\/baseline\.json \(run 20260101-000000-good\)/);
     expect(atRef.stdout).toMatch(/regressed +helper\/alpha/);
+    // The report reads the same baseline as the gate: the ref's all-pass run, not the working tree's.
+    const summary = readFileSync(path.join(proj, 'reports', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/4\/4 → 1\/4/);
+    expect(summary).not.toMatch(/0\/4 → 1\/4/);
     const worktree = await sub.cli(['gate', '--run', '20260102-000000-curr']);
     expect(worktree.code, worktree.stderr).toBe(0);
     expect(worktree.stdout).toMatch(/baseline: reports\/baseline\.json \(run 20260101-000001-bad\)/);
