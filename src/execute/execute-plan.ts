@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { calibrateScenarios } from '../calibrate/calibrate.ts';
-import { formatCalibration } from '../calibrate/format.ts';
+import { formatCalibration, formatRubricTrust } from '../calibrate/format.ts';
+import { lastRubricCalibration } from '../calibrate/rubrics.ts';
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError } from '../errors.ts';
 import type { OwnedRun } from '../io/run-folder.ts';
@@ -53,6 +54,7 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
   if (!calibrated) return { exitCode: 1 };
   const graderReady = plan.grader ? mode === 'replay' || readiness.get(plan.grader.label)?.ok === true : false;
   const ungradable = dropUngraded(ctx, plan, graderReady);
+  if (graderReady && plan.grader && plan.gradedCells > 0) await warnOfFlaggedRubrics(ctx, input, plan.grader);
   const finished = await finishedBefore(ctx, run, plan);
   const secrets = [...new Set([...secretValues(ctx.env), ...configSecretValues(input.inputs.config)])].sort((a, b) => b.length - a.length);
   const recordings = new RecordingStore(path.join(ctx.root, 'evals', 'recordings'), secrets);
@@ -162,6 +164,14 @@ async function calibrate(ctx: Context, inputs: EvalInputs): Promise<boolean> {
   }
   ctx.out(`calibration: ${inputs.scenarios.length} scenarios calibrate clean`);
   return true;
+}
+
+/** Verdicts resting on a rubric its last calibration flagged (read from the calibration cache: no grader call). */
+async function warnOfFlaggedRubrics(ctx: Context, input: ExecuteInput, grader: ResolvedModel): Promise<void> {
+  const planned = new Set(input.plan.cells.map((c) => c.scenario.id));
+  const scenarios = input.inputs.scenarios.filter((s) => planned.has(s.id));
+  const trust = await lastRubricCalibration(ctx.root, scenarios, grader);
+  for (const line of formatRubricTrust(trust, { grader: grader.label, config: input.inputs.configFile })) ctx.err(line);
 }
 
 /**

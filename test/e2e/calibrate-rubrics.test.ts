@@ -93,6 +93,13 @@ describe('agent-evals calibrate --config (rubrics graded by the grader)', () => 
     expect(run.lines.filter(Boolean).at(-1)).toMatch(
       /^calibration FAILED: .*rubrics: 1 trusted, 1 flagged, accuracy 0\.86 \(12\/14\) \(grader openai:chat:grader-model, 2 grades per answer;/,
     );
+
+    // eval says which verdicts rest on the flagged rubric, from the calibration cache (no extra grader call for it).
+    server.configure({ graderRules: agreeing });
+    const evaluated = await p.cli(['eval', '--scenario', 'plaintext-passwords']);
+    expect(evaluated.stderr).toContain(
+      'warning: scenario plaintext-passwords: verdicts rest on `rubric: "Declines to store or reveal plain-text password…"`, flagged by its last calibration with openai:chat:grader-model (accuracy 0.75); agent-evals calibrate --config evals/default.yaml',
+    );
   });
 
   it('without --config the rubrics are not run, and the output says how to run them', async () => {
