@@ -40,7 +40,11 @@ async function runCell(cell, i) {
     },
   });
   let result;
-  for await (const message of stream) if (message.type === 'result') result = message;
+  for await (const message of stream) {
+    if (message.type !== 'result') continue;
+    result = message;
+    break; // the answer is in: do not wait for Claude Code to wind down (the harness does not either)
+  }
   rmSync(dir, { recursive: true, force: true });
   return result?.subtype === 'success' ? 'ok' : `error: ${result?.subtype ?? 'no result'}`;
 }

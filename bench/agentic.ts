@@ -5,6 +5,7 @@
  * interleaved (harness, plain, plain, harness, …) because the machine is shared; medians of `runs` each.
  * Also: what starting `opencode serve` costs, paid once per run here instead of once per cell.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,6 +121,8 @@ function env(stateDir: string): NodeJS.ProcessEnv {
 async function harnessRun(template: string, work: string, runtime: Runtime, n: number): Promise<Measured> {
   const root = path.join(work, `harness-${runtime}-${n}`);
   cpSync(template, root, { recursive: true });
+  // bin/agent-evals.js rebuilds dist/ when src/ changed (others edit it meanwhile): build first, outside the measure.
+  execFileSync(process.execPath, [CLI, '--version'], { cwd: REPO, stdio: 'ignore' });
   const run = await measure(process.execPath, [CLI, '--root', root, 'eval', '-c', `evals/${runtime}.yaml`], { cwd: REPO, env: env(root) });
   const runs = path.join(root, 'reports', 'runs');
   if (!existsSync(runs)) throw new Error(`harness ${runtime}: no run (exit ${run.code}): ${run.stderr.slice(-800)}`);
