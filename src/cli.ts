@@ -113,8 +113,13 @@ const intIn = (min: number, max: number) => (value: string) => {
 };
 
 program
+  .command('init')
+  .description('add an eval config, an example scenario and the GitHub workflows to this repository (never overwrites)')
+  .action(() => run(globals(), async (ctx) => (await import('./commands/init.ts')).initCommand(ctx)));
+
+program
   .command('agents')
-  .description('list agent variants found under agents/')
+  .description('list agent variants: agents/, .claude/agents/, .opencode/agent(s)/, opencode.json')
   .option('--json', 'print JSON')
   .action((opts) => run(globals(), async (ctx) => (await import('./commands/agents.ts')).agentsCommand(ctx, opts)));
 
@@ -159,6 +164,9 @@ program
   .description('rebuild reports/index.html, summary.md and junit.xml from history and runs (no model calls)')
   .option('--run <id>', 'the run to show (default: latest)')
   .option('--open', 'open the report in a browser')
+  .option('--format <format>', 'files (default: index.html, summary.md, junit.xml) or pr-comment (the pull-request comment, on stdout)')
+  .option('--baseline <git-ref>', 'pr-comment: read reports/baseline.json as it was at this git ref')
+  .option('--report-url <url>', 'pr-comment: where the full report is (the CI run or its artifact)')
   .action((opts) => run(globals(), async (ctx) => (await import('./commands/report.ts')).reportCommand(ctx, opts)));
 
 program

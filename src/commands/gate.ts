@@ -1,10 +1,7 @@
 import type { Context } from '../context.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
 import { resolveCommit } from '../io/git-files.ts';
-import { DataFileError } from '../errors.ts';
-import type { LoadedRun } from '../io/run-store.ts';
-import { Thresholds } from '../schema/eval-config.ts';
-import { gateAndReport } from '../finish/gate-run.ts';
+import { gateAndReport, recordedThresholds } from '../finish/gate-run.ts';
 import { readFinishedRun } from '../io/finished-run.ts';
 import { resolveRunId } from '../io/run-id.ts';
 
@@ -31,19 +28,4 @@ export async function gateCommand(ctx: Context, opts: GateOptions): Promise<numb
   const thresholds = opts.config ? (await loadEvalConfig(ctx.root, opts.config)).config.thresholds : await recordedThresholds(ctx, run);
   if (opts.config) ctx.out(`gate: thresholds from ${opts.config} (the run recorded ${run.meta.configFile})`);
   return gateAndReport(ctx, run, { thresholds, baselineRef: opts.baseline });
-}
-
-/**
- * The thresholds of the config the run was made with: meta.json keeps the whole config, defaults
- * applied. A run folder written without them (by hand, or by a tool) falls back to its recorded config file.
- */
-async function recordedThresholds(ctx: Context, run: LoadedRun): Promise<Thresholds> {
-  const recorded = run.meta.config.thresholds;
-  if (recorded === undefined) return (await loadEvalConfig(ctx.root, run.meta.configFile)).config.thresholds;
-  const parsed = Thresholds.safeParse(recorded);
-  if (!parsed.success)
-    throw new DataFileError(`config.thresholds: not readable (${parsed.error.issues[0]!.message}); pass the config with --config`, {
-      file: `reports/runs/${run.meta.runId}/meta.json`,
-    });
-  return parsed.data;
 }

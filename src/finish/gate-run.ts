@@ -2,7 +2,9 @@ import type { Context } from '../context.ts';
 import { loadBaseline } from '../io/baseline.ts';
 import type { LoadedRun } from '../io/run-store.ts';
 import { renderGateConsole } from '../report/gate-console.ts';
-import type { Thresholds } from '../schema/eval-config.ts';
+import { DataFileError } from '../errors.ts';
+import { loadEvalConfig } from '../load/eval-config.ts';
+import { Thresholds } from '../schema/eval-config.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { gateRun } from '../score/gate.ts';
 import type { GateReport } from '../score/types.ts';
@@ -41,4 +43,19 @@ export async function judgeRun(
     plannedCells: run.meta.plannedCells,
   });
   return { gate, ...(loaded ? { baselineSource: `${loaded.source} (run ${loaded.baseline.runId})` } : {}) };
+}
+
+/**
+ * The thresholds of the config the run was made with: meta.json keeps the whole config, defaults
+ * applied. A run folder written without them (by hand, or by a tool) falls back to its recorded config file.
+ */
+export async function recordedThresholds(ctx: Context, run: LoadedRun): Promise<Thresholds> {
+  const recorded = run.meta.config.thresholds;
+  if (recorded === undefined) return (await loadEvalConfig(ctx.root, run.meta.configFile)).config.thresholds;
+  const parsed = Thresholds.safeParse(recorded);
+  if (!parsed.success)
+    throw new DataFileError(`config.thresholds: not readable (${parsed.error.issues[0]!.message}); pass the config with --config`, {
+      file: `reports/runs/${run.meta.runId}/meta.json`,
+    });
+  return parsed.data;
 }

@@ -85,6 +85,36 @@ describe('.github/workflows/eval.yml (pull request gate)', () => {
   });
 });
 
+describe('the pull-request comment (eval.yml, job comment)', () => {
+  const wf = workflow('.github/workflows/eval.yml');
+  const job = wf.jobs.comment!;
+  const step = job.steps.find((s) => s.run?.includes('--format pr-comment'))!;
+
+  it('runs after the gate, even when it fails, for pull requests from this repository only', () => {
+    expect(job.needs).toBe('gate');
+    expect((job as Job & { if?: string }).if).toBe('always() && github.event.pull_request.head.repo.full_name == github.repository');
+  });
+
+  it('holds the only token that can write to the pull request, and no API key', () => {
+    expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    expect(wf.jobs.gate!.permissions).toBeUndefined();
+    expect(JSON.stringify(job)).not.toContain('secrets.');
+  });
+
+  it("renders the body with the harness from the gate's uploaded reports, then updates its own comment or creates one", () => {
+    const download = uses(job, 'actions/download-artifact')[0];
+    expect(download?.with).toEqual({ name: 'agent-evals-reports', path: 'reports/' });
+    expect(step.run).toContain('node bin/agent-evals.js report --format pr-comment --baseline "$BASE_REF" --report-url "$REPORT_URL"');
+    expect(step.run).toContain("marker='<!-- agent-evals:pr-comment -->'");
+    expect(step.run).toMatch(/gh api --method PATCH "repos\/\$GITHUB_REPOSITORY\/issues\/comments\/\$id"/);
+    expect(step.run).toMatch(/gh api --method POST "repos\/\$GITHUB_REPOSITORY\/issues\/\$PR\/comments"/);
+    expect(step.env?.GH_TOKEN).toBe('${{ github.token }}');
+    expect(step.run).not.toContain('${{');
+    // GitHub's own actions and the gh CLI only: no third-party action touches the token.
+    expect(job.steps.filter((s) => s.uses && !s.uses.startsWith('actions/'))).toEqual([]);
+  });
+});
+
 describe('what pull-request code can reach (scenario files are code)', () => {
   const pr = workflow('.github/workflows/eval.yml');
   const baseline = workflow('.github/workflows/eval-baseline.yml');
@@ -164,10 +194,12 @@ describe('workflows and docs agree with the CLI', () => {
   );
 
   it('uses only flags and commands the CLI declares', () => {
-    const flags = new Set(scripts.flatMap((s) => s.match(/--[a-z][a-z-]+/g) ?? []));
+    // The lines that call the harness (other lines call gh, git, cat…).
+    const calls = scripts.flatMap((s) => s.split('\n')).filter((l) => /npm run (eval|agent-evals)\b|bin\/agent-evals\.js/.test(l));
+    const flags = new Set(calls.flatMap((s) => s.match(/--[a-z][a-z-]+/g) ?? []));
     expect(flags.size).toBeGreaterThan(3);
     for (const flag of flags) expect(cli, flag).toMatch(new RegExp(`'(-\\w, )?${flag}[ '\\]]`));
-    for (const command of ['merge', 'gate', 'bless']) expect(cli).toContain(`.command('${command}`);
+    for (const command of ['merge', 'gate', 'bless', 'report']) expect(cli).toContain(`.command('${command}`);
   });
 
   it('docs/ci.md documents the same exit codes as the CLI help', () => {

@@ -2,7 +2,7 @@
  * `agent-evals bless` and `agent-evals gate` end to end on synthetic run folders: the real CLI as a
  * child process, verdicts on stdout, reports on disk, exit codes.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProject } from '../support/project-fixture.ts';
@@ -57,6 +57,41 @@ describe('agent-evals gate on synthetic runs', () => {
     expect(r.summary).toMatch(/Gate: regression \(exit 1\)/);
     expect(r.summary.indexOf('**regressed** helper/alpha')).toBeGreaterThan(0);
     expect(r.html).toContain('id="gate"');
+  });
+
+  it('report --format pr-comment: the same verdicts as one Markdown comment on stdout, marked for updating, names escaped', async () => {
+    using p = project();
+    const hostile = 'helper/a|<b>*x*';
+    const bravo = 'helper/bravo';
+    writeRun(p.root, '20260101-000000-base', [...uniform(V, 5, 'PPPP'), ...uniform(hostile, 5, 'PPPP'), ...uniform(bravo, 5, 'PPPP')]);
+    expect((await p.cli(['bless', '20260101-000000-base'])).code).toBe(0);
+    writeRun(p.root, '20260102-000000-curr', [
+      ...uniform(V, 5, 'FFFP', EDITED),
+      ...uniform(hostile, 5, 'FFFP', EDITED),
+      ...uniform(bravo, 5, 'PPPP', EDITED),
+    ]);
+    const r = await p.cli(['report', '--format', 'pr-comment', '--report-url', 'https://github.com/o/r/actions/runs/7']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('<!-- agent-evals:pr-comment -->');
+    expect(lines[1]).toBe('### ❌ agent-evals: regression or missed threshold');
+    const row = (name: string) =>
+      new RegExp(`^\\| regressed \\| ${name} \\| m1 \\| 100% → 25% \\| −75 pts \\[−\\d+ pts, −\\d+ pts\\] \\| < 0\\.001 \\|$`);
+    expect(lines.filter((l) => l.startsWith('| regressed'))).toEqual([
+      expect.stringMatching(row('helper\\/alpha')),
+      expect.stringMatching(row('helper\\/a\\\\\\|&lt;b&gt;\\\\\\*x\\\\\\*')),
+    ]);
+    expect(r.stdout).toContain('1 other variant × model unchanged or new.');
+    expect(r.stdout).toContain('Provider errors: 0 of 60 planned cells (0%, budget 10%).');
+    expect(lines.at(-1)).toBe(
+      'run `20260102-000000-curr` · baseline reports/baseline.json (run 20260101-000000-base) · [full report](https://github.com/o/r/actions/runs/7)',
+    );
+    expect(r.stdout).not.toContain('<b>');
+    // It writes nothing.
+    expect(readdirSync(path.join(p.root, 'reports')).filter((f) => /\.(html|md|xml)$/.test(f))).toEqual([]);
+    const unknown = await p.cli(['report', '--format', 'comment']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: --format comment: unknown format; expected files \(the default\) or pr-comment$/m);
   });
 
   it('improved: a significant rise exits 0', async () => {

@@ -1,0 +1,25 @@
+import type { Context } from '../context.ts';
+import { packageWorkflows, writeStarterFiles } from '../io/init-project.ts';
+import { loadAgents } from '../load/discover-agents.ts';
+import { starterFiles } from '../report/starter-files.ts';
+
+/**
+ * `agent-evals init`: in a repository that already holds agents (`.claude/agents/`, `.opencode/`,
+ * `opencode.json`, `agents/`), adds an eval config, an example scenario and the two GitHub workflows.
+ * Touches nothing that exists.
+ */
+export async function initCommand(ctx: Context): Promise<number> {
+  const { variants } = await loadAgents(ctx.root);
+  const agentNames = [...new Set(variants.map((v) => v.name))];
+  const files = starterFiles({ agentNames, workflows: await packageWorkflows() });
+  const { written, kept } = await writeStarterFiles(ctx.root, files);
+  for (const file of written) ctx.out(`wrote ${file}`);
+  for (const file of kept) ctx.out(`kept  ${file} (it exists)`);
+  if (agentNames.length === 0)
+    ctx.err(
+      'warning: no agents found in agents/, .claude/agents/, .opencode/agent(s)/ or opencode.json: add one, then `agent-evals agents`',
+    );
+  else ctx.out(`${agentNames.length} agent${agentNames.length === 1 ? '' : 's'} found: ${agentNames.join(', ')}`);
+  ctx.out('next: `npx agent-evals calibrate`, then `npx agent-evals eval` (needs a model API key; see evals/default.yaml)');
+  return 0;
+}

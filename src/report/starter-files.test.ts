@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { EvalConfig } from '../schema/eval-config.ts';
+import { starterFiles } from './starter-files.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const workflows = {
+  gate: readFileSync(path.join(REPO, '.github/workflows/eval.yml'), 'utf8'),
+  baseline: readFileSync(path.join(REPO, '.github/workflows/eval-baseline.yml'), 'utf8'),
+};
+
+describe('starterFiles', () => {
+  const files = starterFiles({ agentNames: ['reviewer', 'docs-writer'], workflows });
+  const byPath = new Map(files.map((f) => [f.path, f.text]));
+
+  it('an eval config of the agents found, valid against the schema', () => {
+    const config = EvalConfig.parse(parse(byPath.get('evals/default.yaml')!));
+    expect(config.agents).toEqual(['reviewer', 'docs-writer']);
+  });
+
+  it('the example scenario belongs to the first agent', () => {
+    expect(parse(byPath.get('scenarios/reviewer/example.yaml')!)).toMatchObject({ id: 'example', agent: 'reviewer' });
+  });
+
+  it("the workflows call the installed CLI and run on a change where the agents live, as this repository's own do", () => {
+    for (const file of ['.github/workflows/agent-evals.yml', '.github/workflows/agent-evals-baseline.yml']) {
+      const text = byPath.get(file)!;
+      expect(text).not.toContain('npm run');
+      expect(text).not.toContain('bin/agent-evals.js');
+      const on = (parse(text) as { on: Record<string, { paths?: string[] }> }).on;
+      const paths = (on.pull_request ?? on.push)!.paths;
+      expect(paths).toEqual([
+        'agents/**',
+        '.claude/agents/**',
+        '.opencode/**',
+        'opencode.json',
+        'opencode.jsonc',
+        'scenarios/**',
+        'evals/**',
+      ]);
+    }
+    expect(byPath.get('.github/workflows/agent-evals.yml')).toContain(
+      'npx agent-evals eval --ci --changed-since "$BASE_REF" --baseline "$BASE_REF"',
+    );
+    expect(byPath.get('.github/workflows/agent-evals-baseline.yml')).toContain('npx agent-evals merge shards/');
+  });
+});
