@@ -57,8 +57,8 @@ describe('appendHistory', () => {
   });
 
   it('keeps lines whole when two processes append large lines at the same time', async () => {
-    // ~150 KB per line: far beyond what a single O_APPEND write guarantees to keep whole.
-    const args = (name: string) => [worker, root, name, '15', '600'];
+    // ~150 KB per line (compact lines, ≈ 50 bytes per aggregate): far beyond what a single O_APPEND write guarantees to keep whole.
+    const args = (name: string) => [worker, root, name, '15', '3000'];
     await Promise.all([run(tsx, args('alpha')), run(tsx, args('beta'))]);
     const text = await readFile(historyFile(root), 'utf8');
     expect(text.length).toBeGreaterThan(30 * 100_000);

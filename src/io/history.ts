@@ -4,13 +4,16 @@ import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { HistoryEntry } from '../schema/aggregate.ts';
-import type { ScenarioAggregate } from '../schema/aggregate.ts';
+import type { HistoryRubricCalibration, ScenarioAggregate } from '../schema/aggregate.ts';
+import { CompactHistoryLine, HISTORY_FORMAT } from '../schema/history-line.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
+import { decodeHistoryLine, encodeHistoryEntry, HistoryLineError, totalsOnly } from './history-codec.ts';
 
 /**
  * `reports/history.jsonl`: one line per run, appended under a lock file so that two runs finishing
- * together never interleave or leave half lines. Lines hold aggregates only (no outputs), so the
- * file stays small enough to commit.
+ * together never interleave or leave half lines. Lines hold aggregates only (no outputs), in the
+ * compact format 2 (`schema/history-line.ts`: fingerprints once per line, aggregates as tuples), so the
+ * file stays small enough to commit; format-1 lines written by earlier versions are read as they are.
  */
 
 export function historyFile(root: string): string {
@@ -35,8 +38,17 @@ export interface HistoryRead {
  * @example
  * await appendHistory(root, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader })));
  */
-export function historyEntryFromRun(meta: RunMeta, cells: ScenarioAggregate[]): HistoryEntry {
-  return { runId: meta.runId, time: meta.finishedAt ?? meta.startedAt, git: meta.git, cells };
+export function historyEntryFromRun(
+  meta: RunMeta,
+  cells: ScenarioAggregate[],
+  rubricCalibration?: HistoryRubricCalibration,
+): HistoryEntry {
+  return { runId: meta.runId, time: meta.finishedAt ?? meta.startedAt, git: meta.git, cells, ...(rubricCalibration ? { rubricCalibration } : {}) };
+}
+
+/** The text of one history line for `entry` (format 2, no newline). */
+export function historyLine(entry: HistoryEntry): string {
+  return JSON.stringify(encodeHistoryEntry(entry));
 }
 
 export interface LockOptions {
@@ -60,7 +72,7 @@ export async function appendHistory(root: string, entry: HistoryEntry, opts: Loc
   const valid = HistoryEntry.parse(entry);
   const file = historyFile(root);
   await mkdir(path.dirname(file), { recursive: true });
-  const line = `${JSON.stringify(valid)}\n`;
+  const line = `${historyLine(valid)}\n`;
   await withLock(file, opts, async () => {
     const text = await readFile(file, 'utf8').catch(() => '');
     const lines = text.split('\n');
@@ -143,19 +155,93 @@ export function parseHistory(text: string): HistoryRead {
   const damaged: DamagedLine[] = [];
   text.split('\n').forEach((raw, i) => {
     if (!raw.trim()) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (err) {
-      damaged.push({ line: i + 1, message: `broken JSON: ${(err as Error).message}` });
-      return;
-    }
-    const parsed = HistoryEntry.safeParse(json);
-    if (parsed.success) entries.push(parsed.data);
-    else {
-      const issue = parsed.error.issues[0]!;
-      damaged.push({ line: i + 1, message: `${issue.path.join('.') || '(line)'}: ${issue.message}` });
-    }
+    const read = parseHistoryLine(raw);
+    if ('entry' in read) entries.push(read.entry);
+    else damaged.push({ line: i + 1, message: read.message });
   });
   return { entries, damaged };
+}
+
+/** One line of either format, or what is wrong with it (one line, naming the field). */
+function parseHistoryLine(raw: string): { entry: HistoryEntry } | { message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    return { message: `broken JSON: ${(err as Error).message}` };
+  }
+  const version = json && typeof json === 'object' && 'v' in json ? (json as { v: unknown }).v : undefined;
+  if (version === undefined) {
+    // Format 1 (before the compact lines): the entry as it is.
+    const parsed = HistoryEntry.safeParse(json);
+    return parsed.success ? { entry: parsed.data } : { message: firstIssue(parsed.error) };
+  }
+  if (version !== HISTORY_FORMAT)
+    return { message: `v: history format ${JSON.stringify(version)} is not one this agent-evals reads (${HISTORY_FORMAT}); a newer version wrote it?` };
+  const parsed = CompactHistoryLine.safeParse(json);
+  if (!parsed.success) return { message: firstIssue(parsed.error) };
+  try {
+    return { entry: decodeHistoryLine(parsed.data) };
+  } catch (err) {
+    if (err instanceof HistoryLineError) return { message: err.message };
+    throw err;
+  }
+}
+
+function firstIssue(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
+  const issue = error.issues[0]!;
+  return `${issue.path.map(String).join('.') || '(line)'}: ${issue.message}`;
+}
+
+export interface CompactResult {
+  runs: number;
+  /** Runs reduced to totals by this call (runs already reduced are not counted). */
+  compacted: number;
+  /** Damaged lines, kept as they are. */
+  damaged: number;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+/**
+ * `history compact`: the newest `keep` runs (by time) keep every aggregate, older runs keep their
+ * per-variant × model totals (what trends draw); every line is rewritten in the current format.
+ * Damaged lines stay as they are, in place. One atomic rewrite under the history lock.
+ *
+ * @example
+ * await compactHistory(root, { keep: 100 }) // { runs: 730, compacted: 630, … }
+ */
+export async function compactHistory(root: string, opts: { keep: number } & LockOptions): Promise<CompactResult> {
+  const file = historyFile(root);
+  await mkdir(path.dirname(file), { recursive: true });
+  return withLock(file, opts, async () => {
+    const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return '';
+      throw err;
+    });
+    const lines = text.split('\n');
+    const read = lines.map((raw) => (raw.trim() ? parseHistoryLine(raw) : undefined));
+    const runs = read.flatMap((r, i) => (r && 'entry' in r ? [{ i, entry: r.entry }] : []));
+    const newest = new Set(
+      [...runs]
+        .sort((a, b) => b.entry.time.localeCompare(a.entry.time) || b.i - a.i)
+        .slice(0, Math.max(0, opts.keep))
+        .map((r) => r.i),
+    );
+    let compacted = 0;
+    for (const { i, entry } of runs) {
+      const kept = newest.has(i) ? entry : totalsOnly(entry);
+      if (kept !== entry) compacted++;
+      lines[i] = historyLine(kept);
+    }
+    const out = lines.join('\n');
+    if (text && out !== text) await writeFileAtomic(file, out);
+    return {
+      runs: runs.length,
+      compacted,
+      damaged: read.filter((r) => r && 'message' in r).length,
+      bytesBefore: Buffer.byteLength(text),
+      bytesAfter: Buffer.byteLength(out),
+    };
+  });
 }

@@ -1,9 +1,12 @@
-import type { HistoryEntry, ScenarioAggregate } from '../schema/aggregate.ts';
+import type { HistoryEntry, ScenarioAggregate, VariantModelTotal } from '../schema/aggregate.ts';
+import { historyHash } from '../schema/history-line.ts';
 
 /**
  * Trend series per variant × model over the runs in history (pure). A point is one run. A new
  * segment starts where the scenario set, a scenario's or its assertions' fingerprint, or the grader
- * changed: points measured against different tests are never averaged into one line.
+ * changed: points measured against different tests are never averaged into one line. A compacted run
+ * (`totals`, no cells) gives the same point. Fingerprints are compared as history stores them
+ * (`historyHash`): format-1 lines hold full hashes, format-2 lines short ones.
  */
 
 export interface TrendPoint {
@@ -62,7 +65,7 @@ export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
     TrendSeries & { lastFp?: string; lastTests?: Map<string, string>; lastGraders?: Set<string>; lastHash?: string }
   >();
   for (const { e } of ordered) {
-    for (const acc of accumulate(e.cells).values()) {
+    for (const acc of accumulate(e.cells, e.totals).values()) {
       const key = `${acc.variantId}\u0000${acc.model}`;
       let s = series.get(key);
       if (!s) {
@@ -98,9 +101,9 @@ export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
     .sort((a, b) => a.agent.localeCompare(b.agent) || a.variantId.localeCompare(b.variantId) || a.model.localeCompare(b.model));
 }
 
-function accumulate(cells: ScenarioAggregate[]): Map<string, Accum> {
+function accumulate(cells: ScenarioAggregate[], totals: VariantModelTotal[] = []): Map<string, Accum> {
   const byKey = new Map<string, Accum>();
-  for (const c of cells) {
+  const accOf = (c: { agent: string; variantId: string; model: string; variantHash: string }) => {
     const key = `${c.variantId}\u0000${c.model}`;
     let acc = byKey.get(key);
     if (!acc) {
@@ -111,17 +114,30 @@ function accumulate(cells: ScenarioAggregate[]): Map<string, Accum> {
         runs: 0,
         passes: 0,
         scoreSum: 0,
-        variantHash: c.variantHash,
+        variantHash: historyHash(c.variantHash),
         tests: new Map(),
         graders: new Set(),
       };
       byKey.set(key, acc);
     }
+    return acc;
+  };
+  const test = (h: { scenarioHash: string; assertionsHash: string }) => `${historyHash(h.scenarioHash)}/${historyHash(h.assertionsHash)}`;
+  for (const c of cells) {
+    const acc = accOf(c);
     acc.runs += c.runs;
     acc.passes += c.passes;
     acc.scoreSum += c.scoreSum;
-    acc.tests.set(c.scenarioId, `${c.scenarioHash}/${c.assertionsHash}`);
+    acc.tests.set(c.scenarioId, test(c));
     if (c.grader) acc.graders.add(c.grader);
+  }
+  for (const t of totals) {
+    const acc = accOf(t);
+    acc.runs += t.runs;
+    acc.passes += t.passes;
+    acc.scoreSum += t.scoreSum;
+    for (const [id, h] of Object.entries(t.tests)) acc.tests.set(id, test(h));
+    for (const g of t.graders) acc.graders.add(g);
   }
   return byKey;
 }

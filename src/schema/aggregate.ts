@@ -43,12 +43,50 @@ export const GitInfo = z.strictObject({
 });
 export type GitInfo = z.infer<typeof GitInfo>;
 
-/** One line of `reports/history.jsonl`. */
+/**
+ * One variant × model of a run whose history line was compacted (`agent-evals history compact`): the
+ * counts summed over its scenarios, and what they were measured against (so trends still break
+ * where the tests or the grader changed).
+ */
+export const VariantModelTotal = z.strictObject({
+  variantId: z.string(),
+  variantHash: z.string(),
+  agent: z.string(),
+  model: z.string(),
+  runs: z.number().int().nonnegative(),
+  passes: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  notRun: z.number().int().nonnegative(),
+  scoreSum: z.number().nonnegative(),
+  /** Per scenario id: its scenario and assertions fingerprints. */
+  tests: z.record(z.string(), z.strictObject({ scenarioHash: z.string(), assertionsHash: z.string() })),
+  /** Grader ids of the scenarios that were graded. */
+  graders: z.array(z.string()),
+});
+export type VariantModelTotal = z.infer<typeof VariantModelTotal>;
+
+/** What the rubric calibration cache said about the run's grader and rubrics when the run finished (judge drift). */
+export const HistoryRubricCalibration = z.strictObject({
+  grader: z.string(),
+  /** Pooled over every rubric: grades agreeing with the reference labels / grades given, 0..1. */
+  accuracy: z.number().min(0).max(1),
+  /** Rubrics below the accuracy bar or flaky. */
+  flagged: z.number().int().nonnegative(),
+  rubrics: z.number().int().nonnegative(),
+});
+export type HistoryRubricCalibration = z.infer<typeof HistoryRubricCalibration>;
+
+/**
+ * One run of `reports/history.jsonl`, as readers see it (the file stores it compactly: `io/history-codec.ts`).
+ * A compacted run has `totals` and no `cells`.
+ */
 export const HistoryEntry = z.strictObject({
   runId: z.string(),
   time: z.string(),
   git: GitInfo,
   cells: z.array(ScenarioAggregate),
+  totals: z.array(VariantModelTotal).optional(),
+  rubricCalibration: HistoryRubricCalibration.optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 

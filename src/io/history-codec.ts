@@ -1,0 +1,205 @@
+/**
+ * The stored form of a history line (pure): `HistoryEntry` ⇄ `CompactHistoryLine` (format 2), and a
+ * run reduced to its per-variant × model totals (`history compact`). Format-1 lines are `HistoryEntry`
+ * as it is and need no decoding.
+ */
+import type { HistoryEntry, ScenarioAggregate, VariantModelTotal } from '../schema/aggregate.ts';
+import { type CompactCell, type CompactHistoryLine, type CompactTotal, HISTORY_FORMAT, historyHash } from '../schema/history-line.ts';
+
+/** A format-2 line that parses but points past its own tables: the message names the field, as zod's do. */
+export class HistoryLineError extends Error {}
+
+/** A table of distinct values in first-seen order, giving each its index. */
+class Table<T> {
+  readonly rows: T[] = [];
+  private readonly index = new Map<string, number>();
+  constructor(private readonly key: (row: T) => string) {}
+  add(row: T): number {
+    const k = this.key(row);
+    let i = this.index.get(k);
+    if (i === undefined) {
+      i = this.rows.length;
+      this.rows.push(row);
+      this.index.set(k, i);
+    }
+    return i;
+  }
+}
+
+const SEP = '\u0000';
+/** Score sums to 1e-6: `2.8333333333333335` costs 18 bytes, its mean is shown to 1e-2. */
+const roundScore = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/**
+ * The line written for `entry`: fingerprints once (short), aggregates as tuples.
+ *
+ * @example
+ * JSON.stringify(encodeHistoryEntry(entry)) // '{"v":2,"runId":"…","variants":[["reviewer","reviewer","9f86d081884c"]],…}'
+ */
+export function encodeHistoryEntry(entry: HistoryEntry): CompactHistoryLine {
+  const variants = new Table<[string, string, string]>((r) => r.join(SEP));
+  const models = new Table<string>((m) => m);
+  const scenarios = new Table<[string, string, string]>((r) => r.join(SEP));
+  const graders = new Table<string>((g) => g);
+  const assertions = new Table<string>((a) => a);
+  const variant = (c: { variantId: string; agent: string; variantHash: string }) =>
+    variants.add([c.variantId, c.agent, historyHash(c.variantHash)]);
+  const scenario = (id: string, t: { scenarioHash: string; assertionsHash: string }) =>
+    scenarios.add([id, historyHash(t.scenarioHash), historyHash(t.assertionsHash)]);
+
+  const cells = entry.cells.map((c): CompactCell => {
+    const asserts = Object.entries(c.assertions).map(([id, a]) => {
+      const i = assertions.add(id);
+      if (a.critical !== undefined) return [i, a.runs, a.passes, a.critical ? 1 : 0];
+      return a.runs === c.runs ? [i, a.passes] : [i, a.runs, a.passes];
+    });
+    const row: CompactCell = [
+      variant(c),
+      models.add(c.model),
+      scenario(c.scenarioId, c),
+      c.runs,
+      c.passes,
+      c.errors,
+      c.notRun,
+      roundScore(c.scoreSum),
+      c.outcomes,
+      asserts,
+    ];
+    if (c.grader !== undefined || c.carried !== undefined) row.push(c.grader !== undefined ? graders.add(c.grader) : -1);
+    if (c.carried !== undefined) row.push(c.carried);
+    return row;
+  });
+  const totals = entry.totals?.map(
+    (t): CompactTotal => [
+      variant(t),
+      models.add(t.model),
+      t.runs,
+      t.passes,
+      t.errors,
+      t.notRun,
+      roundScore(t.scoreSum),
+      Object.entries(t.tests).map(([id, h]) => scenario(id, h)),
+      t.graders.map((g) => graders.add(g)),
+    ],
+  );
+  return {
+    v: HISTORY_FORMAT,
+    runId: entry.runId,
+    time: entry.time,
+    git: entry.git,
+    variants: variants.rows,
+    models: models.rows,
+    scenarios: scenarios.rows,
+    ...(graders.rows.length ? { graders: graders.rows } : {}),
+    ...(assertions.rows.length ? { assertions: assertions.rows } : {}),
+    ...(cells.length || !totals ? { cells } : {}),
+    ...(totals ? { totals } : {}),
+    ...(entry.rubricCalibration ? { rubricCalibration: entry.rubricCalibration } : {}),
+  };
+}
+
+/**
+ * The entry a format-2 line stands for. Throws `HistoryLineError` naming the field when an index
+ * points past its table.
+ */
+export function decodeHistoryLine(line: CompactHistoryLine): HistoryEntry {
+  const at = <T>(table: readonly T[] | undefined, i: number, where: string, name: string): T => {
+    const row = table?.[i];
+    if (row === undefined) throw new HistoryLineError(`${where}: ${name} index ${i} is not in "${name}s"`);
+    return row;
+  };
+  const cells = (line.cells ?? []).map((row, n): ScenarioAggregate => {
+    const where = `cells.${n}`;
+    const [vi, mi, si, runs, passes, errors, notRun, scoreSum, outcomes, asserts, gi, carried] = row;
+    const [variantId, agent, variantHash] = at(line.variants, vi, where, 'variant');
+    const [scenarioId, scenarioHash, assertionsHash] = at(line.scenarios, si, where, 'scenario');
+    const assertions: ScenarioAggregate['assertions'] = {};
+    for (const a of asserts) {
+      const id = at(line.assertions, a[0]!, where, 'assertion');
+      const [aRuns, aPasses] = a.length === 2 ? [runs, a[1]!] : [a[1]!, a[2]!];
+      assertions[id] = a.length === 4 ? { runs: aRuns, passes: aPasses, critical: a[3] === 1 } : { runs: aRuns, passes: aPasses };
+    }
+    return {
+      variantId,
+      variantHash,
+      agent,
+      model: at(line.models, mi, where, 'model'),
+      scenarioId,
+      scenarioHash,
+      assertionsHash,
+      ...(gi !== undefined && gi >= 0 ? { grader: at(line.graders, gi, where, 'grader') } : {}),
+      runs,
+      passes,
+      errors,
+      notRun,
+      ...(carried !== undefined ? { carried } : {}),
+      scoreSum,
+      outcomes,
+      assertions,
+    };
+  });
+  const totals = line.totals?.map((row, n): VariantModelTotal => {
+    const where = `totals.${n}`;
+    const [vi, mi, runs, passes, errors, notRun, scoreSum, sis, gis] = row;
+    const [variantId, agent, variantHash] = at(line.variants, vi, where, 'variant');
+    const tests: VariantModelTotal['tests'] = {};
+    for (const si of sis) {
+      const [id, scenarioHash, assertionsHash] = at(line.scenarios, si, where, 'scenario');
+      tests[id] = { scenarioHash, assertionsHash };
+    }
+    return {
+      variantId,
+      variantHash,
+      agent,
+      model: at(line.models, mi, where, 'model'),
+      runs,
+      passes,
+      errors,
+      notRun,
+      scoreSum,
+      tests,
+      graders: gis.map((gi) => at(line.graders, gi, where, 'grader')),
+    };
+  });
+  return {
+    runId: line.runId,
+    time: line.time,
+    git: line.git,
+    cells,
+    ...(totals ? { totals } : {}),
+    ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
+  };
+}
+
+/**
+ * A run reduced to what trends draw: per variant × model, the counts summed over its scenarios and the
+ * fingerprints they were measured against. A run already reduced is returned as it is.
+ *
+ * @example
+ * totalsOnly(entry).totals?.length // variants × models of the run
+ */
+export function totalsOnly(entry: HistoryEntry): HistoryEntry {
+  if (!entry.cells.length) return entry;
+  const byKey = new Map<string, VariantModelTotal>();
+  for (const c of entry.cells) {
+    const key = [c.agent, c.variantId, c.model].join(SEP);
+    let t = byKey.get(key);
+    if (!t) {
+      t = { ...pick(c), runs: 0, passes: 0, errors: 0, notRun: 0, scoreSum: 0, tests: {}, graders: [] };
+      byKey.set(key, t);
+    }
+    t.runs += c.runs;
+    t.passes += c.passes;
+    t.errors += c.errors;
+    t.notRun += c.notRun;
+    t.scoreSum += c.scoreSum;
+    t.tests[c.scenarioId] = { scenarioHash: c.scenarioHash, assertionsHash: c.assertionsHash };
+    if (c.grader && !t.graders.includes(c.grader)) t.graders.push(c.grader);
+  }
+  const totals = [...byKey.values()].map((t) => ({ ...t, graders: t.graders.sort() }));
+  return { ...entry, cells: [], totals: [...(entry.totals ?? []), ...totals] };
+}
+
+function pick(c: ScenarioAggregate) {
+  return { variantId: c.variantId, variantHash: c.variantHash, agent: c.agent, model: c.model };
+}
