@@ -38,12 +38,14 @@ export interface HistoryRead {
  * @example
  * await appendHistory(root, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader })));
  */
-export function historyEntryFromRun(
-  meta: RunMeta,
-  cells: ScenarioAggregate[],
-  rubricCalibration?: HistoryRubricCalibration,
-): HistoryEntry {
-  return { runId: meta.runId, time: meta.finishedAt ?? meta.startedAt, git: meta.git, cells, ...(rubricCalibration ? { rubricCalibration } : {}) };
+export function historyEntryFromRun(meta: RunMeta, cells: ScenarioAggregate[], rubricCalibration?: HistoryRubricCalibration): HistoryEntry {
+  return {
+    runId: meta.runId,
+    time: meta.finishedAt ?? meta.startedAt,
+    git: meta.git,
+    cells,
+    ...(rubricCalibration ? { rubricCalibration } : {}),
+  };
 }
 
 /** The text of one history line for `entry` (format 2, no newline). */
@@ -177,7 +179,9 @@ function parseHistoryLine(raw: string): { entry: HistoryEntry } | { message: str
     return parsed.success ? { entry: parsed.data } : { message: firstIssue(parsed.error) };
   }
   if (version !== HISTORY_FORMAT)
-    return { message: `v: history format ${JSON.stringify(version)} is not one this agent-evals reads (${HISTORY_FORMAT}); a newer version wrote it?` };
+    return {
+      message: `v: history format ${JSON.stringify(version)} is not one this agent-evals reads (${HISTORY_FORMAT}); a newer version wrote it?`,
+    };
   const parsed = CompactHistoryLine.safeParse(json);
   if (!parsed.success) return { message: firstIssue(parsed.error) };
   try {

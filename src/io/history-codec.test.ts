@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeHistoryLine, encodeHistoryEntry, totalsOnly } from './history-codec.ts';
+import { historyLine, parseHistory } from './history.ts';
+import { trendSeries } from '../report/trends.ts';
+import type { HistoryEntry } from '../schema/aggregate.ts';
+import { CompactHistoryLine, historyHash } from '../schema/history-line.ts';
+import { syntheticAggregate, syntheticEntry } from '../../test/support/report-synthetic.ts';
+import { BENCH_SHAPE, shapedEntry, STARTER_SHAPE } from '../../test/support/history-shape.ts';
+
+/** Real format-1 lines, written by agent-evals before the compact format (a starter `init` run and a 100-aggregate run). */
+const FORMAT_1 = readFileSync('test/fixtures/history/format-1.jsonl', 'utf8');
+
+/** What format 2 keeps of an entry: fingerprints to 12 hex digits, score sums to 1e-6. */
+const shortened = (e: HistoryEntry): HistoryEntry => ({
+  ...e,
+  cells: e.cells.map((c) => ({
+    ...c,
+    scoreSum: Math.round(c.scoreSum * 1e6) / 1e6,
+    variantHash: historyHash(c.variantHash),
+    scenarioHash: historyHash(c.scenarioHash),
+    assertionsHash: historyHash(c.assertionsHash),
+  })),
+});
+const roundTrip = (e: HistoryEntry) => parseHistory(`${historyLine(e)}\n`);
+
+describe('format-1 lines (written before the compact format)', () => {
+  const lines = FORMAT_1.trim().split('\n');
+
+  it('read back equal to what they meant', () => {
+    const { entries, damaged } = parseHistory(FORMAT_1);
+    expect(damaged).toEqual([]);
+    expect(entries).toEqual(lines.map((l) => JSON.parse(l)));
+    expect(entries.map((e) => e.cells.length)).toEqual([1, 100]);
+  });
+
+  it('rewritten in format 2 mean the same, fingerprints shortened, and draw the same trends', () => {
+    const old = parseHistory(FORMAT_1).entries;
+    const rewritten = parseHistory(old.map((e) => historyLine(e)).join('\n')).entries;
+    expect(rewritten).toEqual(old.map(shortened));
+    expect(
+      trendSeries([...old, ...rewritten.map((e, i) => ({ ...e, runId: `new-${i}`, time: `2099-0${i + 1}` }))]).map(
+        (s) => s.segments.length,
+      ),
+    ).toEqual(trendSeries(old).map(() => 1));
+    expect(trendSeries(rewritten).map((s) => s.segments.flatMap((g) => g.points.map((p) => p.promptChanged)))).toEqual(
+      trendSeries(old).map((s) => s.segments.flatMap((g) => g.points.map((p) => p.promptChanged))),
+    );
+  });
+
+  it('cost 7× less in format 2 (the 100-aggregate line)', () => {
+    const line = lines[1]!;
+    const compact = historyLine(JSON.parse(line) as HistoryEntry);
+    expect(line.length / 100).toBeGreaterThan(400);
+    expect(compact.length / 100).toBeLessThan(60);
+  });
+});
+
+describe('format 2', () => {
+  it('round-trips every field: grader, carried, critical, assertion runs that differ from the cell runs, rubric calibration', () => {
+    const entry: HistoryEntry = {
+      runId: 'r1',
+      time: '2026-01-01T00:00:00.000Z',
+      git: { commit: 'abc', branch: 'main', dirty: true },
+      cells: [
+        syntheticAggregate(),
+        syntheticAggregate({ model: 'm2', grader: 'openai:chat:gpt-4.1', carried: 2 }),
+        syntheticAggregate({ scenarioId: 's2', carried: 1, scoreSum: 0.333333 }),
+        syntheticAggregate({
+          variantId: 'terse',
+          runs: 2,
+          passes: 0,
+          errors: 1,
+          notRun: 1,
+          scoreSum: 0,
+          outcomes: 'EFFN',
+          assertions: { a: { runs: 2, passes: 0, critical: true }, b: { runs: 1, passes: 1 }, c: { runs: 2, passes: 0, critical: false } },
+        }),
+        syntheticAggregate({ assertions: {} }),
+      ],
+      rubricCalibration: { grader: 'openai:chat:gpt-4.1', accuracy: 0.875, flagged: 1, rubrics: 4 },
+    };
+    expect(roundTrip(entry)).toEqual({ entries: [entry], damaged: [] });
+    for (const e of [syntheticEntry('x', { cells: 40 }), shapedEntry(STARTER_SHAPE, 3)])
+      expect(roundTrip(e).entries).toEqual([shortened(e)]);
+  });
+
+  it('stores each fingerprint once per line', () => {
+    const line = historyLine(shapedEntry(STARTER_SHAPE));
+    const hash = shapedEntry(STARTER_SHAPE).cells[0]!.scenarioHash;
+    expect(line.split(hash.slice(0, 12)).length - 1).toBe(1);
+    expect(line).not.toContain(hash);
+    expect(CompactHistoryLine.parse(JSON.parse(line)).v).toBe(2);
+  });
+
+  // The figure docs/history.md quotes; a fixed synthetic run, so the bytes are exact.
+  it('costs at most 100 bytes per aggregate per run for the starter and bench suites (was ≈ 500)', () => {
+    for (const shape of [STARTER_SHAPE, BENCH_SHAPE]) {
+      const entry = shapedEntry(shape);
+      const n = entry.cells.length;
+      const before = (JSON.stringify(entry).length + 1) / n;
+      const after = (historyLine(entry).length + 1) / n;
+      expect(before).toBeGreaterThan(450);
+      expect(after).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('names the field of a line whose index points past its table, and a format it does not know', () => {
+    const line = encodeHistoryEntry(syntheticEntry('bad', { cells: 2 }));
+    line.cells![1]![2] = 7;
+    const { damaged } = parseHistory(
+      `${JSON.stringify(line)}\n${JSON.stringify({ ...line, v: 3 })}\n${JSON.stringify({ ...line, cells: [[0]] })}`,
+    );
+    expect(damaged).toEqual([
+      { line: 1, message: 'cells.1: scenario index 7 is not in "scenarios"' },
+      { line: 2, message: expect.stringMatching(/^v: history format 3 is not one this agent-evals reads \(2\)/) },
+      { line: 3, message: expect.stringMatching(/^cells\.0\./) },
+    ]);
+  });
+});
+
+describe('totalsOnly (history compact)', () => {
+  it('keeps what trends draw: the same points, breaks and prompt-change marks as the full runs', () => {
+    const entries = Array.from({ length: 6 }, (_, i) =>
+      syntheticEntry(`r${i}`, {
+        seed: i,
+        cells: 24,
+        variantHash: (v) => `${v}-${i < 3 ? 1 : 2}`,
+        assertionsHash: (s) => `${s}-${i === 5 && s === 'scenario-1' ? 'b' : 'a'}`,
+      }),
+    );
+    entries[4]!.cells[0]!.grader = 'openai:chat:gpt-4.1';
+    const reduced = entries.map(totalsOnly);
+    expect(reduced[0]!.cells).toEqual([]);
+    expect(reduced[0]!.totals).toHaveLength(4);
+    const stored = parseHistory(reduced.map((e) => historyLine(e)).join('\n'));
+    expect(stored.damaged).toEqual([]);
+    expect(trendSeries(stored.entries)).toEqual(trendSeries(entries));
+    expect(trendSeries(entries)[0]!.segments.length).toBeGreaterThan(1);
+    expect(totalsOnly(reduced[0]!)).toBe(reduced[0]);
+  });
+
+  it('a reduced run costs a few hundred bytes whatever the number of scenarios', () => {
+    const full = shapedEntry(STARTER_SHAPE);
+    const line = historyLine(totalsOnly(full));
+    expect(line.length).toBeLessThan(historyLine(full).length / 4);
+    expect(decodeHistoryLine(CompactHistoryLine.parse(JSON.parse(line))).totals).toHaveLength(10);
+  });
+});
