@@ -189,6 +189,14 @@ program
   .option('--out <run-id>', 'id of the merged run')
   .action((runDirs, opts) => run(globals(), async (ctx) => (await import('./commands/merge.ts')).mergeCommand(ctx, { ...opts, runDirs })));
 
+program
+  .command('history')
+  .description('reports/history.jsonl upkeep')
+  .command('compact')
+  .description('keep every aggregate of the newest runs and per-variant × model totals of older ones (what trends draw)')
+  .option('--keep <n>', 'runs kept in full (default: 100)', intIn(0, 1_000_000))
+  .action((opts) => run(globals(), async (ctx) => (await import('./commands/history.ts')).historyCompactCommand(ctx, opts)));
+
 process.once('SIGINT', () => {
   process.stderr.write('\nstopping: finished cells are kept; in-flight cells are abandoned…\n');
   abort.abort();
