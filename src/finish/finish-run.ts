@@ -10,6 +10,7 @@ import { appendHistory, historyEntryFromRun } from '../io/history.ts';
 import { renderThresholdMisses } from '../report/threshold-misses.ts';
 import { buildReports } from './build-reports.ts';
 import { gateAndReport } from './gate-run.ts';
+import { rubricCalibrationOfRun } from './rubric-drift.ts';
 
 /**
  * After the last cell: add the cells carried from the baseline (affected-only runs), close the run
@@ -18,7 +19,8 @@ import { gateAndReport } from './gate-run.ts';
  * is only gated once merged).
  *
  * History holds what this run measured: carried cells are the baseline's numbers, not a new
- * measurement, and a shard is only part of a run (its merged run gets the line).
+ * measurement, and a shard is only part of a run (its merged run gets the line). With a grader, the
+ * line also carries what the last rubric calibration said of it (judge drift; from the cache).
  */
 export async function finishRun(
   ctx: Context,
@@ -54,7 +56,8 @@ export async function finishRun(
   const measured = results.filter((r) => r.source !== 'baseline');
   // A run where nothing could run (no key) measured nothing: it adds no line. Error cells are measured.
   if (!meta.shard && measured.some((r) => isScored(r.status) || r.status === 'error')) {
-    await appendHistory(ctx.root, historyEntryFromRun(meta, aggregateRun(measured, { grader: meta.grader })));
+    const calibration = await rubricCalibrationOfRun(ctx.root, meta, run.config, new Set(measured.map((r) => r.scenarioId)));
+    await appendHistory(ctx.root, historyEntryFromRun(meta, aggregateRun(measured, { grader: meta.grader }), calibration));
   }
   if (run.ci && !meta.shard) {
     return gateAndReport(
