@@ -21,6 +21,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { historySizeBench } from './history-size.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -394,6 +395,7 @@ async function main(): Promise<void> {
       if (!SKIP.has('overhead')) await overheadStartupReplay();
       if (!SKIP.has('report')) await reportBench();
       if (!SKIP.has('memory')) await memoryBench();
+      if (!SKIP.has('history')) for (const m of historySizeBench()) record(m);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
