@@ -91,6 +91,8 @@ describe('format 2', () => {
     expect(line.split(hash.slice(0, 12)).length - 1).toBe(1);
     expect(line).not.toContain(hash);
     expect(CompactHistoryLine.parse(JSON.parse(line)).v).toBe(2);
+    // Only hex digests are shortened; hand-written fingerprints stay whole (they could share 12 characters).
+    expect([historyHash(hash), historyHash('reviewer-terse-before')]).toEqual([hash.slice(0, 12), 'reviewer-terse-before']);
   });
 
   // The figure docs/history.md quotes; a fixed synthetic run, so the bytes are exact.
