@@ -113,5 +113,8 @@ function lines(shown: Array<{ p: TrendPoint; seg: number }>, x: (i: number) => n
 }
 
 function point(p: TrendPoint): string {
-  return `pass rate ${formatRate(p.passRate)}, ${p.passes}/${p.runs}`;
+  const judge = p.judge
+    ? ` · judge ${p.judge.grader}: calibration accuracy ${p.judge.accuracy.toFixed(2)}, ${p.judge.flagged} of ${p.judge.rubrics} rubric${p.judge.rubrics === 1 ? '' : 's'} flagged`
+    : '';
+  return `pass rate ${formatRate(p.passRate)}, ${p.passes}/${p.runs}${judge}`;
 }

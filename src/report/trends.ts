@@ -1,4 +1,4 @@
-import type { HistoryEntry, ScenarioAggregate, VariantModelTotal } from '../schema/aggregate.ts';
+import type { HistoryEntry, HistoryRubricCalibration, ScenarioAggregate, VariantModelTotal } from '../schema/aggregate.ts';
 import { historyHash } from '../schema/history-line.ts';
 
 /**
@@ -24,6 +24,8 @@ export interface TrendPoint {
   commit?: string;
   /** The variant's prompt differs from the previous point of this series. */
   promptChanged: boolean;
+  /** What the last rubric calibration said of the run's grader (judge drift), when the line has it and this series was graded. */
+  judge?: HistoryRubricCalibration;
 }
 
 export interface TrendSegment {
@@ -83,6 +85,7 @@ export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
         variantHash: acc.variantHash,
         ...(e.git.commit ? { commit: e.git.commit } : {}),
         promptChanged: s.lastHash !== undefined && s.lastHash !== acc.variantHash,
+        ...(e.rubricCalibration && acc.graders.has(e.rubricCalibration.grader) ? { judge: e.rubricCalibration } : {}),
       };
       if (s.lastFp !== fp) {
         const seg: TrendSegment = { fingerprint: fp, points: [] };
