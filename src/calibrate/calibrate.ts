@@ -101,90 +101,113 @@ export async function calibrateScenarios(scenarios: LoadedScenario[], opts: Cali
   };
 }
 
+const label = (a: NormalizedAssertion) => `\`${describeAssertion(a)}\``;
+
+/** One reference answer scored offline by the assertions that can run, as a recorded answer would be. */
+async function judgeExample(
+  s: LoadedScenario,
+  runnable: NormalizedAssertion[],
+  side: 'pass' | 'fail',
+  ex: ReferenceAnswer,
+): Promise<ExampleOutcome> {
+  if (runnable.length === 0) return { side, label: ex.label, pass: true, score: 1, failed: [] };
+  // A reference trajectory judges the assertions on what the agent did, as a recorded one would.
+  const agentVars =
+    ex.trajectory || s.agentic ? { ...(ex.trajectory ? { __trajectory: ex.trajectory } : {}), __workspace: s.workspace?.files ?? {} } : {};
+  const grading = await scoreOffline({ output: ex.text, assertions: runnable.map(toEngineAssertion), vars: { ...s.vars, ...agentVars } });
+  const byId = new Map(grading.components.map((c) => [c.metric, c]));
+  const outcomes = runnable.map((a) => {
+    const c = byId.get(a.id);
+    return {
+      id: a.id,
+      pass: c?.pass ?? false,
+      score: c?.score ?? 0,
+      weight: a.weight,
+      critical: a.critical,
+      reason: c?.reason ?? 'not scored by the engine',
+    };
+  });
+  const verdict = judgeOutcomes(s, outcomes);
+  return { side, label: ex.label, ...verdict, failed: outcomes.filter((o) => !o.pass).map((o) => ({ id: o.id, reason: o.reason })) };
+}
+
+/** What the reference answers show is wrong with the scenario (problems fail calibration; warnings do not). */
+function exampleProblems(
+  s: LoadedScenario,
+  e: { passes: ExampleOutcome[]; fails: ExampleOutcome[]; rubrics: RubricCalibration[]; skipped: NormalizedAssertion[] },
+): { problems: string[]; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (e.passes.length === 0) problems.push('no pass example: nothing shows that a good answer is accepted');
+  if (e.fails.length === 0) problems.push('no fail example: nothing shows that a bad answer is rejected');
+  for (const ex of e.passes) {
+    for (const f of ex.failed) {
+      const a = s.assert.find((x) => x.id === f.id)!;
+      problems.push(`pass example "${ex.label}" fails ${a.critical ? 'critical ' : ''}${label(a)}: ${oneLine(f.reason)}`);
+    }
+  }
+  for (const r of e.rubrics) for (const p of r.problems) problems.push(`${label(s.assert.find((a) => a.id === r.id)!)}: ${p}`);
+  for (const ex of e.fails) {
+    // A rubric the grader applies reliably rejects this answer: the scenario can reject it.
+    if (ex.pass && e.rubrics.some((r) => r.ok && r.catches.includes(ex.label))) continue;
+    if (ex.pass && ex.failed.length === 0) {
+      const only = e.skipped.length
+        ? `; only ${e.skipped.map(label).join(', ')} (needs a grader) could reject it`
+        : ': the scenario cannot reject it';
+      (e.skipped.length ? warnings : problems).push(
+        `fail example "${ex.label}" passes every assertion${e.skipped.length ? ' that runs offline' : ''}${only}`,
+      );
+    } else if (ex.pass) {
+      problems.push(
+        `fail example "${ex.label}" still passes: score ${ex.score.toFixed(2)} ≥ threshold ${s.threshold} and no critical assertion fails`,
+      );
+    }
+  }
+  return { problems, warnings };
+}
+
+/** Whether one assertion tells the pass examples from the fail examples; a weak one adds a warning. */
+function assertionVerdict(
+  a: NormalizedAssertion,
+  e: {
+    passes: ExampleOutcome[];
+    fails: ExampleOutcome[];
+    skipped: NormalizedAssertion[];
+    graded: Map<string, RubricCalibration>;
+    warnings: string[];
+  },
+): AssertionCalibration {
+  const base = { id: a.id, kind: a.type, label: describeAssertion(a), critical: a.critical };
+  if (e.skipped.includes(a)) return { ...base, verdict: 'needs-grader', catches: [] };
+  const rubric = e.graded.get(a.id);
+  if (rubric) return { ...base, verdict: rubric.ok ? 'discriminates' : 'untrusted', catches: rubric.catches };
+  const catches = e.fails.filter((ex) => ex.failed.some((f) => f.id === a.id)).map((ex) => ex.label);
+  let verdict: AssertionVerdict = 'discriminates';
+  if (e.passes.some((ex) => ex.failed.some((f) => f.id === a.id))) verdict = 'rejects-good-answer';
+  else if (e.fails.length === 0) {
+    verdict = 'not-exercised';
+    e.warnings.push(`${label(a)}: no example exercises it (no fail example)`);
+  } else if (catches.length === 0) {
+    verdict = 'does-not-discriminate';
+    const which = e.fails.length === 1 ? 'the fail example too' : `all ${e.fails.length} fail examples too`;
+    e.warnings.push(`${label(a)} passes ${which}: it cannot tell them apart`);
+  }
+  return { ...base, verdict, catches };
+}
+
 async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean, rubrics: RubricCalibration[]): Promise<ScenarioCalibration> {
   const graded = new Map(rubrics.map((r) => [r.id, r]));
   const runnable = s.assert.filter((a) => !graded.has(a.id) && (graderAvailable || !needsGrader(a.type)));
   // Model-graded assertions judged neither offline nor by rubric calibration.
   const skipped = s.assert.filter((a) => !runnable.includes(a) && !graded.has(a.id));
-  const label = (a: NormalizedAssertion) => `\`${describeAssertion(a)}\``;
-  const problems: string[] = [];
-  const warnings: string[] = [];
-
-  const judge = async (side: 'pass' | 'fail', ex: ReferenceAnswer): Promise<ExampleOutcome> => {
-    if (runnable.length === 0) return { side, label: ex.label, pass: true, score: 1, failed: [] };
-    // A reference trajectory judges the assertions on what the agent did, as a recorded one would.
-    const agentVars =
-      ex.trajectory || s.agentic
-        ? { ...(ex.trajectory ? { __trajectory: ex.trajectory } : {}), __workspace: s.workspace?.files ?? {} }
-        : {};
-    const grading = await scoreOffline({ output: ex.text, assertions: runnable.map(toEngineAssertion), vars: { ...s.vars, ...agentVars } });
-    const byId = new Map(grading.components.map((c) => [c.metric, c]));
-    const outcomes = runnable.map((a) => {
-      const c = byId.get(a.id);
-      return {
-        id: a.id,
-        pass: c?.pass ?? false,
-        score: c?.score ?? 0,
-        weight: a.weight,
-        critical: a.critical,
-        reason: c?.reason ?? 'not scored by the engine',
-      };
-    });
-    const verdict = judgeOutcomes(s, outcomes);
-    return { side, label: ex.label, ...verdict, failed: outcomes.filter((o) => !o.pass).map((o) => ({ id: o.id, reason: o.reason })) };
-  };
   const examples = [
-    ...(await Promise.all(s.examples.pass.map((ex) => judge('pass', ex)))),
-    ...(await Promise.all(s.examples.fail.map((ex) => judge('fail', ex)))),
+    ...(await Promise.all(s.examples.pass.map((ex) => judgeExample(s, runnable, 'pass', ex)))),
+    ...(await Promise.all(s.examples.fail.map((ex) => judgeExample(s, runnable, 'fail', ex)))),
   ];
   const passes = examples.filter((e) => e.side === 'pass');
   const fails = examples.filter((e) => e.side === 'fail');
-
-  if (passes.length === 0) problems.push('no pass example: nothing shows that a good answer is accepted');
-  if (fails.length === 0) problems.push('no fail example: nothing shows that a bad answer is rejected');
-  for (const e of passes) {
-    for (const f of e.failed) {
-      const a = s.assert.find((x) => x.id === f.id)!;
-      problems.push(`pass example "${e.label}" fails ${a.critical ? 'critical ' : ''}${label(a)}: ${oneLine(f.reason)}`);
-    }
-  }
-  for (const r of rubrics) for (const p of r.problems) problems.push(`${label(s.assert.find((a) => a.id === r.id)!)}: ${p}`);
-  for (const e of fails) {
-    // A rubric the grader applies reliably rejects this answer: the scenario can reject it.
-    if (e.pass && rubrics.some((r) => r.ok && r.catches.includes(e.label))) continue;
-    if (e.pass && e.failed.length === 0) {
-      const only = skipped.length
-        ? `; only ${skipped.map(label).join(', ')} (needs a grader) could reject it`
-        : ': the scenario cannot reject it';
-      (skipped.length ? warnings : problems).push(
-        `fail example "${e.label}" passes every assertion${skipped.length ? ' that runs offline' : ''}${only}`,
-      );
-    } else if (e.pass) {
-      problems.push(
-        `fail example "${e.label}" still passes: score ${e.score.toFixed(2)} ≥ threshold ${s.threshold} and no critical assertion fails`,
-      );
-    }
-  }
-
-  const assertions: AssertionCalibration[] = s.assert.map((a) => {
-    const base = { id: a.id, kind: a.type, label: describeAssertion(a), critical: a.critical };
-    if (skipped.includes(a)) return { ...base, verdict: 'needs-grader', catches: [] };
-    const rubric = graded.get(a.id);
-    if (rubric) return { ...base, verdict: rubric.ok ? 'discriminates' : 'untrusted', catches: rubric.catches };
-    const catches = fails.filter((e) => e.failed.some((f) => f.id === a.id)).map((e) => e.label);
-    let verdict: AssertionVerdict = 'discriminates';
-    if (passes.some((e) => e.failed.some((f) => f.id === a.id))) verdict = 'rejects-good-answer';
-    else if (fails.length === 0) {
-      verdict = 'not-exercised';
-      warnings.push(`${label(a)}: no example exercises it (no fail example)`);
-    } else if (catches.length === 0) {
-      verdict = 'does-not-discriminate';
-      const which = fails.length === 1 ? 'the fail example too' : `all ${fails.length} fail examples too`;
-      warnings.push(`${label(a)} passes ${which}: it cannot tell them apart`);
-    }
-    return { ...base, verdict, catches };
-  });
-
+  const { problems, warnings } = exampleProblems(s, { passes, fails, rubrics, skipped });
+  const assertions = s.assert.map((a) => assertionVerdict(a, { passes, fails, skipped, graded, warnings }));
   return {
     id: s.id,
     file: s.file,
