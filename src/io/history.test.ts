@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendHistory, historyFile, readHistory } from './history.ts';
+import { appendHistory, compactHistory, historyFile, readHistory } from './history.ts';
 import { isUserError } from '../errors.ts';
 import { syntheticEntry } from '../../test/support/report-synthetic.ts';
 
@@ -123,5 +123,30 @@ describe('readHistory', () => {
     expect(damaged[1]!.line).toBe(3);
     expect(damaged[1]!.message).toMatch(/^cells\.0\./);
     expect(await readFile(historyFile(root), 'utf8')).toBe(before);
+  });
+});
+
+describe('compactHistory', () => {
+  it('waits for the history lock like a writer, and gives up in one line', async () => {
+    await appendHistory(root, syntheticEntry('run-a'));
+    await mkdir(`${historyFile(root)}.lock`);
+    const before = await readFile(historyFile(root), 'utf8');
+    await expect(compactHistory(root, { keep: 0, timeoutMs: 50 })).rejects.toThrow(/^could not lock reports\/history\.jsonl\.lock/);
+    expect(await readFile(historyFile(root), 'utf8')).toBe(before);
+  });
+
+  it('rewrites format-1 lines of kept runs in the current format, and a resumed run still replaces its line', async () => {
+    await mkdir(path.dirname(historyFile(root)), { recursive: true });
+    await appendFile(historyFile(root), `${JSON.stringify(syntheticEntry('old'))}\n`);
+    await appendHistory(root, syntheticEntry('new'));
+    const r = await compactHistory(root, { keep: 5 });
+    expect(r).toMatchObject({ runs: 2, compacted: 0, damaged: 0 });
+    const lines = (await readFile(historyFile(root), 'utf8')).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { v?: number }).v)).toEqual([2, 2]);
+    await appendHistory(root, { ...syntheticEntry('old'), time: '2031-01-01T00:00:00.000Z' });
+    expect((await readHistory(root)).entries.map((e) => [e.runId, e.time.slice(0, 4)])).toEqual([
+      ['old', '2031'],
+      ['new', '2026'],
+    ]);
   });
 });
