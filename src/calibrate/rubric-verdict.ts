@@ -54,17 +54,9 @@ export interface RubricCalibration {
  *   { side: 'fail', label: 'fail[0]', grades: [{ pass: true, fresh: true }] },
  * ]).flags // ['inaccurate']
  */
-export function judgeRubric(
-  rubric: { scenarioId: string; id: string; label: string },
-  examples: RubricExampleGrades[],
-  minAccuracy = MIN_RUBRIC_ACCURACY,
-): RubricCalibration {
-  let agreeing = 0;
-  let judged = 0;
-  let errors = 0;
-  let tokens = 0;
-  let fresh = 0;
-  let grades = 0;
+/** The grades of each reference answer counted: agreement with its label, flakiness, errors, cost. */
+function tallyGrades(examples: RubricExampleGrades[]) {
+  const t = { agreeing: 0, judged: 0, errors: 0, tokens: 0, fresh: 0, grades: 0 };
   const flakyOn: string[] = [];
   const wrongOn: string[] = [];
   const catches: string[] = [];
@@ -74,27 +66,36 @@ export function judgeRubric(
     let fails = 0;
     let errs = 0;
     for (const g of e.grades) {
-      grades++;
-      if (g.fresh) fresh++;
+      t.grades++;
+      if (g.fresh) t.fresh++;
       if ('error' in g) {
         errs++;
         firstError.push(g.error);
         continue;
       }
-      tokens += g.tokens ?? 0;
+      t.tokens += g.tokens ?? 0;
       if (g.pass) passes++;
       else fails++;
     }
     const right = e.side === 'pass' ? passes : fails;
     const wrong = e.side === 'pass' ? fails : passes;
-    agreeing += right;
-    judged += passes + fails;
-    errors += errs;
+    t.agreeing += right;
+    t.judged += passes + fails;
+    t.errors += errs;
     if (passes > 0 && fails > 0) flakyOn.push(e.label);
     if (wrong > right) wrongOn.push(e.label);
     if (e.side === 'fail' && fails > passes) catches.push(e.label);
     return { side: e.side, label: e.label, passes, fails, errors: errs };
   });
+  return { ...t, flakyOn, wrongOn, catches, firstError, rows };
+}
+
+export function judgeRubric(
+  rubric: { scenarioId: string; id: string; label: string },
+  examples: RubricExampleGrades[],
+  minAccuracy = MIN_RUBRIC_ACCURACY,
+): RubricCalibration {
+  const { agreeing, judged, errors, tokens, fresh, grades, flakyOn, wrongOn, catches, firstError, rows } = tallyGrades(examples);
   const accuracy = judged > 0 ? agreeing / judged : undefined;
   const flags: RubricFlag[] = [];
   const problems: string[] = [];

@@ -155,6 +155,15 @@ function examplesOfRow(columns: string[], record: string[]) {
   return { examples, exampleCols };
 }
 
+/** The `critical` cell names assertion kinds of the row: those assertions become critical. */
+function markCritical(kinds: string[], assert: Array<Record<string, unknown>>, bad: (message: string) => void): void {
+  for (const name of kinds) {
+    const hits = assert.filter((a) => a.type === name);
+    if (hits.length === 0) bad(`"${name}" names no assertion column filled in this row; expected assertion kinds, separated by |`);
+    for (const a of hits) a.critical = true;
+  }
+}
+
 function buildRow(columns: string[], record: string[], file: string, row: number) {
   const data: Record<string, unknown> = {};
   const problems: CsvProblem[] = [];
@@ -199,14 +208,7 @@ function buildRow(columns: string[], record: string[], file: string, row: number
   });
 
   const critCol = colOf('critical');
-  if (critCol >= 0) {
-    for (const name of splitCell(record[critCol]!)) {
-      const hits = assert.filter((a) => a.type === name);
-      if (hits.length === 0)
-        bad(critCol, `"${name}" names no assertion column filled in this row; expected assertion kinds, separated by |`);
-      for (const a of hits) a.critical = true;
-    }
-  }
+  if (critCol >= 0) markCritical(splitCell(record[critCol]!), assert, (message) => bad(critCol, message));
   if (assert.length) data.assert = assert;
 
   const { examples, exampleCols } = examplesOfRow(columns, record);
