@@ -72,71 +72,12 @@ export function mergeShards(
   shards: Array<Pick<LoadedRun, 'dir' | 'meta' | 'results'>>,
   runId: string,
 ): { meta: RunMeta; results: CellResult[] } {
-  const name = (s: Pick<LoadedRun, 'dir' | 'meta'>) =>
-    `${s.meta.shard ? `shard ${s.meta.shard.index}/${s.meta.shard.count} ` : ''}(run ${s.meta.runId})`;
   const first = shards[0]!;
   const unsharded = shards.find((s) => !s.meta.shard);
   if (unsharded) throw new UsageError(`merge: ${unsharded.dir} is not a shard run (run with --shard i/n); nothing to merge it with`);
-
-  const checks: Array<[label: string, get: (m: RunMeta) => unknown]> = [
-    ['eval config', (m) => m.config],
-    ['config file', (m) => m.configFile],
-    ['agent variants (fingerprints)', (m) => m.fingerprints.variants],
-    ['scenarios (fingerprints)', (m) => m.fingerprints.scenarios],
-    ['mode', (m) => m.mode],
-    ['grader', (m) => m.grader],
-    ['shard count', (m) => m.shard!.count],
-    ['baseline carried from', (m) => m.carriedFrom],
-  ];
-  for (const s of shards.slice(1)) {
-    for (const [label, get] of checks) {
-      if (stableJson(get(s.meta)) !== stableJson(get(first.meta))) {
-        throw new UsageError(
-          `merge: ${name(s)} and ${name(first)} ran different ${label}: shards of one eval only (same commit, config and flags)`,
-        );
-      }
-    }
-  }
-
-  const count = first.meta.shard!.count;
-  const byIndex = new Map<number, (typeof shards)[number]>();
-  for (const s of shards) {
-    const other = byIndex.get(s.meta.shard!.index);
-    if (other) throw new UsageError(`merge: ${name(s)} and ${name(other)} are the same shard: their cells overlap`);
-    byIndex.set(s.meta.shard!.index, s);
-  }
-  const absent = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
-  if (absent.length)
-    throw new UsageError(
-      `merge: missing shard${absent.length === 1 ? '' : 's'} ${absent.map((i) => `${i}/${count}`).join(', ')}: every cell of those shards is missing`,
-    );
-
-  const owner = new Map<string, (typeof shards)[number]>();
-  const results: CellResult[] = [];
-  for (const s of [...shards].sort((a, b) => a.meta.shard!.index - b.meta.shard!.index)) {
-    for (const r of s.results) {
-      const other = owner.get(r.cellId);
-      if (other && other !== s)
-        throw new UsageError(`merge: cell ${describeCell(r)} is in ${name(other)} and in ${name(s)}: shards overlap`);
-      if (other) throw new UsageError(`merge: cell ${describeCell(r)} appears twice in ${name(s)}: a damaged run folder`);
-      owner.set(r.cellId, s);
-      results.push(r);
-    }
-    const measured = s.results.filter((r) => r.source !== 'baseline').length;
-    if (measured < s.meta.plannedCells) {
-      const missing = inferMissing(
-        shards.flatMap((x) => x.results),
-        owner,
-      );
-      const named = missing.length
-        ? `: ${missing.slice(0, NAMED).join(', ')}${missing.length > NAMED ? ` and ${missing.length - NAMED} more` : ''}`
-        : '';
-      throw new UsageError(
-        `merge: ${name(s)} is missing ${s.meta.plannedCells - measured} of its ${s.meta.plannedCells} cells${named} (finish it with \`agent-evals eval --shard ${s.meta.shard!.index}/${count} --resume ${s.meta.runId}\`)`,
-      );
-    }
-  }
-
+  assertSameEval(shards);
+  assertEveryShardOnce(shards);
+  const results = mergedResults(shards);
   const ids = results.map((r) => r.cellId).sort();
   const times = (f: (m: RunMeta) => string | undefined) =>
     shards
@@ -155,6 +96,82 @@ export function mergeShards(
     notRun: Object.assign({}, ...shards.map((s) => s.meta.notRun)),
   };
   return { meta, results };
+}
+
+type Shard = Pick<LoadedRun, 'dir' | 'meta' | 'results'>;
+
+const shardName = (s: Pick<LoadedRun, 'dir' | 'meta'>) =>
+  `${s.meta.shard ? `shard ${s.meta.shard.index}/${s.meta.shard.count} ` : ''}(run ${s.meta.runId})`;
+
+/** Every shard ran the same eval: config, inputs' fingerprints, mode, grader, shard count. */
+function assertSameEval(shards: Shard[]): void {
+  const first = shards[0]!;
+  const checks: Array<[label: string, get: (m: RunMeta) => unknown]> = [
+    ['eval config', (m) => m.config],
+    ['config file', (m) => m.configFile],
+    ['agent variants (fingerprints)', (m) => m.fingerprints.variants],
+    ['scenarios (fingerprints)', (m) => m.fingerprints.scenarios],
+    ['mode', (m) => m.mode],
+    ['grader', (m) => m.grader],
+    ['shard count', (m) => m.shard!.count],
+    ['baseline carried from', (m) => m.carriedFrom],
+  ];
+  for (const s of shards.slice(1)) {
+    for (const [label, get] of checks) {
+      if (stableJson(get(s.meta)) !== stableJson(get(first.meta))) {
+        throw new UsageError(
+          `merge: ${shardName(s)} and ${shardName(first)} ran different ${label}: shards of one eval only (same commit, config and flags)`,
+        );
+      }
+    }
+  }
+}
+
+/** Shards 1..n, each exactly once. */
+function assertEveryShardOnce(shards: Shard[]): void {
+  const count = shards[0]!.meta.shard!.count;
+  const byIndex = new Map<number, Shard>();
+  for (const s of shards) {
+    const other = byIndex.get(s.meta.shard!.index);
+    if (other) throw new UsageError(`merge: ${shardName(s)} and ${shardName(other)} are the same shard: their cells overlap`);
+    byIndex.set(s.meta.shard!.index, s);
+  }
+  const absent = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
+  if (absent.length)
+    throw new UsageError(
+      `merge: missing shard${absent.length === 1 ? '' : 's'} ${absent.map((i) => `${i}/${count}`).join(', ')}: every cell of those shards is missing`,
+    );
+}
+
+/** Every shard's cells, in shard order; no cell twice, and no shard short of the cells it planned. */
+function mergedResults(shards: Shard[]): CellResult[] {
+  const count = shards[0]!.meta.shard!.count;
+  const owner = new Map<string, Shard>();
+  const results: CellResult[] = [];
+  for (const s of [...shards].sort((a, b) => a.meta.shard!.index - b.meta.shard!.index)) {
+    for (const r of s.results) {
+      const other = owner.get(r.cellId);
+      if (other && other !== s)
+        throw new UsageError(`merge: cell ${describeCell(r)} is in ${shardName(other)} and in ${shardName(s)}: shards overlap`);
+      if (other) throw new UsageError(`merge: cell ${describeCell(r)} appears twice in ${shardName(s)}: a damaged run folder`);
+      owner.set(r.cellId, s);
+      results.push(r);
+    }
+    const measured = s.results.filter((r) => r.source !== 'baseline').length;
+    if (measured < s.meta.plannedCells) {
+      const missing = inferMissing(
+        shards.flatMap((x) => x.results),
+        owner,
+      );
+      const named = missing.length
+        ? `: ${missing.slice(0, NAMED).join(', ')}${missing.length > NAMED ? ` and ${missing.length - NAMED} more` : ''}`
+        : '';
+      throw new UsageError(
+        `merge: ${shardName(s)} is missing ${s.meta.plannedCells - measured} of its ${s.meta.plannedCells} cells${named} (finish it with \`agent-evals eval --shard ${s.meta.shard!.index}/${count} --resume ${s.meta.runId}\`)`,
+      );
+    }
+  }
+  return results;
 }
 
 /**
