@@ -43,7 +43,8 @@ export function renderPromptDiffs(meta: RunMeta, input: PromptDiffInput = {}, ma
     if (prev.systemPrompt === prompt(id)) return html`<p class="muted">${id}: prompt unchanged since run ${prev.runId}.</p>`;
     return diffBlock(html`<b>${id}</b>: run ${prev.runId} → this run`, prev.systemPrompt, prompt(id));
   });
-  return html`<h3>Against the baseline</h3>${vsBaseline}<h3>Since the previous run</h3>${since}<h3>Between variants</h3>${betweenVariants(meta, maxPairs)}`;
+  const files = ids.map((id) => html`<li>${id}: <code>${meta.fingerprints.variants[id]!.file}</code></li>`);
+  return html`<h3>Against the baseline</h3>${vsBaseline}<h3>Since the previous run</h3>${since}<h3>Between variants</h3>${betweenVariants(meta, maxPairs)}<h3>Where each variant lives</h3><ul class="files">${files}</ul>`;
 }
 
 function betweenVariants(meta: RunMeta, maxPairs: number): Html {

@@ -178,6 +178,12 @@ describe('renderHtml: content', () => {
     expect(prompts).toContain('<del>- Be <mark>gentle</mark>.</del>');
     expect(prompts).not.toMatch(/<pre/);
     expect(prompts).toContain('b: no earlier run of this variant to compare with.');
+    // Where each variant came from (agents/, .claude/agents/, opencode.json…), its file escaped.
+    data.meta.fingerprints.variants.b!.file = 'opencode.json#<b>';
+    const files = renderHtml(data).match(/<h3>Where each variant lives<\/h3><ul class="files">([\s\S]*?)<\/ul>/)![1];
+    expect(files).toBe(
+      `<li>a: <code>${data.meta.fingerprints.variants.a!.file}</code></li><li>b: <code>opencode.json#&lt;b&gt;</code></li>`,
+    );
   });
 
   it('shows the gate verdicts, regressions first, when a gate report is given', () => {
