@@ -109,14 +109,15 @@ describe('format 2', () => {
 
   it('names the field of a line whose index points past its table, and a format it does not know', () => {
     const line = encodeHistoryEntry(syntheticEntry('bad', { cells: 2 }));
-    line.cells![1]![2] = 7;
+    (line.cells![1] as number[])[2] = 7;
     const { damaged } = parseHistory(
-      `${JSON.stringify(line)}\n${JSON.stringify({ ...line, v: 3 })}\n${JSON.stringify({ ...line, cells: [[0]] })}`,
+      `${JSON.stringify(line)}\n${JSON.stringify({ ...line, v: 3 })}\n${JSON.stringify({ ...line, cells: [[0]] })}\n${JSON.stringify({ ...line, cells: [[0, 0, 0, 3, 2, 0, 0, 2, 'PPX', []]] })}`,
     );
     expect(damaged).toEqual([
       { line: 1, message: 'cells.1: scenario index 7 is not in "scenarios"' },
       { line: 2, message: expect.stringMatching(/^v: history format 3 is not one this agent-evals reads \(2\)/) },
       { line: 3, message: expect.stringMatching(/^cells\.0\./) },
+      { line: 4, message: expect.stringMatching(/^cells\.0\.8: /) },
     ]);
   });
 });

@@ -4,7 +4,7 @@
  * as it is and need no decoding.
  */
 import type { HistoryEntry, ScenarioAggregate, VariantModelTotal } from '../schema/aggregate.ts';
-import { type CompactCell, type CompactHistoryLine, type CompactTotal, HISTORY_FORMAT, historyHash } from '../schema/history-line.ts';
+import { CompactCell, type CompactHistoryLine, type CompactTotal, HISTORY_FORMAT, historyHash } from '../schema/history-line.ts';
 
 /** A format-2 line that parses but points past its own tables: the message names the field, as zod's do. */
 export class HistoryLineError extends Error {}
@@ -108,8 +108,9 @@ export function decodeHistoryLine(line: CompactHistoryLine): HistoryEntry {
     if (row === undefined) throw new HistoryLineError(`${where}: ${name} index ${i} is not in "${name}s"`);
     return row;
   };
-  const cells = (line.cells ?? []).map((row, n): ScenarioAggregate => {
+  const cells = (line.cells ?? []).map((raw, n): ScenarioAggregate => {
     const where = `cells.${n}`;
+    const row = isCompactCell(raw) ? raw : checkedCell(raw, where);
     const [vi, mi, si, runs, passes, errors, notRun, scoreSum, outcomes, asserts, gi, carried] = row;
     const [variantId, agent, variantHash] = at(line.variants, vi, where, 'variant');
     const [scenarioId, scenarioHash, assertionsHash] = at(line.scenarios, si, where, 'scenario');
@@ -169,6 +170,28 @@ export function decodeHistoryLine(line: CompactHistoryLine): HistoryEntry {
     ...(totals ? { totals } : {}),
     ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
   };
+}
+
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+const OUTCOMES = /^[PFEN]*$/;
+
+/** The fast check of a stored cell, the same rules as `CompactCell` (which gives the message when it fails). */
+function isCompactCell(row: unknown): row is CompactCell {
+  if (!Array.isArray(row) || row.length < 10 || row.length > 12) return false;
+  for (let i = 0; i < 7; i++) if (!isCount(row[i])) return false;
+  const [, , , , , , , scoreSum, outcomes, asserts] = row;
+  if (typeof scoreSum !== 'number' || !(scoreSum >= 0) || !Number.isFinite(scoreSum)) return false;
+  if (typeof outcomes !== 'string' || !OUTCOMES.test(outcomes) || !Array.isArray(asserts)) return false;
+  for (const a of asserts) if (!Array.isArray(a) || a.length < 2 || a.length > 4 || !a.every(isCount)) return false;
+  for (let i = 10; i < row.length; i++) if (!Number.isInteger(row[i]) || (row[i] as number) < -1) return false;
+  return true;
+}
+
+function checkedCell(raw: unknown, where: string): CompactCell {
+  const parsed = CompactCell.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new HistoryLineError(`${[where, ...issue.path.map(String)].join('.')}: ${issue.message}`);
 }
 
 /**
