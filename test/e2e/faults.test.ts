@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evenRates, FAULT_KINDS, startFakeOpenAI, type FakeOpenAIServer, type RecordedCall } from '../support/fake-openai-server.ts';
 import type { CliResult, Project } from '../support/project-fixture.ts';
+import { readHistory } from '../../src/io/history.ts';
 import { createMiniProject, evalConfig, readOnlyRun, scenarioYaml, STACK_FRAME } from '../support/mini-project.ts';
 
 const FAST = { PROMPTFOO_REQUEST_BACKOFF_MS: '0', REQUEST_TIMEOUT_MS: '1000' };
@@ -105,13 +106,12 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
-  it('never counts error cells as passes or failures', () => {
+  it('never counts error cells as passes or failures', async () => {
     const errors = lines.filter((l) => l.status === 'error').length;
-    const history = readFileSync(path.join(project.root, 'reports', 'history.jsonl'), 'utf8')
-      .trim()
-      .split('\n');
-    expect(history).toHaveLength(1);
-    const cells = (JSON.parse(history[0]!) as { cells: Array<{ runs: number; passes: number; errors: number }> }).cells;
+    const history = await readHistory(project.root);
+    expect(history.entries).toHaveLength(1);
+    expect(history.damaged).toEqual([]);
+    const cells = history.entries[0]!.cells;
     expect(cells.reduce((n, c) => n + c.errors, 0)).toBe(errors);
     expect(cells.reduce((n, c) => n + c.runs, 0)).toBe(200 - errors);
     for (const c of cells) expect(c.passes).toBe(c.runs); // errors are not failures: every scored cell passed
@@ -204,10 +204,9 @@ describe('the grader failing', () => {
     }
     // Nothing else failed, so the cell could not be judged: the history counts it as an error cell,
     // and the ungraded assertion adds no run to its pass counts.
-    const history = JSON.parse(readFileSync(path.join(project.root, 'reports', 'history.jsonl'), 'utf8').trim()) as {
-      cells: Array<{ errors: number; runs: number; assertions: Record<string, { runs: number; passes: number }> }>;
-    };
-    for (const c of history.cells) {
+    const history = await readHistory(project.root);
+    expect(history.entries).toHaveLength(1);
+    for (const c of history.entries[0]!.cells) {
       expect(c).toMatchObject({ errors: 2, runs: 0 });
       expect(c.assertions.polite?.runs ?? 0).toBe(0);
     }
