@@ -1,13 +1,3 @@
-/**
- * Faults from the model side (issue 7): the real CLI runs 200 cells against the fake OpenAI server
- * with 30% of agent requests faulted (every fault kind), and the grader failing on its own.
- *
- * Kept fast with short waits: `timeoutMs` 3 s per cell in the eval config, promptfoo's per-request
- * timeout (REQUEST_TIMEOUT_MS) at 1 s and its retry backoff (PROMPTFOO_REQUEST_BACKOFF_MS) at 0
- * (promptfoo still adds up to 1 s of jitter per retry), `Retry-After: 1`.
- */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evenRates, FAULT_KINDS, startFakeOpenAI, type FakeOpenAIServer, type RecordedCall } from '../support/fake-openai-server.ts';
 import type { CliResult, Project } from '../support/project-fixture.ts';
