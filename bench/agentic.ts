@@ -19,6 +19,7 @@ import type { AgentVariant } from '../src/schema/agent.ts';
 import { startFakeAnthropic, type TurnContext } from '../test/support/fake-anthropic-server.ts';
 import { startFakeOpenAIStream, type StreamContext } from '../test/support/fake-openai-stream-server.ts';
 import { measure, treeCpuSeconds, type Measured } from './process-cpu.ts';
+import type { Measure } from './measure.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(REPO, 'bin', 'agent-evals.js');
@@ -28,15 +29,6 @@ const CONCURRENCY = 4;
 const LATENCY_MS = 200;
 const MAX_TURNS = 12;
 type Runtime = 'claude-code' | 'opencode';
-
-export interface AgenticMeasure {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  pass?: boolean;
-  note?: string;
-}
 
 /** The scripted agent: read the route, then answer (the same two turns for every cell and both runs). */
 const ANSWER =
@@ -179,7 +171,7 @@ export async function agenticBench(opts: {
   runs: number;
   runtimes?: readonly Runtime[];
   log?: (line: string) => void;
-}): Promise<AgenticMeasure[]> {
+}): Promise<Measure[]> {
   const log = opts.log ?? (() => {});
   const work = mkdtempSync(path.join(tmpdir(), 'agent-evals-bench-agentic-'));
   const [anthropic, openai] = await Promise.all([
@@ -190,7 +182,7 @@ export async function agenticBench(opts: {
   try {
     const template = path.join(work, 'template');
     writeProject(template, urls);
-    const out: AgenticMeasure[] = [];
+    const out: Measure[] = [];
     for (const runtime of opts.runtimes ?? (['claude-code', 'opencode'] as const)) {
       const harness: Measured[] = [];
       const plain: Measured[] = [];
@@ -223,7 +215,7 @@ export async function agenticBench(opts: {
   }
 }
 
-function ratios(runtime: Runtime, harness: Measured[], plain: Measured[]): AgenticMeasure[] {
+function ratios(runtime: Runtime, harness: Measured[], plain: Measured[]): Measure[] {
   const hw = median(harness.map((m) => m.wallS));
   const pw = median(plain.map((m) => m.wallS));
   const hc = median(harness.map((m) => m.cpuS));

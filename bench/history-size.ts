@@ -8,15 +8,7 @@
 import { historyLine } from '../src/io/history.ts';
 import { totalsOnly } from '../src/io/history-codec.ts';
 import { BENCH_SHAPE, shapedEntry, STARTER_SHAPE, type SuiteShape } from '../test/support/history-shape.ts';
-
-export interface HistoryMeasure {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  pass?: boolean;
-  note?: string;
-}
+import type { Measure } from './measure.ts';
 
 const bytes = (line: string) => Buffer.byteLength(line) + 1;
 
@@ -39,8 +31,8 @@ export function historyBytesAfter(shape: SuiteShape, runs: number, keep: number)
   return Math.min(runs, keep) * full + Math.max(0, runs - keep) * reduced;
 }
 
-export function historySizeBench(): HistoryMeasure[] {
-  const out: HistoryMeasure[] = [];
+export function historySizeBench(): Measure[] {
+  const out: Measure[] = [];
   for (const [label, shape] of [
     ['starter', STARTER_SHAPE],
     ['bench', BENCH_SHAPE],

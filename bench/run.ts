@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { historySizeBench } from './history-size.ts';
+import type { Measure } from './measure.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -33,14 +34,6 @@ const LATENCY_MS = 200;
 const CONCURRENCY = 16;
 const ANSWER = 'Refunds take 5 days. Contact support with the order number.';
 
-interface Measure {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  pass?: boolean;
-  note?: string;
-}
 const measures: Measure[] = [];
 const record = (m: Measure) => {
   measures.push(m);
