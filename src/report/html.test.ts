@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, renderHtml, type ReportInput } from './html.ts';
-import type { BaselineView } from './baseline-view.ts';
 import { renderPairMatrices } from './html-overview.ts';
 import { summarizeRun } from '../score/summarize.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { gateRun } from '../score/gate.ts';
 import {
+  degradedReport,
   degradedRun,
   syntheticEntry,
   syntheticGate,
@@ -229,25 +229,7 @@ describe('renderHtml: scale', () => {
 });
 
 function degradedInput(): ReportInput {
-  const before = degradedRun('base-run', 'before');
-  const now = degradedRun('now-run', 'after');
-  const current = aggregateRun(now.results);
-  const baselineCells = aggregateRun(before.results);
-  const gate = gateRun({
-    current,
-    baseline: baselineCells,
-    thresholds: { errorBudget: 0.1, alpha: 0.05 },
-    plannedCells: now.meta.plannedCells,
-  });
-  const baseline: BaselineView = {
-    runId: 'base-run',
-    time: before.meta.finishedAt!,
-    git: {},
-    source: 'reports/baseline.json',
-    cells: baselineCells,
-    prompts: Object.fromEntries(Object.entries(before.meta.fingerprints.variants).map(([id, v]) => [id, v.systemPrompt])),
-    results: before.results,
-  };
+  const { now, gate, baseline } = degradedReport();
   return { meta: now.meta, results: now.results, summary: syntheticSummary(now.results, 'now-run'), history: [], gate, baseline };
 }
 

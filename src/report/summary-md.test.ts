@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SUMMARY_MAX_CHARS, renderSummaryMarkdown } from './summary-md.ts';
-import type { BaselineView } from './baseline-view.ts';
-import { aggregateRun } from '../score/aggregate.ts';
-import { gateRun } from '../score/gate.ts';
-import { degradedRun, syntheticGate, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
+import { degradedReport, syntheticGate, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
 
 function input() {
   const meta = syntheticMeta();
@@ -74,23 +71,7 @@ describe('renderSummaryMarkdown', () => {
 
 describe('renderSummaryMarkdown: the evidence behind a regression', () => {
   function degraded() {
-    const before = degradedRun('base-run', 'before');
-    const now = degradedRun('now-run', 'after');
-    const baselineCells = aggregateRun(before.results);
-    const gate = gateRun({
-      current: aggregateRun(now.results),
-      baseline: baselineCells,
-      thresholds: { errorBudget: 0.1, alpha: 0.05 },
-      plannedCells: now.meta.plannedCells,
-    });
-    const baseline: BaselineView = {
-      runId: 'base-run',
-      time: before.meta.finishedAt!,
-      git: {},
-      source: 'reports/baseline.json',
-      cells: baselineCells,
-      prompts: Object.fromEntries(Object.entries(before.meta.fingerprints.variants).map(([id, v]) => [id, v.systemPrompt])),
-    };
+    const { now, gate, baseline } = degradedReport();
     return { meta: now.meta, results: now.results, summary: syntheticSummary(now.results, 'now-run'), gate, baseline };
   }
 
