@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeReports } from './write-reports.ts';
-import { aggregateRun } from '../score/aggregate.ts';
-import { gateRun } from '../score/gate.ts';
-import { degradedRun, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
+import { degradedReport, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
 
 let root: string;
 beforeEach(async () => {
@@ -38,31 +36,14 @@ describe('writeReports', () => {
   });
 
   it('carries the baseline into both files: answers beside the current ones in index.html, the evidence in summary.md', async () => {
-    const before = degradedRun('base-run', 'before');
-    const now = degradedRun('now-run', 'after');
-    const cells = aggregateRun(before.results);
-    const gate = gateRun({
-      current: aggregateRun(now.results),
-      baseline: cells,
-      thresholds: { errorBudget: 0.1, alpha: 0.05 },
-      plannedCells: 150,
-    });
-    const prompts = Object.fromEntries(Object.entries(before.meta.fingerprints.variants).map(([id, v]) => [id, v.systemPrompt]));
+    const { now, gate, baseline } = degradedReport();
     const files = await writeReports(root, {
       meta: now.meta,
       results: now.results,
       summary: syntheticSummary(now.results),
       history: [],
       gate,
-      baseline: {
-        runId: 'base-run',
-        time: '2026-11-01T00:00:00.000Z',
-        git: {},
-        source: 'reports/baseline.json',
-        cells,
-        prompts,
-        results: before.results,
-      },
+      baseline,
     });
     const page = await readFile(files.html, 'utf8');
     expect(page).toContain('<h5>baseline (run base-run)</h5>');
