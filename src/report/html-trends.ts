@@ -85,7 +85,22 @@ function chart(s: TrendSeries, opts: TrendOptions): Html {
   const changes = shown.filter(({ p }) => p.promptChanged).length;
   const label = `${s.variantId} @ ${s.model}: ${total} run${total === 1 ? '' : 's'}${last ? `, latest ${formatRate(last.passRate)}` : ''}`;
   const span = n ? `${shown[0]!.p.runId} → ${shown[n - 1]!.p.runId}` : '';
-  return html`<figure class="chart"><figcaption><b>${s.variantId}</b> @ ${s.model} <span class="muted">${last ? formatRate(last.passRate) : ''} · ${total} run${total === 1 ? '' : 's'}${total > n ? ` (last ${n} drawn)` : ''}${changes ? ` · ${changes} prompt change${changes === 1 ? '' : 's'} ▲` : ''}${breaks ? ` · ${breaks} break${breaks === 1 ? '' : 's'} ┆` : ''}</span></figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${label}"><title>${label}</title>${[1, 0.5, 0].map((v) => html`<line class="grid" x1="${LEFT}" x2="${W}" y1="${y(v)}" y2="${y(v)}"/><text class="ax" x="${LEFT - 3}" y="${y(v) + 3.5}">${formatRate(v)}</text>`)}${lines(shown, x, y)}${marks}</svg><div class="muted span">${span}</div></figure>`;
+  return html`<figure class="chart"><figcaption><b>${s.variantId}</b> @ ${s.model} <span class="muted">${last ? formatRate(last.passRate) : ''} · ${total} run${total === 1 ? '' : 's'}${total > n ? ` (last ${n} drawn)` : ''}${changes ? ` · ${changes} prompt change${changes === 1 ? '' : 's'} ▲` : ''}${breaks ? ` · ${breaks} break${breaks === 1 ? '' : 's'} ┆` : ''}</span></figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${label}"><title>${label}</title>${[1, 0.5, 0].map((v) => html`<line class="grid" x1="${LEFT}" x2="${W}" y1="${y(v)}" y2="${y(v)}"/><text class="ax" x="${LEFT - 3}" y="${y(v) + 3.5}">${formatRate(v)}</text>`)}${lines(shown, x, y)}${marks}</svg><div class="muted span">${span}</div>${pointTable(
+    shown.slice(-DOTS).map(({ p }) => p),
+    opts.baselineRunId,
+  )}</figure>`;
+}
+
+/** The drawn points as a table, one keyboard stop per chart: what a pointer reads by hovering, newest first. */
+function pointTable(points: TrendPoint[], baselineRunId: string | undefined): Html {
+  if (points.length === 0) return html``;
+  const rows = [...points]
+    .reverse()
+    .map(
+      (p) =>
+        html`<tr><td>${p.runId}${p.runId === baselineRunId ? ' (baseline)' : ''}</td><td>${p.commit ? p.commit.slice(0, 10) : '—'}</td><td>${p.time.slice(0, 16).replace('T', ' ')}</td><td>${point(p)}</td><td>${p.promptChanged ? 'prompt changed' : ''}</td></tr>`,
+    );
+  return html`<details class="pts"><summary>runs (${points.length})</summary><div class="scroll"><table><thead><tr><th>run</th><th>commit</th><th>time</th><th>result</th><th></th></tr></thead><tbody>${rows}</tbody></table></div></details>`;
 }
 
 function lines(shown: Array<{ p: TrendPoint; seg: number }>, x: (i: number) => number, y: (v: number) => number): Html[] {

@@ -333,6 +333,11 @@ describe('renderHtml: trends that say what changed when', () => {
     expect(charts[0]).toContain('<title>Baseline: run r2 (pass rate 100%, 15/15)</title>');
     expect(charts[0]).toMatch(/<a href="#pd-reviewer-terse-[a-z0-9]+"><path class="pc"[^>]*><title>Prompt changed in r3/);
     expect(charts[0]).toContain('<title>r5 @ c0mmit4 · 2026-11-05 09:00 · pass rate 40%, 6/15</title>');
+    // The same points for the keyboard and screen readers: a table under the chart, newest first.
+    const rows = charts[0]!.match(/<details class="pts"><summary>runs \(5\)<\/summary>[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/)![1]!;
+    expect(rows.match(/<tr><td>[^<]*/g)!.map((r) => r.slice(8))).toEqual(['r5', 'r4', 'r3', 'r2 (baseline)', 'r1']);
+    expect(rows).toContain('<td>c0mmit4</td><td>2026-11-05 09:00</td><td>pass rate 40%, 6/15</td>');
+    expect(rows).toContain('<td>prompt changed</td>');
     const flat = page.match(/<p class="flat">[\s\S]*?<\/p>/)![0];
     expect(flat.match(/ × 5 runs/g)).toHaveLength(8);
   });
