@@ -154,7 +154,7 @@ function repeatGroup(group: CellResult[], opts: DrilldownOptions, sameAsBaseline
     c.cost !== undefined ? formatCost(c.cost) : '',
     c.source && c.source !== 'live' ? c.source : '',
   ].filter(Boolean);
-  return html`<div class="rep st-${c.status}"><div class="rep-head">${facts.join(' · ')}${group.length > 1 ? html` · <b class="same">× ${group.length} identical</b>` : ''}${sameAsBaseline ? html` · <span class="same">same answer as the baseline</span>` : ''}</div>${c.error ? html`<p class="err">${c.error}</p>` : ''}${
+  return html`<div class="rep st-${c.status}"><div class="rep-head">${facts.join(' · ')}${group.length > 1 ? html` · <b class="same">× ${group.length} identical</b>` : ''}${sameAsBaseline ? html` · <span class="same">same answer as the baseline</span>` : ''}${c.output !== undefined ? html` · <label class="pick"><input type="checkbox"> compare</label>` : ''}</div>${c.error ? html`<p class="err">${c.error}</p>` : ''}${
     c.assertions.length
       ? html`<ul class="asserts">${c.assertions.map(
           (a) =>

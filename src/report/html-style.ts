@@ -46,6 +46,8 @@ td.cmp-better{background:#e6f4ea;color:var(--ok);font-weight:600}td.cmp-worse{ba
 .filters{margin:.4rem 0}.filters label{margin-right:1rem;white-space:nowrap}
 #scenario-grid td{text-align:center;white-space:nowrap}#scenario-grid .vcol{font-weight:normal;font-size:.85rem}
 td.g-worse{background:#fdecea}td.g-better{background:#e6f4ea}td.g-fail{background:#fff4e5}
+label.pick{white-space:nowrap;font-weight:normal}
+#cmp{position:fixed;left:0;right:0;bottom:0;max-height:45vh;overflow:auto;background:#fff;border-top:2px solid var(--line);padding:.5rem .75rem;z-index:2}
 body:has(#f-worse:checked) .sc:not(.worse),body:has(#f-failing:checked) .sc:not(.failing){display:none}
 @media (max-width:900px){body{padding:.6rem .75rem 3.5rem}.layout{display:block}
 .toc{position:fixed;left:0;right:0;bottom:0;top:auto;max-height:none;background:#fff;border-top:1px solid var(--line);padding:.4rem .75rem;overflow-x:auto;white-space:nowrap;z-index:1}

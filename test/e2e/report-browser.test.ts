@@ -273,6 +273,26 @@ describe.skipIf(!executablePath && !required)('HTML report of a degraded variant
     await page.close();
   });
 
+  it('any two answers picked with "compare" get a word diff, built under the CSP from text only', async () => {
+    const { page, problems } = await open(1400);
+    const scenario = page.locator('details.scenario').first();
+    await scenario.locator(':scope > summary').click();
+    const cell = scenario.locator('details.cell[open]').first();
+    const picks = cell.locator('label.pick input');
+    await picks.nth(0).check(); // the baseline's answer
+    await expect(page.locator('#cmp').isVisible()).resolves.toBe(false);
+    await picks.nth(1).check(); // the current one
+    const panel = page.locator('#cmp');
+    await expect(panel.isVisible()).resolves.toBe(true);
+    await expect(panel.locator('del').allInnerTexts()).resolves.toContain('drops');
+    await expect(panel.locator('ins').allInnerTexts()).resolves.toContain('looks');
+    await page.locator('#cmp-x').click();
+    await expect(panel.isVisible()).resolves.toBe(false);
+    await expect(picks.nth(0).isChecked()).resolves.toBe(false);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('keeps one scenario at 5 variants × 2 models × 3 identical repeats under 3,000 px tall at 1,400 px', async () => {
     const { page } = await open(1400);
     const scenario = page.locator('details.scenario').first();
