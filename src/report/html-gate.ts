@@ -19,9 +19,28 @@ export function renderGate(gate: GateReport, deltas: Map<string, ScenarioDelta> 
   const unchanged = gate.comparisons.length - notable.length;
   return html`<p class="${gate.exitCode === 0 ? 'good' : 'bad'}"><b>${gateHeadline(gate)}</b> (exit ${gate.exitCode}): ${gate.reason}</p>
 <p class="muted">${errorBudgetText(gate)} · α=${gate.alpha}</p>
+${acrossModels(gate).map((line) => html`<p class="gate-sum">${line}</p>`)}
 ${notable.length ? html`<div id="gate-verdicts">${notable.map((c) => gateRow(c, deltas))}</div>` : ''}
 ${unchanged ? html`<p class="muted">${unchanged} variant × model combination${unchanged === 1 ? '' : 's'} unchanged.</p>` : ''}
 ${gate.notComparable.length ? html`<details><summary>${gate.notComparable.length} scenario${gate.notComparable.length === 1 ? '' : 's'} not comparable with the baseline (not gated)</summary><ul>${gate.notComparable.map((n) => html`<li>${n.variantId} @ ${n.model} / ${n.scenarioId}: ${n.reasons.join(', ')}</li>`)}</ul></details>` : ''}`;
+}
+
+/**
+ * One line per variant that moved the same way on every model it ran on (say "regressed on both
+ * models"), above the per-model rows that hold its scenarios.
+ */
+export function acrossModels(gate: GateReport): string[] {
+  const byVariant = new Map<string, GateComparison[]>();
+  for (const c of gate.comparisons) byVariant.set(c.variantId, [...(byVariant.get(c.variantId) ?? []), c]);
+  const lines: string[] = [];
+  for (const [variantId, cs] of byVariant) {
+    const verdict = cs[0]!.verdict;
+    if (cs.length < 2 || (verdict !== 'regressed' && verdict !== 'improved') || cs.some((c) => c.verdict !== verdict)) continue;
+    const models = cs.length === 2 ? 'both models' : `all ${cs.length} models`;
+    const rates = cs.map((c) => `${c.model} ${formatRate(c.comparison!.baseline.rate)} → ${formatRate(c.comparison!.current.rate)}`);
+    lines.push(`${variantId} ${verdict} on ${models}: ${rates.join(', ')}.`);
+  }
+  return lines;
 }
 
 function gateRow(c: GateComparison, deltas: Map<string, ScenarioDelta>): Html {

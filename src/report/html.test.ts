@@ -242,6 +242,10 @@ describe('renderHtml: from the gate to the evidence', () => {
     const gate = page.match(/<section id="gate">[\s\S]*?<\/section>/)![0];
     const rows = gate.match(/<article class="gate-row v-regressed"[\s\S]*?<\/article>/g)!;
     expect(rows).toHaveLength(2);
+    // Said once for the variant, above its two per-model rows.
+    expect(gate.match(/<p class="gate-sum">[^<]*<\/p>/g)).toEqual([
+      '<p class="gate-sum">reviewer-terse regressed on both models: anthropic:claude-haiku 100% → 40%, openai:gpt-4.1-mini 100% → 40%.</p>',
+    ]);
     expect(rows[0]).toMatch(/3 of 5 scenarios worse, p [<=] [\d.]+, prompt changed\./);
     const links = [
       ...rows[0]!.matchAll(
