@@ -47,28 +47,9 @@ export function encodeHistoryEntry(entry: HistoryEntry): CompactHistoryLine {
   const scenario = (id: string, t: { scenarioHash: string; assertionsHash: string }) =>
     scenarios.add([id, historyHash(t.scenarioHash), historyHash(t.assertionsHash)]);
 
-  const cells = entry.cells.map((c): CompactCell => {
-    const asserts = Object.entries(c.assertions).map(([id, a]) => {
-      const i = assertions.add(id);
-      if (a.critical !== undefined) return [i, a.runs, a.passes, a.critical ? 1 : 0];
-      return a.runs === c.runs ? [i, a.passes] : [i, a.runs, a.passes];
-    });
-    const row: CompactCell = [
-      variant(c),
-      models.add(c.model),
-      scenario(c.scenarioId, c),
-      c.runs,
-      c.passes,
-      c.errors,
-      c.notRun,
-      roundScore(c.scoreSum),
-      c.outcomes,
-      asserts,
-    ];
-    if (c.grader !== undefined || c.carried !== undefined) row.push(c.grader !== undefined ? graders.add(c.grader) : -1);
-    if (c.carried !== undefined) row.push(c.carried);
-    return row;
-  });
+  const cells = entry.cells.map((c) =>
+    encodeCell(c, { variant, model: (m) => models.add(m), scenario, assertion: (a) => assertions.add(a), grader: (g) => graders.add(g) }),
+  );
   const totals = entry.totals?.map(
     (t): CompactTotal => [
       variant(t),
@@ -98,70 +79,46 @@ export function encodeHistoryEntry(entry: HistoryEntry): CompactHistoryLine {
   };
 }
 
+/** One aggregate as a tuple of indices into the line's tables (`add` puts a row in its table). */
+function encodeCell(
+  c: ScenarioAggregate,
+  add: {
+    variant: (c: ScenarioAggregate) => number;
+    model: (m: string) => number;
+    scenario: (id: string, t: ScenarioAggregate) => number;
+    assertion: (id: string) => number;
+    grader: (g: string) => number;
+  },
+): CompactCell {
+  const asserts = Object.entries(c.assertions).map(([id, a]) => {
+    const i = add.assertion(id);
+    if (a.critical !== undefined) return [i, a.runs, a.passes, a.critical ? 1 : 0];
+    return a.runs === c.runs ? [i, a.passes] : [i, a.runs, a.passes];
+  });
+  const row: CompactCell = [
+    add.variant(c),
+    add.model(c.model),
+    add.scenario(c.scenarioId, c),
+    c.runs,
+    c.passes,
+    c.errors,
+    c.notRun,
+    roundScore(c.scoreSum),
+    c.outcomes,
+    asserts,
+  ];
+  if (c.grader !== undefined || c.carried !== undefined) row.push(c.grader !== undefined ? add.grader(c.grader) : -1);
+  if (c.carried !== undefined) row.push(c.carried);
+  return row;
+}
+
 /**
  * The entry a format-2 line stands for. Throws `HistoryLineError` naming the field when an index
  * points past its table.
  */
 export function decodeHistoryLine(line: CompactHistoryLine): HistoryEntry {
-  const at = <T>(table: readonly T[] | undefined, i: number, where: string, name: string): T => {
-    const row = table?.[i];
-    if (row === undefined) throw new HistoryLineError(`${where}: ${name} index ${i} is not in "${name}s"`);
-    return row;
-  };
-  const cells = (line.cells ?? []).map((raw, n): ScenarioAggregate => {
-    const where = `cells.${n}`;
-    const row = isCompactCell(raw) ? raw : checkedCell(raw, where);
-    const [vi, mi, si, runs, passes, errors, notRun, scoreSum, outcomes, asserts, gi, carried] = row;
-    const [variantId, agent, variantHash] = at(line.variants, vi, where, 'variant');
-    const [scenarioId, scenarioHash, assertionsHash] = at(line.scenarios, si, where, 'scenario');
-    const assertions: ScenarioAggregate['assertions'] = {};
-    for (const a of asserts) {
-      const id = at(line.assertions, a[0]!, where, 'assertion');
-      const [aRuns, aPasses] = a.length === 2 ? [runs, a[1]!] : [a[1]!, a[2]!];
-      assertions[id] = a.length === 4 ? { runs: aRuns, passes: aPasses, critical: a[3] === 1 } : { runs: aRuns, passes: aPasses };
-    }
-    return {
-      variantId,
-      variantHash,
-      agent,
-      model: at(line.models, mi, where, 'model'),
-      scenarioId,
-      scenarioHash,
-      assertionsHash,
-      ...(gi !== undefined && gi >= 0 ? { grader: at(line.graders, gi, where, 'grader') } : {}),
-      runs,
-      passes,
-      errors,
-      notRun,
-      ...(carried !== undefined ? { carried } : {}),
-      scoreSum,
-      outcomes,
-      assertions,
-    };
-  });
-  const totals = line.totals?.map((row, n): VariantModelTotal => {
-    const where = `totals.${n}`;
-    const [vi, mi, runs, passes, errors, notRun, scoreSum, sis, gis] = row;
-    const [variantId, agent, variantHash] = at(line.variants, vi, where, 'variant');
-    const tests: VariantModelTotal['tests'] = {};
-    for (const si of sis) {
-      const [id, scenarioHash, assertionsHash] = at(line.scenarios, si, where, 'scenario');
-      tests[id] = { scenarioHash, assertionsHash };
-    }
-    return {
-      variantId,
-      variantHash,
-      agent,
-      model: at(line.models, mi, where, 'model'),
-      runs,
-      passes,
-      errors,
-      notRun,
-      scoreSum,
-      tests,
-      graders: gis.map((gi) => at(line.graders, gi, where, 'grader')),
-    };
-  });
+  const cells = (line.cells ?? []).map((raw, n) => decodeCell(line, raw, `cells.${n}`));
+  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
   return {
     runId: line.runId,
     time: line.time,
@@ -169,6 +126,67 @@ export function decodeHistoryLine(line: CompactHistoryLine): HistoryEntry {
     cells,
     ...(totals ? { totals } : {}),
     ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
+  };
+}
+
+/** Row `i` of one of the line's tables, or a `HistoryLineError` naming where the index was. */
+function at<T>(table: readonly T[] | undefined, i: number, where: string, name: string): T {
+  const row = table?.[i];
+  if (row === undefined) throw new HistoryLineError(`${where}: ${name} index ${i} is not in "${name}s"`);
+  return row;
+}
+
+function decodeCell(line: CompactHistoryLine, raw: unknown, where: string): ScenarioAggregate {
+  const row = isCompactCell(raw) ? raw : checkedCell(raw, where);
+  const [vi, mi, si, runs, passes, errors, notRun, scoreSum, outcomes, asserts, gi, carried] = row;
+  const [variantId, agent, variantHash] = at(line.variants, vi, where, 'variant');
+  const [scenarioId, scenarioHash, assertionsHash] = at(line.scenarios, si, where, 'scenario');
+  const assertions: ScenarioAggregate['assertions'] = {};
+  for (const a of asserts) {
+    const id = at(line.assertions, a[0]!, where, 'assertion');
+    const [aRuns, aPasses] = a.length === 2 ? [runs, a[1]!] : [a[1]!, a[2]!];
+    assertions[id] = a.length === 4 ? { runs: aRuns, passes: aPasses, critical: a[3] === 1 } : { runs: aRuns, passes: aPasses };
+  }
+  return {
+    variantId,
+    variantHash,
+    agent,
+    model: at(line.models, mi, where, 'model'),
+    scenarioId,
+    scenarioHash,
+    assertionsHash,
+    ...(gi !== undefined && gi >= 0 ? { grader: at(line.graders, gi, where, 'grader') } : {}),
+    runs,
+    passes,
+    errors,
+    notRun,
+    ...(carried !== undefined ? { carried } : {}),
+    scoreSum,
+    outcomes,
+    assertions,
+  };
+}
+
+function decodeTotal(line: CompactHistoryLine, row: CompactTotal, where: string): VariantModelTotal {
+  const [vi, mi, runs, passes, errors, notRun, scoreSum, sis, gis] = row;
+  const [variantId, agent, variantHash] = at(line.variants, vi, where, 'variant');
+  const tests: VariantModelTotal['tests'] = {};
+  for (const si of sis) {
+    const [id, scenarioHash, assertionsHash] = at(line.scenarios, si, where, 'scenario');
+    tests[id] = { scenarioHash, assertionsHash };
+  }
+  return {
+    variantId,
+    variantHash,
+    agent,
+    model: at(line.models, mi, where, 'model'),
+    runs,
+    passes,
+    errors,
+    notRun,
+    scoreSum,
+    tests,
+    graders: gis.map((gi) => at(line.graders, gi, where, 'grader')),
   };
 }
 
