@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { pathExists } from '../io/path-exists.ts';
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
@@ -45,7 +45,7 @@ export async function mergeCommand(ctx: Context, opts: MergeOptions): Promise<nu
   }
   const merged = mergeShards(shards, opts.out ?? newRunId());
   const dir = runDir(ctx.root, merged.meta.runId);
-  if (await exists(dir)) throw new UsageError(`merge: reports/runs/${merged.meta.runId} already exists; choose another --out`);
+  if (await pathExists(dir)) throw new UsageError(`merge: reports/runs/${merged.meta.runId} already exists; choose another --out`);
 
   await writeFileAtomic(path.join(dir, 'results.jsonl'), merged.results.map((r) => `${JSON.stringify(r)}\n`).join(''));
   await writeMeta(dir, merged.meta);
@@ -201,15 +201,8 @@ function describeCell(r: Pick<CellResult, 'variantId' | 'model' | 'scenarioId' |
 /** A run folder path (relative to the project root) or a run id under reports/runs/. */
 async function locateRun(root: string, arg: string): Promise<string> {
   const asPath = path.resolve(root, arg);
-  if (await exists(path.join(asPath, 'meta.json'))) return asPath;
+  if (await pathExists(path.join(asPath, 'meta.json'))) return asPath;
   const asId = runDir(root, arg);
-  if (await exists(path.join(asId, 'meta.json'))) return asId;
+  if (await pathExists(path.join(asId, 'meta.json'))) return asId;
   throw new UsageError(`merge: ${arg}: not a run folder (no meta.json) and no run with that id in reports/runs/`);
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }

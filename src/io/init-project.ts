@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { pathExists } from './path-exists.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StarterFile } from '../report/starter-files.ts';
@@ -27,11 +28,7 @@ export async function writeStarterFiles(root: string, files: StarterFile[]): Pro
   const kept: string[] = [];
   for (const file of files) {
     const target = path.join(root, file.path);
-    const exists = await stat(target).then(
-      () => true,
-      () => false,
-    );
-    if (exists) {
+    if (await pathExists(target)) {
       kept.push(file.path);
       continue;
     }

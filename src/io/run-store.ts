@@ -1,4 +1,5 @@
 import { mkdir, readFile, readdir, open, truncate, stat } from 'node:fs/promises';
+import { pathExists } from './path-exists.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from './atomic-write.ts';
 import path from 'node:path';
@@ -171,11 +172,7 @@ export async function listRunIds(root: string): Promise<string[]> {
   const ids: string[] = [];
   for (const e of entries) {
     if (!e.isDirectory()) continue;
-    const hasMeta = await stat(path.join(runsRoot(root), e.name, 'meta.json')).then(
-      () => true,
-      () => false,
-    );
-    if (hasMeta) ids.push(e.name);
+    if (await pathExists(path.join(runsRoot(root), e.name, 'meta.json'))) ids.push(e.name);
   }
   return ids.sort();
 }

@@ -2,7 +2,7 @@
  * Finding agents where they live: `agents/` (this harness's own folder), `.claude/agents/`,
  * `.opencode/agent/`, `.opencode/agents/` and `opencode.json(c)`, or the places an eval config names.
  */
-import { stat } from 'node:fs/promises';
+import { pathExists } from '../io/path-exists.ts';
 import path from 'node:path';
 import { AgentError, EvalConfigError, UserErrors, isUserError, type UserError } from '../errors.ts';
 import type { AgentVariant } from '../schema/agent.ts';
@@ -23,7 +23,7 @@ export const AGENT_PLACES = ['agents', '.claude/agents', '.opencode/agent', '.op
 export async function agentPlaces(root: string, configured: readonly string[] | undefined, configFile: string): Promise<readonly string[]> {
   if (!configured) return AGENT_PLACES;
   for (const [i, place] of configured.entries()) {
-    if (!(await exists(path.resolve(root, place))))
+    if (!(await pathExists(path.resolve(root, place))))
       throw new EvalConfigError(
         `"${place}" does not exist; expected a folder of agent files or an opencode.json, relative to the project root`,
         {
@@ -46,7 +46,7 @@ export async function readAgentFiles(root: string, places: readonly string[] = A
   for (const place of places) {
     const abs = path.resolve(root, place);
     if (/\.jsonc?$/i.test(place)) {
-      if (await exists(abs)) files.push(...(await readOpenCodeJsonAgents(root, abs)));
+      if (await pathExists(abs)) files.push(...(await readOpenCodeJsonAgents(root, abs)));
       continue;
     }
     const origin = relPath(root, abs);
@@ -83,12 +83,6 @@ function markDuplicateIds(files: AgentFile[]): AgentFile[] {
   });
 }
 
-const exists = (abs: string) =>
-  stat(abs).then(
-    () => true,
-    () => false,
-  );
-
 /**
  * Loads and validates every agent variant; any error-level problem stops the load with one line
  * per problem (exit code 2). Warnings are returned for the caller to print.
@@ -101,7 +95,14 @@ export async function loadAgents(
   root: string,
   places?: readonly string[],
 ): Promise<{ variants: AgentVariant[]; warnings: AgentProblem[] }> {
-  const files = await readAgentFiles(root, places);
+  return variantsOf(await readAgentFiles(root, places));
+}
+
+/**
+ * The variants of files already read (`readAgentFiles`, or lint's own read); any error-level
+ * problem stops with one line per problem (exit code 2).
+ */
+export function variantsOf(files: AgentFile[]): { variants: AgentVariant[]; warnings: AgentProblem[] } {
   const errors: UserError[] = [];
   const warnings: AgentProblem[] = [];
   for (const f of files) {

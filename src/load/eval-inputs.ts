@@ -8,7 +8,7 @@ import { loadBaseline } from '../io/baseline.ts';
 import { formatFinding } from '../lint/lint.ts';
 import { runLint } from '../lint/run-lint.ts';
 import type { EvalInputs } from '../plan/types.ts';
-import { agentPlaces, loadAgents } from './discover-agents.ts';
+import { agentPlaces, variantsOf } from './discover-agents.ts';
 import { loadEvalConfig } from './eval-config.ts';
 import { loadScenarios } from './scenarios.ts';
 
@@ -42,7 +42,8 @@ export async function loadEvalInputs(
   }
   ctx.out(`lint: ${lint.files.length} agent files, 0 errors, ${lint.warnings} warning(s) (agent-evals lint for details)`);
 
-  const { variants } = await loadAgents(ctx.root, places);
+  // Lint read and parsed every agent file already (with no error among them): its files give the variants.
+  const { variants } = variantsOf(lint.files);
   const agentNames = [...new Set(variants.flatMap((v) => [v.name, v.id]))];
   const { scenarios, warnings } = await loadScenarios(ctx.root, { agentNames });
   for (const w of warnings) ctx.err(`warning: ${w}`);
