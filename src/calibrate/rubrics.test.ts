@@ -142,12 +142,12 @@ describe('calibrate --config: rubrics graded by the grader on the reference answ
     const { scenarios } = await loadScenarios(p.root, { agentNames: ['backend-architect'] });
     const grader = fakeOpenAIProvider(server, 'grader-model', { temperature: 0 });
     server.reset();
-    const trust = await lastRubricCalibration(p.root, scenarios, grader);
+    const trust = await lastRubricCalibration(p.root, scenarios, [grader]);
     expect(server.graderCalls).toHaveLength(0);
     expect(formatRubricTrust(trust, { grader: grader.id, config: 'evals/default.yaml' })).toEqual([
       'warning: scenario hashing: verdicts rest on `rubric: "Proposes storing only a slow password hash."`, flagged by its last calibration with openai:chat:grader-model (accuracy 0.67); agent-evals calibrate --config evals/default.yaml',
     ]);
-    const other = await lastRubricCalibration(p.root, scenarios, fakeOpenAIProvider(server, 'another-grader'));
+    const other = await lastRubricCalibration(p.root, scenarios, [fakeOpenAIProvider(server, 'another-grader')]);
     expect(formatRubricTrust(other, { grader: 'openai:chat:another-grader', config: 'evals/default.yaml' })).toEqual([
       'note: 1 rubric was never calibrated with openai:chat:another-grader: agent-evals calibrate --config evals/default.yaml',
     ]);

@@ -31,17 +31,19 @@ export type RubricCalibrationRun =
 export async function calibrateRubrics(
   root: string,
   scenarios: LoadedScenario[],
-  opts: { grader: ResolvedModel; grade: RubricGrader; repeat: number; concurrency: number; signal?: AbortSignal },
+  opts: { graders: Array<{ model: ResolvedModel; grade: RubricGrader }>; repeat: number; concurrency: number; signal?: AbortSignal },
 ): Promise<RubricCalibration[]> {
   const cache = await readRubricGrades(root);
-  const jobs = planJobs(scenarios, cache, graderFingerprint(opts.grader), opts.repeat);
+  const panel = opts.graders.map((g) => ({ ...g, jobs: planJobs(scenarios, cache, graderFingerprint(g.model), opts.repeat) }));
 
-  const calls = jobs.flatMap((job) => job.fresh.map((_, i) => ({ job, sample: job.cached.length + i })));
+  const calls = panel.flatMap(({ jobs, grade }) =>
+    jobs.flatMap((job) => job.fresh.map((_, i) => ({ job, grade, sample: job.cached.length + i }))),
+  );
   await forEachLimit(
     calls,
     opts.concurrency,
-    async ({ job, sample }) => {
-      job.fresh[sample - job.cached.length] = await opts.grade({
+    async ({ job, grade, sample }) => {
+      job.fresh[sample - job.cached.length] = await grade({
         assertion: job.assertion,
         answer: job.example.text,
         vars: job.scenario.vars,
@@ -54,7 +56,7 @@ export async function calibrateRubrics(
   // Keep each answer's grades up to its first failure: samples stay numbered as the grader's cache
   // namespaces are, so the next run asks exactly for the missing ones.
   let changed = false;
-  for (const job of jobs) {
+  for (const job of panel.flatMap((m) => m.jobs)) {
     const firstGap = job.fresh.findIndex((g) => !g || 'error' in g);
     const kept = (firstGap === -1 ? job.fresh : job.fresh.slice(0, firstGap)) as RubricGrade[];
     if (kept.length === 0) continue;
@@ -64,7 +66,10 @@ export async function calibrateRubrics(
   }
   if (changed) await writeRubricGrades(root, cache);
 
-  return judgeJobs(scenarios, jobs);
+  return judgeJobs(
+    scenarios,
+    panel.map((m) => m.jobs),
+  );
 }
 
 /**
@@ -79,10 +84,13 @@ export async function calibrateRubrics(
 export async function lastRubricCalibration(
   root: string,
   scenarios: LoadedScenario[],
-  grader: Pick<ResolvedModel, 'id' | 'config'>,
+  graders: ReadonlyArray<Pick<ResolvedModel, 'id' | 'config'>>,
 ): Promise<{ rubrics: RubricCalibration[]; uncalibrated: Array<{ scenarioId: string; id: string; label: string }> }> {
-  const jobs = planJobs(scenarios, await readRubricGrades(root), graderFingerprint(grader));
-  const judged = judgeJobs(scenarios, jobs);
+  const cache = await readRubricGrades(root);
+  const judged = judgeJobs(
+    scenarios,
+    graders.map((g) => planJobs(scenarios, cache, graderFingerprint(g))),
+  );
   const graded = (r: RubricCalibration) => r.examples.every((e) => e.passes + e.fails > 0);
   return {
     rubrics: judged.filter(graded),
@@ -127,32 +135,58 @@ function planJobs(scenarios: LoadedScenario[], cache: Map<string, RubricGrade[]>
   );
 }
 
-/** The verdict on each rubric, in scenario and assertion order, from its jobs' grades. */
-function judgeJobs(scenarios: LoadedScenario[], jobs: Job[]): RubricCalibration[] {
+/**
+ * The verdict on each rubric, in scenario and assertion order, from its jobs' grades: one list of jobs
+ * per grader (in the same order, as `planJobs` makes them). A panel's grade k of an answer is its
+ * graders' majority on their grade k, as an eval decides a rubric.
+ */
+function judgeJobs(scenarios: LoadedScenario[], panel: Job[][]): RubricCalibration[] {
+  const [first = []] = panel;
+  const indexed = first.map((job, k) => ({ job, k }));
   return scenarios.flatMap((s) =>
     s.assert
       .filter((a) => needsGrader(a.type))
       .map((a) =>
         judgeRubric(
           { scenarioId: s.id, id: a.id, label: describeAssertion(a) },
-          jobs
-            .filter((j) => j.scenario === s && j.assertion === a)
-            .map((j) => ({
-              side: j.side,
-              label: j.example.label,
-              grades: [
-                ...j.cached.map((g): GradeOutcome => ({ pass: g.pass, ...(g.tokens ? { tokens: g.tokens } : {}), fresh: false })),
-                ...j.fresh.map(
-                  (g): GradeOutcome =>
-                    !g
-                      ? { error: 'not graded (interrupted)', fresh: false }
-                      : 'error' in g
-                        ? { error: g.error, fresh: true }
-                        : { pass: g.pass, ...(g.tokens ? { tokens: g.tokens } : {}), fresh: true },
-                ),
-              ],
+          indexed
+            .filter(({ job }) => job.scenario === s && job.assertion === a)
+            .map(({ job, k }) => ({
+              side: job.side,
+              label: job.example.label,
+              grades: panelGrades(panel.map((jobs) => gradesOf(jobs[k]!))),
             })),
         ),
       ),
   );
+}
+
+/** One grader's grades of one answer: the cached ones, then the ones asked now. */
+function gradesOf(job: Job): GradeOutcome[] {
+  return [
+    ...job.cached.map((g): GradeOutcome => ({ pass: g.pass, ...(g.tokens ? { tokens: g.tokens } : {}), fresh: false })),
+    ...job.fresh.map(
+      (g): GradeOutcome =>
+        !g
+          ? { error: 'not graded (interrupted)', fresh: false }
+          : 'error' in g
+            ? { error: g.error, fresh: true }
+            : { pass: g.pass, ...(g.tokens ? { tokens: g.tokens } : {}), fresh: true },
+    ),
+  ];
+}
+
+/** Grade k of a panel: more than half of its graders on one side, else an error (no verdict). */
+function panelGrades(members: GradeOutcome[][]): GradeOutcome[] {
+  if (members.length === 1) return members[0]!;
+  const n = members.length;
+  return members[0]!.map((_, k) => {
+    const grades = members.map((m) => m[k]).filter((g): g is GradeOutcome => g !== undefined);
+    const passes = grades.filter((g) => 'pass' in g && g.pass).length;
+    const fails = grades.filter((g) => 'pass' in g && !g.pass).length;
+    const tokens = grades.reduce((sum, g) => sum + ('tokens' in g ? (g.tokens ?? 0) : 0), 0);
+    const fresh = grades.some((g) => g.fresh);
+    if (passes * 2 > n || fails * 2 > n) return { pass: passes * 2 > n, ...(tokens ? { tokens } : {}), fresh };
+    return { error: `no majority of the ${n} graders (${passes} pass, ${fails} fail)`, fresh };
+  });
 }

@@ -9,7 +9,7 @@ import { rubricGrader } from '../execute/grade-rubric.ts';
 import { loadAgents } from '../load/discover-agents.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
 import { loadScenarios, type LoadedScenario } from '../load/scenarios.ts';
-import { resolveModel } from '../plan/matrix.ts';
+import { resolveGraders } from '../plan/graders.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import { calibrateScenarios, type CalibrationReport } from './calibrate.ts';
 import { calibrateRubrics, DEFAULT_RUBRIC_GRADES, type RubricCalibrationRun } from './rubrics.ts';
@@ -112,21 +112,23 @@ export async function rubricCalibrationWith(
   const notRun = (reason: string, howTo: string) => ({ run: { status: 'not-run' as const, reason, howTo }, rubrics: [] });
   if (!config.grader)
     return notRun(`no \`grader:\` in ${file}`, `add \`grader: { id: <provider id> }\` to ${file} (a model other than the ones under test)`);
-  const grader = resolveModel(config.grader);
-  if (grader.runtime !== 'chat') return notRun(`grader ${grader.label} is an agent runtime`, 'give `grader:` a chat model');
-  const ready = await checkModel(grader, { env, timeoutMs: Math.min(config.timeoutMs, PROBE_TIMEOUT_MS) });
-  if (!ready.ok) return notRun(`grader ${grader.label} cannot run: ${ready.reason}`, ready.howTo);
-
-  const grade = await rubricGrader(grader, {
-    env,
-    stateDir: path.join(root, '.promptfoo'),
-    maxRetries: config.maxRetries,
-    concurrency: config.concurrency,
-    timeoutMs: config.timeoutMs,
-  });
+  const panel = resolveGraders(config.grader)!;
+  const graders = [];
+  for (const grader of panel.members) {
+    if (grader.runtime !== 'chat') return notRun(`grader ${grader.label} is an agent runtime`, 'give `grader:` a chat model');
+    const ready = await checkModel(grader, { env, timeoutMs: Math.min(config.timeoutMs, PROBE_TIMEOUT_MS) });
+    if (!ready.ok) return notRun(`grader ${grader.label} cannot run: ${ready.reason}`, ready.howTo);
+    const grade = await rubricGrader(grader, {
+      env,
+      stateDir: path.join(root, '.promptfoo'),
+      maxRetries: config.maxRetries,
+      concurrency: config.concurrency,
+      timeoutMs: config.timeoutMs,
+    });
+    graders.push({ model: grader, grade });
+  }
   const rubrics = await calibrateRubrics(root, scenarios, {
-    grader,
-    grade,
+    graders,
     repeat,
     concurrency: config.concurrency,
     ...(opts.signal ? { signal: opts.signal } : {}),
@@ -135,7 +137,7 @@ export async function rubricCalibrationWith(
     (sum, r) => ({ grades: sum.grades + r.cost.grades, fresh: sum.fresh + r.cost.fresh, tokens: sum.tokens + r.cost.tokens }),
     { grades: 0, fresh: 0, tokens: 0 },
   );
-  return { run: { status: 'run', grader: grader.label, repeat, cost }, rubrics };
+  return { run: { status: 'run', grader: panel.label, repeat, cost }, rubrics };
 }
 
 /** `.env` in the project root, without overriding variables already set (as `eval` reads it). */

@@ -4,7 +4,7 @@
 import { judgeOutcomes } from '../assertions/registry.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { TrajectoryRecord } from '../schema/trajectory.ts';
-import type { EngineGrading } from '../shared/engine-types.ts';
+import type { EngineComponentResult, EngineGrading } from '../shared/engine-types.ts';
 import { cellIdentity } from '../plan/plan-cell.ts';
 import type { CellPlan, RunMode } from '../plan/types.ts';
 import { redactDeep, redactSecrets, redactUrlCredentials } from '../shared/secrets.ts';
@@ -31,6 +31,7 @@ export function toEngineGrading(result: {
       score: c.score,
       reason: c.reason,
       ...(c.metadata?.graderError === true ? { graderError: true } : {}),
+      ...(Array.isArray(c.metadata?.votes) ? { votes: c.metadata.votes as EngineComponentResult['votes'] } : {}),
     })),
   };
 }
@@ -120,6 +121,7 @@ function verdict(
       critical: info?.critical ?? false,
       ...(c.reason ? { reason: redactSecrets(c.reason, secrets).slice(0, 1000) } : {}),
       ...(c.graderError === true ? { gradingError: true } : {}),
+      ...(c.votes ? { votes: c.votes.map((v) => (v.reason ? { ...v, reason: redactSecrets(v.reason, secrets).slice(0, 500) } : v)) } : {}),
     };
   });
   // A grader that failed judged nothing: if the answer fails on what was judged, it failed; otherwise

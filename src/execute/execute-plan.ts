@@ -8,6 +8,7 @@ import type { OwnedRun } from '../io/run-folder.ts';
 import { openResultWriter, rewriteResults, writeMeta } from '../io/run-store.ts';
 import type { EvalInputs } from '../load/eval-inputs.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
+import type { GraderPanel } from '../plan/graders.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
 import { cellIdentity, cellRecordingKey, withoutModelGraded } from '../plan/plan-cell.ts';
 import { newRunMeta } from '../plan/run-meta.ts';
@@ -52,7 +53,8 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
   const readiness = await probeModels(ctx, input);
   const calibrated = await calibrate(ctx, input.inputs);
   if (!calibrated) return { exitCode: 1 };
-  const graderReady = plan.grader ? mode === 'replay' || readiness.get(plan.grader.label)?.ok === true : false;
+  // A panel grades only whole: a rubric decided by the graders that happened to run is not the verdict configured.
+  const graderReady = plan.grader ? mode === 'replay' || plan.grader.members.every((m) => readiness.get(m.label)?.ok === true) : false;
   const ungradable = dropUngraded(ctx, plan, graderReady);
   if (graderReady && plan.grader && plan.gradedCells > 0) await warnOfFlaggedRubrics(ctx, input, plan.grader);
   const finished = await finishedBefore(ctx, run, plan);
@@ -112,14 +114,14 @@ async function runAndReport(
       notRun: Object.fromEntries(unavailable.map(([label, r]) => [label, r.reason])),
     });
   if (!run.previous) await writeMeta(run.dir, meta);
-  const grader = graderReady ? plan.grader : undefined;
+  const graders = graderReady ? plan.grader?.members : undefined;
   const results = await runDecided(ctx, {
     ...input,
     decided,
     finished,
     recordings,
     secrets,
-    grader,
+    ...(graders ? { graders } : {}),
     ...(s.agents ? { runAgentCell: s.agents.runAgentCell } : {}),
   });
   if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);
@@ -142,7 +144,7 @@ async function probeModels(ctx: Context, { plan, mode, ci, inputs }: ExecuteInpu
   // and a closed network must not hold the eval for three whole model timeouts.
   const timeoutMs = Math.min(inputs.config.timeoutMs, PROBE_TIMEOUT_MS);
   const probe = async (m: ResolvedModel) => readiness.set(m.label, await checkModel(m, { env: ctx.env, timeoutMs }));
-  await Promise.all([...models, ...(plan.grader ? [plan.grader] : [])].map(probe));
+  await Promise.all([...models, ...(plan.grader?.members ?? [])].map(probe));
   const unavailable = [...readiness].filter((e): e is Unavailable => !e[1].ok);
   for (const [label, r] of unavailable) ctx.err(`model ${label}: cannot run: ${r.reason}; ${r.howTo}`);
   if ((ci || mode === 'record') && unavailable.length > 0) {
@@ -167,10 +169,10 @@ async function calibrate(ctx: Context, inputs: EvalInputs): Promise<boolean> {
 }
 
 /** Verdicts resting on a rubric its last calibration flagged (read from the calibration cache: no grader call). */
-async function warnOfFlaggedRubrics(ctx: Context, input: ExecuteInput, grader: ResolvedModel): Promise<void> {
+async function warnOfFlaggedRubrics(ctx: Context, input: ExecuteInput, grader: GraderPanel): Promise<void> {
   const planned = new Set(input.plan.cells.map((c) => c.scenario.id));
   const scenarios = input.inputs.scenarios.filter((s) => planned.has(s.id));
-  const trust = await lastRubricCalibration(ctx.root, scenarios, grader);
+  const trust = await lastRubricCalibration(ctx.root, scenarios, grader.members);
   for (const line of formatRubricTrust(trust, { grader: grader.label, config: input.inputs.configFile })) ctx.err(line);
 }
 
@@ -261,7 +263,7 @@ async function runDecided(
     finished: Map<string, CellResult>;
     recordings: RecordingStore;
     secrets: string[];
-    grader?: ResolvedModel;
+    graders?: ResolvedModel[];
     runAgentCell?: AgentCellRunner;
   },
 ): Promise<CellResult[]> {
@@ -285,7 +287,7 @@ async function runDecided(
       env: ctx.env,
       signal: ctx.signal,
       stateDir: input.stateDir,
-      grader: input.grader,
+      ...(input.graders ? { graders: input.graders } : {}),
       ...(input.runAgentCell ? { runAgentCell: input.runAgentCell } : {}),
       onResult: async (r: CellResult) => {
         await record(r);

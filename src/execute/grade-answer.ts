@@ -1,11 +1,14 @@
+import { needsGrader } from '../assertions/registry.ts';
 import type { CellPlan } from '../plan/types.ts';
 import { redactSecrets } from '../shared/secrets.ts';
 import type { EngineRow } from './cell-result.ts';
 import type { Promptfoo } from './engine.ts';
+import { decidePanel, type PanelGrading } from './grader-panel.ts';
 import { type ProviderResponse, type ProviderWrapper, trajectoryOf } from './provider-wrapper.ts';
 
 export interface GradeOptions {
-  grader?: ProviderWrapper;
+  /** The grader, or a panel of graders: each grades the model-graded assertions, their majority decides. */
+  graders: ReadonlyArray<{ label: string; provider: ProviderWrapper }>;
   /** Repeats in the run: when > 1 the grader's calls are cached per repeat, as the answers are. */
   repeats: number;
   secrets: readonly string[];
@@ -14,6 +17,8 @@ export interface GradeOptions {
 /**
  * A cell's answer (or error) → the engine row its result line is built from: the answer scored with
  * promptfoo's assertion engine (runAssertions), the grader model standing by for rubric assertions.
+ * With a panel, the first grader grades with every other assertion, each other grader the rubric
+ * assertions alone, and `decidePanel` takes their majority.
  */
 export async function gradeAnswer(
   engine: Promptfoo,
@@ -26,20 +31,29 @@ export async function gradeAnswer(
   // Scored as written: the answer with secrets cut, as its recording holds it, so a replay of the
   // recording reaches the same verdict as the live run did.
   const scored = typeof response.output === 'string' ? { ...response, output: redactSecrets(response.output, opts.secrets) } : response;
-  const grade = () =>
+  const grade = (assert: CellPlan['assertions'], grader?: ProviderWrapper) => () =>
     engine.assertions.runAssertions({
-      test: {
-        vars: gradingVars(cell, response) as never,
-        assert: cell.assertions as never,
-        ...(opts.grader ? { options: { provider: opts.grader } } : {}),
-      },
+      test: { vars: gradingVars(cell, response) as never, assert: assert as never, ...(grader ? { options: { provider: grader } } : {}) },
       providerResponse: scored as never,
       latencyMs,
-    });
+    }) as Promise<PanelGrading>;
+  // The grader call belongs to the cell's repeat too: repeat 2's verdict is never repeat 1's cached one.
+  const inRepeat = (run: () => Promise<PanelGrading>) =>
+    opts.repeats > 1 ? engine.cache.withCacheNamespace(`repeat:${cell.repeat}`, run) : run();
+  const modelGraded = (metric: string) => needsGrader(cell.assertionInfo[metric]?.kind ?? '');
   try {
-    // The grader call belongs to the cell's repeat too: repeat 2's verdict is never repeat 1's cached one.
-    const grading = await (opts.repeats > 1 ? engine.cache.withCacheNamespace(`repeat:${cell.repeat}`, grade) : grade());
-    return { response: scored, latencyMs, gradingResult: grading, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) };
+    const [first, ...others] = opts.graders;
+    const grading = await inRepeat(grade(cell.assertions, first?.provider));
+    const rubrics = cell.assertions.filter((a) => modelGraded(a.metric));
+    const panel =
+      others.length && rubrics.length
+        ? decidePanel(
+            opts.graders.map((g) => g.label),
+            [grading, ...(await Promise.all(others.map((g) => inRepeat(grade(rubrics, g.provider)))))],
+            modelGraded,
+          )
+        : grading;
+    return { response: scored, latencyMs, gradingResult: panel, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) };
   } catch (err) {
     return { failureReason: 2, error: `grading failed: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -23,7 +23,8 @@ import type { RecordingStore } from './recordings.ts';
 
 export interface RunCellsOptions {
   plans: CellPlan[];
-  grader?: ResolvedModel;
+  /** The grader, or the panel whose majority decides each rubric assertion. */
+  graders?: ResolvedModel[];
   concurrency: number;
   timeoutMs: number;
   /** live: call models (promptfoo cache on) and record; record: same with the cache off; replay: recordings only. */
@@ -114,7 +115,9 @@ async function openBatch(engine: Promptfoo, opts: RunCellsOptions): Promise<Batc
       work.track(write);
     },
   };
-  const grader = opts.grader ? await wrapProvider(engine, opts.grader, 'grader', wrapperOptions) : undefined;
+  const graders: Array<{ label: string; provider: ProviderWrapper }> = [];
+  for (const [i, g] of (opts.graders ?? []).entries())
+    graders.push({ label: g.label, provider: await wrapProvider(engine, g, i === 0 ? 'grader' : `grader${i}`, wrapperOptions) });
   const wrappers = new Map<string, ProviderWrapper>();
   for (const plan of opts.plans) {
     if (!wrappers.has(plan.model.label))
@@ -143,7 +146,7 @@ async function openBatch(engine: Promptfoo, opts: RunCellsOptions): Promise<Batc
       );
       const latencyMs = Date.now() - started;
       const finish = async () => {
-        const row = await gradeAnswer(engine, cell, response, latencyMs, { grader, repeats: opts.repeats, secrets });
+        const row = await gradeAnswer(engine, cell, response, latencyMs, { graders, repeats: opts.repeats, secrets });
         // A result line never points at a recording that is not on disk yet.
         await recordingWrites.get(response);
         await batch.emit(cell, row);

@@ -2,7 +2,7 @@ import { lastRubricCalibration } from '../calibrate/rubrics.ts';
 import { summarizeRubricCalibration } from '../calibrate/rubric-verdict.ts';
 import { isUserError } from '../errors.ts';
 import { loadScenarios } from '../load/scenarios.ts';
-import { resolveModel } from '../plan/matrix.ts';
+import { resolveGraders } from '../plan/graders.ts';
 import type { HistoryRubricCalibration } from '../schema/aggregate.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
@@ -22,8 +22,8 @@ export async function rubricCalibrationOfRun(
   /** The scenarios this run measured. */
   scenarioIds: ReadonlySet<string>,
 ): Promise<HistoryRubricCalibration | undefined> {
-  if (!config.grader) return undefined;
-  const grader = resolveModel(config.grader);
+  const grader = resolveGraders(config.grader);
+  if (!grader) return undefined;
   let scenarios: Awaited<ReturnType<typeof loadScenarios>>['scenarios'];
   try {
     ({ scenarios } = await loadScenarios(root, { agentNames: [] }));
@@ -36,7 +36,7 @@ export async function rubricCalibrationOfRun(
     const f = scenarioIds.has(s.id) ? meta.fingerprints.scenarios[s.id] : undefined;
     return f !== undefined && f.hash === s.hash && f.assertionsHash === s.assertionsHash;
   });
-  const { rubrics } = await lastRubricCalibration(root, ran, grader);
+  const { rubrics } = await lastRubricCalibration(root, ran, grader.members);
   const summary = summarizeRubricCalibration(rubrics);
   if (summary.accuracy === undefined) return undefined;
   return { grader: grader.id, accuracy: summary.accuracy, flagged: summary.flagged, rubrics: summary.rubrics };

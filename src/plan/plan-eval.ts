@@ -4,18 +4,9 @@ import type { EvalInputs } from './types.ts';
 import { isGradedAssertion } from '../score/aggregate.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import { type CarriedCells, selectAffected } from './affected.ts';
-import {
-  type Cell,
-  duplicateModelLabel,
-  expandMatrix,
-  parseShard,
-  type ResolvedModel,
-  resolveModel,
-  scenarioAppliesTo,
-  shardCells,
-  unmatchedFilters,
-} from './matrix.ts';
+import { type Cell, duplicateModelLabel, expandMatrix, parseShard, scenarioAppliesTo, shardCells, unmatchedFilters } from './matrix.ts';
 import { needsGrader } from '../assertions/registry.ts';
+import { duplicateGraderLabel, type GraderPanel, resolveGraders } from './graders.ts';
 import { planCell } from './plan-cell.ts';
 import type { CellPlan } from './types.ts';
 
@@ -37,7 +28,8 @@ export interface EvalPlan {
   /** Hash of the planned cell ids: a resumed run must plan exactly these. */
   planHash: string;
   carried?: CarriedCells;
-  grader?: ResolvedModel;
+  /** The grader model, or the panel of graders that decides each rubric by majority. */
+  grader?: GraderPanel;
   /** Cells with at least one assertion that needs the grader model. */
   gradedCells: number;
   repeats: number;
@@ -67,6 +59,13 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
       { file: configFile, field: `models[${twice.index}].label` },
     );
   }
+  const twiceGraded = duplicateGraderLabel(config.grader);
+  if (twiceGraded) {
+    throw new EvalConfigError(
+      `"${twiceGraded.label}" is the label of an earlier grader too: give each grader its own \`label\` (votes are told apart by label)`,
+      { file: configFile, field: `grader[${twiceGraded.index}].label` },
+    );
+  }
   const filters = { agents: sel.agent, scenarios: sel.scenario, tags: sel.tag, models: sel.model, repeats: sel.repeat };
   const unmatched = unmatchedFilters({ variants, scenarios, config, filters });
   if (unmatched.length) throw new UserErrors(unmatched.map((line) => new UsageError(line)));
@@ -94,7 +93,7 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
       .update([...plans.keys()].sort().join('\n'))
       .digest('hex'),
     ...(affected?.carried ? { carried: affected.carried } : {}),
-    ...(config.grader ? { grader: resolveModel(config.grader) } : {}),
+    ...(config.grader ? { grader: resolveGraders(config.grader) } : {}),
     gradedCells: cells.filter((c) => c.scenario.assert.some((a) => needsGrader(a.type))).length,
     repeats: sel.repeat ?? config.repeats,
     concurrency: sel.concurrency ?? config.concurrency,
@@ -110,7 +109,7 @@ function planAffected(
   notes: EvalPlan['notes'],
 ): { cells: Cell<LoadedScenario>[]; carried?: CarriedCells } {
   const { since, files, baseline, baselineRef } = inputs.changed!;
-  const graderId = inputs.config.grader ? resolveModel(inputs.config.grader).id : undefined;
+  const graderId = resolveGraders(inputs.config.grader)?.id;
   const sel = selectAffected({ cells, changed: files, configFile: inputs.configFile, baseline: baseline?.baseline, graderId });
   const what = [
     sel.configChanged ? `the eval config ${inputs.configFile}` : '',

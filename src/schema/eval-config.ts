@@ -66,8 +66,11 @@ export const EvalConfig = z.strictObject({
   models: z.union([z.literal('from-agent'), z.array(ModelSpec).min(1)]),
   /** Model hint (`opus`, `sonnet`, `haiku`, `provider/model`) → model, for `models: from-agent`. */
   modelMap: z.record(z.string(), ModelSpec).optional(),
-  /** Provider for `rubric` assertions; never the model under test. */
-  grader: ModelSpec.optional(),
+  /**
+   * Provider for `rubric` assertions; never the model under test. A list is a panel: each rubric is
+   * graded by every grader and decided by their majority (a tie or too few votes is a grading error).
+   */
+  grader: z.union([ModelSpec, z.array(ModelSpec).min(1)]).optional(),
   repeats: z.number().int().min(1).max(MAX_REPEATS).default(1),
   concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(4),
   timeoutMs: z.number().int().min(1000).default(120_000),

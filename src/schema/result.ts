@@ -16,6 +16,17 @@ export const CellStatus = z.enum([
 ]);
 export type CellStatus = z.infer<typeof CellStatus>;
 
+/** One grader's grade of a rubric assertion, when a panel of graders decided it by majority. */
+export const GraderVote = z.object({
+  /** The grader's label in the eval config. */
+  grader: z.string(),
+  /** Absent when this grader failed to grade (its `reason` says why). */
+  pass: z.boolean().optional(),
+  score: z.number().min(0).max(1).optional(),
+  reason: z.string().optional(),
+});
+export type GraderVote = z.infer<typeof GraderVote>;
+
 export const AssertionOutcome = z.object({
   /** Assertion id from the scenario (given or derived, e.g. `mentions-jwt`). */
   id: z.string(),
@@ -28,6 +39,8 @@ export const AssertionOutcome = z.object({
   reason: z.string().optional(),
   /** The grader model failed: the assertion was not judged (not the agent's failure). */
   gradingError: z.boolean().optional(),
+  /** A panel of graders: each grader's grade, in config order; `pass` is their majority. */
+  votes: z.array(GraderVote).optional(),
 });
 export type AssertionOutcome = z.infer<typeof AssertionOutcome>;
 

@@ -28,6 +28,8 @@ export interface EngineComponentResult {
   reason?: string;
   /** The grader model failed (promptfoo sets `metadata.graderError`): not a judgement of the answer. */
   graderError?: boolean;
+  /** A panel of graders: each one's grade of this assertion (the component is their majority). */
+  votes?: Array<{ grader: string; pass?: boolean; score?: number; reason?: string }>;
 }
 
 export interface EngineGrading {
