@@ -49,7 +49,9 @@ export function decidePanel(
         gradings[i]?.componentResults?.find((o) => o.assertion?.metric === metric),
       ),
     );
-    return { ...majority(votes), assertion: c.assertion, metadata: { ...c.metadata, votes } };
+    // The metadata is the panel's own: the first grader's failure (graderError) is one vote, not the verdict.
+    const decided = majority(votes);
+    return { ...decided, assertion: c.assertion, metadata: { ...decided.metadata, votes } };
   });
   return {
     pass: components.every((c) => c.pass),

@@ -7,6 +7,7 @@ import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
 import { regressionEvidence, trajectoryFailures } from './summary-md-evidence.ts';
 import { describeComparison, errorBudgetText, extraReasons, gateHeadline, notableComparisons } from './gate-text.ts';
 import { countSources } from '../score/summarize.ts';
+import { judgesMarkdown } from './judges-text.ts';
 import { describeMode } from './run-mode.ts';
 import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRate, orderPairs } from './matrix.ts';
 
@@ -68,6 +69,8 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
     if (others.length > 20) lines.push(`- … and ${others.length - 20} more in the HTML report`);
     lines.push('');
   }
+
+  lines.push(...judgesMarkdown(summary.judges));
 
   const carried = results.filter((r) => r.source === 'baseline').length;
   if (carried || meta.carriedFrom) {

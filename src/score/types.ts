@@ -103,6 +103,56 @@ export interface RunSummary {
   flaky: FlakyAssertion[];
   /** Set by `summarizeRun`; hand-built summaries may leave it out. */
   sources?: SourceCounts;
+  /** A panel of graders: how far they agreed (absent with one grader or no rubric). */
+  judges?: JudgeAgreement;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Judge agreement (issue 15): a panel of graders on the run's rubric assertions.
+
+/** One rubric assertion of one scenario: in how many graded cells the graders all agreed. */
+export interface RubricAgreement {
+  scenarioId: string;
+  assertionId: string;
+  /** Cells where the panel graded it. */
+  cells: number;
+  /** Cells where every grader gave the same verdict. */
+  unanimous: number;
+  /** Cells where they did not (a grader that could not grade counts as not agreeing). */
+  split: number;
+  /** Split cells with no majority: a grading error, not a verdict. */
+  undecided: number;
+}
+
+/** One grader of the panel: how often it voted with the majority that decided a cell. */
+export interface GraderAgreement {
+  grader: string;
+  /** Verdicts it gave. */
+  votes: number;
+  /** Cells a majority decided, where it voted or failed to. */
+  decided: number;
+  /** Of those, the cells where its verdict was the majority's. */
+  withMajority: number;
+  couldNotGrade: number;
+}
+
+/** A cell where the graders split on a rubric, for the reports to point at. */
+export interface SplitCell {
+  variantId: string;
+  model: string;
+  scenarioId: string;
+  repeat: number;
+  assertionId: string;
+  decided: 'pass' | 'fail' | 'none';
+  votes: Array<{ grader: string; pass?: boolean }>;
+}
+
+export interface JudgeAgreement {
+  rubrics: RubricAgreement[];
+  graders: GraderAgreement[];
+  /** The first split cells, at most MAX_SPLIT_CELLS. */
+  splits: SplitCell[];
+  splitCount: number;
 }
 
 // ---------------------------------------------------------------------------------------------
