@@ -4,6 +4,7 @@
  * as it is and need no decoding.
  */
 import type { HistoryEntry, ScenarioAggregate, VariantModelTotal } from '../schema/aggregate.ts';
+import { CELL_TOTALS, type SummedHistoryEntry } from '../report/trends.ts';
 import { CompactCell, type CompactHistoryLine, type CompactTotal, HISTORY_FORMAT, historyHash } from '../schema/history-line.ts';
 
 /** A format-2 line that parses but points past its own tables: the message names the field, as zod's do. */
@@ -129,6 +130,50 @@ export function decodeHistoryLine(line: CompactHistoryLine): HistoryEntry {
   };
 }
 
+/**
+ * The entry of a format-2 line, its cells decoded only when something reads them (`reread` gives the
+ * stored line again: keeping the text costs a byte a character, decoded cells ≈ 600 bytes each).
+ * Until then it carries the cells summed per variant × model (`CELL_TOTALS`), all the trends read.
+ * Every cell is checked here, so reading `cells` later never fails.
+ *
+ * @example
+ * const entry = lazyHistoryEntry(line, () => JSON.parse(raw) as CompactHistoryLine);
+ * trendSeries([entry]); // no cell decoded
+ */
+export function lazyHistoryEntry(line: CompactHistoryLine, reread: () => CompactHistoryLine): HistoryEntry {
+  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
+  const entry: SummedHistoryEntry = {
+    runId: line.runId,
+    time: line.time,
+    git: line.git,
+    cells: [],
+    ...(totals ? { totals } : {}),
+    ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
+  };
+  return decodeCellsOnRead(entry, lineTotals(line), reread);
+}
+
+/**
+ * Turns `entry.cells` into a getter that decodes them once. Its own function so the getter's closure
+ * holds the line's text only, not the parsed line (a closure keeps every variable of its scope that
+ * any closure there uses: with `line` in scope, each entry kept its ≈ 600 KB of parsed tuples).
+ */
+function decodeCellsOnRead(entry: SummedHistoryEntry, summed: VariantModelTotal[], reread: () => CompactHistoryLine): HistoryEntry {
+  const settle = (cells: ScenarioAggregate[]) => {
+    Object.defineProperty(entry, 'cells', { value: cells, writable: true, enumerable: true, configurable: true });
+    delete entry[CELL_TOTALS];
+    return cells;
+  };
+  Object.defineProperty(entry, 'cells', {
+    enumerable: true,
+    configurable: true,
+    get: () => settle(decodeHistoryLine(reread()).cells),
+    set: settle,
+  });
+  Object.defineProperty(entry, CELL_TOTALS, { value: summed, enumerable: false, configurable: true });
+  return entry;
+}
+
 /** Row `i` of one of the line's tables, or a `HistoryLineError` naming where the index was. */
 function at<T>(table: readonly T[] | undefined, i: number, where: string, name: string): T {
   const row = table?.[i];
@@ -136,14 +181,29 @@ function at<T>(table: readonly T[] | undefined, i: number, where: string, name: 
   return row;
 }
 
-function decodeCell(line: CompactHistoryLine, raw: unknown, where: string): ScenarioAggregate {
+/**
+ * A stored cell checked against the rules of `CompactCell` and against the line's tables: every index
+ * it holds points at a row. `decodeCell` and `lineTotals` both read cells through it, so a line one of
+ * them accepts the other accepts too (a lazily decoded line never fails late).
+ */
+function checkedRow(line: CompactHistoryLine, raw: unknown, where: string): CompactCell {
   const row = isCompactCell(raw) ? raw : checkedCell(raw, where);
-  const [vi, mi, si, runs, passes, errors, notRun, scoreSum, outcomes, asserts, gi, carried] = row;
-  const [variantId, agent, variantHash] = at(line.variants, vi, where, 'variant');
-  const [scenarioId, scenarioHash, assertionsHash] = at(line.scenarios, si, where, 'scenario');
+  const [vi, mi, si, , , , , , , asserts, gi] = row;
+  at(line.variants, vi, where, 'variant');
+  at(line.scenarios, si, where, 'scenario');
+  for (const a of asserts) at(line.assertions, a[0]!, where, 'assertion');
+  at(line.models, mi, where, 'model');
+  if (gi !== undefined && gi >= 0) at(line.graders, gi, where, 'grader');
+  return row;
+}
+
+function decodeCell(line: CompactHistoryLine, raw: unknown, where: string): ScenarioAggregate {
+  const [vi, mi, si, runs, passes, errors, notRun, scoreSum, outcomes, asserts, gi, carried] = checkedRow(line, raw, where);
+  const [variantId, agent, variantHash] = line.variants[vi]!;
+  const [scenarioId, scenarioHash, assertionsHash] = line.scenarios[si]!;
   const assertions: ScenarioAggregate['assertions'] = {};
   for (const a of asserts) {
-    const id = at(line.assertions, a[0]!, where, 'assertion');
+    const id = line.assertions![a[0]!]!;
     const [aRuns, aPasses] = a.length === 2 ? [runs, a[1]!] : [a[1]!, a[2]!];
     assertions[id] = a.length === 4 ? { runs: aRuns, passes: aPasses, critical: a[3] === 1 } : { runs: aRuns, passes: aPasses };
   }
@@ -151,11 +211,11 @@ function decodeCell(line: CompactHistoryLine, raw: unknown, where: string): Scen
     variantId,
     variantHash,
     agent,
-    model: at(line.models, mi, where, 'model'),
+    model: line.models[mi]!,
     scenarioId,
     scenarioHash,
     assertionsHash,
-    ...(gi !== undefined && gi >= 0 ? { grader: at(line.graders, gi, where, 'grader') } : {}),
+    ...(gi !== undefined && gi >= 0 ? { grader: line.graders![gi]! } : {}),
     runs,
     passes,
     errors,
@@ -165,6 +225,42 @@ function decodeCell(line: CompactHistoryLine, raw: unknown, where: string): Scen
     outcomes,
     assertions,
   };
+}
+
+/**
+ * The line's cells summed per variant × model, straight from the stored tuples (no object per cell):
+ * what the trends read of a run, and what `totalsOnly` would keep of it. Sums run in cell order and
+ * each series takes its agent and prompt fingerprint from its first cell, as `trendSeries` does when it
+ * sums decoded cells, so both give the same points. Throws `HistoryLineError` as `decodeHistoryLine` does.
+ *
+ * @example
+ * lineTotals(CompactHistoryLine.parse(JSON.parse(raw))) // [{ variantId: 'reviewer', model: 'm1', runs: 150, … }]
+ */
+export function lineTotals(line: CompactHistoryLine): VariantModelTotal[] {
+  const byKey = new Map<string, VariantModelTotal>();
+  // One `tests` value per scenario row, shared by every series of the line.
+  const tests = line.scenarios.map(([, scenarioHash, assertionsHash]) => ({ scenarioHash, assertionsHash }));
+  const cells = line.cells ?? [];
+  for (let n = 0; n < cells.length; n++) {
+    const [vi, mi, si, runs, passes, errors, notRun, scoreSum, , , gi] = checkedRow(line, cells[n], `cells.${n}`);
+    const [variantId, agent, variantHash] = line.variants[vi]!;
+    const model = line.models[mi]!;
+    const key = `${variantId}${SEP}${model}`;
+    let t = byKey.get(key);
+    if (!t) {
+      t = { variantId, variantHash, agent, model, runs: 0, passes: 0, errors: 0, notRun: 0, scoreSum: 0, tests: {}, graders: [] };
+      byKey.set(key, t);
+    }
+    t.runs += runs;
+    t.passes += passes;
+    t.errors += errors;
+    t.notRun += notRun;
+    t.scoreSum += scoreSum;
+    t.tests[line.scenarios[si]![0]] = tests[si]!;
+    const grader = gi !== undefined && gi >= 0 ? line.graders![gi]! : undefined;
+    if (grader && !t.graders.includes(grader)) t.graders.push(grader);
+  }
+  return [...byKey.values()];
 }
 
 function decodeTotal(line: CompactHistoryLine, row: CompactTotal, where: string): VariantModelTotal {

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { HistoryEntry } from '../schema/aggregate.ts';
 import type { HistoryRubricCalibration, ScenarioAggregate } from '../schema/aggregate.ts';
 import { CompactHistoryLine, HISTORY_FORMAT } from '../schema/history-line.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
-import { decodeHistoryLine, encodeHistoryEntry, HistoryLineError, totalsOnly } from './history-codec.ts';
+import { encodeHistoryEntry, HistoryLineError, lazyHistoryEntry, totalsOnly } from './history-codec.ts';
 
 /**
  * `reports/history.jsonl`: one line per run, appended under a lock file so that two runs finishing
@@ -140,28 +141,47 @@ function runIdOf(raw: string): string | undefined {
 }
 
 /**
- * Reads every valid entry. A damaged line (broken JSON, wrong shape) is reported in `damaged` and
- * skipped, never fatal; the file itself is not rewritten. A missing file is an empty history.
+ * Reads every valid entry, the file streamed line by line. A damaged line (broken JSON, wrong shape)
+ * is reported in `damaged` and skipped, never fatal; the file itself is not rewritten. A missing file
+ * is an empty history. Format-2 entries decode their cells only when read (`lazyHistoryEntry`): the
+ * report's trends never need them, and a long history holds a million of them.
  */
 export async function readHistory(root: string): Promise<HistoryRead> {
-  const text = await readFile(historyFile(root), 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return '';
-    throw err;
-  });
-  return parseHistory(text);
+  const read: HistoryRead = { entries: [], damaged: [] };
+  try {
+    let n = 0;
+    for await (const raw of fileLines(historyFile(root))) addLine(read, raw, ++n);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return read;
+}
+
+/** The lines of a file as `text.split('\n')` gives them, without holding the whole text at once. */
+async function* fileLines(file: string): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const lines = (rest + (chunk as string)).split('\n');
+    rest = lines.pop()!;
+    yield* lines;
+  }
+  yield rest;
 }
 
 /** The pure half of `readHistory`. */
 export function parseHistory(text: string): HistoryRead {
-  const entries: HistoryEntry[] = [];
-  const damaged: DamagedLine[] = [];
+  const read: HistoryRead = { entries: [], damaged: [] };
   text.split('\n').forEach((raw, i) => {
-    if (!raw.trim()) return;
-    const read = parseHistoryLine(raw);
-    if ('entry' in read) entries.push(read.entry);
-    else damaged.push({ line: i + 1, message: read.message });
+    addLine(read, raw, i + 1);
   });
-  return { entries, damaged };
+  return read;
+}
+
+function addLine(read: HistoryRead, raw: string, line: number): void {
+  if (!raw.trim()) return;
+  const parsed = parseHistoryLine(raw);
+  if ('entry' in parsed) read.entries.push(parsed.entry);
+  else read.damaged.push({ line, message: parsed.message });
 }
 
 /** One line of either format, or what is wrong with it (one line, naming the field). */
@@ -185,7 +205,8 @@ function parseHistoryLine(raw: string): { entry: HistoryEntry } | { message: str
   const parsed = CompactHistoryLine.safeParse(json);
   if (!parsed.success) return { message: firstIssue(parsed.error) };
   try {
-    return { entry: decodeHistoryLine(parsed.data) };
+    // Validated whole above: reading it again can only give the same line.
+    return { entry: lazyHistoryEntry(parsed.data, () => JSON.parse(raw) as CompactHistoryLine) };
   } catch (err) {
     if (err instanceof HistoryLineError) return { message: err.message };
     throw err;

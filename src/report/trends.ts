@@ -9,6 +9,16 @@ import { historyHash } from '../schema/history-line.ts';
  * (`historyHash`): format-1 lines hold full hashes, format-2 lines short ones.
  */
 
+/**
+ * Where a history reader may leave a run's cells already summed per variant × model (`lineTotals`
+ * in `io/history-codec.ts`, series in first-seen order), so that drawing a long history never builds an
+ * object per stored cell. Without it trends sum `cells` themselves; the reader drops it the moment
+ * `cells` is read or set, so it never stands for cells that changed.
+ */
+export const CELL_TOTALS = Symbol('cell totals');
+/** A history entry, maybe with its cells summed (`CELL_TOTALS`). */
+export type SummedHistoryEntry = HistoryEntry & { [CELL_TOTALS]?: VariantModelTotal[] };
+
 export interface TrendPoint {
   runId: string;
   time: string;
@@ -67,7 +77,9 @@ export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
     TrendSeries & { lastFp?: string; lastTests?: Map<string, string>; lastGraders?: Set<string>; lastHash?: string }
   >();
   for (const { e } of ordered) {
-    for (const acc of accumulate(e.cells, e.totals).values()) {
+    const summed = (e as SummedHistoryEntry)[CELL_TOTALS];
+    const accs = summed ? accumulate([], [...summed, ...(e.totals ?? [])]) : accumulate(e.cells, e.totals);
+    for (const acc of accs.values()) {
       const key = `${acc.variantId}\u0000${acc.model}`;
       let s = series.get(key);
       if (!s) {
