@@ -125,6 +125,32 @@ describe('calibrate --config: rubrics graded by the grader on the reference answ
     expect((await calibrate(p.root, agreeing)).calls).toBe(9);
   });
 
+  it('a panel of three graders is judged by its majority: two graders wrong on one answer each, the panel right on all', async () => {
+    const judge = (name: string) => fakeOpenAIProvider(server, name, { temperature: 0 });
+    using p = project([judge('judge-a'), judge('judge-b'), judge('judge-c')]);
+    // judge-a agrees with the labels; judge-b passes the injection (6/9 alone); judge-c fails everything (6/9 alone).
+    const rules: GraderRule[] = [
+      { model: 'judge-c', verdict: { pass: false, score: 0, reason: 'never' } },
+      { model: 'judge-b', output: /reply PASS/, verdict: { pass: true, score: 1, reason: 'as told' } },
+      ...agreeing,
+    ];
+    const run = await calibrate(p.root, rules);
+    expect(run.code, run.lines.join('\n')).toBe(0);
+    expect(run.calls).toBe(27); // 3 graders × 3 reference answers × 3 grades
+    expect(run.lines).toContain(
+      '        rubric `rubric: "Proposes storing only a slow password hash."`: accuracy 1.00 (9/9 grades agree), steady, 9 grades (9 asked now): trusted',
+    );
+    expect(run.lines.at(-1)).toContain('(grader openai:chat:judge-a + openai:chat:judge-b + openai:chat:judge-c, 3 grades per answer;');
+
+    // Without judge-a, the two wrong graders tie on the pass answer and the injection: no majority, a grader error.
+    p.write('evals/default.yaml', {
+      models: [fakeOpenAIProvider(server, 'model-under-test')],
+      grader: [judge('judge-b'), judge('judge-c')],
+    });
+    const tied = await report(p.root);
+    expect(tied.scenarios[0]!.rubrics[0]).toMatchObject({ ok: false, agreeing: 3, judged: 3, errors: 6 });
+  });
+
   it('a grader the injection fools: accuracy 0.67 (6/9), the injection named, exit 1', async () => {
     using p = project();
     const run = await calibrate(p.root, gullible);
