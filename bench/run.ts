@@ -8,10 +8,13 @@
  *     start-up and "after start-up" (wall minus the time to the first model call);
  *  2. start-up: process spawn → first chat request seen by the server;
  *  3. report: index.html from 1,000 history runs + a 300-cell run, rendered directly;
- *  4. memory: peak RSS (VmHWM) of a 10,000-cell run, zero latency, short answers;
+ *  4. memory: peak RSS (VmHWM) of a 10,000-cell and a 100,000-cell run, zero latency, short answers,
+ *     and their ratio (memory must not grow with the number of cells);
  *  5. replay: a 300-cell `eval --replay` run.
  *
- * Options (environment): BENCH_SKIP=memory,peer… to leave parts out; BENCH_MEMORY_CELLS (default 10000).
+ * Options (environment): BENCH_SKIP=memory,memory100k,peer… to leave parts out (memory100k: only the
+ * large run, ≈ 9 min on 2 CPUs); BENCH_MEMORY_CELLS (default 10000) and BENCH_MEMORY_LARGE_CELLS
+ * (default 10 × that) for smaller runs while developing.
  * `npm run bench -- --agentic` measures only the agent runtimes (6., bench/agentic.ts: several minutes);
  * BENCH_AGENTIC_RUNS (default 3) interleaved harness and plain runs per runtime; BENCH_AGENTIC_RUNTIMES=opencode for one.
  */
@@ -348,30 +351,53 @@ async function reportBench(): Promise<void> {
   record({ name: '3. report: index.html size', value: mb, unit: 'MB', target: '≤ 2 MB', pass: mb <= 2 });
 }
 
-async function memoryBench(): Promise<void> {
-  const cells = Number(process.env.BENCH_MEMORY_CELLS ?? 10_000);
-  // 5 variants × 2 models × 100 scenarios × repeats = cells.
+/** Peak RSS and wall of one zero-latency eval of `cells` cells (5 variants × 2 models × 100 scenarios × repeats). */
+async function memoryRun(cells: number): Promise<{ cells: number; peakRssMb: number; wallMs: number }> {
   const repeats = Math.max(1, Math.round(cells / 1000));
   const server = await startFake(['--latency', '0', '--default-reply', 'Refund: 5 days.']);
   try {
-    const root = path.join(work, 'memory');
+    const root = path.join(work, `memory-${cells}`);
     writeHarnessProject(root, { url: server.url, scenarios: 100, repeats });
     const run = await harness(root, ['eval', '--concurrency', String(CONCURRENCY)], childEnv(root));
     if (run.code !== 0) throw new Error(`memory run exited ${run.code}:\n${run.stderr.slice(-2000)}`);
     const n = readFileSync(path.join(root, 'reports', 'runs', latestRun(root), 'results.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean).length;
-    record({
-      name: `4. memory: peak RSS, ${n.toLocaleString('en-US')}-cell run`,
-      value: run.peakRssMb,
-      unit: 'MiB',
-      target: '≤ 500 MB',
-      pass: run.peakRssMb * 1.048576 <= 500,
-      note: `wall ${(run.wallMs / 1000).toFixed(1)} s, ${(run.wallMs / n).toFixed(1)} ms/cell`,
-    });
+    rmSync(root, { recursive: true, force: true });
+    return { cells: n, peakRssMb: run.peakRssMb, wallMs: run.wallMs };
   } finally {
     await server.stop();
   }
+}
+
+function recordMemory(run: { cells: number; peakRssMb: number; wallMs: number }): void {
+  record({
+    name: `4. memory: peak RSS, ${run.cells.toLocaleString('en-US')}-cell run`,
+    value: run.peakRssMb,
+    unit: 'MiB',
+    target: '≤ 500 MB',
+    pass: run.peakRssMb * 1.048576 <= 500,
+    note: `wall ${(run.wallMs / 1000).toFixed(1)} s, ${(run.wallMs / run.cells).toFixed(1)} ms/cell`,
+  });
+}
+
+/** The 10,000-cell run and (unless skipped) the 100,000-cell one, and their ratio: memory flat in the number of cells. */
+async function memoryBench(): Promise<void> {
+  const cells = Number(process.env.BENCH_MEMORY_CELLS ?? 10_000);
+  const small = await memoryRun(cells);
+  recordMemory(small);
+  if (SKIP.has('memory100k')) return;
+  const large = await memoryRun(Number(process.env.BENCH_MEMORY_LARGE_CELLS ?? cells * 10));
+  recordMemory(large);
+  const ratio = large.peakRssMb / small.peakRssMb;
+  record({
+    name: `4. memory: ${large.cells.toLocaleString('en-US')} ÷ ${small.cells.toLocaleString('en-US')} cells`,
+    value: ratio,
+    unit: '×',
+    target: '≤ 1.25×',
+    pass: ratio <= 1.25,
+    note: `peak RSS ${large.peakRssMb.toFixed(0)} ÷ ${small.peakRssMb.toFixed(0)} MiB`,
+  });
 }
 
 async function main(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Context } from '../context.ts';
 import { preloadEngine } from '../execute/engine.ts';
 import { executePlan } from '../execute/execute-plan.ts';
 import { finishRun } from '../finish/finish-run.ts';
+import { RunFold } from '../report/run-fold.ts';
 import { withRunFolder } from '../io/run-folder.ts';
 import { loadEvalInputs } from '../load/eval-inputs.ts';
 import { type EvalPlan, type EvalSelection, planEval } from '../plan/plan-eval.ts';
@@ -53,8 +54,11 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     const mode = run.previous?.meta.mode ?? asked ?? 'live';
     const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir });
     if ('exitCode' in executed) return executed.exitCode;
+    const fold = new RunFold();
+    for (const r of executed.results) fold.add(r);
     return finishRun(ctx, {
-      ...executed,
+      meta: executed.meta,
+      fold,
       dir: run.dir,
       config: inputs.config,
       ci: opts.ci,

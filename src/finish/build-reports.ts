@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Context } from '../context.ts';
 import { loadBaselineView } from '../io/baseline-run.ts';
 import { historyEntryFromRun, readHistory } from '../io/history.ts';
-import { listRunIds, readRun, runDir } from '../io/run-store.ts';
+import { type FoldedRun, listRunIds, readRunFold, runDir } from '../io/run-store.ts';
 import { writeReports, type WrittenReports } from '../io/write-reports.ts';
 import { renderConsoleMatrix } from '../report/console.ts';
 import type { PreviousPrompt } from '../report/html-diff.ts';
@@ -18,6 +18,8 @@ const PREVIOUS_RUNS_SCANNED = 50;
 /**
  * Writes reports/index.html, summary.md and junit.xml for one run (with the gate's verdicts when
  * given) and prints the console matrix and the files written. Shared by `report`, `gate` and `eval`.
+ * The run is read line by line into verdicts and a bounded set of answers (`readRunFold`), or taken
+ * as `opts.run` when the caller folded it already (`eval` folds its cells as they finish).
  *
  * @example
  * await buildReports(ctx, runId, { gate: gateRun({ ... }) })
@@ -25,9 +27,9 @@ const PREVIOUS_RUNS_SCANNED = 50;
 export async function buildReports(
   ctx: Context,
   runId: string,
-  opts: { gate?: GateReport; baselineRef?: string } = {},
+  opts: { gate?: GateReport; baselineRef?: string; run?: FoldedRun } = {},
 ): Promise<WrittenReports> {
-  const { meta, results, warnings } = await readRun(runDir(ctx.root, runId));
+  const { meta, results, warnings, shown } = opts.run ?? (await readRunFold(runDir(ctx.root, runId)));
   const { entries, damaged } = await readHistory(ctx.root);
   const notes = [
     ...warnings,
@@ -45,6 +47,7 @@ export async function buildReports(
   const files = await writeReports(ctx.root, {
     meta,
     results,
+    shown,
     summary,
     history,
     previousPrompts: await previousPrompts(ctx.root, meta),

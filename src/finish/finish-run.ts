@@ -7,6 +7,7 @@ import { openResultWriter, writeMeta } from '../io/run-store.ts';
 import type { CarriedCells } from '../plan/affected.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { appendHistory, historyEntryFromRun } from '../io/history.ts';
+import type { RunFold } from '../report/run-fold.ts';
 import { renderThresholdMisses } from '../report/threshold-misses.ts';
 import { buildReports } from './build-reports.ts';
 import { gateAndReport } from './gate-run.ts';
@@ -21,23 +22,27 @@ import { rubricCalibrationOfRun } from './rubric-drift.ts';
  * History holds what this run measured: carried cells are the baseline's numbers, not a new
  * measurement, and a shard is only part of a run (its merged run gets the line). With a grader, the
  * line also carries what the last rubric calibration said of it (judge drift; from the cache).
+ *
+ * `fold` holds the run's cells as they finished (verdicts, and the few answers the report shows), in
+ * results.jsonl's order: the verdicts and reports come from it, not from reading every answer back.
  */
 export async function finishRun(
   ctx: Context,
   run: {
     meta: RunMeta;
     dir: string;
-    results: CellResult[];
+    fold: RunFold;
     config: EvalConfig;
     ci?: boolean;
     baselineRef?: string;
     carried?: CarriedCells;
   },
 ): Promise<number> {
-  let { meta, results } = run;
+  let { meta } = run;
+  const { fold } = run;
   if (run.carried) {
     // On --resume the carried cells are already in results.jsonl.
-    const have = new Set(results.map((r) => r.cellId));
+    const have = new Set(fold.results.map((r) => r.cellId));
     const fresh = run.carried.results.filter((r) => !have.has(r.cellId));
     const writer = await openResultWriter(run.dir);
     try {
@@ -45,7 +50,7 @@ export async function finishRun(
     } finally {
       await writer.close();
     }
-    results = [...results, ...fresh];
+    for (const r of fresh) fold.add(r);
     meta = {
       ...meta,
       carriedFrom: run.carried.runId,
@@ -53,6 +58,8 @@ export async function finishRun(
     };
   }
   await writeMeta(run.dir, meta);
+  const { results } = fold;
+  const folded = { dir: run.dir, meta, results, shown: fold.shown, warnings: [] };
   const measured = results.filter((r) => r.source !== 'baseline');
   // A run where nothing could run (no key) measured nothing: it adds no line. Error cells are measured.
   if (!meta.shard && measured.some((r) => isScored(r.status) || r.status === 'error')) {
@@ -60,18 +67,14 @@ export async function finishRun(
     await appendHistory(ctx.root, historyEntryFromRun(meta, aggregateRun(measured, { grader: meta.grader }), calibration));
   }
   if (run.ci && !meta.shard) {
-    return gateAndReport(
-      ctx,
-      { dir: run.dir, meta, results, warnings: [] },
-      { thresholds: run.config.thresholds, baselineRef: run.baselineRef },
-    );
+    return gateAndReport(ctx, folded, { thresholds: run.config.thresholds, baselineRef: run.baselineRef });
   }
   // Part of a run is not gated on its own (its cells are split across machines): the merged run is.
   if (run.ci)
     ctx.out(
       `shard ${meta.shard!.index}/${meta.shard!.count}: not gated on its own; merge the shards (agent-evals merge) and gate the merged run`,
     );
-  await buildReports(ctx, meta.runId);
+  await buildReports(ctx, meta.runId, { run: folded });
   // Without --ci the exit code stays 0 on a missed threshold, but the miss is said plainly.
   if (!meta.shard)
     for (const line of renderThresholdMisses(aggregateRun(results, { grader: meta.grader }), run.config.thresholds)) ctx.out(line);

@@ -1,6 +1,6 @@
 import type { Context } from '../context.ts';
 import { loadBaseline } from '../io/baseline.ts';
-import type { LoadedRun } from '../io/run-store.ts';
+import type { FoldedRun, LoadedRun } from '../io/run-store.ts';
 import { renderGateConsole } from '../report/gate-console.ts';
 import { DataFileError } from '../errors.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
@@ -14,9 +14,18 @@ import { buildReports } from './build-reports.ts';
  * Gate a loaded run, write the reports with the verdicts, print the verdicts last (where a CI log
  * reader looks), and return the exit code. Shared by `gate` and `eval --ci`.
  */
-export async function gateAndReport(ctx: Context, run: LoadedRun, opts: { thresholds: Thresholds; baselineRef?: string }): Promise<number> {
+export async function gateAndReport(
+  ctx: Context,
+  run: LoadedRun | FoldedRun,
+  opts: { thresholds: Thresholds; baselineRef?: string },
+): Promise<number> {
   const { gate, baselineSource } = await judgeRun(ctx, run, opts);
-  await buildReports(ctx, run.meta.runId, { gate, ...(opts.baselineRef ? { baselineRef: opts.baselineRef } : {}) });
+  // A folded run is reported as it is; a fully loaded one is read again, line by line, for its report.
+  await buildReports(ctx, run.meta.runId, {
+    gate,
+    ...(opts.baselineRef ? { baselineRef: opts.baselineRef } : {}),
+    ...('shown' in run ? { run } : {}),
+  });
   ctx.out('');
   for (const line of renderGateConsole(gate, baselineSource)) ctx.out(line);
   return gate.exitCode;

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, open, truncate, stat } from 'node:fs/promises';
 import { pathExists } from './path-exists.ts';
 import { randomBytes } from 'node:crypto';
@@ -7,6 +8,7 @@ import { CellResult } from '../schema/result.ts';
 import { RunMeta } from '../schema/run-meta.ts';
 import { DataFileError } from '../errors.ts';
 import { describeIssueText, formatPath } from '../load/yaml-source.ts';
+import { RunFold } from '../report/run-fold.ts';
 
 /**
  * Run folders: `reports/runs/<run-id>/meta.json` + `results.jsonl`, one JSON line appended per finished
@@ -98,6 +100,32 @@ function shownRunFile(dir: string, name: string): string {
 
 /** Reads and validates a run folder. A torn last line or a damaged line is a warning, not fatal. */
 export async function readRun(dir: string): Promise<LoadedRun> {
+  const meta = await readRunMeta(dir);
+  const resultsFile = shownRunFile(dir, 'results.jsonl');
+  const { results, warnings } = await readResults(path.join(dir, 'results.jsonl'), resultsFile);
+  assertOneLinePerCell(results, meta, resultsFile);
+  return { dir, meta, results, warnings };
+}
+
+/** A run read for its verdicts and reports: `results` hold no answers, `shown` the drill-down's few (report/run-fold.ts). */
+export interface FoldedRun extends LoadedRun {
+  shown: RunFold['shown'];
+}
+
+/**
+ * Reads a run folder as `readRun` does, line by line into a `RunFold`: memory grows with the cells'
+ * verdicts, not with their answers (a 100,000-cell run never holds its answers at once).
+ */
+export async function readRunFold(dir: string): Promise<FoldedRun> {
+  const meta = await readRunMeta(dir);
+  const resultsFile = shownRunFile(dir, 'results.jsonl');
+  const fold = new RunFold();
+  const warnings = await streamResults(path.join(dir, 'results.jsonl'), resultsFile, (r) => fold.add(r));
+  assertOneLinePerCell(fold.results, meta, resultsFile);
+  return { dir, meta, results: fold.results, shown: fold.shown, warnings };
+}
+
+async function readRunMeta(dir: string): Promise<RunMeta> {
   const metaFile = shownRunFile(dir, 'meta.json');
   const metaText = await readFile(path.join(dir, 'meta.json'), 'utf8').catch(() => {
     throw new DataFileError('no meta.json: not a run folder (expected reports/runs/<run-id>/)', { file: metaFile });
@@ -113,10 +141,7 @@ export async function readRun(dir: string): Promise<LoadedRun> {
     const issue = meta.error.issues[0]!;
     throw new DataFileError(describeIssueText(issue), { file: metaFile, field: formatPath(issue.path) });
   }
-  const resultsFile = shownRunFile(dir, 'results.jsonl');
-  const { results, warnings } = await readResults(path.join(dir, 'results.jsonl'), resultsFile);
-  assertOneLinePerCell(results, meta.data, resultsFile);
-  return { dir, meta: meta.data, results, warnings };
+  return meta.data;
 }
 
 /**
@@ -141,29 +166,49 @@ function assertOneLinePerCell(results: readonly CellResult[], meta: RunMeta, fil
 }
 
 export async function readResults(file: string, shown = file): Promise<{ results: CellResult[]; warnings: string[] }> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const lines = text.split('\n');
-  const torn = !text.endsWith('\n') && text.length > 0;
   const results: CellResult[] = [];
+  const warnings = await streamResults(file, shown, (r) => results.push(r));
+  return { results, warnings };
+}
+
+/**
+ * Each valid line of a results file to `onResult`, in order, read in chunks (never the whole file as
+ * one string); returns the warnings for damaged lines and a torn last line. A missing file has no lines.
+ */
+async function streamResults(file: string, shown: string, onResult: (r: CellResult) => void): Promise<string[]> {
   const warnings: string[] = [];
-  lines.forEach((line, i) => {
+  let lineNo = 0;
+  const take = (line: string, torn: boolean) => {
+    lineNo++;
     if (!line.trim()) return;
-    const isLast = i === lines.length - 1;
     let json: unknown;
     try {
       json = JSON.parse(line);
     } catch {
-      warnings.push(`${shown}:${i + 1}: ${isLast && torn ? 'torn last line (interrupted write) dropped' : 'damaged line skipped'}`);
+      warnings.push(`${shown}:${lineNo}: ${torn ? 'torn last line (interrupted write) dropped' : 'damaged line skipped'}`);
       return;
     }
     const parsed = CellResult.safeParse(json);
-    if (parsed.success) results.push(parsed.data);
+    if (parsed.success) onResult(parsed.data);
     else
       warnings.push(
-        `${shown}:${i + 1}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}; line skipped`,
+        `${shown}:${lineNo}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}; line skipped`,
       );
-  });
-  return { results, warnings };
+  };
+  let rest = '';
+  try {
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+      const lines = (rest + (chunk as string)).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) take(line, false);
+    }
+  } catch (err) {
+    // As before: an unreadable or missing file holds no results.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  // Text after the last newline is a line whose write was interrupted.
+  if (rest) take(rest, true);
+  return warnings;
 }
 
 /** Run ids under `reports/runs/`, oldest first (ids sort by time). */

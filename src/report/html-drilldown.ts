@@ -7,6 +7,7 @@ import { html, type Html } from './html-tag.ts';
 import { formatCost, formatDiff } from './matrix.ts';
 import { renderWordDiff } from './html-diff.ts';
 import { renderTrajectory } from './html-trajectory.ts';
+import { type AnswerGroup, type AnswerSample, type AnswerSampler, MAX_SHOWN, sampleAnswers } from './answer-sample.ts';
 
 /**
  * Drill-down per scenario: a `<details>` per scenario holding one `<details>` per variant × model
@@ -31,9 +32,19 @@ export interface DrilldownOptions {
 export interface CellGroup {
   variantId: string;
   model: string;
+  /** Every cell's verdict (answers may be dropped): the counts. */
   current: CellResult[];
-  baseline: CellResult[];
+  /** The answers shown, bounded (answer-sample.ts). */
+  shown: AnswerSample;
+  /** The baseline run's answers shown beside them, when its folder is here. */
+  baseline?: AnswerSample;
   delta?: ScenarioDelta;
+}
+
+/** Where the shown answers come from: samplers fed as results streamed in, or (default) sampled from the arrays. */
+export interface ShownAnswers {
+  current: AnswerSampler;
+  baseline: AnswerSampler;
 }
 
 export interface ScenarioBlock {
@@ -46,16 +57,19 @@ export function groupScenarios(
   results: CellResult[],
   deltas?: Map<string, ScenarioDelta>,
   baselineResults: CellResult[] = [],
+  answers: ShownAnswers = { current: sampleAnswers(results), baseline: sampleAnswers(baselineResults) },
 ): ScenarioBlock[] {
-  const baseBy = groupBy(baselineResults, (r) => deltaKey(r.variantId, r.model, r.scenarioId));
   const scenarios = [...groupBy(results, (r) => r.scenarioId)].map(([id, cells]) => {
     const groups = [...groupBy(cells, (r) => deltaKey(r.variantId, r.model, id))].map(([key, current]): CellGroup => {
+      const { variantId, model } = current[0]!;
       const delta = deltas?.get(key);
+      const baseline = answers.baseline.get(variantId, model, id);
       return {
-        variantId: current[0]!.variantId,
-        model: current[0]!.model,
+        variantId,
+        model,
         current,
-        baseline: baseBy.get(key) ?? [],
+        shown: answers.current.get(variantId, model, id) ?? { groups: [], notShown: 0 },
+        ...(baseline ? { baseline } : {}),
         ...(delta ? { delta } : {}),
       };
     });
@@ -111,42 +125,42 @@ function cellBlock(scenarioId: string, g: CellGroup, opts: DrilldownOptions, ope
     ? html` · baseline → now <b class="${worse(g) ? 'bad' : ''}">${formatKN(d)}</b>${d.delta ? ` (${formatDiff(d.delta)})` : ''}`
     : '';
   const head = html`<summary>${mark} ${best ? html`<span class="best" title="best variant on this model">★</span> ` : ''}<b>${g.variantId}</b> @ ${g.model} <span class="muted">${passed}/${scored.length} passed${vsBase}</span></summary>`;
-  const now = html`<div class="side"><h5>now</h5>${answers(g.current, opts, g.baseline)}</div>`;
-  const hasBase = g.baseline.length > 0 || d?.baseline;
+  const now = html`<div class="side"><h5>now</h5>${answers(g.shown, opts, g.baseline)}</div>`;
+  const hasBase = g.baseline || d?.baseline;
   const base = hasBase
-    ? html`<div class="side base"><h5>baseline${opts.baselineRunId ? ` (run ${opts.baselineRunId})` : ''}</h5>${g.baseline.length ? answers(g.baseline, opts) : html`<p class="muted">${d?.baseline ? `${d.baseline.passes}/${d.baseline.runs} passed; ` : ''}answers not available (the baseline run's folder is not here).</p>`}</div>`
+    ? html`<div class="side base"><h5>baseline${opts.baselineRunId ? ` (run ${opts.baselineRunId})` : ''}</h5>${g.baseline ? answers(g.baseline, opts) : html`<p class="muted">${d?.baseline ? `${d.baseline.passes}/${d.baseline.runs} passed; ` : ''}answers not available (the baseline run's folder is not here).</p>`}</div>`
     : '';
   return html`<details class="cell" id="${cellAnchor(scenarioId, g.variantId, g.model)}"${open ? html` open` : ''}>${head}<div class="${hasBase ? 'pair' : 'single'}">${base}${now}</div>${open ? answerDiff(g) : ''}</details>`;
 }
 
 /** For an opened cell whose answer changed since the baseline: the first baseline answer against the first current one, word by word. */
 function answerDiff(g: CellGroup): Html | '' {
-  const before = g.baseline.find((c) => c.output !== undefined)?.output;
-  const after = [...g.current]
+  const before = g.baseline?.groups.find((a) => a.cell.output !== undefined)?.cell.output;
+  const after = g.shown.groups
+    .map((a) => a.cell)
     .sort((a, b) => Number(a.status === 'pass') - Number(b.status === 'pass'))
     .find((c) => c.output !== undefined)?.output;
   if (before === undefined || after === undefined || before === after) return '';
   return html`<details class="wdiff"><summary>word diff of the answers: baseline → now</summary>${renderWordDiff(before, after)}</details>`;
 }
 
-/** Repeats grouped by identical outcome and answer; failing groups first. */
-function answers(cells: CellResult[], opts: DrilldownOptions, compareWith: CellResult[] = []): Html {
-  const groups = [...groupBy(cells, sameness).values()].map((g) => [...g].sort((a, b) => a.repeat - b.repeat));
-  groups.sort((a, b) => Number(a[0]!.status === 'pass') - Number(b[0]!.status === 'pass') || a[0]!.repeat - b[0]!.repeat);
-  const baseOutputs = new Set(compareWith.map((c) => c.output));
-  return html`${groups.map((g) => repeatGroup(g, opts, g[0]!.output !== undefined && baseOutputs.has(g[0]!.output)))}`;
+/** Repeats grouped by identical outcome and answer (answer-sample.ts); failing groups first. */
+function answers(sample: AnswerSample, opts: DrilldownOptions, compareWith?: AnswerSample): Html {
+  const groups = [...sample.groups].sort(
+    (a, b) => Number(a.cell.status === 'pass') - Number(b.cell.status === 'pass') || a.cell.repeat - b.cell.repeat,
+  );
+  const baseOutputs = new Set(compareWith?.groups.map((g) => g.cell.output));
+  const more = sample.notShown
+    ? html`<p class="muted">… ${sample.notShown} more repeat${sample.notShown === 1 ? '' : 's'} with other answers not embedded (the report keeps the first ${MAX_SHOWN.failing} failing and ${MAX_SHOWN.passing} passing distinct answers per variant × model × scenario; every answer is in the run's results.jsonl).</p>`
+    : '';
+  return html`${groups.map((g) => repeatGroup(g, opts, g.cell.output !== undefined && baseOutputs.has(g.cell.output)))}${more}`;
 }
 
-/** Two repeats are shown once when their status, answer, error, assertion verdicts and tool calls all match. */
-function sameness(c: CellResult): string {
-  const calls = c.trajectory?.toolCalls.map((t) => [t.tool, t.outcome, t.input]) ?? null;
-  return JSON.stringify([c.status, c.output ?? null, c.error ?? null, c.assertions.map((a) => [a.id, a.pass, a.reason ?? '']), calls]);
-}
-
-function repeatGroup(group: CellResult[], opts: DrilldownOptions, sameAsBaseline: boolean): Html {
-  const c = group[0]!;
+function repeatGroup(group: AnswerGroup, opts: DrilldownOptions, sameAsBaseline: boolean): Html {
+  const c = group.cell;
+  const n = group.repeats.length;
   const facts = [
-    group.length > 1 ? `#${group.map((r) => r.repeat).join(', #')}` : `#${c.repeat}`,
+    n > 1 ? `#${group.repeats.join(', #')}` : `#${c.repeat}`,
     c.status,
     c.status === 'pass' || c.status === 'fail' ? `score ${c.score.toFixed(2)}` : '',
     c.latencyMs !== undefined ? `${Math.round(c.latencyMs)} ms` : '',
@@ -154,7 +168,7 @@ function repeatGroup(group: CellResult[], opts: DrilldownOptions, sameAsBaseline
     c.cost !== undefined ? formatCost(c.cost) : '',
     c.source && c.source !== 'live' ? c.source : '',
   ].filter(Boolean);
-  return html`<div class="rep st-${c.status}"><div class="rep-head">${facts.join(' · ')}${group.length > 1 ? html` · <b class="same">× ${group.length} identical</b>` : ''}${sameAsBaseline ? html` · <span class="same">same answer as the baseline</span>` : ''}${c.output !== undefined ? html` · <label class="pick"><input type="checkbox"> compare</label>` : ''}</div>${c.error ? html`<p class="err">${c.error}</p>` : ''}${
+  return html`<div class="rep st-${c.status}"><div class="rep-head">${facts.join(' · ')}${n > 1 ? html` · <b class="same">× ${n} identical</b>` : ''}${sameAsBaseline ? html` · <span class="same">same answer as the baseline</span>` : ''}${c.output !== undefined ? html` · <label class="pick"><input type="checkbox"> compare</label>` : ''}</div>${c.error ? html`<p class="err">${c.error}</p>` : ''}${
     c.assertions.length
       ? html`<ul class="asserts">${c.assertions.map(
           (a) =>

@@ -7,6 +7,7 @@ import { countSources } from '../score/summarize.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
 import { scenarioDeltas, type BaselineView, type ScenarioDelta } from './baseline-view.ts';
 import { groupScenarios, renderDrilldown } from './html-drilldown.ts';
+import { type AnswerSampler, sampleAnswers } from './answer-sample.ts';
 import { renderPromptDiffs, type PreviousPrompt } from './html-diff.ts';
 import { renderGate } from './html-gate.ts';
 import { promptDiffAnchor } from './anchors.ts';
@@ -42,6 +43,11 @@ export interface ReportInput {
   previousPrompts?: Record<string, PreviousPrompt>;
   /** Problems met while gathering the data (damaged history lines…), shown at the top. */
   warnings?: string[];
+  /**
+   * The answers kept as the results streamed in (bounded), when `results` holds verdicts only
+   * (score/fold-results.ts); default: every answer of `results`, sampled here.
+   */
+  shown?: { answers: AnswerSampler; withOutput: number };
 }
 
 export interface HtmlOptions {
@@ -128,9 +134,13 @@ ${renderFlaky(summary)}
 function scenariosSection(input: ReportInput, opts: HtmlOptions, matrix: Matrix, deltas: Map<string, ScenarioDelta>): Html {
   const { meta, results, baseline } = input;
   const shownBaseline = baselineShown(input);
-  const withOutput = results.filter((r) => r.output !== undefined).length + shownBaseline.filter((r) => r.output !== undefined).length || 1;
+  const current = input.shown?.withOutput ?? results.filter((r) => r.output !== undefined).length;
+  const withOutput = current + shownBaseline.filter((r) => r.output !== undefined).length || 1;
   const maxOutput = Math.max(2_000, Math.min(50_000, Math.floor((opts.outputBudget ?? 1_000_000) / withOutput)));
-  const scenarios = groupScenarios(results, deltas, shownBaseline);
+  const scenarios = groupScenarios(results, deltas, shownBaseline, {
+    current: input.shown?.answers ?? sampleAnswers(results),
+    baseline: sampleAnswers(shownBaseline),
+  });
   const drill = renderDrilldown(meta, scenarios, {
     collapseAt: opts.collapseAt ?? 1_200,
     maxOutput,
