@@ -41,7 +41,7 @@ export async function buildReports(
   const history = entries.some((e) => e.runId === runId)
     ? entries
     : [...entries, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader }))];
-  const summary = summarizeRun(runId, results);
+  const summary = { ...summarizeRun(runId, results), ...(shown.judges ? { judges: shown.judges } : {}) };
   // The gate's baseline (working tree unless a ref is passed): answers and prompts when its run folder is here.
   const baseline = await loadBaselineView(ctx.root, opts.baselineRef ? { ref: opts.baselineRef } : {});
   const files = await writeReports(ctx.root, {

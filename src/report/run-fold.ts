@@ -1,5 +1,7 @@
 import type { CellResult } from '../schema/result.ts';
+import type { JudgeAgreement } from '../score/types.ts';
 import { ResultFold } from '../score/fold-results.ts';
+import { foldJudgeAgreement } from '../score/judge-agreement.ts';
 import { AnswerSampler } from './answer-sample.ts';
 
 /**
@@ -15,10 +17,13 @@ import { AnswerSampler } from './answer-sample.ts';
 export class RunFold {
   private readonly verdicts = new ResultFold();
   private readonly answers = new AnswerSampler();
+  /** A panel of graders: their votes, folded (the verdicts keep no votes). */
+  private readonly judges = foldJudgeAgreement();
 
   add(r: CellResult): void {
     this.verdicts.add(r);
     this.answers.add(r);
+    this.judges.add(r);
   }
 
   /** Every cell's verdict, in the order added (answers dropped). */
@@ -26,8 +31,9 @@ export class RunFold {
     return this.verdicts.cells;
   }
 
-  /** The answers kept for the drill-down, and how many cells had one. */
-  get shown(): { answers: AnswerSampler; withOutput: number } {
-    return { answers: this.answers, withOutput: this.verdicts.withOutput };
+  /** The answers kept for the drill-down, how many cells had one, and how far a panel of graders agreed. */
+  get shown(): { answers: AnswerSampler; withOutput: number; judges?: JudgeAgreement } {
+    const judges = this.judges.result();
+    return { answers: this.answers, withOutput: this.verdicts.withOutput, ...(judges ? { judges } : {}) };
   }
 }
