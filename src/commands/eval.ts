@@ -71,6 +71,7 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
 /** `--dry-run`: the size of the plan and what it would call; nothing is called. */
 function renderDryRun(plan: EvalPlan): string[] {
   const { cells } = plan;
+  const graders = plan.grader?.members.length ?? 1;
   const count = (key: (c: (typeof cells)[number]) => string) => new Set(cells.map(key)).size;
   const promptTokens = cells.reduce(
     (sum, c) => sum + c.variant.promptTokens + Math.ceil(c.scenario.messages.reduce((n, m) => n + m.content.length, 0) / 4),
@@ -78,7 +79,7 @@ function renderDryRun(plan: EvalPlan): string[] {
   );
   return [
     `dry run: ${count((c) => c.variant.id)} variants × ${count((c) => c.model.label)} models × ${count((c) => c.scenario.id)} scenarios × ${plan.repeats} repeats (where scenarios apply) = ${cells.length} cells`,
-    `model calls: ${cells.length} agent calls + ${plan.gradedCells} grader calls (rubric assertions)`,
+    `model calls: ${cells.length} agent calls + ${plan.gradedCells * graders} grader calls (rubric assertions${graders > 1 ? `, each graded by ${graders} graders` : ''})`,
     `estimated prompt tokens: ~${promptTokens.toLocaleString('en-US')} (answers not included); nothing was called`,
   ];
 }
