@@ -87,7 +87,9 @@ describe('eval: a panel of three graders', () => {
 
     const page = readFileSync(path.join(project.root, 'reports', 'index.html'), 'utf8');
     expect(page).toContain('<section id="judges"><h2>Judges</h2>');
-    expect(page).toMatch(/<tr><td>migration-plan<\/td><td>expand-contract<\/td><td>4<\/td><td>0\.00 \(0\/4\)<\/td><td>4<\/td><td>0<\/td><\/tr>/);
+    expect(page).toMatch(
+      /<tr><td>migration-plan<\/td><td>expand-contract<\/td><td>4<\/td><td>0\.00 \(0\/4\)<\/td><td>4<\/td><td>0<\/td><\/tr>/,
+    );
     expect(page).toMatch(/<tr><td>openai:chat:judge-a<\/td><td>4<\/td><td>1\.00 \(4\/4\)<\/td><td>0<\/td><\/tr>/);
     // Each split cell links to its answers in the drill-down.
     const links = [...page.matchAll(/<ul class="splits">([\s\S]*?)<\/ul>/g)][0]![1]!.match(/href="#(c-[^"]+)"/g)!;
@@ -103,6 +105,23 @@ describe('eval: a panel of three graders', () => {
     expect(server.graderCalls).toHaveLength(0);
     const replayed = readResults(project.root);
     expect(replayed.map((r) => [r.variantId, r.status])).toEqual(results.map((r) => [r.variantId, r.status]));
+  });
+
+  it('--dry-run counts each grader of the panel', async () => {
+    server.reset();
+    using project = evalProject({
+      fixtures: ['rubric'],
+      config: {
+        agents: [SEEDS.delegating, SEEDS.reliability],
+        models: [fakeModel(server, 'model-under-test')],
+        grader: panel(),
+        repeats: 2,
+      },
+    });
+    const run = await project.cli(['eval', '--dry-run'], { env: FAST_ENV });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('model calls: 4 agent calls + 12 grader calls (rubric assertions, each graded by 3 graders)');
+    expect(server.graderCalls).toHaveLength(0);
   });
 
   it('two graders with one label: exit 2 naming the field, nothing run', async () => {
