@@ -42,8 +42,10 @@ export async function finishRun(
   const { fold } = run;
   if (run.carried) {
     // On --resume the carried cells are already in results.jsonl.
-    const have = new Set(fold.results.map((r) => r.cellId));
-    const fresh = run.carried.results.filter((r) => !have.has(r.cellId));
+    // (A cell is its variant, model, scenario and repeat: the fold keeps those, not the cell id hashed from them.)
+    const cell = (r: CellResult) => [r.variantId, r.model, r.scenarioId, r.repeat].join('\u0000');
+    const have = new Set(fold.results.map(cell));
+    const fresh = run.carried.results.filter((r) => !have.has(cell(r)));
     const writer = await openResultWriter(run.dir);
     try {
       for (const r of fresh) await writer.append(r);

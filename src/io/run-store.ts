@@ -102,8 +102,13 @@ function shownRunFile(dir: string, name: string): string {
 export async function readRun(dir: string): Promise<LoadedRun> {
   const meta = await readRunMeta(dir);
   const resultsFile = shownRunFile(dir, 'results.jsonl');
-  const { results, warnings } = await readResults(path.join(dir, 'results.jsonl'), resultsFile);
-  assertOneLinePerCell(results, meta, resultsFile);
+  const check = oneLinePerCell();
+  const results: CellResult[] = [];
+  const warnings = await streamResults(path.join(dir, 'results.jsonl'), resultsFile, (r) => {
+    check.see(r);
+    results.push(r);
+  });
+  check.assert(meta, resultsFile);
   return { dir, meta, results, warnings };
 }
 
@@ -119,9 +124,13 @@ export interface FoldedRun extends LoadedRun {
 export async function readRunFold(dir: string): Promise<FoldedRun> {
   const meta = await readRunMeta(dir);
   const resultsFile = shownRunFile(dir, 'results.jsonl');
+  const check = oneLinePerCell();
   const fold = new RunFold();
-  const warnings = await streamResults(path.join(dir, 'results.jsonl'), resultsFile, (r) => fold.add(r));
-  assertOneLinePerCell(fold.results, meta, resultsFile);
+  const warnings = await streamResults(path.join(dir, 'results.jsonl'), resultsFile, (r) => {
+    check.see(r);
+    fold.add(r);
+  });
+  check.assert(meta, resultsFile);
   return { dir, meta, results: fold.results, shown: fold.shown, warnings };
 }
 
@@ -146,23 +155,33 @@ async function readRunMeta(dir: string): Promise<RunMeta> {
 
 /**
  * A run whose results hold a cell twice, or more cells than it planned, is damaged: pass rates over it
- * would count answers twice. Readers refuse it instead of judging it.
+ * would count answers twice. Readers refuse it instead of judging it (checked line by line as read).
  */
-function assertOneLinePerCell(results: readonly CellResult[], meta: RunMeta, file: string): void {
+function oneLinePerCell() {
+  // Cell id → lines, in the order first seen; a duplicated cell is named by its line.
   const seen = new Map<string, number>();
-  for (const r of results) seen.set(r.cellId, (seen.get(r.cellId) ?? 0) + 1);
-  const twice = [...seen].find(([, n]) => n > 1);
-  if (twice) {
-    const r = results.find((x) => x.cellId === twice[0])!;
-    throw new DataFileError(
-      `damaged run: cell ${r.variantId} @ ${r.model} / ${r.scenarioId} #${r.repeat} appears ${twice[1]} times (two processes wrote this run?); re-run it`,
-      { file },
-    );
-  }
-  const measured = results.filter((r) => r.source !== 'baseline').length;
-  if (measured > meta.plannedCells) {
-    throw new DataFileError(`damaged run: ${measured} results for ${meta.plannedCells} planned cells; re-run it`, { file });
-  }
+  const named = new Map<string, string>();
+  let measured = 0;
+  return {
+    see(r: CellResult): void {
+      const n = (seen.get(r.cellId) ?? 0) + 1;
+      seen.set(r.cellId, n);
+      if (n === 2) named.set(r.cellId, `${r.variantId} @ ${r.model} / ${r.scenarioId} #${r.repeat}`);
+      if (r.source !== 'baseline') measured++;
+    },
+    assert(meta: RunMeta, file: string): void {
+      const twice = [...seen].find(([, n]) => n > 1);
+      if (twice) {
+        throw new DataFileError(
+          `damaged run: cell ${named.get(twice[0])} appears ${twice[1]} times (two processes wrote this run?); re-run it`,
+          { file },
+        );
+      }
+      if (measured > meta.plannedCells) {
+        throw new DataFileError(`damaged run: ${measured} results for ${meta.plannedCells} planned cells; re-run it`, { file });
+      }
+    },
+  };
 }
 
 export async function readResults(file: string, shown = file): Promise<{ results: CellResult[]; warnings: string[] }> {
