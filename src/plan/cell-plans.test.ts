@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentVariant } from '../schema/agent.ts';
+import type { LoadedScenario } from '../schema/loaded-scenario.ts';
+import { CellPlans } from './cell-plans.ts';
+import type { Cell } from './matrix.ts';
+import { planCell } from './plan-cell.ts';
+
+const variant = { id: 'lead', file: 'agents/lead.md', name: 'lead', systemPrompt: 'You lead.', contentHash: 'vh' } as AgentVariant;
+const scenario = {
+  id: 's',
+  tags: [],
+  messages: [{ role: 'user', content: 'review it' }],
+  vars: {},
+  assert: [
+    { type: 'contains', value: 'ok' },
+    { type: 'rubric', value: 'is polite' },
+  ],
+  hash: 'h',
+  assertionsHash: 'a',
+} as unknown as LoadedScenario;
+const cells: Cell<LoadedScenario>[] = [0, 1, 2, 3, 4].map((repeat) => ({
+  cellId: `c${repeat}`,
+  variant,
+  model: { label: 'm', id: 'openai:chat:m', config: {}, runtime: 'chat', maxTurns: 12 },
+  scenario,
+  repeat,
+}));
+
+describe('CellPlans', () => {
+  it('plans each cell when asked, as planCell does', () => {
+    const plans = new CellPlans(cells, 0.2);
+    expect(plans.size).toBe(5);
+    expect(plans.keys()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    expect([...plans.values()]).toEqual(cells.map((c) => planCell(c, 0.2)));
+  });
+
+  it('plans a list a slice at a time', () => {
+    const plans = new CellPlans(cells);
+    const list = plans.list(cells.slice(1));
+    expect(list.length).toBe(4);
+    expect(list.slice(1, 3).map((p) => p.repeat)).toEqual([2, 3]);
+  });
+
+  it('leaves model-graded assertions out once they cannot be graded', () => {
+    const plans = new CellPlans(cells);
+    expect(plans.of(cells[0]!).assertions).toHaveLength(2);
+    plans.dropModelGraded();
+    expect(plans.of(cells[0]!).assertions).toHaveLength(1);
+  });
+});
