@@ -5,7 +5,7 @@
  */
 import type { HistoryEntry, ScenarioAggregate, VariantModelTotal } from '../schema/aggregate.ts';
 import { CELL_TOTALS, type SummedHistoryEntry } from '../report/trends.ts';
-import { CompactCell, type CompactHistoryLine, type CompactTotal, HISTORY_FORMAT, historyHash } from '../schema/history-line.ts';
+import { CompactCell, CompactHistoryLine, type CompactTotal, HISTORY_FORMAT, historyHash } from '../schema/history-line.ts';
 
 /** A format-2 line that parses but points past its own tables: the message names the field, as zod's do. */
 export class HistoryLineError extends Error {}
@@ -237,30 +237,274 @@ function decodeCell(line: CompactHistoryLine, raw: unknown, where: string): Scen
  * lineTotals(CompactHistoryLine.parse(JSON.parse(raw))) // [{ variantId: 'reviewer', model: 'm1', runs: 150, … }]
  */
 export function lineTotals(line: CompactHistoryLine): VariantModelTotal[] {
-  const byKey = new Map<string, VariantModelTotal>();
-  // One `tests` value per scenario row, shared by every series of the line.
-  const tests = line.scenarios.map(([, scenarioHash, assertionsHash]) => ({ scenarioHash, assertionsHash }));
   const cells = line.cells ?? [];
+  const rows = new Float64Array(cells.length * ROW);
   for (let n = 0; n < cells.length; n++) {
     const [vi, mi, si, runs, passes, errors, notRun, scoreSum, , , gi] = checkedRow(line, cells[n], `cells.${n}`);
-    const [variantId, agent, variantHash] = line.variants[vi]!;
-    const model = line.models[mi]!;
-    const key = `${variantId}${SEP}${model}`;
-    let t = byKey.get(key);
-    if (!t) {
-      t = { variantId, variantHash, agent, model, runs: 0, passes: 0, errors: 0, notRun: 0, scoreSum: 0, tests: {}, graders: [] };
-      byKey.set(key, t);
-    }
-    t.runs += runs;
-    t.passes += passes;
-    t.errors += errors;
-    t.notRun += notRun;
-    t.scoreSum += scoreSum;
-    t.tests[line.scenarios[si]![0]] = tests[si]!;
-    const grader = gi !== undefined && gi >= 0 ? line.graders![gi]! : undefined;
-    if (grader && !t.graders.includes(grader)) t.graders.push(grader);
+    rows.set([vi, mi, si, runs, passes, errors, notRun, scoreSum, gi ?? -1], n * ROW);
   }
-  return [...byKey.values()];
+  return sumRows(line, rows, cells.length);
+}
+
+/** Numbers kept of a cell to sum it: variant, model, scenario, runs, passes, errors, not run, score sum, grader (-1: none). */
+export const ROW = 9;
+
+interface Series {
+  total: VariantModelTotal;
+  /** Per distinct scenario id of the line: 1 + the scenario row of its last cell here (0: none). */
+  last: number[];
+  /** Per grader of the line: graded a cell here (1). */
+  graded: number[];
+}
+
+/**
+ * `count` checked cells (`ROW` numbers each) summed per variant × model, in cell order: the one place
+ * `lineTotals` and `readLineFast` sum. Series that ran the same tests share one `tests` object
+ * (read-only: what trends read), so a line costs one record of scenario fingerprints, not one per series.
+ */
+function sumRows(line: CompactHistoryLine, rows: ArrayLike<number>, count: number): VariantModelTotal[] {
+  const { variants, models, scenarios, graders = [] } = line;
+  // A line may hold one scenario id twice (two fingerprints): its last cell's wins, as in `cells` order.
+  const idIndex = new Map<string, number>();
+  const idOf = scenarios.map(([id]) => idIndex.get(id) ?? idIndex.set(id, idIndex.size).size - 1);
+  const series: Series[] = [];
+  const byKey = new Map<string, number>();
+  /** Series index per variant row × model row; two variant rows of one variant id are one series. */
+  const seriesOf: number[] = [];
+  /** runs, passes, errors, not run, score sum per series: numbers in an array, not fields, in the hot loop. */
+  const sums: number[] = [];
+  for (let k = 0; k < count * ROW; k += ROW) {
+    const vi = rows[k]! | 0;
+    const mi = rows[k + 1]! | 0;
+    const si = rows[k + 2]! | 0;
+    const slot = vi * models.length + mi;
+    let s = seriesOf[slot];
+    if (s === undefined) {
+      const [variantId, agent, variantHash] = variants[vi]!;
+      const model = models[mi]!;
+      const key = `${variantId}${SEP}${model}`;
+      s = byKey.get(key);
+      if (s === undefined) {
+        s = series.length;
+        byKey.set(key, s);
+        series.push({
+          total: { variantId, variantHash, agent, model, runs: 0, passes: 0, errors: 0, notRun: 0, scoreSum: 0, tests: {}, graders: [] },
+          last: new Array<number>(idIndex.size).fill(0),
+          graded: new Array<number>(graders.length).fill(0),
+        });
+        sums.push(0, 0, 0, 0, 0);
+      }
+      seriesOf[slot] = s;
+    }
+    for (let f = 0; f < 5; f++) sums[s * 5 + f]! += rows[k + 3 + f]!;
+    series[s]!.last[idOf[si]!] = si + 1;
+    if (rows[k + 8]! >= 0) series[s]!.graded[rows[k + 8]! | 0] = 1;
+  }
+  return totalsOf(series, sums, scenarios, graders);
+}
+
+/** The series' totals; series with the same tests share one `tests` record. */
+function totalsOf(series: Series[], sums: number[], scenarios: CompactHistoryLine['scenarios'], graders: string[]): VariantModelTotal[] {
+  const shared: Array<{ last: number[]; tests: VariantModelTotal['tests'] }> = [];
+  return series.map(({ total, last, graded }, s) => {
+    let tests = shared.find((x) => x.last.every((si, id) => si === last[id]))?.tests;
+    if (!tests) {
+      tests = {};
+      for (const si of last)
+        if (si > 0) tests[scenarios[si - 1]![0]] = { scenarioHash: scenarios[si - 1]![1], assertionsHash: scenarios[si - 1]![2] };
+      shared.push({ last, tests });
+    }
+    const [runs, passes, errors, notRun, scoreSum] = sums.slice(s * 5, s * 5 + 5) as [number, number, number, number, number];
+    // An empty grader id means none, as a cell without one.
+    return { ...total, runs, passes, errors, notRun, scoreSum, tests, graders: graders.filter((g, gi) => graded[gi] && g) };
+  });
+}
+
+/**
+ * A format-2 line read without parsing its cells into arrays: the bytes of `cells` are scanned and
+ * summed in place (`CellScan`), the rest of the line parsed and checked as always. A million stored
+ * cells otherwise cost a million arrays and their garbage, most of the time of a long history. Only
+ * bytes exactly as `JSON.stringify` writes valid cells are taken this way; for anything else (a
+ * format-1 line, a damaged line, a blank in the cells) it returns undefined and the caller reads the
+ * line the ordinary way, which gives the same entry or names what is wrong.
+ *
+ * @example
+ * readLineFast(Buffer.from(historyLine(entry)), reread)?.runId // entry.runId
+ */
+export function readLineFast(bytes: Buffer, reread: () => CompactHistoryLine, rows = new CellRows()): HistoryEntry | undefined {
+  const key = '"cells":[';
+  const found = bytes.indexOf(key);
+  if (found < 0) return undefined;
+  const open = found + key.length - 1;
+  rows.count = 0;
+  const scan = new CellScan(bytes, open, rows);
+  // A second "cells" anywhere after (a duplicate key would win in JSON.parse) sends the line the slow way.
+  if (!scan.cells() || bytes.indexOf('"cells"', scan.i) >= 0) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(`${bytes.toString('utf8', 0, open)}[]${bytes.toString('utf8', scan.i)}`);
+  } catch {
+    return undefined;
+  }
+  const parsed = CompactHistoryLine.safeParse(json);
+  if (!parsed.success || parsed.data.cells?.length !== 0 || !scan.fits(parsed.data)) return undefined;
+  const line = parsed.data;
+  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
+  const entry: SummedHistoryEntry = {
+    runId: line.runId,
+    time: line.time,
+    git: line.git,
+    cells: [],
+    ...(totals ? { totals } : {}),
+    ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
+  };
+  return decodeCellsOnRead(entry, sumRows(line, rows.numbers, rows.count), reread);
+}
+
+const [COMMA, OPEN, CLOSE, QUOTE, MINUS, DOT, ZERO, NINE] = [44, 91, 93, 34, 45, 46, 48, 57];
+const [P, F, E, N] = [80, 70, 69, 78];
+/** Powers of ten a double holds exactly: `digits / 10^k` is then the correctly rounded value, as JSON.parse gives. */
+const EXACT_TENS = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * Where `CellScan` keeps each cell's `ROW` numbers until they are summed: one buffer reused for every
+ * line of a history (a new one per line was most of the garbage of reading a long history).
+ */
+export class CellRows {
+  numbers = new Float64Array(1024 * ROW);
+  count = 0;
+  /** The first number of a new row, growing the buffer when full. */
+  next(): number {
+    if ((this.count + 1) * ROW > this.numbers.length) {
+      const grown = new Float64Array(this.numbers.length * 2);
+      grown.set(this.numbers);
+      this.numbers = grown;
+    }
+    return this.count++ * ROW;
+  }
+}
+
+/**
+ * Scans the bytes of a `cells` array from `i` (its `[`) as `JSON.stringify` writes valid cells,
+ * keeping each cell's `ROW` numbers and the largest index into each table. Anything else stops the
+ * scan (`ok` false): the caller then parses the line, so a stop only costs time.
+ */
+class CellScan {
+  ok = true;
+  /** Largest variant, model, scenario, assertion and grader index seen (-1: none). */
+  readonly max = [-1, -1, -1, -1, -1];
+  constructor(
+    private readonly b: Buffer,
+    public i: number,
+    private readonly rows: CellRows,
+  ) {}
+
+  /** The whole array; true when every cell was read. */
+  cells(): boolean {
+    this.eat(OPEN);
+    if (this.b[this.i] === CLOSE) this.i++;
+    else
+      do this.cell();
+      while (this.ok && this.b[this.i++] === COMMA);
+    return this.ok && this.b[this.i - 1] === CLOSE;
+  }
+
+  /** Whether every index seen points at a row of `line`'s tables. */
+  fits(line: CompactHistoryLine): boolean {
+    const sizes = [
+      line.variants.length,
+      line.models.length,
+      line.scenarios.length,
+      line.assertions?.length ?? 0,
+      line.graders?.length ?? 0,
+    ];
+    return this.max.every((m, t) => m < sizes[t]!);
+  }
+
+  private cell(): void {
+    const row = this.rows.next();
+    const numbers = this.rows.numbers;
+    this.eat(OPEN);
+    for (let f = 0; f < 7; f++) {
+      numbers[row + f] = this.int(false);
+      this.eat(COMMA);
+    }
+    numbers[row + 7] = this.score();
+    this.eat(COMMA);
+    this.outcomes();
+    this.eat(COMMA);
+    this.assertions();
+    // The optional tail: grader (-1: none), carried; each an integer ≥ -1 as `CompactCell` allows.
+    numbers[row + 8] = -1;
+    for (let f = 0; f < 2 && this.b[this.i] === COMMA; f++) {
+      this.i++;
+      const v = this.int(true);
+      if (f === 0) numbers[row + 8] = v;
+    }
+    this.eat(CLOSE);
+    const max = this.max;
+    for (let t = 0; t < 3; t++) max[t] = Math.max(max[t]!, numbers[row + t]!);
+    max[4] = Math.max(max[4]!, numbers[row + 8]!);
+  }
+
+  private assertions(): void {
+    this.eat(OPEN);
+    if (this.b[this.i] === CLOSE) {
+      this.i++;
+      return;
+    }
+    do {
+      this.eat(OPEN);
+      this.max[3] = Math.max(this.max[3]!, this.int(false));
+      let n = 1;
+      for (; n < 4 && this.b[this.i] === COMMA; n++) {
+        this.i++;
+        this.int(false);
+      }
+      if (n < 2) this.ok = false;
+      this.eat(CLOSE);
+    } while (this.ok && this.b[this.i++] === COMMA);
+    if (this.b[this.i - 1] !== CLOSE) this.ok = false;
+  }
+
+  private outcomes(): void {
+    this.eat(QUOTE);
+    for (let c = this.b[this.i]; c === P || c === F || c === E || c === N; c = this.b[++this.i]);
+    this.eat(QUOTE);
+  }
+
+  /** An integer as JSON writes it (no leading zero, at most 15 digits); negative only as `-1`, and only when `minusOne`. */
+  private int(minusOne: boolean): number {
+    const negative = minusOne && this.b[this.i] === MINUS;
+    if (negative) this.i++;
+    const start = this.i;
+    let v = 0;
+    for (let c = this.b[this.i]!; c >= ZERO && c <= NINE; c = this.b[++this.i]!) v = v * 10 + (c - ZERO);
+    const digits = this.i - start;
+    if (digits === 0 || digits > 15 || (digits > 1 && this.b[start] === ZERO) || (negative && v !== 1)) this.ok = false;
+    return negative ? -v : v;
+  }
+
+  /**
+   * A score sum: an integer, or digits and a fraction (`2.333333`), never negative, no exponent. With
+   * at most 15 digits in all the digits are an exact integer and `digits / 10^k` rounds once, correctly,
+   * to the double JSON.parse reads; longer ones stop the scan.
+   */
+  private score(): number {
+    const start = this.i;
+    let v = this.int(false);
+    if (this.b[this.i] !== DOT) return v;
+    const fraction = ++this.i;
+    for (let c = this.b[this.i]!; c >= ZERO && c <= NINE; c = this.b[++this.i]!) v = v * 10 + (c - ZERO);
+    const digits = this.i - fraction;
+    if (digits === 0 || this.i - start - 1 > 15) this.ok = false;
+    return v / EXACT_TENS[Math.min(digits, 22)]!;
+  }
+
+  private eat(c: number): void {
+    if (this.b[this.i] === c) this.i++;
+    else this.ok = false;
+  }
 }
 
 function decodeTotal(line: CompactHistoryLine, row: CompactTotal, where: string): VariantModelTotal {

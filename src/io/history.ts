@@ -8,7 +8,7 @@ import { HistoryEntry } from '../schema/aggregate.ts';
 import type { HistoryRubricCalibration, ScenarioAggregate } from '../schema/aggregate.ts';
 import { CompactHistoryLine, HISTORY_FORMAT } from '../schema/history-line.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
-import { encodeHistoryEntry, HistoryLineError, lazyHistoryEntry, totalsOnly } from './history-codec.ts';
+import { CellRows, encodeHistoryEntry, HistoryLineError, lazyHistoryEntry, readLineFast, totalsOnly } from './history-codec.ts';
 
 /**
  * `reports/history.jsonl`: one line per run, appended under a lock file so that two runs finishing
@@ -150,42 +150,64 @@ export async function readHistory(root: string): Promise<HistoryRead> {
   const read: HistoryRead = { entries: [], damaged: [] };
   try {
     let n = 0;
-    for await (const raw of fileLines(historyFile(root))) addLine(read, raw, ++n);
+    const rows = new CellRows();
+    // Each entry keeps its line's bytes (outside the JS heap) to decode its cells if asked, not a string:
+    // sixty million characters of kept strings made every young-generation collection copy them.
+    for await (const bytes of fileLines(historyFile(root))) addLine(read, bytes, ++n, () => bytes.toString('utf8'), rows);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   return read;
 }
 
-/** The lines of a file as `text.split('\n')` gives them, without holding the whole text at once. */
-async function* fileLines(file: string): AsyncGenerator<string> {
-  let rest = '';
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const lines = (rest + (chunk as string)).split('\n');
-    rest = lines.pop()!;
-    yield* lines;
+/**
+ * The lines of a file as `text.split('\n')` gives them, without holding the whole text at once.
+ * Newlines are found in the bytes (a `\n` byte is never inside a UTF-8 sequence) and each line stays
+ * bytes: most lines are read without ever becoming a string (`readLineFast`).
+ */
+async function* fileLines(file: string): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, from)) {
+      const piece = chunk.subarray(from, nl);
+      yield pending.length ? Buffer.concat([...pending, piece]) : piece;
+      pending = [];
+      from = nl + 1;
+    }
+    if (from < chunk.length) pending.push(chunk.subarray(from));
   }
-  yield rest;
+  yield Buffer.concat(pending);
 }
 
 /** The pure half of `readHistory`. */
 export function parseHistory(text: string): HistoryRead {
   const read: HistoryRead = { entries: [], damaged: [] };
   text.split('\n').forEach((raw, i) => {
-    addLine(read, raw, i + 1);
+    addLine(read, Buffer.from(raw), i + 1, () => raw);
   });
   return read;
 }
 
-function addLine(read: HistoryRead, raw: string, line: number): void {
-  if (!raw.trim()) return;
-  const parsed = parseHistoryLine(raw);
+function addLine(read: HistoryRead, bytes: Buffer, line: number, text: () => string, rows?: CellRows): void {
+  const parsed = parseHistoryLine(bytes, text, rows);
+  if (!parsed) return;
   if ('entry' in parsed) read.entries.push(parsed.entry);
   else read.damaged.push({ line, message: parsed.message });
 }
 
-/** One line of either format, or what is wrong with it (one line, naming the field). */
-function parseHistoryLine(raw: string): { entry: HistoryEntry } | { message: string } {
+/**
+ * One line of either format, or what is wrong with it (one line, naming the field); undefined for a
+ * blank line. `text` gives the line's text, when the fast path cannot read it and when a lazy entry
+ * decodes its cells: what an entry keeps of its line is the caller's choice.
+ */
+function parseHistoryLine(bytes: Buffer, text: () => string, rows?: CellRows): { entry: HistoryEntry } | { message: string } | undefined {
+  // Validated whole by either path: reading it again can only give the same line.
+  const reread = () => JSON.parse(text()) as CompactHistoryLine;
+  const fast = readLineFast(bytes, reread, rows);
+  if (fast) return { entry: fast };
+  const raw = text();
+  if (!raw.trim()) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -205,8 +227,7 @@ function parseHistoryLine(raw: string): { entry: HistoryEntry } | { message: str
   const parsed = CompactHistoryLine.safeParse(json);
   if (!parsed.success) return { message: firstIssue(parsed.error) };
   try {
-    // Validated whole above: reading it again can only give the same line.
-    return { entry: lazyHistoryEntry(parsed.data, () => JSON.parse(raw) as CompactHistoryLine) };
+    return { entry: lazyHistoryEntry(parsed.data, reread) };
   } catch (err) {
     if (err instanceof HistoryLineError) return { message: err.message };
     throw err;
@@ -245,7 +266,7 @@ export async function compactHistory(root: string, opts: { keep: number } & Lock
       throw err;
     });
     const lines = text.split('\n');
-    const read = lines.map((raw) => (raw.trim() ? parseHistoryLine(raw) : undefined));
+    const read = lines.map((raw) => parseHistoryLine(Buffer.from(raw), () => raw));
     const runs = read.flatMap((r, i) => (r && 'entry' in r ? [{ i, entry: r.entry }] : []));
     const newest = new Set(
       [...runs]

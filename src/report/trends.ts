@@ -72,13 +72,14 @@ interface Accum {
  */
 export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
   const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => a.e.time.localeCompare(b.e.time) || a.i - b.i);
+  const memo: Memo = { tests: new WeakMap(), byContent: new Map(), fingerprints: new WeakMap() };
   const series = new Map<
     string,
     TrendSeries & { lastFp?: string; lastTests?: Map<string, string>; lastGraders?: Set<string>; lastHash?: string }
   >();
   for (const { e } of ordered) {
     const summed = (e as SummedHistoryEntry)[CELL_TOTALS];
-    const accs = summed ? accumulate([], [...summed, ...(e.totals ?? [])]) : accumulate(e.cells, e.totals);
+    const accs = summed ? accumulate([], [...summed, ...(e.totals ?? [])], memo) : accumulate(e.cells, e.totals, memo);
     for (const acc of accs.values()) {
       const key = `${acc.variantId}\u0000${acc.model}`;
       let s = series.get(key);
@@ -86,7 +87,7 @@ export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
         s = { agent: acc.agent, variantId: acc.variantId, model: acc.model, segments: [] };
         series.set(key, s);
       }
-      const fp = fingerprintOf(acc);
+      const fp = fingerprintOf(acc, memo);
       const point: TrendPoint = {
         runId: e.runId,
         time: e.time,
@@ -116,8 +117,23 @@ export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
     .sort((a, b) => a.agent.localeCompare(b.agent) || a.variantId.localeCompare(b.variantId) || a.model.localeCompare(b.model));
 }
 
-function accumulate(cells: ScenarioAggregate[], totals: VariantModelTotal[] = []): Map<string, Accum> {
+/**
+ * What trends derive once per object of a long history: a run's totals share one `tests` record
+ * when their series ran the same tests (`lineTotals`), and consecutive points usually hold equal ones.
+ */
+interface Memo {
+  /** A totals' `tests` record as the map a series compares (read-only: shared by the series of that record). */
+  tests: WeakMap<object, Map<string, string>>;
+  /** Those maps by content: runs that ran the same tests share one map, and so one fingerprint. */
+  byContent: Map<string, Map<string, string>>;
+  /** The tests part of a fingerprint, per tests map. */
+  fingerprints: WeakMap<Map<string, string>, string>;
+}
+
+function accumulate(cells: ScenarioAggregate[], totals: VariantModelTotal[] = [], memo: Memo): Map<string, Accum> {
   const byKey = new Map<string, Accum>();
+  // A series summed from one totals row borrows that row's tests map; a second source copies it first.
+  const borrowed = new Set<Accum>();
   const accOf = (c: { agent: string; variantId: string; model: string; variantHash: string }) => {
     const key = `${c.variantId}\u0000${c.model}`;
     let acc = byKey.get(key);
@@ -134,32 +150,56 @@ function accumulate(cells: ScenarioAggregate[], totals: VariantModelTotal[] = []
         graders: new Set(),
       };
       byKey.set(key, acc);
-    }
+    } else if (borrowed.delete(acc)) acc.tests = new Map(acc.tests);
     return acc;
   };
-  const test = (h: { scenarioHash: string; assertionsHash: string }) => `${historyHash(h.scenarioHash)}/${historyHash(h.assertionsHash)}`;
   for (const c of cells) {
     const acc = accOf(c);
     acc.runs += c.runs;
     acc.passes += c.passes;
     acc.scoreSum += c.scoreSum;
-    acc.tests.set(c.scenarioId, test(c));
+    acc.tests.set(c.scenarioId, testOf(c));
     if (c.grader) acc.graders.add(c.grader);
   }
   for (const t of totals) {
+    const fresh = !byKey.has(`${t.variantId}\u0000${t.model}`);
     const acc = accOf(t);
     acc.runs += t.runs;
     acc.passes += t.passes;
     acc.scoreSum += t.scoreSum;
-    for (const [id, h] of Object.entries(t.tests)) acc.tests.set(id, test(h));
+    if (fresh) {
+      acc.tests = testsOf(t.tests, memo);
+      borrowed.add(acc);
+    } else for (const [id, h] of Object.entries(t.tests)) acc.tests.set(id, testOf(h));
     for (const g of t.graders) acc.graders.add(g);
   }
   return byKey;
 }
 
-function fingerprintOf(acc: Accum): string {
-  const tests = [...acc.tests].sort(([a], [b]) => a.localeCompare(b)).map(([id, h]) => `${id}=${h}`);
-  return `${tests.join(',')}|${[...acc.graders].sort().join(',')}`;
+const testOf = (h: { scenarioHash: string; assertionsHash: string }) => `${historyHash(h.scenarioHash)}/${historyHash(h.assertionsHash)}`;
+
+function testsOf(tests: VariantModelTotal['tests'], memo: Memo): Map<string, string> {
+  let map = memo.tests.get(tests);
+  if (!map) {
+    const entries = Object.entries(tests).map(([id, h]): [string, string] => [id, testOf(h)]);
+    const content = JSON.stringify(entries);
+    map = memo.byContent.get(content);
+    if (!map) memo.byContent.set(content, (map = new Map(entries)));
+    memo.tests.set(tests, map);
+  }
+  return map;
+}
+
+function fingerprintOf(acc: Accum, memo: Memo): string {
+  let tests = memo.fingerprints.get(acc.tests);
+  if (tests === undefined) {
+    tests = [...acc.tests]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, h]) => `${id}=${h}`)
+      .join(',');
+    memo.fingerprints.set(acc.tests, tests);
+  }
+  return `${tests}|${[...acc.graders].sort().join(',')}`;
 }
 
 function describeBreak(before: Map<string, string>, after: Map<string, string>, gBefore: Set<string>, gAfter: Set<string>): string {
