@@ -6,19 +6,23 @@
  * every `import()` promptfoo makes while evaluating crosses it; measured on 300 cells that cost more
  * CPU than promptfoo itself spends per cell (docs/performance.md).
  */
-import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'cli.mjs');
 
-async function newestSource(dir) {
+/**
+ * mtime of the newest non-test file under `dir`. Synchronous on purpose: it runs before every command,
+ * and 140 awaited stat() calls cost ≈ 10 ms more CPU than the same calls made in a loop.
+ */
+function newestSource(dir) {
   let newest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || entry.name.endsWith('.test.ts')) continue;
-    const full = path.join(entry.parentPath ?? entry.path, entry.name);
-    newest = Math.max(newest, (await stat(full)).mtimeMs);
+    newest = Math.max(newest, statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
   }
   return newest;
 }
@@ -26,11 +30,8 @@ async function newestSource(dir) {
 /** Builds unless `ifStale` and dist/cli.mjs is newer than every file under src/. */
 export async function build({ ifStale = false } = {}) {
   if (ifStale) {
-    const built = await stat(out).then(
-      (s) => s.mtimeMs,
-      () => 0,
-    );
-    if (built > 0 && built >= (await newestSource(path.join(root, 'src')))) return false;
+    const built = statSync(out, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    if (built > 0 && built >= newestSource(path.join(root, 'src'))) return false;
   }
   // Imported here, not at the top: bin/agent-evals.js loads this module on every run, and esbuild's
   // API is only needed when something changed.
