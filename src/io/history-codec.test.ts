@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeHistoryLine, encodeHistoryEntry, totalsOnly } from './history-codec.ts';
+import { decodeHistoryLine, encodeHistoryEntry, lineTotals, readLineFast, totalsOnly } from './history-codec.ts';
 import { historyLine, parseHistory } from './history.ts';
-import { trendSeries } from '../report/trends.ts';
+import { CELL_TOTALS, type SummedHistoryEntry, trendSeries } from '../report/trends.ts';
 import type { HistoryEntry } from '../schema/aggregate.ts';
 import { CompactHistoryLine, historyHash } from '../schema/history-line.ts';
 import { syntheticAggregate, syntheticEntry } from '../../test/support/report-synthetic.ts';
@@ -148,5 +148,93 @@ describe('totalsOnly (history compact)', () => {
     const line = historyLine(totalsOnly(full));
     expect(line.length).toBeLessThan(historyLine(full).length / 4);
     expect(decodeHistoryLine(CompactHistoryLine.parse(JSON.parse(line))).totals).toHaveLength(10);
+  });
+});
+
+describe('readLineFast (a long history read without an array per stored cell)', () => {
+  const parsedOf = (line: string) => CompactHistoryLine.parse(JSON.parse(line));
+  const reread = (line: string) => () => JSON.parse(line) as CompactHistoryLine;
+  const everyField: HistoryEntry = {
+    runId: 'r1',
+    time: '2026-01-01T00:00:00.000Z',
+    git: { commit: 'abc', branch: 'main', dirty: true },
+    cells: [
+      syntheticAggregate(),
+      syntheticAggregate({ model: 'm2', grader: 'openai:chat:gpt-4.1', carried: 2, scoreSum: 2.333333 }),
+      syntheticAggregate({ scenarioId: 's2', carried: 1, scoreSum: 0.000001, grader: '' }),
+      // One scenario id measured against two fingerprints in one run: the last cell's wins.
+      syntheticAggregate({ scenarioId: 's2', model: 'm2', scenarioHash: 'sh-other', scoreSum: 12345678.5 }),
+      syntheticAggregate({
+        variantId: 'terse',
+        runs: 2,
+        passes: 0,
+        errors: 1,
+        notRun: 1,
+        scoreSum: 0,
+        outcomes: 'EFFN',
+        assertions: { a: { runs: 2, passes: 0, critical: true }, b: { runs: 1, passes: 1 }, c: { runs: 2, passes: 0, critical: false } },
+      }),
+      syntheticAggregate({ assertions: {}, outcomes: '' }),
+    ],
+    totals: [totalsOnly(syntheticEntry('t', { cells: 4 })).totals![0]!],
+    rubricCalibration: { grader: 'openai:chat:gpt-4.1', accuracy: 0.875, flagged: 1, rubrics: 4 },
+  };
+
+  it('gives what the ordinary read gives: the entry, its cells, and the sums the trends draw', () => {
+    for (const e of [everyField, syntheticEntry('x', { cells: 40 }), shapedEntry(STARTER_SHAPE, 3), shapedEntry(BENCH_SHAPE, 7)]) {
+      const line = historyLine(e);
+      const fast = readLineFast(Buffer.from(line), reread(line)) as SummedHistoryEntry;
+      expect(fast, e.runId).toBeDefined();
+      const sums = fast[CELL_TOTALS];
+      expect(sums).toEqual(lineTotals(parsedOf(line)));
+      const decoded = decodeHistoryLine(parsedOf(line));
+      expect(trendSeries([fast, { ...e, runId: 'next', time: '2099' }])).toEqual(
+        trendSeries([decoded, { ...e, runId: 'next', time: '2099' }]),
+      );
+      // Reading the cells decodes the line and drops the sums, which could go stale from then on.
+      expect(fast).toEqual(decoded);
+      expect(fast[CELL_TOTALS]).toBeUndefined();
+    }
+  });
+
+  it('leaves to the ordinary read any text JSON.stringify would not write for valid cells, which that read then judges', () => {
+    const line = historyLine({ ...everyField, totals: undefined });
+    const cells = line.slice(line.indexOf('"cells":[') + 8, line.indexOf(']],"rubricCalibration"') + 2);
+    const variants = {
+      'a blank': cells.replace('[0,0,0,', '[0, 0,0,'),
+      'an exponent': cells.replace(',2.5,', ',25e-1,'),
+      'a leading zero': cells.replace('[0,0,0,3,', '[0,0,0,03,'),
+      'an escaped outcome': cells.replace('"PPF"', '"\\u0050PF"'),
+      'a grader of -0': cells.replace(',0,2]', ',-0,2]'),
+      'an index past its table': cells.replace('[0,0,0,', '[9,0,0,'),
+      'a cell too short': cells.replace('[0,0,0,3,2,0,0,2.5,"PPF",[[0,2]]]', '[0,0,0,3,2,0,0]'),
+    };
+    for (const [what, text] of Object.entries(variants)) {
+      expect(text, what).not.toBe(cells);
+      const changed = line.replace(cells, text);
+      expect(readLineFast(Buffer.from(changed), reread(changed)), what).toBeUndefined();
+    }
+    const read = parseHistory(
+      Object.values(variants)
+        .map((text) => line.replace(cells, text))
+        .join('\n'),
+    );
+    // Valid JSON and valid cells, only not as JSON.stringify writes them: read all the same.
+    expect(read.entries.map((e) => [e.cells[0]!.outcomes, e.cells[0]!.scoreSum, e.cells[1]!.grader])).toEqual([
+      ['PPF', 2.5, 'openai:chat:gpt-4.1'],
+      ['PPF', 2.5, 'openai:chat:gpt-4.1'],
+      ['PPF', 2.5, 'openai:chat:gpt-4.1'],
+      ['PPF', 2.5, 'openai:chat:gpt-4.1'],
+    ]);
+    expect(read.damaged).toEqual([
+      { line: 3, message: expect.stringMatching(/^broken JSON/) },
+      { line: 6, message: 'cells.0: variant index 9 is not in "variants"' },
+      { line: 7, message: expect.stringMatching(/^cells\.0/) },
+    ]);
+    // A duplicate key: JSON.parse keeps the last one, and so does the read.
+    const twice = line.replace('"cells":[', '"cells":[],"cells":[');
+    expect(readLineFast(Buffer.from(twice), reread(twice))).toBeUndefined();
+    expect(parseHistory(twice).entries[0]!.cells).toHaveLength(everyField.cells.length);
+    expect(readLineFast(Buffer.from(FORMAT_1.split('\n')[0]!), reread(FORMAT_1.split('\n')[0]!))).toBeUndefined();
   });
 });

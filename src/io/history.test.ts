@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, appendFile, utimes, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, appendFile, utimes, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendHistory, compactHistory, historyFile, readHistory } from './history.ts';
+import { appendHistory, compactHistory, historyFile, historyLine, parseHistory, readHistory } from './history.ts';
 import { isUserError } from '../errors.ts';
 import { syntheticEntry } from '../../test/support/report-synthetic.ts';
 
@@ -123,6 +123,32 @@ describe('readHistory', () => {
     expect(damaged[1]!.line).toBe(3);
     expect(damaged[1]!.message).toMatch(/^cells\.0\./);
     expect(await readFile(historyFile(root), 'utf8')).toBe(before);
+  });
+});
+
+describe('readHistory of a long history', () => {
+  it('reads lines longer than its read buffer, and each entry reads its cells again from the file when asked', async () => {
+    // ≈ 150 KB a line: most lines cross the 1 MB chunks the file is read in.
+    const written = Array.from({ length: 10 }, (_, i) => syntheticEntry(`long-${i}`, { cells: 3000, seed: i }));
+    await mkdir(path.dirname(historyFile(root)), { recursive: true });
+    const text = `${written.map((e) => historyLine(e)).join('\n')}\n`;
+    await writeFile(historyFile(root), text);
+    expect(text.length).toBeGreaterThan(1.2 * 1024 * 1024);
+    const { entries, damaged } = await readHistory(root);
+    expect(damaged).toEqual([]);
+    expect(entries).toEqual(parseHistory(text).entries);
+    expect(entries.map((e) => e.cells)).toEqual(written.map((e) => e.cells));
+  });
+
+  it('says so rather than guess when asked for cells after the file changed, and keeps cells already read', async () => {
+    await appendHistory(root, syntheticEntry('run-a'));
+    await appendHistory(root, syntheticEntry('run-b'));
+    const { entries } = await readHistory(root);
+    expect(entries[0]!.cells).toEqual(syntheticEntry('run-a').cells);
+    await appendHistory(root, syntheticEntry('run-c'));
+    expect(entries[0]!.cells).toEqual(syntheticEntry('run-a').cells);
+    expect(() => entries[1]!.cells).toThrow(/^reports\/history\.jsonl changed since it was read: read it again/);
+    expect((await readHistory(root)).entries[1]!.cells).toEqual(syntheticEntry('run-b').cells);
   });
 });
 

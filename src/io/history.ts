@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
@@ -148,49 +148,108 @@ function runIdOf(raw: string): string | undefined {
  */
 export async function readHistory(root: string): Promise<HistoryRead> {
   const read: HistoryRead = { entries: [], damaged: [] };
+  const file = historyFile(root);
+  let handle: FileHandle;
   try {
-    let n = 0;
-    const rows = new CellRows();
-    // Each entry keeps its line's bytes (outside the JS heap) to decode its cells if asked, not a string:
-    // sixty million characters of kept strings made every young-generation collection copy them.
-    for await (const bytes of fileLines(historyFile(root))) addLine(read, bytes, ++n, () => bytes.toString('utf8'), rows);
+    handle = await open(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return read;
+    throw err;
+  }
+  try {
+    const stamp = stampOf(await handle.stat());
+    const rows = new CellRows();
+    let n = 0;
+    // An entry keeps where its line is, not the line: kept, sixty megabytes of lines cost more to
+    // allocate than reading and summing them (fresh pages), and nothing but a test reads old cells.
+    for await (const { bytes, offset } of fileLines(handle))
+      addLine(read, bytes, ++n, () => bytes.toString('utf8'), rows, lineAgain({ file, stamp, offset, length: bytes.length }));
+  } finally {
+    await handle.close();
   }
   return read;
 }
 
+/** What tells a history file from the same file rewritten or appended to. */
+const stampOf = (st: { dev: number; ino: number; size: number; mtimeMs: number }) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+
 /**
- * The lines of a file as `text.split('\n')` gives them, without holding the whole text at once.
- * Newlines are found in the bytes (a `\n` byte is never inside a UTF-8 sequence) and each line stays
- * bytes: most lines are read without ever becoming a string (`readLineFast`).
+ * Reads a line of the history file again, for the cells of an entry `readHistory` gave. The file
+ * must be as it was then; once appended to or rewritten, its lines may have moved, and the entry's
+ * cells are not guessed from another run's line: read the history again. (A function of its own so
+ * the closure holds `at` only, not the line's bytes.)
  */
-async function* fileLines(file: string): AsyncGenerator<Buffer> {
+function lineAgain(at: { file: string; stamp: string; offset: number; length: number }): () => string {
+  return () => readLineAt(at);
+}
+
+function readLineAt(at: { file: string; stamp: string; offset: number; length: number }): string {
+  const fd = openSync(at.file, 'r');
+  try {
+    if (stampOf(fstatSync(fd)) !== at.stamp)
+      throw new Error('reports/history.jsonl changed since it was read: read it again (readHistory) for the cells of its runs');
+    const bytes = Buffer.alloc(at.length);
+    readSync(fd, bytes, 0, at.length, at.offset);
+    return bytes.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The lines of a file as `text.split('\n')` gives them, with where each starts, read through one
+ * reused buffer: a line's bytes are valid until the next line is asked for. Newlines are found in
+ * the bytes (a `\n` byte is never inside a UTF-8 sequence); most lines never become a string
+ * (`readLineFast`).
+ */
+async function* fileLines(handle: FileHandle): AsyncGenerator<{ bytes: Buffer; offset: number }> {
+  const chunk = Buffer.allocUnsafe(1 << 20);
   let pending: Buffer[] = [];
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  let offset = 0;
+  for (let position = 0; ; ) {
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+    if (bytesRead === 0) break;
+    const view = chunk.subarray(0, bytesRead);
     let from = 0;
-    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, from)) {
-      const piece = chunk.subarray(from, nl);
-      yield pending.length ? Buffer.concat([...pending, piece]) : piece;
+    for (let nl = view.indexOf(10); nl >= 0; nl = view.indexOf(10, from)) {
+      const piece = view.subarray(from, nl);
+      yield { bytes: pending.length ? Buffer.concat([...pending, piece]) : piece, offset };
       pending = [];
       from = nl + 1;
+      offset = position + from;
     }
-    if (from < chunk.length) pending.push(chunk.subarray(from));
+    // A line running past this chunk: copied, the chunk is read into again.
+    if (from < bytesRead) pending.push(Buffer.from(view.subarray(from)));
+    position += bytesRead;
   }
-  yield Buffer.concat(pending);
+  yield { bytes: Buffer.concat(pending), offset };
 }
 
 /** The pure half of `readHistory`. */
 export function parseHistory(text: string): HistoryRead {
   const read: HistoryRead = { entries: [], damaged: [] };
   text.split('\n').forEach((raw, i) => {
-    addLine(read, Buffer.from(raw), i + 1, () => raw);
+    addLine(
+      read,
+      Buffer.from(raw),
+      i + 1,
+      () => raw,
+      undefined,
+      () => raw,
+    );
   });
   return read;
 }
 
-function addLine(read: HistoryRead, bytes: Buffer, line: number, text: () => string, rows?: CellRows): void {
-  const parsed = parseHistoryLine(bytes, text, rows);
+function addLine(
+  read: HistoryRead,
+  bytes: Buffer,
+  line: number,
+  text: () => string,
+  rows: CellRows | undefined,
+  again: () => string,
+): void {
+  const parsed = parseHistoryLine(bytes, text, rows, again);
   if (!parsed) return;
   if ('entry' in parsed) read.entries.push(parsed.entry);
   else read.damaged.push({ line, message: parsed.message });
@@ -198,12 +257,17 @@ function addLine(read: HistoryRead, bytes: Buffer, line: number, text: () => str
 
 /**
  * One line of either format, or what is wrong with it (one line, naming the field); undefined for a
- * blank line. `text` gives the line's text, when the fast path cannot read it and when a lazy entry
- * decodes its cells: what an entry keeps of its line is the caller's choice.
+ * blank line. `text` gives the line's text now, when the fast path cannot read it; `again` gives it
+ * later, when a lazy entry decodes its cells (what an entry keeps of its line is the caller's choice).
  */
-function parseHistoryLine(bytes: Buffer, text: () => string, rows?: CellRows): { entry: HistoryEntry } | { message: string } | undefined {
+function parseHistoryLine(
+  bytes: Buffer,
+  text: () => string,
+  rows: CellRows | undefined,
+  again: () => string,
+): { entry: HistoryEntry } | { message: string } | undefined {
   // Validated whole by either path: reading it again can only give the same line.
-  const reread = () => JSON.parse(text()) as CompactHistoryLine;
+  const reread = () => JSON.parse(again()) as CompactHistoryLine;
   const fast = readLineFast(bytes, reread, rows);
   if (fast) return { entry: fast };
   const raw = text();
@@ -266,7 +330,14 @@ export async function compactHistory(root: string, opts: { keep: number } & Lock
       throw err;
     });
     const lines = text.split('\n');
-    const read = lines.map((raw) => parseHistoryLine(Buffer.from(raw), () => raw));
+    const read = lines.map((raw) =>
+      parseHistoryLine(
+        Buffer.from(raw),
+        () => raw,
+        undefined,
+        () => raw,
+      ),
+    );
     const runs = read.flatMap((r, i) => (r && 'entry' in r ? [{ i, entry: r.entry }] : []));
     const newest = new Set(
       [...runs]
