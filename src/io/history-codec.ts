@@ -322,7 +322,7 @@ function totalsOf(series: Series[], sums: number[], scenarios: CompactHistoryLin
 
 /**
  * A format-2 line read without parsing its cells into arrays: the bytes of `cells` are scanned and
- * summed in place (`CellScan`), the rest of the line parsed and checked as always. A million stored
+ * summed in place (`scanCells`), the rest of the line parsed and checked as always. A million stored
  * cells otherwise cost a million arrays and their garbage, most of the time of a long history. Only
  * bytes exactly as `JSON.stringify` writes valid cells are taken this way; for anything else (a
  * format-1 line, a damaged line, a blank in the cells) it returns undefined and the caller reads the
@@ -337,17 +337,18 @@ export function readLineFast(bytes: Buffer, reread: () => CompactHistoryLine, ro
   if (found < 0) return undefined;
   const open = found + key.length - 1;
   rows.count = 0;
-  const scan = new CellScan(bytes, open, rows);
+  const max = [-1, -1, -1, -1, -1];
+  const end = scanCells(bytes, open, rows, max);
   // A second "cells" anywhere after (a duplicate key would win in JSON.parse) sends the line the slow way.
-  if (!scan.cells() || bytes.indexOf('"cells"', scan.i) >= 0) return undefined;
+  if (end < 0 || bytes.indexOf('"cells"', end) >= 0) return undefined;
   let json: unknown;
   try {
-    json = JSON.parse(`${bytes.toString('utf8', 0, open)}[]${bytes.toString('utf8', scan.i)}`);
+    json = JSON.parse(`${bytes.toString('utf8', 0, open)}[]${bytes.toString('utf8', end)}`);
   } catch {
     return undefined;
   }
   const parsed = CompactHistoryLine.safeParse(json);
-  if (!parsed.success || parsed.data.cells?.length !== 0 || !scan.fits(parsed.data)) return undefined;
+  if (!parsed.success || parsed.data.cells?.length !== 0 || !fits(parsed.data, max)) return undefined;
   const line = parsed.data;
   const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
   const entry: SummedHistoryEntry = {
@@ -361,13 +362,19 @@ export function readLineFast(bytes: Buffer, reread: () => CompactHistoryLine, ro
   return decodeCellsOnRead(entry, sumRows(line, rows.numbers, rows.count), reread);
 }
 
+/** Whether every index `scanCells` saw points at a row of `line`'s tables. */
+function fits(line: CompactHistoryLine, max: number[]): boolean {
+  const sizes = [line.variants.length, line.models.length, line.scenarios.length, line.assertions?.length ?? 0, line.graders?.length ?? 0];
+  return max.every((m, t) => m < sizes[t]!);
+}
+
 const [COMMA, OPEN, CLOSE, QUOTE, MINUS, DOT, ZERO, NINE] = [44, 91, 93, 34, 45, 46, 48, 57];
 const [P, F, E, N] = [80, 70, 69, 78];
 /** Powers of ten a double holds exactly: `digits / 10^k` is then the correctly rounded value, as JSON.parse gives. */
 const EXACT_TENS = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * Where `CellScan` keeps each cell's `ROW` numbers until they are summed: one buffer reused for every
+ * Where `scanCells` keeps each cell's `ROW` numbers until they are summed: one buffer reused for every
  * line of a history (a new one per line was most of the garbage of reading a long history).
  */
 export class CellRows {
@@ -385,126 +392,114 @@ export class CellRows {
 }
 
 /**
- * Scans the bytes of a `cells` array from `i` (its `[`) as `JSON.stringify` writes valid cells,
- * keeping each cell's `ROW` numbers and the largest index into each table. Anything else stops the
- * scan (`ok` false): the caller then parses the line, so a stop only costs time.
+ * Scans the bytes of a `cells` array from `b[i]` (its `[`) as `JSON.stringify` writes valid cells,
+ * keeping each cell's `ROW` numbers in `rows` and the largest index into each table in `max`
+ * (variant, model, scenario, assertion, grader). Returns the index after the array, or -1 at any
+ * other text: the caller then parses the line, so a stop only costs time. Positions live in locals,
+ * not fields: this loop runs for every byte of a long history.
  */
-class CellScan {
-  ok = true;
-  /** Largest variant, model, scenario, assertion and grader index seen (-1: none). */
-  readonly max = [-1, -1, -1, -1, -1];
-  constructor(
-    private readonly b: Buffer,
-    public i: number,
-    private readonly rows: CellRows,
-  ) {}
-
-  /** The whole array; true when every cell was read. */
-  cells(): boolean {
-    this.eat(OPEN);
-    if (this.b[this.i] === CLOSE) this.i++;
-    else
-      do this.cell();
-      while (this.ok && this.b[this.i++] === COMMA);
-    return this.ok && this.b[this.i - 1] === CLOSE;
+function scanCells(b: Buffer, i: number, rows: CellRows, max: number[]): number {
+  if (b[i++] !== OPEN) return -1;
+  if (b[i] === CLOSE) return i + 1;
+  for (;;) {
+    const row = rows.next();
+    i = scanCell(b, i, rows.numbers, row, max);
+    if (i < 0) return -1;
+    const c = b[i++];
+    if (c === CLOSE) return i;
+    if (c !== COMMA) return -1;
   }
+}
 
-  /** Whether every index seen points at a row of `line`'s tables. */
-  fits(line: CompactHistoryLine): boolean {
-    const sizes = [
-      line.variants.length,
-      line.models.length,
-      line.scenarios.length,
-      line.assertions?.length ?? 0,
-      line.graders?.length ?? 0,
-    ];
-    return this.max.every((m, t) => m < sizes[t]!);
+function scanCell(b: Buffer, i: number, numbers: Float64Array, row: number, max: number[]): number {
+  if (b[i++] !== OPEN) return -1;
+  for (let f = 0; f < 7; f++) {
+    const end = digitsEnd(b, i);
+    const v = intAt(b, i, end);
+    if (v < 0 || b[end] !== COMMA) return -1;
+    numbers[row + f] = v;
+    i = end + 1;
   }
+  i = scanScore(b, i, numbers, row + 7);
+  if (i < 0 || b[i++] !== COMMA || b[i++] !== QUOTE) return -1;
+  for (let c = b[i]; c === P || c === F || c === E || c === N; c = b[++i]);
+  if (b[i++] !== QUOTE || b[i++] !== COMMA) return -1;
+  i = scanAssertions(b, i, max);
+  if (i < 0) return -1;
+  // The optional tail: grader (-1: none), carried; each an integer ≥ -1 as `CompactCell` allows.
+  numbers[row + 8] = -1;
+  for (let f = 0; f < 2 && b[i] === COMMA; f++) {
+    const negative = b[++i] === MINUS;
+    if (negative) i++;
+    const end = digitsEnd(b, i);
+    const v = intAt(b, i, end);
+    if (v < 0 || (negative && v !== 1)) return -1;
+    if (f === 0) numbers[row + 8] = negative ? -1 : v;
+    i = end;
+  }
+  if (b[i++] !== CLOSE) return -1;
+  for (let t = 0; t < 3; t++) if (numbers[row + t]! > max[t]!) max[t] = numbers[row + t]!;
+  if (numbers[row + 8]! > max[4]!) max[4] = numbers[row + 8]!;
+  return i;
+}
 
-  private cell(): void {
-    const row = this.rows.next();
-    const numbers = this.rows.numbers;
-    this.eat(OPEN);
-    for (let f = 0; f < 7; f++) {
-      numbers[row + f] = this.int(false);
-      this.eat(COMMA);
+/**
+ * A score sum at `b[i]`: an integer, or digits and a fraction (`2.333333`), never negative, no
+ * exponent. With at most 15 digits in all, the digits are an exact integer and `digits / 10^k`
+ * rounds once, correctly, to the double JSON.parse reads; longer ones stop the scan.
+ */
+function scanScore(b: Buffer, i: number, numbers: Float64Array, at: number): number {
+  const end = digitsEnd(b, i);
+  let v = intAt(b, i, end);
+  if (v < 0) return -1;
+  if (b[end] !== DOT) {
+    numbers[at] = v;
+    return end;
+  }
+  const fractionEnd = digitsEnd(b, end + 1);
+  const fraction = fractionEnd - end - 1;
+  if (fraction === 0 || end - i + fraction > 15) return -1;
+  for (let k = end + 1; k < fractionEnd; k++) v = v * 10 + (b[k]! - ZERO);
+  numbers[at] = v / EXACT_TENS[fraction]!;
+  return fractionEnd;
+}
+
+/** `[[assertion, n(, n(, n))], …]`: counts only, two to four a tuple. */
+function scanAssertions(b: Buffer, i: number, max: number[]): number {
+  if (b[i++] !== OPEN) return -1;
+  if (b[i] === CLOSE) return i + 1;
+  for (;;) {
+    if (b[i++] !== OPEN) return -1;
+    let n = 0;
+    for (;;) {
+      const end = digitsEnd(b, i);
+      const v = intAt(b, i, end);
+      if (v < 0) return -1;
+      if (n++ === 0 && v > max[3]!) max[3] = v;
+      i = end;
+      if (b[i] !== COMMA || n === 4) break;
+      i++;
     }
-    numbers[row + 7] = this.score();
-    this.eat(COMMA);
-    this.outcomes();
-    this.eat(COMMA);
-    this.assertions();
-    // The optional tail: grader (-1: none), carried; each an integer ≥ -1 as `CompactCell` allows.
-    numbers[row + 8] = -1;
-    for (let f = 0; f < 2 && this.b[this.i] === COMMA; f++) {
-      this.i++;
-      const v = this.int(true);
-      if (f === 0) numbers[row + 8] = v;
-    }
-    this.eat(CLOSE);
-    const max = this.max;
-    for (let t = 0; t < 3; t++) max[t] = Math.max(max[t]!, numbers[row + t]!);
-    max[4] = Math.max(max[4]!, numbers[row + 8]!);
+    if (n < 2 || b[i++] !== CLOSE) return -1;
+    const c = b[i++];
+    if (c === CLOSE) return i;
+    if (c !== COMMA) return -1;
   }
+}
 
-  private assertions(): void {
-    this.eat(OPEN);
-    if (this.b[this.i] === CLOSE) {
-      this.i++;
-      return;
-    }
-    do {
-      this.eat(OPEN);
-      this.max[3] = Math.max(this.max[3]!, this.int(false));
-      let n = 1;
-      for (; n < 4 && this.b[this.i] === COMMA; n++) {
-        this.i++;
-        this.int(false);
-      }
-      if (n < 2) this.ok = false;
-      this.eat(CLOSE);
-    } while (this.ok && this.b[this.i++] === COMMA);
-    if (this.b[this.i - 1] !== CLOSE) this.ok = false;
-  }
+/** Where the run of digits from `b[i]` ends. */
+function digitsEnd(b: Buffer, i: number): number {
+  while (b[i]! >= ZERO && b[i]! <= NINE) i++;
+  return i;
+}
 
-  private outcomes(): void {
-    this.eat(QUOTE);
-    for (let c = this.b[this.i]; c === P || c === F || c === E || c === N; c = this.b[++this.i]);
-    this.eat(QUOTE);
-  }
-
-  /** An integer as JSON writes it (no leading zero, at most 15 digits); negative only as `-1`, and only when `minusOne`. */
-  private int(minusOne: boolean): number {
-    const negative = minusOne && this.b[this.i] === MINUS;
-    if (negative) this.i++;
-    const start = this.i;
-    let v = 0;
-    for (let c = this.b[this.i]!; c >= ZERO && c <= NINE; c = this.b[++this.i]!) v = v * 10 + (c - ZERO);
-    const digits = this.i - start;
-    if (digits === 0 || digits > 15 || (digits > 1 && this.b[start] === ZERO) || (negative && v !== 1)) this.ok = false;
-    return negative ? -v : v;
-  }
-
-  /**
-   * A score sum: an integer, or digits and a fraction (`2.333333`), never negative, no exponent. With
-   * at most 15 digits in all the digits are an exact integer and `digits / 10^k` rounds once, correctly,
-   * to the double JSON.parse reads; longer ones stop the scan.
-   */
-  private score(): number {
-    const start = this.i;
-    let v = this.int(false);
-    if (this.b[this.i] !== DOT) return v;
-    const fraction = ++this.i;
-    for (let c = this.b[this.i]!; c >= ZERO && c <= NINE; c = this.b[++this.i]!) v = v * 10 + (c - ZERO);
-    const digits = this.i - fraction;
-    if (digits === 0 || this.i - start - 1 > 15) this.ok = false;
-    return v / EXACT_TENS[Math.min(digits, 22)]!;
-  }
-
-  private eat(c: number): void {
-    if (this.b[this.i] === c) this.i++;
-    else this.ok = false;
-  }
+/** The integer in `b[start, end)` as JSON writes it (no leading zero, at most 15 digits: exact), or -1. */
+function intAt(b: Buffer, start: number, end: number): number {
+  const n = end - start;
+  if (n === 0 || n > 15 || (n > 1 && b[start] === ZERO)) return -1;
+  let v = 0;
+  for (let k = start; k < end; k++) v = v * 10 + (b[k]! - ZERO);
+  return v;
 }
 
 function decodeTotal(line: CompactHistoryLine, row: CompactTotal, where: string): VariantModelTotal {
