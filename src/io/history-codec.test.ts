@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeHistoryLine, encodeHistoryEntry, lineTotals, readLineFast, totalsOnly } from './history-codec.ts';
+import { decodeHistoryLine, encodeHistoryEntry, totalsOnly } from './history-codec.ts';
+import { lineTotals, readLineFast } from './history-read.ts';
 import { historyLine, parseHistory } from './history.ts';
 import { CELL_TOTALS, type SummedHistoryEntry, trendSeries } from '../report/trends.ts';
 import type { HistoryEntry } from '../schema/aggregate.ts';

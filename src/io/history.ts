@@ -8,7 +8,8 @@ import { HistoryEntry } from '../schema/aggregate.ts';
 import type { HistoryRubricCalibration, ScenarioAggregate } from '../schema/aggregate.ts';
 import { CompactHistoryLine, HISTORY_FORMAT } from '../schema/history-line.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
-import { CellRows, encodeHistoryEntry, HistoryLineError, lazyHistoryEntry, readLineFast, totalsOnly } from './history-codec.ts';
+import { encodeHistoryEntry, HistoryLineError, totalsOnly } from './history-codec.ts';
+import { CellRows, lazyHistoryEntry, readLineFast } from './history-read.ts';
 
 /**
  * `reports/history.jsonl`: one line per run, appended under a lock file so that two runs finishing

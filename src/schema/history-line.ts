@@ -42,7 +42,7 @@ export const CompactHistoryLine = z.strictObject({
   scenarios: z.array(z.tuple([z.string(), z.string(), z.string()])),
   graders: z.array(z.string()).optional(),
   assertions: z.array(z.string()).optional(),
-  // Each cell is checked by the codec (`readLineFast` on the bytes, or a hand check with `CompactCell`
+  // Each cell is checked by hand (`readLineFast` on the bytes, or `isCompactCell` with `CompactCell`
   // for the message): zod on a million tuples costs seconds when the report reads a long history.
   cells: z.array(z.unknown()).optional(),
   totals: z.array(CompactTotal).optional(),
