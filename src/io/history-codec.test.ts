@@ -237,5 +237,20 @@ describe('readLineFast (a long history read without an array per stored cell)', 
     expect(readLineFast(Buffer.from(twice), reread(twice))).toBeUndefined();
     expect(parseHistory(twice).entries[0]!.cells).toHaveLength(everyField.cells.length);
     expect(readLineFast(Buffer.from(FORMAT_1.split('\n')[0]!), reread(FORMAT_1.split('\n')[0]!))).toBeUndefined();
+    // The rest of the line is held to its schema as strictly, with or without zod.
+    const plain = historyLine(syntheticEntry('plain', { cells: 4 }));
+    expect(readLineFast(Buffer.from(plain), reread(plain))).toBeDefined();
+    const wrong = [
+      plain.replace('"v":2,', '"v":2,"extra":1,'),
+      plain.replace('"branch":"main"', '"branch":"main","dirty":"yes"'),
+      plain.replace('"branch":"main"', '"branch":"main","tag":"x"'),
+      plain.replace('"models":["m1","m2"]', '"models":["m1",2]'),
+      plain.replace(/"variants":\[\["reviewer","reviewer","reviewer-h1"\]/, '"variants":[["reviewer","reviewer"]'),
+    ];
+    for (const text of wrong) {
+      expect(text).not.toBe(plain);
+      expect(readLineFast(Buffer.from(text), reread(text)), text.slice(0, 80)).toBeUndefined();
+    }
+    expect(parseHistory(wrong.join('\n')).damaged.map((d) => d.line)).toEqual([1, 2, 3, 4, 5]);
   });
 });
