@@ -234,12 +234,27 @@ function commanderExit(err: CommanderError): number {
 // process exits at once and never waits for it.
 setTimeout(() => process.exit(), 1_000).unref();
 
-// Once nothing is left to do, exit at once rather than let Node tear the heap down page by page: on a
-// 300-cell replay that teardown is ≈ 60 ms of CPU (docs/performance.md, "Replay cost against 0b6568e").
-// The check waits one turn, so promptfoo's own beforeExit handlers (provider and telemetry shutdown) have
-// started their work, and exits only when no handle or request is left: when Node would have exited anyway.
+// Once nothing is left to do, exit at once rather than let Node free the heap page by page: on a 300-cell
+// replay that teardown is ≈ 60 ms of CPU (docs/performance.md, "Replay cost against 0b6568e"). Exits only
+// when Node would have exited anyway: one turn after the loop ran dry (so promptfoo's own beforeExit
+// handlers, provider and telemetry shutdown, have started), and only if no resource is open that was not
+// open when it ran dry (stdio pipes count as resources without keeping the loop alive).
+let idle: string[] = [];
+process.prependListener('beforeExit', () => {
+  idle = process.getActiveResourcesInfo();
+});
 process.on('beforeExit', () => {
   setImmediate(() => {
-    if (process.getActiveResourcesInfo().length === 0) process.exit();
+    if (onlyIdle(process.getActiveResourcesInfo(), idle)) process.exit();
   });
 });
+
+/** Whether every resource in `now` was already open, as many times, when the loop ran dry. */
+function onlyIdle(now: string[], dry: string[]): boolean {
+  const left = [...dry];
+  return now.every((r) => {
+    const i = left.indexOf(r);
+    if (i >= 0) left.splice(i, 1);
+    return i >= 0;
+  });
+}
