@@ -52,10 +52,10 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     }
     // A run keeps its mode: a resumed --record run records, a resumed replay replays.
     const mode = run.previous?.meta.mode ?? asked ?? 'live';
-    const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir });
-    if ('exitCode' in executed) return executed.exitCode;
+    // Each result is folded as it is written (verdicts and the few answers the report shows): no stage holds every answer.
     const fold = new RunFold();
-    for (const r of executed.results) fold.add(r);
+    const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir, onResult: (r) => fold.add(r) });
+    if ('exitCode' in executed) return executed.exitCode;
     return finishRun(ctx, {
       meta: executed.meta,
       fold,

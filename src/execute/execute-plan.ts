@@ -10,7 +10,7 @@ import type { EvalInputs } from '../load/eval-inputs.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import type { GraderPanel } from '../plan/graders.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
-import { cellIdentity, cellRecordingKey, withoutModelGraded } from '../plan/plan-cell.ts';
+import { cellIdentity, cellRecordingKey } from '../plan/plan-cell.ts';
 import { newRunMeta } from '../plan/run-meta.ts';
 import type { CellPlan } from '../plan/types.ts';
 import type { CellResult } from '../schema/result.ts';
@@ -34,10 +34,15 @@ export interface ExecuteInput {
   ci?: boolean;
   /** promptfoo's own state folder (cache, eval database). */
   stateDir: string;
+  /**
+   * Each cell's result, in results.jsonl's order, as it is written (the finish stage folds them):
+   * this stage keeps no result after writing it, so memory does not grow with the number of cells.
+   */
+  onResult: (result: CellResult) => void;
 }
 
 /** What the execute stage hands the finish stage, or the exit code that ended the eval early. */
-export type Executed = { meta: RunMeta; results: CellResult[] } | { exitCode: number };
+export type Executed = { meta: RunMeta } | { exitCode: number };
 
 type Unavailable = [label: string, readiness: Extract<Readiness, { ok: false }>];
 
@@ -69,9 +74,11 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
   const unavailable = [...readiness].filter((e): e is Unavailable => !e[1].ok);
   // Agent programs start before anything is written: a missing one is exit 2 with its install command.
   // (Imported here, not at the top: the runtimes stay off the start-up of every chat-only eval.)
-  const agents = decided.live.some((p) => p.agentRun)
+  // The runtimes are started from one plan per runtime that has live cells (a plan says which it needs).
+  const agentCells = [...new Map(decided.live.filter((c) => c.model.runtime !== 'chat').map((c) => [c.model.runtime, c])).values()];
+  const agents = agentCells.length
     ? await (await import('./agent-cells.ts')).openAgentRuntimes(ctx, {
-        plans: decided.live,
+        plans: agentCells.map((c) => plan.plans.of(c)),
         runDir: run.dir,
         timeoutMs: input.inputs.config.timeoutMs,
       })
@@ -89,7 +96,7 @@ async function runAndReport(
   input: ExecuteInput,
   s: {
     decided: Decided;
-    finished: Map<string, CellResult>;
+    finished: Finished;
     recordings: RecordingStore;
     secrets: string[];
     graderReady: boolean;
@@ -115,7 +122,7 @@ async function runAndReport(
     });
   if (!run.previous) await writeMeta(run.dir, meta);
   const graders = graderReady ? plan.grader?.members : undefined;
-  const results = await runDecided(ctx, {
+  const written = await runDecided(ctx, {
     ...input,
     decided,
     finished,
@@ -126,20 +133,20 @@ async function runAndReport(
   });
   if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);
   if (ctx.signal?.aborted) {
-    ctx.err(`interrupted: ${results.length} of ${plan.plans.size} cells kept in ${path.relative(ctx.root, run.dir)}`);
+    ctx.err(`interrupted: ${written} of ${plan.plans.size} cells kept in ${path.relative(ctx.root, run.dir)}`);
     ctx.err(`resume with: npm run eval -- --resume ${run.runId}`);
     return { exitCode: 130 };
   }
   sayWhatDidNotRun(ctx, decided, mode, ungradable.size);
   const ran = decided.live.length + decided.replay.length + decided.skipped.length > 0;
-  return { meta: { ...meta, finishedAt: ran || !meta.finishedAt ? new Date().toISOString() : meta.finishedAt }, results };
+  return { meta: { ...meta, finishedAt: ran || !meta.finishedAt ? new Date().toISOString() : meta.finishedAt } };
 }
 
 /** Which models can run here, each checked once before any call. With --ci or --record, one that cannot is an error. */
 async function probeModels(ctx: Context, { plan, mode, ci, inputs }: ExecuteInput): Promise<Map<string, Readiness>> {
   const readiness = new Map<string, Readiness>();
   if (mode === 'replay') return readiness;
-  const models = [...new Map([...plan.plans.values()].map((p) => [p.model.label, p.model])).values()];
+  const models = [...new Map(plan.cells.map((c) => [c.model.label, c.model])).values()];
   // The eval's patience, up to 15 s an attempt: a listing endpoint answers fast when a server is there,
   // and a closed network must not hold the eval for three whole model timeouts.
   const timeoutMs = Math.min(inputs.config.timeoutMs, PROBE_TIMEOUT_MS);
@@ -183,10 +190,12 @@ async function warnOfFlaggedRubrics(ctx: Context, input: ExecuteInput, grader: G
 function dropUngraded(ctx: Context, plan: EvalPlan, graderReady: boolean): Set<string> {
   const ungradable = new Set<string>();
   if (graderReady || plan.gradedCells === 0) return ungradable;
-  for (const [id, cell] of plan.plans) {
-    const kept = withoutModelGraded(cell);
-    plan.plans.set(id, kept);
-    if (kept.assertions.length === 0) ungradable.add(id);
+  plan.plans.dropModelGraded();
+  // Whether anything is left to judge a cell depends on its scenario only: one plan per scenario says.
+  const leftOver = new Map<unknown, boolean>();
+  for (const cell of plan.cells) {
+    if (!leftOver.has(cell.scenario)) leftOver.set(cell.scenario, plan.plans.of(cell).assertions.length > 0);
+    if (!leftOver.get(cell.scenario)) ungradable.add(cell.cellId);
   }
   const why = plan.grader ? `grader ${plan.grader.label} cannot run` : 'no `grader:` in the eval config';
   ctx.err(
@@ -199,8 +208,8 @@ function dropUngraded(ctx: Context, plan: EvalPlan, graderReady: boolean): Set<s
  * Resume: cells already finished (pass, fail, error) are not called again; the lines of cells that did
  * not run are dropped from results.jsonl, to be written once more.
  */
-async function finishedBefore(ctx: Context, run: OwnedRun, plan: EvalPlan): Promise<Map<string, CellResult>> {
-  const finished = new Map<string, CellResult>();
+async function finishedBefore(ctx: Context, run: OwnedRun, plan: EvalPlan): Promise<Finished> {
+  const finished: Finished = new Map();
   if (!run.previous) return finished;
   for (const r of run.previous.results) if (r.status === 'pass' || r.status === 'fail' || r.status === 'error') finished.set(r.cellId, r);
   if (finished.size < run.previous.results.length) await rewriteResults(run.dir, [...finished.values()]);
@@ -208,11 +217,17 @@ async function finishedBefore(ctx: Context, run: OwnedRun, plan: EvalPlan): Prom
   return finished;
 }
 
+/** Resume: the cells the run being resumed already finished, by cell id. */
+type Finished = Map<string, CellResult>;
+
+/** The cells to run live and to replay (planned a batch at a time, by `plan.plans`), and the results of those that will not run. */
 interface Decided {
-  live: CellPlan[];
-  replay: CellPlan[];
+  live: PlannedCell[];
+  replay: PlannedCell[];
   skipped: CellResult[];
 }
+
+type PlannedCell = EvalPlan['cells'][number];
 
 /** Per pending cell: live (its model can run), replay (a recording exists), or a skipped result saying why. */
 async function decideCells(input: {
@@ -220,59 +235,66 @@ async function decideCells(input: {
   mode: RunMeta['mode'];
   readiness: Map<string, Readiness>;
   ungradable: Set<string>;
-  finished: Map<string, CellResult>;
+  finished: Finished;
   recordings: RecordingStore;
 }): Promise<Decided> {
   const { plan, mode, readiness, ungradable } = input;
-  const pending = [...plan.plans.values()].filter((p) => !input.finished.has(p.cellId));
-  const runsLive = (p: CellPlan) => mode !== 'replay' && readiness.get(p.model.label)?.ok === true;
+  const pending = plan.cells.filter((c) => !input.finished.has(c.cellId));
+  const runsLive = (c: PlannedCell) => mode !== 'replay' && readiness.get(c.model.label)?.ok === true;
   const recorded = new Set<string>();
   await forEachLimit(
-    pending.filter((p) => !runsLive(p) && !ungradable.has(p.cellId)),
+    pending.filter((c) => !runsLive(c) && !ungradable.has(c.cellId)),
     32,
-    async (p) => {
-      if (await input.recordings.has(cellRecordingKey(p))) recorded.add(p.cellId);
+    async (c) => {
+      if (await input.recordings.has(cellRecordingKey(plan.plans.of(c)))) recorded.add(c.cellId);
     },
   );
   const decided: Decided = { live: [], replay: [], skipped: [] };
   const noGrader = plan.grader ? `grader ${plan.grader.label} cannot run` : 'the eval config names no `grader:`';
-  for (const p of pending) {
-    const ready = readiness.get(p.model.label);
-    if (ungradable.has(p.cellId))
-      decided.skipped.push(skippedResult(p, 'not-run', `not graded: its only assertions are rubrics and ${noGrader}`));
-    else if (runsLive(p)) decided.live.push(p);
-    else if (recorded.has(p.cellId)) decided.replay.push(p);
+  for (const c of pending) {
+    const ready = readiness.get(c.model.label);
+    const p = () => plan.plans.of(c);
+    if (ungradable.has(c.cellId))
+      decided.skipped.push(skippedResult(p(), 'not-run', `not graded: its only assertions are rubrics and ${noGrader}`));
+    else if (runsLive(c)) decided.live.push(c);
+    else if (recorded.has(c.cellId)) decided.replay.push(c);
     else if (mode === 'replay')
       decided.skipped.push(
         skippedResult(
-          p,
+          p(),
           'not-recorded',
           'no recording for this cell (its prompt or scenario changed since recording): run live to record it',
         ),
       );
-    else decided.skipped.push(skippedResult(p, 'not-run', ready && !ready.ok ? ready.reason : 'model unavailable'));
+    else decided.skipped.push(skippedResult(p(), 'not-run', ready && !ready.ok ? ready.reason : 'model unavailable'));
   }
   return decided;
 }
 
-/** Writes the skipped cells, then runs the replayed and the live ones; every result is appended as it finishes. */
+/**
+ * Writes the skipped cells, then runs the replayed and the live ones; every result is appended as it
+ * finishes and handed to `onResult` (after the resumed run's finished ones). Returns how many results
+ * the run folder holds.
+ */
 async function runDecided(
   ctx: Context,
   input: ExecuteInput & {
     decided: Decided;
-    finished: Map<string, CellResult>;
+    finished: Finished;
     recordings: RecordingStore;
     secrets: string[];
     graders?: ResolvedModel[];
     runAgentCell?: AgentCellRunner;
   },
-): Promise<CellResult[]> {
+): Promise<number> {
   const { decided, plan, inputs } = input;
   const writer = await openResultWriter(input.run.dir);
-  const results: CellResult[] = [...input.finished.values()];
+  for (const r of input.finished.values()) input.onResult(r);
+  let written = input.finished.size;
   const progress = createProgress({ total: decided.live.length + decided.replay.length, isTTY: ctx.isTTY, write: ctx.write });
   const record = async (r: CellResult) => {
-    results.push(r);
+    input.onResult(r);
+    written++;
     await writer.append(r);
   };
   try {
@@ -294,13 +316,14 @@ async function runDecided(
         progress.tick(r.status);
       },
     };
-    if (decided.replay.length) await runCells({ ...common, plans: decided.replay, mode: 'replay' });
-    if (decided.live.length) await runCells({ ...common, plans: decided.live, mode: input.mode === 'record' ? 'record' : 'live' });
+    if (decided.replay.length) await runCells({ ...common, plans: plan.plans.list(decided.replay), mode: 'replay' });
+    if (decided.live.length)
+      await runCells({ ...common, plans: plan.plans.list(decided.live), mode: input.mode === 'record' ? 'record' : 'live' });
   } finally {
     progress.done();
     await writer.close();
   }
-  return results;
+  return written;
 }
 
 function sayWhatDidNotRun(ctx: Context, decided: Decided, mode: RunMeta['mode'], ungradable: number): void {

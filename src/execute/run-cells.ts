@@ -11,9 +11,11 @@
  */
 import type { ResolvedModel } from '../plan/matrix.ts';
 import type { CellPlan, RunMode } from '../plan/types.ts';
+import type { PlanList } from '../plan/cell-plans.ts';
 import type { CellResult } from '../schema/result.ts';
 import { secretValues } from '../shared/secrets.ts';
 import { type BackgroundWork, backgroundWork } from './background-work.ts';
+import { collectBatchGarbage, withBatchSignal } from './batch-memory.ts';
 import { type EngineRow, toCellResult } from './cell-result.ts';
 import { loadEngine, type Promptfoo } from './engine.ts';
 import { gradeAnswer } from './grade-answer.ts';
@@ -22,7 +24,8 @@ import { type AgentCellRunner, type ProviderResponse, type ProviderWrapper, wrap
 import type { RecordingStore } from './recordings.ts';
 
 export interface RunCellsOptions {
-  plans: CellPlan[];
+  /** The cells, planned a batch at a time when a `PlanList` plans on demand (an array of plans is one too). */
+  plans: PlanList;
   /** The grader, or the panel whose majority decides each rubric assertion. */
   graders?: ResolvedModel[];
   concurrency: number;
@@ -45,19 +48,26 @@ export interface RunCellsOptions {
   runAgentCell?: AgentCellRunner;
 }
 
+/** One batch's options: its cells' plans, made for it and dropped after it. */
+type BatchOptions = RunCellsOptions & { plans: CellPlan[] };
+
 /** Runs `opts.plans` and reports each finished cell through `opts.onResult`. */
 export async function runCells(opts: RunCellsOptions): Promise<void> {
   // promptfoo keeps every row of an evaluation in memory until it returns: batches bound that, at the
-  // cost of one partly filled round of requests at the end of each batch.
+  // cost of one partly filled round of requests at the end of each batch. Only a batch's cells are
+  // planned at a time, so memory stays flat however many cells the run has.
   const size = Math.max(500, opts.concurrency * 50);
   for (let i = 0; i < opts.plans.length && !opts.signal?.aborted; i += size) {
-    await runBatch({ ...opts, plans: opts.plans.slice(i, i + size) });
+    const plans = opts.plans.slice(i, i + size);
+    await withBatchSignal(opts.signal, (signal) => runBatch({ ...opts, plans, ...(signal ? { signal } : {}) }));
+    // Between batches of a long run (not after the last: the finish stage's own work follows).
+    if (i + size < opts.plans.length) collectBatchGarbage();
   }
 }
 
 /** One batch of cells and what they share: the engine, the provider wrappers, the work after answers. */
 interface Batch {
-  opts: RunCellsOptions;
+  opts: BatchOptions;
   engine: Promptfoo;
   byCell: Map<string, CellPlan>;
   wrappers: Map<string, ProviderWrapper>;
@@ -69,7 +79,7 @@ interface Batch {
   closed: boolean;
 }
 
-async function runBatch(opts: RunCellsOptions): Promise<void> {
+async function runBatch(opts: BatchOptions): Promise<void> {
   if (opts.plans.length === 0) return;
   const engine = await loadEngine(opts.env, opts.stateDir);
   setEngineEnvironment(opts);
@@ -102,7 +112,7 @@ function setEngineEnvironment(opts: RunCellsOptions): void {
   opts.env.PROMPTFOO_RETRY_5XX ??= 'true';
 }
 
-async function openBatch(engine: Promptfoo, opts: RunCellsOptions): Promise<Batch> {
+async function openBatch(engine: Promptfoo, opts: BatchOptions): Promise<Batch> {
   const secrets = opts.secrets ?? secretValues(opts.env);
   const work = backgroundWork(opts.concurrency);
   // Recording writes under way, by the response they record: a cell's result line waits for its own.

@@ -7,8 +7,7 @@ import { type CarriedCells, selectAffected } from './affected.ts';
 import { type Cell, duplicateModelLabel, expandMatrix, parseShard, scenarioAppliesTo, shardCells, unmatchedFilters } from './matrix.ts';
 import { needsGrader } from '../assertions/registry.ts';
 import { duplicateGraderLabel, type GraderPanel, resolveGraders } from './graders.ts';
-import { planCell } from './plan-cell.ts';
-import type { CellPlan } from './types.ts';
+import { CellPlans } from './cell-plans.ts';
 
 /** What the command line narrows an eval to. */
 export interface EvalSelection {
@@ -24,7 +23,8 @@ export interface EvalSelection {
 /** The plan of one eval: every cell to run (planned), the cells carried from the baseline, and the run's shape. */
 export interface EvalPlan {
   cells: Cell<LoadedScenario>[];
-  plans: Map<string, CellPlan>;
+  /** The cells' plans, made when asked (a batch at a time), not all at once. */
+  plans: CellPlans;
   /** Hash of the planned cell ids: a resumed run must plan exactly these. */
   planHash: string;
   carried?: CarriedCells;
@@ -85,13 +85,11 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
   const sharded = shard ? shardCells(all, shard.index, shard.count) : all;
   const affected = inputs.changed ? planAffected(inputs, sharded, notes) : undefined;
   const cells = affected?.cells ?? sharded;
-  const plans = new Map(cells.map((c) => [c.cellId, planCell(c, config.temperature)]));
+  const plans = new CellPlans(cells, config.temperature);
   return {
     cells,
     plans,
-    planHash: createHash('sha256')
-      .update([...plans.keys()].sort().join('\n'))
-      .digest('hex'),
+    planHash: createHash('sha256').update(plans.keys().sort().join('\n')).digest('hex'),
     ...(affected?.carried ? { carried: affected.carried } : {}),
     ...(config.grader ? { grader: resolveGraders(config.grader) } : {}),
     gradedCells: cells.filter((c) => c.scenario.assert.some((a) => needsGrader(a.type))).length,
