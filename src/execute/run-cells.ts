@@ -60,8 +60,8 @@ export async function runCells(opts: RunCellsOptions): Promise<void> {
   for (let i = 0; i < opts.plans.length && !opts.signal?.aborted; i += size) {
     const plans = opts.plans.slice(i, i + size);
     await withBatchSignal(opts.signal, (signal) => runBatch({ ...opts, plans, ...(signal ? { signal } : {}) }));
-    // Between batches of a long run (not after the last: the finish stage's own work follows).
-    if (i + size < opts.plans.length) collectBatchGarbage();
+    // After the last one too: the finish stage then builds the reports in the room the batches left.
+    collectBatchGarbage();
   }
 }
 
