@@ -56,8 +56,6 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     const fold = new RunFold();
     const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir, onResult: (r) => fold.add(r) });
     if ('exitCode' in executed) return executed.exitCode;
-    // The plan is spent: its cells (one object per cell) are not kept while the reports are built.
-    plan.cells.length = 0;
     return finishRun(ctx, {
       meta: executed.meta,
       fold,

@@ -66,6 +66,8 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
   const secrets = [...new Set([...secretValues(ctx.env), ...configSecretValues(input.inputs.config)])].sort((a, b) => b.length - a.length);
   const recordings = new RecordingStore(path.join(ctx.root, 'evals', 'recordings'), secrets);
   const decided = await decideCells({ plan, mode, readiness, ungradable, finished, recordings });
+  // Decided: the plan lets its cells go, and the run lets each go once its batch is planned (CellPlans.list).
+  plan.cells.length = 0;
   if (mode !== 'replay' && decided.replay.length > 0) {
     ctx.err(
       `warning: ${decided.replay.length} cells are replayed from recordings, not run live, because their model cannot run (results say source "replay")`,
@@ -220,7 +222,10 @@ async function finishedBefore(ctx: Context, run: OwnedRun, plan: EvalPlan): Prom
 /** Resume: the cells the run being resumed already finished, by cell id. */
 type Finished = Map<string, CellResult>;
 
-/** The cells to run live and to replay (planned a batch at a time, by `plan.plans`), and the results of those that will not run. */
+/**
+ * The cells to run live and to replay (planned a batch at a time by `plan.plans`, which empties each
+ * entry as it does: only their count is read after the run), and the results of those that will not run.
+ */
 interface Decided {
   live: PlannedCell[];
   replay: PlannedCell[];

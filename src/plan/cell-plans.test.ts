@@ -34,11 +34,21 @@ describe('CellPlans', () => {
     expect([...plans.values()]).toEqual(cells.map((c) => planCell(c, 0.2)));
   });
 
-  it('plans a list a slice at a time', () => {
+  it('plans a list a slice at a time, letting each cell go once planned', () => {
     const plans = new CellPlans(cells);
-    const list = plans.list(cells.slice(1));
+    const pending: Array<Cell<LoadedScenario> | undefined> = cells.slice(1);
+    const list = plans.list(pending);
     expect(list.length).toBe(4);
     expect(list.slice(1, 3).map((p) => p.repeat)).toEqual([2, 3]);
+    expect(pending.map((c) => c?.repeat)).toEqual([1, undefined, undefined, 4]);
+    expect(list.length).toBe(4);
+  });
+
+  it('keeps its size when the plan lets its cells go', () => {
+    const own = [...cells];
+    const plans = new CellPlans(own);
+    own.length = 0;
+    expect(plans.size).toBe(5);
   });
 
   it('leaves model-graded assertions out once they cannot be graded', () => {

@@ -16,14 +16,14 @@ import type { CellPlan } from './types.ts';
  */
 export class CellPlans {
   private modelGraded = true;
+  /** Cells planned (fixed when planned: the execute stage lets the cells go as they run). */
+  readonly size: number;
 
   constructor(
     readonly cells: readonly Cell<LoadedScenario>[],
     private readonly temperature?: number,
-  ) {}
-
-  get size(): number {
-    return this.cells.length;
+  ) {
+    this.size = cells.length;
   }
 
   /** Every cell id, in plan order. */
@@ -48,11 +48,20 @@ export class CellPlans {
   }
 
   /**
-   * Some cells, planned when sliced: what the engine seam runs batch by batch.
+   * Some cells, planned when sliced: what the engine seam runs batch by batch. The list takes the
+   * cells: each entry of `cells` is let go (left empty) once its batch is planned, so a run holds only
+   * the cells still to come, not every cell until its end.
    * @example runCells({ plans: plans.list(decided.live), ... })
    */
-  list(cells: readonly Cell<LoadedScenario>[]): PlanList {
-    return { length: cells.length, slice: (start, end) => cells.slice(start, end).map((c) => this.of(c)) };
+  list(cells: Array<Cell<LoadedScenario> | undefined>): PlanList {
+    return {
+      length: cells.length,
+      slice: (start, end) => {
+        const taken = cells.slice(start, end).map((c) => this.of(c!));
+        cells.fill(undefined, start, Math.min(end, cells.length));
+        return taken;
+      },
+    };
   }
 }
 

@@ -4,7 +4,7 @@
  * Markdown reports read only verdicts (status, score, repeat, assertion outcomes, latency, tokens,
  * cost, source, error), so they come out exactly as from the full results.
  *
- * A cell costs ten numbers in column arrays (≈ 80 bytes, measured ≈ 90 with the arrays' slack):
+ * A cell costs ten numbers in typed column arrays (52 bytes):
  * identities (agent, variant, model, scenario and their hashes), assertion lists and errors are
  * tables shared by every cell that has the same. `cells` builds the verdicts as `CellResult`s when
  * asked, for the finish stage; during the run nothing per cell is an object. Pure.
@@ -14,6 +14,21 @@ import type { AssertionOutcome, CellResult, CellStatus } from '../schema/result.
 const STATUSES: readonly CellStatus[] = ['pass', 'fail', 'error', 'not-run', 'not-recorded'];
 const SOURCES: ReadonlyArray<CellResult['source']> = [undefined, 'live', 'replay', 'cache', 'baseline'];
 type Identity = Pick<CellResult, 'agent' | 'variantId' | 'variantHash' | 'scenarioId' | 'scenarioHash' | 'assertionsHash' | 'model'>;
+
+/** Numbers in fixed-size typed chunks: no per-element boxing and no growth slack (a JS array grows by half). */
+class Column {
+  private readonly chunks: Array<Float64Array | Int32Array> = [];
+  private n = 0;
+  constructor(private readonly kind: typeof Float64Array | typeof Int32Array) {}
+  push(v: number): void {
+    if ((this.n & 4095) === 0) this.chunks.push(new this.kind(4096));
+    this.chunks[this.n >>> 12]![this.n & 4095] = v;
+    this.n++;
+  }
+  at(i: number): number {
+    return this.chunks[i >>> 12]![i & 4095]!;
+  }
+}
 
 /** Distinct values and their indexes, in the order first seen. */
 class Table<T> {
@@ -43,18 +58,19 @@ export class ResultFold {
   private readonly lists = new Table<AssertionOutcome[]>();
   private readonly errors = new Table<string>();
   // One entry per cell in each column. `flags`: status (3 bits), source (3 bits), then the assertion list.
-  private readonly identity: number[] = [];
-  private readonly repeat: number[] = [];
-  private readonly flags: number[] = [];
-  private readonly score: number[] = [];
-  private readonly latency: number[] = [];
-  private readonly cost: number[] = [];
-  private readonly tokens: number[] = [];
-  private readonly error: number[] = [];
+  private readonly identity = new Column(Int32Array);
+  private readonly repeat = new Column(Int32Array);
+  private readonly flags = new Column(Int32Array);
+  private readonly score = new Column(Float64Array);
+  private readonly latency = new Column(Float64Array);
+  private readonly cost = new Column(Float64Array);
+  private readonly tokens = new Column(Int32Array);
+  private readonly error = new Column(Int32Array);
+  private count = 0;
   private built?: CellResult[];
 
   get size(): number {
-    return this.repeat.length;
+    return this.count;
   }
 
   add(r: CellResult): void {
@@ -76,8 +92,9 @@ export class ResultFold {
     // NaN and -1 stand for "absent": a latency, cost or token count is never NaN or negative (schema).
     this.latency.push(r.latencyMs ?? Number.NaN);
     this.cost.push(r.cost ?? Number.NaN);
-    this.tokens.push(r.tokens?.prompt ?? -1, r.tokens?.completion ?? -1, r.tokens?.total ?? -1);
+    for (const n of [r.tokens?.prompt ?? -1, r.tokens?.completion ?? -1, r.tokens?.total ?? -1]) this.tokens.push(n);
     this.error.push(r.error === undefined ? -1 : this.errors.indexOf(r.error, () => r.error!));
+    this.count++;
     this.built = undefined;
   }
 
@@ -86,25 +103,26 @@ export class ResultFold {
    * `cellId` and `finishedAt` empty), in the order added. Built once and kept until the next `add`.
    */
   get cells(): CellResult[] {
-    this.built ??= this.repeat.map((_, i) => this.cell(i));
+    this.built ??= Array.from({ length: this.count }, (_, i) => this.cell(i));
     return this.built;
   }
 
   private cell(i: number): CellResult {
-    const flags = this.flags[i]!;
+    const flags = this.flags.at(i);
     const t = 3 * i;
-    const latencyMs = this.latency[i]!;
-    const cost = this.cost[i]!;
-    const error = this.error[i]!;
+    const latencyMs = this.latency.at(i);
+    const cost = this.cost.at(i);
+    const error = this.error.at(i);
+    const tokens = { prompt: this.tokens.at(t), completion: this.tokens.at(t + 1), total: this.tokens.at(t + 2) };
     return {
       cellId: '',
-      ...this.identities.values[this.identity[i]!]!,
-      repeat: this.repeat[i]!,
+      ...this.identities.values[this.identity.at(i)]!,
+      repeat: this.repeat.at(i),
       status: STATUSES[flags & 7]!,
       assertions: this.lists.values[flags >>> 6]!,
-      score: this.score[i]!,
+      score: this.score.at(i),
       ...(Number.isNaN(latencyMs) ? {} : { latencyMs }),
-      ...(this.tokens[t]! < 0 ? {} : { tokens: { prompt: this.tokens[t]!, completion: this.tokens[t + 1]!, total: this.tokens[t + 2]! } }),
+      ...(tokens.prompt < 0 ? {} : { tokens }),
       ...(Number.isNaN(cost) ? {} : { cost }),
       ...(SOURCES[(flags >>> 3) & 7] ? { source: SOURCES[(flags >>> 3) & 7] } : {}),
       ...(error < 0 ? {} : { error: this.errors.values[error]! }),
