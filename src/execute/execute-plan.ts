@@ -10,9 +10,7 @@ import type { EvalInputs } from '../load/eval-inputs.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import type { GraderPanel } from '../plan/graders.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
-import { cellIdentity, cellRecordingKey } from '../plan/plan-cell.ts';
 import { newRunMeta } from '../plan/run-meta.ts';
-import type { CellPlan } from '../plan/types.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { configSecretValues, secretValues } from '../shared/secrets.ts';
@@ -21,7 +19,7 @@ import type { AgentRuntimes } from './agent-cells.ts';
 import { engineSource, engineVersion } from './engine.ts';
 import type { AgentCellRunner } from './provider-wrapper.ts';
 import { runCells } from './run-cells.ts';
-import { forEachLimit } from './limit.ts';
+import { type Decided, decideCells, type Finished } from './decide-cells.ts';
 import { createProgress } from './progress.ts';
 import { RecordingStore } from './recordings.ts';
 
@@ -219,63 +217,6 @@ async function finishedBefore(ctx: Context, run: OwnedRun, plan: EvalPlan): Prom
   return finished;
 }
 
-/** Resume: the cells the run being resumed already finished, by cell id. */
-type Finished = Map<string, CellResult>;
-
-/**
- * The cells to run live and to replay (planned a batch at a time by `plan.plans`, which empties each
- * entry as it does: only their count is read after the run), and the results of those that will not run.
- */
-interface Decided {
-  live: PlannedCell[];
-  replay: PlannedCell[];
-  skipped: CellResult[];
-}
-
-type PlannedCell = EvalPlan['cells'][number];
-
-/** Per pending cell: live (its model can run), replay (a recording exists), or a skipped result saying why. */
-async function decideCells(input: {
-  plan: EvalPlan;
-  mode: RunMeta['mode'];
-  readiness: Map<string, Readiness>;
-  ungradable: Set<string>;
-  finished: Finished;
-  recordings: RecordingStore;
-}): Promise<Decided> {
-  const { plan, mode, readiness, ungradable } = input;
-  const pending = plan.cells.filter((c) => !input.finished.has(c.cellId));
-  const runsLive = (c: PlannedCell) => mode !== 'replay' && readiness.get(c.model.label)?.ok === true;
-  const recorded = new Set<string>();
-  await forEachLimit(
-    pending.filter((c) => !runsLive(c) && !ungradable.has(c.cellId)),
-    32,
-    async (c) => {
-      if (await input.recordings.has(cellRecordingKey(plan.plans.of(c)))) recorded.add(c.cellId);
-    },
-  );
-  const decided: Decided = { live: [], replay: [], skipped: [] };
-  const noGrader = plan.grader ? `grader ${plan.grader.label} cannot run` : 'the eval config names no `grader:`';
-  for (const c of pending) {
-    const ready = readiness.get(c.model.label);
-    const p = () => plan.plans.of(c);
-    if (ungradable.has(c.cellId))
-      decided.skipped.push(skippedResult(p(), 'not-run', `not graded: its only assertions are rubrics and ${noGrader}`));
-    else if (runsLive(c)) decided.live.push(c);
-    else if (recorded.has(c.cellId)) decided.replay.push(c);
-    else if (mode === 'replay')
-      decided.skipped.push(
-        skippedResult(
-          p(),
-          'not-recorded',
-          'no recording for this cell (its prompt or scenario changed since recording): run live to record it',
-        ),
-      );
-    else decided.skipped.push(skippedResult(p(), 'not-run', ready && !ready.ok ? ready.reason : 'model unavailable'));
-  }
-  return decided;
-}
-
 /**
  * Writes the skipped cells, then runs the replayed and the live ones; every result is appended as it
  * finishes and handed to `onResult` (after the resumed run's finished ones). Returns how many results
@@ -340,8 +281,4 @@ function sayWhatDidNotRun(ctx: Context, decided: Decided, mode: RunMeta['mode'],
   } else {
     ctx.out(`${skipped.length} cells did not run (${[...new Set(skipped.map((s) => s.model))].join(', ')}); see the warnings above.`);
   }
-}
-
-function skippedResult(plan: CellPlan, status: 'not-run' | 'not-recorded', reason: string): CellResult {
-  return { ...cellIdentity(plan), status, assertions: [], score: 0, error: reason, finishedAt: new Date().toISOString() };
 }
