@@ -7,12 +7,13 @@
  *     ceil(300/16) × 0.2 s, and wall ÷ plain `promptfoo eval` on an equivalent config, both with
  *     start-up and "after start-up" (wall minus the time to the first model call);
  *  2. start-up: process spawn → first chat request seen by the server;
- *  3. report: index.html from 1,000 history runs + a 300-cell run, rendered directly;
+ *  3. report: index.html from 1,000 history runs + a 300-cell run, rendered directly; 3b. the same
+ *     build from 1,000 runs × 1,000 aggregates (bench/report-scale.ts);
  *  4. memory: peak RSS (VmHWM) of a 10,000-cell and a 100,000-cell run, zero latency, short answers,
  *     and their ratio (memory must not grow with the number of cells);
  *  5. replay: a 300-cell `eval --replay` run.
  *
- * Options (environment): BENCH_SKIP=memory,memory100k,peer… to leave parts out (memory100k: only the
+ * Options (environment): BENCH_SKIP=memory,memory100k,peer,report-scale… to leave parts out (memory100k: only the
  * large run, ≈ 9 min on 2 CPUs); BENCH_MEMORY_CELLS (default 10000) and BENCH_MEMORY_LARGE_CELLS
  * (default 10 × that) for smaller runs while developing.
  * `npm run bench -- --agentic` measures only the agent runtimes (6., bench/agentic.ts: several minutes);
@@ -25,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { historySizeBench } from './history-size.ts';
+import { reportScaleBench } from './report-scale.ts';
 import type { Measure } from './measure.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -413,6 +415,7 @@ async function main(): Promise<void> {
     } else {
       if (!SKIP.has('overhead')) await overheadStartupReplay();
       if (!SKIP.has('report')) await reportBench();
+      if (!SKIP.has('report-scale')) for (const m of await reportScaleBench()) record(m);
       if (!SKIP.has('memory')) await memoryBench();
       if (!SKIP.has('history')) for (const m of historySizeBench()) record(m);
     }
