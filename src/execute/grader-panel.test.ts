@@ -55,7 +55,8 @@ describe('decidePanel: a rubric decided by more than half of the panel', () => {
     const none = decided(rubric(true), failed, rubric(false));
     expect(none).toMatchObject({ pass: false, score: 0, reason: 'no majority of the 3 graders: 1 pass, 1 fail, 1 could not grade' });
     expect(none.metadata).toMatchObject({ graderError: true });
-    expect((none.metadata?.votes as Array<{ grader: string; pass?: boolean }>)[1]).toEqual({ grader: 'b', reason: 'grader timed out' });
+    const votes = none.metadata!.votes as Array<{ grader: string; pass?: boolean }>;
+    expect(votes[1]).toEqual({ grader: 'b', reason: 'grader timed out' });
   });
 
   it('a tie of two graders decides nothing: a grading error, never a pass', () => {
