@@ -170,7 +170,12 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
   it('bounds a never-ending script by maxTurns, maxRequests and wall time', async () => {
     using cell = tempCell({ 'README.md': 'hello\n' });
     const agent = agentFromFile(path.join(FIXTURES, 'reader.md'), 'reader');
+    // The harness counts turns from OpenCode's event stream and aborts at the first one past a limit; a
+    // request OpenCode sent before the abort landed still reaches the server. A model answers in more
+    // than 200 ms, so at most one request is past the limit; an instant double answered so fast that
+    // OpenCode, under load, ran a turn ahead of its own events.
     server.configure({
+      latencyMs: 200,
       rules: [{ reply: (ctx) => ({ toolCalls: [{ name: 'read', arguments: { filePath: `missing-${ctx.turn}.txt` } }] }) }],
     });
     const byTurns = await runtime.runCell(
