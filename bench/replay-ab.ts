@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { childEnv } from './measure.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -59,23 +60,6 @@ function writeProject(root: string, url: string): void {
   }
   const models = ['m1', 'm2'].map((m) => ({ id: `openai:chat:${m}`, config: { apiBaseUrl: url, apiKey: 'bench-key' } }));
   put('evals/default.yaml', stringify({ models, repeats: 3, concurrency: 16, timeoutMs: 60_000 }));
-}
-
-function childEnv(root: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (/_API_KEY$/.test(k)) delete env[k];
-  return {
-    ...env,
-    PROMPTFOO_DISABLE_TELEMETRY: '1',
-    PROMPTFOO_DISABLE_UPDATE: '1',
-    PROMPTFOO_DISABLE_SHARING: '1',
-    PROMPTFOO_CONFIG_DIR: path.join(root, '.promptfoo-config'),
-    PROMPTFOO_CACHE_PATH: path.join(root, '.promptfoo-cache'),
-    OPENAI_API_KEY: 'bench-key',
-    NO_COLOR: '1',
-    FORCE_COLOR: '0',
-    ...extra,
-  };
 }
 
 interface Timed {

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { historySizeBench } from './history-size.ts';
 import { reportScaleBench } from './report-scale.ts';
-import type { Measure } from './measure.ts';
+import { childEnv, type Measure } from './measure.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -151,23 +151,6 @@ const PROMPTS = [
   'You are a friendly refund assistant. Be warm, mention the refund.',
   'You are a formal refund assistant. Cite the refund policy.',
 ];
-
-function childEnv(stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (/_API_KEY$/.test(k)) delete env[k];
-  return {
-    ...env,
-    PROMPTFOO_DISABLE_TELEMETRY: '1',
-    PROMPTFOO_DISABLE_UPDATE: '1',
-    PROMPTFOO_DISABLE_SHARING: '1',
-    PROMPTFOO_CONFIG_DIR: path.join(stateDir, '.promptfoo-config'),
-    PROMPTFOO_CACHE_PATH: path.join(stateDir, '.promptfoo-cache'),
-    OPENAI_API_KEY: 'bench-key',
-    NO_COLOR: '1',
-    FORCE_COLOR: '0',
-    ...extra,
-  };
-}
 
 /** An agent-evals project: 5 variants of one agent, `scenarios` scenarios, 2 models at `url`. */
 function writeHarnessProject(root: string, opts: { url: string; scenarios: number; repeats: number; variants?: number }): void {

@@ -19,15 +19,7 @@ import { checkedRow, decodeHistoryLine, decodeTotal, SEP } from './history-codec
  * trendSeries([entry]); // no cell decoded
  */
 export function lazyHistoryEntry(line: CompactHistoryLine, reread: () => CompactHistoryLine): HistoryEntry {
-  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
-  const entry: SummedHistoryEntry = {
-    runId: line.runId,
-    time: line.time,
-    git: line.git,
-    cells: [],
-    ...(totals ? { totals } : {}),
-    ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
-  };
+  const entry = entryHead(line);
   return decodeCellsOnRead(entry, lineTotals(line), reread);
 }
 
@@ -218,15 +210,7 @@ export function readLineFast(bytes: Buffer, reread: () => CompactHistoryLine, ro
   }
   const line = isPlainLine(json) ? json : CompactHistoryLine.safeParse(json).data;
   if (line?.cells?.length !== 0 || !fits(line, max)) return undefined;
-  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
-  const entry: SummedHistoryEntry = {
-    runId: line.runId,
-    time: line.time,
-    git: line.git,
-    cells: [],
-    ...(totals ? { totals } : {}),
-    ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
-  };
+  const entry = entryHead(line);
   return decodeCellsOnRead(entry, sumRows(line, rows.numbers, rows.count), reread);
 }
 
@@ -368,4 +352,17 @@ function intAt(b: Buffer, start: number, end: number): number {
   let v = 0;
   for (let k = start; k < end; k++) v = v * 10 + (b[k]! - ZERO);
   return v;
+}
+
+/** A line's entry without its cells (decoded only when read): run, time, git, totals, calibration. */
+function entryHead(line: CompactHistoryLine): SummedHistoryEntry {
+  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
+  return {
+    runId: line.runId,
+    time: line.time,
+    git: line.git,
+    cells: [],
+    ...(totals ? { totals } : {}),
+    ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
+  };
 }

@@ -32,17 +32,16 @@ afterAll(() => server.close());
 
 const panel = () => [fakeModel(server, 'judge-a'), fakeModel(server, 'judge-b'), fakeModel(server, 'judge-c')];
 
+/** Two seeds (one answers well, one badly), one model, the rubric scenario, two repeats, the panel. */
+const panelProject = () =>
+  evalProject({
+    fixtures: ['rubric'],
+    config: { agents: [SEEDS.delegating, SEEDS.reliability], models: [fakeModel(server, 'model-under-test')], grader: panel(), repeats: 2 },
+  });
+
 describe('eval: a panel of three graders', () => {
   it('grades each rubric with every grader, decides by majority, and reports agreement per rubric and per grader', async () => {
-    using project = evalProject({
-      fixtures: ['rubric'],
-      config: {
-        agents: [SEEDS.delegating, SEEDS.reliability],
-        models: [fakeModel(server, 'model-under-test')],
-        grader: panel(),
-        repeats: 2,
-      },
-    });
+    using project = panelProject();
     const run = await project.cli(['eval'], { env: FAST_ENV });
     expect(run.code, run.stdout + run.stderr).toBe(0);
 
@@ -110,15 +109,7 @@ describe('eval: a panel of three graders', () => {
 
   it('--dry-run counts each grader of the panel', async () => {
     server.reset();
-    using project = evalProject({
-      fixtures: ['rubric'],
-      config: {
-        agents: [SEEDS.delegating, SEEDS.reliability],
-        models: [fakeModel(server, 'model-under-test')],
-        grader: panel(),
-        repeats: 2,
-      },
-    });
+    using project = panelProject();
     const run = await project.cli(['eval', '--dry-run'], { env: FAST_ENV });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('model calls: 4 agent calls + 12 grader calls (rubric assertions, each graded by 3 graders)');
