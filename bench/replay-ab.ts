@@ -14,12 +14,12 @@
  * tsx bench/replay-ab.ts --runs 1 --cpu-prof /tmp/prof . /tmp/old   # one profile per checkout
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
+import { writeHarnessProject } from './bench-project.ts';
 import { childEnv } from './measure.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,36 +31,6 @@ const { values, positionals } = parseArgs({
 });
 const checkouts = (positionals.length ? positionals : [REPO]).map((p) => path.resolve(p));
 const runs = Number(values.runs);
-
-const PROMPTS = [
-  'You are a refund assistant. Answer briefly and mention refunds.',
-  'You are a terse refund assistant. One sentence about the refund.',
-  'You are a careful refund assistant. State the refund timeline first.',
-  'You are a friendly refund assistant. Be warm, mention the refund.',
-  'You are a formal refund assistant. Cite the refund policy.',
-];
-
-/** bench/run.ts's project: 5 variants × 2 models × 10 scenarios × 3 repeats. */
-function writeProject(root: string, url: string): void {
-  const put = (rel: string, text: string) => {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    writeFileSync(path.join(root, rel), text);
-  };
-  PROMPTS.forEach((prompt, i) => {
-    put(
-      `agents/helper/v${i + 1}.md`,
-      `---\nname: helper\ndescription: Answers refund questions. Use it for refund questions.\n---\n\n${prompt}\n`,
-    );
-  });
-  for (let s = 1; s <= 10; s++) {
-    put(
-      `scenarios/s${s}.yaml`,
-      `id: s${s}\ntitle: Refund question ${s}\nrequest: How long does a refund take for order ${s}?\nassert:\n  - type: icontains\n    value: refund\nexamples:\n  pass: [{ label: good, text: Refunds take 5 days. }]\n  fail: [{ label: bad, text: No idea. }]\n`,
-    );
-  }
-  const models = ['m1', 'm2'].map((m) => ({ id: `openai:chat:${m}`, config: { apiBaseUrl: url, apiKey: 'bench-key' } }));
-  put('evals/default.yaml', stringify({ models, repeats: 3, concurrency: 16, timeoutMs: 60_000 }));
-}
 
 interface Timed {
   code: number | null;
@@ -131,7 +101,7 @@ try {
   const recorded = path.join(work, 'recorded');
   const server = await startFake();
   try {
-    writeProject(recorded, server.url);
+    writeHarnessProject(recorded, { url: server.url, scenarios: 10, repeats: 3 });
     const live = await cli(checkouts[0]!, recorded, ['eval', '--record']);
     if (live.code !== 0) throw new Error(`live run exited ${live.code}:\n${live.stderr.slice(-2000)}`);
   } finally {

@@ -28,6 +28,7 @@ import { stringify } from 'yaml';
 import { historySizeBench } from './history-size.ts';
 import { reportScaleBench } from './report-scale.ts';
 import { childEnv, type Measure } from './measure.ts';
+import { CONCURRENCY, PROMPTS, writeHarnessProject } from './bench-project.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -36,7 +37,6 @@ const PROMPTFOO = path.join(REPO, 'node_modules', '.bin', 'promptfoo');
 const FAKE_CLI = path.join(REPO, 'test', 'support', 'fake-openai-cli.ts');
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const LATENCY_MS = 200;
-const CONCURRENCY = 16;
 const ANSWER = 'Refunds take 5 days. Contact support with the order number.';
 
 const measures: Measure[] = [];
@@ -143,43 +143,6 @@ async function startupMs(server: FakeServer, spawnedAt: number): Promise<number>
 // ---------------------------------------------------------------------------------------------
 // Projects
 // ---------------------------------------------------------------------------------------------
-
-const PROMPTS = [
-  'You are a refund assistant. Answer briefly and mention refunds.',
-  'You are a terse refund assistant. One sentence about the refund.',
-  'You are a careful refund assistant. State the refund timeline first.',
-  'You are a friendly refund assistant. Be warm, mention the refund.',
-  'You are a formal refund assistant. Cite the refund policy.',
-];
-
-/** An agent-evals project: 5 variants of one agent, `scenarios` scenarios, 2 models at `url`. */
-function writeHarnessProject(root: string, opts: { url: string; scenarios: number; repeats: number; variants?: number }): void {
-  const put = (rel: string, text: string) => {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    writeFileSync(path.join(root, rel), text);
-  };
-  PROMPTS.slice(0, opts.variants ?? 5).forEach((prompt, i) => {
-    put(
-      `agents/helper/v${i + 1}.md`,
-      `---\nname: helper\ndescription: Answers refund questions. Use it for refund questions.\n---\n\n${prompt}\n`,
-    );
-  });
-  for (let s = 1; s <= opts.scenarios; s++) {
-    put(
-      `scenarios/s${s}.yaml`,
-      `id: s${s}\ntitle: Refund question ${s}\nrequest: How long does a refund take for order ${s}?\nassert:\n  - type: icontains\n    value: refund\nexamples:\n  pass: [{ label: good, text: Refunds take 5 days. }]\n  fail: [{ label: bad, text: No idea. }]\n`,
-    );
-  }
-  put(
-    'evals/default.yaml',
-    stringify({
-      models: ['m1', 'm2'].map((m) => ({ id: `openai:chat:${m}`, config: { apiBaseUrl: opts.url, apiKey: 'bench-key' } })),
-      repeats: opts.repeats,
-      concurrency: CONCURRENCY,
-      timeoutMs: 60_000,
-    }),
-  );
-}
 
 /** The same matrix as plain promptfoo: 5 prompts × 2 providers × 10 tests, `--repeat 3` on the CLI. */
 function writePromptfooConfig(dir: string, url: string): string {
