@@ -25,6 +25,18 @@ const shortened = (e: HistoryEntry): HistoryEntry => ({
 });
 const roundTrip = (e: HistoryEntry) => parseHistory(`${historyLine(e)}\n`);
 
+/** A variant with errors, not-run cells and critical assertions: every optional part of a cell at once. */
+const TERSE = {
+  variantId: 'terse',
+  runs: 2,
+  passes: 0,
+  errors: 1,
+  notRun: 1,
+  scoreSum: 0,
+  outcomes: 'EFFN',
+  assertions: { a: { runs: 2, passes: 0, critical: true }, b: { runs: 1, passes: 1 }, c: { runs: 2, passes: 0, critical: false } },
+};
+
 describe('format-1 lines (written before the compact format)', () => {
   const lines = FORMAT_1.trim().split('\n');
 
@@ -67,16 +79,7 @@ describe('format 2', () => {
         syntheticAggregate(),
         syntheticAggregate({ model: 'm2', grader: 'openai:chat:gpt-4.1', carried: 2 }),
         syntheticAggregate({ scenarioId: 's2', carried: 1, scoreSum: 0.333333 }),
-        syntheticAggregate({
-          variantId: 'terse',
-          runs: 2,
-          passes: 0,
-          errors: 1,
-          notRun: 1,
-          scoreSum: 0,
-          outcomes: 'EFFN',
-          assertions: { a: { runs: 2, passes: 0, critical: true }, b: { runs: 1, passes: 1 }, c: { runs: 2, passes: 0, critical: false } },
-        }),
+        syntheticAggregate(TERSE),
         syntheticAggregate({ assertions: {} }),
       ],
       rubricCalibration: { grader: 'openai:chat:gpt-4.1', accuracy: 0.875, flagged: 1, rubrics: 4 },
@@ -165,16 +168,7 @@ describe('readLineFast (a long history read without an array per stored cell)', 
       syntheticAggregate({ scenarioId: 's2', carried: 1, scoreSum: 0.000001, grader: '' }),
       // One scenario id measured against two fingerprints in one run: the last cell's wins.
       syntheticAggregate({ scenarioId: 's2', model: 'm2', scenarioHash: 'sh-other', scoreSum: 12345678.5 }),
-      syntheticAggregate({
-        variantId: 'terse',
-        runs: 2,
-        passes: 0,
-        errors: 1,
-        notRun: 1,
-        scoreSum: 0,
-        outcomes: 'EFFN',
-        assertions: { a: { runs: 2, passes: 0, critical: true }, b: { runs: 1, passes: 1 }, c: { runs: 2, passes: 0, critical: false } },
-      }),
+      syntheticAggregate(TERSE),
       syntheticAggregate({ assertions: {}, outcomes: '' }),
     ],
     totals: [totalsOnly(syntheticEntry('t', { cells: 4 })).totals![0]!],
