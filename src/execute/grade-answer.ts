@@ -31,9 +31,10 @@ export async function gradeAnswer(
   // Scored as written: the answer with secrets cut, as its recording holds it, so a replay of the
   // recording reaches the same verdict as the live run did.
   const scored = typeof response.output === 'string' ? { ...response, output: redactSecrets(response.output, opts.secrets) } : response;
+  const vars = gradingVars(cell, response);
   const grade = (assert: CellPlan['assertions'], grader?: ProviderWrapper) => () =>
     engine.assertions.runAssertions({
-      test: { vars: gradingVars(cell, response) as never, assert: assert as never, ...(grader ? { options: { provider: grader } } : {}) },
+      test: { vars: vars as never, assert: assert as never, ...(grader ? { options: { provider: grader } } : {}) },
       providerResponse: scored as never,
       latencyMs,
     }) as Promise<PanelGrading>;

@@ -30,8 +30,7 @@ export function resolveGraders(spec: EvalConfig['grader']): GraderPanel | undefi
 }
 
 /** The first grader whose label an earlier one already has: votes are told apart by label. */
-export function duplicateGraderLabel(spec: EvalConfig['grader']): { index: number; label: string } | undefined {
-  const members = resolveGraders(spec)?.members ?? [];
+export function duplicateGraderLabel({ members }: GraderPanel): { index: number; label: string } | undefined {
   const index = members.findIndex((m, i) => members.findIndex((o) => o.label === m.label) !== i);
   return index === -1 ? undefined : { index, label: members[index]!.label };
 }

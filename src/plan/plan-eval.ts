@@ -59,7 +59,8 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
       { file: configFile, field: `models[${twice.index}].label` },
     );
   }
-  const twiceGraded = duplicateGraderLabel(config.grader);
+  const grader = resolveGraders(config.grader);
+  const twiceGraded = grader && duplicateGraderLabel(grader);
   if (twiceGraded) {
     throw new EvalConfigError(
       `"${twiceGraded.label}" is the label of an earlier grader too: give each grader its own \`label\` (votes are told apart by label)`,
@@ -83,7 +84,7 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
   }
   const notes: EvalPlan['notes'] = { out: [], err: unmapped.map((u) => `warning: ${u.variantId}: not run: ${u.reason}`) };
   const sharded = shard ? shardCells(all, shard.index, shard.count) : all;
-  const affected = inputs.changed ? planAffected(inputs, sharded, notes) : undefined;
+  const affected = inputs.changed ? planAffected(inputs, sharded, notes, grader?.id) : undefined;
   const cells = affected?.cells ?? sharded;
   const plans = new CellPlans(cells, config.temperature);
   return {
@@ -91,7 +92,7 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
     plans,
     planHash: createHash('sha256').update(plans.keys().sort().join('\n')).digest('hex'),
     ...(affected?.carried ? { carried: affected.carried } : {}),
-    ...(config.grader ? { grader: resolveGraders(config.grader) } : {}),
+    ...(grader ? { grader } : {}),
     gradedCells: cells.filter((c) => c.scenario.assert.some((a) => needsGrader(a.type))).length,
     repeats: sel.repeat ?? config.repeats,
     concurrency: sel.concurrency ?? config.concurrency,
@@ -105,9 +106,10 @@ function planAffected(
   inputs: Omit<EvalInputs, 'git'>,
   cells: Cell<LoadedScenario>[],
   notes: EvalPlan['notes'],
+  /** The grader's (or panel's) fingerprint: carried graded cells must have been graded by it. */
+  graderId: string | undefined,
 ): { cells: Cell<LoadedScenario>[]; carried?: CarriedCells } {
   const { since, files, baseline, baselineRef } = inputs.changed!;
-  const graderId = resolveGraders(inputs.config.grader)?.id;
   const sel = selectAffected({ cells, changed: files, configFile: inputs.configFile, baseline: baseline?.baseline, graderId });
   const what = [
     sel.configChanged ? `the eval config ${inputs.configFile}` : '',
