@@ -49,14 +49,20 @@
  *   limits: { maxTurns: 12, maxRequests: 40, wallTimeMs: 120_000 } });
  * out.trajectory.toolCalls; // [{ tool: 'Read', outcome: 'ran', … }, { tool: 'Edit', outcome: 'denied-by-agent', … }]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ProviderUnavailableError } from '../../errors.ts';
 import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
 import { agentAllows, agentToolSet, decideToolCall, type ToolDecision, type ToolPolicy, WEB_TOOLS } from './claude-code-permissions.ts';
 import { createTrajectoryRecorder, type StreamMessage, type TrajectoryRecorder } from './claude-code-trajectory.ts';
+import { createSandbox, type Jailed, type Sandbox } from '../sandbox/jail.ts';
+import { PLACEHOLDER_KEY, startModelProxy } from '../sandbox/model-proxy.ts';
 import { realWorkspace } from './sandbox-paths.ts';
+
+/** The loopback port inside the sandbox where Claude Code finds its model (the bridge forwards it to the model proxy). */
+const MODEL_PORT = 41001;
 
 export const CLAUDE_AGENT_SDK = '@anthropic-ai/claude-agent-sdk';
 export const CLAUDE_AGENT_SDK_VERSION = '0.3.332';
@@ -79,6 +85,8 @@ export interface ClaudeCodeRuntimeOptions {
   loadSdk?: () => Promise<ClaudeAgentSdk>;
   /** Receives Claude Code's stderr (debugging). */
   onStderr?: (text: string) => void;
+  /** The jail each cell's Claude Code runs in. Default: bubblewrap, the user's HOME and the working directory hidden. */
+  sandbox?: Sandbox;
 }
 
 /**
@@ -102,8 +110,15 @@ export async function importClaudeAgentSdk(importer: (specifier: string) => Prom
   }
 }
 
-/** Claude Code's environment, built from nothing: nothing of the parent's leaks in but PATH. */
-export function claudeCodeEnv(input: RuntimeCellInput, opts: { path: string; bashTimeoutMs: number }): Record<string, string> {
+/**
+ * Claude Code's environment, built from nothing: nothing of the parent's leaks in but PATH. The model is
+ * reached at `modelUrl` (the model proxy, seen from inside the sandbox) with a placeholder key: the real key
+ * stays in the proxy.
+ */
+export function claudeCodeEnv(
+  input: RuntimeCellInput,
+  opts: { path: string; bashTimeoutMs: number; modelUrl: string },
+): Record<string, string> {
   const home = input.sandboxHome;
   const dirs = {
     config: join(home, '.claude'),
@@ -142,8 +157,8 @@ export function claudeCodeEnv(input: RuntimeCellInput, opts: { path: string; bas
     ANTHROPIC_DEFAULT_HAIKU_MODEL: input.model.id,
     CLAUDE_CODE_SUBAGENT_MODEL: input.model.id,
   };
-  if (input.model.apiBaseUrl) env.ANTHROPIC_BASE_URL = input.model.apiBaseUrl.replace(/\/v1\/?$/, '');
-  if (input.model.apiKey) env.ANTHROPIC_API_KEY = input.model.apiKey;
+  env.ANTHROPIC_BASE_URL = opts.modelUrl;
+  env.ANTHROPIC_API_KEY = PLACEHOLDER_KEY;
   return env;
 }
 
@@ -184,16 +199,6 @@ function deny(decision: Exclude<ToolDecision, { outcome: 'allow' }>) {
   };
 }
 
-/** Kills Claude Code and every process it started (it runs in its own process group). */
-function killGroup(child: ChildProcess | undefined): void {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL'); // the group is gone already, or not ours
-  }
-}
-
 function tokensOf(result: StreamMessage | undefined): RuntimeCellOutput['tokens'] {
   const models = result?.modelUsage as Record<string, Record<string, number>> | undefined;
   if (!models || Object.keys(models).length === 0) return undefined;
@@ -222,6 +227,7 @@ function resultError(result: StreamMessage | undefined, maxTurns: number): strin
  * const runtime = createClaudeCodeRuntime({ bashTimeoutMs: 10_000 });
  */
 export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): AgentRuntime {
+  const sandbox = opts.sandbox ?? createSandbox({ kind: 'bubblewrap', hidden: [homedir(), process.cwd()] });
   const loadSdk = opts.loadSdk ?? (() => importClaudeAgentSdk());
   let sdk: Promise<ClaudeAgentSdk> | undefined;
   const loadOnce = async () => {
@@ -235,7 +241,7 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
     name: 'claude-code',
     runCell: async (input) => {
       const started = Date.now(); // the first cell's latency includes loading the SDK, as it always did
-      return runClaudeCodeCell(await loadOnce(), input, opts, started);
+      return runClaudeCodeCell(await loadOnce(), input, { ...opts, sandbox }, started);
     },
     async close() {
       // Each cell's Claude Code process ends with its query; nothing is shared across cells.
@@ -247,16 +253,24 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
 async function runClaudeCodeCell(
   sdk: ClaudeAgentSdk,
   input: RuntimeCellInput,
-  opts: ClaudeCodeRuntimeOptions,
+  opts: ClaudeCodeRuntimeOptions & { sandbox: Sandbox },
   started: number,
 ): Promise<RuntimeCellOutput> {
   const workspace = realWorkspace(input.workspace);
   const policyFor = toolPolicies(input, workspace);
   const recorder = createTrajectoryRecorder({ workspace, agentAllows: (tool, agent) => agentAllows(policyFor(agent), tool) });
   const control = cellControl(input);
+  // The model proxy's socket lives in a folder of its own: short (a socket path has ≈ 100 bytes), read-only inside.
+  const ctl = mkdtempSync(join(tmpdir(), 'agent-evals-cc-'));
+  const jailed = opts.sandbox.kind !== 'none';
+  const proxy = await startModelProxy(jailed ? { socket: join(ctl, 'model.sock') } : {});
+  proxy.route({ baseUrl: input.model.apiBaseUrl ?? 'https://api.anthropic.com', apiKey: input.model.apiKey });
+  const basePath = input.model.apiBaseUrl ? new URL(input.model.apiBaseUrl).pathname.replace(/\/v1\/?$/, '').replace(/\/$/, '') : '';
   const options = queryOptions(input, opts, {
     workspace,
     control,
+    modelUrl: `${jailed ? `http://127.0.0.1:${MODEL_PORT}` : proxy.address}${basePath}`,
+    jail: { sandbox: opts.sandbox, home: realpathSync(input.sandboxHome), socket: join(ctl, 'model.sock') },
     ...permissionCallbacks(policyFor, recorder),
   });
   const stream = sdk.query({ prompt: renderPrompt(input), options });
@@ -268,7 +282,9 @@ async function runClaudeCodeCell(
   } finally {
     control.dispose();
     stream.close?.();
-    killGroup(control.child); // whatever is left of the cell: its Bash commands included
+    control.jailed?.kill(); // whatever is left of the cell: its Bash commands included
+    await proxy.close();
+    rmSync(ctl, { recursive: true, force: true });
   }
   const { trajectory, answer } = recorder.finish();
   const result = recorder.result;
@@ -278,7 +294,7 @@ async function runClaudeCodeCell(
     tokens: tokensOf(result),
     costUsd: typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : undefined,
     latencyMs: Date.now() - started,
-    error: control.stopReason ?? crash ?? resultError(result, input.limits.maxTurns),
+    error: control.jailed?.limitError() ?? control.stopReason ?? crash ?? resultError(result, input.limits.maxTurns),
   };
 }
 
@@ -294,7 +310,7 @@ function toolPolicies(input: RuntimeCellInput, workspace: string): (agent?: stri
 interface CellControl {
   readonly stopReason: string | undefined;
   readonly abortController: AbortController;
-  child: ChildProcess | undefined;
+  jailed: Jailed | undefined;
   stop(reason: string): void;
   dispose(): void;
 }
@@ -307,12 +323,12 @@ function cellControl(input: RuntimeCellInput): CellControl {
       return stopReason;
     },
     abortController: abort,
-    child: undefined,
+    jailed: undefined,
     // Aborting or close() leaves Claude Code a ~2 s grace period in which it keeps calling the model
     // (measured: 10 more requests); a limit must stop it now, with the shell commands it started.
     stop(reason) {
       stopReason ??= reason;
-      killGroup(control.child);
+      control.jailed?.kill();
       abort.abort();
     },
     dispose() {
@@ -354,7 +370,12 @@ function permissionCallbacks(policyFor: (agent?: string) => ToolPolicy, recorder
 function queryOptions(
   input: RuntimeCellInput,
   opts: ClaudeCodeRuntimeOptions,
-  cell: { workspace: string; control: CellControl } & ReturnType<typeof permissionCallbacks>,
+  cell: {
+    workspace: string;
+    control: CellControl;
+    modelUrl: string;
+    jail: { sandbox: Sandbox; home: string; socket: string };
+  } & ReturnType<typeof permissionCallbacks>,
 ): Record<string, unknown> {
   const agentTools = agentToolSet(input.agent.tools);
   return {
@@ -376,18 +397,27 @@ function queryOptions(
     plugins: [],
     persistSession: false,
     forwardSubagentText: true,
-    env: claudeCodeEnv(input, { path: opts.path ?? '/usr/local/bin:/usr/bin:/bin', bashTimeoutMs: opts.bashTimeoutMs ?? 30_000 }),
+    env: claudeCodeEnv(input, {
+      path: opts.path ?? '/usr/local/bin:/usr/bin:/bin',
+      bashTimeoutMs: opts.bashTimeoutMs ?? 30_000,
+      modelUrl: cell.modelUrl,
+    }),
+    // Claude Code and everything it starts (Bash, subagents' tools) run in the cell's jail.
     spawnClaudeCodeProcess: (spawnOptions: { command: string; args: string[]; cwd?: string; env: Record<string, string | undefined> }) => {
-      const child = spawn(spawnOptions.command, spawnOptions.args, {
-        cwd: spawnOptions.cwd,
-        env: spawnOptions.env,
+      const env = Object.fromEntries(Object.entries(spawnOptions.env).filter((e): e is [string, string] => e[1] !== undefined));
+      const jailed = cell.jail.sandbox.spawn({
+        command: [spawnOptions.command, ...spawnOptions.args],
+        cwd: spawnOptions.cwd ?? cell.workspace,
+        env,
+        writable: [cell.workspace, cell.jail.home],
+        readOnly: [dirname(realpathSync(spawnOptions.command))],
+        forward: [{ port: MODEL_PORT, socket: cell.jail.socket }],
         stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
       });
-      cell.control.child = child;
-      child.stderr?.on('data', (chunk: Buffer) => opts.onStderr?.(chunk.toString('utf8')));
-      if (cell.control.stopReason) killGroup(child);
-      return child;
+      cell.control.jailed = jailed;
+      jailed.child.stderr?.on('data', (chunk: Buffer) => opts.onStderr?.(chunk.toString('utf8')));
+      if (cell.control.stopReason) jailed.kill();
+      return jailed.child as ChildProcess;
     },
   };
 }
