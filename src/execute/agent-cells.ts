@@ -1,13 +1,14 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../context.ts';
-import { ProviderUnavailableError } from '../errors.ts';
+import { ProviderUnavailableError, UsageError } from '../errors.ts';
 import type { RuntimeName } from '../plan/matrix.ts';
 import type { CellPlan } from '../plan/types.ts';
 import type { AgentRuntime, RuntimeCellInput } from '../shared/agent-runtime.ts';
 import type { AgentCellRunner } from './provider-wrapper.ts';
 import { createClaudeCodeRuntime, importClaudeAgentSdk } from './runtimes/claude-code.ts';
 import { createOpenCodeRuntime, resolveOpenCodeBinary } from './runtimes/opencode.ts';
+import { createSandbox, probeSandbox, type SandboxKind } from './sandbox/jail.ts';
 import { diffSandbox, prepareSandbox, removeSandbox } from './workspace.ts';
 
 /** The key variable each runtime's protocol uses when the model's config names no `apiKey`. */
@@ -28,13 +29,20 @@ export interface AgentRuntimes {
  */
 export async function openAgentRuntimes(
   ctx: Context,
-  input: { plans: CellPlan[]; runDir: string; timeoutMs: number },
+  input: { plans: CellPlan[]; runDir: string; timeoutMs: number; sandbox: SandboxKind },
 ): Promise<AgentRuntimes> {
   const needed = new Set(input.plans.filter((p) => p.agentRun).map((p) => p.model.runtime));
   const runtimes = new Map<RuntimeName, AgentRuntime>();
+  // No agent program ever runs unjailed by accident: a machine that cannot start the sandbox stops here, before any call.
+  if (input.sandbox === 'bubblewrap') {
+    const probe = probeSandbox();
+    if (!probe.ok) throw new UsageError(probe.reason);
+  }
+  // Nothing of the project (its agents, reports, .env) nor the user's HOME is visible inside, even under a system folder.
+  const sandbox = createSandbox({ kind: input.sandbox, hidden: [ctx.root, ...(ctx.env.HOME ? [ctx.env.HOME] : [])] });
   if (needed.has('claude-code')) {
     await importClaudeAgentSdk();
-    runtimes.set('claude-code', createClaudeCodeRuntime({ ...(ctx.env.PATH ? { path: ctx.env.PATH } : {}) }));
+    runtimes.set('claude-code', createClaudeCodeRuntime({ sandbox, ...(ctx.env.PATH ? { path: ctx.env.PATH } : {}) }));
   }
   if (needed.has('opencode')) {
     try {
@@ -42,7 +50,7 @@ export async function openAgentRuntimes(
     } catch (err) {
       throw new ProviderUnavailableError((err as Error).message);
     }
-    runtimes.set('opencode', createOpenCodeRuntime({ env: ctx.env, homeDir: path.join(input.runDir, 'opencode-home') }));
+    runtimes.set('opencode', createOpenCodeRuntime({ env: ctx.env, sandbox, homeDir: path.join(input.runDir, 'opencode-home') }));
   }
   const runAgentCell: AgentCellRunner = async (cell, signal) => {
     const runtime = runtimes.get(cell.model.runtime);

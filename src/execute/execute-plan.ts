@@ -81,8 +81,11 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
         plans: agentCells.map((c) => plan.plans.of(c)),
         runDir: run.dir,
         timeoutMs: input.inputs.config.timeoutMs,
+        sandbox: input.inputs.config.sandbox ?? 'bubblewrap',
       })
     : undefined;
+  if (agents && input.inputs.config.sandbox === 'none')
+    ctx.err('warning: sandbox: none — agent programs run unjailed, with access to every file, key and network this user can reach');
   try {
     return await runAndReport(ctx, input, { decided, finished, recordings, secrets, graderReady, unavailable, ungradable, agents });
   } finally {
@@ -119,6 +122,7 @@ async function runAndReport(
       secrets,
       ...(plan.grader && graderReady && plan.gradedCells > 0 ? { grader: plan.grader.id } : {}),
       notRun: Object.fromEntries(unavailable.map(([label, r]) => [label, r.reason])),
+      ...(s.agents ? { sandbox: input.inputs.config.sandbox ?? 'bubblewrap' } : {}),
     });
   if (!run.previous) await writeMeta(run.dir, meta);
   const graders = graderReady ? plan.grader?.members : undefined;

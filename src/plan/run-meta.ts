@@ -22,6 +22,7 @@ export function newRunMeta(input: {
   secrets: readonly string[];
   grader?: string;
   notRun: Record<string, string>;
+  sandbox?: RunMeta['sandbox'];
   now?: Date;
 }): RunMeta {
   const { inputs, plan } = input;
@@ -40,6 +41,7 @@ export function newRunMeta(input: {
     ...(input.grader ? { grader: input.grader } : {}),
     fingerprints: { variants: variantPrints(inputs.variants), scenarios: scenarioPrints(inputs.scenarios) },
     notRun: input.notRun,
+    ...(input.sandbox ? { sandbox: input.sandbox } : {}),
   };
 }
 

@@ -79,5 +79,11 @@ export const EvalConfig = z.strictObject({
   /** Retries for transient provider errors (429, 5xx) before a cell is an `error`. */
   maxRetries: z.number().int().min(0).max(10).default(4),
   thresholds: Thresholds.default({ errorBudget: 0.1, alpha: 0.05 }),
+  /**
+   * The jail agent programs run in (claude-code, opencode runtimes). Absent: `bubblewrap`, and an eval whose
+   * machine cannot start one stops before any call (exit 2) naming the fix. `none` runs agents unjailed, with
+   * access to everything this user can reach: a warning in meta.json, the console and the report.
+   */
+  sandbox: z.enum(['bubblewrap', 'none']).optional(),
 });
 export type EvalConfig = z.infer<typeof EvalConfig>;

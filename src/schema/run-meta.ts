@@ -27,6 +27,8 @@ export const RunMeta = z.strictObject({
   }),
   /** Models with the reason they could not run, if any. */
   notRun: z.record(z.string(), z.string()).default({}),
+  /** The jail the run's agent cells ran in; `none` is shown as a warning wherever the run is. Absent: no agent cell. */
+  sandbox: z.enum(['bubblewrap', 'none']).optional(),
   /** Cells carried over from the baseline (affected-only runs), with the run they came from. */
   carriedFrom: z.string().optional(),
 });

@@ -200,7 +200,7 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
     expect(byWall.latencyMs).toBeLessThan(6000);
   });
 
-  it('runs several cells at once on one server, each in its own workspace with its own variant', async () => {
+  it('runs several cells at once, each in a sandboxed server of its own (the pool grows to the cells at once), with its own variant', async () => {
     const cells = [0, 1, 2].map((i) => tempCell({ 'README.md': `content-of-workspace-${i}\n` }));
     try {
       server.configure({
@@ -223,10 +223,14 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
         'VARIANT-1 saw content-of-workspace-1',
         'VARIANT-2 saw content-of-workspace-2',
       ]);
-      const servers = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-        .split('\n')
-        .filter((l) => / serve --hostname 127\.0\.0\.1/.test(l));
-      expect(servers).toHaveLength(1);
+      // One sandbox per cell running at once (one was left by the tests before, two more started), none per cell after.
+      const sandboxes = () =>
+        execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+          .split('\n')
+          .filter((l) => /^\s*\d+ bwrap .* serve --hostname 127\.0\.0\.1/.test(l));
+      expect(sandboxes()).toHaveLength(3);
+      await runtime.runCell(cellInput(agents[0]!, cells[0]!, server.url));
+      expect(sandboxes()).toHaveLength(3);
     } finally {
       for (const c of cells) c[Symbol.dispose]();
     }

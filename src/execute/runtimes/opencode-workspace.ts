@@ -4,8 +4,8 @@
  *
  * What goes in, and why:
  * - `.opencode/agent/<name>.md`: the agent file's exact bytes (and its peers'), as OpenCode loads agents;
- * - `opencode.json`: one OpenAI-compatible provider pointing at the cell's model server. The API key is not
- *   written here but read through `{file:…}` from the server's sandbox home;
+ * - `opencode.json`: one OpenAI-compatible provider pointing at the model proxy as the sandbox sees it, with
+ *   a placeholder key: the real key never enters the sandbox (the proxy adds it);
  * - `.git` (an empty repository, only when the workspace has none): OpenCode treats the whole git worktree
  *   as "inside" and loads every `opencode.json` and `.opencode/` between the workspace and the worktree root
  *   (or `/` when there is no repository). A workspace copy inside the project's repository would otherwise
@@ -30,12 +30,12 @@ export interface WorkspaceSetup {
   workspace: string;
   agent: RuntimeAgent;
   model: { id: string; apiBaseUrl: string };
-  /** File holding the API key, outside the workspace. */
-  apiKeyFile: string;
+  /** The key OpenCode sends (a placeholder: the model proxy swaps in the real one). */
+  apiKey: string;
 }
 
-/** The workspace's `opencode.json`. @example openCodeConfig({ id: 'gpt-4.1', apiBaseUrl: 'http://127.0.0.1:1/v1' }, '/home/k') */
-export function openCodeConfig(model: { id: string; apiBaseUrl: string }, apiKeyFile: string): Record<string, unknown> {
+/** The workspace's `opencode.json`. @example openCodeConfig({ id: 'gpt-4.1', apiBaseUrl: 'http://127.0.0.1:41001/v1' }, 'placeholder') */
+export function openCodeConfig(model: { id: string; apiBaseUrl: string }, apiKey: string): Record<string, unknown> {
   const ref = `${OPENCODE_PROVIDER_ID}/${model.id}`;
   return {
     $schema: 'https://opencode.ai/config.json',
@@ -49,7 +49,7 @@ export function openCodeConfig(model: { id: string; apiBaseUrl: string }, apiKey
       [OPENCODE_PROVIDER_ID]: {
         npm: '@ai-sdk/openai-compatible',
         name: 'agent-evals model server',
-        options: { baseURL: model.apiBaseUrl, apiKey: `{file:${apiKeyFile}}` },
+        options: { baseURL: model.apiBaseUrl, apiKey },
         models: { [model.id]: { name: model.id } },
       },
     },
@@ -75,10 +75,7 @@ export function prepareWorkspace(setup: WorkspaceSetup): PreparedWorkspace {
   if (!existsSync(path.join(ws, '.git'))) {
     execFileSync('git', ['init', '-q', ws], {
       stdio: 'ignore',
-      env: {
-        PATH: '/usr/bin:/bin:/usr/local/bin',
-        HOME: path.dirname(setup.apiKeyFile),
-      },
+      env: { PATH: '/usr/bin:/bin:/usr/local/bin', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
     });
     createdDirs.push(path.join(ws, '.git'));
   }
@@ -88,7 +85,7 @@ export function prepareWorkspace(setup: WorkspaceSetup): PreparedWorkspace {
   const hadGitignore = existsSync(gitignore);
   for (const agent of [setup.agent, ...(setup.agent.peers ?? [])])
     write(path.join(ws, '.opencode', 'agent', `${agent.name}.md`), agent.fileText);
-  write(path.join(ws, 'opencode.json'), `${JSON.stringify(openCodeConfig(setup.model, setup.apiKeyFile), null, 2)}\n`);
+  write(path.join(ws, 'opencode.json'), `${JSON.stringify(openCodeConfig(setup.model, setup.apiKey), null, 2)}\n`);
 
   return {
     cleanup() {

@@ -1,9 +1,13 @@
 /**
  * The `opencode` runtime: runs an agent file inside the real OpenCode program (1.18.33).
  *
- * One `opencode serve` per runtime, started on the first cell and stopped by `close()`; each cell is a
- * session on it, addressed to the cell's workspace with `?directory=` (OpenCode keeps one instance —
- * config, agents, permissions — per directory, disposed after the cell). The agent is installed as
+ * Sandboxes, and why a pool of them: every `opencode serve` runs in its own sandbox (`../sandbox/`), which
+ * sees one folder of work. A cell's workspace copy is moved into a free sandbox's folder for the cell, and
+ * moved back after it; a sandbox serves one cell at a time, and every process a cell left behind is killed
+ * before the next cell's copy moves in, so no cell can reach another's copy. The pool grows to the run's
+ * concurrency (one server start each, ≈ 4 s of CPU) instead of one server start per cell. Each cell is a
+ * session addressed to the workspace with `?directory=` (OpenCode keeps one instance — config, agents,
+ * permissions — per directory, disposed after the cell). The agent is installed as
  * `<workspace>/.opencode/agent/<name>.md` and the session is prompted with that agent by name: the server
  * runs a `mode: subagent` agent as asked (only the `opencode run` CLI refuses it and falls back to `build`),
  * and every answering message is checked to come from the variant.
@@ -17,12 +21,13 @@
  * const out = await runtime.runCell(input);
  * await runtime.close();
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentRuntime, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
+import { createSandbox, type Sandbox } from '../sandbox/jail.ts';
+import { type ModelProxy, PLACEHOLDER_KEY, startModelProxy } from '../sandbox/model-proxy.ts';
 import { type AskVerdict, classifyAsk, type PermissionRule, sandboxRules } from './opencode-permissions.ts';
 import { type OpenCodeEvent, type OpenCodeServer, startOpenCodeServer } from './opencode-server.ts';
 import { buildTrajectory, type OpenCodeMessage } from './opencode-trajectory.ts';
@@ -38,11 +43,14 @@ export interface OpenCodeRuntimeOptions {
   binary?: string;
   /** The harness's environment, to read `AGENT_EVALS_OPENCODE_BIN` and `PATH` from (default: none). Never passed to OpenCode as a whole. */
   env?: Record<string, string | undefined>;
-  /** HOME of the shared server (config, sqlite db, caches). Default: a temp folder removed by close(). */
+  /** Where the sandboxes' folders (server HOME, the cell's folder) live. Default: a temp folder removed by close(). */
   homeDir?: string;
-  /** Extra hosts OpenCode may reach besides loopback and the cells' model servers. */
-  allowedHosts?: string[];
+  /** The jail the servers run in. Default: bubblewrap, the user's HOME and the working directory hidden. */
+  sandbox?: Sandbox;
 }
+
+/** The loopback port inside a sandbox where OpenCode finds its model (bridged to the model proxy). */
+const MODEL_PORT = 41001;
 
 function findProjectRoot(): string {
   const start = path.dirname(fileURLToPath(import.meta.url));
@@ -75,16 +83,34 @@ export function resolveOpenCodeBinary(opts: Pick<OpenCodeRuntimeOptions, 'projec
   throw new Error(`OpenCode ${OPENCODE_VERSION} is not installed (looked in ${prefix}). Install it with: ${OPENCODE_INSTALL_COMMAND}`);
 }
 
-/** Events of the shared server that belong to one cell: its root session and the sessions it delegated to. */
+/** Events of a server that belong to one cell: its root session and the sessions it delegated to. */
 interface CellWatch {
   sessions: Set<string>;
   onEvent(e: OpenCodeEvent): void;
 }
 
-/** The shared `opencode serve`: started by the first cell, told which model hosts it may reach, fanning events out to the cells. */
-interface SharedServer {
-  ensure(apiBaseUrl: string): Promise<OpenCodeServer>;
-  watch(w: CellWatch): () => void;
+/** One sandboxed server and its folders; it serves one cell at a time. */
+interface Slot {
+  server: OpenCodeServer;
+  proxy: ModelProxy;
+  /** The folder (writable inside the sandbox) that holds the running cell's workspace copy, emptied after each cell. */
+  workRoot: string;
+  /** Cells served so far: each gets a folder of its own, so OpenCode never reuses an instance of an earlier cell. */
+  served: number;
+  /** The sandbox's own processes (bridge, server), which outlive cells; anything else is a cell's leftover. */
+  resident: Set<number>;
+  watches: Set<CellWatch>;
+  ctl: string;
+}
+
+/** Sandboxed servers, started on demand, each lent to one cell at a time. */
+interface SlotPool {
+  acquire(): Promise<Slot>;
+  /**
+   * Kills what the cell left running, lets `takeBack` move the cell's copy out, empties the work folder and
+   * gives the slot back; a slot whose server died (a limit, a crash) is closed instead.
+   */
+  release(slot: Slot, takeBack: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,52 +118,80 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
   const binary = resolveOpenCodeBinary(opts);
   const ownHome = !opts.homeDir;
   const home = opts.homeDir ?? mkdtempSync(path.join(os.tmpdir(), 'agent-evals-opencode-'));
-  const shared = sharedServer(binary, home, opts);
+  const sandbox = opts.sandbox ?? createSandbox({ kind: 'bubblewrap', hidden: [os.homedir(), process.cwd()] });
+  const pool = slotPool({ binary, home, sandbox, pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin' });
   return {
     name: 'opencode',
-    runCell: (input) => runOpenCodeCell(shared, home, input),
+    runCell: (input) => runOpenCodeCell(pool, sandbox, input),
     async close() {
-      await shared.close();
+      await pool.close();
       if (ownHome) rmSync(home, { recursive: true, force: true });
     },
   };
 }
 
-function sharedServer(binary: string, home: string, opts: OpenCodeRuntimeOptions): SharedServer {
-  const watches = new Set<CellWatch>();
-  let server: Promise<OpenCodeServer> | undefined;
-  let serverHosts: string[] = [];
-  const start = () =>
-    startOpenCodeServer({ binary, home, allowedHosts: serverHosts, pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin' }).then(
-      (s) => {
-        s.onEvent((e) => {
-          for (const w of watches) w.onEvent(e);
-        });
-        return s;
-      },
-    );
+function slotPool(opts: { binary: string; home: string; sandbox: Sandbox; pathEnv: string }): SlotPool {
+  const free: Slot[] = [];
+  const all = new Set<Slot>();
+  let count = 0;
+  const start = async (): Promise<Slot> => {
+    const dir = path.join(opts.home, `sandbox-${++count}`);
+    const workRoot = path.join(dir, 'work');
+    mkdirSync(workRoot, { recursive: true });
+    const ctl = mkdtempSync(path.join(os.tmpdir(), 'agent-evals-oc-'));
+    mkdirSync(path.join(ctl, 'model'));
+    const jailed = opts.sandbox.kind !== 'none';
+    const modelSocket = path.join(ctl, 'model', 'model.sock');
+    const proxy = await startModelProxy(jailed ? { socket: modelSocket } : {});
+    const watches = new Set<CellWatch>();
+    try {
+      const server = await startOpenCodeServer({
+        binary: opts.binary,
+        home: path.join(dir, 'home'),
+        workRoot,
+        ctl,
+        modelSocket,
+        modelPort: MODEL_PORT,
+        pathEnv: opts.pathEnv,
+        sandbox: opts.sandbox,
+      });
+      server.onEvent((e) => {
+        for (const w of watches) w.onEvent(e);
+      });
+      const resident = new Set(server.jailed.processes());
+      const slot: Slot = { server, proxy, workRoot, served: 0, resident, watches, ctl };
+      all.add(slot);
+      return slot;
+    } catch (err) {
+      await proxy.close();
+      rmSync(ctl, { recursive: true, force: true });
+      throw err;
+    }
+  };
+  const stop = async (slot: Slot) => {
+    all.delete(slot);
+    await slot.server.close().catch(() => {});
+    await slot.proxy.close();
+    rmSync(slot.ctl, { recursive: true, force: true });
+  };
   return {
-    ensure(apiBaseUrl) {
-      const host = new URL(apiBaseUrl).hostname;
-      if (!server) {
-        serverHosts = [...new Set([host, ...(opts.allowedHosts ?? [])])];
-        server = start();
-        server.catch(() => (server = undefined));
-      } else if (!['127.0.0.1', 'localhost', '::1', ...serverHosts].includes(host)) {
-        return Promise.reject(
-          new Error(`model server host ${host} was not known when the OpenCode server started; pass it in allowedHosts`),
-        );
-      }
-      return server;
-    },
-    watch(w) {
-      watches.add(w);
-      return () => watches.delete(w);
+    acquire: async () => free.pop() ?? start(),
+    async release(slot, takeBack) {
+      slot.proxy.route(undefined);
+      // Every process the cell started is killed before its copy moves out (a process still in it would follow it)
+      // and before another cell's copy moves in; a few rounds, as one may be forking.
+      for (let round = 0; round < 5 && slot.server.jailed.killStrays((pid) => slot.resident.has(pid)) > 0; round++)
+        await new Promise((r) => setTimeout(r, 20));
+      takeBack();
+      // Emptied, not replaced: the sandbox has this very folder bound; a new one would be invisible inside.
+      for (const entry of readdirSync(slot.workRoot)) rmSync(path.join(slot.workRoot, entry), { recursive: true, force: true });
+      const alive = slot.server.jailed.child.exitCode === null && slot.server.jailed.child.signalCode === null;
+      if (alive && all.has(slot)) free.push(slot);
+      else await stop(slot);
     },
     async close() {
-      const s = server;
-      server = undefined;
-      if (s) await s.then((x) => x.close()).catch(() => {});
+      free.length = 0;
+      await Promise.all([...all].map(stop));
     },
   };
 }
@@ -151,29 +205,45 @@ function failedCell(started: number, error: string): RuntimeCellOutput {
   };
 }
 
-let cellCounter = 0;
+/** Moves a folder (a rename; a copy where the two lie on different file systems). */
+function move(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+    rmSync(from, { recursive: true, force: true });
+  }
+}
 
-/** One cell: the agent (and its peers) installed in the workspace, one session prompted once, its trajectory read back. */
-async function runOpenCodeCell(shared: SharedServer, home: string, input: RuntimeCellInput): Promise<RuntimeCellOutput> {
+/**
+ * One cell: the workspace copy moved into a free sandbox, the agent (and its peers) installed in it, one
+ * session prompted once, its trajectory read back, and the copy moved back where the harness diffs it.
+ */
+async function runOpenCodeCell(pool: SlotPool, sandbox: Sandbox, input: RuntimeCellInput): Promise<RuntimeCellOutput> {
   const started = Date.now();
   if (!input.model.apiBaseUrl) return failedCell(started, 'the opencode runtime needs model.apiBaseUrl (an OpenAI-compatible server)');
-  let srv: OpenCodeServer;
+  let slot: Slot;
   try {
-    srv = await shared.ensure(input.model.apiBaseUrl);
+    slot = await pool.acquire();
   } catch (err) {
     return failedCell(started, `OpenCode server: ${(err as Error).message}`);
   }
-  const keyFile = path.join(home, 'keys', `cell-${randomUUID()}-${++cellCounter}`);
-  mkdirSync(path.dirname(keyFile), { recursive: true });
-  writeFileSync(keyFile, input.model.apiKey ?? 'agent-evals-no-key', { mode: 0o600 });
+  const directory = path.join(slot.workRoot, String(++slot.served), path.basename(input.workspace));
+  mkdirSync(path.dirname(directory), { recursive: true });
+  move(input.workspace, directory);
+  slot.proxy.route({ baseUrl: input.model.apiBaseUrl, apiKey: input.model.apiKey });
+  const basePath = new URL(input.model.apiBaseUrl).pathname.replace(/\/$/, '');
+  const inside = sandbox.kind === 'none' ? slot.proxy.address : `http://127.0.0.1:${MODEL_PORT}`;
   const prepared = prepareWorkspace({
-    workspace: input.workspace,
+    workspace: directory,
     agent: input.agent,
-    model: { id: input.model.id, apiBaseUrl: input.model.apiBaseUrl },
-    apiKeyFile: keyFile,
+    model: { id: input.model.id, apiBaseUrl: `${inside}${basePath}` },
+    apiKey: PLACEHOLDER_KEY,
   });
-  const directory = input.workspace;
-  const cell: OpenCell = { srv, directory, input, home, decisions: new Map(), sessions: new Set() };
+  const srv = slot.server;
+  const home = path.dirname(slot.workRoot);
+  const cell: OpenCell = { srv, directory, input, home: path.join(home, 'home'), decisions: new Map(), sessions: new Set() };
   let unwatch: () => void = () => {};
   try {
     const agentRules = await loadedAgentRules(cell);
@@ -184,17 +254,19 @@ async function runOpenCodeCell(shared: SharedServer, home: string, input: Runtim
       );
     cell.root = await openSession(cell, agentRules);
     const limits = watchLimits(cell, agentRules);
-    unwatch = shared.watch(limits.watch);
+    slot.watches.add(limits.watch);
+    unwatch = () => slot.watches.delete(limits.watch);
     const promptError = await prompt(cell, limits.abort);
-    return { ...(await readOutcome(cell, agentRules, limits.error(), promptError)), latencyMs: Date.now() - started };
+    const outcome = await readOutcome(cell, agentRules, srv.jailed.limitError() ?? limits.error(), promptError);
+    return { ...outcome, ...(srv.jailed.limitError() ? { error: srv.jailed.limitError() } : {}), latencyMs: Date.now() - started };
   } catch (err) {
-    return failedCell(started, `OpenCode: ${(err as Error).message}`);
+    return failedCell(started, srv.jailed.limitError() ?? `OpenCode: ${(err as Error).message}`);
   } finally {
     unwatch();
     if (cell.root) await srv.request('DELETE', `/session/${cell.root}`, { directory }).catch(() => {});
     await srv.request('POST', '/instance/dispose', { directory }).catch(() => {});
     prepared.cleanup();
-    rmSync(keyFile, { force: true });
+    await pool.release(slot, () => move(directory, input.workspace));
   }
 }
 

@@ -8,8 +8,8 @@
  * - the system folders read-only; nothing else of the machine: not the project (`agents/`, `reports/`,
  *   `evals/`, `.env`), not the user's HOME — they are not mounted, so no path, quoting or symlink reaches them.
  *   A hidden path that lies under a system folder (a project in `/opt`) is covered by an empty tmpfs;
- * - the program's own files read-only, the cell's folders (workspace copy, sandbox HOME) writable at the
- *   same paths as outside, a private `/tmp` of bounded size, its own `/proc` and a minimal `/dev`;
+ * - the cell's folders (workspace copy, sandbox HOME) writable at the same paths as outside, the program's own
+ *   files read-only (also where they lie inside a writable folder), a private `/tmp` of bounded size, its own `/proc` and a minimal `/dev`;
  * - an environment of exactly the variables given (`--clearenv`).
  *
  * @example
@@ -47,8 +47,9 @@ export function jailArgs(spec: JailSpec): string[] {
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(spec.tmpBytes), '--tmpfs', '/tmp');
   const bound = spec.system.filter((s) => !s.symlink).map((s) => s.path);
   for (const h of spec.hidden) if (bound.some((b) => under(h, b))) args.push('--tmpfs', h);
-  for (const p of spec.readOnly) args.push('--ro-bind', p, p);
   for (const p of spec.writable) args.push('--bind', p, p);
+  // After the writable folders, so a read-only folder inside one (a server's config) stays read-only.
+  for (const p of spec.readOnly) args.push('--ro-bind', p, p);
   for (const [k, v] of Object.entries(spec.env)) args.push('--setenv', k, v);
   args.push('--chdir', spec.cwd);
   if (spec.infoFd !== undefined) args.push('--info-fd', String(spec.infoFd));
