@@ -50,6 +50,8 @@ export function jailArgs(spec: JailSpec): string[] {
   for (const p of spec.writable) args.push('--bind', p, p);
   // After the writable folders, so a read-only folder inside one (a server's config) stays read-only.
   for (const p of spec.readOnly) args.push('--ro-bind', p, p);
+  // The sandbox's own root (a tmpfs holding the mount points) read-only too: nothing but the binds above is writable.
+  args.push('--remount-ro', '/');
   for (const [k, v] of Object.entries(spec.env)) args.push('--setenv', k, v);
   args.push('--chdir', spec.cwd);
   if (spec.infoFd !== undefined) args.push('--info-fd', String(spec.infoFd));

@@ -24,7 +24,7 @@
  * jailed.child.on('exit', () => console.log(jailed.limitError()));
  */
 import { type ChildProcess, spawn, spawnSync, type StdioOptions } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { bridgeArgv } from './bridge.ts';
 import { jailArgs, SYSTEM_FOLDERS, type SystemPath } from './jail-args.ts';
@@ -225,22 +225,22 @@ function rssBytes(pid: number): number {
   }
 }
 
-/** Bytes under a folder and the largest file, not following symlinks. */
+/** Bytes under a folder and the largest file, not following symlinks (the plain recursive readdir of Node 20 follows them). */
 function usage(dir: string): { total: number; largest: number } {
   let total = 0;
   let largest = 0;
-  let entries: string[] = [];
+  let entries: Dirent[] = [];
   try {
-    entries = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   } catch {
     return { total, largest };
   }
   for (const e of entries.slice(0, 50_000)) {
+    if (!e.isFile()) continue;
     try {
-      const st = lstatSync(path.join(dir, e));
-      if (!st.isFile()) continue;
-      total += st.size;
-      largest = Math.max(largest, st.size);
+      const size = lstatSync(path.join(e.parentPath, e.name)).size;
+      total += size;
+      largest = Math.max(largest, size);
     } catch {
       // removed meanwhile
     }
@@ -291,18 +291,19 @@ function createWatchdog(limits: SandboxLimits) {
         const r = root();
         return r ? treeOf(r) : [];
       };
+      const checkDisk = () => {
+        const used = folders().map(usage);
+        const total = used.reduce((n, u) => n + u.total, 0);
+        if (used.some((u) => u.largest >= limits.fileBytes) || total - start >= limits.fileBytes)
+          error ??= `sandbox limit: more than ${Math.round(limits.fileBytes / MiB)} MiB written`;
+      };
       const check = () => {
         if (error) return;
         const pids = processes();
         if (pids.length > limits.processes) error = `sandbox limit: more than ${limits.processes} processes`;
         else if (pids.reduce((n, p) => n + rssBytes(p), 0) > limits.memoryBytes)
           error = `sandbox limit: more than ${Math.round(limits.memoryBytes / MiB)} MiB of memory`;
-        else if (tick % 4 === 0) {
-          const used = folders().map(usage);
-          const total = used.reduce((n, u) => n + u.total, 0);
-          if (used.some((u) => u.largest >= limits.fileBytes) || total - start >= limits.fileBytes)
-            error = `sandbox limit: more than ${Math.round(limits.fileBytes / MiB)} MiB written`;
-        }
+        else if (tick % 4 === 0) checkDisk();
         if (error) kill();
       };
       live.add(check);
@@ -310,7 +311,11 @@ function createWatchdog(limits: SandboxLimits) {
       child.once('exit', () => live.delete(check));
       return {
         child,
-        limitError: () => error,
+        // Asked when a cell ends: what was written since the last look counts too (a short cell may end between looks).
+        limitError: () => {
+          if (!error) checkDisk();
+          return error;
+        },
         processes,
         killStrays(keep) {
           let n = 0;
