@@ -1,9 +1,11 @@
 import { readdir, rmdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { assertRunIdName } from './run-id.ts';
 import { lockRun } from './run-lock.ts';
 import { type LoadedRun, latestRunId, newRunId, readRun, runDir } from './run-store.ts';
+import { sweepDeadSandboxes } from './sweep-sandboxes.ts';
 import { assertReportsWritable } from './writable.ts';
 
 /** A run folder owned by this process: its id, its path, and the run it holds when resumed. */
@@ -15,7 +17,8 @@ export interface OwnedRun {
 
 /**
  * Opens the run folder (a new one, or the one `--resume` names, default the latest), owns it for the
- * duration of `fn` (a second process on it is refused, naming this one), checks that reports/ takes
+ * duration of `fn` (a second process on it is refused, naming this one), removes what dead runs left of
+ * their sandboxes, checks that reports/ takes
  * writes before anything is called, and removes the folder again if `fn` failed before writing a
  * meta.json (nothing half-written).
  *
@@ -30,6 +33,8 @@ export async function withRunFolder<T>(ctx: Context, opts: { resume?: string | b
   const lock = await lockRun(dir, `reports/runs/${runId}`, ctx.pid);
   try {
     await assertReportsWritable(ctx.root);
+    // A run killed mid-cell (SIGKILL) left its sandboxes: they go before this run starts any.
+    await sweepDeadSandboxes(path.dirname(dir), opts.resume ? dir : undefined);
     const previous = opts.resume ? await readRun(dir) : undefined;
     for (const w of previous?.warnings ?? []) ctx.err(`warning: ${w}`);
     return await fn({ runId, dir, ...(previous ? { previous } : {}) });
