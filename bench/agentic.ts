@@ -1,19 +1,25 @@
 /**
  * The agentic line of `npm run bench -- --agentic` (issue 12): 40 cells per runtime (5 seed variants × 2
- * agentic scenarios × 4 repeats, concurrency 4) against loopback doubles answering after 200 ms, run by the
- * harness and by a plain script that drives the same program directly (agentic-plain-*.mjs). Runs are
- * interleaved (harness, plain, plain, harness, …) because the machine is shared; medians of `runs` each.
- * Also: what starting `opencode serve` costs, paid once per run here instead of once per cell.
+ * agentic scenarios × 4 repeats, concurrency 4) against loopback doubles answering after 200 ms, run
+ *  - by the harness as users run it (the eval config says nothing of `sandbox:`, so every agent program runs in
+ *    its bubblewrap sandbox: Claude Code one per cell, OpenCode a pool of sandboxed servers),
+ *  - by the harness with `sandbox: none` in the same config (the same code, no jail): what the sandbox costs,
+ *  - by a plain script that drives the same program directly (agentic-plain-*.mjs): what the harness costs.
+ * Runs are interleaved (jailed, none, plain, then none, plain, jailed, …) because the machine is shared;
+ * medians of `runs` each. CPU is the whole process tree's (bwrap, the sandbox's bridge, the agent programs).
+ * Also: what starting `opencode serve` costs, in its sandbox and without, paid once per pooled server.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { parseAgentFile } from '../src/load/agents.ts';
 import { resolveOpenCodeBinary } from '../src/execute/runtimes/opencode.ts';
 import { startOpenCodeServer } from '../src/execute/runtimes/opencode-server.ts';
+import { createSandbox, type SandboxKind } from '../src/execute/sandbox/jail.ts';
+import { startModelProxy } from '../src/execute/sandbox/model-proxy.ts';
 import { runtimeAgent } from '../src/plan/translate-agent.ts';
 import type { AgentVariant } from '../src/schema/agent.ts';
 import { startFakeAnthropic, type TurnContext } from '../test/support/fake-anthropic-server.ts';
@@ -24,11 +30,12 @@ import type { Measure } from './measure.ts';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(REPO, 'bin', 'agent-evals.js');
 const SCENARIOS = ['agentic-api-review', 'agentic-n-plus-one'];
-const REPEATS = 4;
 const CONCURRENCY = 4;
 const LATENCY_MS = 200;
 const MAX_TURNS = 12;
 type Runtime = 'claude-code' | 'opencode';
+/** One measured way of running the cells: the harness jailed (as users run it), the harness unjailed, the plain script. */
+type Arm = 'jailed' | 'none' | 'plain';
 
 /** The scripted agent: read the route, then answer (the same two turns for every cell and both runs). */
 const ANSWER =
@@ -57,8 +64,14 @@ function seedVariants(): AgentVariant[] {
     );
 }
 
-/** A harness project holding the seeds, the two scenarios, their examples and workspace, and one eval per runtime. */
-function writeProject(root: string, urls: Record<Runtime, string>): void {
+/** The eval config of a runtime and arm: `evals/claude-code.yaml` (no `sandbox:`, so bubblewrap) or `evals/claude-code-none.yaml`. */
+const configOf = (runtime: Runtime, arm: Exclude<Arm, 'plain'>) => `evals/${runtime}${arm === 'none' ? '-none' : ''}.yaml`;
+
+/**
+ * A harness project holding the seeds, the two scenarios, their examples and workspace, and per runtime two
+ * evals that differ only in `sandbox: none`.
+ */
+function writeProject(root: string, urls: Record<Runtime, string>, repeats: number): void {
   const src = path.join(REPO, 'scenarios', 'backend-architect');
   const dst = path.join(root, 'scenarios', 'backend-architect');
   cpSync(path.join(REPO, 'agents', 'backend-architect'), path.join(root, 'agents', 'backend-architect'), { recursive: true });
@@ -68,20 +81,21 @@ function writeProject(root: string, urls: Record<Runtime, string>): void {
   mkdirSync(path.join(root, 'evals'), { recursive: true });
   for (const runtime of ['claude-code', 'opencode'] as const) {
     const model = { id: 'bench-model', runtime, maxTurns: MAX_TURNS, config: { apiBaseUrl: urls[runtime], apiKey: 'bench-key' } };
-    const config = { scenarios: SCENARIOS, models: [model], repeats: REPEATS, concurrency: CONCURRENCY, timeoutMs: 120_000 };
-    writeFileSync(path.join(root, 'evals', `${runtime}.yaml`), stringify(config));
+    const config = { scenarios: SCENARIOS, models: [model], repeats, concurrency: CONCURRENCY, timeoutMs: 120_000 };
+    writeFileSync(path.join(root, configOf(runtime, 'jailed')), stringify(config));
+    writeFileSync(path.join(root, configOf(runtime, 'none')), stringify({ ...config, sandbox: 'none' }));
   }
 }
 
-/** The plain script's job: the same 40 cells, each variant as its runtime gets it. */
-function writeJob(file: string, runtime: Runtime, url: string, work: string): void {
+/** The plain script's job: the same cells, each variant as its runtime gets it. */
+function writeJob(file: string, runtime: Runtime, url: string, work: string, repeats: number): void {
   const requests = SCENARIOS.map(
     (s) => /^request: (.*)$/m.exec(readFileSync(path.join(REPO, 'scenarios', 'backend-architect', `${s}.yaml`), 'utf8'))![1]!,
   );
   const workspace = path.join(REPO, 'scenarios', 'backend-architect', 'workspaces', 'orders-api');
   const cells = seedVariants().flatMap((v) => {
     const agent = runtimeAgent(v, runtime);
-    return requests.flatMap((request) => Array.from({ length: REPEATS }, () => ({ agent, request, workspace })));
+    return requests.flatMap((request) => Array.from({ length: repeats }, () => ({ agent, request, workspace })));
   });
   const opencodeSdk = path.join(REPO, '.agent-evals', 'runtimes', 'opencode', 'node_modules', '@opencode-ai', 'sdk', 'dist', 'index.js');
   const model = { id: 'bench-model', baseUrl: url, apiKey: 'bench-key' };
@@ -109,35 +123,49 @@ function env(stateDir: string): NodeJS.ProcessEnv {
   };
 }
 
+/** A measured run, with the median of its cells' own latencies where the run reports them (the harness's). */
+type Run = Measured & { cellWallS?: number };
+
 /** One harness run in a fresh copy of the project (no recording or cache of an earlier run can answer). */
-async function harnessRun(template: string, work: string, runtime: Runtime, n: number): Promise<Measured> {
-  const root = path.join(work, `harness-${runtime}-${n}`);
+async function harnessRun(
+  template: string,
+  work: string,
+  runtime: Runtime,
+  arm: Exclude<Arm, 'plain'>,
+  n: number,
+  cells: number,
+): Promise<Run> {
+  const root = path.join(work, `harness-${runtime}-${arm}-${n}`);
   cpSync(template, root, { recursive: true });
   // bin/agent-evals.js rebuilds dist/ when src/ changed (others edit it meanwhile): build first, outside the measure.
   execFileSync(process.execPath, [CLI, '--version'], { cwd: REPO, stdio: 'ignore' });
-  const run = await measure(process.execPath, [CLI, '--root', root, 'eval', '-c', `evals/${runtime}.yaml`], { cwd: REPO, env: env(root) });
+  const run = await measure(process.execPath, [CLI, '--root', root, 'eval', '-c', configOf(runtime, arm)], { cwd: REPO, env: env(root) });
   const runs = path.join(root, 'reports', 'runs');
-  if (!existsSync(runs)) throw new Error(`harness ${runtime}: no run (exit ${run.code}): ${run.stderr.slice(-800)}`);
-  const rows = readFileSync(path.join(runs, readdirSync(runs).sort().at(-1)!, 'results.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean);
+  if (!existsSync(runs)) throw new Error(`harness ${runtime} ${arm}: no run (exit ${run.code}): ${run.stderr.slice(-800)}`);
+  const runDir = path.join(runs, readdirSync(runs).sort().at(-1)!);
+  const rows = readFileSync(path.join(runDir, 'results.jsonl'), 'utf8').split('\n').filter(Boolean);
   const errors = rows.filter((l) => l.includes('"status":"error"'));
-  if (rows.length !== 40 || errors.length)
+  if (rows.length !== cells || errors.length)
     throw new Error(
-      `harness ${runtime}: ${rows.length} cells, ${errors.length} errors (exit ${run.code}): ${errors[0]?.slice(0, 400) ?? run.stderr.slice(-800)}`,
+      `harness ${runtime} ${arm}: ${rows.length} cells, ${errors.length} errors (exit ${run.code}): ${errors[0]?.slice(0, 400) ?? run.stderr.slice(-800)}`,
     );
+  // The run must have run as configured: meta.json names the sandbox the agents ran in.
+  const meta = JSON.parse(readFileSync(path.join(runDir, 'meta.json'), 'utf8')) as { sandbox?: SandboxKind };
+  const expected: SandboxKind = arm === 'none' ? 'none' : 'bubblewrap';
+  if (meta.sandbox !== expected) throw new Error(`harness ${runtime} ${arm}: meta.json says sandbox ${meta.sandbox}, expected ${expected}`);
+  const latencies = rows.map((l) => (JSON.parse(l) as { latencyMs?: number }).latencyMs).filter((x): x is number => typeof x === 'number');
   rmSync(root, { recursive: true, force: true });
-  return run;
+  return { ...run, ...(latencies.length === cells ? { cellWallS: median(latencies) / 1000 } : {}) };
 }
 
-async function plainRun(work: string, runtime: Runtime, url: string, n: number): Promise<Measured> {
+async function plainRun(work: string, runtime: Runtime, url: string, n: number, repeats: number, cells: number): Promise<Run> {
   const dir = path.join(work, `plain-${runtime}-${n}`);
   mkdirSync(dir, { recursive: true });
-  writeJob(path.join(dir, 'job.json'), runtime, url, dir);
+  writeJob(path.join(dir, 'job.json'), runtime, url, dir, repeats);
   const script = path.join(REPO, 'bench', `agentic-plain-${runtime}.mjs`);
   const run = await measure(process.execPath, [script, path.join(dir, 'job.json')], { cwd: REPO, env: env(dir) });
   const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) || '{}') as { cells?: number; failed?: number; first?: string };
-  if (run.code !== 0 || summary.cells !== 40 || summary.failed)
+  if (run.code !== 0 || summary.cells !== cells || summary.failed)
     throw new Error(`plain ${runtime}: ${JSON.stringify(summary)} (exit ${run.code}): ${run.stderr.slice(-800)}`);
   rmSync(dir, { recursive: true, force: true });
   return run;
@@ -145,34 +173,58 @@ async function plainRun(work: string, runtime: Runtime, url: string, n: number):
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** `opencode serve` from spawn to its event stream connected, and the CPU it spent getting there (median of 3). */
-async function openCodeStartup(work: string): Promise<{ wallS: number; cpuS: number }> {
+/**
+ * `opencode serve` from spawn to its event stream connected, and the CPU its process tree spent getting there
+ * (median of 3), started as the harness starts each server of its pool: in a sandbox of `kind`, its model
+ * proxy listening.
+ */
+async function openCodeStartup(work: string, kind: SandboxKind): Promise<{ wallS: number; cpuS: number }> {
+  const sandbox = createSandbox({ kind, hidden: [os.homedir(), REPO] });
   const samples: Array<{ wallS: number; cpuS: number }> = [];
   for (let i = 0; i < 3; i++) {
-    const home = mkdtempSync(path.join(work, 'oc-start-'));
+    const dir = mkdtempSync(path.join(work, `oc-start-${kind}-`));
+    const workRoot = path.join(dir, 'work');
+    mkdirSync(workRoot);
+    const ctl = mkdtempSync(path.join(tmpdir(), 'agent-evals-bench-'));
+    mkdirSync(path.join(ctl, 'model'));
+    const modelSocket = path.join(ctl, 'model', 'model.sock');
+    const proxy = await startModelProxy(kind === 'none' ? {} : { socket: modelSocket });
     const t0 = performance.now();
     const server = await startOpenCodeServer({
       binary: resolveOpenCodeBinary({ env: process.env }),
-      home,
-      allowedHosts: [],
+      home: path.join(dir, 'home'),
+      workRoot,
+      ctl,
+      modelSocket,
+      modelPort: 41001,
       pathEnv: '/usr/bin:/bin',
+      sandbox,
     });
-    samples.push({ wallS: (performance.now() - t0) / 1000, cpuS: treeCpuSeconds(server.pid) });
+    // The tree the harness spawned: bwrap and everything in its sandbox (bridge, server), or the server alone.
+    samples.push({ wallS: (performance.now() - t0) / 1000, cpuS: treeCpuSeconds(server.jailed.child.pid!) });
     await server.close();
+    await proxy.close();
+    rmSync(ctl, { recursive: true, force: true });
   }
   return { wallS: median(samples.map((s) => s.wallS)), cpuS: median(samples.map((s) => s.cpuS)) };
 }
 
 /**
- * Runs the agentic bench and returns its measures.
+ * Runs the agentic bench and returns its measures. `repeats` per variant × scenario (default 4: 40 cells per
+ * runtime); `skip` leaves out `plain` (harness ÷ plain), `none` (the sandbox's cost) or `startup`.
  * @example for (const m of await agenticBench({ runs: 3 })) console.log(m.name, m.value)
  */
 export async function agenticBench(opts: {
   runs: number;
+  repeats?: number;
   runtimes?: readonly Runtime[];
+  skip?: ReadonlySet<string>;
   log?: (line: string) => void;
 }): Promise<Measure[]> {
   const log = opts.log ?? (() => {});
+  const repeats = opts.repeats ?? 4;
+  const cells = seedVariants().length * SCENARIOS.length * repeats;
+  const arms = (['jailed', 'none', 'plain'] as const).filter((a) => a === 'jailed' || !opts.skip?.has(a));
   const work = mkdtempSync(path.join(tmpdir(), 'agent-evals-bench-agentic-'));
   const [anthropic, openai] = await Promise.all([
     startFakeAnthropic({ rules: [{ reply: claudeReply }], latencyMs: LATENCY_MS }),
@@ -181,33 +233,42 @@ export async function agenticBench(opts: {
   const urls: Record<Runtime, string> = { 'claude-code': anthropic.origin, opencode: openai.url };
   try {
     const template = path.join(work, 'template');
-    writeProject(template, urls);
+    writeProject(template, urls, repeats);
     const out: Measure[] = [];
     for (const runtime of opts.runtimes ?? (['claude-code', 'opencode'] as const)) {
-      const harness: Measured[] = [];
-      const plain: Measured[] = [];
+      const runs: Record<Arm, Run[]> = { jailed: [], none: [], plain: [] };
       for (let n = 0; n < opts.runs; n++) {
-        // Alternate which goes first, so neither always meets the same neighbours' load.
-        const order = n % 2 === 0 ? ['harness', 'plain'] : ['plain', 'harness'];
-        for (const which of order) {
-          const m = which === 'harness' ? await harnessRun(template, work, runtime, n) : await plainRun(work, runtime, urls[runtime], n);
-          (which === 'harness' ? harness : plain).push(m);
+        // Rotate which goes first, so none always meets the same neighbours' load.
+        const order = [...arms.slice(n % arms.length), ...arms.slice(0, n % arms.length)];
+        for (const arm of order) {
+          const m =
+            arm === 'plain'
+              ? await plainRun(work, runtime, urls[runtime], n, repeats, cells)
+              : await harnessRun(template, work, runtime, arm, n, cells);
+          runs[arm].push(m);
           const split = Object.entries(m.cpuByName)
             .filter(([, s]) => s >= 0.5)
             .map(([name, s]) => `${name} ${s.toFixed(1)}`)
             .join(', ');
-          log(`  ${runtime} ${which} #${n + 1}: ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} s CPU (${split})`);
+          const cellWall = m.cellWallS === undefined ? '' : `, cell median ${m.cellWallS.toFixed(2)} s`;
+          log(
+            `  ${runtime} ${arm.padEnd(6)} #${n + 1}: ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} s CPU${cellWall} (${split}) load ${loadavg()}`,
+          );
         }
       }
-      out.push(...ratios(runtime, harness, plain));
+      if (runs.plain.length) out.push(...harnessVsPlain(runtime, cells, runs.jailed, runs.plain));
+      if (runs.none.length) out.push(...sandboxCost(runtime, cells, runs.jailed, runs.none));
     }
-    const start = await openCodeStartup(work);
-    out.push({
-      name: '6. opencode serve start-up (once per run)',
-      value: start.wallS,
-      unit: 's',
-      note: `${start.cpuS.toFixed(2)} s CPU; once per cell it would be 40 × that: ${(40 * start.wallS).toFixed(0)} s wall / ${(40 * start.cpuS).toFixed(0)} s CPU for these 40 cells`,
-    });
+    if (!opts.skip?.has('startup') && (opts.runtimes ?? ['opencode']).includes('opencode')) {
+      const jailed = await openCodeStartup(work, 'bubblewrap');
+      const none = await openCodeStartup(work, 'none');
+      out.push({
+        name: '6. opencode serve start-up, jailed',
+        value: jailed.wallS,
+        unit: 's',
+        note: `${jailed.cpuS.toFixed(2)} s CPU; sandbox: none ${none.wallS.toFixed(2)} s, ${none.cpuS.toFixed(2)} s CPU; paid once per pooled server (${CONCURRENCY} per run here), not once per cell (${cells} × ${jailed.cpuS.toFixed(1)} = ${(cells * jailed.cpuS).toFixed(0)} s CPU)`,
+      });
+    }
     return out;
   } finally {
     await Promise.all([anthropic.close(), openai.close()]);
@@ -215,14 +276,20 @@ export async function agenticBench(opts: {
   }
 }
 
-function ratios(runtime: Runtime, harness: Measured[], plain: Measured[]): Measure[] {
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+function harnessVsPlain(runtime: Runtime, cells: number, harness: Run[], plain: Run[]): Measure[] {
   const hw = median(harness.map((m) => m.wallS));
   const pw = median(plain.map((m) => m.wallS));
   const hc = median(harness.map((m) => m.cpuS));
   const pc = median(plain.map((m) => m.cpuS));
   return [
     {
-      name: `6. ${runtime}: 40 cells, harness wall`,
+      name: `6. ${runtime}: ${cells} cells, harness wall`,
       value: hw,
       unit: 's',
       note: `plain script ${pw.toFixed(1)} s; CPU ${hc.toFixed(1)} s vs ${pc.toFixed(1)} s`,
@@ -231,3 +298,57 @@ function ratios(runtime: Runtime, harness: Measured[], plain: Measured[]): Measu
     { name: `6. ${runtime}: harness ÷ plain (CPU)`, value: hc / pc, unit: '×', target: '≤ 1.15×', pass: hc / pc <= 1.15 },
   ];
 }
+
+/**
+ * The sandbox's own cost: the same harness runs jailed and with `sandbox: none`. Ratios of the medians, the
+ * paired ratios of the interleaved runs (run n jailed ÷ run n none) as their spread, and the difference per cell.
+ */
+function sandboxCost(runtime: Runtime, cells: number, jailed: Run[], none: Run[]): Measure[] {
+  const jw = median(jailed.map((m) => m.wallS));
+  const nw = median(none.map((m) => m.wallS));
+  const jc = median(jailed.map((m) => m.cpuS));
+  const nc = median(none.map((m) => m.cpuS));
+  const paired = (f: (m: Run) => number) => {
+    const r = jailed.map((m, i) => f(m) / f(none[i]!)).sort((a, b) => a - b);
+    return r.length > 1 ? `; paired runs ${r.map((x) => x.toFixed(2)).join(', ')}×` : '';
+  };
+  const cellWall = jailed.every((m) => m.cellWallS !== undefined) && none.every((m) => m.cellWallS !== undefined);
+  const jcw = cellWall ? median(jailed.map((m) => m.cellWallS!)) : Number.NaN;
+  const ncw = cellWall ? median(none.map((m) => m.cellWallS!)) : Number.NaN;
+  const out: Measure[] = [
+    {
+      name: `6. ${runtime}: ${cells} cells, sandbox: none wall`,
+      value: nw,
+      unit: 's',
+      note: `jailed ${jw.toFixed(1)} s; CPU ${nc.toFixed(1)} s none vs ${jc.toFixed(1)} s jailed`,
+    },
+    {
+      name: `6. ${runtime}: jailed ÷ none (CPU)`,
+      value: jc / nc,
+      unit: '×',
+      target: '≤ 1.05×',
+      pass: jc / nc <= 1.05,
+      note: `${fmtSigned((jc - nc) / cells)} s CPU per cell${paired((m) => m.cpuS)}`,
+    },
+    {
+      name: `6. ${runtime}: jailed ÷ none (wall)`,
+      value: jw / nw,
+      unit: '×',
+      target: '≤ 1.05×',
+      pass: jw / nw <= 1.05,
+      note: `${fmtSigned((jw - nw) / cells)} s per cell of the run's wall${paired((m) => m.wallS)}`,
+    },
+  ];
+  if (cellWall)
+    out.push({
+      name: `6. ${runtime}: jailed ÷ none (cell latency)`,
+      value: jcw / ncw,
+      unit: '×',
+      target: '≤ 1.05×',
+      pass: jcw / ncw <= 1.05,
+      note: `median cell ${jcw.toFixed(2)} s vs ${ncw.toFixed(2)} s (${fmtSigned(jcw - ncw)} s)${paired((m) => m.cellWallS!)}`,
+    });
+  return out;
+}
+
+const fmtSigned = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;

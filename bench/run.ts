@@ -16,8 +16,10 @@
  * Options (environment): BENCH_SKIP=memory,memory100k,peer,report-scale… to leave parts out (memory100k: only the
  * large run, ≈ 9 min on 2 CPUs); BENCH_MEMORY_CELLS (default 10000) and BENCH_MEMORY_LARGE_CELLS
  * (default 10 × that) for smaller runs while developing.
- * `npm run bench -- --agentic` measures only the agent runtimes (6., bench/agentic.ts: several minutes);
- * BENCH_AGENTIC_RUNS (default 3) interleaved harness and plain runs per runtime; BENCH_AGENTIC_RUNTIMES=opencode for one.
+ * `npm run bench -- --agentic` measures only the agent runtimes (6., bench/agentic.ts: ≈ 30 min on 2 CPUs by default);
+ * BENCH_AGENTIC_RUNS (default 3) interleaved runs of each arm (harness jailed, harness `sandbox: none`, plain script)
+ * per runtime; BENCH_AGENTIC_REPEATS (default 4: 40 cells per runtime) repeats per variant × scenario;
+ * BENCH_AGENTIC_RUNTIMES=opencode for one; BENCH_SKIP=plain (harness ÷ plain), none (jailed ÷ none), startup.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -363,7 +365,9 @@ async function main(): Promise<void> {
     if (process.argv.includes('--agentic')) {
       const { agenticBench } = await import('./agentic.ts');
       const runtimes = process.env.BENCH_AGENTIC_RUNTIMES?.split(',') as Array<'claude-code' | 'opencode'> | undefined;
-      for (const m of await agenticBench({ runs: Number(process.env.BENCH_AGENTIC_RUNS ?? 3), runtimes, log: console.log })) record(m);
+      const runs = Number(process.env.BENCH_AGENTIC_RUNS ?? 3);
+      const repeats = Number(process.env.BENCH_AGENTIC_REPEATS ?? 4);
+      for (const m of await agenticBench({ runs, repeats, runtimes, skip: SKIP, log: console.log })) record(m);
     } else {
       if (!SKIP.has('overhead')) await overheadStartupReplay();
       if (!SKIP.has('report')) await reportBench();

@@ -35,11 +35,15 @@ export async function openAgentRuntimes(
   const runtimes = new Map<RuntimeName, AgentRuntime>();
   // No agent program ever runs unjailed by accident: a machine that cannot start the sandbox stops here, before any call.
   if (input.sandbox === 'bubblewrap') {
-    const probe = probeSandbox();
+    const probe = probeSandbox(ctx.env.AGENT_EVALS_BWRAP);
     if (!probe.ok) throw new UsageError(probe.reason);
   }
   // Nothing of the project (its agents, reports, .env) nor the user's HOME is visible inside, even under a system folder.
-  const sandbox = createSandbox({ kind: input.sandbox, hidden: [ctx.root, ...(ctx.env.HOME ? [ctx.env.HOME] : [])] });
+  const sandbox = createSandbox({
+    kind: input.sandbox,
+    hidden: [ctx.root, ...(ctx.env.HOME ? [ctx.env.HOME] : [])],
+    ...(ctx.env.AGENT_EVALS_BWRAP ? { bwrap: ctx.env.AGENT_EVALS_BWRAP } : {}),
+  });
   if (needed.has('claude-code')) {
     await importClaudeAgentSdk();
     runtimes.set('claude-code', createClaudeCodeRuntime({ sandbox, ...(ctx.env.PATH ? { path: ctx.env.PATH } : {}) }));

@@ -80,7 +80,10 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
     );
   }
   if (meta.sandbox === 'none')
-    lines.push('> ⚠️ sandbox: none — the agent programs of this run ran unjailed, with access to every file, key and network of the machine.', '');
+    lines.push(
+      '> ⚠️ sandbox: none — the agent programs of this run ran unjailed, with access to every file, key and network of the machine.',
+      '',
+    );
   const notRun = Object.entries(meta.notRun);
   if (notRun.length) lines.push(...notRun.map(([model, why]) => `> ${cell(model)} did not run: ${cell(why)}`), '');
   if (summary.flaky.length) {

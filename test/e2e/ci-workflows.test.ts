@@ -211,3 +211,17 @@ describe('workflows and docs agree with the CLI', () => {
     for (const file of ['eval.yml', 'eval-baseline.yml']) expect(doc).toContain(`.github/workflows/${file}`);
   });
 });
+
+describe('every job that runs agent cells installs their sandbox first', () => {
+  it.each([
+    ['.github/workflows/eval.yml', 'gate'],
+    ['.github/workflows/eval-baseline.yml', 'shard'],
+  ])('%s, job %s: bubblewrap installed and user namespaces allowed before the eval', (file, name) => {
+    const job = workflow(file).jobs[name]!;
+    const sandbox = job.steps.findIndex((s) => /apt-get install -y -qq bubblewrap/.test(s.run ?? ''));
+    const evalStep = job.steps.findIndex((s) => /npm run eval/.test(s.run ?? ''));
+    expect(sandbox).toBeGreaterThan(0);
+    expect(evalStep).toBeGreaterThan(sandbox);
+    expect(job.steps[sandbox]!.run).toContain('kernel.apparmor_restrict_unprivileged_userns=0');
+  });
+});

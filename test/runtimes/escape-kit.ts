@@ -143,13 +143,19 @@ export function shellAttacks(p: EscapeProject): Array<{ name: string; command: s
       name: 'write: python3 -c',
       command: `python3 -c "import base64;open(base64.b64decode('${enc(baseline)}').decode(),'w').write('pwned')"`,
     },
-    { name: 'write: node -e', command: `node -e "require('fs').appendFileSync(Buffer.from('${enc(agentFile)}','base64').toString(),'pwned')"` },
+    {
+      name: 'write: node -e',
+      command: `node -e "require('fs').appendFileSync(Buffer.from('${enc(agentFile)}','base64').toString(),'pwned')"`,
+    },
     { name: 'write: perl -e', command: `perl -MMIME::Base64 -e 'open(F,">>".decode_base64("${enc(homeKey)}")); print F "pwned"'` },
     {
       name: 'symlink made by the agent',
       command: `echo ${enc(p.root)} | base64 -d | xargs -I{} ln -s {} mylink; echo pwned >> mylink/reports/baseline.json; cat mylink/.env`,
     },
-    { name: 'symlink shipped in the workspace', command: 'echo pwned >> project-link/reports/baseline.json; cat project-link/.env etc-link/hostname' },
+    {
+      name: 'symlink shipped in the workspace',
+      command: 'echo pwned >> project-link/reports/baseline.json; cat project-link/.env etc-link/hostname',
+    },
     { name: 'hard link', command: `echo ${enc(baseline)} | base64 -d | xargs -I{} ln {} hard; echo pwned >> hard` },
     {
       name: '/proc/self/root and /proc/1/cwd',

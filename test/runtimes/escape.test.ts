@@ -44,7 +44,13 @@ function attackerSteps(p: EscapeProject, ws: string, opts: { delegate: boolean }
 function peerSteps(p: EscapeProject): Step[] {
   const attacks = shellAttacks(p);
   const pick = (name: string) => ({ bash: attacks.find((a) => a.name.startsWith(name))!.command });
-  return [pick("write: quoting '.'./"), pick('write: python3 -c'), pick('read: project .env'), pick('outlive the cell'), { text: 'peer done' }];
+  return [
+    pick("write: quoting '.'./"),
+    pick('write: python3 -c'),
+    pick('read: project .env'),
+    pick('outlive the cell'),
+    { text: 'peer done' },
+  ];
 }
 
 const attacker = (dialect: 'claude-code' | 'opencode', peers: RuntimeAgent[] = []): RuntimeAgent => ({
@@ -81,7 +87,10 @@ function claudeCall(step: Step, tools: string[]) {
   if ('delegate' in step)
     return {
       toolCalls: [
-        { name: tools.includes('Agent') ? 'Agent' : 'Task', input: { subagent_type: step.delegate, description: 'help', prompt: 'Do your part.' } },
+        {
+          name: tools.includes('Agent') ? 'Agent' : 'Task',
+          input: { subagent_type: step.delegate, description: 'help', prompt: 'Do your part.' },
+        },
       ],
     };
   return { text: step.text };
@@ -201,7 +210,10 @@ describe.each([claude, openCode])('escape suite on $name (bubblewrap)', (h) => {
       expect(shell.length).toBeGreaterThanOrEqual(shellAttacks(p).length);
       expect(out.trajectory.delegations.map((d) => d.agent)).toEqual(['helper']);
       for (const file of ['.env', 'id_rsa', 'baseline.json', 'opencode-reliability.md'])
-        expect(calls.some((c) => JSON.stringify(c.input).includes(file)), `a file-tool call on ${file} is recorded`).toBe(true);
+        expect(
+          calls.some((c) => JSON.stringify(c.input).includes(file)),
+          `a file-tool call on ${file} is recorded`,
+        ).toBe(true);
       const netdev = shell.find((c) => JSON.stringify(c.input).includes(Buffer.from('/proc/net/dev').toString('base64')));
       expect(netdev?.outcome, netdev?.reason).toBe('ran');
       expect(interfacesIn(netdev?.output ?? '')).toEqual(['lo']);

@@ -97,6 +97,7 @@ export interface SandboxOptions {
  * const probe = probeSandbox(); if (!probe.ok) throw new UsageError(probe.reason);
  */
 export function probeSandbox(bwrap = 'bwrap'): { ok: true } | { ok: false; reason: string } {
+  const shown = bwrap === 'bwrap' ? '`bwrap`' : `\`${bwrap}\` (AGENT_EVALS_BWRAP)`;
   if (process.platform !== 'linux')
     return {
       ok: false,
@@ -106,14 +107,13 @@ export function probeSandbox(bwrap = 'bwrap'): { ok: true } | { ok: false; reaso
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
     return {
       ok: false,
-      reason:
-        'agent cells run in a bubblewrap sandbox, and `bwrap` is not installed: install it (Debian/Ubuntu: `sudo apt-get install -y bubblewrap`), or set `sandbox: none` in the eval config to run agents unjailed',
+      reason: `agent cells run in a bubblewrap sandbox, and ${shown} is not installed: install it (Debian/Ubuntu: \`sudo apt-get install -y bubblewrap\`), or set \`sandbox: none\` in the eval config to run agents unjailed`,
     };
   if (r.status === 0) return { ok: true };
   const said = `${r.stderr ?? ''}${r.error ? r.error.message : ''}`.trim().split('\n')[0] ?? '';
   return {
     ok: false,
-    reason: `agent cells run in a bubblewrap sandbox, and bwrap could not start one (${said || `exit ${r.status}`}): unprivileged user namespaces are off; on Ubuntu 24.04 (GitHub's runners) run \`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\` or install bubblewrap's AppArmor profile; elsewhere \`sudo sysctl -w kernel.unprivileged_userns_clone=1\`; or set \`sandbox: none\` to run agents unjailed`,
+    reason: `agent cells run in a bubblewrap sandbox, and ${shown} could not start one (${said || `exit ${r.status}`}): unprivileged user namespaces are off; on Ubuntu 24.04 (GitHub's runners) run \`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\` or install bubblewrap's AppArmor profile; elsewhere \`sudo sysctl -w kernel.unprivileged_userns_clone=1\`; or set \`sandbox: none\` to run agents unjailed`,
   };
 }
 
@@ -274,7 +274,7 @@ function createWatchdog(limits: SandboxLimits) {
         const r = root();
         return [...writable, ...(jailed && r ? [`/proc/${r}/root/tmp`] : [])];
       };
-      let start = writable.map(usage).reduce((n, u) => n + u.total, 0);
+      const start = writable.map(usage).reduce((n, u) => n + u.total, 0);
       const kill = () => {
         const r = root();
         for (const pid of [r, child.pid]) {

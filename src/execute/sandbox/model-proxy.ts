@@ -74,7 +74,11 @@ function forward(route: ModelRoute | undefined, req: http.IncomingMessage, res: 
     const value = headers[name];
     if (typeof value !== 'string') continue;
     if (!route.apiKey) delete headers[name];
-    else headers[name] = name === 'authorization' ? value.replace(/^(\w+\s+)?.*$/, (_m, scheme: string | undefined) => `${scheme ?? ''}${route.apiKey}`) : route.apiKey;
+    else
+      headers[name] =
+        name === 'authorization'
+          ? value.replace(/^(\w+\s+)?.*$/, (_m, scheme: string | undefined) => `${scheme ?? ''}${route.apiKey}`)
+          : route.apiKey;
   }
   const client = target.protocol === 'https:' ? https : http;
   const out = client.request(target, { method: req.method, headers }, (answer) => {
