@@ -22,20 +22,14 @@
  *    second line; `allowedTools` stays empty, because an entry there is approved before either is asked.
  *    `permissionMode` is `default` (`bypassPermissions` is refused as root, and would skip the checks).
  *
- * What is and is not sandboxed, honestly:
- * - File tools (Read, Write, Edit, MultiEdit, NotebookEdit, Glob, Grep, LS): contained to the workspace
- *   copy by path checks, symlinks included. The checks run in this process just before the tool runs, so a
- *   symlink swapped in between (by a concurrent shell command) is a theoretical race.
- * - Bash, only when the scenario allows it: runs with cwd = the workspace, under Claude Code's Bash timeout
- *   (`BASH_DEFAULT_TIMEOUT_MS` / `BASH_MAX_TIMEOUT_MS`), no background commands. Its command is screened
- *   word by word: absolute paths, `~`, `..` leading out, and any `$VAR` / `$(…)` / backtick expansion are
- *   refused. That is a screen, not a jail: an interpreter (`python -c "open('/'+'etc/x','w')"`), a script
- *   file written first and then run, or `cd sub && cd .. && cd ..` style tricks are not caught. Scenarios
- *   that allow Bash should run in a disposable container when the agent is not trusted. Claude Code has an
- *   OS-level sandbox option (bubblewrap); it is not used here (not installed on the target machines).
- * - The process: env is built from nothing (PATH, the model's URL and key, HOME / CLAUDE_CONFIG_DIR / XDG /
- *   TMPDIR inside the cell's sandbox home, switches for telemetry, auto-update, non-essential traffic,
- *   background tasks and auto-memory); no user or project settings, no MCP servers, no plugins.
+ * Where it runs: Claude Code and everything it starts (Bash, subagents' tools) run in the cell's bubblewrap
+ * jail (`../sandbox/`): the system read-only, the workspace copy and the sandbox HOME writable, nothing else of
+ * the machine mounted, no network but the model through the harness's proxy, a placeholder key. The checks
+ * above are early, recorded refusals (`denied-by-sandbox`): the shell screen refuses absolute paths, `..`
+ * leading out and `$VAR` / `$(…)` / backticks word by word; nothing depends on them, the jail holds without.
+ * Its env is built from nothing (PATH, the model's URL and the placeholder key, HOME / CLAUDE_CONFIG_DIR / XDG /
+ * TMPDIR inside the cell's sandbox home, switches for telemetry, auto-update, non-essential traffic, background
+ * tasks and auto-memory); no user or project settings, no MCP servers, no plugins.
  *
  * Limits: `maxTurns` goes to Claude Code; model requests (responses seen + API retries) are counted and the
  * query is aborted as soon as one more would pass `maxRequests`; the wall time aborts it too. Either ends

@@ -33,7 +33,7 @@ describe('jailArgs', () => {
     ]);
     expect(pairs(args, '--symlink')).toEqual(['usr/bin /bin']);
     // /home/me is not under a bound folder: it is simply not there. /opt/project is covered by an empty tmpfs.
-    expect(args.filter((a, i) => args[i - 1] === '--tmpfs')).toEqual(['/tmp', '/opt/project']);
+    expect(args.filter((_a, i) => args[i - 1] === '--tmpfs')).toEqual(['/tmp', '/opt/project']);
   });
 
   it('mounts writable folders before read-only ones (a read-only folder inside a writable one stays read-only), then makes the root read-only', () => {
