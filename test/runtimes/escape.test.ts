@@ -126,7 +126,19 @@ afterAll(async () => {
   await Promise.all([anthropic?.close(), openai?.close()]);
 });
 
-const limitsOf = { maxTurns: 40, maxRequests: 120, wallTimeMs: 120_000 };
+/** A cell with a shell, turns enough for every attempt, the model configured with the project's real key. */
+const cellOf = (
+  agent: RuntimeAgent,
+  cell: { workspace: string; sandboxHome: string },
+  model: RuntimeCellInput['model'],
+): RuntimeCellInput => ({
+  agent,
+  request: 'Follow your script.',
+  model,
+  ...cell,
+  allowBash: true,
+  limits: { maxTurns: 40, maxRequests: 120, wallTimeMs: 120_000 },
+});
 
 const claude: Harness = {
   name: 'claude-code',
@@ -144,14 +156,7 @@ const claude: Harness = {
       ],
     });
   },
-  input: (p, agent, cell) => ({
-    agent,
-    request: 'Follow your script.',
-    model: { id: 'claude-test-model', apiBaseUrl: anthropic.origin, apiKey: p.key },
-    ...cell,
-    allowBash: true,
-    limits: limitsOf,
-  }),
+  input: (p, agent, cell) => cellOf(agent, cell, { id: 'claude-test-model', apiBaseUrl: anthropic.origin, apiKey: p.key }),
 };
 
 const openCode: Harness = {
@@ -170,14 +175,7 @@ const openCode: Harness = {
       ],
     });
   },
-  input: (p, agent, cell) => ({
-    agent,
-    request: 'Follow your script.',
-    model: { id: 'test-model', apiBaseUrl: openai.url, apiKey: p.key },
-    ...cell,
-    allowBash: true,
-    limits: limitsOf,
-  }),
+  input: (p, agent, cell) => cellOf(agent, cell, { id: 'test-model', apiBaseUrl: openai.url, apiKey: p.key }),
 };
 
 /** Nothing got out: the markers, the secrets, the listener, the interfaces, the processes. */
@@ -234,6 +232,16 @@ describe.each([claude, openCode])('escape suite on $name (bubblewrap)', (h) => {
       const out = await runtime.runCell(h.input(p, attacker(h.name), p.newCell()));
       expect(out.error).toMatch(/sandbox limit: more than 32 MiB written/);
       expectContained(p, out);
+    });
+
+    it('after a sandbox was ended by a limit, the next cell runs as usual', async () => {
+      await using p = await escapeProject();
+      h.script(() => [{ bash: 'echo still-here > note.txt; cat note.txt' }, { text: 'all good' }], []);
+      const out = await runtime.runCell(h.input(p, attacker(h.name), p.newCell()));
+      expect(out.error).toBeUndefined();
+      expect(out.answer).toBe('all good');
+      expect(out.trajectory.toolCalls[0]).toMatchObject({ outcome: 'ran' });
+      expect(out.trajectory.toolCalls[0]!.output).toContain('still-here');
     });
   });
 });

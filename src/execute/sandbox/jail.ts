@@ -23,24 +23,16 @@
  *   forward: [{ port: 41001, socket: sock }], stdio: ['pipe', 'pipe', 'pipe'] });
  * jailed.child.on('exit', () => console.log(jailed.limitError()));
  */
-import { type ChildProcess, spawn, spawnSync, type StdioOptions } from 'node:child_process';
-import { type Dirent, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { bridgeArgv } from './bridge.ts';
 import { jailArgs, SYSTEM_FOLDERS, type SystemPath } from './jail-args.ts';
+import { createWatchdog, type Jailed, type SandboxLimits } from './watchdog.ts';
+
+export type { Jailed, SandboxLimits } from './watchdog.ts';
 
 export type SandboxKind = 'bubblewrap' | 'none';
-
-export interface SandboxLimits {
-  /** Processes alive in the sandbox at once. */
-  processes: number;
-  /** Resident memory of the sandbox's processes, summed. */
-  memoryBytes: number;
-  /** Largest file, and most bytes written in all, by one cell. */
-  fileBytes: number;
-  /** Size of the sandbox's private /tmp. */
-  tmpBytes: number;
-}
 
 export const DEFAULT_LIMITS: SandboxLimits = {
   processes: 256,
@@ -62,18 +54,6 @@ export interface JailJob {
   /** Unix sockets (in a writable folder) bridged to loopback ports inside (a server's API). */
   expose?: Array<{ socket: string; port: number }>;
   stdio: StdioOptions;
-}
-
-export interface Jailed {
-  child: ChildProcess;
-  /** The limit that ended the sandbox, once one did ("sandbox limit: …"). */
-  limitError(): string | undefined;
-  /** Pids (as the host sees them) of every process in the sandbox now. */
-  processes(): number[];
-  /** Kills every process in the sandbox but those `keep` accepts; returns how many it killed. */
-  killStrays(keep: (pid: number) => boolean): number;
-  /** Kills the whole sandbox. */
-  kill(): void;
 }
 
 export interface Sandbox {
@@ -185,157 +165,4 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       return watchdog.watch(child, () => initPid, job.writable, true);
     },
   };
-}
-
-/** Children of a process, all its threads' (a process's children hang off the thread that forked them). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tasks) {
-    try {
-      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (c.trim()) out.push(Number(c));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-function treeOf(root: number): number[] {
-  const seen: number[] = [];
-  const queue = [root];
-  while (queue.length > 0 && seen.length < 100_000) {
-    const pid = queue.pop()!;
-    seen.push(pid);
-    queue.push(...childrenOf(pid));
-  }
-  return seen;
-}
-
-function rssBytes(pid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1] ?? 0) * 4096;
-  } catch {
-    return 0;
-  }
-}
-
-/** Bytes under a folder and the largest file, not following symlinks (the plain recursive readdir of Node 20 follows them). */
-function usage(dir: string): { total: number; largest: number } {
-  let total = 0;
-  let largest = 0;
-  let entries: Dirent[] = [];
-  try {
-    entries = readdirSync(dir, { recursive: true, withFileTypes: true });
-  } catch {
-    return { total, largest };
-  }
-  for (const e of entries.slice(0, 50_000)) {
-    if (!e.isFile()) continue;
-    try {
-      const size = lstatSync(path.join(e.parentPath, e.name)).size;
-      total += size;
-      largest = Math.max(largest, size);
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return { total, largest };
-}
-
-const MiB = 1024 ** 2;
-
-/** One timer for every sandbox of the run: process count, memory and bytes written, against the limits. */
-function createWatchdog(limits: SandboxLimits) {
-  const live = new Set<() => void>();
-  let timer: NodeJS.Timeout | undefined;
-  let tick = 0;
-  const ensure = () => {
-    if (timer || live.size === 0) return;
-    timer = setInterval(() => {
-      tick++;
-      for (const check of live) check();
-      if (live.size === 0 && timer) {
-        clearInterval(timer);
-        timer = undefined;
-      }
-    }, 250);
-    timer.unref();
-  };
-  return {
-    watch(child: ChildProcess, root: () => number | undefined, writable: string[], jailed: boolean): Jailed {
-      let error: string | undefined;
-      const folders = () => {
-        const r = root();
-        return [...writable, ...(jailed && r ? [`/proc/${r}/root/tmp`] : [])];
-      };
-      const start = writable.map(usage).reduce((n, u) => n + u.total, 0);
-      const kill = () => {
-        const r = root();
-        for (const pid of [r, child.pid]) {
-          if (!pid) continue;
-          try {
-            process.kill(jailed ? pid : -pid, 'SIGKILL');
-          } catch {
-            // gone already
-          }
-        }
-        if (!jailed && r) for (const pid of treeOf(r)) safeKill(pid);
-      };
-      const processes = () => {
-        const r = root();
-        return r ? treeOf(r) : [];
-      };
-      const checkDisk = () => {
-        const used = folders().map(usage);
-        const total = used.reduce((n, u) => n + u.total, 0);
-        if (used.some((u) => u.largest >= limits.fileBytes) || total - start >= limits.fileBytes)
-          error ??= `sandbox limit: more than ${Math.round(limits.fileBytes / MiB)} MiB written`;
-      };
-      const check = () => {
-        if (error) return;
-        const pids = processes();
-        if (pids.length > limits.processes) error = `sandbox limit: more than ${limits.processes} processes`;
-        else if (pids.reduce((n, p) => n + rssBytes(p), 0) > limits.memoryBytes)
-          error = `sandbox limit: more than ${Math.round(limits.memoryBytes / MiB)} MiB of memory`;
-        else if (tick % 4 === 0) checkDisk();
-        if (error) kill();
-      };
-      live.add(check);
-      ensure();
-      child.once('exit', () => live.delete(check));
-      return {
-        child,
-        // Asked when a cell ends: what was written since the last look counts too (a short cell may end between looks).
-        limitError: () => {
-          if (!error) checkDisk();
-          return error;
-        },
-        processes,
-        killStrays(keep) {
-          let n = 0;
-          for (const pid of processes().reverse()) {
-            if (pid === root() || keep(pid)) continue;
-            if (safeKill(pid)) n++;
-          }
-          return n;
-        },
-        kill,
-      };
-    },
-  };
-}
-
-function safeKill(pid: number): boolean {
-  try {
-    process.kill(pid, 'SIGKILL');
-    return true;
-  } catch {
-    return false;
-  }
 }
