@@ -34,7 +34,7 @@ export async function withRunFolder<T>(ctx: Context, opts: { resume?: string | b
   try {
     await assertReportsWritable(ctx.root);
     // A run killed mid-cell (SIGKILL) left its sandboxes: they go before this run starts any.
-    await sweepDeadSandboxes(path.dirname(dir), opts.resume ? dir : undefined);
+    await sweepDeadSandboxes(path.dirname(dir), ctx.pid, opts.resume ? dir : undefined);
     const previous = opts.resume ? await readRun(dir) : undefined;
     for (const w of previous?.warnings ?? []) ctx.err(`warning: ${w}`);
     return await fn({ runId, dir, ...(previous ? { previous } : {}) });

@@ -14,9 +14,9 @@ const SANDBOX_FOLDERS = ['cells', 'opencode-home'];
  * kernel was slower than the next command; the folders are always left by a SIGKILL.
  *
  * @example
- * await sweepDeadSandboxes('/repo/reports/runs', '/repo/reports/runs/20261204-101500-a1b2'); // → 1 (folders removed)
+ * await sweepDeadSandboxes('/repo/reports/runs', ctx.pid, '/repo/reports/runs/20261204-101500-a1b2'); // → 1 (folders removed)
  */
-export async function sweepDeadSandboxes(runsDir: string, resumed?: string): Promise<number> {
+export async function sweepDeadSandboxes(runsDir: string, self: number, resumed?: string): Promise<number> {
   const runs = await readdir(runsDir, { withFileTypes: true }).catch(() => []);
   let swept = 0;
   for (const entry of runs) {
@@ -24,7 +24,7 @@ export async function sweepDeadSandboxes(runsDir: string, resumed?: string): Pro
     const dir = path.join(runsDir, entry.name);
     const left = (await readdir(dir).catch(() => [])).filter((f) => SANDBOX_FOLDERS.includes(f));
     if (left.length === 0 || (dir !== resumed && (await runOwner(dir)))) continue;
-    killProcessesIn(dir);
+    killProcessesIn(dir, self);
     await Promise.all(left.map((f) => rm(path.join(dir, f), { recursive: true, force: true })));
     swept++;
   }
@@ -32,10 +32,10 @@ export async function sweepDeadSandboxes(runsDir: string, resumed?: string): Pro
 }
 
 /** SIGKILL to every process whose working directory is inside `dir` (Linux: read from /proc; elsewhere nothing). */
-function killProcessesIn(dir: string): void {
+function killProcessesIn(dir: string, self: number): void {
   let pids: string[];
   try {
-    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== self);
   } catch {
     return;
   }

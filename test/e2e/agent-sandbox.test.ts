@@ -120,12 +120,9 @@ function project(runtime: 'claude-code' | 'opencode', extra: object = {}): Proje
   });
 }
 
-const cases: Array<['claude-code' | 'opencode', NodeJS.Signals]> = [
-  ['claude-code', 'SIGKILL'],
-  ['opencode', 'SIGKILL'],
-  ['claude-code', 'SIGTERM'],
-  ['opencode', 'SIGINT'],
-];
+const cases = (['claude-code', 'opencode'] as const).flatMap((runtime) =>
+  (['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP'] as const).map((signal): ['claude-code' | 'opencode', NodeJS.Signals] => [runtime, signal]),
+);
 
 describe('the harness killed mid-cell', () => {
   it.each(cases)(

@@ -79,7 +79,7 @@ export interface ClaudeCodeRuntimeOptions {
   loadSdk?: () => Promise<ClaudeAgentSdk>;
   /** Receives Claude Code's stderr (debugging). */
   onStderr?: (text: string) => void;
-  /** The jail each cell's Claude Code runs in. Default: bubblewrap, the user's HOME and the working directory hidden. */
+  /** The jail each cell's Claude Code runs in. Default: bubblewrap, the user's HOME hidden. */
   sandbox?: Sandbox;
 }
 
@@ -221,7 +221,7 @@ function resultError(result: StreamMessage | undefined, maxTurns: number): strin
  * const runtime = createClaudeCodeRuntime({ bashTimeoutMs: 10_000 });
  */
 export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): AgentRuntime {
-  const sandbox = opts.sandbox ?? createSandbox({ kind: 'bubblewrap', hidden: [homedir(), process.cwd()] });
+  const sandbox = opts.sandbox ?? createSandbox({ kind: 'bubblewrap', hidden: [homedir()] });
   const loadSdk = opts.loadSdk ?? (() => importClaudeAgentSdk());
   let sdk: Promise<ClaudeAgentSdk> | undefined;
   const loadOnce = async () => {

@@ -45,7 +45,7 @@ export interface OpenCodeRuntimeOptions {
   env?: Record<string, string | undefined>;
   /** Where the sandboxes' folders (server HOME, the cell's folder) live. Default: a temp folder removed by close(). */
   homeDir?: string;
-  /** The jail the servers run in. Default: bubblewrap, the user's HOME and the working directory hidden. */
+  /** The jail the servers run in. Default: bubblewrap, the user's HOME hidden. */
   sandbox?: Sandbox;
 }
 
@@ -118,7 +118,7 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
   const binary = resolveOpenCodeBinary(opts);
   const ownHome = !opts.homeDir;
   const home = opts.homeDir ?? mkdtempSync(path.join(os.tmpdir(), 'agent-evals-opencode-'));
-  const sandbox = opts.sandbox ?? createSandbox({ kind: 'bubblewrap', hidden: [os.homedir(), process.cwd()] });
+  const sandbox = opts.sandbox ?? createSandbox({ kind: 'bubblewrap', hidden: [os.homedir()] });
   const pool = slotPool({ binary, home, sandbox, pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin' });
   return {
     name: 'opencode',

@@ -13,7 +13,7 @@
  * Plain CommonJS in a string because it runs as `node -e` inside a sandbox where this project is not mounted.
  *
  * @example
- * bridgeArgv(process.execPath, { forward: [{ port: 41001, socket: '/run/x/model.sock' }], expose: [] }, ['claude', '--print']);
+ * bridgeArgv('/usr/bin/node', { forward: [{ port: 41001, socket: '/run/x/model.sock' }], expose: [] }, ['claude', '--print']);
  * // ['/usr/bin/node', '-e', '…', '{"forward":…}', 'claude', '--print']
  */
 

@@ -25,6 +25,7 @@
  */
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { platform } from 'node:os';
 import path from 'node:path';
 import { bridgeArgv } from './bridge.ts';
 import { jailArgs, SYSTEM_FOLDERS, type SystemPath } from './jail-args.ts';
@@ -78,10 +79,10 @@ export interface SandboxOptions {
  */
 export function probeSandbox(bwrap = 'bwrap'): { ok: true } | { ok: false; reason: string } {
   const shown = bwrap === 'bwrap' ? '`bwrap`' : `\`${bwrap}\` (AGENT_EVALS_BWRAP)`;
-  if (process.platform !== 'linux')
+  if (platform() !== 'linux')
     return {
       ok: false,
-      reason: `agent cells run in a bubblewrap sandbox, which needs Linux (this is ${process.platform}; macOS's sandbox-exec is not supported yet); set \`sandbox: none\` in the eval config to run agents unjailed`,
+      reason: `agent cells run in a bubblewrap sandbox, which needs Linux (this is ${platform()}; macOS's sandbox-exec is not supported yet); set \`sandbox: none\` in the eval config to run agents unjailed`,
     };
   const r = spawnSync(bwrap, [...jailArgs({ ...baseSpec(), command: ['/bin/true'] })], { encoding: 'utf8', timeout: 20_000 });
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
