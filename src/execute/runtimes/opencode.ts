@@ -185,7 +185,9 @@ function slotPool(opts: { binary: string; home: string; sandbox: Sandbox; pathEn
       takeBack();
       // Emptied, not replaced: the sandbox has this very folder bound; a new one would be invisible inside.
       for (const entry of readdirSync(slot.workRoot)) rmSync(path.join(slot.workRoot, entry), { recursive: true, force: true });
-      const alive = slot.server.jailed.child.exitCode === null && slot.server.jailed.child.signalCode === null;
+      // A sandbox ended by a limit is being killed (its exit may not be seen yet): it serves no further cell.
+      const jailed = slot.server.jailed;
+      const alive = !jailed.limitError() && jailed.child.exitCode === null && jailed.child.signalCode === null;
       if (alive && all.has(slot)) free.push(slot);
       else await stop(slot);
     },

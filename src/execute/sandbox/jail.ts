@@ -141,11 +141,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         { forward: job.forward ?? [], expose: job.expose ?? [], maxFileBytes: limits.fileBytes },
         job.command,
       );
+      // The model proxy's socket folder read-only (connecting needs no write), an exposed socket's writable (the bridge creates it).
+      const readOnly = [...new Set([nodeInstall(), ...job.readOnly, ...(job.forward ?? []).map((f) => path.dirname(f.socket))])];
+      const writable = [...new Set([...job.writable, ...(job.expose ?? []).map((e) => path.dirname(e.socket))])];
       const args = jailArgs({
         system,
-        // The model proxy's socket folder read-only (connecting needs no write), an exposed socket's writable (the bridge creates it).
-        readOnly: [...new Set([nodeInstall(), ...job.readOnly, ...(job.forward ?? []).map((f) => path.dirname(f.socket))])],
-        writable: [...new Set([...job.writable, ...(job.expose ?? []).map((e) => path.dirname(e.socket))])],
+        readOnly,
+        writable,
         hidden: opts.hidden,
         env: job.env,
         cwd: job.cwd,
@@ -163,7 +165,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         if (m) initPid = Number(m[1]);
       });
       info?.on('error', () => {});
-      return watchdog.watch(child, () => initPid, job.writable, true);
+      return watchdog.watch(child, () => initPid, job.writable, true, [...readOnly, ...writable]);
     },
   };
 }

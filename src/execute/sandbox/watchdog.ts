@@ -74,24 +74,37 @@ function rssBytes(pid: number): number {
   }
 }
 
-/** Bytes under a folder and the largest file, not following symlinks (the plain recursive readdir of Node 20 follows them). */
-function usage(dir: string): { total: number; largest: number } {
+/**
+ * Bytes under a folder and the largest file, not following symlinks and not entering `skip` (folders bound into
+ * the sandbox's /tmp from outside: the program's own files, the cell's folders, which are counted apart).
+ */
+function usage(dir: string, skip: ReadonlySet<string> = new Set()): { total: number; largest: number } {
   let total = 0;
   let largest = 0;
-  let entries: Dirent[] = [];
-  try {
-    entries = readdirSync(dir, { recursive: true, withFileTypes: true });
-  } catch {
-    return { total, largest };
-  }
-  for (const e of entries.slice(0, 50_000)) {
-    if (!e.isFile()) continue;
+  let seen = 0;
+  const stack = [dir];
+  while (stack.length > 0 && seen < 50_000) {
+    const folder = stack.pop()!;
+    let entries: Dirent[];
     try {
-      const size = lstatSync(path.join(e.parentPath, e.name)).size;
-      total += size;
-      largest = Math.max(largest, size);
+      entries = readdirSync(folder, { withFileTypes: true });
     } catch {
-      // removed meanwhile
+      continue;
+    }
+    for (const e of entries) {
+      seen++;
+      const full = path.join(folder, e.name);
+      if (skip.has(full)) continue;
+      if (e.isDirectory()) stack.push(full);
+      else if (e.isFile()) {
+        try {
+          const size = lstatSync(full).size;
+          total += size;
+          largest = Math.max(largest, size);
+        } catch {
+          // removed meanwhile
+        }
+      }
     }
   }
   return { total, largest };
@@ -117,13 +130,15 @@ export function createWatchdog(limits: SandboxLimits) {
     timer.unref();
   };
   return {
-    watch(child: ChildProcess, root: () => number | undefined, writable: string[], jailed: boolean): Jailed {
+    watch(child: ChildProcess, root: () => number | undefined, writable: string[], jailed: boolean, mounted: string[] = []): Jailed {
       let error: string | undefined;
+      // The cell's folders, and the sandbox's private /tmp seen through its first process (without what is bound into it).
       const folders = () => {
         const r = root();
-        return [...writable, ...(jailed && r ? [`/proc/${r}/root/tmp`] : [])];
+        const tmp = jailed && r ? [usage(`/proc/${r}/root/tmp`, new Set(mounted.map((m) => `/proc/${r}/root${m}`)))] : [];
+        return [...writable.map((w) => usage(w)), ...tmp];
       };
-      const start = writable.map(usage).reduce((n, u) => n + u.total, 0);
+      const start = writable.map((w) => usage(w)).reduce((n, u) => n + u.total, 0);
       const kill = () => {
         const r = root();
         for (const pid of [r, child.pid]) {
@@ -141,7 +156,7 @@ export function createWatchdog(limits: SandboxLimits) {
         return r ? treeOf(r) : [];
       };
       const checkDisk = () => {
-        const used = folders().map(usage);
+        const used = folders();
         const total = used.reduce((n, u) => n + u.total, 0);
         if (used.some((u) => u.largest >= limits.fileBytes) || total - start >= limits.fileBytes)
           error ??= `sandbox limit: more than ${Math.round(limits.fileBytes / MiB)} MiB written`;
