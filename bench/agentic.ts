@@ -251,8 +251,9 @@ export async function agenticBench(opts: {
             .map(([name, s]) => `${name} ${s.toFixed(1)}`)
             .join(', ');
           const cellWall = m.cellWallS === undefined ? '' : `, cell median ${m.cellWallS.toFixed(2)} s`;
+          const left = m.leftovers ? `, ${m.leftovers} process(es) still running 10 s after the exit, killed` : '';
           log(
-            `  ${runtime} ${arm.padEnd(6)} #${n + 1}: ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} s CPU${cellWall} (${split}) load ${loadavg()}`,
+            `  ${runtime} ${arm.padEnd(6)} #${n + 1}: ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} s CPU (${m.cpuSource}; reaped ${m.rusageS.toFixed(1)} s)${cellWall}${left} (own CPU by name: ${split}) load ${loadavg()}`,
           );
         }
       }
@@ -276,11 +277,15 @@ export async function agenticBench(opts: {
   }
 }
 
-const loadavg = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
+/** The load average and the machine's task count now (`/proc/loadavg`: a fork bomb elsewhere shows in the count). */
+const loadavg = () => {
+  try {
+    const [l1, l5, l15, tasks] = readFileSync('/proc/loadavg', 'utf8').split(' ');
+    return `${l1} ${l5} ${l15}, tasks ${tasks?.split('/')[1]}`;
+  } catch {
+    return os.loadavg().join(' ');
+  }
+};
 
 function harnessVsPlain(runtime: Runtime, cells: number, harness: Run[], plain: Run[]): Measure[] {
   const hw = median(harness.map((m) => m.wallS));

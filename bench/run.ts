@@ -16,7 +16,7 @@
  * Options (environment): BENCH_SKIP=memory,memory100k,peer,report-scale… to leave parts out (memory100k: only the
  * large run, ≈ 9 min on 2 CPUs); BENCH_MEMORY_CELLS (default 10000) and BENCH_MEMORY_LARGE_CELLS
  * (default 10 × that) for smaller runs while developing.
- * `npm run bench -- --agentic` measures only the agent runtimes (6., bench/agentic.ts: ≈ 30 min on 2 CPUs by default);
+ * `npm run bench -- --agentic` measures only the agent runtimes (6., bench/agentic.ts: ≈ 13 min on 2 busy CPUs by default);
  * BENCH_AGENTIC_RUNS (default 3) interleaved runs of each arm (harness jailed, harness `sandbox: none`, plain script)
  * per runtime; BENCH_AGENTIC_REPEATS (default 4: 40 cells per runtime) repeats per variant × scenario;
  * BENCH_AGENTIC_RUNTIMES=opencode for one; BENCH_SKIP=plain (harness ÷ plain), none (jailed ÷ none), startup.
