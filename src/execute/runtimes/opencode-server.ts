@@ -251,7 +251,10 @@ async function requestJson<T>(
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** SIGTERM to the server (its sandbox ends with it), SIGKILL to the whole sandbox after 3 s. */
+/**
+ * SIGTERM to the sandbox (bubblewrap does not pass it on: it dies, and its first process with it, by its death
+ * signal, so OpenCode is killed, not shut down: nothing of it is kept), SIGKILL to the whole sandbox after 3 s.
+ */
 async function stopServer(jailed: Jailed): Promise<void> {
   const child = jailed.child;
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -8,9 +8,11 @@
  * that clears `no_proxy`. Here the sandbox has no network at all and one Unix socket to the model proxy.
  *
  * Limits, and who enforces them:
- * - processes and memory: a watchdog in the harness walks the sandbox's process tree (its pid namespace:
- *   orphans are re-parented to its first process) every 250 ms and kills the sandbox past the limit. The
- *   kernel's RLIMIT_NPROC cannot do it: it counts every process of the user (and exempts root);
+ * - processes: a pids cgroup caps them in the kernel where one can be made (`pids-cgroup.ts`); a watchdog in the
+ *   harness walks the sandbox's process tree (its pid namespace: orphans are re-parented to its first process)
+ *   every 250 ms and kills the sandbox at the limit. The kernel's RLIMIT_NPROC cannot do it: it counts every
+ *   process of the user (and exempts root);
+ * - memory: the watchdog sums the resident memory of the tree;
  * - file size: RLIMIT_FSIZE on the program and its children (the kernel stops the write); the watchdog also
  *   sums what the cell wrote into its writable folders and its `/tmp` (a tmpfs of bounded size) and ends
  *   the cell when a file reached the limit or the total grew past it;
@@ -29,6 +31,7 @@ import { platform } from 'node:os';
 import path from 'node:path';
 import { bridgeArgv } from './bridge.ts';
 import { jailArgs, SYSTEM_FOLDERS, type SystemPath } from './jail-args.ts';
+import { pidsCgroups } from './pids-cgroup.ts';
 import { createWatchdog, type Jailed, type SandboxLimits } from './watchdog.ts';
 
 export type { Jailed, SandboxLimits } from './watchdog.ts';
@@ -127,6 +130,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const system = opts.kind === 'bubblewrap' ? systemPaths() : [];
   const watchdog = createWatchdog(limits);
+  // A kernel cap on processes where a cgroup can be made; the watchdog holds the limit either way.
+  const cgroups = opts.kind === 'bubblewrap' ? pidsCgroups(process.pid) : undefined;
   return {
     kind: opts.kind,
     spawn(job) {
@@ -155,7 +160,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         infoFd,
         command,
       });
-      const child = spawn(opts.bwrap ?? 'bwrap', args, { stdio, detached: true });
+      const group = cgroups?.create(limits.processes);
+      const bwrap = opts.bwrap ?? 'bwrap';
+      // The sandbox joins its cgroup before bubblewrap starts, so no process of it is ever outside the cap.
+      const child = group
+        ? spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', group, bwrap, ...args], { stdio, detached: true })
+        : spawn(bwrap, args, { stdio, detached: true });
+      if (group) child.once('exit', () => cgroups?.remove(group));
       let initPid: number | undefined;
       const info = child.stdio[infoFd] as NodeJS.ReadableStream | null;
       let text = '';
@@ -165,7 +176,14 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         if (m) initPid = Number(m[1]);
       });
       info?.on('error', () => {});
-      return watchdog.watch(child, () => initPid, job.writable, true, [...readOnly, ...writable]);
+      return watchdog.watch(
+        child,
+        () => initPid,
+        job.writable,
+        true,
+        [...readOnly, ...writable],
+        group ? () => cgroups!.current(group) : undefined,
+      );
     },
   };
 }

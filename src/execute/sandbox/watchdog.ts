@@ -130,7 +130,15 @@ export function createWatchdog(limits: SandboxLimits) {
     timer.unref();
   };
   return {
-    watch(child: ChildProcess, root: () => number | undefined, writable: string[], jailed: boolean, mounted: string[] = []): Jailed {
+    watch(
+      child: ChildProcess,
+      root: () => number | undefined,
+      writable: string[],
+      jailed: boolean,
+      mounted: string[] = [],
+      /** The kernel's count of the sandbox's processes, where a pids cgroup caps them (at the limit: reaching it ends the cell). */
+      capped?: () => number,
+    ): Jailed {
       let error: string | undefined;
       // The cell's folders, and the sandbox's private /tmp seen through its first process (without what is bound into it).
       const folders = () => {
@@ -164,7 +172,8 @@ export function createWatchdog(limits: SandboxLimits) {
       const check = () => {
         if (error) return;
         const pids = processes();
-        if (pids.length > limits.processes) error = `sandbox limit: more than ${limits.processes} processes`;
+        if (capped ? capped() >= limits.processes : pids.length > limits.processes)
+          error = `sandbox limit: more than ${limits.processes} processes`;
         else if (pids.reduce((n, p) => n + rssBytes(p), 0) > limits.memoryBytes)
           error = `sandbox limit: more than ${Math.round(limits.memoryBytes / MiB)} MiB of memory`;
         else if (tick % 4 === 0) checkDisk();
