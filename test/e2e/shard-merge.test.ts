@@ -64,7 +64,9 @@ describe('sharded runs and agent-evals merge', () => {
       expect(r.code, r.stderr).toBe(0);
     }
     expect(server.chatCalls).toHaveLength(30); // each cell once, on one shard
-    const [, shard1, shard2] = runsIn(p.root);
+    // Run ids sort by second, then by a random suffix: runs of the same second are told apart by their shard.
+    const shardRun = (index: number) => runsIn(p.root).find((id) => id !== wholeId && load(p.root, id).meta.shard?.index === index);
+    const [shard1, shard2] = [shardRun(1), shardRun(2)];
     const s1 = load(p.root, shard1!);
     const s2 = load(p.root, shard2!);
     expect([s1.results.length, s2.results.length]).toEqual([15, 15]);
