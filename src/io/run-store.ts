@@ -231,14 +231,29 @@ async function streamResults(file: string, shown: string, onResult: (r: CellResu
 }
 
 /** Run ids under `reports/runs/`, oldest first (ids sort by time). */
+/**
+ * Run ids, oldest first. Generated ids sort by their second (`YYYYMMDD-HHMMSS-xxxx`); two runs of the same second
+ * are ordered by when their folder was made, not by their random suffix, so "latest" is the latest.
+ */
 export async function listRunIds(root: string): Promise<string[]> {
   const entries = await readdir(runsRoot(root), { withFileTypes: true }).catch(() => []);
-  const ids: string[] = [];
+  const ids: Array<{ id: string; made: number }> = [];
   for (const e of entries) {
     if (!e.isDirectory()) continue;
-    if (await pathExists(path.join(runsRoot(root), e.name, 'meta.json'))) ids.push(e.name);
+    const dir = path.join(runsRoot(root), e.name);
+    if (!(await pathExists(path.join(dir, 'meta.json')))) continue;
+    const st = await stat(dir);
+    ids.push({ id: e.name, made: st.birthtimeMs || st.ctimeMs });
   }
-  return ids.sort();
+  const second = (id: string) => (/^\d{8}-\d{6}/.test(id) ? id.slice(0, 15) : undefined);
+  return ids
+    .sort((a, b) => {
+      const sa = second(a.id);
+      const sb = second(b.id);
+      if (sa !== undefined && sa === sb) return a.made - b.made || (a.id < b.id ? -1 : 1);
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    })
+    .map((r) => r.id);
 }
 
 export async function latestRunId(root: string): Promise<string | undefined> {
