@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processesMatching } from '../runtimes/escape-kit.ts';
 import { openCodeMissing } from '../runtimes/opencode-support.ts';
 import { type FakeAnthropicServer, startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { type FakeOpenAIStreamServer, startFakeOpenAIStream } from '../support/fake-openai-stream-server.ts';
@@ -41,19 +42,8 @@ const SCENARIO = {
   examples: { pass: [{ file: 'examples/pass.md' }], fail: [{ file: 'examples/fail.md' }] },
 };
 
-/** Processes of this machine running the attack's sleeps. */
-function sleeps(): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      if (/^sleep 31[78]$/.test(cmd)) found.push(`${pid} ${cmd}`);
-    } catch {
-      // gone
-    }
-  }
-  return found;
-}
+/** Processes of this machine running the agent's sleeps. */
+const sleeps = () => processesMatching(/^sleep 31[78]$/);
 
 /** Every file under `dir` whose bytes contain `text`, and every path naming a key folder. */
 function filesHolding(dir: string, text: string): string[] {

@@ -190,16 +190,19 @@ export function interfacesIn(output: string): string[] {
   return [...output.matchAll(/^\s*([\w.-]+):\s+\d/gm)].map((m) => m[1]!);
 }
 
-/** Processes of this machine whose command line is one of the attacks' sleeps. */
-export function leftoverSleeps(): string[] {
+/** Processes of this machine whose whole command line matches `pattern` (`pid command`). */
+export function processesMatching(pattern: RegExp): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      if (/^sleep 31[3-6]$/.test(cmd)) found.push(`${pid} ${cmd}`);
+      if (pattern.test(cmd)) found.push(`${pid} ${cmd}`);
     } catch {
       // gone
     }
   }
   return found;
 }
+
+/** Processes of this machine running one of the attacks' sleeps. */
+export const leftoverSleeps = (): string[] => processesMatching(/^sleep 31[3-6]$/);
