@@ -84,6 +84,7 @@ async function runCell(
     const out = await runtime.runCell(cellInput(ctx, cell, box, opts));
     const trajectory = { ...out.trajectory, ...(await diffSandbox(box)) };
     if (out.error) return { error: out.error, metadata: { trajectory } };
+    if (out.limit) return { error: out.limit, metadata: { trajectory } }; // TODO(issue 23): a scored failure naming the limit
     return {
       output: out.answer,
       ...(out.tokens ? { tokenUsage: out.tokens } : {}),

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
 /** How one tool call ended (see execute/agent-runtime.ts). */
-export const ToolOutcome = z.enum(['ran', 'denied-by-agent', 'denied-by-sandbox', 'failed']);
+export const ToolOutcome = z.enum(['ran', 'denied-by-agent', 'denied-by-sandbox', 'failed', 'limit']);
 
 export const ToolCall = z.object({
   index: z.number().int().nonnegative(),

@@ -19,7 +19,9 @@ export type ToolOutcome =
   /** Refused by the harness's sandbox: a path outside the workspace copy, or Bash not allowed by the scenario. */
   | 'denied-by-sandbox'
   /** The runtime could not run it (unknown tool, bad input, crashed). */
-  | 'failed';
+  | 'failed'
+  /** Not run: the cell reached a limit (maxTurns, the request bound, the wall time) before or while it ran. */
+  | 'limit';
 
 export interface ToolCall {
   /** 0-based order of the call in the cell. */
@@ -35,6 +37,8 @@ export interface ToolCall {
   output?: string;
   /** 1-based model turn that asked for it. */
   turn: number;
+  /** The delegated subagent (peer) that made the call; absent for the agent under test itself. */
+  agent?: string;
 }
 
 export interface Delegation {
@@ -106,8 +110,18 @@ export interface RuntimeCellOutput {
   tokens?: { prompt: number; completion: number; total: number };
   costUsd?: number;
   latencyMs: number;
-  /** Set when the cell did not complete (limit hit, runtime crash, model error): the cell is an `error`. */
+  /**
+   * Set when the agent reached a bound of the cell (maxTurns, the request bound, the wall time): the cell is a
+   * scored **failure** naming the limit, its answer and trajectory kept. Not an error: the agent did run.
+   */
+  limit?: string;
+  /** Set when the cell did not complete (runtime crash, model error, sandbox limit, cancel): the cell is an `error`. */
   error?: string;
+  /**
+   * Absolute paths the agent saw as its workspace besides `RuntimeCellInput.workspace` (OpenCode runs the copy
+   * from a folder of its server's sandbox): the harness rewrites them, like the workspace's own, to relative paths.
+   */
+  workspaceAliases?: string[];
 }
 
 /** A runtime: started once per run (a server process may be shared), then asked to run cells. */

@@ -357,7 +357,7 @@ describe('claude-code runtime: limits', () => {
     ],
   });
 
-  it('a script that never stops calling tools ends at maxTurns with an error', async () => {
+  it('a script that never stops calling tools ends at maxTurns: a limit, not an error', async () => {
     const cell = newCell();
     server.configure(forever());
     const out = await runtime.runCell(
@@ -365,12 +365,13 @@ describe('claude-code runtime: limits', () => {
         limits: { maxTurns: 3, maxRequests: 50, wallTimeMs: 30_000 },
       }),
     );
-    expect(out.error).toMatch(/maxTurns \(3\) reached/);
+    expect(out.error).toBeUndefined();
+    expect(out.limit).toMatch(/maxTurns \(3\) reached/);
     expect(server.agentCalls).toHaveLength(3);
     expect(out.trajectory.turns).toBe(3);
   });
 
-  it('ends at maxRequests (no request past the limit reaches the model) with an error', async () => {
+  it('ends at maxRequests (no request past the limit reaches the model): a limit', async () => {
     const cell = newCell();
     server.configure(forever());
     const out = await runtime.runCell(
@@ -378,12 +379,13 @@ describe('claude-code runtime: limits', () => {
         limits: { maxTurns: 20, maxRequests: 2, wallTimeMs: 30_000 },
       }),
     );
-    expect(out.error).toMatch(/request limit \(2 model requests\) reached/);
+    expect(out.error).toBeUndefined();
+    expect(out.limit).toMatch(/request limit \(2 model requests\) reached/);
     await new Promise((r) => setTimeout(r, 1_000)); // Claude Code is dead: nothing arrives late
     expect(server.requests.filter((r) => r.kind === 'messages')).toHaveLength(2);
   });
 
-  it('ends at the wall time with an error', async () => {
+  it('ends at the wall time: a limit', async () => {
     const cell = newCell();
     server.configure({ ...forever(), latencyMs: 10_000 });
     const started = Date.now();
@@ -392,7 +394,8 @@ describe('claude-code runtime: limits', () => {
         limits: { maxTurns: 20, maxRequests: 50, wallTimeMs: 2_000 },
       }),
     );
-    expect(out.error).toMatch(/wall time limit \(2000 ms\) reached/);
+    expect(out.error).toBeUndefined();
+    expect(out.limit).toMatch(/wall time limit \(2000 ms\) reached/);
     expect(Date.now() - started).toBeLessThan(8_000);
   });
 });

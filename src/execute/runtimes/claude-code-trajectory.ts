@@ -61,6 +61,8 @@ export interface TrajectoryRecorder {
   readonly turns: number;
   /** Model responses so far (main agent and subagents) plus API retries: the requests the model answered. */
   readonly requests: number;
+  /** API retries so far (the model server failed a request). */
+  readonly retries: number;
   /** The last result message, if any. */
   readonly result: StreamMessage | undefined;
   finish(): { trajectory: Trajectory; answer: string };
@@ -138,6 +140,9 @@ export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecor
     },
     get requests() {
       return state.responseIds.size + state.retries;
+    },
+    get retries() {
+      return state.retries;
     },
     get result() {
       return state.result;

@@ -205,11 +205,10 @@ function tokensOf(result: StreamMessage | undefined): RuntimeCellOutput['tokens'
   return { prompt, completion, total: prompt + completion };
 }
 
-function resultError(result: StreamMessage | undefined, maxTurns: number): string | undefined {
+function resultError(result: StreamMessage | undefined): string | undefined {
   if (!result) return 'Claude Code ended without a result';
   if (result.subtype === 'success')
     return result.is_error === true ? `Claude Code reported an error: ${String(result.result ?? '')}`.slice(0, 500) : undefined;
-  if (result.subtype === 'error_max_turns') return `maxTurns (${maxTurns}) reached`;
   const errors = Array.isArray(result.errors) ? result.errors.join('; ') : '';
   return `${String(result.subtype)}${errors ? `: ${errors}` : ''}`.slice(0, 500);
 }
@@ -288,8 +287,22 @@ async function runClaudeCodeCell(
     tokens: tokensOf(result),
     costUsd: typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : undefined,
     latencyMs: Date.now() - started,
-    error: control.jailed?.limitError() ?? control.stopReason ?? crash ?? resultError(result, input.limits.maxTurns),
+    ...cellEnd(control, crash, result, input.limits.maxTurns),
   };
+}
+
+/**
+ * How the cell ended: a bound of the cell the agent reached is a `limit` (a scored failure); a sandbox limit,
+ * a cancel, a crash or a model error is an `error`.
+ */
+function cellEnd(control: CellControl, crash: string | undefined, result: StreamMessage | undefined, maxTurns: number) {
+  const sandboxLimit = control.jailed?.limitError();
+  if (sandboxLimit) return { error: sandboxLimit };
+  if (control.stopReason) return control.stopKind === 'limit' ? { limit: control.stopReason } : { error: control.stopReason };
+  if (crash) return { error: crash };
+  if (result?.subtype === 'error_max_turns') return { limit: `maxTurns (${maxTurns}) reached` };
+  const error = resultError(result);
+  return error ? { error } : {};
 }
 
 /** The tool policy of the agent and of each peer; a built-in subagent (general-purpose…) is held to the delegating agent's own list. */
@@ -303,25 +316,31 @@ function toolPolicies(input: RuntimeCellInput, workspace: string): (agent?: stri
 /** What stops a cell (a limit, the harness's signal) and the Claude Code process it must kill when it does. */
 interface CellControl {
   readonly stopReason: string | undefined;
+  /** A stop for a bound the agent reached (`limit`: a scored failure) or for anything else (`error`). */
+  readonly stopKind: 'limit' | 'error';
   readonly abortController: AbortController;
   jailed: Jailed | undefined;
-  stop(reason: string): void;
+  stop(reason: string, kind?: 'limit' | 'error'): void;
   dispose(): void;
 }
 
 function cellControl(input: RuntimeCellInput): CellControl {
   const abort = new AbortController();
   let stopReason: string | undefined;
+  let stopKind: 'limit' | 'error' = 'limit';
   const control: CellControl = {
     get stopReason() {
       return stopReason;
+    },
+    get stopKind() {
+      return stopKind;
     },
     abortController: abort,
     jailed: undefined,
     // Aborting or close() leaves Claude Code a ~2 s grace period in which it keeps calling the model
     // (measured: 10 more requests); a limit must stop it now, with the shell commands it started.
-    stop(reason) {
-      stopReason ??= reason;
+    stop(reason, kind = 'limit') {
+      if (stopReason === undefined) [stopReason, stopKind] = [reason, kind];
       control.jailed?.kill();
       abort.abort();
     },
@@ -331,7 +350,7 @@ function cellControl(input: RuntimeCellInput): CellControl {
     },
   };
   const timer = setTimeout(() => control.stop(`wall time limit (${input.limits.wallTimeMs} ms) reached`), input.limits.wallTimeMs);
-  const onCancel = () => control.stop('cancelled');
+  const onCancel = () => control.stop('cancelled', 'error');
   if (input.signal?.aborted) onCancel();
   input.signal?.addEventListener('abort', onCancel, { once: true });
   return control;
@@ -424,7 +443,9 @@ async function consume(stream: AsyncIterable<StreamMessage>, recorder: Trajector
       const asksTools = Array.isArray(message.message?.content) && message.message.content.some((b) => b.type === 'tool_use');
       // One more request would follow a tool call: stop before it would pass the limit.
       if (recorder.requests > maxRequests || (recorder.requests === maxRequests && asksTools)) {
-        control.stop(`request limit (${maxRequests} model requests) reached`);
+        // Requests the model server failed and Claude Code retried are the provider's fault, not the agent's.
+        if (recorder.retries > 0) control.stop(`request limit (${maxRequests} model requests, ${recorder.retries} of them retries of failed requests) reached`, 'error');
+        else control.stop(`request limit (${maxRequests} model requests) reached`);
       }
     }
     if (control.stopReason || message.type === 'result') break;

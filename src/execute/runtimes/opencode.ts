@@ -259,8 +259,14 @@ async function runOpenCodeCell(pool: SlotPool, sandbox: Sandbox, input: RuntimeC
     slot.watches.add(limits.watch);
     unwatch = () => slot.watches.delete(limits.watch);
     const promptError = await prompt(cell, limits.abort);
-    const outcome = await readOutcome(cell, agentRules, srv.jailed.limitError() ?? limits.error(), promptError);
-    return { ...outcome, ...(srv.jailed.limitError() ? { error: srv.jailed.limitError() } : {}), latencyMs: Date.now() - started };
+    const outcome = await readOutcome(cell, agentRules, limits.stopped(), promptError);
+    const sandboxLimit = srv.jailed.limitError();
+    return {
+      ...outcome,
+      ...(sandboxLimit ? { error: sandboxLimit } : {}),
+      workspaceAliases: [directory],
+      latencyMs: Date.now() - started,
+    };
   } catch (err) {
     return failedCell(started, srv.jailed.limitError() ?? `OpenCode: ${(err as Error).message}`);
   } finally {
@@ -315,9 +321,9 @@ async function openSession(cell: OpenCell, agentRules: PermissionRule[]): Promis
 function watchLimits(cell: OpenCell, agentRules: PermissionRule[]) {
   const { srv, directory, input } = cell;
   const root = cell.root!;
-  let limitError: string | undefined;
-  const abort = (why: string) => {
-    limitError ??= why;
+  let stopped: { why: string; kind: 'limit' | 'error' } | undefined;
+  const abort = (why: string, kind: 'limit' | 'error' = 'limit') => {
+    stopped ??= { why, kind };
     void srv.request('POST', `/session/${root}/abort`, { directory }).catch(() => {});
   };
   let rootSteps = 0;
@@ -341,14 +347,15 @@ function watchLimits(cell: OpenCell, agentRules: PermissionRule[]) {
         return countRequest(p.info.sessionID);
       case 'session.status':
         if (cell.sessions.has(p.sessionID) && p.status?.type === 'retry' && ++requests > input.limits.maxRequests)
-          abort(`limit: more than ${input.limits.maxRequests} model requests (maxRequests, counting retries: ${p.status.message ?? ''})`);
+          // Requests the model server failed and OpenCode retried are the provider's fault, not the agent's.
+          abort(`more than ${input.limits.maxRequests} model requests, counting retries of failed requests: ${p.status.message ?? ''}`, 'error');
         return;
       case 'permission.asked':
         if (cell.sessions.has(p.sessionID)) refuseAsk(cell, agentRules, p);
         return;
     }
   };
-  return { watch: { sessions: cell.sessions, onEvent } satisfies CellWatch, abort, error: () => limitError };
+  return { watch: { sessions: cell.sessions, onEvent } satisfies CellWatch, abort, stopped: () => stopped };
 }
 
 /** The harness answers every ask "no", as `opencode run` does, but with a reason so the agent can go on. */
@@ -362,10 +369,10 @@ function refuseAsk(cell: OpenCell, agentRules: PermissionRule[], p: OpenCodeEven
 }
 
 /** Sends the request (earlier turns as a transcript) and waits for the answer, within the wall time. Returns the prompt's error, if any. */
-async function prompt(cell: OpenCell, abort: (why: string) => void): Promise<string | undefined> {
+async function prompt(cell: OpenCell, abort: (why: string, kind?: 'limit' | 'error') => void): Promise<string | undefined> {
   const { input } = cell;
   const wall = setTimeout(() => abort(`limit: wall time ${input.limits.wallTimeMs} ms`), input.limits.wallTimeMs);
-  const onSignal = () => abort('aborted by the harness');
+  const onSignal = () => abort('aborted by the harness', 'error');
   input.signal?.addEventListener('abort', onSignal, { once: true });
   // Last resort if OpenCode ignores the abort: stop waiting a little after the wall time.
   const hardStop = AbortSignal.timeout(input.limits.wallTimeMs + 10_000);
@@ -387,11 +394,14 @@ async function prompt(cell: OpenCell, abort: (why: string) => void): Promise<str
   }
 }
 
-/** Reads the sessions' messages back into the trajectory, and names the first thing that went wrong. */
+/**
+ * Reads the sessions' messages back into the trajectory, and names how the cell ended: a bound of the cell the
+ * agent reached is a `limit` (a scored failure); a cancel, a fallback agent, a model or prompt error is an `error`.
+ */
 async function readOutcome(
   cell: OpenCell,
   agentRules: PermissionRule[],
-  limitError: string | undefined,
+  stopped: { why: string; kind: 'limit' | 'error' } | undefined,
   promptError: string | undefined,
 ): Promise<Omit<RuntimeCellOutput, 'latencyMs'>> {
   const { srv, directory, input } = cell;
@@ -402,19 +412,20 @@ async function readOutcome(
   }
   const result = buildTrajectory({ messages, childMessages, decisions: cell.decisions, agentRules, workspace: directory });
   const impostors = result.agentsThatAnswered.filter((a) => a !== input.agent.name);
+  const limit = stopped?.kind === 'limit' ? stopped.why : undefined;
   const error =
-    limitError ??
+    (stopped?.kind === 'error' ? stopped.why : undefined) ??
     (impostors.length
       ? `OpenCode answered with agent "${impostors.join(', ')}" instead of "${input.agent.name}" (silent fallback)`
       : undefined) ??
-    result.modelError ??
-    (promptError ? `OpenCode: ${promptError}` : undefined) ??
+    (limit ? undefined : result.modelError) ??
+    (limit ? undefined : promptError ? `OpenCode: ${promptError}` : undefined) ??
     (result.trajectory.turns === 0 ? 'OpenCode made no model request' : undefined);
   return {
     answer: result.answer,
     trajectory: result.trajectory,
     tokens: result.tokens,
     costUsd: result.costUsd,
-    ...(error ? { error } : {}),
+    ...(error ? { error } : limit ? { limit } : {}),
   };
 }
