@@ -444,7 +444,11 @@ async function consume(stream: AsyncIterable<StreamMessage>, recorder: Trajector
       // One more request would follow a tool call: stop before it would pass the limit.
       if (recorder.requests > maxRequests || (recorder.requests === maxRequests && asksTools)) {
         // Requests the model server failed and Claude Code retried are the provider's fault, not the agent's.
-        if (recorder.retries > 0) control.stop(`request limit (${maxRequests} model requests, ${recorder.retries} of them retries of failed requests) reached`, 'error');
+        if (recorder.retries > 0)
+          control.stop(
+            `request limit (${maxRequests} model requests, ${recorder.retries} of them retries of failed requests) reached`,
+            'error',
+          );
         else control.stop(`request limit (${maxRequests} model requests) reached`);
       }
     }

@@ -348,7 +348,10 @@ function watchLimits(cell: OpenCell, agentRules: PermissionRule[]) {
       case 'session.status':
         if (cell.sessions.has(p.sessionID) && p.status?.type === 'retry' && ++requests > input.limits.maxRequests)
           // Requests the model server failed and OpenCode retried are the provider's fault, not the agent's.
-          abort(`more than ${input.limits.maxRequests} model requests, counting retries of failed requests: ${p.status.message ?? ''}`, 'error');
+          abort(
+            `more than ${input.limits.maxRequests} model requests, counting retries of failed requests: ${p.status.message ?? ''}`,
+            'error',
+          );
         return;
       case 'permission.asked':
         if (cell.sessions.has(p.sessionID)) refuseAsk(cell, agentRules, p);
