@@ -152,6 +152,7 @@ export function buildAgentFile(def: AgentDefinition): AgentFile {
     ...(valid.mode !== undefined ? { mode: valid.mode } : {}),
     ...(valid.version !== undefined ? { version: String(valid.version) } : {}),
     tools: normalizeTools(valid.tools),
+    ...(isToolSwitches(valid.tools) ? { toolSwitches: Object.fromEntries(Object.entries(valid.tools)) } : {}),
     permissions,
     systemPrompt,
     contentHash: def.contentHash,
@@ -264,6 +265,10 @@ export function detectDialect(fm: Record<string, unknown>): Dialect {
 function agentNameFromPath(id: string): string {
   const parts = id.split('/');
   return parts.length > 1 ? parts[parts.length - 2]! : parts[0]!;
+}
+
+function isToolSwitches(tools: unknown): tools is Record<string, boolean> {
+  return typeof tools === 'object' && tools !== null && !Array.isArray(tools);
 }
 
 function normalizeTools(tools: string | string[] | Record<string, boolean> | undefined): string[] {

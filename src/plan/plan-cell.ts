@@ -54,7 +54,7 @@ function agentRunOf(cell: Cell<LoadedScenario>): AgentRun {
  * OpenCode's task tool offers no `mode: primary` agent, and the translation writes `primary` for the
  * variant under test, which has to answer.
  */
-function peerAgent(peer: AgentVariant, runtime: Exclude<RuntimeName, 'chat'>): RuntimeAgent {
+export function peerAgent(peer: AgentVariant, runtime: Exclude<RuntimeName, 'chat'>): RuntimeAgent {
   const agent = runtimeAgent(peer, runtime);
   if (runtime !== 'opencode' || peer.dialect !== 'claude-code') return agent;
   return { ...agent, mode: 'subagent', fileText: agent.fileText.replace(/^mode: primary$/m, 'mode: subagent') };

@@ -1,33 +1,22 @@
 import type { AgentVariant } from '../schema/agent.ts';
 import type { RuntimeAgent } from '../shared/agent-runtime.ts';
 import type { RuntimeName } from './matrix.ts';
+import { claudeToolsOnOpenCode, openCodeGrantsOnClaudeCode } from './tool-translation.ts';
 
 /**
- * An agent file as a runtime of the other dialect needs it (pure). On its own runtime a file runs as
- * written. On the other one its tool list is translated by name; its model and OpenCode `permission:`
- * globs are not (Claude Code has no such rules), and that is said in docs/agent-runtimes.md.
+ * An agent file as a runtime of the other dialect needs it (pure); the translation itself is the table in
+ * `tool-translation.ts`. On its own runtime a file runs as written. What the other runtime cannot enforce
+ * goes in `approximated`, shown on the cell; its model is not translated (the cell's model runs).
  *
- * - Claude Code file on OpenCode: an OpenCode agent file with the same body, each listed tool enabled
- *   and every other OpenCode tool disabled (no `tools:` line: every tool, as in Claude Code).
- * - OpenCode file on Claude Code: its enabled tools by their Claude Code names (an OpenCode tools map
- *   only overrides defaults, so a map with no `false` entry is Claude Code's default set).
+ * - Claude Code file on OpenCode: an OpenCode agent file with the same body, each listed tool enabled by its
+ *   OpenCode name (`Agent`/`Task` → `task`) and every other OpenCode tool disabled (no `tools:` line: every tool,
+ *   as in Claude Code).
+ * - OpenCode file on Claude Code: the Claude Code tools of OpenCode's default set less what its `tools:` map and
+ *   `permission:` switch off, and its rules (switches and globs such as `"git push*": deny`), which the harness
+ *   holds every call to with OpenCode's own matching.
+ *
+ * @example runtimeAgent(variant, 'opencode').fileText // '---\ndescription: …\nmode: primary\ntools:\n  bash: false\n…'
  */
-const CLAUDE_TO_OPENCODE: Record<string, string> = {
-  Read: 'read',
-  Write: 'write',
-  Edit: 'edit',
-  MultiEdit: 'edit',
-  Bash: 'bash',
-  Grep: 'grep',
-  Glob: 'glob',
-  LS: 'list',
-  WebFetch: 'webfetch',
-  Task: 'task',
-  TodoWrite: 'todowrite',
-};
-const EDIT_GROUP = ['edit', 'write', 'patch'];
-const OPENCODE_TOOLS = ['bash', 'edit', 'write', 'read', 'grep', 'glob', 'list', 'patch', 'todowrite', 'todoread', 'webfetch', 'task'];
-
 export function runtimeAgent(variant: AgentVariant, runtime: Exclude<RuntimeName, 'chat'>): RuntimeAgent {
   const base: RuntimeAgent = {
     name: variant.name,
@@ -40,21 +29,22 @@ export function runtimeAgent(variant: AgentVariant, runtime: Exclude<RuntimeName
     ...(variant.mode ? { mode: variant.mode } : {}),
     ...(variant.temperature !== undefined ? { temperature: variant.temperature } : {}),
   };
-  if (runtime === 'opencode' && variant.dialect === 'claude-code') return { ...base, fileText: openCodeFile(variant) };
-  // OpenCode's map enables every tool it does not set to false; the variant keeps its enabled ones only.
-  if (runtime === 'claude-code' && variant.dialect === 'opencode') return { ...base, tools: [] };
+  if (runtime === 'opencode' && variant.dialect === 'claude-code') {
+    if (variant.tools.length === 0) return { ...base, fileText: openCodeFile(variant, undefined) };
+    const { switches, approximated } = claudeToolsOnOpenCode(variant.tools);
+    return { ...base, fileText: openCodeFile(variant, switches), ...(approximated.length ? { approximated } : {}) };
+  }
+  if (runtime === 'claude-code' && variant.dialect === 'opencode') {
+    const grants = openCodeGrantsOnClaudeCode(variant.toolSwitches, variant.permissions);
+    return { ...base, tools: grants.tools, permissions: grants.rules, ...(grants.approximated.length ? { approximated: grants.approximated } : {}) };
+  }
   return base;
 }
 
-function openCodeFile(variant: AgentVariant): string {
+function openCodeFile(variant: AgentVariant, switches: Record<string, boolean> | undefined): string {
   const lines = ['---', `description: ${JSON.stringify(variant.description || variant.name)}`, 'mode: primary'];
   if (variant.temperature !== undefined) lines.push(`temperature: ${variant.temperature}`);
-  if (variant.tools.length > 0) {
-    const enabled = new Set(variant.tools.map((t) => CLAUDE_TO_OPENCODE[t]).filter((t): t is string => Boolean(t)));
-    // OpenCode governs edit, write and patch as one permission: disabling one of them disables writing.
-    if (['edit', 'write'].some((t) => enabled.has(t))) for (const t of EDIT_GROUP) enabled.add(t);
-    lines.push('tools:', ...OPENCODE_TOOLS.map((t) => `  ${t}: ${enabled.has(t)}`));
-  }
+  if (switches) lines.push('tools:', ...Object.entries(switches).map(([t, on]) => `  ${t}: ${on}`));
   lines.push('---', '', variant.systemPrompt, '');
   return lines.join('\n');
 }

@@ -73,6 +73,8 @@ export const AgentVariant = z.object({
   version: z.string().optional(),
   /** Enabled tools only, in file order. */
   tools: z.array(z.string()),
+  /** OpenCode's `tools:` map as written, switched-off tools included (what it overrides of OpenCode's default set). */
+  toolSwitches: z.record(z.string(), z.boolean()).optional(),
   permissions: z.array(PermissionRule),
   /** The Markdown body, trimmed: the system prompt under test. */
   systemPrompt: z.string(),

@@ -28,6 +28,8 @@ export const Trajectory = z.object({
   filesRead: z.array(z.string()),
   workspaceDiff: z.string(),
   filesChanged: z.array(z.string()),
+  /** What of the agent's frontmatter this runtime could not enforce (no equivalent there): the cell is `approximated`. */
+  approximated: z.array(z.string()).optional(),
   /** Content after the cell of each changed file that still exists (cut to 64 KB each). */
   finalFiles: z.record(z.string(), z.string()).optional(),
 });

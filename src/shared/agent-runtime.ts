@@ -63,6 +63,8 @@ export interface Trajectory {
   workspaceDiff: string;
   /** Files changed, added or deleted, relative to the workspace root. */
   filesChanged: string[];
+  /** What of the agent's file this runtime could not enforce (`RuntimeAgent.approximated`); absent when all was. */
+  approximated?: string[];
 }
 
 /** The agent file as a runtime needs it. */
@@ -77,8 +79,14 @@ export interface RuntimeAgent {
   fileText: string;
   /** Enabled tools as the file declares them (Claude Code `tools:` list; OpenCode `tools:` map entries set to true). */
   tools: string[];
-  /** OpenCode `permission:` rules, normalized: tool, glob over its argument, action. */
+  /**
+   * OpenCode rules, normalized (tool = OpenCode permission key, glob over its argument, action; last match wins):
+   * the file's `permission:` rules, and on Claude Code its `tools:` switches too, which the harness holds every
+   * call to. Empty for a Claude Code file.
+   */
   permissions: Array<{ tool: string; pattern: string; action: 'allow' | 'ask' | 'deny' }>;
+  /** What of the file the runtime cannot enforce (no equivalent there), one line each; shown on the cell. */
+  approximated?: string[];
   /** OpenCode `mode:`; a `subagent` must still be the agent that answers. */
   mode?: 'subagent' | 'primary' | 'all';
   temperature?: number;

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { agentToolSet, decideToolCall, toolPolicy } from '../../src/execute/runtimes/claude-code-permissions.ts';
+import { agentToolSet, decideToolCall, offeredTools, toolPolicy } from '../../src/execute/runtimes/claude-code-permissions.ts';
 import { isInsideWorkspace, realWorkspace, shellCommandEscapes, workspaceRelative } from '../../src/execute/runtimes/sandbox-paths.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cc-perm-'));
@@ -50,7 +50,9 @@ describe('tool decisions', () => {
   it("refuses tools outside the agent's list (denied-by-agent) before looking at paths", () => {
     expect(decideToolCall(readGrep, 'Edit', { file_path: '/etc/passwd' })).toMatchObject({ outcome: 'denied-by-agent' });
     expect(decideToolCall(readGrep, 'Read', { file_path: join(real, 'src/a.ts') })).toEqual({ outcome: 'allow' });
-    expect(decideToolCall(defaults, 'WebFetch', { url: 'https://example.com' })).toMatchObject({ outcome: 'denied-by-agent' });
+    // Web tools are the sandbox's refusal when the file allows them, the agent's when it does not (as on OpenCode).
+    expect(decideToolCall(defaults, 'WebFetch', { url: 'https://example.com' })).toMatchObject({ outcome: 'denied-by-sandbox' });
+    expect(decideToolCall(readGrep, 'WebFetch', { url: 'https://example.com' })).toMatchObject({ outcome: 'denied-by-agent' });
   });
 
   it('refuses paths leaving the workspace and shell when not allowed (denied-by-sandbox)', () => {
@@ -76,7 +78,39 @@ describe('tool decisions', () => {
   });
 
   it('treats Task and Agent as one delegation tool and never offers web tools', () => {
-    expect([...(agentToolSet(['Read', 'Task', 'WebSearch']) ?? [])].sort()).toEqual(['Agent', 'Read', 'Task']);
+    expect(offeredTools(['Read', 'Task', 'WebSearch'])?.sort()).toEqual(['Agent', 'Read', 'Task']);
+    expect([...(agentToolSet(['Read', 'WebSearch']) ?? [])].sort()).toEqual(['Read', 'WebSearch']);
     expect(agentToolSet([])).toBeUndefined();
+  });
+});
+
+describe("an OpenCode file's rules, held on Claude Code with OpenCode's matching (last matching rule wins)", () => {
+  const rules = [
+    { tool: 'bash', pattern: '*', action: 'allow' as const },
+    { tool: 'bash', pattern: 'git push*', action: 'deny' as const },
+    { tool: 'edit', pattern: '*.env', action: 'deny' as const },
+    { tool: 'bash', pattern: 'rm *', action: 'ask' as const },
+  ];
+  const policy = toolPolicy(['Bash', 'Read', 'Edit', 'Write'], { workspace: real, allowBash: true, rules });
+
+  it('refuses a denied command, alone or inside a chain, as the agent', () => {
+    expect(decideToolCall(policy, 'Bash', { command: 'git push origin main' })).toMatchObject({
+      outcome: 'denied-by-agent',
+      reason: expect.stringContaining('git push*'),
+    });
+    expect(decideToolCall(policy, 'Bash', { command: 'ls && git push' })).toMatchObject({ outcome: 'denied-by-agent' });
+    expect(decideToolCall(policy, 'Bash', { command: 'git status' })).toEqual({ outcome: 'allow' });
+  });
+
+  it('answers an `ask` rule no, as the agent (no one approves in an eval), and matches edit paths relative to the workspace', () => {
+    expect(decideToolCall(policy, 'Bash', { command: 'rm -rf build' })).toMatchObject({ outcome: 'denied-by-agent' });
+    expect(decideToolCall(policy, 'Write', { file_path: join(real, 'prod.env'), content: 'x' })).toMatchObject({ outcome: 'denied-by-agent' });
+    expect(decideToolCall(policy, 'Edit', { file_path: join(real, 'src/a.ts') })).toEqual({ outcome: 'allow' });
+  });
+
+  it("an `ask` on a tool the scenario does not allow is the sandbox's refusal, as OpenCode's classifier says", () => {
+    const noBash = toolPolicy(['Bash'], { workspace: real, allowBash: false, rules });
+    expect(decideToolCall(noBash, 'Bash', { command: 'rm x' })).toMatchObject({ outcome: 'denied-by-sandbox' });
+    expect(decideToolCall(noBash, 'Bash', { command: 'git push' })).toMatchObject({ outcome: 'denied-by-agent' });
   });
 });

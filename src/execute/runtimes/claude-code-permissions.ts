@@ -9,8 +9,10 @@
  * const policy = toolPolicy(['Read', 'Grep'], { workspace: '/ws', allowBash: false });
  * decideToolCall(policy, 'Edit', { file_path: '/ws/a.ts' }); // { outcome: 'denied-by-agent', reason: … }
  */
-import type { ToolOutcome } from '../../shared/agent-runtime.ts';
-import { globBase, isInsideWorkspace, shellCommandEscapes } from './sandbox-paths.ts';
+import { claudeCallAsOpenCode } from '../../plan/tool-translation.ts';
+import type { RuntimeAgent, ToolOutcome } from '../../shared/agent-runtime.ts';
+import { evaluatePermission, type PermissionRule } from './opencode-permissions.ts';
+import { globBase, isInsideWorkspace, shellCommandEscapes, workspaceRelative } from './sandbox-paths.ts';
 
 /** Claude Code's web tools: never offered, whatever the agent file says (cells must not reach the network). */
 export const WEB_TOOLS = ['WebFetch', 'WebSearch'] as const;
@@ -27,6 +29,8 @@ export interface ToolPolicy {
   /** The workspace's real path. */
   workspace: string;
   allowBash: boolean;
+  /** An OpenCode file's rules (its `tools:` switches and `permission:`), held with OpenCode's matching; empty for a Claude Code file. */
+  rules: readonly PermissionRule[];
 }
 
 export type ToolDecision =
@@ -37,29 +41,63 @@ export type ToolDecision =
     };
 
 /**
- * The agent's tool list as Claude Code should get it: empty → `undefined` (default set), `Task`/`Agent`
- * normalized to both names, web tools dropped.
+ * The tools the agent's file allows: empty → `undefined` (Claude Code's default set), `Task`/`Agent`
+ * normalized to both names.
  */
 export function agentToolSet(tools: readonly string[]): Set<string> | undefined {
   if (tools.length === 0) return undefined;
   const set = new Set(tools.map((t) => t.trim()).filter((t) => t !== ''));
   if (DELEGATION_TOOLS.some((t) => set.has(t))) for (const t of DELEGATION_TOOLS) set.add(t);
-  for (const t of WEB_TOOLS) set.delete(t);
   return set;
 }
 
-export function toolPolicy(tools: readonly string[], opts: { workspace: string; allowBash: boolean }): ToolPolicy {
+/** The tools Claude Code is offered: the agent's set without the web tools (`undefined`: the default set). */
+export function offeredTools(tools: readonly string[]): string[] | undefined {
+  const set = agentToolSet(tools);
+  return set && [...set].filter((t) => !(WEB_TOOLS as readonly string[]).includes(t));
+}
+
+export function toolPolicy(
+  tools: readonly string[],
+  opts: { workspace: string; allowBash: boolean; rules?: RuntimeAgent['permissions'] },
+): ToolPolicy {
   return {
     agentTools: agentToolSet(tools),
     workspace: opts.workspace,
     allowBash: opts.allowBash,
+    rules: (opts.rules ?? []).map((r) => ({ permission: r.tool, pattern: r.pattern, action: r.action })),
   };
 }
 
-/** True when the agent file allows `tool` (web tools never). */
+/** True when the agent file allows `tool` by name (its `tools:` list; no list: every tool). */
 export function agentAllows(policy: Pick<ToolPolicy, 'agentTools'>, tool: string): boolean {
-  if ((WEB_TOOLS as readonly string[]).includes(tool)) return false;
   return policy.agentTools === undefined || policy.agentTools.has(tool);
+}
+
+/** OpenCode starts every agent from `"*": allow`; the file's rules come after it. */
+const ALLOW_ALL: PermissionRule = { permission: '*', pattern: '*', action: 'allow' };
+
+/**
+ * The call as OpenCode would check it against the file's rules: `deny`, or `ask` (no one approves in an eval),
+ * refuses it as the agent's own; an `ask` on a tool the sandbox refuses anyway is the sandbox's, as on OpenCode.
+ */
+function decideByRules(policy: ToolPolicy, tool: string, input: Record<string, unknown>): ToolDecision | undefined {
+  if (policy.rules.length === 0) return undefined;
+  const relative = (file: string) => workspaceRelative(policy.workspace, file) ?? file;
+  const { permission, patterns } = claudeCallAsOpenCode(tool, input, relative);
+  const rules = [ALLOW_ALL, ...policy.rules];
+  const matched = patterns.map((p) => ({ pattern: p, rule: evaluatePermission(permission, p, rules) }));
+  const denied = matched.find((m) => m.rule.action === 'deny');
+  if (denied)
+    return { outcome: 'denied-by-agent', reason: `agent rule ${denied.rule.permission} "${denied.rule.pattern}": deny (${denied.pattern})` };
+  const asked = matched.find((m) => m.rule.action === 'ask');
+  if (!asked) return undefined;
+  const gated = (WEB_TOOLS as readonly string[]).includes(tool) || (SHELL_TOOLS.has(tool) && !policy.allowBash);
+  if (gated) return undefined; // the sandbox refuses it below
+  return {
+    outcome: 'denied-by-agent',
+    reason: `agent rule ${asked.rule.permission} "${asked.rule.pattern}": ask — no one to approve in an eval; answered no (${asked.pattern})`,
+  };
 }
 
 const PATH_KEYS = ['file_path', 'path', 'notebook_path', 'directory', 'cwd'];
@@ -82,15 +120,14 @@ export function toolCallPaths(tool: string, input: Record<string, unknown>): str
 
 /**
  * Decides one tool call. Order: the agent's own `tools:` list first (an attempt at a tool the file does
- * not allow is a violation of the agent, whatever its input), then the sandbox.
+ * not allow is a violation of the agent, whatever its input), then an OpenCode file's rules, then the sandbox.
  */
 export function decideToolCall(policy: ToolPolicy, tool: string, input: Record<string, unknown>): ToolDecision {
-  if (!agentAllows(policy, tool)) {
-    const reason = (WEB_TOOLS as readonly string[]).includes(tool)
-      ? `${tool} is a web tool; web tools are off in agentic cells`
-      : `${tool} is not in the agent's tools: list`;
-    return { outcome: 'denied-by-agent', reason };
-  }
+  if (!agentAllows(policy, tool)) return { outcome: 'denied-by-agent', reason: `${tool} is not in the agent's tools: list` };
+  const byRules = decideByRules(policy, tool, input);
+  if (byRules) return byRules;
+  if ((WEB_TOOLS as readonly string[]).includes(tool))
+    return { outcome: 'denied-by-sandbox', reason: `${tool} is a web tool; web tools are off in agentic cells` };
   if (SHELL_TOOLS.has(tool)) {
     if (!policy.allowBash)
       return {

@@ -65,7 +65,8 @@ export interface TrajectoryRecorder {
   readonly retries: number;
   /** The last result message, if any. */
   readonly result: StreamMessage | undefined;
-  finish(): { trajectory: Trajectory; answer: string };
+  /** `limit`: the bound that stopped the cell, if one did (a call left without a result is then a `limit` call). */
+  finish(opts?: { limit?: string }): { trajectory: Trajectory; answer: string };
 }
 
 export interface RecorderOptions {
@@ -73,6 +74,8 @@ export interface RecorderOptions {
   workspace: string;
   /** Whether the agent (or, for a subagent's call, that subagent) is allowed `tool` by its file. */
   agentAllows: (tool: string, agent?: string) => boolean;
+  /** Tools the sandbox never offers (the web tools): a call to one the file allows is the sandbox's refusal. */
+  sandboxWithholds?: ReadonlySet<string>;
 }
 
 function cut(text: string): string {
@@ -147,13 +150,14 @@ export function createTrajectoryRecorder(opts: RecorderOptions): TrajectoryRecor
     get result() {
       return state.result;
     },
-    finish() {
+    finish(end = {}) {
       const toolCalls: ToolCall[] = state.calls.map((call, index) => ({
         index,
         tool: call.tool,
         input: call.input,
         turn: call.turn,
-        ...outcomeOf(call, state, opts.agentAllows),
+        ...(call.agent ? { agent: call.agent } : {}),
+        ...outcomeOf(call, state, opts, end.limit),
       }));
       const { result } = state;
       const resultAnswer = result?.subtype === 'success' && typeof result.result === 'string' ? result.result : undefined;
@@ -211,17 +215,23 @@ function onToolResults(state: RecorderState, message: StreamMessage): void {
 function outcomeOf(
   call: PendingCall,
   state: Pick<RecorderState, 'decisions' | 'results'>,
-  agentAllows: RecorderOptions['agentAllows'],
+  opts: RecorderOptions,
+  limit: string | undefined,
 ): Pick<ToolCall, 'outcome' | 'reason' | 'output'> {
   const decided = state.decisions.get(call.id);
   const seen = state.results.get(call.id);
   const output = seen ? cut(seen.text) : undefined;
   if (decided) return { outcome: decided.outcome, reason: decided.reason, output };
-  if (!seen) return { outcome: 'failed', reason: 'no result: the cell stopped before the tool returned' };
+  if (!seen)
+    return limit
+      ? { outcome: 'limit', reason: `not run: ${limit}` }
+      : { outcome: 'failed', reason: 'no result: the cell stopped before the tool returned' };
   if (seen.isError && NO_SUCH_TOOL.test(seen.text)) {
-    return agentAllows(call.tool, call.agent)
-      ? { outcome: 'failed', reason: `Claude Code does not offer ${call.tool}`, output }
-      : { outcome: 'denied-by-agent', reason: `${call.tool} is not in the agent's tools: list`, output };
+    if (!opts.agentAllows(call.tool, call.agent))
+      return { outcome: 'denied-by-agent', reason: `${call.tool} is not in the agent's tools: list`, output };
+    if (opts.sandboxWithholds?.has(call.tool))
+      return { outcome: 'denied-by-sandbox', reason: `${call.tool} is a web tool; web tools are off in agentic cells`, output };
+    return { outcome: 'failed', reason: `Claude Code does not offer ${call.tool}`, output };
   }
   const toolError = seen.isError ? TOOL_USE_ERROR.exec(seen.text) : null;
   if (toolError) return { outcome: 'failed', reason: (toolError[1] ?? '').trim().split('\n')[0]?.slice(0, 300), output };
@@ -230,7 +240,7 @@ function outcomeOf(
 
 function delegationsOf(toolCalls: ToolCall[]): Delegation[] {
   return toolCalls.flatMap((call) =>
-    (call.tool === 'Task' || call.tool === 'Agent') && call.outcome === 'ran'
+    (call.tool === 'Task' || call.tool === 'Agent') && call.outcome === 'ran' && call.agent === undefined
       ? [{ agent: String(call.input.subagent_type ?? 'general-purpose'), prompt: String(call.input.prompt ?? ''), callIndex: call.index }]
       : [],
   );

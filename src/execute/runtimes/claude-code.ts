@@ -49,7 +49,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ProviderUnavailableError } from '../../errors.ts';
 import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
-import { agentAllows, agentToolSet, decideToolCall, type ToolDecision, type ToolPolicy, WEB_TOOLS } from './claude-code-permissions.ts';
+import { agentAllows, decideToolCall, offeredTools, type ToolDecision, type ToolPolicy, toolPolicy, WEB_TOOLS } from './claude-code-permissions.ts';
 import { createTrajectoryRecorder, type StreamMessage, type TrajectoryRecorder } from './claude-code-trajectory.ts';
 import { createSandbox, type Jailed, type Sandbox } from '../sandbox/jail.ts';
 import { PLACEHOLDER_KEY, startModelProxy } from '../sandbox/model-proxy.ts';
@@ -167,7 +167,7 @@ function peerDefinitions(peers: RuntimeAgent[] | undefined, maxTurns: number): R
   if (!peers?.length) return undefined;
   return Object.fromEntries(
     peers.map((peer) => {
-      const tools = agentToolSet(peer.tools);
+      const tools = offeredTools(peer.tools);
       return [
         peer.name,
         {
@@ -176,7 +176,7 @@ function peerDefinitions(peers: RuntimeAgent[] | undefined, maxTurns: number): R
           model: 'inherit',
           maxTurns,
           disallowedTools: [...WEB_TOOLS],
-          ...(tools ? { tools: [...tools] } : {}),
+          ...(tools ? { tools } : {}),
         },
       ];
     }),
@@ -251,7 +251,11 @@ async function runClaudeCodeCell(
 ): Promise<RuntimeCellOutput> {
   const workspace = realWorkspace(input.workspace);
   const policyFor = toolPolicies(input, workspace);
-  const recorder = createTrajectoryRecorder({ workspace, agentAllows: (tool, agent) => agentAllows(policyFor(agent), tool) });
+  const recorder = createTrajectoryRecorder({
+    workspace,
+    agentAllows: (tool, agent) => agentAllows(policyFor(agent), tool),
+    sandboxWithholds: new Set(WEB_TOOLS),
+  });
   const control = cellControl(input);
   // The model proxy's socket lives in a folder of its own: short (a socket path has ≈ 100 bytes), read-only inside.
   const ctl = mkdtempSync(join(tmpdir(), 'agent-evals-cc-'));
@@ -279,15 +283,17 @@ async function runClaudeCodeCell(
     await proxy.close();
     rmSync(ctl, { recursive: true, force: true });
   }
-  const { trajectory, answer } = recorder.finish();
   const result = recorder.result;
+  const end = cellEnd(control, crash, result, input.limits.maxTurns);
+  const { trajectory, answer } = recorder.finish('limit' in end ? { limit: end.limit } : {});
+  const approximated = input.agent.approximated;
   return {
     answer,
-    trajectory,
+    trajectory: approximated?.length ? { ...trajectory, approximated } : trajectory,
     tokens: tokensOf(result),
     costUsd: typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : undefined,
     latencyMs: Date.now() - started,
-    ...cellEnd(control, crash, result, input.limits.maxTurns),
+    ...end,
   };
 }
 
@@ -307,9 +313,9 @@ function cellEnd(control: CellControl, crash: string | undefined, result: Stream
 
 /** The tool policy of the agent and of each peer; a built-in subagent (general-purpose…) is held to the delegating agent's own list. */
 function toolPolicies(input: RuntimeCellInput, workspace: string): (agent?: string) => ToolPolicy {
-  const policyOf = (tools: string[]): ToolPolicy => ({ agentTools: agentToolSet(tools), workspace, allowBash: input.allowBash });
-  const main = policyOf(input.agent.tools);
-  const peers = new Map((input.agent.peers ?? []).map((peer) => [peer.name, policyOf(peer.tools)]));
+  const policyOf = (agent: RuntimeAgent): ToolPolicy => toolPolicy(agent.tools, { workspace, allowBash: input.allowBash, rules: agent.permissions });
+  const main = policyOf(input.agent);
+  const peers = new Map((input.agent.peers ?? []).map((peer) => [peer.name, policyOf(peer)]));
   return (agent) => (agent !== undefined ? peers.get(agent) : undefined) ?? main;
 }
 
@@ -390,14 +396,14 @@ function queryOptions(
     jail: { sandbox: Sandbox; home: string; socket: string };
   } & ReturnType<typeof permissionCallbacks>,
 ): Record<string, unknown> {
-  const agentTools = agentToolSet(input.agent.tools);
+  const agentTools = offeredTools(input.agent.tools);
   return {
     abortController: cell.control.abortController,
     cwd: cell.workspace,
     model: input.model.id,
     systemPrompt: input.agent.systemPrompt,
     settingSources: [],
-    tools: agentTools ? [...agentTools] : { type: 'preset', preset: 'claude_code' },
+    tools: agentTools ?? { type: 'preset', preset: 'claude_code' },
     disallowedTools: [...WEB_TOOLS],
     allowedTools: [],
     permissionMode: 'default',

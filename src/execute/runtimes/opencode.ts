@@ -30,7 +30,7 @@ import { createSandbox, type Sandbox } from '../sandbox/jail.ts';
 import { type ModelProxy, PLACEHOLDER_KEY, startModelProxy } from '../sandbox/model-proxy.ts';
 import { type AskVerdict, classifyAsk, type PermissionRule, sandboxRules } from './opencode-permissions.ts';
 import { type OpenCodeEvent, type OpenCodeServer, startOpenCodeServer } from './opencode-server.ts';
-import { buildTrajectory, type OpenCodeMessage } from './opencode-trajectory.ts';
+import { buildTrajectory, type ChildSession, type OpenCodeMessage } from './opencode-trajectory.ts';
 import { prepareWorkspace } from './opencode-workspace.ts';
 
 export const OPENCODE_VERSION = '1.18.33';
@@ -245,7 +245,15 @@ async function runOpenCodeCell(pool: SlotPool, sandbox: Sandbox, input: RuntimeC
   });
   const srv = slot.server;
   const home = path.dirname(slot.workRoot);
-  const cell: OpenCell = { srv, directory, input, home: path.join(home, 'home'), decisions: new Map(), sessions: new Set() };
+  const cell: OpenCell = {
+    srv,
+    directory,
+    input,
+    home: path.join(home, 'home'),
+    decisions: new Map(),
+    peerRules: new Map(),
+    sessions: new Set(),
+  };
   let unwatch: () => void = () => {};
   try {
     const agentRules = await loadedAgentRules(cell);
@@ -290,13 +298,22 @@ interface OpenCell {
   sessions: Set<string>;
   /** The harness's answer to each permission ask, by tool call id. */
   decisions: Map<string, AskVerdict>;
+  /** Each peer's rules as OpenCode loaded them. */
+  peerRules: Map<string, PermissionRule[]>;
 }
 
-/** The agent's own permission rules as OpenCode loaded them, or undefined when OpenCode did not load the agent. */
+/**
+ * The agent's own permission rules as OpenCode loaded them, or undefined when OpenCode did not load the agent;
+ * each peer's rules are kept on the cell, for its calls in a delegated session.
+ */
 async function loadedAgentRules(cell: OpenCell): Promise<PermissionRule[] | undefined> {
   const agents = await cell.srv.request<Array<{ name: string; mode: string; permission: PermissionRule[] }>>('GET', '/agent', {
     directory: cell.directory,
   });
+  for (const peer of cell.input.agent.peers ?? []) {
+    const loaded = agents.find((a) => a.name === peer.name);
+    if (loaded) cell.peerRules.set(peer.name, loaded.permission);
+  }
   return agents.find((a) => a.name === cell.input.agent.name)?.permission;
 }
 
@@ -409,11 +426,20 @@ async function readOutcome(
 ): Promise<Omit<RuntimeCellOutput, 'latencyMs'>> {
   const { srv, directory, input } = cell;
   const messages = await srv.request<OpenCodeMessage[]>('GET', `/session/${cell.root}/message`, { directory });
-  const childMessages: OpenCodeMessage[] = [];
-  for (const child of [...cell.sessions].filter((s) => s !== cell.root)) {
-    childMessages.push(...(await srv.request<OpenCodeMessage[]>('GET', `/session/${child}/message`, { directory }).catch(() => [])));
+  const children: ChildSession[] = [];
+  for (const id of [...cell.sessions].filter((s) => s !== cell.root)) {
+    children.push({ id, messages: await srv.request<OpenCodeMessage[]>('GET', `/session/${id}/message`, { directory }).catch(() => []) });
   }
-  const result = buildTrajectory({ messages, childMessages, decisions: cell.decisions, agentRules, workspace: directory });
+  const result = buildTrajectory({
+    messages,
+    children,
+    decisions: cell.decisions,
+    agentRules,
+    peerRules: cell.peerRules,
+    allowBash: input.allowBash,
+    workspace: directory,
+    ...(stopped?.kind === 'limit' ? { limit: stopped.why } : {}),
+  });
   const impostors = result.agentsThatAnswered.filter((a) => a !== input.agent.name);
   const limit = stopped?.kind === 'limit' ? stopped.why : undefined;
   const error =
@@ -424,9 +450,10 @@ async function readOutcome(
     (limit ? undefined : result.modelError) ??
     (limit ? undefined : promptError ? `OpenCode: ${promptError}` : undefined) ??
     (result.trajectory.turns === 0 ? 'OpenCode made no model request' : undefined);
+  const approximated = input.agent.approximated;
   return {
     answer: result.answer,
-    trajectory: result.trajectory,
+    trajectory: approximated?.length ? { ...result.trajectory, approximated } : result.trajectory,
     tokens: result.tokens,
     costUsd: result.costUsd,
     ...(error ? { error } : limit ? { limit } : {}),
