@@ -127,7 +127,9 @@ export const RULES: Record<RuleName, Rule> = {
       if (name === undefined || vocabulary.tools.has(name)) return [];
       const suggestion = suggestName(name, vocabulary.tools);
       const line = typeof raw === 'string' ? v.lines.tools : (file.source?.keyPlaceOf(['tools', key]).line ?? v.lines.tools);
-      const hint = suggestion ? `; did you mean "${suggestion}"?` : '; MCP tools are named `mcp__<server>__<tool>`';
+      const hint = suggestion
+        ? `; did you mean "${suggestion}"?`
+        : `; ${v.dialect} defines no such tool, so it grants nothing (MCP tools are named \`mcp__<server>__<tool>\`)`;
       return [{ line, field: 'tools', message: `unknown ${v.dialect} tool "${name}"${hint}` }];
     });
   }),

@@ -1,4 +1,5 @@
 import type { Dialect } from '../schema/agent.ts';
+import { CLAUDE_CODE_LEGACY_NAMES, CLAUDE_CODE_TOOL_NAMES } from './claude-code-tools.ts';
 
 /**
  * What each dialect's runtime knows: tool names, permission keys and model spellings. Lint warns
@@ -14,36 +15,8 @@ export interface DialectVocabulary {
   modelHint: string;
 }
 
-const CLAUDE_CODE_TOOLS = [
-  'Agent',
-  'AskUserQuestion',
-  'Bash',
-  'BashOutput',
-  'Edit',
-  'EnterPlanMode',
-  'ExitPlanMode',
-  'Glob',
-  'Grep',
-  'KillBash',
-  'KillShell',
-  'LS',
-  'LSP',
-  'ListMcpResourcesTool',
-  'MultiEdit',
-  'NotebookEdit',
-  'NotebookRead',
-  'Read',
-  'ReadMcpResourceTool',
-  'Skill',
-  'SlashCommand',
-  'Task',
-  'TaskOutput',
-  'TodoWrite',
-  'ToolSearch',
-  'WebFetch',
-  'WebSearch',
-  'Write',
-];
+/** What the installed Claude Agent SDK defines (generated from it), and the older names it still accepts. */
+const CLAUDE_CODE_TOOLS = [...CLAUDE_CODE_TOOL_NAMES, ...Object.keys(CLAUDE_CODE_LEGACY_NAMES)];
 
 const OPENCODE_TOOLS = [
   'bash',

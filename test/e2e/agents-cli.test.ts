@@ -70,7 +70,9 @@ describe('agent-evals lint', () => {
     expect(stdout).toContain(
       'agents/backend-architect/opencode-delegating.md:25  warning  agent-ref-missing  @database-engineer names no agent under agents/',
     );
-    expect(stdout.trim().split('\n').at(-1)).toBe('0 errors, 10 warnings in 5 files');
+    // The contract-first seed lists MultiEdit and LS, which the installed Claude Code no longer defines.
+    expect(stdout).toContain('claude-code-sonnet-contract-first.md:5  warning  tool-unknown  tools: unknown claude-code tool "MultiEdit"');
+    expect(stdout.trim().split('\n').at(-1)).toBe('0 errors, 12 warnings in 5 files');
     expect(stderr).toBe('');
   });
 

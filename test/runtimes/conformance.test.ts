@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaudeCodeRuntime } from '../../src/execute/runtimes/claude-code.ts';
 import { createOpenCodeRuntime } from '../../src/execute/runtimes/opencode.ts';
 import { parseAgentFile } from '../../src/load/agents.ts';
+import { VOCABULARY } from '../../src/lint/vocabulary.ts';
 import { peerAgent } from '../../src/plan/plan-cell.ts';
+import { OPENCODE_DEFAULT_TOOLS } from '../../src/plan/tool-translation.ts';
 import { runtimeAgent } from '../../src/plan/translate-agent.ts';
 import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, ToolCall } from '../../src/shared/agent-runtime.ts';
 import { type FakeAnthropicServer, startFakeAnthropic, type TurnContext } from '../support/fake-anthropic-server.ts';
@@ -98,12 +100,22 @@ function script(runtime: Runtime, c: ConformanceCase): void {
     anthropic.reset();
     const reply = (attempts: Attempt[]) => (ctx: TurnContext) =>
       ctx.turn === 1 ? { toolCalls: attempts.map((a) => claudeCall(a, workspaceIn(ctx.body), ctx.tools)) } : { text: 'done' };
-    anthropic.configure({ rules: [{ system: 'AUDITOR-PEER', reply: reply(peer) }, { system: marker, reply: reply(main) }] });
+    anthropic.configure({
+      rules: [
+        { system: 'AUDITOR-PEER', reply: reply(peer) },
+        { system: marker, reply: reply(main) },
+      ],
+    });
   } else {
     openai.reset();
     const reply = (attempts: Attempt[]) => (ctx: { turn: number }) =>
       ctx.turn === 1 ? { toolCalls: attempts.map(openCodeCall) } : { text: 'done' };
-    openai.configure({ rules: [{ system: 'AUDITOR-PEER', reply: reply(peer) }, { system: marker, reply: reply(main) }] });
+    openai.configure({
+      rules: [
+        { system: 'AUDITOR-PEER', reply: reply(peer) },
+        { system: marker, reply: reply(main) },
+      ],
+    });
   }
 }
 
@@ -162,7 +174,8 @@ describe.each<{ runtime: Runtime; skip: string }>([
   describe.skipIf(Boolean(skip))('', { timeout: 180_000 }, () => {
     let agentRuntime: AgentRuntime;
     beforeAll(() => {
-      agentRuntime = runtime === 'claude-code' ? createClaudeCodeRuntime({ bashTimeoutMs: 20_000 }) : createOpenCodeRuntime({ env: process.env });
+      agentRuntime =
+        runtime === 'claude-code' ? createClaudeCodeRuntime({ bashTimeoutMs: 20_000 }) : createOpenCodeRuntime({ env: process.env });
     });
     afterAll(async () => {
       await agentRuntime?.close();
@@ -180,6 +193,17 @@ describe.each<{ runtime: Runtime; skip: string }>([
         expect(outcomes(peerCalls), JSON.stringify(calls, null, 1)).toEqual(expected(runtime, c.peer.attempts));
         expect(out.trajectory.delegations.map((d) => d.agent)).toEqual(['auditor']);
       }
+    });
+
+    it('offers, for a file that switches nothing off, exactly the default tools the translation table and lint know for the runtime', async () => {
+      const c = CASES.find((x) => x.id === (runtime === 'opencode' ? 'oc-allow-all' : 'cc-allow-all'))!;
+      script(runtime, c);
+      await agentRuntime.runCell(cellFor(runtime, c));
+      const offered = runtime === 'opencode' ? openai.agentCalls[0]!.tools : anthropic.agentCalls[0]!.tools;
+      const known = VOCABULARY[runtime === 'opencode' ? 'opencode' : 'claude-code'].tools;
+      expect(offered.filter((t) => !known.has(t))).toEqual([]);
+      // Web tools stay offered on OpenCode (its sandbox rules ask, and the harness answers no).
+      if (runtime === 'opencode') expect([...offered].sort()).toEqual([...OPENCODE_DEFAULT_TOOLS].sort());
     });
   });
 });
