@@ -1,12 +1,13 @@
-import { rm } from 'node:fs/promises';
+import { realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError, UsageError } from '../errors.ts';
 import type { RuntimeName } from '../plan/matrix.ts';
 import type { CellPlan } from '../plan/types.ts';
-import type { AgentRuntime, RuntimeCellInput } from '../shared/agent-runtime.ts';
+import type { AgentRuntime, RuntimeCellInput, RuntimeCellOutput } from '../shared/agent-runtime.ts';
 import type { AgentCellRunner } from './provider-wrapper.ts';
 import { createClaudeCodeRuntime, importClaudeAgentSdk } from './runtimes/claude-code.ts';
+import { relativizeTrajectory } from './relative-paths.ts';
 import { createOpenCodeRuntime, resolveOpenCodeBinary } from './runtimes/opencode.ts';
 import { createSandbox, probeSandbox, type SandboxKind } from './sandbox/jail.ts';
 import { diffSandbox, prepareSandbox, removeSandbox } from './workspace.ts';
@@ -26,6 +27,9 @@ export interface AgentRuntimes {
  *
  * Each cell runs in a fresh copy of its scenario's workspace under `<run>/cells/<cell id>/`, never in
  * the project's own tree; the copy's changes become the trajectory's diff, and the copy is removed.
+ * Paths in the trajectory are relative to the workspace: it names no run, cell or machine, so the same
+ * behaviour records the same bytes. An agent that reached a bound of its cell answers as usual, with the
+ * limit beside its trajectory (`metadata.limit`): the cell is scored as a failure naming it.
  */
 export async function openAgentRuntimes(
   ctx: Context,
@@ -82,20 +86,27 @@ async function runCell(
   const box = await prepareSandbox(run.workspace ? path.join(ctx.root, run.workspace) : undefined, cellDir);
   try {
     const out = await runtime.runCell(cellInput(ctx, cell, box, opts));
-    const trajectory = { ...out.trajectory, ...(await diffSandbox(box)) };
+    const trajectory = relativizeTrajectory({ ...out.trajectory, ...(await diffSandbox(box)) }, await workspacePaths(box.workspace, out));
     if (out.error) return { error: out.error, metadata: { trajectory } };
-    if (out.limit) return { error: out.limit, metadata: { trajectory } }; // TODO(issue 23): a scored failure naming the limit
     return {
       output: out.answer,
       ...(out.tokens ? { tokenUsage: out.tokens } : {}),
       ...(out.costUsd !== undefined ? { cost: out.costUsd } : {}),
-      metadata: { trajectory },
+      metadata: { trajectory, ...(out.limit ? { limit: out.limit } : {}) },
     };
   } catch (err) {
     return { error: `${runtime.name}: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
     await removeSandbox(cellDir);
   }
+}
+
+/** Every absolute path the agent saw as its workspace: the copy's, its real path, and the runtime's aliases of it. */
+async function workspacePaths(workspace: string, out: RuntimeCellOutput): Promise<string[]> {
+  const real = await realpath(workspace).catch(() => workspace);
+  const aliases = out.workspaceAliases ?? [];
+  const realAliases = await Promise.all(aliases.map((a) => realpath(a).catch(() => a)));
+  return [workspace, real, ...aliases, ...realAliases];
 }
 
 function cellInput(

@@ -48,4 +48,42 @@ describe('toCellResult', () => {
     expect(toCellResult(plan, row(false), 'record', []).source).toBe('live');
     expect(toCellResult(plan, row(false), 'replay', []).source).toBe('replay');
   });
+
+  it('a cell whose agent reached a limit is a scored failure naming it, whatever its assertions say; answer and trajectory kept', () => {
+    const trajectory = {
+      runtime: 'claude-code' as const,
+      toolCalls: [{ index: 0, tool: 'Grep', input: { pattern: 'x' }, outcome: 'ran' as const, turn: 1 }],
+      delegations: [],
+      turns: 12,
+      filesRead: [],
+      workspaceDiff: '',
+      filesChanged: [],
+    };
+    const row = (limit: string) => ({
+      response: { output: 'still looking', metadata: { trajectory, limit } },
+      gradingResult: { pass: true, score: 1, componentResults: [{ pass: true, score: 1, assertion: { type: 'icontains', metric: 'ok' } }] },
+    });
+    for (const mode of ['live', 'replay'] as const) {
+      const r = toCellResult(plan, row('maxTurns (12) reached'), mode, []);
+      expect(r.status).toBe('fail');
+      expect(r.score).toBe(0);
+      expect(r.error).toBeUndefined();
+      expect(r.output).toBe('still looking');
+      expect(r.trajectory).toEqual(trajectory);
+      expect(r.assertions[0]).toEqual({
+        id: 'limit',
+        kind: 'limit',
+        pass: false,
+        score: 0,
+        weight: 1,
+        critical: true,
+        reason: 'maxTurns (12) reached',
+      });
+      expect(r.assertions[1]).toMatchObject({ id: 'ok', pass: true });
+    }
+    // OpenCode's words for it carry their own `limit:`: said once.
+    expect(toCellResult(plan, row('limit: more than 12 turns (maxTurns)'), 'live', []).assertions[0]!.reason).toBe(
+      'more than 12 turns (maxTurns)',
+    );
+  });
 });

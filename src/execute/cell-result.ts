@@ -2,7 +2,7 @@
  * A finished promptfoo row (answer + grading, or an error) → one line of results.jsonl. Pure.
  */
 import { judgeOutcomes } from '../assertions/registry.ts';
-import type { CellResult } from '../schema/result.ts';
+import { type AssertionOutcome, type CellResult, LIMIT_ASSERTION } from '../schema/result.ts';
 import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import type { EngineComponentResult, EngineGrading } from '../shared/engine-types.ts';
 import { cellIdentity } from '../plan/plan-cell.ts';
@@ -49,7 +49,8 @@ export type EngineRow = {
     tokenUsage?: { prompt?: number; completion?: number; total?: number };
     error?: string;
     cost?: number;
-    metadata?: { trajectory?: TrajectoryRecord };
+    /** Agent cells: what the agent did, and the bound of the cell it reached, if it reached one. */
+    metadata?: { trajectory?: TrajectoryRecord; limit?: string };
   } | null;
   gradingResult?: Parameters<typeof toEngineGrading>[0] | null;
 };
@@ -62,7 +63,7 @@ export type EngineRow = {
 export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secrets: readonly string[]): CellResult {
   const base = { ...cellIdentity(plan), finishedAt: new Date().toISOString() };
   const latency = typeof row.latencyMs === 'number' ? { latencyMs: row.latencyMs } : {};
-  // What the agent did is kept for errors too (a cell stopped at its turn limit still shows its calls).
+  // What the agent did is kept for errors too (a cell whose runtime crashed still shows the calls before it).
   const recorded = row.response?.metadata?.trajectory;
   const trajectory = recorded ? { trajectory: redactDeep(recorded, secrets) } : {};
   const errorText = row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined);
@@ -80,7 +81,8 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
   }
   const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
   const tokens = tokensOf(row.response?.tokenUsage);
-  const judged = verdict(plan, row, secrets);
+  const limit = row.response?.metadata?.limit;
+  const judged = limit ? limited(verdict(plan, row, secrets), limit, secrets) : verdict(plan, row, secrets);
   return {
     ...base,
     status: judged.status,
@@ -101,6 +103,23 @@ function tokensOf(usage: { prompt?: number; completion?: number; total?: number 
   const prompt = usage.prompt ?? 0;
   const completion = usage.completion ?? 0;
   return { prompt, completion, total: usage.total ?? prompt + completion };
+}
+
+/**
+ * An agent that reached a bound of its cell failed, whatever its assertions say: the `limit` outcome comes
+ * first (so the reports' first failing reason is the limit), the others stay as graded, the score is 0.
+ */
+function limited(judged: ReturnType<typeof verdict>, limit: string, secrets: readonly string[]): ReturnType<typeof verdict> {
+  const outcome: AssertionOutcome = {
+    id: LIMIT_ASSERTION,
+    kind: LIMIT_ASSERTION,
+    pass: false,
+    score: 0,
+    weight: 1,
+    critical: true,
+    reason: redactSecrets(limit.replace(/^limit:\s*/, ''), secrets).slice(0, 1000),
+  };
+  return { status: 'fail', assertions: [outcome, ...judged.assertions], score: 0 };
 }
 
 /** The graded answer's status, score and assertion outcomes. */

@@ -48,10 +48,9 @@ export async function wrapProvider(engine: Promptfoo, model: ResolvedModel, ref:
     if (!real) return answerFromRecording(opts.recordings, key, model.id);
     const once = () => real(prompt, context, callOptions, cell);
     const call = opts.repeats > 1 ? () => engine.cache.withCacheNamespace(`repeat:${repeat}`, once) : once;
-    const started = Date.now();
     const response = await withBodyRetries(call, opts.maxRetries ?? 3);
     if (!response.error && typeof response.output === 'string') {
-      const write = opts.recordings.put(key, recorded(response, response.output, Date.now() - started, opts.secrets));
+      const write = opts.recordings.put(key, recorded(response, response.output, opts.secrets));
       opts.onRecording(
         response,
         write.then(() => undefined),
@@ -65,6 +64,11 @@ export async function wrapProvider(engine: Promptfoo, model: ResolvedModel, ref:
 /** The trajectory an agent runtime (or its recording) put on a response, if any. */
 export function trajectoryOf(response: ProviderResponse): TrajectoryRecord | undefined {
   return (response.metadata as { trajectory?: TrajectoryRecord } | undefined)?.trajectory;
+}
+
+/** The bound of the cell an agent reached (maxTurns, requests, wall time), as its runtime or recording said. */
+function limitOf(response: ProviderResponse): string | undefined {
+  return (response.metadata as { limit?: string } | undefined)?.limit;
 }
 
 async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: WrapperOptions): Promise<CallApi | undefined> {
@@ -87,7 +91,7 @@ async function answerFromRecording(recordings: RecordingStore, key: RecordingKey
     tokenUsage: rec.response.tokenUsage,
     cost: rec.response.cost,
     cached: false,
-    metadata: { replayed: true, trajectory: rec.response.trajectory },
+    metadata: { replayed: true, trajectory: rec.response.trajectory, ...(rec.response.limit ? { limit: rec.response.limit } : {}) },
   };
 }
 
@@ -112,20 +116,21 @@ async function withBodyRetries(call: () => Promise<ProviderResponse>, retries: n
 }
 
 /**
- * What a recording keeps of a live answer. An answer from promptfoo's cache took no model time and its
- * usage says only `cached`: the recording keeps what the model call measured, or nothing (never a
- * latency of the cache, or 0/0 tokens).
+ * What a recording keeps of a live answer: the answer, what the model call measured of it (an answer
+ * from promptfoo's cache says only `cached`: never 0/0 tokens), and for an agent what it did and the
+ * limit it reached. Not how long it took: the same answer is the same recording.
  */
-function recorded(response: ProviderResponse, output: string, latencyMs: number, secrets: readonly string[]) {
+function recorded(response: ProviderResponse, output: string, secrets: readonly string[]) {
   const usage = response.tokenUsage as { prompt?: number; completion?: number; total?: number } | undefined;
   const measured = response.cached !== true;
+  const limit = limitOf(response);
   return {
     output: redactSecrets(output, secrets),
     ...(measured && typeof usage?.prompt === 'number' && typeof usage.completion === 'number'
       ? { tokenUsage: { prompt: usage.prompt, completion: usage.completion, total: usage.total ?? usage.prompt + usage.completion } }
       : {}),
     ...(typeof response.cost === 'number' ? { cost: response.cost } : {}),
-    ...(measured ? { latencyMs } : {}),
     trajectory: trajectoryOf(response),
+    ...(limit ? { limit } : {}),
   };
 }

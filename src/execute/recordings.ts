@@ -14,6 +14,8 @@ export { samplingParams, recordingHash, type RecordingKey } from '../plan/record
  * Recorded model answers under `evals/recordings/`, one JSON file per request, keyed by a hash of
  * (provider id, messages, sampling parameters, repeat index). Human-readable, stable key order, no
  * secrets (connection settings such as `apiKey` and `apiBaseUrl` are not part of the key or the file).
+ * Nothing of when or where it was recorded either (no time, latency, run, cell or local path: trajectories
+ * come with paths relative to the workspace), so the same answer is the same bytes on any run or machine.
  */
 
 export const Recording = z.strictObject({
@@ -29,11 +31,15 @@ export const Recording = z.strictObject({
     output: z.string(),
     tokenUsage: z.strictObject({ prompt: z.number(), completion: z.number(), total: z.number() }).optional(),
     cost: z.number().optional(),
+    /** Written by earlier versions only: a latency is not part of the answer. */
     latencyMs: z.number().optional(),
     /** Agent runtimes: what the agent did, replayed with the answer. */
     trajectory: Trajectory.optional(),
+    /** Agent runtimes: the bound of the cell the agent reached (maxTurns, requests, wall time); the cell fails on it. */
+    limit: z.string().optional(),
   }),
-  recordedAt: z.string(),
+  /** Written by earlier versions only: git says when a recording changed. */
+  recordedAt: z.string().optional(),
 });
 export type Recording = z.infer<typeof Recording>;
 
@@ -89,16 +95,19 @@ export class RecordingStore {
   }
 
   /**
-   * Records an answer, unless the recording on disk holds the same answer already: then the file is
-   * left as it is, byte for byte (a re-run from promptfoo's cache, or a deterministic model, changes
-   * nothing in `git status`). Returns whether it wrote.
+   * Records an answer, unless the recording on disk holds the same answer already (its text, trajectory and
+   * limit): then the file is left as it is, byte for byte (a re-run from promptfoo's cache, or a deterministic
+   * model, changes nothing in `git status`). Returns whether it wrote.
    */
-  async put(key: RecordingKey, response: Recording['response'], now = new Date()): Promise<boolean> {
+  async put(key: RecordingKey, response: Omit<Recording['response'], 'latencyMs'>): Promise<boolean> {
     const hash = recordingHash(key);
     const file = this.fileFor(hash, key.provider);
     const output = redactSecrets(response.output, this.secrets);
+    const trajectory = response.trajectory ? redactDeep(response.trajectory, this.secrets) : undefined;
+    const limit = response.limit === undefined ? undefined : redactSecrets(response.limit, this.secrets);
     const was = (await this.existing(file, hash))?.response;
-    if (was?.output === output && stableJson(was.trajectory ?? null) === stableJson(response.trajectory ?? null)) return false;
+    const same = (a: unknown, b: unknown) => stableJson(a ?? null) === stableJson(b ?? null);
+    if (was?.output === output && same(was.trajectory, trajectory) && same(was.limit, limit)) return false;
     const recording: Recording = {
       version: 1,
       hash,
@@ -108,11 +117,12 @@ export class RecordingStore {
       promptHash: createHash('sha256').update(key.prompt).digest('hex'),
       lastUserMessage: redactSecrets(lastUserMessage(key.prompt), this.secrets),
       response: {
-        ...response,
         output,
-        ...(response.trajectory ? { trajectory: redactDeep(response.trajectory, this.secrets) } : {}),
+        ...(response.tokenUsage ? { tokenUsage: response.tokenUsage } : {}),
+        ...(response.cost !== undefined ? { cost: response.cost } : {}),
+        ...(trajectory ? { trajectory } : {}),
+        ...(limit !== undefined ? { limit } : {}),
       },
-      recordedAt: now.toISOString(),
     };
     await writeFileAtomic(file, `${stableJson(recording, 2)}\n`);
     return true;

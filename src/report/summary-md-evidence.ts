@@ -1,7 +1,7 @@
 import { diffLines } from 'diff';
-import type { CellResult } from '../schema/result.ts';
+import { type CellResult, LIMIT_ASSERTION } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
-import { TRAJECTORY_KINDS, type AssertionKind } from '../schema/scenario.ts';
+import { TRAJECTORY_KINDS } from '../schema/scenario.ts';
 import type { GateReport } from '../score/types.ts';
 import { deltaKey, formatKN, hasBaselineCounts, movedScenarios, type BaselineView, type ScenarioDelta } from './baseline-view.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
@@ -89,13 +89,16 @@ function promptDiff(variantId: string, meta: RunMeta, baseline?: BaselineView): 
   ];
 }
 
-/** Failing trajectory assertions, one line per (variant, model, scenario, assertion), the tool call named by the reason. */
+/**
+ * Failing trajectory assertions, one line per (variant, model, scenario, assertion), the tool call named by
+ * the reason; a limit the agent reached (maxTurns, requests, wall time) among them.
+ */
 export function trajectoryFailures(results: CellResult[]): string[] {
-  const kinds = new Set<AssertionKind>(TRAJECTORY_KINDS);
+  const kinds = new Set<string>([...TRAJECTORY_KINDS, LIMIT_ASSERTION]);
   const seen = new Map<string, { line: string; count: number }>();
   for (const r of results) {
     for (const a of r.assertions) {
-      if (a.pass || !kinds.has(a.kind as AssertionKind)) continue;
+      if (a.pass || !kinds.has(a.kind)) continue;
       const key = `${deltaKey(r.variantId, r.model, r.scenarioId)}\u0000${a.id}`;
       const hit = seen.get(key);
       if (hit) hit.count++;

@@ -112,6 +112,19 @@ describe('renderSummaryMarkdown: the evidence behind a regression', () => {
     expect(md).toContain('**stays-in-repo** — 1 attempt(s) outside its own permissions: #3 Bash {"command":"rm -rf /"}');
   });
 
+  it('names the limit an agent reached with the failing trajectory assertions', () => {
+    const data = input();
+    data.results[0] = {
+      ...data.results[0]!,
+      status: 'fail',
+      score: 0,
+      assertions: [{ id: 'limit', kind: 'limit', pass: false, score: 0, weight: 1, critical: true, reason: 'maxTurns (12) reached' }],
+    };
+    const md = renderSummaryMarkdown(data);
+    expect(md).toContain('### Failing trajectory assertions');
+    expect(md).toContain('**limit** — maxTurns (12) reached');
+  });
+
   it("stays within GitHub's size limit, closing an open code block and saying what was cut", () => {
     const data = degraded();
     data.meta.fingerprints.variants['reviewer-terse']!.systemPrompt = Array.from(

@@ -27,6 +27,13 @@ export const GraderVote = z.object({
 });
 export type GraderVote = z.infer<typeof GraderVote>;
 
+/**
+ * Id and kind of the outcome that fails an agent cell whose agent reached a bound of the cell (maxTurns, the
+ * request bound, the wall time): listed first, critical, its reason naming the limit. The cell is a scored
+ * `fail` with score 0, whatever its other assertions say; not an `error`, since the agent did run.
+ */
+export const LIMIT_ASSERTION = 'limit';
+
 export const AssertionOutcome = z.object({
   /** Assertion id from the scenario (given or derived, e.g. `mentions-jwt`). */
   id: z.string(),

@@ -189,10 +189,15 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
     // A variant that reads the code first passes the review; nothing was changed in its copy.
     const review = cell('opus-examples', 'claude-code', 'agentic-api-review');
     expect(review.status, JSON.stringify(review.assertions)).toBe('pass');
-    expect(review.trajectory!.toolCalls.map((c) => [c.tool, c.outcome])).toEqual([
-      ['Read', 'ran'],
-      ['Read', 'ran'],
+    expect(review.trajectory!.toolCalls.map((c) => [c.tool, c.outcome, c.input.file_path])).toEqual([
+      ['Read', 'ran', 'src/routes/orders.ts'],
+      ['Read', 'ran', 'src/db/schema.sql'],
     ]);
+    // Paths are relative to the workspace, in results and recordings: no run, cell or temporary folder.
+    const local = /\/tmp\/|reports\/runs\/|\/cells\/[0-9a-f]+\/workspace/;
+    expect(JSON.stringify(rows.map((r) => r.trajectory))).not.toMatch(local);
+    const recordingsDir = path.join(project.root, 'evals', 'recordings');
+    for (const f of listFiles(recordingsDir)) expect(readFileSync(path.join(recordingsDir, f), 'utf8'), f).not.toMatch(local);
 
     // Each variant's own tools are in force: the migration's Write runs where the file allows it ...
     expect(cell('contract-first', 'claude-code', 'agentic-migration').status).toBe('pass');
