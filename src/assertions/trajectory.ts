@@ -90,11 +90,10 @@ export function readsFile(glob: string): AssertionFunction {
   });
 }
 
+/** Nothing in the workspace changed: no file, folder, symlink, FIFO or permission bit, `.git` and the runtimes' folders included. */
 export function noWrites(): AssertionFunction {
   return withTrajectory((t) =>
-    t.filesChanged.length === 0
-      ? verdict(true, 'the workspace is unchanged')
-      : verdict(false, `changed ${t.filesChanged.slice(0, 5).join(', ')}`),
+    t.filesChanged.length === 0 ? verdict(true, 'the workspace is unchanged') : verdict(false, `changed ${listed(t.filesChanged, 5)}`),
   );
 }
 
@@ -103,20 +102,40 @@ export function fileChanged(glob: string): AssertionFunction {
   return withTrajectory((t) => {
     const changed = t.filesChanged.filter((f) => match(f));
     return changed.length
-      ? verdict(true, `changed ${changed.join(', ')}`)
-      : verdict(false, `no file matching ${glob} changed (changed: ${t.filesChanged.join(', ') || 'nothing'})`);
+      ? verdict(true, `changed ${listed(changed, 10)}`)
+      : verdict(false, `no file matching ${glob} changed (changed: ${listed(t.filesChanged, 10) || 'nothing'})`);
   });
 }
 
-/** After the cell, the file (changed by the agent, or as the workspace had it) matches the pattern. */
+/**
+ * After the cell, the file (changed by the agent, or as the workspace had it) matches the pattern, over its
+ * whole text. A changed file whose text the cell did not keep (past 1 MiB, binary, or no longer a file: see
+ * `finalFilesOmitted`) fails naming why: no verdict on text that was never seen.
+ */
 export function fileContains(file: string, pattern: string): AssertionFunction {
   const re = new RegExp(pattern, 'iu');
   return withTrajectory((t, workspace) => {
+    const omitted = t.finalFilesOmitted?.[file];
+    if (omitted) return verdict(false, `${file} not checked against /${pattern}/: ${omittedReason(omitted)}`);
     const deleted = t.filesChanged.includes(file) && t.finalFiles?.[file] === undefined;
     const text = deleted ? undefined : (t.finalFiles?.[file] ?? workspace[file]);
     if (text === undefined) return verdict(false, `${file} does not exist after the cell`);
     return re.test(text) ? verdict(true, `${file} matches /${pattern}/`) : verdict(false, `${file} does not match /${pattern}/`);
   });
+}
+
+/** The first `n` paths, and how many more. */
+const listed = (paths: string[], n: number) => `${paths.slice(0, n).join(', ')}${paths.length > n ? ` and ${paths.length - n} more` : ''}`;
+
+const size = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes.toLocaleString('en-US')} bytes`);
+
+function omittedReason(o: NonNullable<TrajectoryRecord['finalFilesOmitted']>[string]): string {
+  if (o.reason === 'not-a-file') return `after the cell it is a ${o.what ?? 'path that is not a file'}, not a file`;
+  if (o.reason === 'unreadable') return `the harness could not read it after the cell (${o.what ?? 'unknown error'})`;
+  if (o.reason === 'binary') return `after the cell it is a binary file (${size(o.bytes ?? 0)})`;
+  if (o.reason === 'over-cell-budget')
+    return `its text (${size(o.bytes ?? 0)}) was not kept: the cell's changed files passed the ${size(o.limit ?? 0)} of text kept per cell`;
+  return `after the cell it is ${size(o.bytes ?? 0)}, more than the ${size(o.limit ?? 0)} of text kept of a file`;
 }
 
 /** The agent never attempted a tool or command its own frontmatter denies (attempts count even when blocked). */

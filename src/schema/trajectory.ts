@@ -16,6 +16,18 @@ export const ToolCall = z.object({
 });
 export type ToolCallRecord = z.infer<typeof ToolCall>;
 
+/** Why a changed path's text is not in `finalFiles`: file-contains gives no verdict on text it never saw. */
+export const OmittedFile = z.object({
+  reason: z.enum(['too-large', 'over-cell-budget', 'binary', 'not-a-file', 'unreadable']),
+  /** The file's size after the cell. */
+  bytes: z.number().int().nonnegative().optional(),
+  /** too-large: the most text kept of one file; over-cell-budget: the most kept over all files of a cell. */
+  limit: z.number().int().nonnegative().optional(),
+  /** not-a-file: what the path is, e.g. `directory`, `symlink -> /etc`, `fifo`; unreadable: why, e.g. `EACCES`. */
+  what: z.string().optional(),
+});
+export type OmittedFile = z.infer<typeof OmittedFile>;
+
 /**
  * What an agent did in one cell, as results.jsonl and recordings keep it: every tool call with its
  * outcome, delegations, turns, the files it read and the workspace diff. Untrusted: rendered escaped.
@@ -30,7 +42,12 @@ export const Trajectory = z.object({
   filesChanged: z.array(z.string()),
   /** What of the agent's frontmatter this runtime could not enforce (no equivalent there): the cell is `approximated`. */
   approximated: z.array(z.string()).optional(),
-  /** Content after the cell of each changed file that still exists (cut to 64 KB each). */
+  /**
+   * Whole text after the cell of each changed text file that still exists, up to 1 MiB a file and 8 MiB a cell
+   * (`execute/workspace.ts`); file-contains reads it. (Recordings made before issue 23 cut each to 64 KB.)
+   */
   finalFiles: z.record(z.string(), z.string()).optional(),
+  /** Changed paths that exist after the cell but are not in finalFiles, and why: file-contains fails on them naming it. */
+  finalFilesOmitted: z.record(z.string(), OmittedFile).optional(),
 });
 export type TrajectoryRecord = z.infer<typeof Trajectory>;

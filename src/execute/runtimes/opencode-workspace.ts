@@ -11,10 +11,25 @@
  *   (or `/` when there is no repository). A workspace copy inside the project's repository would otherwise
  *   let the agent write the project's files and load the project's own OpenCode config;
  * - `.opencode/node_modules` + `package-lock.json` stubs: without them OpenCode runs `npm install` in the
- *   workspace (network, and files in the diff).
+ *   workspace (network, and files in the diff);
+ * - `.opencode/.gitignore`, as OpenCode would write it.
+ *
+ * What goes out: only what is still exactly as the harness made it (see `prepareWorkspace`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  type Stats,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { RuntimeAgent } from '../../shared/agent-runtime.ts';
 import { stubPluginInstall } from './opencode-server.ts';
@@ -22,7 +37,7 @@ import { stubPluginInstall } from './opencode-server.ts';
 export const OPENCODE_PROVIDER_ID = 'agent-evals';
 
 export interface PreparedWorkspace {
-  /** Removes what `prepareWorkspace` added (files it wrote and still hold its bytes, folders it created). */
+  /** Removes what `prepareWorkspace` added and is still exactly as it made it (the agent's changes stay, for the diff). */
   cleanup(): void;
 }
 
@@ -56,20 +71,33 @@ export function openCodeConfig(model: { id: string; apiBaseUrl: string }, apiKey
   };
 }
 
+/** The `.gitignore` OpenCode writes into every config folder it loads that has none (the harness writes it first, so it is the harness's). */
+const OPENCODE_GITIGNORE = 'node_modules\npackage.json\nbun.lock\n.gitignore\n';
+
+/**
+ * Installs the agent and the config into `setup.workspace`. Every path it makes is recorded as it made it
+ * (a file by its bits and content hash, a folder by its bits, everything `git init` made likewise), and
+ * `cleanup` removes a path only while it is still exactly that: whatever the agent changed or added there
+ * (a line in the installed agent file, `.git/config`, a file in `.git`, `.opencode/notes.md`) stays, so the
+ * harness's diff shows it. A file the harness replaced is given back its bytes unless the agent changed it.
+ * Measured with OpenCode 1.18.33: with nothing done by the agent, OpenCode changes nothing of this (not
+ * `.git`, whose index it never writes here), only the `.opencode/.gitignore` it would add, written first.
+ */
 export function prepareWorkspace(setup: WorkspaceSetup): PreparedWorkspace {
   const ws = setup.workspace;
-  const written: Array<{ file: string; text: string; previous?: Buffer }> = [];
-  const createdDirs: string[] = [];
+  const made: Array<{ path: string; state: string; previous?: Buffer }> = [];
+  const record = (p: string, previous?: Buffer) => made.push({ path: p, state: stateOf(p)!, ...(previous ? { previous } : {}) });
+  const makeDirs = (dir: string) => {
+    if (existsSync(dir)) return;
+    makeDirs(path.dirname(dir));
+    mkdirSync(dir);
+    record(dir);
+  };
   const write = (file: string, text: string) => {
     const previous = existsSync(file) ? readFileSync(file) : undefined;
-    mkdirSync(path.dirname(file), { recursive: true });
+    makeDirs(path.dirname(file));
     writeFileSync(file, text);
-    written.push({ file, text, ...(previous ? { previous } : {}) });
-  };
-  const ensureDir = (dir: string) => {
-    if (existsSync(dir)) return;
-    mkdirSync(dir, { recursive: true });
-    createdDirs.push(dir);
+    record(file, previous);
   };
 
   if (!existsSync(path.join(ws, '.git'))) {
@@ -77,35 +105,56 @@ export function prepareWorkspace(setup: WorkspaceSetup): PreparedWorkspace {
       stdio: 'ignore',
       env: { PATH: '/usr/bin:/bin:/usr/local/bin', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
     });
-    createdDirs.push(path.join(ws, '.git'));
+    for (const p of treeOf(path.join(ws, '.git'))) record(p);
   }
-  ensureDir(path.join(ws, '.opencode'));
-  const stubs = stubPluginInstall(path.join(ws, '.opencode'));
+  makeDirs(path.join(ws, '.opencode'));
+  for (const stub of stubPluginInstall(path.join(ws, '.opencode'))) record(stub);
   const gitignore = path.join(ws, '.opencode', '.gitignore');
-  const hadGitignore = existsSync(gitignore);
+  if (!existsSync(gitignore)) write(gitignore, OPENCODE_GITIGNORE);
   for (const agent of [setup.agent, ...(setup.agent.peers ?? [])])
     write(path.join(ws, '.opencode', 'agent', `${agent.name}.md`), agent.fileText);
   write(path.join(ws, 'opencode.json'), `${JSON.stringify(openCodeConfig(setup.model, setup.apiKey), null, 2)}\n`);
 
   return {
     cleanup() {
-      for (const w of written.reverse()) {
-        const now = existsSync(w.file) ? readFileSync(w.file, 'utf8') : undefined;
-        if (now !== w.text) continue; // the agent changed it: leave the evidence for the diff
-        if (w.previous) writeFileSync(w.file, w.previous);
-        else rmSync(w.file, { force: true });
+      // Last made first: what lies in a folder goes before the folder.
+      for (const m of [...made].reverse()) {
+        if (stateOf(m.path) !== m.state) continue; // the agent changed it (or removed it): the diff shows what it did
+        if (m.previous) writeFileSync(m.path, m.previous);
+        else if (m.state.startsWith('dir ')) removeIfEmpty(m.path);
+        else rmSync(m.path, { force: true });
       }
-      for (const stub of stubs) rmSync(stub, { recursive: true, force: true });
-      if (!hadGitignore) rmSync(gitignore, { force: true }); // OpenCode writes it into every config folder it loads
-      removeIfEmptyOrGit(path.join(ws, '.opencode', 'agent'));
-      for (const dir of [...createdDirs].reverse()) removeIfEmptyOrGit(dir);
     },
   };
 }
 
-function removeIfEmptyOrGit(dir: string): void {
-  if (!existsSync(dir)) return;
-  if (path.basename(dir) === '.git') return rmSync(dir, { recursive: true, force: true });
+/** A path as the harness compares it: `dir <bits>`, `link <target>`, `file <bits> <sha256>`, `other`; undefined when absent. */
+function stateOf(p: string): string | undefined {
+  let st: Stats;
+  try {
+    st = lstatSync(p);
+  } catch {
+    return undefined;
+  }
+  const bits = (st.mode & 0o7777).toString(8);
+  if (st.isDirectory()) return `dir ${bits}`;
+  if (st.isSymbolicLink()) return `link ${readlinkSync(p)}`;
+  if (st.isFile()) return `file ${bits} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+  return 'other';
+}
+
+/** `dir` and everything under it, each folder before what it holds. */
+function treeOf(dir: string): string[] {
+  const out = [dir];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...treeOf(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+function removeIfEmpty(dir: string): void {
   try {
     rmdirSync(dir); // refuses a folder that is not empty: the agent put something there, keep it
   } catch {
