@@ -93,7 +93,10 @@ describe('rule details', () => {
     expect(findings.map((f) => [f.line, f.message])).toEqual([
       [5, 'unknown opencode tool "Bash"; did you mean "bash"?'],
       [6, 'unknown opencode tool "wirte"; did you mean "write"?'],
-      [8, 'unknown opencode tool "frobnicate"; opencode defines no such tool, so it grants nothing (MCP tools are named `mcp__<server>__<tool>`)'],
+      [
+        8,
+        'unknown opencode tool "frobnicate"; opencode defines no such tool, so it grants nothing (MCP tools are named `mcp__<server>__<tool>`)',
+      ],
     ]);
   });
 

@@ -4,7 +4,16 @@ import { claudeToolsOnOpenCode, openCodeGrantsOnClaudeCode } from './tool-transl
 describe('a Claude Code tools list on OpenCode', () => {
   it('maps Agent (and Task) to task, enables only what is listed, and names what OpenCode lacks', () => {
     const { switches, approximated } = claudeToolsOnOpenCode(['Read', 'Grep', 'Glob', 'Agent', 'TaskCreate', 'mcp__github__search']);
-    expect(switches).toMatchObject({ read: true, grep: true, glob: true, task: true, bash: false, edit: false, write: false, webfetch: false });
+    expect(switches).toMatchObject({
+      read: true,
+      grep: true,
+      glob: true,
+      task: true,
+      bash: false,
+      edit: false,
+      write: false,
+      webfetch: false,
+    });
     expect(approximated).toEqual(['TaskCreate: OpenCode has no such tool', 'mcp__github__search: no MCP server runs in a cell']);
     expect(claudeToolsOnOpenCode(['Task']).switches.task).toBe(true);
   });
@@ -39,6 +48,9 @@ describe('an OpenCode tools map and permission rules on Claude Code', () => {
 
   it('names rules Claude Code has no equivalent for', () => {
     const { approximated } = openCodeGrantsOnClaudeCode({ codesearch: true }, [{ tool: 'doom_loop', pattern: '*', action: 'deny' }]);
-    expect(approximated).toEqual(['tools.codesearch: Claude Code has no such tool', 'permission.doom_loop: Claude Code has no equivalent; not enforced']);
+    expect(approximated).toEqual([
+      'tools.codesearch: Claude Code has no such tool',
+      'permission.doom_loop: Claude Code has no equivalent; not enforced',
+    ]);
   });
 });

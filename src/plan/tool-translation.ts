@@ -144,7 +144,11 @@ function wholeToolDenied(permission: string, rules: readonly GrantRule[]): boole
  * same call: paths relative to the workspace, a shell command and each command of a `&&` / `||` / `;` / `|`
  * chain, a search's pattern, a URL, a subagent's name.
  */
-export function claudeCallAsOpenCode(tool: string, input: Record<string, unknown>, relative: (file: string) => string): {
+export function claudeCallAsOpenCode(
+  tool: string,
+  input: Record<string, unknown>,
+  relative: (file: string) => string,
+): {
   permission: string;
   patterns: string[];
 } {

@@ -36,7 +36,12 @@ export function runtimeAgent(variant: AgentVariant, runtime: Exclude<RuntimeName
   }
   if (runtime === 'claude-code' && variant.dialect === 'opencode') {
     const grants = openCodeGrantsOnClaudeCode(variant.toolSwitches, variant.permissions);
-    return { ...base, tools: grants.tools, permissions: grants.rules, ...(grants.approximated.length ? { approximated: grants.approximated } : {}) };
+    return {
+      ...base,
+      tools: grants.tools,
+      permissions: grants.rules,
+      ...(grants.approximated.length ? { approximated: grants.approximated } : {}),
+    };
   }
   return base;
 }

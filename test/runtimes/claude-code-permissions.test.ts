@@ -104,7 +104,9 @@ describe("an OpenCode file's rules, held on Claude Code with OpenCode's matching
 
   it('answers an `ask` rule no, as the agent (no one approves in an eval), and matches edit paths relative to the workspace', () => {
     expect(decideToolCall(policy, 'Bash', { command: 'rm -rf build' })).toMatchObject({ outcome: 'denied-by-agent' });
-    expect(decideToolCall(policy, 'Write', { file_path: join(real, 'prod.env'), content: 'x' })).toMatchObject({ outcome: 'denied-by-agent' });
+    expect(decideToolCall(policy, 'Write', { file_path: join(real, 'prod.env'), content: 'x' })).toMatchObject({
+      outcome: 'denied-by-agent',
+    });
     expect(decideToolCall(policy, 'Edit', { file_path: join(real, 'src/a.ts') })).toEqual({ outcome: 'allow' });
   });
 

@@ -89,7 +89,10 @@ function decideByRules(policy: ToolPolicy, tool: string, input: Record<string, u
   const matched = patterns.map((p) => ({ pattern: p, rule: evaluatePermission(permission, p, rules) }));
   const denied = matched.find((m) => m.rule.action === 'deny');
   if (denied)
-    return { outcome: 'denied-by-agent', reason: `agent rule ${denied.rule.permission} "${denied.rule.pattern}": deny (${denied.pattern})` };
+    return {
+      outcome: 'denied-by-agent',
+      reason: `agent rule ${denied.rule.permission} "${denied.rule.pattern}": deny (${denied.pattern})`,
+    };
   const asked = matched.find((m) => m.rule.action === 'ask');
   if (!asked) return undefined;
   const gated = (WEB_TOOLS as readonly string[]).includes(tool) || (SHELL_TOOLS.has(tool) && !policy.allowBash);

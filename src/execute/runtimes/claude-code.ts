@@ -49,7 +49,15 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ProviderUnavailableError } from '../../errors.ts';
 import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
-import { agentAllows, decideToolCall, offeredTools, type ToolDecision, type ToolPolicy, toolPolicy, WEB_TOOLS } from './claude-code-permissions.ts';
+import {
+  agentAllows,
+  decideToolCall,
+  offeredTools,
+  type ToolDecision,
+  type ToolPolicy,
+  toolPolicy,
+  WEB_TOOLS,
+} from './claude-code-permissions.ts';
 import { createTrajectoryRecorder, type StreamMessage, type TrajectoryRecorder } from './claude-code-trajectory.ts';
 import { createSandbox, type Jailed, type Sandbox } from '../sandbox/jail.ts';
 import { PLACEHOLDER_KEY, startModelProxy } from '../sandbox/model-proxy.ts';
@@ -313,7 +321,8 @@ function cellEnd(control: CellControl, crash: string | undefined, result: Stream
 
 /** The tool policy of the agent and of each peer; a built-in subagent (general-purpose…) is held to the delegating agent's own list. */
 function toolPolicies(input: RuntimeCellInput, workspace: string): (agent?: string) => ToolPolicy {
-  const policyOf = (agent: RuntimeAgent): ToolPolicy => toolPolicy(agent.tools, { workspace, allowBash: input.allowBash, rules: agent.permissions });
+  const policyOf = (agent: RuntimeAgent): ToolPolicy =>
+    toolPolicy(agent.tools, { workspace, allowBash: input.allowBash, rules: agent.permissions });
   const main = policyOf(input.agent);
   const peers = new Map((input.agent.peers ?? []).map((peer) => [peer.name, policyOf(peer)]));
   return (agent) => (agent !== undefined ? peers.get(agent) : undefined) ?? main;

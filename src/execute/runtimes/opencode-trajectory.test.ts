@@ -31,7 +31,12 @@ describe('an OpenCode call to a tool it was not offered (its `invalid` tool)', (
 
   it('is refused by the sandbox when the sandbox withholds it, and failed when OpenCode has no such tool', () => {
     const agentRules = [{ permission: '*', pattern: '*', action: 'allow' as const }];
-    const { trajectory } = buildTrajectory({ ...base, agentRules, allowBash: false, messages: [assistant([invalid('bash'), invalid('nosuch')])] });
+    const { trajectory } = buildTrajectory({
+      ...base,
+      agentRules,
+      allowBash: false,
+      messages: [assistant([invalid('bash'), invalid('nosuch')])],
+    });
     expect(trajectory.toolCalls.map((c) => [c.tool, c.outcome])).toEqual([
       ['bash', 'denied-by-sandbox'],
       ['nosuch', 'failed'],
