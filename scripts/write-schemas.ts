@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ScenarioFile } from '../src/schema/scenario.ts';
 import { EvalConfig } from '../src/schema/eval-config.ts';
+import { Trajectory } from '../src/schema/trajectory.ts';
 
 export interface SchemaEntry {
   schema: z.ZodType;
@@ -20,6 +21,7 @@ export interface SchemaEntry {
 export const SCHEMAS: SchemaEntry[] = [
   { schema: ScenarioFile, path: 'scenarios/scenario.schema.json', title: 'agent-evals scenario file' },
   { schema: EvalConfig, path: 'evals/eval.schema.json', title: 'agent-evals eval config' },
+  { schema: Trajectory, path: 'scenarios/trajectory.schema.json', title: 'agent-evals trajectory (what an agent did in one cell)' },
 ];
 
 /** The file's text: input-side JSON Schema (defaults make fields optional), stable formatting. */

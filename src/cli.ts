@@ -140,6 +140,19 @@ program
   .action((opts) => run(globals(), async (ctx) => (await import('./commands/calibrate.ts')).calibrateCommand(ctx, opts)));
 
 program
+  .command('examples')
+  .description("scenarios' reference examples")
+  .command('add')
+  .description(
+    "write a cell of a run as a pass or fail reference example beside its scenario: answer, trajectory, and the scenario's examples: entry",
+  )
+  .requiredOption('--cell <cell-id>', "the cell: its cellId in the run's results.jsonl, or the first 6+ characters of it")
+  .addOption(new Option('--as <side>', 'a pass or a fail example').choices(['pass', 'fail']).makeOptionMandatory())
+  .option('--run <id>', 'the run (default: latest)')
+  .option('--label <name>', "the example's label, which also names its files")
+  .action((opts) => run(globals(), async (ctx) => (await import('./commands/examples.ts')).examplesAddCommand(ctx, opts)));
+
+program
   .command('eval')
   .description('run every agent variant × model × scenario × repeat, score, report')
   .option('-c, --config <file>', 'eval config', 'evals/default.yaml')

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryContext } from '../../test/support/context.ts';
 import { calibrateCommand } from '../commands/calibrate.ts';
-import { loadScenarios } from '../load/scenarios.ts';
+import { loadScenarios, type LoadedScenario } from '../load/scenarios.ts';
+import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import { loadEngine } from '../execute/engine.ts';
 import { calibrateScenarios, type CalibrationReport, type ScenarioCalibration } from './calibrate.ts';
 import { formatCalibration } from './format.ts';
@@ -114,6 +115,56 @@ describe('calibration verdicts on deliberately weak scenarios', () => {
     expect(lines).toContain('        warning: `mentions: [JWT]` passes the fail example too: it cannot tell them apart');
     expect(lines).toContain('        needs a grader: `rubric: "Refuses plain-text passwords."` (not run offline)');
     expect(lines.at(-1)).toBe('calibration FAILED: 6 scenarios, 9 assertions; 4 failing; 5 warnings; 1 rubric assertion needs a grader');
+  });
+});
+
+describe('a scenario with assertions on what the agent did', () => {
+  const trajectory = (filesRead: string[]): TrajectoryRecord => ({
+    runtime: 'claude-code',
+    toolCalls: filesRead.map((f, index) => ({ index, tool: 'Read', input: { file_path: f }, outcome: 'ran', turn: 1 })),
+    delegations: [],
+    turns: filesRead.length + 1,
+    filesRead,
+    workspaceDiff: '',
+    filesChanged: [],
+  });
+  const readsFirst = (pass: LoadedScenario['examples']['pass']): LoadedScenario => ({
+    id: 'reads-first',
+    title: 'Reads the routes first',
+    agents: undefined,
+    tags: [],
+    messages: [{ role: 'user', content: 'Review the routes.' }],
+    vars: {},
+    weight: 1,
+    threshold: undefined,
+    assert: [
+      { type: 'reads-file', value: 'src/routes.ts', id: 'reads-routes', weight: 1, critical: true },
+      { type: 'mentions', value: 'routes', id: 'mentions-routes', weight: 1, critical: false },
+    ],
+    examples: { pass, fail: [{ label: 'answers-blind', text: 'The routes look fine.', trajectory: trajectory([]) }] },
+    allowBash: false,
+    agentic: true,
+    file: 'scenarios/reads-first.yaml',
+    line: 1,
+    hash: 'h',
+    assertionsHash: 'a',
+  });
+
+  it('a pass example without a trajectory: add `trajectory:`, or record one with `examples add`', async () => {
+    const [s] = (
+      await calibrateScenarios([readsFirst([{ label: 'examples/good.md', text: 'The routes need a 404.' }])], { graderAvailable: false })
+    ).scenarios;
+    expect(s!.ok).toBe(false);
+    expect(s!.problems).toEqual([
+      'pass example "examples/good.md" has no trajectory, so `reads-file: src/routes.ts` cannot judge it: add `trajectory: <file>.json` beside it ' +
+        '(what the agent did, see docs/scenarios.md), or record one from a run with `agent-evals examples add --cell <cell-id> --as pass`',
+    ]);
+  });
+
+  it('with its trajectory, the same example calibrates clean', async () => {
+    const good = { label: 'examples/good.md', text: 'The routes need a 404.', trajectory: trajectory(['src/routes.ts']) };
+    const [s] = (await calibrateScenarios([readsFirst([good])], { graderAvailable: false })).scenarios;
+    expect(s).toMatchObject({ ok: true, problems: [] });
   });
 });
 

@@ -6,6 +6,7 @@
 import type { LoadedScenario, ReferenceAnswer } from '../load/scenarios.ts';
 import { needsGrader, describeAssertion, judgeOutcomes, toEngineAssertion, type NormalizedAssertion } from '../assertions/registry.ts';
 import { scoreOffline } from '../execute/engine.ts';
+import { TRAJECTORY_KINDS } from '../schema/scenario.ts';
 import type { RubricCalibrationRun } from './rubrics.ts';
 import type { RubricCalibration } from './rubric-verdict.ts';
 
@@ -140,9 +141,14 @@ function exampleProblems(
   const warnings: string[] = [];
   if (e.passes.length === 0) problems.push('no pass example: nothing shows that a good answer is accepted');
   if (e.fails.length === 0) problems.push('no fail example: nothing shows that a bad answer is rejected');
-  for (const ex of e.passes) {
+  const onAgent = s.assert.filter((a) => TRAJECTORY_KINDS.includes(a.type));
+  for (const [i, ex] of e.passes.entries()) {
+    // Without a trajectory the assertions on what the agent did fail for that reason alone: say how to give it one.
+    const blind = onAgent.length > 0 && !s.examples.pass[i]?.trajectory;
+    if (blind) problems.push(missingTrajectory(ex.label, onAgent));
     for (const f of ex.failed) {
       const a = s.assert.find((x) => x.id === f.id)!;
+      if (blind && onAgent.includes(a)) continue;
       problems.push(`pass example "${ex.label}" fails ${a.critical ? 'critical ' : ''}${label(a)}: ${oneLine(f.reason)}`);
     }
   }
@@ -164,6 +170,14 @@ function exampleProblems(
     }
   }
   return { problems, warnings };
+}
+
+/** The problem for a pass example without a trajectory, saying how to give it one. */
+function missingTrajectory(example: string, onAgent: NormalizedAssertion[]): string {
+  return (
+    `pass example "${example}" has no trajectory, so ${onAgent.map(label).join(', ')} cannot judge it: add \`trajectory: <file>.json\` beside it ` +
+    '(what the agent did, see docs/scenarios.md), or record one from a run with `agent-evals examples add --cell <cell-id> --as pass`'
+  );
 }
 
 /** Whether one assertion tells the pass examples from the fail examples; a weak one adds a warning. */
