@@ -33,7 +33,14 @@ export interface AgentRuntimes {
  */
 export async function openAgentRuntimes(
   ctx: Context,
-  input: { plans: CellPlan[]; runDir: string; timeoutMs: number; sandbox: SandboxKind },
+  input: {
+    plans: CellPlan[];
+    runDir: string;
+    timeoutMs: number;
+    sandbox: SandboxKind;
+    /** How many cells of each runtime will run at once at most: what is started before the first cell. */
+    atOnce?: Partial<Record<RuntimeName, number>>;
+  },
 ): Promise<AgentRuntimes> {
   const needed = new Set(input.plans.filter((p) => p.agentRun).map((p) => p.model.runtime));
   const runtimes = new Map<RuntimeName, AgentRuntime>();
@@ -60,6 +67,8 @@ export async function openAgentRuntimes(
     }
     runtimes.set('opencode', createOpenCodeRuntime({ env: ctx.env, sandbox, homeDir: path.join(input.runDir, 'opencode-home') }));
   }
+  // A program's start-up (OpenCode's servers) happens here, before the first cell, never inside a cell's own timeout.
+  await Promise.all([...runtimes].map(([name, runtime]) => runtime.prepare?.(input.atOnce?.[name] ?? 1)));
   const runAgentCell: AgentCellRunner = async (cell, signal) => {
     const runtime = runtimes.get(cell.model.runtime);
     if (!runtime || !cell.agentRun) return { error: `no agent runtime for ${cell.model.label}` };

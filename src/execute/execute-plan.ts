@@ -7,7 +7,7 @@ import { ProviderUnavailableError } from '../errors.ts';
 import type { OwnedRun } from '../io/run-folder.ts';
 import { openResultWriter, rewriteResults, writeMeta } from '../io/run-store.ts';
 import type { EvalInputs } from '../load/eval-inputs.ts';
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel, RuntimeName } from '../plan/matrix.ts';
 import type { GraderPanel } from '../plan/graders.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
 import { newRunMeta } from '../plan/run-meta.ts';
@@ -82,6 +82,7 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
         runDir: run.dir,
         timeoutMs: input.inputs.config.timeoutMs,
         sandbox: input.inputs.config.sandbox ?? 'bubblewrap',
+        atOnce: cellsAtOnce(decided.live, plan.concurrency),
       })
     : undefined;
   if (agents && input.inputs.config.sandbox === 'none')
@@ -285,4 +286,12 @@ function sayWhatDidNotRun(ctx: Context, decided: Decided, mode: RunMeta['mode'],
   } else {
     ctx.out(`${skipped.length} cells did not run (${[...new Set(skipped.map((s) => s.model))].join(', ')}); see the warnings above.`);
   }
+}
+
+/** How many live cells of each agent runtime may run at once: the run's concurrency, or fewer cells. */
+function cellsAtOnce(live: ReadonlyArray<{ model: { runtime: RuntimeName } }>, concurrency: number): Partial<Record<RuntimeName, number>> {
+  const counts: Partial<Record<RuntimeName, number>> = {};
+  for (const cell of live) counts[cell.model.runtime] = (counts[cell.model.runtime] ?? 0) + 1;
+  for (const runtime of Object.keys(counts) as RuntimeName[]) counts[runtime] = Math.min(counts[runtime]!, concurrency);
+  return counts;
 }

@@ -33,4 +33,22 @@ describe('renderTrajectory', () => {
     expect(page).not.toContain('<b>');
     expect(page).toContain('&lt;script&gt;');
   });
+
+  it('says which frontmatter the runtime could not enforce, and which peer made a call, escaped', () => {
+    const page = String(
+      renderTrajectory({
+        runtime: 'opencode',
+        turns: 1,
+        toolCalls: [{ index: 0, tool: 'read', input: {}, outcome: 'ran', turn: 1, agent: 'auditor<x>' }],
+        delegations: [],
+        filesRead: [],
+        workspaceDiff: '',
+        filesChanged: [],
+        approximated: ['TaskCreate: OpenCode has no such tool <i>'],
+      }),
+    );
+    expect(page).toContain('no file changed · approximated</summary>');
+    expect(page).toContain('approximated: not enforced on opencode: TaskCreate: OpenCode has no such tool &lt;i&gt;');
+    expect(page).toContain('<span class="muted">auditor&lt;x&gt;:</span> <span class="tc-tool">read</span>');
+  });
 });

@@ -119,3 +119,19 @@ export function trajectoryFailures(results: CellResult[]): string[] {
     '',
   ];
 }
+
+/**
+ * What of each agent file its runtime could not enforce (no equivalent there: `approximated` on the cell), once
+ * per variant and model: a verdict on such a cell rests on a translated file, and the reviewer should know.
+ */
+export function approximations(results: CellResult[]): string[] {
+  const seen = new Map<string, string>();
+  for (const r of results) {
+    const items = r.trajectory?.approximated;
+    if (!items?.length) continue;
+    const key = `${r.variantId}\u0000${r.model}`;
+    if (!seen.has(key)) seen.set(key, `- ${cell(r.variantId)} @ ${cell(r.model)}: ${items.map((i) => cell(i)).join('; ')}`);
+  }
+  if (!seen.size) return [];
+  return ['### Not enforced on this runtime (approximated)', '', ...[...seen.values()].slice(0, MAX_TRAJECTORY), ''];
+}

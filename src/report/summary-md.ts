@@ -4,7 +4,7 @@ import type { GateReport, RunSummary } from '../score/types.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
-import { regressionEvidence, trajectoryFailures } from './summary-md-evidence.ts';
+import { approximations, regressionEvidence, trajectoryFailures } from './summary-md-evidence.ts';
 import { describeComparison, errorBudgetText, extraReasons, gateHeadline, notableComparisons } from './gate-text.ts';
 import { countSources } from '../score/summarize.ts';
 import { judgesMarkdown } from './judges-text.ts';
@@ -53,7 +53,7 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
     const deltas = scenarioDeltas(aggregateRun(results, { grader: meta.grader }), input.baseline?.cells);
     lines.push(...renderGateMarkdown(input.gate), '', ...regressionEvidence(input.gate, meta, results, deltas, input.baseline));
   }
-  lines.push(...trajectoryFailures(results));
+  lines.push(...trajectoryFailures(results), ...approximations(results));
 
   const pairs = orderPairs(summary.pairwise);
   const worse = pairs.filter((p) => p.verdict === 'worse');

@@ -136,6 +136,11 @@ export interface RuntimeCellOutput {
 export interface AgentRuntime {
   readonly name: Exclude<RuntimeName, 'chat'>;
   runCell(input: RuntimeCellInput): Promise<RuntimeCellOutput>;
+  /**
+   * Starts, before the first cell, what `cells` cells at once will need (OpenCode: its servers), so no cell
+   * pays a program's start-up inside its own timeout. A start that fails is left to the cell, which reports it.
+   */
+  prepare?(cells: number): Promise<void>;
   /** Stops anything started for the run (servers, processes). */
   close(): Promise<void>;
 }

@@ -201,7 +201,8 @@ describe.each<{ runtime: Runtime; skip: string }>([
       await agentRuntime.runCell(cellFor(runtime, c));
       const offered = runtime === 'opencode' ? openai.agentCalls[0]!.tools : anthropic.agentCalls[0]!.tools;
       const known = VOCABULARY[runtime === 'opencode' ? 'opencode' : 'claude-code'].tools;
-      expect(offered.filter((t) => !known.has(t))).toEqual([]);
+      // Claude Code's placeholder for tools it loads on demand is no tool an agent file can name.
+      expect(offered.filter((t) => !known.has(t) && t !== 'DeferredToolPlaceholder')).toEqual([]);
       // Web tools stay offered on OpenCode (its sandbox rules ask, and the harness answers no).
       if (runtime === 'opencode') expect([...offered].sort()).toEqual([...OPENCODE_DEFAULT_TOOLS].sort());
     });

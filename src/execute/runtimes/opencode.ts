@@ -106,6 +106,8 @@ interface Slot {
 /** Sandboxed servers, started on demand, each lent to one cell at a time. */
 interface SlotPool {
   acquire(): Promise<Slot>;
+  /** Starts servers, in parallel, until the pool holds `count` (failures are left to the cells that need them). */
+  warm(count: number): Promise<void>;
   /**
    * Kills what the cell left running, lets `takeBack` move the cell's copy out, empties the work folder and
    * gives the slot back; a slot whose server died (a limit, a crash) is closed instead.
@@ -123,6 +125,7 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
   return {
     name: 'opencode',
     runCell: (input) => runOpenCodeCell(pool, sandbox, input),
+    prepare: (cells) => pool.warm(cells),
     async close() {
       await pool.close();
       if (ownHome) rmSync(home, { recursive: true, force: true });
@@ -176,6 +179,10 @@ function slotPool(opts: { binary: string; home: string; sandbox: Sandbox; pathEn
   };
   return {
     acquire: async () => free.pop() ?? start(),
+    async warm(count) {
+      const starts = Array.from({ length: Math.max(0, count - all.size) }, () => start());
+      for (const started of await Promise.allSettled(starts)) if (started.status === 'fulfilled') free.push(started.value);
+    },
     async release(slot, takeBack) {
       slot.proxy.route(undefined);
       // Every process the cell started is killed before its copy moves out (a process still in it would follow it)
