@@ -8,14 +8,18 @@
 import picomatch from 'picomatch';
 import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import type { AssertionFunction } from '../shared/engine-types.ts';
+import { canonicalToolName } from '../shared/tool-translation.ts';
 
 type Verdict = { pass: boolean; score: number; reason: string };
 type Call = TrajectoryRecord['toolCalls'][number];
 
 const verdict = (pass: boolean, reason: string): Verdict => ({ pass, score: pass ? 1 : 0, reason });
 
-/** Tool names compare case-insensitively: Claude Code says `Read`, OpenCode `read`. */
-const sameTool = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+/**
+ * Tool names compare across runtimes: case-insensitively (Claude Code says `Read`, OpenCode `read`) and through
+ * the translation table (`Agent`/`Task` is OpenCode's `task`, `LS` its `list`).
+ */
+const sameTool = (a: string, b: string) => canonicalToolName(a) === canonicalToolName(b);
 const describeCall = (c: Call) =>
   `call #${c.index + 1} ${c.tool}(${JSON.stringify(c.input).slice(0, 120)})${c.outcome === 'ran' ? '' : ` [${c.outcome}]`}`;
 

@@ -1,11 +1,11 @@
 import type { AgentVariant } from '../schema/agent.ts';
 import type { RuntimeAgent } from '../shared/agent-runtime.ts';
 import type { RuntimeName } from './matrix.ts';
-import { claudeToolsOnOpenCode, openCodeGrantsOnClaudeCode } from './tool-translation.ts';
+import { claudeToolsOnOpenCode, openCodeGrantsOnClaudeCode } from '../shared/tool-translation.ts';
 
 /**
  * An agent file as a runtime of the other dialect needs it (pure); the translation itself is the table in
- * `tool-translation.ts`. On its own runtime a file runs as written. What the other runtime cannot enforce
+ * `shared/tool-translation.ts`. On its own runtime a file runs as written. What the other runtime cannot enforce
  * goes in `approximated`, shown on the cell; its model is not translated (the cell's model runs).
  *
  * - Claude Code file on OpenCode: an OpenCode agent file with the same body, each listed tool enabled by its

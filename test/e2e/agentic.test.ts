@@ -241,6 +241,16 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on 
       expect(turns[1]!.toolResults.map((r) => r.content).join('\n'), model).toContain("const SECRET = 'changeme'");
     }
 
+    // One behaviour, one verdict: the same scripted behaviour gets the same verdict on both runtimes, every
+    // assertion of every cell (an OpenCode file's `edit: ask` refuses the migration's Write on Claude Code too).
+    const byRuntime = (model: string) =>
+      Object.fromEntries(
+        rows
+          .filter((r) => r.model.startsWith(model))
+          .map((r) => [`${r.variantId} / ${r.scenarioId}`, [r.status, ...r.assertions.map((a) => `${a.id}: ${a.pass}`)]]),
+      );
+    expect(byRuntime('claude-code')).toEqual(byRuntime('opencode'));
+
     // The scenario's own workspace and the project are untouched; nothing was left beside the run folder.
     expect(listFiles(path.join(project.root, 'scenarios', 'backend-architect', 'workspaces'))).toEqual(workspaceBefore);
     expect(existsSync(path.join(project.root, 'migrations'))).toBe(false);

@@ -12,7 +12,7 @@ import { createOpenCodeRuntime } from '../../src/execute/runtimes/opencode.ts';
 import { parseAgentFile } from '../../src/load/agents.ts';
 import { VOCABULARY } from '../../src/lint/vocabulary.ts';
 import { peerAgent } from '../../src/plan/plan-cell.ts';
-import { OPENCODE_DEFAULT_TOOLS } from '../../src/plan/tool-translation.ts';
+import { OPENCODE_DEFAULT_TOOLS } from '../../src/shared/tool-translation.ts';
 import { runtimeAgent } from '../../src/plan/translate-agent.ts';
 import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, ToolCall } from '../../src/shared/agent-runtime.ts';
 import { type FakeAnthropicServer, startFakeAnthropic, type TurnContext } from '../support/fake-anthropic-server.ts';

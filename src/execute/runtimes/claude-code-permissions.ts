@@ -9,7 +9,7 @@
  * const policy = toolPolicy(['Read', 'Grep'], { workspace: '/ws', allowBash: false });
  * decideToolCall(policy, 'Edit', { file_path: '/ws/a.ts' }); // { outcome: 'denied-by-agent', reason: … }
  */
-import { claudeCallAsOpenCode } from '../../plan/tool-translation.ts';
+import { claudeCallAsOpenCode } from '../../shared/tool-translation.ts';
 import type { RuntimeAgent, ToolOutcome } from '../../shared/agent-runtime.ts';
 import { evaluatePermission, type PermissionRule } from './opencode-permissions.ts';
 import { globBase, isInsideWorkspace, shellCommandEscapes, workspaceRelative } from './sandbox-paths.ts';

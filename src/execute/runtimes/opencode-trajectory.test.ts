@@ -77,3 +77,21 @@ describe('a cell stopped by a limit', () => {
     expect(trajectory.toolCalls[0]).toMatchObject({ outcome: 'limit', reason: 'not run: maxTurns (3)' });
   });
 });
+
+describe('files read', () => {
+  it('counts a grep over one file as a read of it (as on Claude Code), not a grep over a folder', () => {
+    const grep = (path: string) => ({
+      type: 'tool',
+      tool: 'grep',
+      callID: path,
+      state: { status: 'completed', input: { pattern: 'x', path }, output: '' },
+    });
+    const { trajectory } = buildTrajectory({
+      ...base,
+      agentRules: [],
+      isFile: (rel) => rel === 'src/a.ts',
+      messages: [assistant([grep('/w/src/a.ts'), grep('/w/src')])],
+    });
+    expect(trajectory.filesRead).toEqual(['src/a.ts']);
+  });
+});

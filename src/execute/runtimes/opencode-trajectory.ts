@@ -56,6 +56,8 @@ export interface TrajectoryInput {
   workspace: string;
   /** The bound that stopped the cell, if one did: a call left unfinished is then a `limit` call. */
   limit?: string;
+  /** Whether a workspace path (relative) is a file: a grep or glob over one file reads it, as on Claude Code. */
+  isFile?: (relative: string) => boolean;
 }
 
 export interface TrajectoryResult {
@@ -153,9 +155,11 @@ export function buildTrajectory(input: TrajectoryInput): TrajectoryResult {
   const filesRead: string[] = [];
   for (const call of toolCalls) {
     const file = call.input.filePath ?? call.input.path;
-    if (call.tool !== 'read' || call.outcome !== 'ran' || typeof file !== 'string') continue;
+    if (!['read', 'grep', 'glob'].includes(call.tool) || call.outcome !== 'ran' || typeof file !== 'string') continue;
     const rel = insideWorkspace(input.workspace, file);
-    if (rel && !filesRead.includes(rel)) filesRead.push(rel);
+    // A search over a folder is not a read of a file; a read that ran was one, even if the file is gone now.
+    const read = call.tool === 'read' || (rel !== undefined && input.isFile?.(rel) === true);
+    if (rel && read && !filesRead.includes(rel)) filesRead.push(rel);
   }
   let prompt = 0;
   let completion = 0;

@@ -21,7 +21,7 @@
  * const out = await runtime.runCell(input);
  * await runtime.close();
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -445,6 +445,7 @@ async function readOutcome(
     peerRules: cell.peerRules,
     allowBash: input.allowBash,
     workspace: directory,
+    isFile: (relative) => statSync(path.join(directory, relative), { throwIfNoEntry: false })?.isFile() === true,
     ...(stopped?.kind === 'limit' ? { limit: stopped.why } : {}),
   });
   const impostors = result.agentsThatAnswered.filter((a) => a !== input.agent.name);

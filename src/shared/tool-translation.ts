@@ -187,3 +187,14 @@ export function claudeCallAsOpenCode(
     }
   }
 }
+
+/**
+ * One name for a tool across runtimes, for assertions: Claude Code's name mapped through the table (`Agent` and
+ * `Task` → `task`, `LS` → `list`, `MultiEdit` → `edit`), any other name lower-cased (`Read` → `read`).
+ *
+ * @example canonicalToolName('Agent') === canonicalToolName('task') // true
+ */
+export function canonicalToolName(tool: string): string {
+  const row = TOOL_TABLE.find((r) => r.claude === tool);
+  return (row?.opencode ?? tool).toLowerCase();
+}
