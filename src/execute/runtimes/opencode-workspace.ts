@@ -85,6 +85,12 @@ const OPENCODE_GITIGNORE = 'node_modules\npackage.json\nbun.lock\n.gitignore\n';
  */
 export function prepareWorkspace(setup: WorkspaceSetup): PreparedWorkspace {
   const ws = setup.workspace;
+  refuseLinks(ws);
+  for (const agent of [setup.agent, ...(setup.agent.peers ?? [])]) {
+    const file = path.join(ws, '.opencode', 'agent', `${agent.name}.md`);
+    if (path.dirname(file) !== path.join(ws, '.opencode', 'agent'))
+      throw new Error(`agent name "${agent.name}" would put its file outside .opencode/agent/; expected a name without "/"`);
+  }
   const made: Array<{ path: string; state: string; previous?: Buffer }> = [];
   const record = (p: string, previous?: Buffer) => made.push({ path: p, state: stateOf(p)!, ...(previous ? { previous } : {}) });
   const makeDirs = (dir: string) => {
@@ -126,6 +132,21 @@ export function prepareWorkspace(setup: WorkspaceSetup): PreparedWorkspace {
       }
     },
   };
+}
+
+/**
+ * The harness writes its OpenCode files from outside the jail: a link the scenario's workspace ships where they
+ * go (`opencode.json`, `.opencode` or anything in it, `.git`) would make it write wherever the link points.
+ */
+function refuseLinks(ws: string): void {
+  const linked = (rel: string) => lstatSync(path.join(ws, rel), { throwIfNoEntry: false })?.isSymbolicLink() === true;
+  const underOpenCode = existsSync(path.join(ws, '.opencode')) && !linked('.opencode') ? treeOf(path.join(ws, '.opencode')) : [];
+  const candidates = ['opencode.json', '.opencode', '.git', ...underOpenCode.map((p) => path.relative(ws, p))];
+  const link = candidates.find(linked);
+  if (link)
+    throw new Error(
+      `the workspace holds a symlink at ${link}, where the harness writes OpenCode's files; replace it with a file or folder`,
+    );
 }
 
 /** A path as the harness compares it: `dir <bits>`, `link <target>`, `file <bits> <sha256>`, `other`; undefined when absent. */

@@ -31,7 +31,7 @@ import { type ModelProxy, PLACEHOLDER_KEY, startModelProxy } from '../sandbox/mo
 import { type AskVerdict, classifyAsk, type PermissionRule, sandboxRules } from './opencode-permissions.ts';
 import { type OpenCodeEvent, type OpenCodeServer, startOpenCodeServer } from './opencode-server.ts';
 import { buildTrajectory, type ChildSession, type OpenCodeMessage } from './opencode-trajectory.ts';
-import { prepareWorkspace } from './opencode-workspace.ts';
+import { type PreparedWorkspace, prepareWorkspace } from './opencode-workspace.ts';
 
 export const OPENCODE_VERSION = '1.18.33';
 export const OPENCODE_INSTALL_COMMAND = 'node scripts/install-opencode.mjs';
@@ -244,12 +244,7 @@ async function runOpenCodeCell(pool: SlotPool, sandbox: Sandbox, input: RuntimeC
   slot.proxy.route({ baseUrl: input.model.apiBaseUrl, apiKey: input.model.apiKey });
   const basePath = new URL(input.model.apiBaseUrl).pathname.replace(/\/$/, '');
   const inside = sandbox.kind === 'none' ? slot.proxy.address : `http://127.0.0.1:${MODEL_PORT}`;
-  const prepared = prepareWorkspace({
-    workspace: directory,
-    agent: input.agent,
-    model: { id: input.model.id, apiBaseUrl: `${inside}${basePath}` },
-    apiKey: PLACEHOLDER_KEY,
-  });
+  let prepared: PreparedWorkspace | undefined;
   const srv = slot.server;
   const home = path.dirname(slot.workRoot);
   const cell: OpenCell = {
@@ -263,6 +258,13 @@ async function runOpenCodeCell(pool: SlotPool, sandbox: Sandbox, input: RuntimeC
   };
   let unwatch: () => void = () => {};
   try {
+    // Inside the try: a workspace the harness refuses to prepare still gives its slot and its copy back.
+    prepared = prepareWorkspace({
+      workspace: directory,
+      agent: input.agent,
+      model: { id: input.model.id, apiBaseUrl: `${inside}${basePath}` },
+      apiKey: PLACEHOLDER_KEY,
+    });
     const agentRules = await loadedAgentRules(cell);
     if (!agentRules)
       return failedCell(
@@ -288,7 +290,7 @@ async function runOpenCodeCell(pool: SlotPool, sandbox: Sandbox, input: RuntimeC
     unwatch();
     if (cell.root) await srv.request('DELETE', `/session/${cell.root}`, { directory }).catch(() => {});
     await srv.request('POST', '/instance/dispose', { directory }).catch(() => {});
-    prepared.cleanup();
+    prepared?.cleanup();
     await pool.release(slot, () => move(directory, input.workspace));
   }
 }
