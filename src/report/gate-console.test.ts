@@ -13,7 +13,7 @@ describe('renderGateConsole', () => {
     const lines = renderGateConsole(gate, 'reports/baseline.json (run r1)');
     expect(lines[0]).toBe('gate: below threshold (exit 1): 1 variant × model below threshold: rev/a @ m1 passRate 7% < 50%');
     expect(lines).toContain(
-      '  below-threshold rev/a @ m1: 7% [1–31%] vs baseline 7% [1–31%], ±0 pts [−22 to +22 pts], mcnemar-exact Holm p=1.000 over 2 scenarios',
+      '  below-threshold rev/a @ m1: 7% [1–31%] vs baseline 7% [1–31%], ±0 pts [−22 to +22 pts], mcnemar-exact discrete Holm p=1.000 over 2 scenarios',
     );
     expect(lines).toContain('                    below threshold: passRate 7% < 50% (1/14)');
     expect(lines.join('\n')).not.toMatch(/regress/);

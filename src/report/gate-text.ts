@@ -23,12 +23,19 @@ export function notableComparisons(gate: GateReport): GateComparison[] {
   return gate.comparisons.filter((c) => c.verdict !== 'unchanged');
 }
 
-/** e.g. `62% [41–79%] vs baseline 90% [74–97%], −28 pts [−49–−8], mcnemar-exact Holm p=0.012` */
+/**
+ * How the gate's p-values are adjusted for the comparisons made together, in one sentence for readers
+ * (`score/discrete-holm.ts` has the method and its references).
+ */
+export const GATE_CORRECTION_NOTE =
+  'p-values are adjusted by discrete Holm: each comparison counts by the chance its exact test had of giving a p-value that small, so one that could not (no discordant pair, say) counts for nothing';
+
+/** e.g. `62% [41–79%] vs baseline 90% [74–97%], −28 pts [−49–−8], mcnemar-exact discrete Holm p=0.012` */
 export function describeComparison(c: GateComparison): string {
   const s = c.comparison;
   const now = `${formatRate(c.current.rate)} ${formatInterval(c.current.interval)}`.trim();
   if (!s) return now;
-  return `${formatRate(s.current.rate)} ${formatInterval(s.current.interval)} vs baseline ${formatRate(s.baseline.rate)} ${formatInterval(s.baseline.interval)}, ${formatDiff(s.diff)} ${diffInterval(s.diffInterval)}, ${s.test} Holm ${formatP(s.adjustedP)} over ${s.comparedScenarios} scenario${s.comparedScenarios === 1 ? '' : 's'}`.replace(
+  return `${formatRate(s.current.rate)} ${formatInterval(s.current.interval)} vs baseline ${formatRate(s.baseline.rate)} ${formatInterval(s.baseline.interval)}, ${formatDiff(s.diff)} ${diffInterval(s.diffInterval)}, ${s.test} discrete Holm ${formatP(s.adjustedP)} over ${s.comparedScenarios} scenario${s.comparedScenarios === 1 ? '' : 's'}`.replace(
     / {2,}/g,
     ' ',
   );

@@ -1,7 +1,15 @@
 import type { GateComparison, GateReport } from '../score/types.ts';
 import { cellAnchor, gateRowAnchor, promptDiffAnchor } from './anchors.ts';
 import { formatKN, hasBaselineCounts, movedScenarios, type ScenarioDelta } from './baseline-view.ts';
-import { describeComparison, errorBudgetText, extraReasons, gateHeadline, gateSentence, notableComparisons } from './gate-text.ts';
+import {
+  describeComparison,
+  errorBudgetText,
+  extraReasons,
+  GATE_CORRECTION_NOTE,
+  gateHeadline,
+  gateSentence,
+  notableComparisons,
+} from './gate-text.ts';
 import { html, type Html } from './html-tag.ts';
 import { formatRate } from './matrix.ts';
 
@@ -18,7 +26,7 @@ export function renderGate(gate: GateReport, deltas: Map<string, ScenarioDelta> 
   const notable = notableComparisons(gate);
   const unchanged = gate.comparisons.length - notable.length;
   return html`<p class="${gate.exitCode === 0 ? 'good' : 'bad'}"><b>${gateHeadline(gate)}</b> (exit ${gate.exitCode}): ${gate.reason}</p>
-<p class="muted">${errorBudgetText(gate)} · α=${gate.alpha}</p>
+<p class="muted">${errorBudgetText(gate)} · α=${gate.alpha} · ${GATE_CORRECTION_NOTE}.</p>
 ${acrossModels(gate).map((line) => html`<p class="gate-sum">${line}</p>`)}
 ${notable.length ? html`<div id="gate-verdicts">${notable.map((c) => gateRow(c, deltas))}</div>` : ''}
 ${unchanged ? html`<p class="muted">${unchanged} variant × model combination${unchanged === 1 ? '' : 's'} unchanged.</p>` : ''}

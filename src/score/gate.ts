@@ -7,10 +7,10 @@ import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import type { Thresholds } from '../schema/eval-config.ts';
 import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
 import { checkThresholds, describeBreach } from './thresholds.ts';
-import { fisherExactP, holmAdjust, mcnemarExactP, newcombeDiffInterval, newcombePairedDiffInterval } from './stats.ts';
-import { moreRepeatsPaired, moreRepeatsUnpaired } from './more-repeats.ts';
-import { byKey, rateOf } from './summarize.ts';
-import type { GateComparison, GateReport, GateStatComparison, GateVerdict, NotComparableReason, NotComparableScenario } from './types.ts';
+import { discreteHolmAdjust } from './discrete-holm.ts';
+import { compareScenarios, type ScenarioTest } from './compare-scenarios.ts';
+import { byKey } from './summarize.ts';
+import type { GateComparison, GateReport, GateVerdict, NotComparableReason, NotComparableScenario } from './types.ts';
 
 export interface GateInput {
   current: ScenarioAggregate[];
@@ -44,10 +44,14 @@ const scenarioKey = (s: ScenarioAggregate) => [s.agent, s.variantId, s.model, s.
  * baseline are compared (the others are listed as not comparable, never gated); a changed variant
  * hash is exactly what is being compared. The test is exact McNemar over (scenario, repeat) pairs
  * when every compared scenario carries usable per-repeat outcomes on both sides, else Fisher's exact
- * test on the pooled counts. p-values are Holm-adjusted across the variant × model comparisons with
- * new evidence: a comparison whose every compared cell was carried from the baseline (`--changed-since`)
- * re-reads the baseline's own outcomes, tests nothing, and would only widen Holm's family (five such
- * comparisons beside one real 7-of-10 drop turned p = 0.016 into 0.078); it is `unchanged`, not tested.
+ * test on the pooled counts. p-values are adjusted across the variant × model comparisons by discrete
+ * Holm (`discrete-holm.ts`, issue 24): each comparison counts by the chance its exact test had of a
+ * p-value that small, so one that could not give it (no discordant pair, say) counts for nothing. Plain
+ * Holm counted every comparison: two unchanged variants turned a 6/6 → 0/6 drop (p = 1/32) into 3/32,
+ * and which of them were in the family depended on which files `--changed-since` saw change (a
+ * scenario's title edited re-ran it, 1/32 became 2/32), not on what they showed. A comparison whose
+ * every compared cell was carried from the baseline (`--changed-since`) re-reads the baseline's own
+ * outcomes: its p is 1 by construction, so it is `unchanged`, not tested, and adds nothing either.
  *
  * Exit codes, in precedence order:
  * - 0 with "nothing to evaluate" when no cell was planned (affected-only run with nothing affected);
@@ -116,18 +120,21 @@ function errorBudgetOf(input: GateInput): GateReport['errorBudget'] {
   };
 }
 
-/** Each variant × model against its baseline, Holm-adjusted across every test on new evidence, in verdict order. */
+/** Each variant × model against its baseline, adjusted (discrete Holm) across every test on new evidence, in verdict order. */
 function compareVariants(input: GateInput): GateReport['comparisons'] {
+  const { alpha } = input.thresholds;
   const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
   const drafts = summarizeAggregates(input.current).map((vm) =>
     draftComparison(vm, baselineByKey, input.baseline !== undefined, input.thresholds),
   );
   const tested = drafts.filter((d) => d.stat !== null && !d.carried);
-  const adjusted = holmAdjust(tested.map((d) => d.stat!.pValue));
+  const adjusted = discreteHolmAdjust(tested.map((d) => ({ p: d.stat!.pValue, support: d.support })));
   tested.forEach((d, i) => {
     d.stat!.adjustedP = adjusted[i]!;
   });
-  const comparisons = drafts.map((d) => decide(d, input.thresholds.alpha, tested.length));
+  // Comparisons whose test could reach alpha at all: the most that can share the level with a settled one.
+  const canReach = tested.filter((d) => d.support[0]! <= alpha);
+  const comparisons = drafts.map((d) => decide(d, alpha, canReach.length + (canReach.includes(d) ? 0 : 1)));
   return comparisons.sort(
     (x, y) =>
       VERDICT_ORDER[x.verdict] - VERDICT_ORDER[y.verdict] ||
@@ -137,7 +144,7 @@ function compareVariants(input: GateInput): GateReport['comparisons'] {
   );
 }
 
-interface Draft {
+interface Draft extends ScenarioTest {
   vm: VariantModelAggregate;
   hasBaseline: boolean;
   variantChanged: boolean;
@@ -145,9 +152,6 @@ interface Draft {
   carried: boolean;
   /** Scenarios comparable with the baseline. */
   compared: number;
-  stat: GateStatComparison | null;
-  /** Extra repeats per scenario, given the level to settle at. */
-  moreRepeats: (level: number) => number | undefined;
   notComparable: NotComparableScenario[];
   newScenarios: string[];
   breaches: GateComparison['breaches'];
@@ -177,7 +181,7 @@ function draftComparison(
     else pairs.push([base, cur]);
   }
   const hasBaseline = baselineGiven && newScenarios.length < vm.scenarios.length;
-  const { stat, moreRepeats } = compareScenarios(pairs);
+  const { stat, support, moreRepeats } = compareScenarios(pairs);
   return {
     vm,
     hasBaseline,
@@ -185,6 +189,7 @@ function draftComparison(
     carried: pairs.length > 0 && pairs.every(([, cur]) => (cur.carried ?? 0) >= cur.runs),
     compared: pairs.length,
     stat,
+    support,
     moreRepeats,
     notComparable,
     newScenarios: baselineGiven ? newScenarios : [],
@@ -192,98 +197,9 @@ function draftComparison(
   };
 }
 
-/** Whether the per-repeat letters agree with the counts, so pairing by repeat is trustworthy. */
-function hasUsableOutcomes(s: ScenarioAggregate): boolean {
-  let p = 0;
-  let f = 0;
-  for (const ch of s.outcomes) {
-    if (ch === 'P') p++;
-    else if (ch === 'F') f++;
-  }
-  return p === s.passes && p + f === s.runs;
-}
-
-/** The paired test (McNemar over repeats) when every scenario's outcomes allow pairing, else Fisher's on pooled counts. */
-function compareScenarios(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>): Pick<Draft, 'stat' | 'moreRepeats'> {
-  const none = { stat: null, moreRepeats: () => undefined };
-  if (pairs.length === 0) return none;
-  if (pairs.every(([b, c]) => hasUsableOutcomes(b) && hasUsableOutcomes(c))) {
-    const paired = pairedComparison(pairs);
-    if (paired) return paired;
-  }
-  return unpairedComparison(pairs) ?? none;
-}
-
-/** Repeat i of the baseline against repeat i now, over every scenario: McNemar's exact test on the discordant pairs. */
-function pairedComparison(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>): Pick<Draft, 'stat' | 'moreRepeats'> | undefined {
-  const t = { both: 0, firstOnly: 0, secondOnly: 0, neither: 0 };
-  let pairedScenarios = 0;
-  for (const [b, c] of pairs) {
-    let any = false;
-    for (let i = 0; i < Math.min(b.outcomes.length, c.outcomes.length); i++) {
-      const bp = b.outcomes[i];
-      const cp = c.outcomes[i];
-      if ((bp !== 'P' && bp !== 'F') || (cp !== 'P' && cp !== 'F')) continue;
-      any = true;
-      if (bp === 'P' && cp === 'P') t.both++;
-      else if (bp === 'P') t.firstOnly++;
-      else if (cp === 'P') t.secondOnly++;
-      else t.neither++;
-    }
-    if (any) pairedScenarios++;
-  }
-  const n = t.both + t.firstOnly + t.secondOnly + t.neither;
-  if (n === 0) return undefined;
-  const stat: GateStatComparison = {
-    test: 'mcnemar-exact',
-    baseline: rateOf(t.both + t.firstOnly, n),
-    current: rateOf(t.both + t.secondOnly, n),
-    pairs: n,
-    baselineOnly: t.firstOnly,
-    currentOnly: t.secondOnly,
-    diff: (t.secondOnly - t.firstOnly) / n,
-    diffInterval: newcombePairedDiffInterval(t),
-    pValue: mcnemarExactP(t.firstOnly, t.secondOnly),
-    adjustedP: 1,
-    comparedScenarios: pairs.length,
-  };
-  const repeats = n / pairedScenarios;
-  return {
-    stat,
-    moreRepeats: (level) => moreRepeatsPaired({ firstOnly: t.firstOnly, secondOnly: t.secondOnly, repeats, alpha: level }),
-  };
-}
-
-/** Pooled counts over the comparable scenarios: Fisher's exact test. */
-function unpairedComparison(pairs: Array<[ScenarioAggregate, ScenarioAggregate]>): Pick<Draft, 'stat' | 'moreRepeats'> | undefined {
-  let x1 = 0,
-    n1 = 0,
-    x2 = 0,
-    n2 = 0;
-  for (const [b, c] of pairs) {
-    x1 += b.passes;
-    n1 += b.runs;
-    x2 += c.passes;
-    n2 += c.runs;
-  }
-  if (n1 === 0 || n2 === 0) return undefined;
-  const stat: GateStatComparison = {
-    test: 'fisher-exact',
-    baseline: rateOf(x1, n1),
-    current: rateOf(x2, n2),
-    diff: x2 / n2 - x1 / n1,
-    diffInterval: newcombeDiffInterval(x1, n1, x2, n2),
-    pValue: fisherExactP(x1, n1, x2, n2),
-    adjustedP: 1,
-    comparedScenarios: pairs.length,
-  };
-  const repeats = n2 / pairs.length;
-  return { stat, moreRepeats: (level) => moreRepeatsUnpaired({ x1, n1, x2, n2, repeats, alpha: level }) };
-}
-
-function decide(d: Draft, alpha: number, tests: number): GateComparison {
+function decide(d: Draft, alpha: number, sharing: number): GateComparison {
   const { vm, stat } = d;
-  let { verdict, reasons, moreRepeats } = verdictOf(d, alpha, tests);
+  let { verdict, reasons, moreRepeats } = verdictOf(d, alpha, sharing);
   if (d.breaches.length > 0) {
     // A miss is named first and as what it is: the blessed run gated against itself misses the same
     // bars, and calling that a "regression" (of an unchanged prompt) would send the author looking
@@ -311,8 +227,11 @@ function decide(d: Draft, alpha: number, tests: number): GateComparison {
   };
 }
 
-/** The verdict against the baseline alone (thresholds aside), with the reason a reader is given. */
-function verdictOf(d: Draft, alpha: number, tests: number): { verdict: GateVerdict; reasons: string[]; moreRepeats?: number } {
+/**
+ * The verdict against the baseline alone (thresholds aside), with the reason a reader is given.
+ * `sharing`: this comparison and the others whose test could reach alpha at all.
+ */
+function verdictOf(d: Draft, alpha: number, sharing: number): { verdict: GateVerdict; reasons: string[]; moreRepeats?: number } {
   const { stat } = d;
   if (!d.hasBaseline) return { verdict: 'new', reasons: ['no baseline to compare with'] };
   if (d.carried)
@@ -339,8 +258,10 @@ function verdictOf(d: Draft, alpha: number, tests: number): { verdict: GateVerdi
       verdict: 'unchanged',
       reasons: [d.variantChanged ? `no difference observed: ${change}` : `prompt unchanged, no significant difference: ${change}`],
     };
-  // Settle at Holm's strictest level (alpha / number of tests), so the estimate errs high.
-  const moreRepeats = d.moreRepeats(alpha / Math.max(1, tests));
+  // Settle at alpha / (comparisons that could reach alpha, this one included): with each of them adding
+  // at most p, discrete Holm's first step then rejects, so the estimate errs high. Comparisons that could
+  // not reach alpha add nothing below it, so they do not move the estimate.
+  const moreRepeats = d.moreRepeats(alpha / Math.max(1, sharing));
   const settle =
     moreRepeats !== undefined
       ? `about ${moreRepeats} more repeat${moreRepeats === 1 ? '' : 's'} per scenario would settle it`

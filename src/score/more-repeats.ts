@@ -14,7 +14,8 @@ export const MAX_MORE_REPEATS = 1000;
  * split. Return the smallest `e` at which the exact McNemar test on the scaled counts falls below
  * `alpha`. `undefined` when the difference is 0 (no number of repeats would settle it) or when more
  * than {@link MAX_MORE_REPEATS} would be needed. Callers that correct for multiple comparisons pass
- * the strictest level they will test at (Holm: alpha / m), so the estimate errs on the high side.
+ * the strictest level they will test at (Holm: alpha / m; the gate's discrete Holm: alpha / the number
+ * of comparisons whose test could reach alpha at all), so the estimate errs on the high side.
  * Pairs need both sides: for the gate the repeats go to the baseline too (raise `repeats`, bless again).
  * @example moreRepeatsPaired({ firstOnly: 1, secondOnly: 4, repeats: 3, alpha: 0.05 }) // 4
  */

@@ -119,7 +119,8 @@ function logGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (xm + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
-function logChoose(n: number, k: number): number {
+/** ln C(n, k). */
+export function logChoose(n: number, k: number): number {
   return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
 }
 
@@ -131,8 +132,8 @@ export function binomialPmf(k: number, n: number, p: number): number {
   return Math.exp(logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log(1 - p));
 }
 
-/** Relative slack when comparing point probabilities, as R's `binom.test` / `fisher.test` do. */
-const REL_EPS = 1e-7;
+/** Relative slack when comparing point probabilities (and p-values), as R's `binom.test` / `fisher.test` do. */
+export const REL_EPS = 1e-7;
 
 /**
  * Exact two-sided binomial test: the probability, under Binomial(n, p), of an outcome no more likely

@@ -159,7 +159,7 @@ export interface JudgeAgreement {
 // Gate (issue 6): the current run against the baseline, per variant × model.
 
 /**
- * `regressed`: pass rate dropped significantly (Holm-adjusted). `below-threshold`: an absolute bar of the
+ * `regressed`: pass rate dropped significantly (discrete Holm-adjusted). `below-threshold`: an absolute bar of the
  * config was missed (with or without a baseline, whatever the comparison says); both fail the gate.
  * `improved`: rose significantly. `unchanged`: no significant change and either no observed difference
  * or the prompt did not change. `inconclusive`: the prompt changed, the rate moved, not significantly.
@@ -216,7 +216,16 @@ export interface GateStatComparison {
   diff: number;
   diffInterval: Interval | null;
   pValue: number;
-  /** Holm-adjusted across the gate's comparisons with new evidence (carried ones keep 1). */
+  /**
+   * The smallest p-value this test could have given whatever the outcome, given its discordant pairs
+   * (McNemar) or margins (Fisher): above alpha, it could never be significant. Set by `gateRun`.
+   */
+  minAttainableP?: number;
+  /**
+   * Adjusted across the gate's comparisons with new evidence by discrete Holm (carried ones keep 1):
+   * a comparison counts by the chance its test had of a p-value this small, so one that could not
+   * give it (no discordant pair, say) counts for nothing. Does not depend on alpha.
+   */
   adjustedP: number;
   comparedScenarios: number;
 }
@@ -232,7 +241,7 @@ export interface GateComparison {
   variantChanged: boolean;
   /**
    * Every compared cell was carried from the baseline (`--changed-since`): nothing new was measured,
-   * so the comparison is `unchanged` and stays out of Holm's family. `gateRun` always sets it.
+   * so the comparison is `unchanged` and not tested (its p is 1 by construction). `gateRun` always sets it.
    */
   carried?: boolean;
   /** Every scored cell of this variant × model in the current run (what thresholds judge). */

@@ -130,7 +130,7 @@ describe('agent-evals gate on synthetic runs', () => {
     expect(r.stdout).toMatch(/below threshold: criticalMustPass s3 \/ no-secrets passed 3 of 4 times/);
   });
 
-  it("--changed-since: a 7-of-10 drop stays regressed beside four variants carried from the baseline (no new evidence, not in Holm's family)", async () => {
+  it('--changed-since: a 7-of-10 drop stays regressed beside four variants carried from the baseline (no new evidence, not tested)', async () => {
     const others = ['helper/bravo', 'helper/charlie', 'helper/delta', 'helper/echo'];
     const all = 'PPPPPPPPPP';
     const r = await gateAgainst(
@@ -139,9 +139,39 @@ describe('agent-evals gate on synthetic runs', () => {
       { carried: others },
     );
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^ {2}regressed +helper\/alpha @ m1: 30% .*Holm p=0\.016/m);
+    expect(r.stdout).toMatch(/^ {2}regressed +helper\/alpha @ m1: 30% .*discrete Holm p=0\.016/m);
     expect(r.stdout).toMatch(/^ {2}unchanged +4 variant × model \(4 carried from the baseline, not tested\)/m);
     expect(r.summary).toContain('- 4 unchanged (4 carried from the baseline, not tested)');
+  });
+
+  it('issue 24: 6/6 → 0/6 beside two unchanged variants is regressed (p = 1/32), thresholds or not, in every report', async () => {
+    // Exact McNemar p for 6 discordant pairs all one way: 2·½⁶ = 0.03125. The two bystanders have no
+    // discordant pair (p = 1 whatever happens) and do not dilute it; plain Holm made it 3 × 0.03125 = 0.094.
+    using p = project({ passRate: 0, criticalMustPass: false });
+    const auditor = 'security/auditor';
+    const bystanders = ['review/a', 'review/b'];
+    writeRun(p.root, '20260101-000000-base', [...uniform(auditor, 1, 'PPPPPP'), ...bystanders.flatMap((v) => uniform(v, 1, 'PPPPPP'))]);
+    expect((await p.cli(['bless', '20260101-000000-base'])).code).toBe(0);
+    writeRun(p.root, '20260102-000000-curr', [
+      ...uniform(auditor, 1, 'FFFFFF', EDITED),
+      ...bystanders.flatMap((v) => uniform(v, 1, 'PPPPPP')),
+    ]);
+    const r = await p.cli(['gate']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/gate: regression \(exit 1\): 1 variant × model regressed$/m);
+    expect(r.stdout).toMatch(/^ {2}regressed +security\/auditor @ m1: 0% .*vs baseline 100% .*mcnemar-exact discrete Holm p=0\.031 /m);
+    expect(r.stdout).toMatch(/^ {2}unchanged +2 variant × model$/m);
+    const summary = readFileSync(path.join(p.root, 'reports', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/❌ Gate: regression \(exit 1\)/);
+    const html = readFileSync(path.join(p.root, 'reports', 'index.html'), 'utf8');
+    expect(html).toContain('p-values are adjusted by discrete Holm');
+    const comment = await p.cli(['report', '--format', 'pr-comment']);
+    expect(comment.code, comment.stderr).toBe(0);
+    expect(comment.stdout).toContain('### ❌ agent-evals: regression or missed threshold');
+    expect(comment.stdout).not.toContain('no regression');
+    expect(comment.stdout).toMatch(
+      /^\| regressed \| security\/auditor \| m1 \| 100% → 0% \| −100 pts \[−\d+ pts, −\d+ pts\] \| 0\.031 \|$/m,
+    );
   });
 
   it('fingerprint changed: the scenario is listed as not gated, never compared; exit 0', async () => {
