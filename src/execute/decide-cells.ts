@@ -58,7 +58,7 @@ export async function decideCells(input: {
         skippedResult(
           p(),
           'not-recorded',
-          'no recording for this cell (its prompt or scenario changed since recording): run live to record it',
+          'no recording for this cell (its prompt, scenario or model entry changed since recording): run live to record it',
         ),
       );
     else decided.skipped.push(skippedResult(p(), 'not-run', ready && !ready.ok ? ready.reason : 'model unavailable'));

@@ -105,8 +105,8 @@ describe('runCells against the loopback OpenAI double', () => {
   });
 });
 
-describe('runCells: live and replay score the same text (the answer with secrets cut)', () => {
-  it('an answer echoing a key gets the same output and verdict live as replayed from its recording', async () => {
+describe('runCells: an answer is scored as the model gave it, and written with secrets cut', () => {
+  it('an answer echoing a key is scored on its raw text live, and written (and recorded, so replayed) with the key cut', async () => {
     const recordings = new RecordingStore(tempDir(), [LEAKED]);
     const seen: string[] = [];
     const plan: CellPlan = {
@@ -160,10 +160,11 @@ describe('runCells: live and replay score the same text (the answer with secrets
       output: r.output,
       assertions: r.assertions.map((a) => [a.id, a.pass]),
     });
-    expect(verdict(live)).toEqual(verdict(replayed));
-    expect(live.output).toBe('Your key is [redacted], use JWT.');
-    // What the assertions saw is what was written, both times: never the key.
-    expect(seen).toEqual([live.output, live.output]);
+    // Live, the assertions saw the raw answer; what was written and recorded has the key cut, so the replay
+    // scores the cut text (the one case where a replay can differ: an answer that holds a real secret).
+    expect(verdict(live)).toMatchObject({ status: 'pass', output: 'Your key is [redacted], use JWT.' });
+    expect(verdict(replayed)).toMatchObject({ status: 'fail', output: 'Your key is [redacted], use JWT.' });
+    expect(seen).toEqual([`Your key is ${LEAKED}, use JWT.`, 'Your key is [redacted], use JWT.']);
   });
 });
 

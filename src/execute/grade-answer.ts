@@ -1,6 +1,5 @@
 import { needsGrader } from '../assertions/registry.ts';
 import type { CellPlan } from '../plan/types.ts';
-import { redactSecrets } from '../shared/secrets.ts';
 import type { EngineRow } from './cell-result.ts';
 import type { Promptfoo } from './engine.ts';
 import { decidePanel, type PanelGrading } from './grader-panel.ts';
@@ -11,7 +10,6 @@ export interface GradeOptions {
   graders: ReadonlyArray<{ label: string; provider: ProviderWrapper }>;
   /** Repeats in the run: when > 1 the grader's calls are cached per repeat, as the answers are. */
   repeats: number;
-  secrets: readonly string[];
 }
 
 /**
@@ -28,14 +26,15 @@ export async function gradeAnswer(
   opts: GradeOptions,
 ): Promise<EngineRow> {
   if (response.error) return { response, latencyMs, failureReason: 2, error: String(response.error) };
-  // Scored as written: the answer with secrets cut, as its recording holds it, so a replay of the
-  // recording reaches the same verdict as the live run did.
-  const scored = typeof response.output === 'string' ? { ...response, output: redactSecrets(response.output, opts.secrets) } : response;
+  // No answer at all (`content: null`): nothing to grade; the cell result makes it an error naming why.
+  if (response.output == null) return { response, latencyMs };
+  // Scored as the model gave it: secrets are cut from what is written (the result line, the recording),
+  // never from what is judged (an answer's "passwords" is not "[redacted]s" to `mentions: password`).
   const vars = gradingVars(cell, response);
   const grade = (assert: CellPlan['assertions'], grader?: ProviderWrapper) => () =>
     engine.assertions.runAssertions({
       test: { vars: vars as never, assert: assert as never, ...(grader ? { options: { provider: grader } } : {}) },
-      providerResponse: scored as never,
+      providerResponse: response as never,
       latencyMs,
     }) as Promise<PanelGrading>;
   // The grader call belongs to the cell's repeat too: repeat 2's verdict is never repeat 1's cached one.
@@ -54,7 +53,7 @@ export async function gradeAnswer(
             modelGraded,
           )
         : grading;
-    return { response: scored, latencyMs, gradingResult: panel, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) };
+    return { response, latencyMs, gradingResult: panel, ...(typeof response.cost === 'number' ? { cost: response.cost } : {}) };
   } catch (err) {
     return { failureReason: 2, error: `grading failed: ${err instanceof Error ? err.message : String(err)}` };
   }

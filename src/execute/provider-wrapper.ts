@@ -9,7 +9,7 @@ import type { CellPlan, RunMode } from '../plan/types.ts';
 import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import { redactSecrets } from '../shared/secrets.ts';
 import type { Promptfoo } from './engine.ts';
-import { type RecordingKey, samplingParams } from '../plan/recording-key.ts';
+import { modelEntry, type RecordingKey, samplingParams } from '../plan/recording-key.ts';
 import type { RecordingStore } from './recordings.ts';
 
 export type ProviderResponse = Record<string, unknown>;
@@ -39,12 +39,16 @@ export interface WrapperOptions {
 export async function wrapProvider(engine: Promptfoo, model: ResolvedModel, ref: string, opts: WrapperOptions): Promise<ProviderWrapper> {
   const real = await loadReal(engine, model, opts);
   const params = samplingParams(model.config);
+  // A grader's calls are keyed by its whole entry too: a panel of one id on two servers votes apart on replay.
+  const entry = modelEntry(model);
   const callApi: CallApi = async (rendered, context, callOptions, cell) => {
     // Planned cells: their messages, verbatim. Grader calls: promptfoo's own grading prompt.
     const prompt = cell ? JSON.stringify(cell.messages) : rendered;
     const repeat = cell?.repeat ?? 0;
     const promptConfig = (context as { prompt?: { config?: Record<string, unknown> } } | undefined)?.prompt?.config;
-    const key = cell ? cellRecordingKey(cell) : { provider: model.id, prompt, params: { ...params, ...promptConfig }, repeat };
+    const key = cell
+      ? cellRecordingKey(cell)
+      : { provider: model.id, model: entry, prompt, params: { ...params, ...promptConfig }, repeat };
     if (!real) return answerFromRecording(opts.recordings, key, model.id);
     const once = () => real(prompt, context, callOptions, cell);
     const call = opts.repeats > 1 ? () => engine.cache.withCacheNamespace(`repeat:${repeat}`, once) : once;
@@ -85,7 +89,8 @@ async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: WrapperOp
 
 async function answerFromRecording(recordings: RecordingStore, key: RecordingKey, modelId: string): Promise<ProviderResponse> {
   const rec = await recordings.get(key);
-  if (!rec) return { error: `not-recorded: no recording for ${modelId} (prompt or parameters changed since it was recorded)` };
+  if (!rec)
+    return { error: `not-recorded: no recording for ${modelId} (its prompt, parameters or model entry changed since it was recorded)` };
   return {
     output: rec.response.output,
     tokenUsage: rec.response.tokenUsage,

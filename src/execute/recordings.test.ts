@@ -90,3 +90,45 @@ describe('RecordingStore.put writes only a changed answer', () => {
     expect((await recordings.get(key))!.response.output).toBe('goodbye');
   });
 });
+
+describe('RecordingStore keys a recording by the whole model entry', () => {
+  const entry = (label: string, endpoint: string) => ({ label, endpoint });
+  const twinA = { ...key, model: entry('local-a', 'http://gpu-1:8000/v1') };
+  const twinB = { ...key, model: entry('local-b', 'http://gpu-2:8000/v1') };
+  const models = [
+    { id: 'openai:chat:m', label: 'local-a', runtime: 'chat' as const, config: { apiBaseUrl: 'http://gpu-1:8000/v1' } },
+    { id: 'openai:chat:m', label: 'local-b', runtime: 'chat' as const, config: { apiBaseUrl: 'http://gpu-2:8000/v1' } },
+  ];
+
+  it('twins of one provider id record and replay apart', async () => {
+    const recordings = new RecordingStore(tempDir(), [], models);
+    await recordings.put(twinA, { output: 'Refunds take 5 days.' });
+    await recordings.put(twinB, { output: 'No idea.' });
+    expect((await recordings.get(twinA))!.response.output).toBe('Refunds take 5 days.');
+    expect((await recordings.get(twinB))!.response.output).toBe('No idea.');
+  });
+
+  it('writes the entry without its secrets', async () => {
+    const dir = tempDir();
+    const recordings = new RecordingStore(dir, ['sk-secret-123456']);
+    await recordings.put({ ...key, model: entry('x', 'http://gw/v1?token=sk-secret-123456') }, { output: 'ok' });
+    const [file] = readdirSync(path.join(dir, 'openai_chat_m'));
+    const text = readFileSync(path.join(dir, 'openai_chat_m', file!), 'utf8');
+    expect(JSON.parse(text).model).toEqual({ label: 'x', endpoint: 'http://gw/v1?token=[redacted]' });
+  });
+
+  it('replays a recording of an earlier version (keyed without the entry), not for twins: it could be either one', async () => {
+    const dir = tempDir();
+    // An earlier version wrote the key without `model`: what the file holds is whichever twin ran last.
+    await new RecordingStore(dir).put(key, { output: 'from an earlier version' });
+    const alone = new RecordingStore(dir, [], [models[0]!]);
+    expect((await alone.get(twinA))!.response.output).toBe('from an earlier version');
+    expect(await alone.has(twinA)).toBe(true);
+    const withTwin = new RecordingStore(dir, [], models);
+    expect(await withTwin.get(twinA)).toBeUndefined();
+    expect(await withTwin.has(twinB)).toBe(false);
+    // Recorded anew, the new key wins over the earlier file.
+    await alone.put(twinA, { output: 'recorded again' });
+    expect((await alone.get(twinA))!.response.output).toBe('recorded again');
+  });
+});

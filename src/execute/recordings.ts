@@ -6,22 +6,33 @@ import { DataFileError } from '../errors.ts';
 import { Trajectory } from '../schema/trajectory.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
 import { redactDeep, redactSecrets } from '../shared/secrets.ts';
-import { recordingHash, type RecordingKey } from '../plan/recording-key.ts';
+import type { ResolvedModel } from '../plan/matrix.ts';
+import { modelEntry, recordingHash, type RecordingKey, samplingParams } from '../plan/recording-key.ts';
 import { stableJson } from '../shared/stable-json.ts';
 export { samplingParams, recordingHash, type RecordingKey } from '../plan/recording-key.ts';
 
 /**
- * Recorded model answers under `evals/recordings/`, one JSON file per request, keyed by a hash of
- * (provider id, messages, sampling parameters, repeat index). Human-readable, stable key order, no
- * secrets (connection settings such as `apiKey` and `apiBaseUrl` are not part of the key or the file).
- * Nothing of when or where it was recorded either (no time, latency, run, cell or local path: trajectories
- * come with paths relative to the workspace), so the same answer is the same bytes on any run or machine.
+ * Recorded model answers under `evals/recordings/`, one JSON file per request, keyed by a hash of the
+ * whole model entry that decides the answer (provider id and runtime, label, endpoint, the headers and
+ * sampling parameters that reach the model), the messages and the repeat index: two entries of one id on
+ * two servers record and replay apart. Human-readable, stable key order, no secrets (API keys, URL
+ * credentials and secret-named headers are not part of the key or the file). Nothing of when or where it
+ * was recorded either (no time, latency, run, cell or local path: trajectories come with paths relative
+ * to the workspace), so the same answer is the same bytes on any run or machine.
+ *
+ * Recordings of earlier versions were keyed by provider id and sampling parameters alone (no `model` in
+ * the file): they still replay for the entry they can only have come from, never for twins, which shared
+ * (and overwrote) one such file. A live run records the new key beside them.
  */
 
 export const Recording = z.strictObject({
   version: z.literal(1),
   hash: z.string(),
   provider: z.string(),
+  /** The model entry beyond its id; absent in recordings of earlier versions. */
+  model: z
+    .strictObject({ label: z.string(), endpoint: z.string().optional(), headers: z.record(z.string(), z.string()).optional() })
+    .optional(),
   params: z.record(z.string(), z.unknown()),
   repeat: z.number().int().nonnegative(),
   /** sha256 of the prompt, plus its last user turn for humans reading a diff. */
@@ -44,10 +55,21 @@ export const Recording = z.strictObject({
 export type Recording = z.infer<typeof Recording>;
 
 export class RecordingStore {
+  /** Model entries (by `stableJson(modelEntry)`) that share a key of earlier versions with a twin. */
+  private readonly twins: Set<string>;
+
+  /**
+   * @param secrets cut from every answer, trajectory and message written
+   * @param models every model and grader of the eval config: twins among them never replay a recording of
+   *   an earlier version, which could be either's
+   */
   constructor(
     readonly dir: string,
     private readonly secrets: readonly string[] = [],
-  ) {}
+    models: readonly Pick<ResolvedModel, 'id' | 'label' | 'runtime' | 'config'>[] = [],
+  ) {
+    this.twins = twinEntries(models);
+  }
 
   /** A recording's path as the user sees it: relative to the project root (`evals/recordings/…`). */
   private shown(file: string): string {
@@ -62,7 +84,14 @@ export class RecordingStore {
     return path.join(this.dir, slug, `${hash.slice(0, 24)}.json`);
   }
 
+  /** The recording for `key`, else the one an earlier version wrote for it (keyed without the model entry), if only it can have written it. */
   async get(key: RecordingKey): Promise<Recording | undefined> {
+    const found = this.read(key);
+    if (found || !key.model || this.twins.has(stableJson(key.model))) return found;
+    return this.read({ provider: key.provider, prompt: key.prompt, params: key.params, repeat: key.repeat });
+  }
+
+  private read(key: RecordingKey): Recording | undefined {
     const hash = recordingHash(key);
     const file = this.fileFor(hash, key.provider);
     let text: string;
@@ -112,6 +141,7 @@ export class RecordingStore {
       version: 1,
       hash,
       provider: key.provider,
+      ...(key.model ? { model: redactDeep(key.model, this.secrets) } : {}),
       params: key.params,
       repeat: key.repeat,
       promptHash: createHash('sha256').update(key.prompt).digest('hex'),
@@ -137,6 +167,19 @@ export class RecordingStore {
       return undefined;
     }
   }
+}
+
+/**
+ * The model entries that share an earlier version's key (provider id and sampling parameters) with
+ * another entry: that key's one recording holds whichever of them was recorded last.
+ */
+function twinEntries(models: readonly Pick<ResolvedModel, 'id' | 'label' | 'runtime' | 'config'>[]): Set<string> {
+  const byEarlierKey = new Map<string, Set<string>>();
+  for (const m of models) {
+    const earlier = stableJson([m.runtime === 'chat' ? m.id : `${m.runtime}:${m.id}`, samplingParams(m.config)]);
+    byEarlierKey.set(earlier, (byEarlierKey.get(earlier) ?? new Set()).add(stableJson(modelEntry(m))));
+  }
+  return new Set([...byEarlierKey.values()].filter((entries) => entries.size > 1).flatMap((entries) => [...entries]));
 }
 
 /**

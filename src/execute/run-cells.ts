@@ -158,7 +158,7 @@ async function openBatch(engine: Promptfoo, opts: BatchOptions): Promise<Batch> 
       );
       const latencyMs = Date.now() - started;
       const finish = async () => {
-        const row = await gradeAnswer(engine, cell, response, latencyMs, { graders, repeats: opts.repeats, secrets });
+        const row = await gradeAnswer(engine, cell, response, latencyMs, { graders, repeats: opts.repeats });
         // A result line never points at a recording that is not on disk yet.
         await recordingWrites.get(response);
         await batch.emit(cell, row);

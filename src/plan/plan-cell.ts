@@ -7,7 +7,7 @@ import type { RuntimeAgent } from '../shared/agent-runtime.ts';
 import type { Cell, RuntimeName } from './matrix.ts';
 import { runtimeAgent } from './translate-agent.ts';
 import type { AgentRun, CellPlan } from './types.ts';
-import { samplingParams, type RecordingKey } from './recording-key.ts';
+import { modelEntry, samplingParams, type RecordingKey } from './recording-key.ts';
 
 /**
  * Cell → what the engine sends and how it scores: the variant's prompt as the system message, the
@@ -110,6 +110,8 @@ export function cellRecordingKey(plan: CellPlan): RecordingKey {
   return {
     // An agent cell's answer depends on its runtime too: `claude-code:<model>`, `opencode:<model>`.
     provider: plan.model.runtime === 'chat' ? plan.model.id : `${plan.model.runtime}:${plan.model.id}`,
+    // Twins of one id (other server, other label) answer apart, so they record apart.
+    model: modelEntry(plan.model),
     prompt: JSON.stringify(plan.messages),
     params: {
       ...samplingParams(plan.model.config),

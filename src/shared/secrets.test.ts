@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { configSecretValues, isSecretName, redactConfig, redactSecrets, redactUrlCredentials, secretValues } from './secrets.ts';
+import {
+  configSecretValues,
+  isSecretName,
+  isSecretValue,
+  redactConfig,
+  redactSecrets,
+  redactUrlCredentials,
+  secretValues,
+} from './secrets.ts';
 
 describe('isSecretName: key-, token-, secret- and password-like names, by whole segment', () => {
   it.each([
@@ -67,6 +75,39 @@ describe('secretValues', () => {
       DB_PASSWORD: 'short', // under the minimum length: too common a string to cut everywhere
     };
     expect(secretValues(env)).toEqual(['ghp_0123456789abcdefghijklmn', 'sk-plant-openai-4f1d9a7c']);
+  });
+});
+
+describe('isSecretValue: secret by shape, never a plain word or number', () => {
+  it.each(['sk-plant-openai-4f1d9a7c', 'ghp_0123456789abcdefghijklmn', 'hunter22', 'Summer2024!', 'pg-Secret-7f3a9c21e5b8', 'PostgreSQL'])(
+    '%s is cut from what is written',
+    (value) => {
+      expect(isSecretValue(value)).toBe(true);
+    },
+  );
+
+  it.each(['password', 'postgres', 'Password', 'CHANGEME', '12345678', 'short', 'pw'])('%s is a word or a number, never cut', (value) => {
+    expect(isSecretValue(value)).toBe(false);
+  });
+
+  it('a word too long to be one is a secret (a passphrase)', () => {
+    expect(isSecretValue('correcthorsebatterystapleok')).toBe(true);
+  });
+
+  it('CI settings such as ADMIN_PASSWORD=password never cut a word: "passwords" stays', () => {
+    const env = {
+      ADMIN_PASSWORD: 'password',
+      POSTGRES_PASSWORD: 'postgres',
+      PGPASSWORD: '12345678',
+      DB_PASSWORD: 'pg-Secret-7f3a9c21e5b8',
+    };
+    expect(secretValues(env)).toEqual(['pg-Secret-7f3a9c21e5b8']);
+    const answer = 'Hash passwords; the postgres password is pg-Secret-7f3a9c21e5b8.';
+    expect(redactSecrets(answer, secretValues(env))).toBe('Hash passwords; the postgres password is [redacted].');
+    // A configured key of a word's shape is no secret to cut from text either (meta.json still hides the field).
+    const config = { models: [{ id: 'x', config: { apiKey: 'password', apiBaseUrl: 'http://admin:password@host/v1' } }] };
+    expect(configSecretValues(config)).toEqual(['admin:password']);
+    expect(redactConfig(config).models[0]!.config.apiKey).toBe('[redacted]');
   });
 });
 

@@ -2,7 +2,8 @@
  * Secret hygiene: values of environment variables whose names look like keys, tokens, secrets or
  * passwords, secrets written in the eval config, and the credentials part of URLs never reach an
  * artifact, a log or a recording. Everything written goes through `redactSecrets` / `redactConfig` /
- * `redactUrlCredentials`.
+ * `redactUrlCredentials`; nothing scored does (an answer is judged as the model gave it). A value is cut
+ * from text only when it is secret by shape too (`isSecretValue`): a word never cuts another word.
  */
 
 /**
@@ -28,8 +29,29 @@ const SECRET_SEGMENTS = new Set([
   'PASSPHRASE',
   'CREDENTIAL',
   'CREDENTIALS',
+  'COOKIE',
 ]);
 const MIN_SECRET_LENGTH = 8;
+/** The longest plain word or number that is still not a secret by shape (longer is not a word found in answers). */
+const MAX_PLAIN_WORD = 24;
+
+/**
+ * Whether a value found in a secret's place is secret by shape, and so cut from what is written: at least
+ * 8 characters, and not one plain word (letters in one case, or capitalised) or one number. CI settings
+ * such as `POSTGRES_PASSWORD=postgres` or `ADMIN_PASSWORD=password` are words anyone can read in the
+ * workflow file; cut from text they would turn an answer's "passwords" into "[redacted]s". Keys, tokens
+ * and generated passwords mix cases, digits or punctuation, and are cut wherever they appear.
+ *
+ * @example
+ * isSecretValue('sk-plant-4f1d9a7c') // true
+ * isSecretValue('password') // false: a word
+ * isSecretValue('hunter22') // true: letters and digits
+ */
+export function isSecretValue(value: string): boolean {
+  if (value.length < MIN_SECRET_LENGTH) return false;
+  const plain = /^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+|[0-9]+)$/.test(value) && value.length <= MAX_PLAIN_WORD;
+  return !plain;
+}
 
 /** A name's segments: split on `_`, `-`, `.` and camelCase humps, upper-cased (`apiKeyEnvar` → API, KEY, ENVAR). */
 function segments(name: string): string[] {
@@ -56,10 +78,10 @@ export function isSecretName(name: string): boolean {
   return parts.at(-1) === 'AUTHORIZATION' || parts.some((p) => SECRET_SEGMENTS.has(p));
 }
 
-/** Secret values present in the environment, longest first (so a key containing another is cut whole). */
+/** Secret values present in the environment (secret-named, secret-shaped: `isSecretValue`), longest first (so a key containing another is cut whole). */
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => isSecretName(name) && typeof value === 'string' && value.length >= MIN_SECRET_LENGTH)
+    .filter(([name, value]) => isSecretName(name) && typeof value === 'string' && isSecretValue(value))
     .map(([, value]) => value as string)
     .sort((a, b) => b.length - a.length);
 }
@@ -91,7 +113,7 @@ function urlCredentialValues(text: string): string[] {
     const userinfo = m[2]!;
     const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : '';
     for (const raw of [userinfo, password]) {
-      for (const v of new Set([raw, decodeSafely(raw)])) if ((v === userinfo && password) || v.length >= MIN_SECRET_LENGTH) found.push(v);
+      for (const v of new Set([raw, decodeSafely(raw)])) if ((v === userinfo && password) || isSecretValue(v)) found.push(v);
     }
   }
   return found;
@@ -122,7 +144,7 @@ export function configSecretValues(value: unknown): string[] {
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
         if (isSecretName(k) && typeof x === 'string') {
-          if (x.length >= MIN_SECRET_LENGTH) found.push(x);
+          if (isSecretValue(x)) found.push(x);
         } else walk(x);
       }
     }
