@@ -7,7 +7,7 @@ import { ProviderUnavailableError } from '../errors.ts';
 import type { OwnedRun } from '../io/run-folder.ts';
 import { openResultWriter, rewriteResults, writeMeta } from '../io/run-store.ts';
 import type { EvalInputs } from '../load/eval-inputs.ts';
-import type { ResolvedModel, RuntimeName } from '../plan/matrix.ts';
+import { type ResolvedModel, resolveModel, type RuntimeName } from '../plan/matrix.ts';
 import type { GraderPanel } from '../plan/graders.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
 import { newRunMeta } from '../plan/run-meta.ts';
@@ -62,7 +62,13 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
   if (graderReady && plan.grader && plan.gradedCells > 0) await warnOfFlaggedRubrics(ctx, input, plan.grader);
   const finished = await finishedBefore(ctx, run, plan);
   const secrets = [...new Set([...secretValues(ctx.env), ...configSecretValues(input.inputs.config)])].sort((a, b) => b.length - a.length);
-  const recordings = new RecordingStore(path.join(ctx.root, 'evals', 'recordings'), secrets);
+  // Every model and grader of the config: twins among them do not replay one shared recording of an earlier version.
+  const { models, modelMap } = input.inputs.config;
+  const configured = [
+    ...(models === 'from-agent' ? Object.values(modelMap ?? {}) : models).map(resolveModel),
+    ...(plan.grader?.members ?? []),
+  ];
+  const recordings = new RecordingStore(path.join(ctx.root, 'evals', 'recordings'), secrets, configured);
   const decided = await decideCells({ plan, mode, readiness, ungradable, finished, recordings });
   // Decided: the plan lets its cells go, and the run lets each go once its batch is planned (CellPlans.list).
   plan.cells.length = 0;
