@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Context } from '../context.ts';
+import { unknownProviderId } from '../execute/credentials.ts';
 import { preloadEngine } from '../execute/engine.ts';
 import { executePlan } from '../execute/execute-plan.ts';
 import { finishRun } from '../finish/finish-run.ts';
@@ -35,7 +36,8 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   // most of the start-up: it starts first, and loading fills its waits.
   const stateDir = path.join(ctx.root, '.promptfoo');
   preloadEngine(ctx.env, stateDir);
-  const inputs = await loadEvalInputs(ctx, opts);
+  // Every model id is one promptfoo can load before anything is planned or a run folder made (--dry-run too).
+  const inputs = await loadEvalInputs(ctx, { ...opts, checkModelId: (id) => unknownProviderId(id, ctx.env) });
   if ('lintErrors' in inputs) return 1;
   const plan = planEval(inputs, opts);
   for (const line of plan.notes.err) ctx.err(line);

@@ -66,7 +66,8 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
   // What the agent did is kept for errors too (a cell whose runtime crashed still shows the calls before it).
   const recorded = row.response?.metadata?.trajectory;
   const trajectory = recorded ? { trajectory: redactDeep(recorded, secrets) } : {};
-  const errorText = row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined);
+  const errorText =
+    row.response?.error ?? (row.failureReason === 2 ? (row.error ?? 'provider error') : undefined) ?? noAnswer(row.response);
   if (errorText) {
     const cause = errorText.split('\n')[0]!.slice(0, 500);
     return {
@@ -96,6 +97,15 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
     ...trajectory,
     source: mode === 'replay' ? 'replay' : row.response?.cached ? 'cache' : 'live',
   };
+}
+
+/**
+ * A response that holds no answer and no error (promptfoo's OpenAI provider gives `output: undefined` for
+ * `"content": null` without a tool call) could not be measured: an error, never an empty answer that failed.
+ */
+function noAnswer(response: EngineRow['response']): string | undefined {
+  if (!response || (response.output !== undefined && response.output !== null)) return undefined;
+  return 'no answer: the model returned no content (content: null) and no error';
 }
 
 function tokensOf(usage: { prompt?: number; completion?: number; total?: number } | undefined) {

@@ -1,5 +1,6 @@
 import type { ResolvedModel } from '../plan/matrix.ts';
 import { redactUrlCredentials } from '../shared/secrets.ts';
+import { loadEngine } from './engine.ts';
 
 /**
  * Before any call: can this model run here? A model that cannot is reported once, with the
@@ -74,6 +75,34 @@ export async function checkModel(
     reason: `${candidates.join(' or ')} is not set`,
     howTo: `set ${candidates[0]} in the environment or in .env`,
   };
+}
+
+/**
+ * Whether promptfoo knows a provider id, asked of promptfoo itself: `loadApiProvider` matches the id
+ * against its provider registry and builds the provider, calling no model. Undefined when it knows the
+ * id, else promptfoo's one-line reason. Only "no provider matches" counts: a known provider that refuses
+ * to be built here (no key, a config field missing) is for the readiness check and the run, and a replay
+ * needs neither. It is built with a placeholder key and no other option, so it signs in nowhere (Azure
+ * would fetch a token) and starts nothing the options ask for (MCP servers).
+ *
+ * @example
+ * await unknownProviderId('gpt-4o', ctx.env) // 'Could not identify provider: gpt-4o.'
+ * await unknownProviderId('openai:chat:gpt-4o', ctx.env) // undefined
+ */
+export async function unknownProviderId(id: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  // A promptfoo:// provider is fetched from promptfoo's cloud to be built: not at plan time.
+  if (id.startsWith('promptfoo://')) return undefined;
+  const engine = await loadEngine(env);
+  try {
+    const provider = await engine.loadApiProvider(id, { options: { config: { apiKey: 'agent-evals-id-check' } } as never });
+    // Work a provider starts when built is the run's: its failure is never an unhandled rejection here.
+    for (const value of Object.values(provider)) if (value instanceof Promise) value.catch(() => undefined);
+    return undefined;
+  } catch (err) {
+    // promptfoo colours the id in its message (chalk): the colour codes go.
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '');
+    return /Could not identify provider/.test(message) ? message.trim().split('\n')[0] : undefined;
+  }
 }
 
 async function probe(url: string, opts: ProbeOptions, failure: { reason: string; howTo: string }): Promise<Readiness> {

@@ -1,7 +1,8 @@
 /**
  * `reports/baseline.json`: the aggregates a pull request is gated against. Small, committed and
  * human-diffable: one object per variant × model × scenario with its counts per assertion and its
- * fingerprints, plus the run id, commit and date it was blessed from. Keys come out in a fixed order
+ * fingerprints, plus the run id, commit and date it was blessed from (and the inputs that were not
+ * committed then, if any). Keys come out in a fixed order
  * and cells sorted by (agent, variant, model, scenario), so re-blessing an unchanged run changes nothing.
  */
 import { readFile } from 'node:fs/promises';
@@ -24,16 +25,21 @@ export interface LoadedBaseline {
   source: string;
 }
 
+/** How many uncommitted files a baseline names (it says how many there were in all). */
+const UNCOMMITTED_LISTED = 20;
+
 /**
- * The baseline for a run: its aggregates (carried cells included), run id, commit and date.
+ * The baseline for a run: its aggregates (carried cells included), run id, commit and date, and the input
+ * files that differed from that commit when it was blessed (`uncommitted`, from `uncommittedInputs`).
  * @example baselineFromRun(meta, results).cells.length // variants × models × scenarios
  */
-export function baselineFromRun(meta: RunMeta, results: CellResult[]): Baseline {
+export function baselineFromRun(meta: RunMeta, results: CellResult[], uncommitted: string[] = []): Baseline {
   return {
     version: 1,
     runId: meta.runId,
     time: meta.finishedAt ?? meta.startedAt,
     git: meta.git,
+    ...(uncommitted.length ? { uncommitted: { count: uncommitted.length, files: uncommitted.slice(0, UNCOMMITTED_LISTED) } } : {}),
     cells: aggregateRun(results, { grader: meta.grader }),
   };
 }

@@ -1,6 +1,6 @@
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { runOwner } from './run-lock.ts';
+import { otherHostHint, runOwner } from './run-lock.ts';
 import { type FoldedRun, readRunFold, runDir } from './run-store.ts';
 
 /**
@@ -11,7 +11,11 @@ import { type FoldedRun, readRunFold, runDir } from './run-store.ts';
 export async function readFinishedRun(ctx: Context, runId: string, command: string): Promise<FoldedRun> {
   const dir = runDir(ctx.root, runId);
   const owner = await runOwner(dir);
-  if (owner) throw new UsageError(`${command}: run ${runId} is still running (pid ${owner.pid} on ${owner.host}); wait for it to finish`);
+  if (owner) {
+    throw new UsageError(
+      `${command}: run ${runId} is still running (pid ${owner.pid} on ${owner.host}); wait for it to finish${otherHostHint(owner, `reports/runs/${runId}`)}`,
+    );
+  }
   const run = await readRunFold(dir);
   for (const w of run.warnings) ctx.err(`warning: ${w}`);
   const measured = run.results.filter((r) => r.source !== 'baseline').length;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, appendFile, utimes, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +19,11 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
+/** A history lock held by a live writer: this test process. */
+const liveLock = async () => {
+  await mkdir(path.dirname(historyFile(root)), { recursive: true });
+  await writeFile(`${historyFile(root)}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+};
 
 describe('appendHistory', () => {
   it('writes one JSON line per entry and reads them back in order', async () => {
@@ -43,12 +48,15 @@ describe('appendHistory', () => {
     ]);
   });
 
-  it('a lock held past the timeout is a one-line user error, not an internal one', async () => {
-    await mkdir(path.dirname(historyFile(root)), { recursive: true });
-    await mkdir(`${historyFile(root)}.lock`);
+  it('a lock held past the timeout is a one-line user error naming the writer, not an internal one', async () => {
+    await liveLock();
     const err = await appendHistory(root, syntheticEntry('x'), { timeoutMs: 50 }).catch((e: unknown) => e);
     expect(isUserError(err)).toBe(true);
-    expect((err as Error).message).toMatch(/^could not lock reports\/history\.jsonl\.lock within 0 s/);
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^could not lock reports/history\\.jsonl\\.lock within 0 s: another agent-evals process is writing the history \\(pid ${process.pid} on ${hostname()}, since .*\\); delete it if none is$`,
+      ),
+    );
   });
 
   it('rejects an entry that does not match the schema before touching the file', async () => {
@@ -79,19 +87,30 @@ describe('appendHistory', () => {
     expect(new Set(entries.map((e) => e.runId)).size).toBe(40);
   });
 
-  it('takes over a stale lock left by a crashed writer, and waits for a live one', async () => {
+  it('takes over the lock of a writer that died at once, and waits for a live one', async () => {
     await mkdir(path.dirname(historyFile(root)), { recursive: true });
     const lock = `${historyFile(root)}.lock`;
-    // The lock is a folder (proper-lockfile), its age its mtime.
-    await mkdir(lock);
-    const old = new Date(Date.now() - 10 * 60_000);
-    await utimes(lock, old, old);
+    // Above Linux's largest pid: no process has it.
+    await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), startedAt: new Date().toISOString() }));
     await appendHistory(root, syntheticEntry('after-crash'));
     expect((await readHistory(root)).entries.map((e) => e.runId)).toEqual(['after-crash']);
+    await expect(readFile(lock)).rejects.toThrow(/ENOENT/);
 
-    await mkdir(lock);
+    await liveLock();
     await expect(appendHistory(root, syntheticEntry('blocked'), { timeoutMs: 150 })).rejects.toThrow(/could not lock/);
-    await rm(lock, { recursive: true });
+    await rm(lock);
+  });
+
+  it('reads the lock folder of an older agent-evals: waited on while fresh, taken over once a minute old', async () => {
+    await mkdir(path.dirname(historyFile(root)), { recursive: true });
+    const lock = `${historyFile(root)}.lock`;
+    await mkdir(lock);
+    await expect(appendHistory(root, syntheticEntry('blocked'), { timeoutMs: 50 })).rejects.toThrow(/could not lock/);
+    const old = new Date(Date.now() - 10 * 60_000);
+    await utimes(lock, old, old);
+    await appendHistory(root, syntheticEntry('after-upgrade'));
+    expect((await readHistory(root)).entries.map((e) => e.runId)).toEqual(['after-upgrade']);
+    await expect(readFile(lock)).rejects.toThrow(/ENOENT/);
   });
 
   it('starts a fresh line after a torn last line so the new entry stays readable', async () => {
@@ -155,7 +174,7 @@ describe('readHistory of a long history', () => {
 describe('compactHistory', () => {
   it('waits for the history lock like a writer, and gives up in one line', async () => {
     await appendHistory(root, syntheticEntry('run-a'));
-    await mkdir(`${historyFile(root)}.lock`);
+    await liveLock();
     const before = await readFile(historyFile(root), 'utf8');
     await expect(compactHistory(root, { keep: 0, timeoutMs: 50 })).rejects.toThrow(/^could not lock reports\/history\.jsonl\.lock/);
     expect(await readFile(historyFile(root), 'utf8')).toBe(before);

@@ -1,9 +1,10 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
-import lockfile from 'proper-lockfile';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { writeFileAtomic } from './atomic-write.ts';
+import { tryLock } from './lock.ts';
 import { HistoryEntry } from '../schema/aggregate.ts';
 import type { HistoryRubricCalibration, ScenarioAggregate } from '../schema/aggregate.ts';
 import { CompactHistoryLine, HISTORY_FORMAT } from '../schema/history-line.ts';
@@ -56,18 +57,16 @@ export function historyLine(entry: HistoryEntry): string {
 }
 
 export interface LockOptions {
-  /** Give up after this long (ms). */
+  /** Give up waiting for a live writer after this long (ms). */
   timeoutMs?: number;
-  /** A lock file older than this (ms) is left over from a crashed writer and is taken over. */
-  staleMs?: number;
 }
 
 /**
  * Appends one validated entry as one line; a run has at most one line, so an entry whose run is
  * already in the file replaces that line instead (a resumed run updates its line, never adds one).
- * Writers serialize on `history.jsonl.lock` (created with `wx`, so exactly one writer wins); a lock
- * older than `staleMs` is considered abandoned. If the file ends in a torn line from a crash, the new
- * line starts on a fresh line so it stays readable.
+ * Writers serialize on `history.jsonl.lock` (`lock.ts`: exactly one writer holds it; a dead writer's
+ * lock is taken over). If the file ends in a torn line from a crash, the new line starts on a fresh line
+ * so it stays readable.
  *
  * @example
  * await appendHistory(root, { runId: '20260101-000000-abcd', time: new Date().toISOString(), git: {}, cells: [] });
@@ -104,32 +103,28 @@ export async function appendHistory(root: string, entry: HistoryEntry, opts: Loc
 }
 
 /**
- * Runs `fn` holding the history lock (proper-lockfile: a `history.jsonl.lock` folder, refreshed while
- * held, taken over when stale). Waiting past `timeoutMs` is a one-line error, not a crash.
+ * Runs `fn` holding the history lock (`lock.ts`: a `history.jsonl.lock` file naming its writer; a dead
+ * writer's lock is taken over, one from another host never). Waiting past `timeoutMs` for a live writer is
+ * a one-line error, not a crash.
  */
 async function withLock<T>(file: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const step = 25;
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(file, {
-      lockfilePath: `${file}.lock`,
-      realpath: false,
-      stale: Math.max(opts.staleMs ?? 60_000, 2_000),
-      retries: { retries: Math.ceil(timeoutMs / step), factor: 1, minTimeout: step, maxTimeout: step, randomize: true },
-      // A lock we could not refresh is reported by the next writer as stale; never crash this process for it.
-      onCompromised: () => undefined,
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-    throw new UsageError(
-      `could not lock reports/history.jsonl.lock within ${Math.round(timeoutMs / 1000)} s: another agent-evals process is writing the history; delete it if none is`,
-    );
+  const deadline = Date.now() + timeoutMs;
+  let got = await tryLock(`${file}.lock`);
+  while (!('lock' in got)) {
+    if (Date.now() >= deadline) {
+      const owner = 'owner' in got ? ` (pid ${got.owner.pid} on ${got.owner.host}, since ${got.owner.startedAt})` : '';
+      throw new UsageError(
+        `could not lock reports/history.jsonl.lock within ${Math.round(timeoutMs / 1000)} s: another agent-evals process is writing the history${owner}; delete it if none is`,
+      );
+    }
+    await sleep(10 + Math.random() * 20);
+    got = await tryLock(`${file}.lock`);
   }
   try {
     return await fn();
   } finally {
-    await release().catch(() => undefined);
+    await got.lock.release();
   }
 }
 

@@ -230,10 +230,10 @@ async function streamResults(file: string, shown: string, onResult: (r: CellResu
   return warnings;
 }
 
-/** Run ids under `reports/runs/`, oldest first (ids sort by time). */
 /**
- * Run ids, oldest first. Generated ids sort by their second (`YYYYMMDD-HHMMSS-xxxx`); two runs of the same second
- * are ordered by when their folder was made, not by their random suffix, so "latest" is the latest.
+ * Run ids under `reports/runs/`, oldest first. Generated ids sort by their second (`YYYYMMDD-HHMMSS-xxxx`); two
+ * runs of the same second are ordered by when their folder was made, not by their random suffix, so "latest" is
+ * the latest. A folder left by a run that died before its first cell is no run: it is never the latest.
  */
 export async function listRunIds(root: string): Promise<string[]> {
   const entries = await readdir(runsRoot(root), { withFileTypes: true }).catch(() => []);
@@ -242,6 +242,7 @@ export async function listRunIds(root: string): Promise<string[]> {
     if (!e.isDirectory()) continue;
     const dir = path.join(runsRoot(root), e.name);
     if (!(await pathExists(path.join(dir, 'meta.json')))) continue;
+    if (await diedBeforeFirstCell(dir)) continue;
     const st = await stat(dir);
     ids.push({ id: e.name, made: st.birthtimeMs || st.ctimeMs });
   }
@@ -254,6 +255,26 @@ export async function listRunIds(root: string): Promise<string[]> {
       return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
     })
     .map((r) => r.id);
+}
+
+/**
+ * A run folder whose run never finished a cell: a valid meta.json without `finishedAt` and no result line
+ * (a crash between writing the meta and the first result). Nothing in it can be judged, blessed or resumed
+ * usefully. A damaged meta.json is not this: its readers name the damage.
+ */
+async function diedBeforeFirstCell(dir: string): Promise<boolean> {
+  const results = await stat(path.join(dir, 'results.jsonl')).catch(() => undefined);
+  if (results && results.size > 0) return false;
+  const text = await readFile(path.join(dir, 'meta.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return false;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  const meta = RunMeta.safeParse(json);
+  return meta.success && meta.data.finishedAt === undefined;
 }
 
 export async function latestRunId(root: string): Promise<string | undefined> {

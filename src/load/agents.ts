@@ -12,6 +12,7 @@ import {
 } from '../schema/agent.ts';
 import { decodeText } from './files.ts';
 import { keyAtLine, readFrontmatterYaml, splitFrontmatter } from './frontmatter.ts';
+import { explainYamlError } from './yaml-hint.ts';
 import { describeZodIssue, formatPath, type YamlSource } from './yaml-source.ts';
 
 export type Severity = 'error' | 'warning';
@@ -77,7 +78,7 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string;
   if (!split.ok) return { file, problems: [problem('frontmatter', file, split.message, { line: split.line })] };
   const yaml = readFrontmatterYaml(split.yaml);
   if (!yaml.ok) {
-    const { message, line, column } = yaml.error;
+    const { message, line, column } = explainYamlError(split.yaml, yaml.error);
     const field = keyAtLine(split.yaml, line);
     return { file, problems: [problem('yaml-syntax', file, `broken YAML in frontmatter: ${message}`, { line, column, field })] };
   }

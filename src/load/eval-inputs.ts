@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import type { Context } from '../context.ts';
+import { UserErrors } from '../errors.ts';
 import { gitInfo } from '../io/git.ts';
 import { changedFilesSince, resolveCommit } from '../io/git-files.ts';
 import { loadBaseline } from '../io/baseline.ts';
@@ -9,15 +10,16 @@ import { formatFinding } from '../lint/lint.ts';
 import { runLint } from '../lint/run-lint.ts';
 import type { EvalInputs } from '../plan/types.ts';
 import { agentPlaces, variantsOf } from './discover-agents.ts';
-import { loadEvalConfig } from './eval-config.ts';
+import { loadEvalConfig, type ModelIdCheck } from './eval-config.ts';
 import { loadScenarios } from './scenarios.ts';
 
 export type { EvalInputs } from '../plan/types.ts';
 
 /**
- * The load stage of `eval`: .env, the eval config, lint (errors stop the eval: exit 1), agents,
- * scenarios, and for `--changed-since` the changed files and the baseline. A bad `--baseline` ref
- * stops here, before any model call.
+ * The load stage of `eval`: .env, the eval config (each model id checked by `checkModelId`), lint
+ * (errors stop the eval: exit 1), agents, scenarios, and for `--changed-since` the changed files and the
+ * baseline. A bad `--baseline` ref, or with `--ci` a scenario whose `agent:` names no agent, stops here,
+ * before any model call.
  *
  * @example
  * const inputs = await loadEvalInputs(ctx, { config: 'evals/default.yaml' });
@@ -25,16 +27,18 @@ export type { EvalInputs } from '../plan/types.ts';
  */
 export async function loadEvalInputs(
   ctx: Context,
-  opts: { config: string; changedSince?: string; baseline?: string },
+  opts: { config: string; changedSince?: string; baseline?: string; ci?: boolean; checkModelId?: ModelIdCheck },
 ): Promise<EvalInputs | { lintErrors: number }> {
   await readDotEnv(ctx);
   const git = gitInfo(ctx.root);
-  const { config, file: configFile } = await loadEvalConfig(ctx.root, opts.config);
+  // The model ids are asked of the engine while it loads and lint runs; a bad one stops the eval before lint's verdict.
+  const { config, file: configFile, modelIds } = await loadEvalConfig(ctx.root, opts.config, { checkModelId: opts.checkModelId });
   if (opts.baseline) await resolveCommit(ctx.root, opts.baseline, '--baseline');
 
   // Lint is free, and a broken variant must not cost a model call.
   const places = await agentPlaces(ctx.root, config.agentsDirs, configFile);
   const lint = await runLint(ctx.root, { places });
+  await modelIds;
   for (const f of lint.findings.filter((x) => x.severity === 'error')) ctx.err(formatFinding(f));
   if (lint.errors > 0) {
     ctx.err(`lint: ${lint.errors} error(s) in the agent files; fix them first (details: agent-evals lint)`);
@@ -45,7 +49,9 @@ export async function loadEvalInputs(
   // Lint read and parsed every agent file already (with no error among them): its files give the variants.
   const { variants } = variantsOf(lint.files);
   const agentNames = [...new Set(variants.flatMap((v) => [v.name, v.id]))];
-  const { scenarios, warnings } = await loadScenarios(ctx.root, { agentNames });
+  const { scenarios, warnings, unknownAgents } = await loadScenarios(ctx.root, { agentNames });
+  // In CI a scenario that runs for no agent must not pass unnoticed: it is an input error there.
+  if (opts.ci && unknownAgents.length) throw unknownAgents.length === 1 ? unknownAgents[0]! : new UserErrors(unknownAgents);
   for (const w of warnings) ctx.err(`warning: ${w}`);
   const changed = opts.changedSince ? await loadChanged(ctx.root, opts.changedSince, opts.baseline) : undefined;
   return { config, configFile, variants, scenarios, git, ...(changed ? { changed } : {}) };

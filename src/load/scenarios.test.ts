@@ -29,7 +29,7 @@ describe('loadScenarios: YAML', () => {
     expect(scenarios.map((s) => s.id).sort()).toEqual(['conversation', 'second', 'single']);
     // `backend-*` matches; `other-agent` names nothing that exists.
     expect(warnings).toEqual([
-      'scenarios/group/list.yml:2: agent: "other-agent" matches no agent or variant; scenario "conversation" will not run for it',
+      'scenarios/group/list.yml:4: scenarios[0].agent[1]: "other-agent" matches no agent or variant; scenario "conversation" will not run for it',
     ]);
 
     const single = byId(scenarios, 'single');
@@ -153,11 +153,17 @@ describe('loadScenarios: bad input', () => {
     ]);
   });
 
-  it('an agent that matches nothing is a warning naming it', async () => {
-    const { scenarios, warnings } = await load('agent-nomatch', ['backend-architect', 'backend-architect/opencode-reliability']);
+  it('an agent that matches nothing is a warning naming it at its `agent:` line, and an error for --ci', async () => {
+    const { scenarios, warnings, unknownAgents } = await load('agent-nomatch', [
+      'backend-architect',
+      'backend-architect/opencode-reliability',
+    ]);
     expect(scenarios).toHaveLength(1);
     expect(warnings).toEqual([
-      'scenarios/a.yaml:1: agent: "backend-architekt" matches no agent or variant; did you mean "backend-architect"?; scenario "for-nobody" will not run for it',
+      'scenarios/a.yaml:3: agent: "backend-architekt" matches no agent or variant; did you mean "backend-architect"?; scenario "for-nobody" will not run for it',
+    ]);
+    expect(unknownAgents.map((e) => e.message)).toEqual([
+      'scenarios/a.yaml:3: agent: "backend-architekt" matches no agent or variant; did you mean "backend-architect"?; expected the name of an agent or variant, or a glob matching one',
     ]);
   });
 

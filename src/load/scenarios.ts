@@ -13,6 +13,7 @@ import { stableJson } from '../shared/stable-json.ts';
 import { parseAgentFile } from './agents.ts';
 import { decodeText, findFiles, readInputFile, readTextFile, relPath } from './files.ts';
 import { readScenarioCsv } from './scenario-csv.ts';
+import { explainYamlError } from './yaml-hint.ts';
 import { describeIssueText, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
 
 export type { LoadedScenario, ReferenceAnswer } from '../schema/loaded-scenario.ts';
@@ -43,7 +44,7 @@ const EXTENSIONS = ['.yaml', '.yml', '.csv'];
 export async function loadScenarios(
   root: string,
   opts: { agentNames: string[] },
-): Promise<{ scenarios: LoadedScenario[]; warnings: string[] }> {
+): Promise<{ scenarios: LoadedScenario[]; warnings: string[]; unknownAgents: UserError[] }> {
   const files = await findFiles(path.join(root, 'scenarios'), EXTENSIONS);
   const errors: UserError[] = [];
   const raws: RawScenario[] = [];
@@ -60,6 +61,8 @@ export async function loadScenarios(
     }
   }
   const scenarios: LoadedScenario[] = [];
+  // Where each scenario's `agent:` entries are written, for the warning about one that names nothing.
+  const agentPlaces = new Map<LoadedScenario, (index: number) => Place>();
   for (const raw of raws) {
     const checked = Scenario.safeParse(raw.data, { reportInput: true });
     if (!checked.success) {
@@ -67,7 +70,10 @@ export async function loadScenarios(
       continue;
     }
     try {
-      scenarios.push(await normalize(checked.data, raw, root));
+      const scenario = await normalize(checked.data, raw, root);
+      scenarios.push(scenario);
+      const listed = Array.isArray(checked.data.agent);
+      agentPlaces.set(scenario, (i) => raw.placeOf(listed ? ['agent', i] : ['agent']));
     } catch (err) {
       if (!isUserError(err)) throw err;
       errors.push(...(err instanceof UserErrors ? err.errors : [err]));
@@ -76,7 +82,14 @@ export async function loadScenarios(
   errors.push(...duplicateIds(scenarios));
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new UserErrors(errors);
-  return { scenarios, warnings: agentWarnings(scenarios, opts.agentNames) };
+  const unmatched = unmatchedAgents(scenarios, opts.agentNames, agentPlaces);
+  return {
+    scenarios,
+    warnings: unmatched.map((u) => `${formatPlace(u.place)}${u.detail}; scenario "${u.scenarioId}" will not run for it`),
+    unknownAgents: unmatched.map(
+      (u) => new ScenarioError(`${u.detail}; expected the name of an agent or variant, or a glob matching one`, u.place),
+    ),
+  };
 }
 
 export { scenarioAppliesTo } from '../plan/matrix.ts';
@@ -84,10 +97,9 @@ export { scenarioAppliesTo } from '../plan/matrix.ts';
 function readYaml(text: string, file: string): { raws: RawScenario[]; errors: UserError[] } {
   const src = parseYamlSource(text);
   if (isYamlError(src)) {
-    return {
-      raws: [],
-      errors: src.errors.map((e) => new ScenarioError(`broken YAML: ${e.message}`, { file, line: e.line, column: e.column })),
-    };
+    // The first error only: the parser's later ones are usually the same mistake seen again.
+    const e = explainYamlError(text, src.errors[0]!);
+    return { raws: [], errors: [new ScenarioError(`broken YAML: ${e.message}`, { file, line: e.line, column: e.column })] };
   }
   const data = src.data;
   const at =
@@ -384,18 +396,27 @@ function duplicateIds(scenarios: LoadedScenario[]): UserError[] {
 
 const where = (s: LoadedScenario) => (s.row !== undefined ? `${s.file}:row ${s.row}` : `${s.file}:${s.line}`);
 
-function agentWarnings(scenarios: LoadedScenario[], agentNames: string[]): string[] {
-  const warnings: string[] = [];
+/**
+ * Each `agent:` entry that matches no agent or variant, placed where it is written (`agent` or
+ * `agent[i]`, on its line or CSV row): a warning, or with `--ci` an error (the scenario would silently
+ * not run).
+ */
+function unmatchedAgents(
+  scenarios: LoadedScenario[],
+  agentNames: string[],
+  places: Map<LoadedScenario, (index: number) => Place>,
+): Array<{ place: Place; detail: string; scenarioId: string }> {
+  const out: Array<{ place: Place; detail: string; scenarioId: string }> = [];
   for (const s of scenarios) {
-    for (const pattern of s.agents ?? []) {
-      if (!agentNames.some((name) => name === pattern || picomatch.isMatch(name, pattern))) {
-        warnings.push(
-          `${where(s)}: agent: "${pattern}" matches no agent or variant${didYouMean(pattern, agentNames)}; scenario "${s.id}" will not run for it`,
-        );
-      }
+    for (const [i, pattern] of (s.agents ?? []).entries()) {
+      if (agentNames.some((name) => name === pattern || picomatch.isMatch(name, pattern))) continue;
+      const written = places.get(s)?.(i) ?? { file: s.file, line: s.line };
+      // The line (or row) is the place; a column inside a flow list would only add noise.
+      const { column: _column, ...place } = written;
+      out.push({ place, detail: `"${pattern}" matches no agent or variant${didYouMean(pattern, agentNames)}`, scenarioId: s.id });
     }
   }
-  return warnings;
+  return out;
 }
 
 export function sha256(text: string): string {

@@ -193,7 +193,7 @@ describe('renderHtml: content', () => {
     expect(gate).toContain('<b>regression</b> (exit 1): 1 regressed');
     expect(gate.indexOf('<span class="verdict">regressed</span>')).toBeLessThan(gate.indexOf('<span class="verdict">inconclusive</span>'));
     expect(gate).toContain('Regressed on m1: 90% → 50% (−40 pts), over 3 scenarios, p = 0.004, prompt changed.');
-    expect(gate).toContain('50% [24–76%] vs baseline 90% [60–98%], −40 pts [−65 to −10 pts], mcnemar-exact Holm p=0.004');
+    expect(gate).toContain('50% [24–76%] vs baseline 90% [60–98%], −40 pts [−65 to −10 pts], mcnemar-exact discrete Holm p=0.004');
     expect(gate).toContain('1 variant × model combination unchanged.');
     expect(gate).toContain('reviewer @ m1 / scenario|2: assertions-changed');
     expect(renderHtml(input())).not.toContain('<section id="gate">');

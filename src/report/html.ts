@@ -20,6 +20,7 @@ import { renderTrends } from './html-trends.ts';
 import { notableComparisons } from './gate-text.ts';
 import { buildMatrix, type Matrix } from './matrix.ts';
 import { describeMode } from './run-mode.ts';
+import { describeCellCounts } from './cell-counts.ts';
 import { trendSeries, type TrendSeries } from './trends.ts';
 
 /**
@@ -210,7 +211,7 @@ function runFacts({ meta, results, summary, baseline }: ReportInput): Html {
   const s = summary.sources ?? countSources(results);
   const tokens = results.reduce((n, r) => n + (r.tokens?.total ?? 0), 0);
   const costs = results.filter((r) => r.cost !== undefined);
-  return html`<p>Run <b>${meta.runId}</b> · ${meta.finishedAt ?? meta.startedAt}${git ? ` · ${git}` : ''} · ${describeMode(meta.mode, s)}${meta.grader ? ` · grader ${meta.grader}` : ''} · ${results.length}/${meta.plannedCells} cells${meta.shard ? ` · shard ${meta.shard.index}/${meta.shard.count}` : ''}</p>
+  return html`<p>Run <b>${meta.runId}</b> · ${meta.finishedAt ?? meta.startedAt}${git ? ` · ${git}` : ''} · ${describeMode(meta.mode, s)}${meta.grader ? ` · grader ${meta.grader}` : ''} · ${describeCellCounts(results, meta.plannedCells)}${meta.shard ? ` · shard ${meta.shard.index}/${meta.shard.count}` : ''}</p>
 <p class="muted">Answers: ${s.live} live · ${s.cache} from cache · ${s.replay} replayed · ${s.baseline} carried · tokens ${tokens ? tokens.toLocaleString('en-US') : '—'} · cost ${costs.length ? `$${costs.reduce((n, r) => n + r.cost!, 0).toFixed(4)}` : '—'}${baseline ? ` · baseline run ${baseline.runId} (${baseline.source})` : ' · no baseline'}</p>
 ${carried || meta.carriedFrom ? html`<p class="warn">${carried} cell${carried === 1 ? '' : 's'} carried over from ${meta.carriedFrom ? `run ${meta.carriedFrom}` : 'the baseline'} (not re-run: their variant and scenario did not change).</p>` : ''}
 ${meta.sandbox === 'none' ? html`<p class="warn">sandbox: none — the agent programs of this run ran unjailed, with access to every file, key and network of the machine that ran them.</p>` : ''}

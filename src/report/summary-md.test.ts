@@ -14,7 +14,7 @@ describe('renderSummaryMarkdown', () => {
     const at = (s: string) => md.indexOf(s);
     expect(md).toContain('### ❌ Gate: regression (exit 1)');
     expect(md).toContain(
-      '- **regressed** reviewer-terse @ m1: 50% \\[24–76%\\] vs baseline 90% \\[60–98%\\], −40 pts \\[−65 to −10 pts\\], mcnemar-exact Holm p=0.004',
+      '- **regressed** reviewer-terse @ m1: 50% \\[24–76%\\] vs baseline 90% \\[60–98%\\], −40 pts \\[−65 to −10 pts\\], mcnemar-exact discrete Holm p=0.004',
     );
     expect(at('**regressed**')).toBeLessThan(at('**inconclusive**'));
     expect(md).toContain('~9 more repeats per scenario would settle it');

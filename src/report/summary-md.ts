@@ -9,6 +9,7 @@ import { describeComparison, errorBudgetText, extraReasons, gateHeadline, notabl
 import { countSources } from '../score/summarize.ts';
 import { judgesMarkdown } from './judges-text.ts';
 import { describeMode } from './run-mode.ts';
+import { describeCellCounts } from './cell-counts.ts';
 import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRate, orderPairs } from './matrix.ts';
 
 /**
@@ -45,7 +46,7 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
     .map((s) => cell(s))
     .join(' @ ');
   lines.push(
-    `${results.length}/${meta.plannedCells} cells · ${describeMode(meta.mode, summary.sources ?? countSources(results))}${git ? ` · ${git}` : ''} · [full HTML report](${encodeURI(input.htmlUrl ?? 'index.html')})`,
+    `${describeCellCounts(results, meta.plannedCells)} · ${describeMode(meta.mode, summary.sources ?? countSources(results))}${git ? ` · ${git}` : ''} · [full HTML report](${encodeURI(input.htmlUrl ?? 'index.html')})`,
     '',
   );
 

@@ -96,6 +96,11 @@ export const Baseline = z.strictObject({
   runId: z.string(),
   time: z.string(),
   git: GitInfo,
+  /**
+   * Files under agents/, scenarios/ and evals/ that differed from the last commit when the run was blessed
+   * (the first 20 of `count`); absent when none did, or outside git.
+   */
+  uncommitted: z.strictObject({ count: z.number().int().positive(), files: z.array(z.string()) }).optional(),
   cells: z.array(ScenarioAggregate),
 });
 export type Baseline = z.infer<typeof Baseline>;

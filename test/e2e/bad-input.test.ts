@@ -13,7 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import { childEnv, REPO_ROOT, type CliResult } from '../support/project-fixture.ts';
 import { spawn } from 'node:child_process';
-import { createMiniProject, evalConfig, listFiles, STACK_FRAME } from '../support/mini-project.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { stringify } from 'yaml';
+import { createMiniProject, evalConfig, listFiles, scenarioYaml, STACK_FRAME } from '../support/mini-project.ts';
 
 const BAD = path.join(REPO_ROOT, 'test', 'fixtures', 'bad');
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
@@ -145,6 +148,31 @@ const CASES: Case[] = [
   scenario('empty.csv', /^error: scenarios\/empty\.csv\b.*(empty|header)/i),
   scenario('header-only.csv', /^error: scenarios\/header-only\.csv:row 2: no scenario rows under the header/),
   scenario('billion-laughs.yaml', /^error: scenarios\/billion-laughs\.yaml:\d+:\d+: broken YAML: too many YAML aliases/),
+  // An unquoted `: ` inside a value, and a line indented under a value: the hint says what to do, at the right line.
+  scenario(
+    'unquoted-colon.yaml',
+    /^error: scenarios\/unquoted-colon\.yaml:2:\d+: broken YAML: .*; quote the value: title: "Refunds: how long they take"$/,
+  ),
+  scenario('bad-indent.yaml', /^error: scenarios\/bad-indent\.yaml:7:\d+: broken YAML: .*; check the indentation of line 7$/),
+  // A scenario for an agent that does not exist: an error with --ci, else a warning at its `agent:` line.
+  {
+    name: 'scenarios/unknown-agent.yaml --ci',
+    from: 'scenarios/unknown-agent.yaml',
+    to: 'scenarios/unknown-agent.yaml',
+    args: [...EVAL, '--ci'],
+    outcome: 'error',
+    message: /^error: scenarios\/unknown-agent\.yaml:5: agent: "helpr" matches no agent or variant; did you mean "helper"\?; expected /,
+  },
+  {
+    name: 'scenarios/unknown-agent.yaml',
+    from: 'scenarios/unknown-agent.yaml',
+    to: 'scenarios/unknown-agent.yaml',
+    // A dry run: the warning is the eval's, and nothing is written.
+    args: ['eval', '--dry-run'],
+    outcome: 'warning',
+    message:
+      /^warning: scenarios\/unknown-agent\.yaml:5: agent: "helpr" matches no agent or variant; did you mean "helper"\?; scenario "wrong-agent" will not run for it$/,
+  },
 
   config('broken-yaml.yaml', /^error: evals\/default\.yaml:\d+:\d+: broken YAML/),
   config('tabs.yaml', /^error: evals\/default\.yaml:5: tab used for indentation/),
@@ -160,6 +188,24 @@ const CASES: Case[] = [
     /^error: evals\/default\.yaml:\d+:\d+: broken YAML: too many YAML aliases \(more than 100\); expected plain YAML/,
   ),
   config('repeats-huge.yaml', /^error: evals\/default\.yaml:4:\d+: repeats: .*100/),
+  config('bad-indent.yaml', /^error: evals\/default\.yaml:7:\d+: broken YAML: .*; check the indentation of line 7$/),
+  // A model id promptfoo cannot load: refused at plan time (also by --dry-run), before any run folder.
+  config(
+    'model-no-provider.yaml',
+    /^error: evals\/default\.yaml:3:\d+: models\[0\]\.id: "gpt-4o" is not a model id promptfoo can load; expected /,
+  ),
+  config(
+    'model-opencode-form.yaml',
+    /^error: evals\/default\.yaml:5:\d+: models\[1\]\.id: "openai\/stub-a" is not a model id promptfoo can load; expected /,
+  ),
+  {
+    ...config(
+      'model-no-provider.yaml',
+      /^error: evals\/default\.yaml:3:\d+: models\[0\]\.id: "gpt-4o" is not a model id promptfoo can load/,
+    ),
+    name: 'evals/model-no-provider.yaml --dry-run',
+    args: ['eval', '--dry-run'],
+  },
   // A text file that is not YAML (say /etc/passwd): quoted as a short excerpt, never whole.
   config('plain-text.yaml', /^error: evals\/default\.yaml:1:1: expected object, got "[^"\n]{1,60}…"$/),
   {
@@ -279,14 +325,14 @@ const work = mkdtempSync(path.join(tmpdir(), 'agent-evals-bad-'));
 
 beforeAll(async () => {
   // The valid project: a live run against the fake server records answers, writes a run and a history
-  // line; bless writes the baseline. Then the server is gone: every case runs offline.
+  // line; bless writes the baseline. Then the server is gone: every case runs offline. The config keeps
+  // the server's address: it is part of what a recording answers (a replay calls nothing).
   await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.' });
   const project = createMiniProject({ url: server.url, scenarios: 2 });
   const live = await project.cli(['eval']);
   expect(live.code, live.stderr).toBe(0);
   const bless = await project.cli(['bless']);
   expect(bless.code, bless.stderr).toBe(0);
-  project.write('evals/default.yaml', evalConfig({ url: 'http://127.0.0.1:9/v1' }));
   template = project.root;
   runId = readdirSync(path.join(template, 'reports', 'runs'))[0]!;
   for (const rel of ['reports/history.jsonl', 'reports/baseline.json']) expect(existsSync(path.join(template, rel)), rel).toBe(true);
@@ -364,3 +410,91 @@ describe('bad-input corpus', () => {
     80_000,
   );
 });
+
+describe('a run that died before its first cell', () => {
+  it('is never the latest run: report, gate and bless read the finished run before it', async () => {
+    const root = path.join(work, 'stillborn-run');
+    cpSync(template, root, { recursive: true });
+    // What a crash between meta.json and the first result leaves: a meta with no finishedAt, no result.
+    const dead = '29991231-235959-dead';
+    const meta = JSON.parse(readFileSync(path.join(root, 'reports/runs', runId, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    delete meta.finishedAt;
+    mkdirSync(path.join(root, 'reports/runs', dead));
+    writeFileSync(path.join(root, 'reports/runs', dead, 'meta.json'), JSON.stringify({ ...meta, runId: dead }));
+    writeFileSync(path.join(root, 'reports/runs', dead, 'results.jsonl'), '');
+    for (const args of [['report'], ['gate'], ['bless']]) {
+      const r = await runCli(root, args);
+      const out = `${args}: exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+      expect(r.code, out).toBe(0);
+      expect(`${r.stdout}${r.stderr}`, out).not.toMatch(/unfinished|29991231/);
+    }
+    expect(JSON.parse(readFileSync(path.join(root, 'reports/baseline.json'), 'utf8')).runId).toBe(runId);
+    rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+});
+
+describe('an answer that is not an answer', () => {
+  it('content: null is an error cell (could not measure), never an empty answer scored as a failure', async () => {
+    // The model answers `"content": null` to a third scenario (graded by `mentions`, which scored the
+    // missing answer as "" and failed it), and answers the other two normally.
+    await using server = await startNullAnswerServer(/order 3\b/);
+    const root = path.join(work, 'null-answer');
+    cpSync(template, root, { recursive: true });
+    writeFileSync(path.join(root, 'evals/default.yaml'), stringify(evalConfig({ url: server.url })));
+    writeFileSync(path.join(root, 'scenarios/s3.yaml'), scenarioYaml(3).replace('type: icontains', 'type: mentions'));
+    const r = await runCli(root, ['eval', '--record']);
+    const out = `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+    expect(r.stderr, out).not.toMatch(STACK_FRAME);
+    // 2 of 6 cells could not be measured: over the error budget, exit 3 (README, exit codes).
+    expect(r.code, out).toBe(3);
+    const newest = readdirSync(path.join(root, 'reports/runs'))
+      .filter((id) => id !== runId)
+      .at(-1)!;
+    const results = readFileSync(path.join(root, 'reports/runs', newest, 'results.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { scenarioId: string; status: string; error?: string; output?: string });
+    expect(results.filter((x) => x.scenarioId === 's3').map((x) => [x.status, x.error])).toEqual([
+      ['error', 'no answer: the model returned no content (content: null) and no error'],
+      ['error', 'no answer: the model returned no content (content: null) and no error'],
+    ]);
+    expect(results.filter((x) => x.scenarioId !== 's3').map((x) => x.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+    expect(results.some((x) => x.output === '""')).toBe(false);
+    rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+});
+
+/**
+ * A loopback OpenAI chat-completions server answering `"content": null` to requests whose last message
+ * matches `nullFor`, and a refund answer otherwise. (The shared double's script answers text only.)
+ */
+async function startNullAnswerServer(nullFor: RegExp): Promise<{ url: string } & AsyncDisposable> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.method !== 'POST') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
+      const { messages } = JSON.parse(body) as { messages: Array<{ content: string }> };
+      const content = nullFor.test(messages.at(-1)?.content ?? '') ? null : 'Refunds take 5 days.';
+      const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+      const message = { role: 'assistant', content };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'x',
+          object: 'chat.completion',
+          created: 0,
+          model: 'm',
+          choices: [{ index: 0, message, finish_reason: 'stop' }],
+          usage,
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

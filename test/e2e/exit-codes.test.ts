@@ -117,6 +117,22 @@ describe('the CLI returns each documented code', () => {
     expectDocumented(await project.cli(['gate', '--frobnicate']), 2, 'gate');
   });
 
+  it('2: a model id promptfoo cannot load, at plan time (with --dry-run too): no model called, no run folder', async () => {
+    await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.' });
+    using project = createMiniProject({ url: server.url });
+    project.write('evals/default.yaml', { models: [{ id: 'gpt-4o', config: { apiBaseUrl: server.url, apiKey: 'test-key' } }] });
+    for (const args of [['eval'], ['eval', '--dry-run'], ['eval', '--ci']]) {
+      const r = await project.cli(args);
+      expectDocumented(r, 2, 'eval');
+      expect(r.stderr).toMatch(/^error: evals\/default\.yaml:2:\d+: models\[0\]\.id: "gpt-4o" is not a model id promptfoo can load/m);
+      expect(r.stderr, show(r)).not.toMatch(/internal error/);
+    }
+    expect(server.chatCalls, 'no model call').toHaveLength(0);
+    expect(existsSync(path.join(project.root, 'reports', 'runs')) ? readdirSync(path.join(project.root, 'reports', 'runs')) : []).toEqual(
+      [],
+    );
+  });
+
   it('3: every answer a provider error, over the error budget', async () => {
     await using server = await startFakeOpenAI({ faults: { rates: { 'empty-choices': 1 }, appliesTo: 'agent' } });
     using project = createMiniProject({ url: server.url, config: { maxRetries: 0 } });

@@ -63,10 +63,10 @@ export function textMatches(matcher: TextMatcher | undefined, text: string): boo
 }
 
 /** Rough, deterministic token counts (≈ 4 characters a token), never zero for non-empty text. */
-export function estimateUsage(messages: ChatMessage[], completion: string): Usage {
+export function estimateUsage(messages: ChatMessage[], completion: string | null): Usage {
   const tokens = (text: string) => Math.ceil(text.length / 4);
   const prompt_tokens = messages.reduce((sum, m) => sum + tokens(messageText(m)) + 4, 0);
-  const completion_tokens = Math.max(1, tokens(completion));
+  const completion_tokens = Math.max(1, tokens(completion ?? ''));
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
 }
 
