@@ -114,7 +114,7 @@ async function judgeExample(
   if (runnable.length === 0) return { side, label: ex.label, pass: true, score: 1, failed: [] };
   // A reference trajectory judges the assertions on what the agent did, as a recorded one would.
   const agentVars =
-    ex.trajectory || s.agentic ? { ...(ex.trajectory ? { __trajectory: ex.trajectory } : {}), __workspace: s.workspace?.files ?? {} } : {};
+    ex.trajectory || s.agentic ? { ...(ex.trajectory ? { __trajectory: ex.trajectory } : {}), __workspace: s.workspace?.texts ?? {} } : {};
   const grading = await scoreOffline({ output: ex.text, assertions: runnable.map(toEngineAssertion), vars: { ...s.vars, ...agentVars } });
   const byId = new Map(grading.components.map((c) => [c.metric, c]));
   const outcomes = runnable.map((a) => {

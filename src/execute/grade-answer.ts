@@ -63,5 +63,5 @@ export async function gradeAnswer(
 function gradingVars(cell: CellPlan, response: ProviderResponse): Record<string, unknown> {
   if (!cell.agentRun) return cell.vars;
   const trajectory = trajectoryOf(response);
-  return { ...cell.vars, ...(trajectory ? { __trajectory: trajectory } : {}), __workspace: cell.agentRun.workspaceFiles ?? {} };
+  return { ...cell.vars, ...(trajectory ? { __trajectory: trajectory } : {}), __workspace: cell.agentRun.workspaceTexts ?? {} };
 }

@@ -6,7 +6,8 @@ import { formatPlace, ScenarioError, UserErrors, isUserError, type Place, type U
 import type { AgentVariant } from '../schema/agent.ts';
 import { ASSERTION_KINDS, Scenario, TRAJECTORY_KINDS, type Assertion, type Example, type Message } from '../schema/scenario.ts';
 import { Trajectory, type TrajectoryRecord } from '../schema/trajectory.ts';
-import { readdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, readlink, stat } from 'node:fs/promises';
 import type { NormalizedAssertion } from '../assertions/registry.ts';
 import { didYouMean } from '../shared/closest.ts';
 import { stableJson } from '../shared/stable-json.ts';
@@ -186,7 +187,7 @@ async function normalize(s: Scenario, raw: RawScenario, root: string): Promise<L
   const pass = await resolveSide('pass');
   const fail = await resolveSide('fail');
   const workspace = s.workspace
-    ? await loadWorkspace(s.workspace, dir, root).catch((err: unknown) => {
+    ? await loadWorkspace(s.workspace, dir, root, fileContainsTargets(s.assert)).catch((err: unknown) => {
         if (!isUserError(err)) throw err;
         errors.push(new ScenarioError(err.detail, raw.placeOf(['workspace'])));
         return undefined;
@@ -307,8 +308,13 @@ async function loadTrajectory(file: string, dir: string, root: string): Promise<
 /** Most files a workspace may hold, and bytes per file: a workspace is a small repository, copied per cell. */
 const MAX_WORKSPACE_FILES = 500;
 
-/** A scenario's workspace folder: it must be inside the project, and it is read whole (its text files). */
-async function loadWorkspace(relDir: string, dir: string, root: string): Promise<ScenarioWorkspace> {
+/**
+ * A scenario's workspace folder: it must be inside the project. It is a repository (binary files are normal): each
+ * file is hashed as it is read, in chunks, and only the files a `file-contains` assertion reads are kept as text,
+ * so a workspace of hundreds of megabytes costs hashes, not memory. A FIFO, socket or device is refused by name
+ * (no cell could copy it).
+ */
+async function loadWorkspace(relDir: string, dir: string, root: string, reads: readonly string[]): Promise<ScenarioWorkspace> {
   const abs = path.resolve(dir, relDir);
   const shown = relPath(root, abs);
   if (shown.startsWith('..') || path.isAbsolute(shown))
@@ -318,13 +324,40 @@ async function loadWorkspace(relDir: string, dir: string, root: string): Promise
     throw new ScenarioError(`${relDir}: not found; expected a folder next to the scenario file (e.g. workspaces/my-service)`);
   const files: Record<string, string> = {};
   const entries = await readdir(abs, { recursive: true, withFileTypes: true });
-  for (const e of entries.filter((x) => x.isFile())) {
-    const rel = path.relative(abs, path.join(e.parentPath, e.name)).split(path.sep).join('/');
+  for (const e of entries.sort((a, b) => path.join(a.parentPath, a.name).localeCompare(path.join(b.parentPath, b.name)))) {
+    const full = path.join(e.parentPath, e.name);
+    const rel = path.relative(abs, full).split(path.sep).join('/');
+    if (e.isDirectory()) continue;
     if (Object.keys(files).length >= MAX_WORKSPACE_FILES)
       throw new ScenarioError(`${relDir}: more than ${MAX_WORKSPACE_FILES} files; a workspace is a small repository`);
-    files[rel] = decodeText(await readInputFile(path.join(abs, rel), `${shown}/${rel}`), `${shown}/${rel}`);
+    if (e.isSymbolicLink()) files[rel] = `symlink ${await readlink(full)}`;
+    else if (e.isFile()) files[rel] = `sha256 ${await hashFile(full, `${shown}/${rel}`)}`;
+    else
+      throw new ScenarioError(
+        `${shown}/${rel}: a ${e.isFIFO() ? 'FIFO' : e.isSocket() ? 'socket' : 'device'}; expected files, folders and symlinks in a workspace (a cell copies it)`,
+      );
   }
-  return { dir: shown, files };
+  const texts: Record<string, string> = {};
+  for (const rel of reads)
+    if (files[rel]?.startsWith('sha256 '))
+      texts[rel] = decodeText(await readInputFile(path.join(abs, rel), `${shown}/${rel}`), `${shown}/${rel}`);
+  return { dir: shown, files, texts };
+}
+
+/** The workspace files `file-contains` assertions read (their text is kept for the files the agent leaves alone). */
+function fileContainsTargets(assert: readonly Assertion[]): string[] {
+  return [...new Set(assert.flatMap((a) => (a.type === 'file-contains' ? [a.file] : [])))];
+}
+
+/** sha256 of a file, read in chunks; a file that cannot be read is one line naming it. */
+async function hashFile(abs: string, shown: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(abs)) hash.update(chunk as Buffer);
+  } catch (err) {
+    throw new ScenarioError(`${shown}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return hash.digest('hex');
 }
 
 /**

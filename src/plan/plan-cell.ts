@@ -43,7 +43,9 @@ function agentRunOf(cell: Cell<LoadedScenario>): AgentRun {
   const agent = runtimeAgent(variant, runtime);
   return {
     agent: scenario.peers?.length ? { ...agent, peers: scenario.peers.map((p) => peerAgent(p, runtime)) } : agent,
-    ...(scenario.workspace ? { workspace: scenario.workspace.dir, workspaceFiles: scenario.workspace.files } : {}),
+    ...(scenario.workspace
+      ? { workspace: scenario.workspace.dir, workspaceFiles: scenario.workspace.files, workspaceTexts: scenario.workspace.texts }
+      : {}),
     allowBash: scenario.allowBash,
     maxTurns: cell.model.maxTurns,
   };

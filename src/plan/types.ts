@@ -38,8 +38,10 @@ export interface AgentRun {
   agent: RuntimeAgent;
   /** The scenario's workspace folder (relative to the project root) copied fresh for the cell; none = an empty folder. */
   workspace?: string;
-  /** The workspace's original files, for `file-contains` on files the agent left alone. */
+  /** The workspace's files by content hash (`ScenarioWorkspace.files`): what the cell's fingerprint sees. */
   workspaceFiles?: Record<string, string>;
+  /** The original text of the files `file-contains` reads, for files the agent left alone. */
+  workspaceTexts?: Record<string, string>;
   allowBash: boolean;
   maxTurns: number;
 }

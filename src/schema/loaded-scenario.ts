@@ -15,8 +15,10 @@ export interface ReferenceAnswer {
 export interface ScenarioWorkspace {
   /** Path relative to the project root. */
   dir: string;
-  /** Its text files (relative path → content), for `file-contains` on files the agent left alone. */
+  /** Every file and symlink (relative path → `sha256 <hex>` of its bytes, or `symlink <target>`): what the scenario hash sees. */
   files: Record<string, string>;
+  /** The text of the files `file-contains` assertions read, for files the agent left alone (no other content is kept). */
+  texts: Record<string, string>;
 }
 
 /** A validated, normalized scenario: what every later stage sees. */
