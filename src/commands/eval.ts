@@ -1,13 +1,16 @@
 import path from 'node:path';
 import type { Context } from '../context.ts';
-import { unknownProviderId } from '../execute/credentials.ts';
+import { ProviderUnavailableError } from '../errors.ts';
+import { unbuildableProvider, unknownProviderId } from '../execute/credentials.ts';
 import { preloadEngine } from '../execute/engine.ts';
 import { executePlan } from '../execute/execute-plan.ts';
 import { finishRun } from '../finish/finish-run.ts';
 import { RunFold } from '../report/run-fold.ts';
 import { withRunFolder } from '../io/run-folder.ts';
 import { loadEvalInputs } from '../load/eval-inputs.ts';
+import { resolveModel } from '../plan/matrix.ts';
 import { type EvalPlan, type EvalSelection, planEval } from '../plan/plan-eval.ts';
+import type { EvalInputs } from '../plan/types.ts';
 import { assertResumable } from '../plan/resume-check.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { configSecretValues, secretValues } from '../shared/secrets.ts';
@@ -46,6 +49,8 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     for (const line of renderDryRun(plan)) ctx.out(line);
     return 0;
   }
+  // A live run builds each model's provider first: one promptfoo refuses is a line and exit 2, before the run folder.
+  if (!opts.replay) await assertProvidersBuild(ctx, inputs);
   return withRunFolder(ctx, opts, async (run) => {
     const asked: RunMeta['mode'] | undefined = opts.replay ? 'replay' : opts.record ? 'record' : undefined;
     if (run.previous) {
@@ -84,4 +89,17 @@ function renderDryRun(plan: EvalPlan): string[] {
     `model calls: ${cells.length} agent calls + ${plan.gradedCells * graders} grader calls (rubric assertions${graders > 1 ? `, each graded by ${graders} graders` : ''})`,
     `estimated prompt tokens: ~${promptTokens.toLocaleString('en-US')} (answers not included); nothing was called`,
   ];
+}
+
+/** Every chat model of the config, built by promptfoo as the run will build it; the first it refuses stops the eval. */
+async function assertProvidersBuild(ctx: Context, inputs: EvalInputs): Promise<void> {
+  const { models, modelMap } = inputs.config;
+  const entries = (models === 'from-agent' ? Object.values(modelMap ?? {}) : models).map(resolveModel);
+  for (const model of entries.filter((m) => m.runtime === 'chat')) {
+    const reason = await unbuildableProvider(model, ctx.env);
+    if (reason)
+      throw new ProviderUnavailableError(
+        `${inputs.configFile}: model ${model.label} (${model.id}): promptfoo cannot build this provider: ${reason}`,
+      );
+  }
 }

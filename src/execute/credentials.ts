@@ -101,7 +101,9 @@ export async function unknownProviderId(id: string, env: NodeJS.ProcessEnv): Pro
   } catch (err) {
     // promptfoo colours the id in its message (chalk): the colour codes go.
     const message = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '');
-    return /Could not identify provider/.test(message) ? message.trim().split('\n')[0] : undefined;
+    // The id's own fault (no provider matches; a provider that knows no such model type, `anthropic:foo`), not
+    // the options': those are the user's config, which this check does not pass.
+    return /Could not identify provider|Unknown \w+ model type/.test(message) ? message.trim().split('\n')[0] : undefined;
   }
 }
 
@@ -129,3 +131,28 @@ export const ENABLE_A_MODEL_HINT = [
   '  • run Ollama locally (`ollama serve`) and add `ollama:chat:llama3.1` to `models:`;',
   '  • point an OpenAI-compatible local server at the harness: `{ id: openai:chat:<model>, config: { apiBaseUrl: http://localhost:8080/v1 } }`.',
 ];
+
+/**
+ * Whether promptfoo can build the provider of a model entry as a live run will (its own config, no call made):
+ * undefined when it can, else promptfoo's one-line reason. Asked before a live run makes its run folder, so an
+ * entry promptfoo refuses (an HTTP provider with no request body, an account id missing) is one line, exit 2.
+ *
+ * @example await unbuildableProvider({ id: 'http://127.0.0.1:9/chat', config: {} }, ctx.env) // 'Invariant failed: Expected HTTP provider …'
+ */
+export async function unbuildableProvider(
+  model: { id: string; config: Record<string, unknown> },
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  if (model.id.startsWith('promptfoo://')) return undefined;
+  const engine = await loadEngine(env);
+  try {
+    const provider = await engine.loadApiProvider(model.id, { options: { config: model.config } as never });
+    for (const value of Object.values(provider)) if (value instanceof Promise) value.catch(() => undefined);
+    return undefined;
+  } catch (err) {
+    return (err instanceof Error ? err.message : String(err))
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .trim()
+      .split('\n')[0];
+  }
+}

@@ -12,6 +12,8 @@ describe('unknownProviderId', () => {
     expect(await unknownProviderId('gpt-4o', env)).toBe('Could not identify provider: gpt-4o.');
     expect(await unknownProviderId('openai/stub-a', env)).toBe('Could not identify provider: openai/stub-a.');
     expect(await unknownProviderId('foo:bar', env)).toMatch(/Could not identify provider/);
+    // A known provider that knows no such model type: the id's fault, not the config's.
+    expect(await unknownProviderId('anthropic:foo', env)).toMatch(/^Unknown Anthropic model type or model name: foo\./);
   }, 60_000);
 
   it('accepts ids promptfoo knows, with no key set and nothing called', async () => {

@@ -3,6 +3,7 @@
  * cell's planned messages verbatim, keeps repeats apart in the cache, retries a broken response body,
  * records live answers, and in replay mode answers from the recordings instead.
  */
+import { ProviderUnavailableError } from '../errors.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
 import type { CellPlan, RunMode } from '../plan/types.ts';
@@ -83,7 +84,12 @@ async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: WrapperOp
     return (_prompt, _context, _options, cell) => run(cell!, opts.signal);
   }
   const config = { maxRetries: opts.maxRetries, ...model.config };
-  const real = (await engine.loadApiProvider(model.id, { options: { config } as never })) as unknown as { callApi: CallApi };
+  // A provider promptfoo refuses to build from this entry (a config field or account it needs) is the user's input
+  // to fix, said in one line before any cell runs, never an internal error with a stack.
+  const real = (await engine.loadApiProvider(model.id, { options: { config } as never }).catch((err: unknown) => {
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '').trim().split('\n')[0];
+    throw new ProviderUnavailableError(`model ${model.label} (${model.id}): promptfoo cannot build this provider: ${reason}`);
+  })) as unknown as { callApi: CallApi };
   return real.callApi.bind(real);
 }
 

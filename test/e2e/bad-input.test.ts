@@ -195,6 +195,18 @@ const CASES: Case[] = [
     /^error: evals\/default\.yaml:3:\d+: models\[0\]\.id: "gpt-4o" is not a model id promptfoo can load; expected /,
   ),
   config(
+    'model-unknown-type.yaml',
+    /^error: evals\/default\.yaml:3:\d+: models\[0\]\.id: "anthropic:foo" is not a model id promptfoo can load; expected /,
+  ),
+  // promptfoo cannot build the provider from the entry: one line at the start of the run, never a stack trace.
+  {
+    ...config(
+      'model-http-no-body.yaml',
+      /^error: evals\/default\.yaml: model .*promptfoo cannot build this provider: Invariant failed: Expected HTTP provider/,
+    ),
+    args: ['eval'],
+  },
+  config(
     'model-opencode-form.yaml',
     /^error: evals\/default\.yaml:5:\d+: models\[1\]\.id: "openai\/stub-a" is not a model id promptfoo can load; expected /,
   ),
