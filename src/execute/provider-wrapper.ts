@@ -87,7 +87,10 @@ async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: WrapperOp
   // A provider promptfoo refuses to build from this entry (a config field or account it needs) is the user's input
   // to fix, said in one line before any cell runs, never an internal error with a stack.
   const real = (await engine.loadApiProvider(model.id, { options: { config } as never }).catch((err: unknown) => {
-    const reason = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '').trim().split('\n')[0];
+    const reason = (err instanceof Error ? err.message : String(err))
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .trim()
+      .split('\n')[0];
     throw new ProviderUnavailableError(`model ${model.label} (${model.id}): promptfoo cannot build this provider: ${reason}`);
   })) as unknown as { callApi: CallApi };
   return real.callApi.bind(real);

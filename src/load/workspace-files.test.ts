@@ -21,7 +21,10 @@ function project(files: Record<string, string | Buffer>, assert = '  - { type: n
     mkdirSync(path.dirname(path.join(scenarios, 'workspaces', 'svc', rel)), { recursive: true });
     writeFileSync(path.join(scenarios, 'workspaces', 'svc', rel), data);
   }
-  writeFileSync(path.join(scenarios, 'agentic.yaml'), `id: agentic\ntitle: Agentic\nworkspace: workspaces/svc\nrequest: Review it.\nassert:\n${assert}`);
+  writeFileSync(
+    path.join(scenarios, 'agentic.yaml'),
+    `id: agentic\ntitle: Agentic\nworkspace: workspaces/svc\nrequest: Review it.\nassert:\n${assert}`,
+  );
   return root;
 }
 
