@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAgentFile } from '../load/agents.ts';
 import { readAgentFiles } from '../load/discover-agents.ts';
+import { tempDirs } from '../../test/support/temp-dirs.ts';
 import { lintAgents } from './lint.ts';
 import { RULES, findAgentRefs, type RuleName } from './rules.ts';
 
@@ -145,5 +146,36 @@ describe('rule details', () => {
       'But ask @reviewer.',
     ].join('\n');
     expect(findAgentRefs(prompt).map((r) => r.ref)).toEqual(['reviewer']);
+  });
+});
+
+describe('duplicate-id and one agent kept for both tools', () => {
+  const tempDir = tempDirs('agent-evals-dual-');
+  const AGENT = '---\nname: reviewer\ndescription: Use when a pull request needs review.\n---\n\nYou review code.\n';
+  const OPENCODE = '---\ndescription: Use when a pull request needs review.\nmode: subagent\n---\n\nYou review code.\n';
+  async function lintTree(files: Record<string, string>) {
+    const root = tempDir();
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), text);
+    }
+    const read = await readAgentFiles(root);
+    const findings = lintAgents(read, { agentNames: new Set(read.flatMap((f) => (f.variant ? [f.variant.name] : []))) });
+    return findings.filter((f) => f.rule === 'duplicate-id').map((f) => `${f.file}:${f.line} ${f.message}`);
+  }
+
+  it('a .claude/agents file and a .opencode/agent file of one id are not duplicates', async () => {
+    expect(await lintTree({ '.claude/agents/reviewer.md': AGENT, '.opencode/agent/reviewer.md': OPENCODE })).toEqual([]);
+  });
+
+  it('two of one tool are, even beside the other tool: .opencode/agent and .opencode/agents', async () => {
+    const findings = await lintTree({
+      '.claude/agents/reviewer.md': AGENT,
+      '.opencode/agent/reviewer.md': OPENCODE,
+      '.opencode/agents/reviewer.md': OPENCODE,
+    });
+    expect(findings).toEqual([
+      expect.stringMatching(/^\.opencode\/agents\/reviewer\.md:1 variant "reviewer" is also defined in \.opencode\/agent\/reviewer\.md; /),
+    ]);
   });
 });

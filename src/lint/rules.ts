@@ -93,7 +93,7 @@ export const RULES: Record<RuleName, Rule> = {
   'json-syntax': fromLoader('json-syntax', 'opencode.json (or .jsonc) is JSON, comments and trailing commas allowed'),
   'duplicate-id': fromLoader(
     'duplicate-id',
-    'each variant id is defined once across agents/, .claude/agents/, .opencode/ and opencode.json',
+    'each variant id is defined once across agents/, .claude/agents/, .opencode/ and opencode.json (one Claude Code and one OpenCode definition of an id are two variants, <id>@claude and <id>@opencode)',
   ),
 
   'description-missing': onVariant('error', 'the agent has a description', (v, file) => {

@@ -94,6 +94,72 @@ describe('agents where they live', () => {
     );
   });
 
+  it('one agent kept for both tools: a Claude Code file and an OpenCode file of one name are two variants of it', async () => {
+    const root = repoWith({
+      '.claude/agents/code-reviewer.md': CLAUDE.replace('name: reviewer', 'name: code-reviewer'),
+      '.opencode/agent/code-reviewer.md': OPENCODE,
+      '.claude/agents/solo.md': CLAUDE.replace('name: reviewer', 'name: solo'),
+    });
+    const { variants } = await loadAgents(root);
+    expect(variants.map((v) => [v.id, v.name, v.origin, v.file, v.dialect])).toEqual([
+      ['code-reviewer@claude', 'code-reviewer', '.claude/agents', '.claude/agents/code-reviewer.md', 'claude-code'],
+      // An id without a clash keeps its plain id (history and baselines are keyed by it).
+      ['solo', 'solo', '.claude/agents', '.claude/agents/solo.md', 'claude-code'],
+      ['code-reviewer@opencode', 'code-reviewer', '.opencode/agent', '.opencode/agent/code-reviewer.md', 'opencode'],
+    ]);
+  });
+
+  it('an opencode.json agent is an OpenCode place: it pairs with a .claude/agents file of its name', async () => {
+    const root = repoWith({
+      '.claude/agents/docs-writer.md': CLAUDE.replace('name: reviewer', 'name: docs-writer'),
+      'opencode.jsonc': OPENCODE_JSON,
+      'prompts/docs.md': 'You write API docs.\n',
+    });
+    const { variants } = await loadAgents(root);
+    expect(variants.map((v) => [v.id, v.name, v.origin])).toEqual([
+      ['docs-writer@claude', 'docs-writer', '.claude/agents'],
+      ['docs-writer@opencode', 'docs-writer', 'opencode.jsonc'],
+    ]);
+  });
+
+  it("the same id twice within one tool's places is still duplicate-id, naming the file of that tool", async () => {
+    const root = repoWith({
+      '.claude/agents/migrator.md': CLAUDE,
+      '.opencode/agent/migrator.md': OPENCODE,
+      '.opencode/agents/migrator.md': OPENCODE,
+    });
+    const files = await readAgentFiles(root);
+    expect(files.map((f) => [f.file, f.variant?.id, f.problems.map((p) => p.rule)])).toEqual([
+      ['.claude/agents/migrator.md', 'migrator@claude', []],
+      ['.opencode/agent/migrator.md', 'migrator@opencode', []],
+      ['.opencode/agents/migrator.md', undefined, ['duplicate-id']],
+    ]);
+    await expect(loadAgents(root)).rejects.toThrow(
+      '.opencode/agents/migrator.md:1: variant "migrator" is also defined in .opencode/agent/migrator.md',
+    );
+  });
+
+  it('the same id in agents/ and a tool place stays duplicate-id, even when both tools have it', async () => {
+    const root = repoWith({
+      'agents/reviewer.md': CLAUDE,
+      '.claude/agents/reviewer.md': CLAUDE,
+      '.opencode/agent/reviewer.md': OPENCODE,
+    });
+    const files = await readAgentFiles(root);
+    expect(files.map((f) => [f.file, f.variant?.id, f.problems.map((p) => p.rule)])).toEqual([
+      ['agents/reviewer.md', 'reviewer', []],
+      ['.claude/agents/reviewer.md', undefined, ['duplicate-id']],
+      ['.opencode/agent/reviewer.md', undefined, ['duplicate-id']],
+    ]);
+  });
+
+  it("agentsDirs places are told apart the same way: a folder ending in .claude/agents is Claude Code's", async () => {
+    const root = repoWith({ 'team/.claude/agents/x.md': CLAUDE, 'team/.opencode/agent/x.md': OPENCODE, 'mine/x.md': OPENCODE });
+    const { variants } = await loadAgents(root, ['team/.claude/agents', 'team/.opencode/agent']);
+    expect(variants.map((v) => v.id)).toEqual(['x@claude', 'x@opencode']);
+    await expect(loadAgents(root, ['mine', 'team/.claude/agents'])).rejects.toThrow(/duplicate|also defined in mine\/x\.md/);
+  });
+
   it('reads only the places it is given', async () => {
     const root = repoWith({ 'agents/reviewer.md': CLAUDE, '.claude/agents/reviewer.md': CLAUDE, 'team/agents/x.md': OPENCODE });
     const { variants } = await loadAgents(root, ['.claude/agents', 'team/agents']);

@@ -38,8 +38,9 @@ export async function agentPlaces(root: string, configured: readonly string[] | 
 /**
  * Reads every agent definition in `places` (folders of `*.md`, read recursively, and `opencode.json`
  * files) and returns each with its problems; a variant id defined twice is a problem of the second
- * definition, naming the first. Never throws for bad content or an unreadable file: lint wants every
- * problem; `loadAgents` turns errors into one failure. A default place that does not exist is skipped.
+ * definition, naming the first, except one Claude Code and one OpenCode definition, which become
+ * `<id>@claude` and `<id>@opencode` (`markDuplicateIds`). Never throws for bad content or an
+ * unreadable file: lint wants every problem; `loadAgents` turns errors into one failure. A default place that does not exist is skipped.
  */
 export async function readAgentFiles(root: string, places: readonly string[] = AGENT_PLACES): Promise<AgentFile[]> {
   const files: AgentFile[] = [];
@@ -67,20 +68,60 @@ async function readAgentMarkdown(root: string, dir: string, abs: string, origin:
   }
 }
 
-/** The second definition of a variant id gets a `duplicate-id` error naming the first; its variant is dropped. */
+export type AgentTool = 'claude' | 'opencode';
+
+/**
+ * The tool whose project agents a place holds, told by the place's own name (`.claude/agents`,
+ * `.opencode/agent(s)`, `opencode.json(c)`, at the root or under a folder `agentsDirs:` names);
+ * `undefined` for `agents/` and any other folder.
+ */
+export function toolOfPlace(origin: string): AgentTool | undefined {
+  const place = origin.replace(/\\/g, '/').replace(/\/+$/, '');
+  if (/(^|\/)\.claude\/agents$/.test(place)) return 'claude';
+  if (/(^|\/)\.opencode\/agents?$/.test(place) || /(^|\/)opencode\.jsonc?$/i.test(place)) return 'opencode';
+  return undefined;
+}
+
+/**
+ * Ids defined more than once. One agent kept for both tools (an id defined in Claude Code's places and in
+ * OpenCode's, nowhere else) is two variants: the first definition of each tool becomes `<id>@claude` and
+ * `<id>@opencode`. Every other second definition (within one tool's places, or beside `agents/`) gets a
+ * `duplicate-id` error naming the first; its variant is dropped. Ids without a clash are left as they are.
+ */
 function markDuplicateIds(files: AgentFile[]): AgentFile[] {
+  const byId = new Map<string, AgentFile[]>();
+  for (const f of files) if (f.variant) byId.set(f.variant.id, [...(byId.get(f.variant.id) ?? []), f]);
+  const renamed = new Map<AgentFile, string>();
+  const earlierOf = new Map<AgentFile, AgentFile>();
+  for (const [id, defs] of byId) {
+    const tools = defs.map((d) => toolOfPlace(d.variant!.origin));
+    if (defs.length < 2 || tools.includes(undefined) || !tools.includes('claude') || !tools.includes('opencode')) continue;
+    for (const tool of ['claude', 'opencode'] as const) {
+      const own = defs.filter((_, i) => tools[i] === tool);
+      renamed.set(own[0]!, `${id}@${tool}`);
+      for (const later of own.slice(1)) earlierOf.set(later, own[0]!);
+    }
+  }
   const first = new Map<string, AgentFile>();
   return files.map((f) => {
     if (!f.variant) return f;
-    const earlier = first.get(f.variant.id);
+    const id = renamed.get(f) ?? f.variant.id;
+    const earlier = earlierOf.get(f) ?? first.get(id);
     if (!earlier) {
-      first.set(f.variant.id, f);
-      return f;
+      first.set(id, f);
+      return id === f.variant.id ? f : { ...f, variant: { ...f.variant, id } };
     }
-    const message = `variant "${f.variant.id}" is also defined in ${earlier.file}; rename one of them, or name the folders to read with agentsDirs: in the eval config`;
+    const message = `variant "${id}" is also defined in ${earlier.file}; rename one of them, or name the folders to read with agentsDirs: in the eval config`;
     const { variant: _dropped, ...rest } = f;
-    return { ...rest, problems: [...f.problems, problem('duplicate-id', f.file, message, { line: f.variant.lines.name ?? 1 })] };
+    return { ...rest, problems: [...f.problems, problem('duplicate-id', f.file, message, { line: definitionLine(f.variant) })] };
   });
+}
+
+/** Where a definition starts: its `name:` line; in `opencode.json`, the entry's first key; else line 1. */
+function definitionLine(v: AgentVariant): number {
+  if (v.lines.name !== undefined) return v.lines.name;
+  const keys = Object.entries(v.lines).filter(([key]) => key !== 'body');
+  return /\.jsonc?$/i.test(v.file) && keys.length ? Math.min(...keys.map(([, line]) => line)) : 1;
 }
 
 /**
