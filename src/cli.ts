@@ -210,6 +210,15 @@ program
   .option('--keep <n>', 'runs kept in full (default: 100)', intIn(0, 1_000_000))
   .action((opts) => run(globals(), async (ctx) => (await import('./commands/history.ts')).historyCompactCommand(ctx, opts)));
 
+program
+  .command('install-runtime <name>')
+  .description(
+    'install the program of an agent runtime at its pinned version: opencode (into .agent-evals/runtimes/opencode/) or claude-code',
+  )
+  .action((name, opts) =>
+    run(globals(), async (ctx) => (await import('./commands/install-runtime.ts')).installRuntimeCommand(ctx, { ...opts, runtime: name })),
+  );
+
 process.once('SIGINT', () => {
   process.stderr.write('\nstopping: finished cells are kept; in-flight cells are abandoned…\n');
   abort.abort();

@@ -61,11 +61,14 @@ export async function openAgentRuntimes(
   }
   if (needed.has('opencode')) {
     try {
-      resolveOpenCodeBinary({ env: ctx.env });
+      resolveOpenCodeBinary({ env: ctx.env, projectRoot: ctx.root });
     } catch (err) {
       throw new ProviderUnavailableError((err as Error).message);
     }
-    runtimes.set('opencode', createOpenCodeRuntime({ env: ctx.env, sandbox, homeDir: path.join(input.runDir, 'opencode-home') }));
+    runtimes.set(
+      'opencode',
+      createOpenCodeRuntime({ env: ctx.env, projectRoot: ctx.root, sandbox, homeDir: path.join(input.runDir, 'opencode-home') }),
+    );
   }
   // A program's start-up (OpenCode's servers) happens here, before the first cell, never inside a cell's own timeout.
   await Promise.all([...runtimes].map(([name, runtime]) => runtime.prepare?.(input.atOnce?.[name] ?? 1)));

@@ -22,7 +22,7 @@ const haveOpenCode = (() => {
   }
 })();
 if (!haveOpenCode && !process.env.CI)
-  console.warn('agentic.test.ts: OpenCode is not installed (node scripts/install-opencode.mjs): test skipped');
+  console.warn('agentic.test.ts: OpenCode is not installed (npx agent-evals install-runtime opencode): test skipped');
 
 /** The scripted model: what a backend architect does in each starter scenario, turn by turn. */
 type Step =

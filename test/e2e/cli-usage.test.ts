@@ -115,7 +115,7 @@ describe('commands (item 20)', () => {
   it('an unknown command with nothing close lists the commands', async () => {
     expectUsageError(
       await cli(['frobnicate']),
-      /^error: unknown command 'frobnicate' \(commands: init, agents, lint, calibrate, examples, eval, report, bless, gate, merge, history\)$/,
+      /^error: unknown command 'frobnicate' \(commands: init, agents, lint, calibrate, examples, eval, report, bless, gate, merge, history, install-runtime\)$/,
     );
   });
 

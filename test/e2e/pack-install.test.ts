@@ -5,7 +5,7 @@
  * OpenAI test double, all through the installed `npx agent-evals`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeOpenAIProvider, startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
@@ -71,6 +71,10 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 describe('installed into another repository', () => {
+  it('npm install downloads no agent program unasked (OpenCode comes only from install-runtime)', () => {
+    expect(existsSync(path.join(repo, '.agent-evals'))).toBe(false);
+  });
+
   it('init writes the starter files and touches nothing that exists; a second init writes nothing', async () => {
     const first = await npx(['init']);
     expect(first.code, first.stderr).toBe(0);
@@ -85,6 +89,7 @@ describe('installed into another repository', () => {
     expect(baseline).not.toContain('npm run');
     expect(baseline).toContain('npx agent-evals eval --ci --shard "$SHARD"');
     expect(baseline).toContain("- '.claude/agents/**'");
+    expect(baseline).toContain('run: npx agent-evals install-runtime opencode');
 
     const again = await npx(['init']);
     expect(again.code).toBe(0);
@@ -121,4 +126,14 @@ describe('installed into another repository', () => {
     expect(results.map((l) => (JSON.parse(l) as { variantId: string; status: string }).status)).toEqual(['pass', 'pass']);
     for (const file of ['index.html', 'summary.md', 'junit.xml']) expect(readdirSync(path.join(repo, 'reports'))).toContain(file);
   });
+
+  it("install-runtime opencode installs the pinned OpenCode into the repository's .agent-evals/runtimes/opencode/", async () => {
+    const run = await npx(['install-runtime', 'opencode']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const prefix = path.join(repo, '.agent-evals', 'runtimes', 'opencode');
+    expect(run.stderr).toContain(`installing opencode-ai@1.18.33 @opencode-ai/sdk@1.18.33 into ${prefix}`);
+    const binary = run.stdout.trim().replace(/^installed opencode-ai@1\.18\.33 @opencode-ai\/sdk@1\.18\.33: /, '');
+    expect(binary.startsWith(path.join(prefix, 'node_modules'))).toBe(true);
+    expect(existsSync(binary)).toBe(true);
+  }, 600_000);
 });

@@ -552,11 +552,11 @@ describe('claude-code runtime: delegation', () => {
 });
 
 describe('claude-code runtime: the SDK is optional', () => {
-  it('names the npm command that installs the SDK when it is missing', async () => {
+  it('names the command that installs the SDK when it is missing', async () => {
     const missing = Object.assign(new Error("Cannot find package '@anthropic-ai/claude-agent-sdk'"), {
       code: 'ERR_MODULE_NOT_FOUND',
     });
     await expect(importClaudeAgentSdk(() => Promise.reject(missing))).rejects.toThrow(INSTALL_COMMAND);
-    expect(INSTALL_COMMAND).toBe('npm install @anthropic-ai/claude-agent-sdk@0.3.332');
+    expect(INSTALL_COMMAND).toBe('npx agent-evals install-runtime claude-code');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Shared setup for the opencode runtime tests: temp workspaces, agents from files, cell inputs, and the
- * skip rule (skip only when the binary is missing and CI is not set; under CI a missing binary fails).
+ * check that the binary is there (a missing one fails the suite, never skips it).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,14 +14,16 @@ import { REPO_ROOT } from '../support/project-fixture.ts';
 export const FIXTURES = path.join(REPO_ROOT, 'test', 'runtimes', 'fixtures', 'opencode');
 export const SEEDS = path.join(REPO_ROOT, 'agents', 'backend-architect');
 
-/** '' when the binary is there; else why the suite is skipped (throws under CI=true). */
+/**
+ * '' when the binary is there. Never a reason to skip: the tests' global setup (test/global-setup.ts) installs
+ * OpenCode, so a missing binary is a failure, with the resolver's message (it names the install command).
+ */
 export function openCodeMissing(): string {
   try {
     resolveOpenCodeBinary({ env: process.env });
     return '';
   } catch (err) {
-    if (process.env.CI) throw new Error(`CI is set and OpenCode is missing: ${(err as Error).message}`);
-    return `skipped: ${(err as Error).message}`;
+    throw new Error(`OpenCode is missing although the tests' global setup installs it: ${(err as Error).message}`);
   }
 }
 

@@ -68,7 +68,8 @@ const MODEL_PORT = 41001;
 
 export const CLAUDE_AGENT_SDK = '@anthropic-ai/claude-agent-sdk';
 export const CLAUDE_AGENT_SDK_VERSION = '0.3.332';
-export const INSTALL_COMMAND = `npm install ${CLAUDE_AGENT_SDK}@${CLAUDE_AGENT_SDK_VERSION}`;
+/** What installs the SDK when it is missing (`npm install` of the pinned version, see `runtime-install.ts`). */
+export const INSTALL_COMMAND = 'npx agent-evals install-runtime claude-code';
 
 /**
  * The slice of the SDK this runtime uses, typed here so the harness type-checks without the optional

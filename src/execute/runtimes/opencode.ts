@@ -34,10 +34,10 @@ import { buildTrajectory, type ChildSession, type OpenCodeMessage } from './open
 import { type PreparedWorkspace, prepareWorkspace } from './opencode-workspace.ts';
 
 export const OPENCODE_VERSION = '1.18.33';
-export const OPENCODE_INSTALL_COMMAND = 'node scripts/install-opencode.mjs';
+export const OPENCODE_INSTALL_COMMAND = 'npx agent-evals install-runtime opencode';
 
 export interface OpenCodeRuntimeOptions {
-  /** Project root holding `.agent-evals/runtimes/opencode/` (default: found from this file). */
+  /** Project root holding `.agent-evals/runtimes/opencode/` (default: the agent-evals package's own root). */
   projectRoot?: string;
   /** Explicit binary (default: `AGENT_EVALS_OPENCODE_BIN`, then the private install). */
   binary?: string;
@@ -52,7 +52,11 @@ export interface OpenCodeRuntimeOptions {
 /** The loopback port inside a sandbox where OpenCode finds its model (bridged to the model proxy). */
 const MODEL_PORT = 41001;
 
-function findProjectRoot(): string {
+/**
+ * The agent-evals package's own root (this repository, or `node_modules/agent-evals` in a user's project),
+ * found from this file: the folder of the nearest `package.json` named agent-evals.
+ */
+export function findPackageRoot(): string {
   const start = path.dirname(fileURLToPath(import.meta.url));
   let dir = start;
   for (;;) {
@@ -64,23 +68,43 @@ function findProjectRoot(): string {
   }
 }
 
+/** The private install of a project: `<root>/.agent-evals/runtimes/opencode/` (an npm prefix). */
+export function openCodePrefix(root: string): string {
+  return path.join(root, '.agent-evals', 'runtimes', 'opencode');
+}
+
+/** The `opencode` binary of the private install under `root`, or undefined: the platform binary (skipping opencode-ai's Node wrapper), else `.bin/opencode`. */
+export function installedOpenCodeBinary(root: string): string | undefined {
+  const modules = path.join(openCodePrefix(root), 'node_modules');
+  const platform = `opencode-${os.platform() === 'win32' ? 'windows' : os.platform()}-${os.arch()}`;
+  return [path.join(modules, platform, 'bin', 'opencode'), path.join(modules, '.bin', 'opencode')].find((c) => existsSync(c));
+}
+
 /**
- * Where the `opencode` binary is: `AGENT_EVALS_OPENCODE_BIN`, else the platform binary of the private install
- * (skipping opencode-ai's Node wrapper), else its `.bin/opencode`. Throws with the install command when missing.
+ * Where the `opencode` binary is: `AGENT_EVALS_OPENCODE_BIN`, else the private install of the project the
+ * harness runs on (`projectRoot`), else the one of the agent-evals package itself (this repository's own
+ * tests, whose eval projects are temp folders). Throws naming the install command when missing.
  */
-export function resolveOpenCodeBinary(opts: Pick<OpenCodeRuntimeOptions, 'projectRoot' | 'binary' | 'env'> = {}): string {
+export function resolveOpenCodeBinary(
+  opts: Pick<OpenCodeRuntimeOptions, 'projectRoot' | 'binary' | 'env'> = {},
+  packageRoot = findPackageRoot(),
+): string {
   const env = opts.env ?? {};
   const explicit = opts.binary ?? env.AGENT_EVALS_OPENCODE_BIN;
   if (explicit) {
     if (!existsSync(explicit))
-      throw new Error(`OpenCode binary not found at ${explicit} (AGENT_EVALS_OPENCODE_BIN). Install it with: ${OPENCODE_INSTALL_COMMAND}`);
+      throw new Error(
+        `OpenCode binary not found at ${explicit} (AGENT_EVALS_OPENCODE_BIN); unset it to use the project's install, made with: ${OPENCODE_INSTALL_COMMAND}`,
+      );
     return explicit;
   }
-  const prefix = path.join(opts.projectRoot ?? findProjectRoot(), '.agent-evals', 'runtimes', 'opencode', 'node_modules');
-  const platform = `opencode-${os.platform() === 'win32' ? 'windows' : os.platform()}-${os.arch()}`;
-  for (const candidate of [path.join(prefix, platform, 'bin', 'opencode'), path.join(prefix, '.bin', 'opencode')])
-    if (existsSync(candidate)) return candidate;
-  throw new Error(`OpenCode ${OPENCODE_VERSION} is not installed (looked in ${prefix}). Install it with: ${OPENCODE_INSTALL_COMMAND}`);
+  const root = opts.projectRoot ?? packageRoot;
+  const found = installedOpenCodeBinary(root) ?? (root === packageRoot ? undefined : installedOpenCodeBinary(packageRoot));
+  if (found) return found;
+  throw new Error(
+    `OpenCode ${OPENCODE_VERSION} is not installed (looked in ${openCodePrefix(root)}); install it with: ${OPENCODE_INSTALL_COMMAND} ` +
+      '(or point AGENT_EVALS_OPENCODE_BIN at an opencode binary)',
+  );
 }
 
 /** Events of a server that belong to one cell: its root session and the sessions it delegated to. */
