@@ -49,6 +49,11 @@ export interface ScenarioCalibration {
   file: string;
   line: number;
   ok: boolean;
+  /**
+   * No reference example at all (a new scenario): nothing checked its assertions. `calibrate` fails it;
+   * `eval` runs it with a warning and marks its verdicts uncalibrated (`splitUncalibrated`).
+   */
+  uncalibrated: boolean;
   /** Calibration failures: a pass example rejected, a fail example accepted, examples missing. */
   problems: string[];
   /** Weak assertions: they do not discriminate or nothing exercises them. */
@@ -99,6 +104,23 @@ export async function calibrateScenarios(scenarios: LoadedScenario[], opts: Cali
     graderAvailable: opts.graderAvailable || opts.rubricCalibration?.status === 'run',
     ...(opts.rubricCalibration ? { rubricCalibration: opts.rubricCalibration } : {}),
     scenarios: results,
+  };
+}
+
+/**
+ * For `eval`: the scenarios with no reference example at all set apart (they run, uncalibrated), and
+ * the report of the others, whose `ok` alone decides whether the eval may call a model. A scenario
+ * whose examples show an assertion that cannot tell good from bad still fails it.
+ *
+ * @example
+ * const { checked, uncalibrated } = splitUncalibrated(report);
+ * if (!checked.ok) return 1; // a failing example stops the run
+ */
+export function splitUncalibrated(report: CalibrationReport): { checked: CalibrationReport; uncalibrated: ScenarioCalibration[] } {
+  const scenarios = report.scenarios.filter((s) => !s.uncalibrated);
+  return {
+    checked: { ...report, ok: scenarios.every((s) => s.ok), scenarios },
+    uncalibrated: report.scenarios.filter((s) => s.uncalibrated),
   };
 }
 
@@ -227,6 +249,7 @@ async function calibrateScenario(s: LoadedScenario, graderAvailable: boolean, ru
     file: s.file,
     line: s.line,
     ok: problems.length === 0,
+    uncalibrated: s.examples.pass.length === 0 && s.examples.fail.length === 0,
     problems,
     warnings,
     needsGrader: skipped.map((a) => a.id),

@@ -1,4 +1,4 @@
-import type { CalibrationReport } from './calibrate.ts';
+import type { CalibrationReport, ScenarioCalibration } from './calibrate.ts';
 import { type RubricCalibration, summarizeRubricCalibration } from './rubric-verdict.ts';
 
 /**
@@ -44,6 +44,16 @@ export function formatCalibration(report: CalibrationReport): string[] {
   }
   lines.push(`calibration ${report.ok ? 'ok' : 'FAILED'}: ${parts.join('; ')}`);
   return lines;
+}
+
+/**
+ * For `eval`: one line for a scenario run without reference examples (nothing checked its assertions).
+ *
+ * @example
+ * formatUncalibrated(s) // 'warning: scenario fresh (scenarios/fresh.yaml) has no reference examples: its verdicts are uncalibrated …'
+ */
+export function formatUncalibrated(s: Pick<ScenarioCalibration, 'id' | 'file'>): string {
+  return `warning: scenario ${s.id} (${s.file}) has no reference examples: its verdicts are uncalibrated (so marked in the reports); add a pass and a fail example (docs/scenarios.md) and run agent-evals calibrate`;
 }
 
 /**

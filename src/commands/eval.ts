@@ -12,6 +12,7 @@ import { resolveModel } from '../plan/matrix.ts';
 import { type EvalPlan, type EvalSelection, planEval } from '../plan/plan-eval.ts';
 import type { EvalInputs } from '../plan/types.ts';
 import { assertResumable } from '../plan/resume-check.ts';
+import { resumeCommand } from './resume-hint.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { configSecretValues, secretValues } from '../shared/secrets.ts';
 
@@ -62,6 +63,8 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     // Each result is folded as it is written (verdicts and the few answers the report shows): no stage holds every answer.
     const fold = new RunFold();
     const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir, onResult: (r) => fold.add(r) });
+    // Interrupted: the exact command that finishes this run (its config and the options its cells depend on).
+    if ('exitCode' in executed && executed.exitCode === 130) ctx.err(`resume with: ${resumeCommand(opts, run.runId)}`);
     if ('exitCode' in executed) return executed.exitCode;
     return finishRun(ctx, {
       meta: executed.meta,

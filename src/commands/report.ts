@@ -39,7 +39,7 @@ async function prComment(ctx: Context, opts: { run?: string; baseline?: string; 
   const run = await readFinishedRun(ctx, runId, 'report --format pr-comment');
   const thresholds = await recordedThresholds(ctx, run);
   const { gate, baselineSource } = await judgeRun(ctx, run, { thresholds, baselineRef: opts.baseline });
-  ctx.out(renderPrComment({ gate, runId, reportUrl: opts.reportUrl, baselineSource }).trimEnd());
+  ctx.out(renderPrComment({ gate, runId, reportUrl: opts.reportUrl, baselineSource, uncalibrated: run.meta.uncalibrated }).trimEnd());
   return 0;
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { calibrateScenarios } from '../calibrate/calibrate.ts';
-import { formatCalibration, formatRubricTrust } from '../calibrate/format.ts';
+import { calibrateScenarios, splitUncalibrated } from '../calibrate/calibrate.ts';
+import { formatCalibration, formatRubricTrust, formatUncalibrated } from '../calibrate/format.ts';
 import { lastRubricCalibration } from '../calibrate/rubrics.ts';
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError } from '../errors.ts';
@@ -54,8 +54,8 @@ const PROBE_TIMEOUT_MS = 15_000;
 export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Executed> {
   const { plan, run, mode } = input;
   const readiness = await probeModels(ctx, input);
-  const calibrated = await calibrate(ctx, input.inputs);
-  if (!calibrated) return { exitCode: 1 };
+  const uncalibrated = await calibrate(ctx, input.inputs, plan);
+  if (!uncalibrated) return { exitCode: 1 };
   // A panel grades only whole: a rubric decided by the graders that happened to run is not the verdict configured.
   const graderReady = plan.grader ? mode === 'replay' || plan.grader.members.every((m) => readiness.get(m.label)?.ok === true) : false;
   const ungradable = dropUngraded(ctx, plan, graderReady);
@@ -94,7 +94,17 @@ export async function executePlan(ctx: Context, input: ExecuteInput): Promise<Ex
   if (agents && input.inputs.config.sandbox === 'none')
     ctx.err('warning: sandbox: none — agent programs run unjailed, with access to every file, key and network this user can reach');
   try {
-    return await runAndReport(ctx, input, { decided, finished, recordings, secrets, graderReady, unavailable, ungradable, agents });
+    return await runAndReport(ctx, input, {
+      decided,
+      finished,
+      recordings,
+      secrets,
+      graderReady,
+      unavailable,
+      ungradable,
+      agents,
+      uncalibrated,
+    });
   } finally {
     await agents?.close();
   }
@@ -113,6 +123,7 @@ async function runAndReport(
     unavailable: Unavailable[];
     ungradable: Set<string>;
     agents?: AgentRuntimes;
+    uncalibrated: string[];
   },
 ): Promise<Executed> {
   const { plan, run, mode } = input;
@@ -131,6 +142,7 @@ async function runAndReport(
       notRun: Object.fromEntries(unavailable.map(([label, r]) => [label, r.reason])),
       ...(s.agents ? { sandbox: input.inputs.config.sandbox ?? 'bubblewrap' } : {}),
     });
+  if (!run.previous && s.uncalibrated.length) meta.uncalibrated = s.uncalibrated;
   if (!run.previous) await writeMeta(run.dir, meta);
   const graders = graderReady ? plan.grader?.members : undefined;
   const written = await runDecided(ctx, {
@@ -145,7 +157,6 @@ async function runAndReport(
   if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);
   if (ctx.signal?.aborted) {
     ctx.err(`interrupted: ${written} of ${plan.plans.size} cells kept in ${path.relative(ctx.root, run.dir)}`);
-    ctx.err(`resume with: npm run eval -- --resume ${run.runId}`);
     return { exitCode: 130 };
   }
   sayWhatDidNotRun(ctx, decided, mode, ungradable.size);
@@ -174,16 +185,24 @@ async function probeModels(ctx: Context, { plan, mode, ci, inputs }: ExecuteInpu
   return readiness;
 }
 
-/** Assertions must tell good answers from bad before they judge a model (after the cheap checks, before any call). */
-async function calibrate(ctx: Context, inputs: EvalInputs): Promise<boolean> {
-  const calibration = await calibrateScenarios(inputs.scenarios, { graderAvailable: false });
-  if (!calibration.ok) {
-    for (const line of formatCalibration(calibration)) ctx.err(line);
+/**
+ * Assertions must tell good answers from bad before they judge a model (after the cheap checks, before
+ * any call): a failing example stops the eval. A planned scenario with no reference example at all runs,
+ * with a warning, its verdicts marked uncalibrated. Returns those scenarios' ids, or undefined to stop.
+ */
+async function calibrate(ctx: Context, inputs: EvalInputs, plan: EvalPlan): Promise<string[] | undefined> {
+  const { checked, uncalibrated } = splitUncalibrated(await calibrateScenarios(inputs.scenarios, { graderAvailable: false }));
+  if (!checked.ok) {
+    for (const line of formatCalibration(checked)) ctx.err(line);
     ctx.err('calibration failed: fix the scenarios above before spending money (agent-evals calibrate)');
-    return false;
+    return undefined;
   }
-  ctx.out(`calibration: ${inputs.scenarios.length} scenarios calibrate clean`);
-  return true;
+  const planned = new Set(plan.cells.map((c) => c.scenario.id));
+  const unchecked = uncalibrated.filter((s) => planned.has(s.id));
+  for (const s of unchecked) ctx.err(formatUncalibrated(s));
+  const without = uncalibrated.length ? `; ${uncalibrated.length} without reference examples` : '';
+  ctx.out(`calibration: ${checked.scenarios.length} scenarios calibrate clean${without}`);
+  return unchecked.map((s) => s.id);
 }
 
 /** Verdicts resting on a rubric its last calibration flagged (read from the calibration cache: no grader call). */

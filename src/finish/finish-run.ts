@@ -10,7 +10,7 @@ import { appendHistory, historyEntryFromRun } from '../io/history.ts';
 import type { RunFold } from '../report/run-fold.ts';
 import { renderThresholdMisses } from '../report/threshold-misses.ts';
 import { buildReports } from './build-reports.ts';
-import { gateAndReport } from './gate-run.ts';
+import { gateAndReport, sayVerdicts } from './gate-run.ts';
 import { rubricCalibrationOfRun } from './rubric-drift.ts';
 
 /**
@@ -77,9 +77,13 @@ export async function finishRun(
       `shard ${meta.shard!.index}/${meta.shard!.count}: not gated on its own; merge the shards (agent-evals merge) and gate the merged run`,
     );
   await buildReports(ctx, meta.runId, { run: folded });
-  // Without --ci the exit code stays 0 on a missed threshold, but the miss is said plainly.
-  if (!meta.shard)
+  // Without --ci the exit code stays 0 on a regression or a missed threshold, but both are said plainly.
+  if (!meta.shard) {
+    // A run that scored nothing (no key, nothing recorded) has no verdict to say.
+    if (measured.some((r) => isScored(r.status)))
+      await sayVerdicts(ctx, folded, { thresholds: run.config.thresholds, baselineRef: run.baselineRef });
     for (const line of renderThresholdMisses(aggregateRun(results, { grader: meta.grader }), run.config.thresholds)) ctx.out(line);
+  }
   return errorBudgetExit(ctx, measured, run.config.thresholds.errorBudget);
 }
 

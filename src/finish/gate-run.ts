@@ -1,8 +1,8 @@
 import type { Context } from '../context.ts';
-import { loadBaseline } from '../io/baseline.ts';
+import { type LoadedBaseline, loadBaseline } from '../io/baseline.ts';
 import type { FoldedRun, LoadedRun } from '../io/run-store.ts';
-import { renderGateConsole } from '../report/gate-console.ts';
-import { DataFileError } from '../errors.ts';
+import { renderEvalVerdicts, renderGateConsole } from '../report/gate-console.ts';
+import { DataFileError, isUserError } from '../errors.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
 import { Thresholds } from '../schema/eval-config.ts';
 import { aggregateRun } from '../score/aggregate.ts';
@@ -37,7 +37,16 @@ export async function judgeRun(
   run: Pick<LoadedRun, 'meta' | 'results'>,
   opts: { thresholds: Thresholds; baselineRef?: string },
 ): Promise<{ gate: GateReport; baselineSource?: string }> {
-  const loaded = await loadBaseline(ctx.root, { ref: opts.baselineRef });
+  return gateWith(ctx, run, await loadBaseline(ctx.root, { ref: opts.baselineRef }), opts);
+}
+
+/** `judgeRun` on a baseline already loaded (or none: thresholds only, with a warning). */
+function gateWith(
+  ctx: Context,
+  run: Pick<LoadedRun, 'meta' | 'results'>,
+  loaded: LoadedBaseline | undefined,
+  opts: { thresholds: Thresholds; baselineRef?: string },
+): { gate: GateReport; baselineSource?: string } {
   if (!loaded) {
     ctx.err(
       `warning: no baseline at ${opts.baselineRef ? `${opts.baselineRef}:` : ''}reports/baseline.json: gating on thresholds only (bless one with \`agent-evals bless\`)`,
@@ -52,6 +61,29 @@ export async function judgeRun(
     plannedCells: run.meta.plannedCells,
   });
   return { gate, ...(loaded ? { baselineSource: `${loaded.source} (run ${loaded.baseline.runId})` } : {}) };
+}
+
+/**
+ * `eval` without `--ci`: when there is a baseline, print the verdicts `gate` would give, in its words,
+ * without its exit code (eval's own stands). No baseline, nothing said; an unreadable one is a warning
+ * here (the run is finished and its reports written: `gate` says what is wrong with it, exit 2).
+ */
+export async function sayVerdicts(
+  ctx: Context,
+  run: Pick<LoadedRun, 'meta' | 'results'>,
+  opts: { thresholds: Thresholds; baselineRef?: string },
+): Promise<void> {
+  let loaded: LoadedBaseline | undefined;
+  try {
+    loaded = await loadBaseline(ctx.root, { ref: opts.baselineRef });
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    ctx.err(`warning: baseline not compared: ${err.message}`);
+    return;
+  }
+  if (!loaded) return;
+  const { gate, baselineSource } = gateWith(ctx, run, loaded, opts);
+  for (const line of renderEvalVerdicts(gate, baselineSource!)) ctx.out(line);
 }
 
 /**

@@ -30,7 +30,7 @@ export async function writeReports(root: string, input: WriteReportsInput): Prom
   const rendered = {
     html: renderHtml(input, input.html),
     summary: renderSummaryMarkdown(input),
-    junit: renderJunit(input.meta.runId, input.results, input.meta.finishedAt ?? input.meta.startedAt),
+    junit: renderJunit(input.meta.runId, input.results, input.meta.finishedAt ?? input.meta.startedAt, input.meta.uncalibrated ?? []),
   };
   await Promise.all((Object.keys(files) as Array<keyof WrittenReports>).map((k) => writeFileAtomic(files[k], rendered[k])));
   return files;

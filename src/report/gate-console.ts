@@ -13,6 +13,31 @@ export function renderGateConsole(gate: GateReport, baselineSource?: string): st
   const lines = [`gate: ${gateHeadline(gate)} (exit ${gate.exitCode}): ${gate.reason}`];
   if (gate.nothingToEvaluate) return lines;
   lines.push(`  baseline: ${baselineSource ?? 'none (thresholds only)'} · ${errorBudgetText(gate)}`);
+  lines.push(...verdictLines(gate));
+  return lines;
+}
+
+/**
+ * `eval` without `--ci`, against a baseline: the gate's verdicts in the gate's words, under a line that
+ * counts them; no exit code (eval's stays its own: `--ci` or `agent-evals gate` gates). Pure.
+ * @example renderEvalVerdicts(gate, 'reports/baseline.json (run 20260101-000000-ab12)')
+ * // ['against the baseline reports/baseline.json (run …): 1 regressed, 1 unchanged (not gated: …)', '  regressed …']
+ */
+export function renderEvalVerdicts(gate: GateReport, baselineSource: string): string[] {
+  if (gate.nothingToEvaluate) return [];
+  const counts = new Map<string, number>();
+  for (const c of gate.comparisons) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
+  const said = [...counts].map(([verdict, n]) => `${n} ${verdict}`).join(', ');
+  return [
+    '',
+    `against the baseline ${baselineSource}: ${said || 'nothing compared'} (not gated: \`eval --ci\` or \`agent-evals gate\` sets the exit code)`,
+    ...verdictLines(gate),
+  ];
+}
+
+/** One line per notable comparison (regressions first, as `gateRun` orders them) with its reasons; unchanged ones counted. */
+function verdictLines(gate: GateReport): string[] {
+  const lines: string[] = [];
   for (const c of notableComparisons(gate)) {
     // The reasons already say how many more repeats would settle an inconclusive verdict.
     lines.push(`  ${c.verdict.padEnd(VERDICT_WIDTH)} ${c.variantId} @ ${c.model}: ${describeComparison(c)}`);

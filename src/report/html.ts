@@ -205,6 +205,12 @@ function renderToc(n: TocCounts): Html {
   ]}</ul></nav>`;
 }
 
+/** e.g. `scenario fresh has no reference examples: nothing checked its assertions, so its verdicts are uncalibrated` */
+export function uncalibratedText(ids: readonly string[]): string {
+  const one = ids.length === 1;
+  return `scenario${one ? '' : 's'} ${ids.join(', ')} ${one ? 'has' : 'have'} no reference examples: nothing checked ${one ? 'its' : 'their'} assertions, so ${one ? 'its' : 'their'} verdicts are uncalibrated`;
+}
+
 function runFacts({ meta, results, summary, baseline }: ReportInput): Html {
   const carried = results.filter((r) => r.source === 'baseline').length;
   const git = [meta.git.branch, meta.git.commit?.slice(0, 12), meta.git.dirty ? '(dirty)' : ''].filter(Boolean).join(' ');
@@ -215,5 +221,6 @@ function runFacts({ meta, results, summary, baseline }: ReportInput): Html {
 <p class="muted">Answers: ${s.live} live · ${s.cache} from cache · ${s.replay} replayed · ${s.baseline} carried · tokens ${tokens ? tokens.toLocaleString('en-US') : '—'} · cost ${costs.length ? `$${costs.reduce((n, r) => n + r.cost!, 0).toFixed(4)}` : '—'}${baseline ? ` · baseline run ${baseline.runId} (${baseline.source})` : ' · no baseline'}</p>
 ${carried || meta.carriedFrom ? html`<p class="warn">${carried} cell${carried === 1 ? '' : 's'} carried over from ${meta.carriedFrom ? `run ${meta.carriedFrom}` : 'the baseline'} (not re-run: their variant and scenario did not change).</p>` : ''}
 ${meta.sandbox === 'none' ? html`<p class="warn">sandbox: none — the agent programs of this run ran unjailed, with access to every file, key and network of the machine that ran them.</p>` : ''}
+${meta.uncalibrated?.length ? html`<p class="warn">uncalibrated: ${uncalibratedText(meta.uncalibrated)}.</p>` : ''}
 ${Object.keys(meta.notRun).length ? html`<ul class="warn">${Object.entries(meta.notRun).map(([model, why]) => html`<li>${model} did not run: ${why}</li>`)}</ul>` : ''}`;
 }

@@ -16,10 +16,13 @@ interface Case {
 }
 
 /**
+ * A case of a scenario in `uncalibrated` (run without reference examples, meta.json) carries a property
+ * `uncalibrated` and says so in its message.
+ *
  * @example
- * await writeFile('reports/junit.xml', renderJunit(runId, results));
+ * await writeFile('reports/junit.xml', renderJunit(runId, results, meta.finishedAt, meta.uncalibrated));
  */
-export function renderJunit(runId: string, results: CellResult[], timestamp?: string): string {
+export function renderJunit(runId: string, results: CellResult[], timestamp?: string, uncalibrated: readonly string[] = []): string {
   const suites = new Map<string, Case[]>();
   const cases = new Map<string, Case>();
   for (const r of results) {
@@ -33,7 +36,7 @@ export function renderJunit(runId: string, results: CellResult[], timestamp?: st
     }
     c.cells.push(r);
   }
-  const rendered = [...suites.values()].map((cs) => renderSuite(cs, timestamp));
+  const rendered = [...suites.values()].map((cs) => renderSuite(cs, timestamp, new Set(uncalibrated)));
   const sum = (k: 'tests' | 'failures' | 'errors' | 'skipped') => rendered.reduce((n, s) => n + s.counts[k], 0);
   const time = rendered.reduce((n, s) => n + s.time, 0);
   return [
@@ -45,7 +48,7 @@ export function renderJunit(runId: string, results: CellResult[], timestamp?: st
   ].join('\n');
 }
 
-function renderSuite(cases: Case[], timestamp?: string) {
+function renderSuite(cases: Case[], timestamp: string | undefined, uncalibrated: ReadonlySet<string>) {
   const counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   let time = 0;
   const body: string[] = [];
@@ -55,10 +58,12 @@ function renderSuite(cases: Case[], timestamp?: string) {
     const ms = c.cells.reduce((n, r) => n + (r.latencyMs ?? 0), 0);
     time += ms;
     counts.tests++;
-    const child = caseChild(c);
+    const marked = uncalibrated.has(c.scenarioId);
+    const child = caseChild(c, marked);
     if (child.kind !== 'pass') counts[child.kind === 'failure' ? 'failures' : child.kind === 'error' ? 'errors' : 'skipped']++;
     const open = `    <testcase name="${escapeXml(c.scenarioId)}" classname="${escapeXml(`${variant}.${model}`)}" time="${seconds(ms)}"`;
-    body.push(child.xml ? `${open}>\n${child.xml}\n    </testcase>` : `${open}/>`);
+    const xml = [...(marked ? [UNCALIBRATED_PROPERTY] : []), ...(child.xml ? [child.xml] : [])].join('\n');
+    body.push(xml ? `${open}>\n${xml}\n    </testcase>` : `${open}/>`);
   }
   const attrs = `name="${escapeXml(`${variant} @ ${model}`)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${seconds(time)}"${timestamp ? ` timestamp="${escapeXml(timestamp)}"` : ''}`;
   return { counts, time, xml: [`  <testsuite ${attrs}>`, ...body, '  </testsuite>'].join('\n') };
@@ -73,13 +78,16 @@ function variantLabel(agent: string, variantId: string): string {
   return variantId === agent || variantId.startsWith(`${agent}/`) ? variantId : `${agent}/${variantId}`;
 }
 
-function caseChild(c: Case): { kind: 'pass' | 'failure' | 'error' | 'skipped'; xml: string } {
+const UNCALIBRATED_NOTE = 'uncalibrated: the scenario has no reference examples, nothing checked its assertions';
+const UNCALIBRATED_PROPERTY = `      <properties><property name="uncalibrated" value="${escapeXml(UNCALIBRATED_NOTE)}"/></properties>`;
+
+function caseChild(c: Case, uncalibrated: boolean): { kind: 'pass' | 'failure' | 'error' | 'skipped'; xml: string } {
   const scored = c.cells.filter((r) => r.status === 'pass' || r.status === 'fail');
   const passed = scored.filter((r) => r.status === 'pass').length;
   const errors = c.cells.filter((r) => r.status === 'error');
   const rate = scored.length ? `pass rate ${passed}/${scored.length} (${Math.round((passed / scored.length) * 100)}%)` : 'nothing scored';
   const errNote = errors.length ? `, ${errors.length} provider error${errors.length === 1 ? '' : 's'}` : '';
-  const summary = `${rate}${errNote} over ${c.cells.length} repeat${c.cells.length === 1 ? '' : 's'}`;
+  const summary = `${rate}${errNote} over ${c.cells.length} repeat${c.cells.length === 1 ? '' : 's'}${uncalibrated ? ` (${UNCALIBRATED_NOTE})` : ''}`;
   if (passed < scored.length) {
     const details = scored
       .filter((r) => r.status === 'fail')

@@ -22,7 +22,14 @@ const HEADLINE: Record<GateReport['exitCode'], string> = {
  * renderPrComment({ gate, runId: '20261130-101500-ab12', reportUrl: 'https://github.com/o/r/actions/runs/1' })
  * // '<!-- agent-evals:pr-comment -->\n### ✅ agent-evals: no regression\n…'
  */
-export function renderPrComment(input: { gate: GateReport; runId: string; reportUrl?: string; baselineSource?: string }): string {
+export function renderPrComment(input: {
+  gate: GateReport;
+  runId: string;
+  reportUrl?: string;
+  baselineSource?: string;
+  /** Scenarios run without reference examples (meta.json `uncalibrated`): said under the verdicts. */
+  uncalibrated?: readonly string[];
+}): string {
   const { gate } = input;
   const rows = gate.comparisons.filter((c) => SHOWN.includes(c.verdict));
   const budget = gate.errorBudget;
@@ -34,6 +41,15 @@ export function renderPrComment(input: { gate: GateReport; runId: string; report
   }
   const others = gate.comparisons.length - rows.length;
   if (others > 0) lines.push(`${others} other variant × model unchanged or new.`, '');
+  const uncalibrated = input.uncalibrated ?? [];
+  if (uncalibrated.length) {
+    const one = uncalibrated.length === 1;
+    const ids = uncalibrated.map((id) => `\`${id.replace(/`/g, '')}\``).join(', ');
+    lines.push(
+      `⚠️ uncalibrated: scenario${one ? '' : 's'} ${ids} ${one ? 'has' : 'have'} no reference examples: nothing checked ${one ? 'its' : 'their'} assertions, so ${one ? 'its' : 'their'} verdicts are uncalibrated.`,
+      '',
+    );
+  }
   lines.push(
     `Provider errors: ${budget.errors} of ${budget.plannedCells} planned cells (${pct(budget.rate)}, budget ${pct(budget.budget)})${budget.exceeded ? ' — over the budget' : ''}.`,
   );

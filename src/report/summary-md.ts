@@ -85,6 +85,14 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
       '> ⚠️ sandbox: none — the agent programs of this run ran unjailed, with access to every file, key and network of the machine.',
       '',
     );
+  if (meta.uncalibrated?.length) {
+    const ids = meta.uncalibrated.map((id) => `\`${id.replace(/`/g, '')}\``);
+    const one = ids.length === 1;
+    lines.push(
+      `> ⚠️ uncalibrated: scenario${one ? '' : 's'} ${ids.join(', ')} ${one ? 'has' : 'have'} no reference examples: nothing checked ${one ? 'its' : 'their'} assertions, so ${one ? 'its' : 'their'} verdicts are uncalibrated.`,
+      '',
+    );
+  }
   const notRun = Object.entries(meta.notRun);
   if (notRun.length) lines.push(...notRun.map(([model, why]) => `> ${cell(model)} did not run: ${cell(why)}`), '');
   if (summary.flaky.length) {

@@ -29,6 +29,8 @@ export const RunMeta = z.strictObject({
   notRun: z.record(z.string(), z.string()).default({}),
   /** The jail the run's agent cells ran in; `none` is shown as a warning wherever the run is. Absent: no agent cell. */
   sandbox: z.enum(['bubblewrap', 'none']).optional(),
+  /** Scenarios run without reference examples (nothing calibrated their assertions): reports mark their verdicts `uncalibrated`. */
+  uncalibrated: z.array(z.string()).optional(),
   /** Cells carried over from the baseline (affected-only runs), with the run they came from. */
   carriedFrom: z.string().optional(),
 });
