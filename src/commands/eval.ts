@@ -12,7 +12,7 @@ import { resolveModel } from '../plan/matrix.ts';
 import { type EvalPlan, type EvalSelection, planEval } from '../plan/plan-eval.ts';
 import type { EvalInputs } from '../plan/types.ts';
 import { assertResumable } from '../plan/resume-check.ts';
-import { resumeCommand } from './resume-hint.ts';
+import { resumeCommand } from '../report/resume-hint.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { configSecretValues, secretValues } from '../shared/secrets.ts';
 

@@ -1,4 +1,18 @@
-import type { EvalOptions } from './eval.ts';
+/** The options of an interrupted `eval` that its resume command repeats (`commands/eval.ts`'s EvalOptions fit it). */
+export interface ResumeOptions {
+  config: string;
+  agent?: readonly string[];
+  scenario?: readonly string[];
+  tag?: readonly string[];
+  model?: readonly string[];
+  repeat?: number;
+  shard?: string;
+  /** Not repeated: it does not decide which cells run. */
+  concurrency?: number;
+  changedSince?: string;
+  ci?: boolean;
+  baseline?: string;
+}
 
 /** The config `eval` reads without `-c` (cli.ts's default). */
 const DEFAULT_CONFIG = 'evals/default.yaml';
@@ -13,7 +27,7 @@ const DEFAULT_CONFIG = 'evals/default.yaml';
  * resumeCommand({ config: 'evals/ci.yaml', repeat: 1 }, '20260101-120000-ab12')
  * // 'npx agent-evals eval -c evals/ci.yaml --repeat 1 --resume 20260101-120000-ab12'
  */
-export function resumeCommand(opts: EvalOptions, runId: string): string {
+export function resumeCommand(opts: ResumeOptions, runId: string): string {
   const args = ['eval'];
   if (opts.config !== DEFAULT_CONFIG) args.push('-c', opts.config);
   for (const [flag, values] of [
