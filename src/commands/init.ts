@@ -1,12 +1,12 @@
 import type { Context } from '../context.ts';
-import { packageWorkflows, writeStarterFiles } from '../io/init-project.ts';
+import { ensureIgnored, IGNORED, packageWorkflows, writeStarterFiles } from '../io/init-project.ts';
 import { loadAgents } from '../load/discover-agents.ts';
 import { starterFiles } from '../report/starter-files.ts';
 
 /**
  * `agent-evals init`: in a repository that already holds agents (`.claude/agents/`, `.opencode/`,
- * `opencode.json`, `agents/`), adds an eval config, an example scenario and the two GitHub workflows.
- * Touches nothing that exists.
+ * `opencode.json`, `agents/`), adds an eval config, an example scenario and the two GitHub workflows, and
+ * the `.gitignore` lines agent-evals needs. Touches no file that exists but `.gitignore`, which only gains the lines it lacks.
  */
 export async function initCommand(ctx: Context): Promise<number> {
   const { variants } = await loadAgents(ctx.root);
@@ -15,6 +15,9 @@ export async function initCommand(ctx: Context): Promise<number> {
   const { written, kept } = await writeStarterFiles(ctx.root, files);
   for (const file of written) ctx.out(`wrote ${file}`);
   for (const file of kept) ctx.out(`kept  ${file} (it exists)`);
+  const ignored = await ensureIgnored(ctx.root);
+  if (ignored !== 'kept')
+    ctx.out(`${ignored === 'wrote' ? 'made' : 'updated'} .gitignore: ${IGNORED.join(' ')} (only the lines it lacked)`);
   if (agentNames.length === 0)
     ctx.err(
       'warning: no agents found in agents/, .claude/agents/, .opencode/agent(s)/ or opencode.json: add one, then `agent-evals agents`',

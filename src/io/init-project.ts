@@ -37,3 +37,33 @@ export async function writeStarterFiles(root: string, files: StarterFile[]): Pro
   }
   return { written, kept };
 }
+
+/** What a project's `.gitignore` needs for agent-evals: run folders, locks, rebuilt reports, promptfoo's state, installed runtimes. */
+export const IGNORED = [
+  'reports/runs/',
+  'reports/*.lock',
+  'reports/index.html',
+  'reports/summary.md',
+  'reports/junit.xml',
+  '.promptfoo/',
+  '.agent-evals/',
+  '.env',
+];
+
+/**
+ * Adds to `<root>/.gitignore` the lines of IGNORED it lacks (made when absent), under one comment; what is there is
+ * kept as it is. Returns what was done: `wrote`, `updated` or `kept` (nothing was missing).
+ *
+ * @example await ensureIgnored('/repo') // 'updated'
+ */
+export async function ensureIgnored(root: string): Promise<'wrote' | 'updated' | 'kept'> {
+  const file = path.join(root, '.gitignore');
+  const existing = (await pathExists(file)) ? await readFile(file, 'utf8') : undefined;
+  const present = new Set((existing ?? '').split(/\r?\n/).map((l) => l.trim()));
+  const missing = IGNORED.filter((line) => !present.has(line) && !present.has(line.replace(/\/$/, '')));
+  if (missing.length === 0) return 'kept';
+  const block = `# agent-evals: run folders, locks, reports rebuilt from history, promptfoo's state, installed runtimes\n${missing.join('\n')}\n`;
+  const before = existing === undefined ? '' : existing.endsWith('\n') || existing === '' ? existing : `${existing}\n`;
+  await writeFileAtomic(file, `${before}${before ? '\n' : ''}${block}`);
+  return existing === undefined ? 'wrote' : 'updated';
+}

@@ -31,7 +31,9 @@ export function starterFiles(input: { agentNames: string[]; workflows: { gate: s
 }
 
 function evalConfig(agentNames: string[]): string {
-  const agents = agentNames.length > 0 ? `agents: [${agentNames.map((n) => JSON.stringify(n)).join(', ')}]\n` : '';
+  // No `agents:` line: every agent found runs, so one added later is picked up; the comment says how to narrow it.
+  const names = agentNames.length > 0 ? agentNames.map((n) => JSON.stringify(n)).join(', ') : '"my-agent"';
+  const agents = `# Every agent found runs. To run only some, name them (an agent added later then needs adding here):\n# agents: [${names}]\n`;
   return `# The default eval: \`npx agent-evals eval\`. Each agent variant on a hosted model, every scenario,
 # three repeats. With no API key the run still lints, calibrates and says how to enable a model.
 description: agent regression tests
