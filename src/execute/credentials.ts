@@ -90,21 +90,35 @@ export async function checkModel(
  * await unknownProviderId('openai:chat:gpt-4o', ctx.env) // undefined
  */
 export async function unknownProviderId(id: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  // A promptfoo:// provider is fetched from promptfoo's cloud to be built: not at plan time.
+  const reason = await providerBuildError(id, { apiKey: 'agent-evals-id-check' }, env);
+  // The id's own fault (no provider matches; a provider that knows no such model type, `anthropic:foo`), not
+  // the options': those are the user's config, which this check does not pass.
+  return reason && /Could not identify provider|Unknown \w+ model type/.test(reason) ? reason : undefined;
+}
+
+/**
+ * promptfoo's one-line reason for not building the provider `id` with `config` (no model is called), or
+ * undefined when it builds. A promptfoo:// provider is fetched from promptfoo's cloud to be built: never here.
+ */
+async function providerBuildError(id: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (id.startsWith('promptfoo://')) return undefined;
   const engine = await loadEngine(env);
   try {
-    const provider = await engine.loadApiProvider(id, { options: { config: { apiKey: 'agent-evals-id-check' } } as never });
+    const provider = await engine.loadApiProvider(id, { options: { config } as never });
     // Work a provider starts when built is the run's: its failure is never an unhandled rejection here.
     for (const value of Object.values(provider)) if (value instanceof Promise) value.catch(() => undefined);
     return undefined;
   } catch (err) {
-    // promptfoo colours the id in its message (chalk): the colour codes go.
-    const message = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '');
-    // The id's own fault (no provider matches; a provider that knows no such model type, `anthropic:foo`), not
-    // the options': those are the user's config, which this check does not pass.
-    return /Could not identify provider|Unknown \w+ model type/.test(message) ? message.trim().split('\n')[0] : undefined;
+    return providerErrorLine(err);
   }
+}
+
+/** The first line of an error promptfoo threw building a provider, its colour codes (chalk, around the id) removed. */
+export function providerErrorLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err))
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .trim()
+    .split('\n')[0]!;
 }
 
 async function probe(url: string, opts: ProbeOptions, failure: { reason: string; howTo: string }): Promise<Readiness> {
@@ -139,20 +153,9 @@ export const ENABLE_A_MODEL_HINT = [
  *
  * @example await unbuildableProvider({ id: 'http://127.0.0.1:9/chat', config: {} }, ctx.env) // 'Invariant failed: Expected HTTP provider …'
  */
-export async function unbuildableProvider(
+export function unbuildableProvider(
   model: { id: string; config: Record<string, unknown> },
   env: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
-  if (model.id.startsWith('promptfoo://')) return undefined;
-  const engine = await loadEngine(env);
-  try {
-    const provider = await engine.loadApiProvider(model.id, { options: { config: model.config } as never });
-    for (const value of Object.values(provider)) if (value instanceof Promise) value.catch(() => undefined);
-    return undefined;
-  } catch (err) {
-    return (err instanceof Error ? err.message : String(err))
-      .replace(/\u001b\[[0-9;]*m/g, '')
-      .trim()
-      .split('\n')[0];
-  }
+  return providerBuildError(model.id, model.config, env);
 }

@@ -9,6 +9,7 @@ import { cellRecordingKey } from '../plan/plan-cell.ts';
 import type { CellPlan, RunMode } from '../plan/types.ts';
 import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import { redactSecrets } from '../shared/secrets.ts';
+import { providerErrorLine } from './credentials.ts';
 import type { Promptfoo } from './engine.ts';
 import { modelEntry, type RecordingKey, samplingParams } from '../plan/recording-key.ts';
 import type { RecordingStore } from './recordings.ts';
@@ -87,11 +88,9 @@ async function loadReal(engine: Promptfoo, model: ResolvedModel, opts: WrapperOp
   // A provider promptfoo refuses to build from this entry (a config field or account it needs) is the user's input
   // to fix, said in one line before any cell runs, never an internal error with a stack.
   const real = (await engine.loadApiProvider(model.id, { options: { config } as never }).catch((err: unknown) => {
-    const reason = (err instanceof Error ? err.message : String(err))
-      .replace(/\u001b\[[0-9;]*m/g, '')
-      .trim()
-      .split('\n')[0];
-    throw new ProviderUnavailableError(`model ${model.label} (${model.id}): promptfoo cannot build this provider: ${reason}`);
+    throw new ProviderUnavailableError(
+      `model ${model.label} (${model.id}): promptfoo cannot build this provider: ${providerErrorLine(err)}`,
+    );
   })) as unknown as { callApi: CallApi };
   return real.callApi.bind(real);
 }
