@@ -1,12 +1,12 @@
 /**
- * The plain baseline for the agentic bench (opencode): one `opencode serve` and `@opencode-ai/sdk` sessions,
- * with no harness — each cell in a fresh copy of its workspace holding the variant's agent file and an
+ * The plain baseline for the agentic bench (opencode): one `opencode serve` (or, with `servers`, that many: one
+ * per concurrent cell, as the harness's isolation between cells requires) and `@opencode-ai/sdk` sessions, with no harness — each cell in a fresh copy of its workspace holding the variant's agent file and an
  * `opencode.json` for the model server, `concurrency` cells at a time. What OpenCode needs to run offline is
  * done here too (the plugin-install stub, snapshots off, as the harness does), nothing else. Plain
  * JavaScript, run with plain `node`, so no loader's start-up is counted against it.
  *
  * Usage: node bench/agentic-plain-opencode.mjs <job.json>
- * job: { work, concurrency, binary, sdk, model: { id, baseUrl, apiKey }, cells: [{ agent: { name, fileText }, request, workspace }] }
+ * job: { work, concurrency, servers?, binary, sdk, model: { id, baseUrl, apiKey }, cells: [{ agent: { name, fileText }, request, workspace }] }
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,8 +23,8 @@ function stubPluginInstall(dir) {
   writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ packages: { '': { dependencies: { '@opencode-ai/plugin': '*' } } } }));
 }
 
-function startServer() {
-  const home = path.join(job.work, 'home');
+function startServer(k) {
+  const home = path.join(job.work, `home-${k}`);
   stubPluginInstall(path.join(home, '.config', 'opencode'));
   const child = spawn(job.binary, ['serve', '--hostname=127.0.0.1', '--port=0'], {
     cwd: home,
@@ -92,23 +92,27 @@ async function runCell(client, cell, i) {
   return answer.data?.info?.error ? `error: ${JSON.stringify(answer.data.info.error).slice(0, 200)}` : answer.error ? 'error' : 'ok';
 }
 
-const server = await startServer();
-const client = createOpencodeClient({ baseUrl: server.url });
+const servers = await Promise.all(Array.from({ length: job.servers ?? 1 }, (_, k) => startServer(k)));
+const clients = servers.map((s) => createOpencodeClient({ baseUrl: s.url }));
 const outcomes = [];
 let next = 0;
 try {
   await Promise.all(
-    Array.from({ length: job.concurrency }, async () => {
+    Array.from({ length: job.concurrency }, async (_, slot) => {
       while (next < job.cells.length) {
         const i = next++;
-        outcomes[i] = await runCell(client, job.cells[i], i);
+        outcomes[i] = await runCell(clients[slot % clients.length], job.cells[i], i);
       }
     }),
   );
 } finally {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await exited;
+  await Promise.all(
+    servers.map((s) => {
+      const exited = new Promise((r) => s.child.once('exit', r));
+      s.child.kill('SIGTERM');
+      return exited;
+    }),
+  );
 }
 const failed = outcomes.filter((o) => o !== 'ok');
 console.log(JSON.stringify({ cells: outcomes.length, failed: failed.length, first: failed[0] }));
