@@ -21,6 +21,8 @@ import { finishStoppedRun } from '../finish/finish-stopped.ts';
 import { autoRepeats, type PlanningCell, planRun } from '../plan/planning.ts';
 import { repeatsNeeded } from '../plan/power.ts';
 import { renderPlanning } from '../report/dry-run.ts';
+import { resolveRunId } from '../io/run-id.ts';
+import { readRunFold, runDir } from '../io/run-store.ts';
 import { type Budget, MAX_REPEATS } from '../schema/eval-config.ts';
 
 export interface EvalOptions extends EvalSelection {
@@ -62,7 +64,11 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
           budgetFlag: opts.budgetUsd !== undefined,
         })
       : undefined;
-  const picked = auto ? pickRepeats(planEval(inputs, { ...opts, repeat: 1 }), inputs, planning!, budget) : undefined;
+  const one = auto ? planEval(inputs, { ...opts, repeat: 1 }) : undefined;
+  // A resumed auto run keeps the repeats it started with (what history says now may differ).
+  const picked = one
+    ? ((opts.resume ? await startedRepeats(ctx, opts.resume, one) : undefined) ?? pickRepeats(one, inputs, planning!, budget))
+    : undefined;
   const plan = planEval(inputs, picked ? { ...opts, repeat: picked.repeats } : opts);
   for (const line of plan.notes.err) ctx.err(line);
   for (const line of plan.notes.out) ctx.out(line);
@@ -151,6 +157,16 @@ function pickRepeats(one: EvalPlan, inputs: EvalInputs, planning: PlanningInputs
   const capped =
     pick.affordable !== undefined && pick.affordable < (pick.needed ?? MAX_REPEATS) ? `; the budget affords ${pick.affordable}` : '';
   return { repeats: pick.repeats, line: `repeats: auto → ${pick.repeats} (${why}${capped})` };
+}
+
+/** The repeats a run being resumed was planned with: its planned cells over a one-repeat plan's. */
+async function startedRepeats(ctx: Context, resume: string | true, one: EvalPlan): Promise<{ repeats: number; line: string } | undefined> {
+  const runId = await resolveRunId(ctx.root, resume === true ? undefined : resume);
+  const { meta } = await readRunFold(runDir(ctx.root, runId));
+  const repeats = meta.plannedCells / Math.max(1, one.plans.size);
+  return Number.isInteger(repeats) && repeats >= 1
+    ? { repeats, line: `repeats: auto → ${repeats} (as run ${runId} was planned)` }
+    : undefined;
 }
 
 /** Every chat model of the config, built by promptfoo as the run will build it; the first it refuses stops the eval. */

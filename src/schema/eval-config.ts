@@ -89,7 +89,11 @@ export const EvalConfig = z.strictObject({
    */
   grader: z.union([ModelSpec, z.array(ModelSpec).min(1)]).optional(),
   /** Repeats per cell, or `auto`: the repeats that detect `targetEffect` at 80 % power, within `budget` (docs/planning-and-budgets.md). */
-  repeats: z.union([z.number().int().min(1).max(MAX_REPEATS), z.literal('auto')]).default(1),
+  repeats: z
+    .union([z.number().int().min(1).max(MAX_REPEATS), z.literal('auto')], {
+      error: (issue) => `expected number (1 to ${MAX_REPEATS}) or "auto", got ${JSON.stringify(issue.input)}`,
+    })
+    .default(1),
   /** With `repeats: auto`: the change in pass rate to detect, 0..1 (default 0.1, ten points). */
   targetEffect: z.number().gt(0).lt(1).optional(),
   /** Spend cap: no new cell starts once what was spent plus what it is projected to spend would cross it. */

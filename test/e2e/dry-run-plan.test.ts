@@ -141,4 +141,31 @@ describe('eval --dry-run: planning figures', () => {
     expect(total).toContain('wall time');
     expect(dry.stdout).toContain(`helper/brief @ openai:chat:agent-model × s1: ${REPEATS} cells, 600 tokens, $0.0008`);
   });
+
+  it('repeats: auto picks the repeats a target effect needs, capped by what the budget affords', { timeout: 120_000 }, async () => {
+    await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.' });
+    using project = createMiniProject({ url: server.url, scenarios: 2, config: { repeats: 'auto', targetEffect: 0.2 } });
+    // No history: ψ₀ = 0.20, 2 comparisons (α = 0.025 each), 2 scenarios a comparison.
+    const needed = (() => {
+      let r = 1;
+      while (bruteForcePower(r * 2, 0.2, 0.2, 0.025) < 0.8) r++;
+      return r;
+    })();
+    const free = await project.cli(['eval', '--dry-run']);
+    expect(free.code, free.stderr).toBe(0);
+    expect(free.stdout).toContain(`repeats: auto → ${needed} (${needed} detect 20 points at 80 % power)`);
+    expect(free.stdout).toContain(`× ${needed} repeats`);
+    // One repeat is 4 cells of estimated prompts (nothing seen yet): the budget affords its tokens ten times.
+    const perRepeat = Number(/estimated prompt tokens: ~([\d,]+)/.exec(free.stdout)![1]!.replaceAll(',', '')) / needed;
+    project.write('evals/default.yaml', {
+      models: [{ id: 'openai:chat:agent-model', config: { apiBaseUrl: server.url, apiKey: 'test-key' } }],
+      repeats: 'auto',
+      targetEffect: 0.2,
+      budget: { tokens: perRepeat * 10 },
+    });
+    const capped = await project.cli(['eval', '--dry-run']);
+    expect(capped.code, capped.stderr).toBe(0);
+    expect(capped.stdout).toContain(`repeats: auto → 10 (${needed} detect 20 points at 80 % power; the budget affords 10)`);
+    expect(server.chatCalls).toHaveLength(0);
+  });
 });
