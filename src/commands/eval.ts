@@ -96,7 +96,9 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     const mode = run.previous?.meta.mode ?? asked ?? 'live';
     // Each result is folded as it is written (verdicts and the few answers the report shows): no stage holds every answer.
     const fold = new RunFold();
-    const spendCap = budget && planning ? { budget: { limit: budget, book: planning.book } } : {};
+    // `--resume --budget-usd <more>`: the flag is what the resume may spend on top of what the run spent.
+    const onTop = Boolean(opts.resume) && opts.budgetUsd !== undefined;
+    const spendCap = budget && planning ? { budget: { limit: budget, book: planning.book, resumeOnTop: onTop } } : {};
     const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir, onResult: (r) => fold.add(r), ...spendCap });
     // Interrupted: the exact command that finishes this run (its config and the options its cells depend on).
     if ('exitCode' in executed && executed.exitCode === 130) ctx.err(`resume with: ${resumeCommand(opts, run.runId)}`);

@@ -30,7 +30,10 @@ export interface CellBudget {
 }
 
 export class BudgetGuard implements CellBudget {
+  /** What counts against the budget. */
   readonly spent: Spend = { tokens: 0, usd: 0 };
+  /** What the whole run spent, cells finished before a resume included (meta.json `spent`). */
+  readonly total: Spend = { tokens: 0, usd: 0 };
   private readonly inFlight = new Map<string, Spend>();
   private projectedInFlight: Spend = { tokens: 0, usd: 0 };
   private refused = false;
@@ -88,24 +91,32 @@ export class BudgetGuard implements CellBudget {
     });
   }
 
-  /** A cell finished before a resume: what it spent counts toward the budget. */
-  chargeFinished(result: CellResult): void {
+  /**
+   * A cell finished before a resume: part of the run's total; against the budget unless the resume was given
+   * `--budget-usd`, which is what the resume may spend on top (`againstBudget` false).
+   */
+  chargeFinished(result: CellResult, againstBudget: boolean): void {
     const sample = spendSample(result);
-    if (sample) this.count(sample);
+    if (sample) this.count(sample, againstBudget);
   }
 
-  private count(sample: SpendSample): void {
+  private count(sample: SpendSample, againstBudget = true): void {
     this.book.add(sample);
-    this.spent.tokens += sample.prompt + sample.completion;
-    this.spent.usd += this.book.usdOf(sample) ?? 0;
+    const tokens = sample.prompt + sample.completion;
+    const usd = this.book.usdOf(sample) ?? 0;
+    this.total.tokens += tokens;
+    this.total.usd += usd;
+    if (!againstBudget) return;
+    this.spent.tokens += tokens;
+    this.spent.usd += usd;
   }
 }
 
 const add = (a: Spend, b: Spend): Spend => ({ tokens: a.tokens + b.tokens, usd: a.usd + b.usd });
 
 /**
- * The budget in force: `--budget-usd` when given (it replaces the config's whole budget, its token cap too, so
- * `--resume --budget-usd <more>` always lets a stopped run finish), else the config's.
+ * The budget in force: `--budget-usd` when given (it replaces the config's whole budget, its token cap too; on
+ * `--resume` it is what the resume may spend on top of what the run spent), else the config's (the whole run's).
  */
 export function budgetOf(config: Budget | undefined, usdFlag: number | undefined): Budget | undefined {
   return usdFlag === undefined ? config : { usd: usdFlag };

@@ -41,8 +41,11 @@ export interface ExecuteInput {
    * this stage keeps no result after writing it, so memory does not grow with the number of cells.
    */
   onResult: (result: CellResult) => void;
-  /** The run's spend cap and the spend history its projections come from (execute/budget.ts). */
-  budget?: { limit: Budget; book: SpendBook };
+  /**
+   * The run's spend cap and the spend history its projections come from (execute/budget.ts); `resumeOnTop`: the
+   * cap is what a resume may spend on top of the cells finished before (`--resume --budget-usd`).
+   */
+  budget?: { limit: Budget; book: SpendBook; resumeOnTop?: boolean };
 }
 
 /** What the execute stage hands the finish stage, or the exit code that ended the eval early. */
@@ -169,13 +172,13 @@ async function runAndReport(
   }
   sayWhatDidNotRun(ctx, decided, mode, ungradable.size);
   // Stopped by its budget: unfinished (no finishedAt), said so in meta.json and every report; --resume finishes it.
-  if (guard?.stopped) return { meta: { ...meta, stopped: 'budget', spent: { ...guard.spent } } };
+  if (guard?.stopped) return { meta: { ...meta, stopped: 'budget', spent: { ...guard.total } } };
   const ran = decided.live.length + decided.replay.length + decided.skipped.length > 0;
   const { stopped: _stopped, ...done } = meta;
   return {
     meta: {
       ...done,
-      ...(guard ? { spent: { ...guard.spent } } : {}),
+      ...(guard ? { spent: { ...guard.total } } : {}),
       finishedAt: ran || !meta.finishedAt ? new Date().toISOString() : meta.finishedAt,
     },
   };
@@ -285,7 +288,7 @@ async function runDecided(
   const writer = await openResultWriter(input.run.dir);
   for (const r of input.finished.values()) {
     input.onResult(r);
-    input.guard?.chargeFinished(r);
+    input.guard?.chargeFinished(r, !input.budget?.resumeOnTop);
   }
   let written = input.finished.size;
   const progress = createProgress({ total: decided.live.length + decided.replay.length, isTTY: ctx.isTTY, write: ctx.write });

@@ -77,7 +77,8 @@ describe('eval with a budget', () => {
 
     const before = callsPerRequest(server);
     server.reset();
-    const resumed = await project.cli(['eval', '--resume', '--budget-usd', '1']);
+    // --budget-usd on a resume is what it may spend on top: $0.0004 is the two cells left, exactly.
+    const resumed = await project.cli(['eval', '--resume', '--budget-usd', '0.0004']);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`resuming ${runId}: 6 of 8 cells already finished`);
     // The two unfinished cells, each once; no finished cell called again.
