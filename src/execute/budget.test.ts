@@ -47,6 +47,31 @@ describe('BudgetGuard', () => {
   });
 });
 
+describe('BudgetGuard.admit', () => {
+  it('a cell nothing is known of waits while another is in flight, and is projected from its answer', async () => {
+    const guard = new BudgetGuard({ tokens: 200 }, new SpendBook(new Map()), () => 10);
+    expect(await guard.admit(cell('c1'))).toBe(true);
+    let second: boolean | undefined;
+    const waiting = guard.admit(cell('c2')).then((ok) => (second = ok));
+    await Promise.resolve();
+    expect(second).toBeUndefined();
+    guard.charge(cell('c1'), answer(100, 50), 1);
+    // 150 spent + 150 projected > 200: the answer in flight made the guess a measurement.
+    expect(await waiting).toBe(false);
+    expect(guard.stopped).toBe(true);
+  });
+
+  it('an interrupt while waiting is no budget stop', async () => {
+    const guard = new BudgetGuard({ tokens: 200 }, new SpendBook(new Map()), () => 10);
+    const abort = new AbortController();
+    expect(await guard.admit(cell('c1'))).toBe(true);
+    const waiting = guard.admit(cell('c2'), abort.signal);
+    abort.abort();
+    expect(await waiting).toBe(false);
+    expect(guard.stopped).toBe(false);
+  });
+});
+
 describe('budgetOf', () => {
   it('--budget-usd replaces the config budget whole (its token cap too)', () => {
     expect(budgetOf({ tokens: 1000 }, undefined)).toEqual({ tokens: 1000 });

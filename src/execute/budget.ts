@@ -7,7 +7,7 @@
  * Spend is counted from each result as it is written (tokens as the provider or runtime reported them,
  * delegated peers included; USD as reported, else tokens at the model's price). A cell's projection is the
  * high end of what its variant × model × scenario spent before (`plan/spend.ts`), this run's finished cells
- * included. Grader calls are not counted.
+ * included; a cell nothing is known of waits while another is in flight (`admit`). Grader calls are not counted.
  */
 import type { SpendBook, SpendSample } from '../plan/spend.ts';
 import type { CellPlan } from '../plan/types.ts';
@@ -22,8 +22,12 @@ export interface Spend {
 
 /** What the cell runner asks before it starts a cell, and tells once its answer is in. */
 export interface CellBudget {
-  /** Whether `cell` may start; false from the first refusal on. */
-  tryStart(cell: CellPlan): boolean;
+  /**
+   * Whether `cell` may start; false from the first refusal on. A cell nothing is known of (no sample of its
+   * model yet) waits while another cell is in flight: its projection would be a guess, the answer in flight
+   * makes it a measurement.
+   */
+  admit(cell: CellPlan, signal?: AbortSignal): Promise<boolean>;
   /** A started cell's answer (the provider's or runtime's response): its spend counts, its projection leaves the cells in flight. */
   charge(cell: CellPlan, response: Record<string, unknown>, latencyMs: number): void;
   readonly stopped: boolean;
@@ -37,6 +41,7 @@ export class BudgetGuard implements CellBudget {
   private readonly inFlight = new Map<string, Spend>();
   private projectedInFlight: Spend = { tokens: 0, usd: 0 };
   private refused = false;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     readonly limit: Budget,
@@ -49,14 +54,21 @@ export class BudgetGuard implements CellBudget {
     return this.refused;
   }
 
+  async admit(cell: CellPlan, signal?: AbortSignal): Promise<boolean> {
+    while (!this.refused && !signal?.aborted && this.inFlight.size > 0 && this.projection(cell).from === 'none') {
+      await new Promise<void>((resolve) => {
+        this.waiting.push(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    // Interrupted while waiting: not started, and not a budget stop (--resume runs it).
+    if (signal?.aborted) return false;
+    return this.tryStart(cell);
+  }
+
   tryStart(cell: CellPlan): boolean {
     if (this.refused) return false;
-    const p = this.book.project({
-      variantId: cell.variantId,
-      model: cell.model.label,
-      scenarioId: cell.scenarioId,
-      promptEstimate: this.promptEstimate(cell),
-    });
+    const p = this.projection(cell);
     const next: Spend = { tokens: p.tokens.high, usd: p.usd?.high ?? 0 };
     const over = (k: keyof Spend) =>
       this.limit[k] !== undefined && this.spent[k] + this.projectedInFlight[k] + next[k] > this.limit[k]! * (1 + 1e-12);
@@ -75,6 +87,24 @@ export class BudgetGuard implements CellBudget {
       this.inFlight.delete(cell.cellId);
       this.projectedInFlight = add(this.projectedInFlight, { tokens: -projected.tokens, usd: -projected.usd });
     }
+    try {
+      this.chargeAnswer(cell, response, latencyMs);
+    } finally {
+      // Cells waiting for a measurement look again.
+      for (const wake of this.waiting.splice(0)) wake();
+    }
+  }
+
+  private projection(cell: CellPlan) {
+    return this.book.project({
+      variantId: cell.variantId,
+      model: cell.model.label,
+      scenarioId: cell.scenarioId,
+      promptEstimate: this.promptEstimate(cell),
+    });
+  }
+
+  private chargeAnswer(cell: CellPlan, response: Record<string, unknown>, latencyMs: number): void {
     // An answer from promptfoo's cache cost nothing; an answer with no usage (an error) is counted as 0.
     const usage = response.tokenUsage as { prompt?: number; completion?: number } | undefined;
     if (response.cached === true || typeof usage?.prompt !== 'number' || typeof usage.completion !== 'number') return;

@@ -156,7 +156,7 @@ async function openBatch(engine: Promptfoo, opts: BatchOptions): Promise<Batch> 
       await opts.onResult(toCellResult(cell, row, opts.mode, secrets));
     },
     async runCell(cell, call) {
-      if (opts.mode !== 'replay' && opts.budget && !opts.budget.tryStart(cell)) {
+      if (opts.mode !== 'replay' && opts.budget && !(await opts.budget.admit(cell, opts.signal))) {
         unstarted.add(cell.cellId);
         return { error: 'not started: stopped: budget' };
       }

@@ -13,12 +13,12 @@ const USAGE = { prompt_tokens: 100, completion_tokens: 50 };
 /** USD per million tokens: a cell costs (100 × 1 + 50 × 2) / 1e6 = $0.0002. */
 const COST = { input: 1, output: 2 };
 
-function budgetProject(server: FakeOpenAIServer, extra: Record<string, unknown>, cost: object | null = COST) {
+function budgetProject(server: FakeOpenAIServer, extra: Record<string, unknown>, cost: object | null = COST, concurrency = 1) {
   return createMiniProject({
     url: server.url,
     scenarios: 2,
     repeats: 2,
-    concurrency: 1,
+    concurrency,
     config: {
       models: [{ id: 'openai:chat:agent-model', config: { apiBaseUrl: server.url, apiKey: 'test-key' }, ...(cost ? { cost } : {}) }],
       ...extra,
@@ -95,10 +95,11 @@ describe('eval with a budget', () => {
     expect((await project.cli(['gate'])).code).toBe(0);
   });
 
-  it('--budget-usd stops a USD budget at the right cell', { timeout: 120_000 }, async () => {
-    await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.', usage: USAGE });
-    using project = budgetProject(server, {});
-    // $0.0002 a cell: 3 cells make $0.0006; the 4th would make $0.0008 > $0.0007.
+  it('--budget-usd stops a USD budget at the right cell, four cells at once', { timeout: 120_000 }, async () => {
+    await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.', usage: USAGE, latencyMs: 50 });
+    using project = budgetProject(server, {}, COST, 4);
+    // $0.0002 a cell: 3 cells make $0.0006; the 4th would make $0.0008 > $0.0007. Nothing is known of a cell before
+    // the first answer, so the first runs alone; then the cells in flight count at their projection.
     const stopped = await project.cli(['eval', '--budget-usd', '0.0007']);
     expect(stopped.code, stopped.stdout + stopped.stderr).toBe(3);
     expect(server.chatCalls).toHaveLength(3);
