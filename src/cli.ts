@@ -111,6 +111,13 @@ const intIn = (min: number, max: number) => (value: string) => {
   }
   return n;
 };
+/** An option parser for a positive decimal number (`--budget-usd 2.50`). */
+const positiveNumber = (value: string) => {
+  const n = Number(value);
+  if (!/^\s*\d*\.?\d+\s*$/.test(value) || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected a positive number, e.g. 2.50');
+  return n;
+};
 
 program
   .command('init')
@@ -162,7 +169,11 @@ program
   .option('--model <pattern>', 'only these models (id, label or glob; repeatable)', collect)
   .option('--repeat <n>', `repeats per cell, 1 to ${MAX_REPEATS} (overrides the config)`, intIn(1, MAX_REPEATS))
   .option('--concurrency <n>', `model calls in flight, 1 to ${MAX_CONCURRENCY} (overrides the config)`, intIn(1, MAX_CONCURRENCY))
-  .option('--dry-run', 'print the matrix size and estimated calls and tokens; call nothing')
+  .option(
+    '--dry-run',
+    'print the matrix size, the repeats a 10- and 20-point change need, the expected tokens, cost and time; call nothing',
+  )
+  .option('--budget-usd <usd>', "the run's USD budget (over the config's budget.usd): no cell starts that would cross it", positiveNumber)
   .addOption(new Option('--replay', 'answer only from evals/recordings/: no network').conflicts('record'))
   .option('--record', 'call models and refresh recordings')
   .option('--resume [run-id]', 'finish an interrupted run (latest if no id)')

@@ -15,6 +15,15 @@ import { assertResumable } from '../plan/resume-check.ts';
 import { resumeCommand } from '../report/resume-hint.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { configSecretValues, secretValues } from '../shared/secrets.ts';
+import { budgetOf } from '../execute/budget.ts';
+import { type PlanningInputs, readPlanningInputs } from '../execute/planning-inputs.ts';
+import { finishStoppedRun } from '../finish/finish-stopped.ts';
+import { autoRepeats, type PlanningCell, planRun } from '../plan/planning.ts';
+import { repeatsNeeded } from '../plan/power.ts';
+import { renderPlanning } from '../report/dry-run.ts';
+import { resolveRunId } from '../io/run-id.ts';
+import { readRunFold, runDir } from '../io/run-store.ts';
+import { type Budget, MAX_REPEATS } from '../schema/eval-config.ts';
 
 export interface EvalOptions extends EvalSelection {
   config: string;
@@ -25,6 +34,8 @@ export interface EvalOptions extends EvalSelection {
   ci?: boolean;
   changedSince?: string;
   baseline?: string;
+  /** `--budget-usd`: the run's USD budget, over the config's `budget.usd` (docs/planning-and-budgets.md). */
+  budgetUsd?: number;
 }
 
 /**
@@ -43,11 +54,34 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   // Every model id is one promptfoo can load before anything is planned or a run folder made (--dry-run too).
   const inputs = await loadEvalInputs(ctx, { ...opts, checkModelId: (id) => unknownProviderId(id, ctx.env) });
   if ('lintErrors' in inputs) return 1;
-  const plan = planEval(inputs, opts);
+  // Planning (issue 28): history's discordance and spend, prices; a USD budget on an unpriced model is exit 2 here.
+  const budget = budgetOf(inputs.config.budget, opts.budgetUsd);
+  const auto = inputs.config.repeats === 'auto' && opts.repeat === undefined;
+  const planning =
+    opts.dryRun || budget || auto
+      ? await readPlanningInputs(ctx, inputs, {
+          ...(budget?.usd !== undefined ? { budgetUsd: budget.usd } : {}),
+          budgetFlag: opts.budgetUsd !== undefined,
+        })
+      : undefined;
+  const one = auto ? planEval(inputs, { ...opts, repeat: 1 }) : undefined;
+  // A resumed auto run keeps the repeats it started with (what history says now may differ).
+  const picked = one
+    ? ((opts.resume ? await startedRepeats(ctx, opts.resume, one) : undefined) ?? pickRepeats(one, inputs, planning!, budget))
+    : undefined;
+  const plan = planEval(inputs, picked ? { ...opts, repeat: picked.repeats } : opts);
   for (const line of plan.notes.err) ctx.err(line);
   for (const line of plan.notes.out) ctx.out(line);
+  if (picked) ctx.out(picked.line);
   if (opts.dryRun) {
     for (const line of renderDryRun(plan)) ctx.out(line);
+    const figures = planRun({
+      cells: planningCells(plan),
+      ...planning!,
+      alpha: inputs.config.thresholds.alpha,
+      concurrency: plan.concurrency,
+    });
+    for (const line of renderPlanning(figures, { concurrency: plan.concurrency, maxRepeats: MAX_REPEATS })) ctx.out(line);
     return 0;
   }
   // A live run builds each model's provider first: one promptfoo refuses is a line and exit 2, before the run folder.
@@ -62,10 +96,14 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     const mode = run.previous?.meta.mode ?? asked ?? 'live';
     // Each result is folded as it is written (verdicts and the few answers the report shows): no stage holds every answer.
     const fold = new RunFold();
-    const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir, onResult: (r) => fold.add(r) });
+    // `--resume --budget-usd <more>`: the flag is what the resume may spend on top of what the run spent.
+    const onTop = Boolean(opts.resume) && opts.budgetUsd !== undefined;
+    const spendCap = budget && planning ? { budget: { limit: budget, book: planning.book, resumeOnTop: onTop } } : {};
+    const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir, onResult: (r) => fold.add(r), ...spendCap });
     // Interrupted: the exact command that finishes this run (its config and the options its cells depend on).
     if ('exitCode' in executed && executed.exitCode === 130) ctx.err(`resume with: ${resumeCommand(opts, run.runId)}`);
     if ('exitCode' in executed) return executed.exitCode;
+    if (executed.meta.stopped === 'budget') return finishStoppedRun(ctx, { meta: executed.meta, dir: run.dir, fold });
     return finishRun(ctx, {
       meta: executed.meta,
       fold,
@@ -92,6 +130,45 @@ function renderDryRun(plan: EvalPlan): string[] {
     `model calls: ${cells.length} agent calls + ${plan.gradedCells * graders} grader calls (rubric assertions${graders > 1 ? `, each graded by ${graders} graders` : ''})`,
     `estimated prompt tokens: ~${promptTokens.toLocaleString('en-US')} (answers not included); nothing was called`,
   ];
+}
+
+/** The planning view of a plan's cells. */
+function planningCells(plan: EvalPlan): PlanningCell[] {
+  return plan.cells.map((c) => ({
+    variantId: c.variant.id,
+    model: c.model.label,
+    scenarioId: c.scenario.id,
+    repeat: c.repeat,
+    promptEstimate: c.variant.promptTokens + Math.ceil(c.scenario.messages.reduce((n, m) => n + m.content.length, 0) / 4),
+  }));
+}
+
+/** `repeats: auto`: from a one-repeat plan, the repeats that detect `targetEffect` (default 0.1) within the budget. */
+function pickRepeats(one: EvalPlan, inputs: EvalInputs, planning: PlanningInputs, budget: Budget | undefined) {
+  const effect = inputs.config.targetEffect ?? 0.1;
+  const figures = planRun({ cells: planningCells(one), ...planning, alpha: inputs.config.thresholds.alpha, concurrency: one.concurrency });
+  const needed = figures.comparisons.map((c) =>
+    repeatsNeeded({ scenarios: c.scenarios, discordance: c.discordance, effect, alpha: figures.alphaPerTest, maxRepeats: MAX_REPEATS }),
+  );
+  const perRepeat = { tokens: figures.spend.tokens.high, ...(figures.spend.usd ? { usd: figures.spend.usd.high } : {}) };
+  const pick = autoRepeats({ needed, perRepeat, ...(budget ? { budget } : {}) });
+  const why =
+    pick.needed === undefined
+      ? `more than ${MAX_REPEATS} would be needed to detect ${Math.round(effect * 100)} points`
+      : `${pick.needed} detect ${Math.round(effect * 100)} points at 80 % power`;
+  const capped =
+    pick.affordable !== undefined && pick.affordable < (pick.needed ?? MAX_REPEATS) ? `; the budget affords ${pick.affordable}` : '';
+  return { repeats: pick.repeats, line: `repeats: auto → ${pick.repeats} (${why}${capped})` };
+}
+
+/** The repeats a run being resumed was planned with: its planned cells over a one-repeat plan's. */
+async function startedRepeats(ctx: Context, resume: string | true, one: EvalPlan): Promise<{ repeats: number; line: string } | undefined> {
+  const runId = await resolveRunId(ctx.root, resume === true ? undefined : resume);
+  const { meta } = await readRunFold(runDir(ctx.root, runId));
+  const repeats = meta.plannedCells / Math.max(1, one.plans.size);
+  return Number.isInteger(repeats) && repeats >= 1
+    ? { repeats, line: `repeats: auto → ${repeats} (as run ${runId} was planned)` }
+    : undefined;
 }
 
 /** Every chat model of the config, built by promptfoo as the run will build it; the first it refuses stops the eval. */

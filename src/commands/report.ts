@@ -1,3 +1,5 @@
+import { budgetStopText, renderStoppedPrComment } from '../report/budget-stop.ts';
+import { readRunFold, runDir } from '../io/run-store.ts';
 import { spawn } from 'node:child_process';
 import { platform } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -36,6 +38,12 @@ export async function reportCommand(
 async function prComment(ctx: Context, opts: { run?: string; baseline?: string; reportUrl?: string }): Promise<number> {
   const runId = await resolveRunId(ctx.root, opts.run);
   if (opts.baseline) await resolveCommit(ctx.root, opts.baseline, '--baseline');
+  // A run its budget stopped has no verdict: the comment says so instead of a gate's.
+  const stopped = await budgetStoppedText(ctx.root, runId);
+  if (stopped) {
+    ctx.out(renderStoppedPrComment(stopped).trimEnd());
+    return 0;
+  }
   const run = await readFinishedRun(ctx, runId, 'report --format pr-comment');
   const thresholds = await recordedThresholds(ctx, run);
   const { gate, baselineSource } = await judgeRun(ctx, run, { thresholds, baselineRef: opts.baseline });
@@ -55,4 +63,10 @@ function openInBrowser(ctx: Context, file: string): void {
   } catch {
     ctx.err(`could not start ${opener}; open ${url} yourself`);
   }
+}
+
+/** The budget-stop sentence of a run whose budget stopped it, else undefined (read from its folder, no answer kept). */
+async function budgetStoppedText(root: string, runId: string): Promise<string | undefined> {
+  const run = await readRunFold(runDir(root, runId));
+  return budgetStopText(run.meta, run.results.filter((r) => r.source !== 'baseline').length);
 }

@@ -22,6 +22,10 @@ import { runCells } from './run-cells.ts';
 import { type Decided, decideCells, type Finished } from './decide-cells.ts';
 import { createProgress } from './progress.ts';
 import { RecordingStore } from './recordings.ts';
+import { BudgetGuard } from './budget.ts';
+import type { Budget } from '../schema/eval-config.ts';
+import type { SpendBook } from '../plan/spend.ts';
+import { promptEstimate } from '../plan/spend.ts';
 
 export interface ExecuteInput {
   inputs: EvalInputs;
@@ -37,6 +41,11 @@ export interface ExecuteInput {
    * this stage keeps no result after writing it, so memory does not grow with the number of cells.
    */
   onResult: (result: CellResult) => void;
+  /**
+   * The run's spend cap and the spend history its projections come from (execute/budget.ts); `resumeOnTop`: the
+   * cap is what a resume may spend on top of the cells finished before (`--resume --budget-usd`).
+   */
+  budget?: { limit: Budget; book: SpendBook; resumeOnTop?: boolean };
 }
 
 /** What the execute stage hands the finish stage, or the exit code that ended the eval early. */
@@ -145,6 +154,7 @@ async function runAndReport(
   if (!run.previous && s.uncalibrated.length) meta.uncalibrated = s.uncalibrated;
   if (!run.previous) await writeMeta(run.dir, meta);
   const graders = graderReady ? plan.grader?.members : undefined;
+  const guard = input.budget && mode !== 'replay' ? new BudgetGuard(input.budget.limit, input.budget.book, promptEstimate) : undefined;
   const written = await runDecided(ctx, {
     ...input,
     decided,
@@ -153,6 +163,7 @@ async function runAndReport(
     secrets,
     ...(graders ? { graders } : {}),
     ...(s.agents ? { runAgentCell: s.agents.runAgentCell } : {}),
+    ...(guard ? { guard } : {}),
   });
   if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);
   if (ctx.signal?.aborted) {
@@ -160,8 +171,17 @@ async function runAndReport(
     return { exitCode: 130 };
   }
   sayWhatDidNotRun(ctx, decided, mode, ungradable.size);
+  // Stopped by its budget: unfinished (no finishedAt), said so in meta.json and every report; --resume finishes it.
+  if (guard?.stopped) return { meta: { ...meta, stopped: 'budget', spent: { ...guard.total } } };
   const ran = decided.live.length + decided.replay.length + decided.skipped.length > 0;
-  return { meta: { ...meta, finishedAt: ran || !meta.finishedAt ? new Date().toISOString() : meta.finishedAt } };
+  const { stopped: _stopped, ...done } = meta;
+  return {
+    meta: {
+      ...done,
+      ...(guard ? { spent: { ...guard.total } } : {}),
+      finishedAt: ran || !meta.finishedAt ? new Date().toISOString() : meta.finishedAt,
+    },
+  };
 }
 
 /** Which models can run here, each checked once before any call. With --ci or --record, one that cannot is an error. */
@@ -261,11 +281,15 @@ async function runDecided(
     secrets: string[];
     graders?: ResolvedModel[];
     runAgentCell?: AgentCellRunner;
+    guard?: BudgetGuard;
   },
 ): Promise<number> {
   const { decided, plan, inputs } = input;
   const writer = await openResultWriter(input.run.dir);
-  for (const r of input.finished.values()) input.onResult(r);
+  for (const r of input.finished.values()) {
+    input.onResult(r);
+    input.guard?.chargeFinished(r, !input.budget?.resumeOnTop);
+  }
   let written = input.finished.size;
   const progress = createProgress({ total: decided.live.length + decided.replay.length, isTTY: ctx.isTTY, write: ctx.write });
   const record = async (r: CellResult) => {
@@ -287,6 +311,7 @@ async function runDecided(
       stateDir: input.stateDir,
       ...(input.graders ? { graders: input.graders } : {}),
       ...(input.runAgentCell ? { runAgentCell: input.runAgentCell } : {}),
+      ...(input.guard ? { budget: input.guard } : {}),
       onResult: async (r: CellResult) => {
         await record(r);
         progress.tick(r.status);

@@ -22,6 +22,7 @@ import { gradeAnswer } from './grade-answer.ts';
 import { forEachLimit } from './limit.ts';
 import { type AgentCellRunner, type ProviderResponse, type ProviderWrapper, wrapProvider } from './provider-wrapper.ts';
 import type { RecordingStore } from './recordings.ts';
+import type { CellBudget } from './budget.ts';
 
 export interface RunCellsOptions {
   /** The cells, planned a batch at a time when a `PlanList` plans on demand (an array of plans is one too). */
@@ -46,6 +47,8 @@ export interface RunCellsOptions {
   stateDir?: string;
   /** Runs an agent cell (a model with `runtime: claude-code | opencode`) in its runtime: answer + trajectory. */
   runAgentCell?: AgentCellRunner;
+  /** The run's spend cap (live and record modes): a cell it refuses is not called and leaves no result line. */
+  budget?: CellBudget;
 }
 
 /** One batch's options: its cells' plans, made for it and dropped after it. */
@@ -57,7 +60,7 @@ export async function runCells(opts: RunCellsOptions): Promise<void> {
   // cost of one partly filled round of requests at the end of each batch. Only a batch's cells are
   // planned at a time, so memory stays flat however many cells the run has.
   const size = Math.max(500, opts.concurrency * 50);
-  for (let i = 0; i < opts.plans.length && !opts.signal?.aborted; i += size) {
+  for (let i = 0; i < opts.plans.length && !opts.signal?.aborted && !opts.budget?.stopped; i += size) {
     const plans = opts.plans.slice(i, i + size);
     await withBatchSignal(opts.signal, (signal) => runBatch({ ...opts, plans, ...(signal ? { signal } : {}) }));
     // After the last one too: the finish stage then builds the reports in the room the batches left. A
@@ -136,6 +139,8 @@ async function openBatch(engine: Promptfoo, opts: BatchOptions): Promise<Batch> 
       wrappers.set(plan.model.label, await wrapProvider(engine, plan.model, `m${wrappers.size}`, wrapperOptions));
   }
   const emitted = new Set<string>();
+  // Cells the budget did not let start: promptfoo still hands each to the provider, which answers at once; no result line.
+  const unstarted = new Set<string>();
   const batch: Batch = {
     opts,
     engine,
@@ -146,17 +151,22 @@ async function openBatch(engine: Promptfoo, opts: BatchOptions): Promise<Batch> 
     async emit(cell, row) {
       // After the run returned (a request promptfoo timed out and abandoned), or after Ctrl-C, a late
       // answer is not a result: the cell keeps its timeout error, or stays unfinished for --resume.
-      if (batch.closed || emitted.has(cell.cellId) || opts.signal?.aborted) return;
+      if (batch.closed || emitted.has(cell.cellId) || unstarted.has(cell.cellId) || opts.signal?.aborted) return;
       emitted.add(cell.cellId);
       await opts.onResult(toCellResult(cell, row, opts.mode, secrets));
     },
     async runCell(cell, call) {
+      if (opts.mode !== 'replay' && opts.budget && !(await opts.budget.admit(cell, opts.signal))) {
+        unstarted.add(cell.cellId);
+        return { error: 'not started: stopped: budget' };
+      }
       const started = Date.now();
       // A provider that throws is an error cell, as promptfoo's evaluator makes it.
       const response = await call().catch(
         (err: unknown): ProviderResponse => ({ error: err instanceof Error ? err.message : String(err) }),
       );
       const latencyMs = Date.now() - started;
+      if (opts.mode !== 'replay') opts.budget?.charge(cell, response, latencyMs);
       const finish = async () => {
         const row = await gradeAnswer(engine, cell, response, latencyMs, { graders, repeats: opts.repeats });
         // A result line never points at a recording that is not on disk yet.

@@ -19,6 +19,11 @@ export async function readFinishedRun(ctx: Context, runId: string, command: stri
   const run = await readRunFold(dir);
   for (const w of run.warnings) ctx.err(`warning: ${w}`);
   const measured = run.results.filter((r) => r.source !== 'baseline').length;
+  if (run.meta.stopped === 'budget') {
+    throw new UsageError(
+      `${command}: run ${runId} was stopped by its budget (${measured} of ${run.meta.plannedCells} cells): finish it with \`agent-evals eval --resume ${runId} --budget-usd <more>\` first`,
+    );
+  }
   if (measured < run.meta.plannedCells || !run.meta.finishedAt) {
     throw new UsageError(
       `${command}: run ${runId} is unfinished (${measured} of ${run.meta.plannedCells} cells): finish it with \`agent-evals eval --resume ${runId}\` first`,

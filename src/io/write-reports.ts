@@ -1,3 +1,4 @@
+import { budgetStopText } from '../report/budget-stop.ts';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.ts';
 import { renderHtml, type HtmlOptions, type ReportInput } from '../report/html.ts';
@@ -30,7 +31,13 @@ export async function writeReports(root: string, input: WriteReportsInput): Prom
   const rendered = {
     html: renderHtml(input, input.html),
     summary: renderSummaryMarkdown(input),
-    junit: renderJunit(input.meta.runId, input.results, input.meta.finishedAt ?? input.meta.startedAt, input.meta.uncalibrated ?? []),
+    junit: renderJunit(
+      input.meta.runId,
+      input.results,
+      input.meta.finishedAt ?? input.meta.startedAt,
+      input.meta.uncalibrated ?? [],
+      budgetStopText(input.meta, input.results.filter((r) => r.source !== 'baseline').length),
+    ),
   };
   await Promise.all((Object.keys(files) as Array<keyof WrittenReports>).map((k) => writeFileAtomic(files[k], rendered[k])));
   return files;

@@ -94,7 +94,7 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
     ...(affected?.carried ? { carried: affected.carried } : {}),
     ...(grader ? { grader } : {}),
     gradedCells: cells.filter((c) => c.scenario.assert.some((a) => needsGrader(a.type))).length,
-    repeats: sel.repeat ?? config.repeats,
+    repeats: sel.repeat ?? (config.repeats === 'auto' ? 1 : config.repeats),
     concurrency: sel.concurrency ?? config.concurrency,
     ...(shard ? { shard } : {}),
     notes,

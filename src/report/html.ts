@@ -1,3 +1,4 @@
+import { budgetStopText } from './budget-stop.ts';
 import { createHash } from 'node:crypto';
 import type { HistoryEntry } from '../schema/aggregate.ts';
 import type { CellResult } from '../schema/result.ts';
@@ -220,6 +221,7 @@ function runFacts({ meta, results, summary, baseline }: ReportInput): Html {
   return html`<p>Run <b>${meta.runId}</b> · ${meta.finishedAt ?? meta.startedAt}${git ? ` · ${git}` : ''} · ${describeMode(meta.mode, s)}${meta.grader ? ` · grader ${meta.grader}` : ''} · ${describeCellCounts(results, meta.plannedCells)}${meta.shard ? ` · shard ${meta.shard.index}/${meta.shard.count}` : ''}</p>
 <p class="muted">Answers: ${s.live} live · ${s.cache} from cache · ${s.replay} replayed · ${s.baseline} carried · tokens ${tokens ? tokens.toLocaleString('en-US') : '—'} · cost ${costs.length ? `$${costs.reduce((n, r) => n + r.cost!, 0).toFixed(4)}` : '—'}${baseline ? ` · baseline run ${baseline.runId} (${baseline.source})` : ' · no baseline'}</p>
 ${carried || meta.carriedFrom ? html`<p class="warn">${carried} cell${carried === 1 ? '' : 's'} carried over from ${meta.carriedFrom ? `run ${meta.carriedFrom}` : 'the baseline'} (not re-run: their variant and scenario did not change).</p>` : ''}
+${meta.stopped ? html`<p class="warn">${budgetStopText(meta, results.filter((r) => r.source !== 'baseline').length)}</p>` : ''}
 ${meta.sandbox === 'none' ? html`<p class="warn">sandbox: none — the agent programs of this run ran unjailed, with access to every file, key and network of the machine that ran them.</p>` : ''}
 ${meta.uncalibrated?.length ? html`<p class="warn">uncalibrated: ${uncalibratedText(meta.uncalibrated)}.</p>` : ''}
 ${Object.keys(meta.notRun).length ? html`<ul class="warn">${Object.entries(meta.notRun).map(([model, why]) => html`<li>${model} did not run: ${why}</li>`)}</ul>` : ''}`;

@@ -22,7 +22,14 @@ interface Case {
  * @example
  * await writeFile('reports/junit.xml', renderJunit(runId, results, meta.finishedAt, meta.uncalibrated));
  */
-export function renderJunit(runId: string, results: CellResult[], timestamp?: string, uncalibrated: readonly string[] = []): string {
+export function renderJunit(
+  runId: string,
+  results: CellResult[],
+  timestamp?: string,
+  uncalibrated: readonly string[] = [],
+  /** A run its budget stopped (`budgetStopText`): one more suite with one errored case saying so. */
+  stopped?: string,
+): string {
   const suites = new Map<string, Case[]>();
   const cases = new Map<string, Case>();
   for (const r of results) {
@@ -37,6 +44,7 @@ export function renderJunit(runId: string, results: CellResult[], timestamp?: st
     c.cells.push(r);
   }
   const rendered = [...suites.values()].map((cs) => renderSuite(cs, timestamp, new Set(uncalibrated)));
+  if (stopped) rendered.push(stoppedSuite(stopped));
   const sum = (k: 'tests' | 'failures' | 'errors' | 'skipped') => rendered.reduce((n, s) => n + s.counts[k], 0);
   const time = rendered.reduce((n, s) => n + s.time, 0);
   return [
@@ -46,6 +54,16 @@ export function renderJunit(runId: string, results: CellResult[], timestamp?: st
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+function stoppedSuite(text: string) {
+  const attrs = 'name="agent-evals run" tests="1" failures="0" errors="1" skipped="0" time="0"';
+  const xml = [
+    `  <testsuite ${attrs}>`,
+    `    <testcase name="budget" classname="agent-evals.run" time="0">\n      <error message="${escapeXml(text)}"/>\n    </testcase>`,
+    '  </testsuite>',
+  ].join('\n');
+  return { counts: { tests: 1, failures: 0, errors: 1, skipped: 0 }, time: 0, xml };
 }
 
 function renderSuite(cases: Case[], timestamp: string | undefined, uncalibrated: ReadonlySet<string>) {

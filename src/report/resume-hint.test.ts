@@ -24,4 +24,8 @@ describe('resumeCommand', () => {
       "npx agent-evals eval -c 'evals/my ci.yaml' --agent a --agent b --scenario 'rate-*' --repeat 3 --shard 2/4 --ci --baseline main --resume r2",
     );
   });
+
+  it('repeats the budget an interrupted run was started under', () => {
+    expect(resumeCommand({ config: 'evals/default.yaml', budgetUsd: 2.5 }, 'r3')).toBe('npx agent-evals eval --budget-usd 2.5 --resume r3');
+  });
 });

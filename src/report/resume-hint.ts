@@ -12,6 +12,8 @@ export interface ResumeOptions {
   changedSince?: string;
   ci?: boolean;
   baseline?: string;
+  /** The run's budget (`--budget-usd`): a run interrupted under a budget resumes under it. */
+  budgetUsd?: number;
 }
 
 /** The config `eval` reads without `-c` (cli.ts's default). */
@@ -42,6 +44,7 @@ export function resumeCommand(opts: ResumeOptions, runId: string): string {
   if (opts.changedSince) args.push('--changed-since', opts.changedSince);
   if (opts.ci) args.push('--ci');
   if (opts.baseline) args.push('--baseline', opts.baseline);
+  if (opts.budgetUsd !== undefined) args.push('--budget-usd', String(opts.budgetUsd));
   args.push('--resume', runId);
   return ['npx', 'agent-evals', ...args.map(shellWord)].join(' ');
 }

@@ -1,3 +1,4 @@
+import { budgetStopText } from './budget-stop.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
@@ -80,6 +81,8 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
       '',
     );
   }
+  const stopped = budgetStopText(meta, results.filter((r) => r.source !== 'baseline').length);
+  if (stopped) lines.push(`> ⏸️ ${stopped}`, '');
   if (meta.sandbox === 'none')
     lines.push(
       '> ⚠️ sandbox: none — the agent programs of this run ran unjailed, with access to every file, key and network of the machine.',

@@ -1,5 +1,12 @@
 import * as z from 'zod';
 
+/** A model's price in USD per million tokens (prompt and completion), used where promptfoo knows none. */
+export const ModelCost = z.strictObject({
+  input: z.number().min(0).describe('USD per million prompt tokens'),
+  output: z.number().min(0).describe('USD per million completion tokens'),
+});
+export type ModelCost = z.infer<typeof ModelCost>;
+
 /**
  * A model to run agents on: a promptfoo provider id plus options, e.g.
  * `{ id: 'openai:chat:gpt-4.1-mini' }` or `{ id: 'openai:chat:llama3', config: { apiBaseUrl: 'http://localhost:8080/v1' } }`.
@@ -18,6 +25,7 @@ export const ModelSpec = z.union([
         'where the agent runs: chat (a model call, default), claude-code (Claude Code, with tools) or opencode (OpenCode, with tools)',
       ),
     maxTurns: z.number().int().min(1).max(100).optional().describe('agent runtimes: most model turns per cell (default 12)'),
+    cost: ModelCost.optional().describe('USD per million tokens, for models promptfoo has no price for (budgets, --dry-run)'),
   }),
 ]);
 export type ModelSpec = z.infer<typeof ModelSpec>;
@@ -40,6 +48,15 @@ export const Thresholds = z.strictObject({
   alpha: z.number().gt(0).lt(1).default(0.05),
 });
 export type Thresholds = z.infer<typeof Thresholds>;
+
+/** `budget: { usd, tokens }`: either or both. */
+export const Budget = z
+  .strictObject({
+    usd: z.number().positive().optional().describe('most USD the run may spend (agent cells, delegated peers included)'),
+    tokens: z.number().int().positive().optional().describe('most tokens (prompt + completion) the run may spend'),
+  })
+  .refine((b) => b.usd !== undefined || b.tokens !== undefined, { message: 'expected usd, tokens or both' });
+export type Budget = z.infer<typeof Budget>;
 
 /**
  * Upper bounds shared by the config and the CLI flags that override it (`--repeat`, `--concurrency`):
@@ -71,7 +88,16 @@ export const EvalConfig = z.strictObject({
    * graded by every grader and decided by their majority (a tie or too few votes is a grading error).
    */
   grader: z.union([ModelSpec, z.array(ModelSpec).min(1)]).optional(),
-  repeats: z.number().int().min(1).max(MAX_REPEATS).default(1),
+  /** Repeats per cell, or `auto`: the repeats that detect `targetEffect` at 80 % power, within `budget` (docs/planning-and-budgets.md). */
+  repeats: z
+    .union([z.number().int().min(1).max(MAX_REPEATS), z.literal('auto')], {
+      error: (issue) => `expected number (1 to ${MAX_REPEATS}) or "auto", got ${JSON.stringify(issue.input)}`,
+    })
+    .default(1),
+  /** With `repeats: auto`: the change in pass rate to detect, 0..1 (default 0.1, ten points). */
+  targetEffect: z.number().gt(0).lt(1).optional(),
+  /** Spend cap: no new cell starts once what was spent plus what it is projected to spend would cross it. */
+  budget: Budget.optional(),
   concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(4),
   timeoutMs: z.number().int().min(1000).default(120_000),
   /** Overrides every variant's temperature when set. */

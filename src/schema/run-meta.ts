@@ -31,6 +31,13 @@ export const RunMeta = z.strictObject({
   sandbox: z.enum(['bubblewrap', 'none']).optional(),
   /** Scenarios run without reference examples (nothing calibrated their assertions): reports mark their verdicts `uncalibrated`. */
   uncalibrated: z.array(z.string()).optional(),
+  /**
+   * `budget`: the run's budget stopped it before every cell ran (issue 28). Unfinished (no `finishedAt`): every
+   * report says so, `gate` and `bless` refuse it, `eval --resume --budget-usd <more>` finishes it.
+   */
+  stopped: z.literal('budget').optional(),
+  /** Under a budget: what the run's cells spent (tokens, USD; grader calls not counted). */
+  spent: z.strictObject({ tokens: z.number().nonnegative(), usd: z.number().nonnegative() }).optional(),
   /** Cells carried over from the baseline (affected-only runs), with the run they came from. */
   carriedFrom: z.string().optional(),
 });

@@ -176,7 +176,7 @@ const CASES: Case[] = [
 
   config('broken-yaml.yaml', /^error: evals\/default\.yaml:\d+:\d+: broken YAML/),
   config('tabs.yaml', /^error: evals\/default\.yaml:5: tab used for indentation/),
-  config('wrong-type.yaml', /^error: evals\/default\.yaml:4:\d+: repeats: expected number, got "three"/),
+  config('wrong-type.yaml', /^error: evals\/default\.yaml:4:\d+: repeats: expected number \(1 to 100\) or "auto", got "three"/),
   config('unknown-key.yaml', /^error: evals\/default\.yaml:4:1: unknown field "concurency"/),
   config('missing-models.yaml', /^error: evals\/default\.yaml(:1(:\d+)?)?: models: /),
   config('empty.yaml', /^error: evals\/default\.yaml: empty file/),

@@ -221,6 +221,10 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     if (fault) return sendFault(res, call, fault, parsed);
     const answer = await script.answer(ctx);
     const response = completion(parsed, answer.content, call.index);
+    if (options.usage && !grader) {
+      const { prompt_tokens, completion_tokens } = options.usage;
+      response.usage = { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+    }
     Object.assign(call, { reply: answer.content, rule: answer.rule, usage: response.usage });
     sendJson(res, 200, response);
   }

@@ -135,6 +135,8 @@ export interface FakeOpenAIOptions {
   requireApiKey?: string;
   /** Port to listen on (default 0: a random free port). */
   port?: number;
+  /** Token usage sent with every agent (non-grader) answer; default: estimated from the text (characters / 4). */
+  usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
 /** The kind of request, as classified by the double. */
