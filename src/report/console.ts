@@ -2,6 +2,7 @@ import type { RunSummary } from '../score/types.ts';
 import { bestKey, buildMatrix, cellText, describePair, orderPairs } from './matrix.ts';
 import { cacheNote } from './run-mode.ts';
 import { formatTable } from './table.ts';
+import { showControls } from './escape.ts';
 
 /**
  * The overview matrix as a text table for the terminal: variants down, models across, `★` on the
@@ -26,5 +27,5 @@ export function renderConsoleMatrix(summary: RunSummary): string {
   if (decided.length) lines.push('', ...decided.map((p) => `  ${describePair(p)}`));
   const open = summary.pairwise.length - decided.length;
   if (open) lines.push(`  ${open} comparison${open === 1 ? '' : 's'} inconclusive (see summary.md)`);
-  return lines.join('\n');
+  return showControls(lines.join('\n'));
 }

@@ -5,7 +5,7 @@
  * updates it on each push. Every name is escaped for Markdown.
  */
 import type { GateComparison, GateReport } from '../score/types.ts';
-import { escapeMarkdownCell } from './escape.ts';
+import { escapeMarkdownCell, showControls } from './escape.ts';
 
 /** The hidden first line the workflow looks for to update its own comment instead of adding one. */
 export const PR_COMMENT_MARKER = '<!-- agent-evals:pr-comment -->';
@@ -59,7 +59,7 @@ export function renderPrComment(input: {
     ...(input.reportUrl ? [`[full report](${encodeURI(input.reportUrl).replace(/[()]/g, encodeURIComponent)})`] : []),
   ];
   lines.push('', where.join(' · '));
-  return `${lines.join('\n')}\n`;
+  return showControls(`${lines.join('\n')}\n`);
 }
 
 function row(c: GateComparison): string {

@@ -1,7 +1,7 @@
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
-import { escapeMarkdownCell as cell } from './escape.ts';
+import { escapeMarkdownCell as cell, showControls } from './escape.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
 import { approximations, regressionEvidence, trajectoryFailures } from './summary-md-evidence.ts';
@@ -101,7 +101,8 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
       .map((f) => `${cell(f.variantId)}/${cell(f.model)}/${cell(f.scenarioId)}: ${cell(f.assertionId)} ${f.passes}/${f.repeats}`);
     lines.push(`Flaky assertions: ${top.join('; ')}${summary.flaky.length > 5 ? `; +${summary.flaky.length - 5} more` : ''}`, '');
   }
-  return truncate(`${lines.join('\n').trimEnd()}\n`, maxChars, input.htmlUrl ?? 'index.html');
+  // Control characters anywhere (file names an agent made, prompts in the diff) are shown, not passed on.
+  return truncate(showControls(`${lines.join('\n').trimEnd()}\n`), maxChars, input.htmlUrl ?? 'index.html');
 }
 
 /** Cuts at a line boundary under `max` characters, closes an open code fence, and says what was left out. */
