@@ -67,7 +67,7 @@ export async function buildReports(
 }
 
 /** For each variant of `meta`, its prompt in the latest earlier run that included it. */
-async function previousPrompts(root: string, meta: RunMeta): Promise<Record<string, PreviousPrompt>> {
+export async function previousPrompts(root: string, meta: RunMeta): Promise<Record<string, PreviousPrompt>> {
   const wanted = new Set(Object.keys(meta.fingerprints.variants));
   const found: Record<string, PreviousPrompt> = {};
   const earlier = (await listRunIds(root))

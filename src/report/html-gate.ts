@@ -62,12 +62,15 @@ export function renderGate(
   deltas: Map<string, ScenarioDelta> = new Map(),
   trustFor: (variantId: string, model: string) => TrustNote[] = () => [],
 ): Html {
-  const notable = notableComparisons(gate);
-  const unchanged = gate.comparisons.length - notable.length;
+  // A `new` comparison has nothing to say but its rate: they share one line instead of a block each.
+  const fresh = gate.comparisons.filter((c) => c.verdict === 'new');
+  const notable = notableComparisons(gate).filter((c) => c.verdict !== 'new');
+  const unchanged = gate.comparisons.length - notable.length - fresh.length;
   return html`<p class="${gate.exitCode === 0 ? 'good' : 'bad'}"><b>${gateHeadline(gate)}</b> (exit ${gate.exitCode}): ${gate.reason}</p>
 <p class="muted">${errorBudgetText(gate)} · α=${gate.alpha} · ${GATE_CORRECTION_NOTE}.</p>
 ${acrossModels(gate).map((line) => html`<p class="gate-sum">${line}</p>`)}
 ${notable.length ? html`<div id="gate-verdicts">${notable.map((c) => gateRow(c, deltas, trustFor(c.variantId, c.model)))}</div>` : ''}
+${fresh.length ? html`<p class="muted" id="gate-new">${fresh.length} variant × model new, with no baseline to compare with: ${fresh.map((c, i) => html`${i ? ' · ' : ''}<b>${c.variantId}</b> @ ${c.model} ${formatRate(c.current.rate)} (${c.current.passed}/${c.current.runs})`)}.</p>` : ''}
 ${unchanged ? html`<p class="muted">${unchanged} variant × model combination${unchanged === 1 ? '' : 's'} unchanged.</p>` : ''}
 ${gate.notComparable.length ? html`<details><summary>${gate.notComparable.length} scenario${gate.notComparable.length === 1 ? '' : 's'} not comparable with the baseline (not gated)</summary><ul>${gate.notComparable.map((n) => html`<li>${n.variantId} @ ${n.model} / ${n.scenarioId}: ${n.reasons.join(', ')}</li>`)}</ul></details>` : ''}`;
 }

@@ -49,7 +49,7 @@ td.g-worse{background:#fdecea}td.g-better{background:#e6f4ea}td.g-fail{backgroun
 label.pick{white-space:nowrap;font-weight:normal}
 #cmp{position:fixed;left:0;right:0;bottom:0;max-height:45vh;overflow:auto;background:#fff;border-top:2px solid var(--line);padding:.5rem .75rem;z-index:2}
 body:has(#f-worse:checked) .sc:not(.worse),body:has(#f-failing:checked) .sc:not(.failing){display:none}
-@media (max-width:900px){body{padding:.6rem .75rem 0}.layout{display:block}
-.toc{position:sticky;bottom:0;top:auto;max-height:none;background:#fff;border-top:1px solid var(--line);margin:0 -.75rem;padding:.3rem .75rem;z-index:1}
+@media (max-width:900px){body{padding:0 .75rem .6rem}.layout{display:flex;flex-direction:column}[id]{scroll-margin-top:4.5rem}
+.toc{order:-1;position:sticky;top:0;max-height:none;background:#fff;border-bottom:1px solid var(--line);margin:0 -.75rem;padding:.3rem .75rem;z-index:1}
 .toc>b{display:none}.toc ul{display:flex;flex-wrap:wrap;gap:.1rem .9rem;margin:0}.toc li{margin:0;white-space:nowrap}}
 `;

@@ -92,7 +92,7 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
   const deltas = scenarioDeltas(aggregateRun(results, { grader: meta.grader }), baseline?.cells);
   const series = trendSeries(input.history);
   const toc = renderToc({
-    gate: gate ? notableComparisons(gate).length : -1,
+    gate: gate ? notableComparisons(gate).filter((c) => c.verdict !== 'new').length : -1,
     variants: matrix.rows.length,
     scenarios: new Set(results.map((r) => r.scenarioId)).size,
     worse: new Set([...deltas.values()].filter((d) => (d.delta ?? 0) < 0).map((d) => d.scenarioId)).size,
