@@ -535,7 +535,7 @@ describe.skipIf(!executablePath && !required)('HTML report read by a reviewer (i
     await page.evaluate(() => {
       for (const d of document.querySelectorAll('details')) (d as HTMLDetailsElement).open = true;
     });
-    const body = await page.evaluate(() => document.body.innerText);
+    const body = await page.evaluate(() => document.body.textContent!);
     expect(body).toContain('changed notes␛[31m.md');
     expect(body).toContain('Wrote the summary to notes␛[31m.md.␛[2J Done');
     expect(body).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
