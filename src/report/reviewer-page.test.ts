@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticEntry, syntheticMeta, syntheticResults, syntheticSummary } from '../../test/support/report-synthetic.ts';
 import { renderHtml, type ReportInput } from './html.ts';
-import type { RubricTrust } from './rubric-trust.ts';
+import { type RubricTrust, trustNotes, trustSentence } from './rubric-trust.ts';
 
 const RAN = ['auditor', 'reviewer', 'scribe', 'tester'];
 const ALL = [...RAN, ...Array.from({ length: 13 }, (_, i) => `idle-${String(i).padStart(2, '0')}`)];
@@ -79,5 +79,21 @@ describe('the report as a reviewer reads it', () => {
     const gate = page().section('gate');
     expect(gate).toContain('No baseline yet for these models: thresholds only</b> (m1)');
     expect(gate).toContain('agent-evals bless 20260301-120000-abcd');
+  });
+});
+
+describe('trustSentence', () => {
+  it('counts flagged rubrics, never-calibrated ones and scenarios without reference examples apart', () => {
+    const notes = trustNotes(
+      {
+        grader: 'g',
+        flagged: [{ scenarioId: 'a', assertionId: 'r1', label: 'rubric', why: 'accuracy 0.50' }],
+        uncalibrated: [{ scenarioId: 'b', assertionId: 'r2', label: 'rubric' }],
+      },
+      { uncalibrated: ['c'] },
+    );
+    expect(trustSentence(notes)).toBe(
+      'calibration does not back this verdict: it rests on 1 flagged rubric, 1 never-calibrated rubric and 1 scenario without reference examples (a: rubric `r1` flagged by its last calibration with g (accuracy 0.50); b: rubric `r2` never calibrated with g; c: no reference examples: its assertions were never calibrated); run `agent-evals calibrate`',
+    );
   });
 });

@@ -61,12 +61,13 @@ export function trustNotes(
 /** One sentence for a verdict resting on these notes, e.g. `rests on 1 flagged rubric: scenario hashing, rubric …`. */
 export function trustSentence(notes: readonly TrustNote[]): string {
   const flagged = notes.filter((n) => n.kind === 'flagged').length;
-  const never = notes.length - flagged;
-  const what = [
+  const bare = notes.filter((n) => n.assertionId === undefined).length;
+  const never = notes.length - flagged - bare;
+  const parts = [
     flagged ? `${flagged} flagged rubric${flagged === 1 ? '' : 's'}` : '',
     never ? `${never} never-calibrated rubric${never === 1 ? '' : 's'}` : '',
-  ]
-    .filter(Boolean)
-    .join(' and ');
+    bare ? `${bare} scenario${bare === 1 ? '' : 's'} without reference examples` : '',
+  ].filter(Boolean);
+  const what = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0];
   return `calibration does not back this verdict: it rests on ${what} (${notes.map((n) => `${n.scenarioId}: ${n.text}`).join('; ')}); run \`agent-evals calibrate\``;
 }
