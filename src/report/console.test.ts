@@ -50,6 +50,18 @@ describe('renderConsoleMatrix', () => {
     expect(text).not.toContain('\u001b');
   });
 
+  it('does not repeat an agent name the variant id already starts with', () => {
+    const results = syntheticResults({ variants: ['auditor', 'auditor/strict', 'terse'], models: ['m1'] }).map((r) => ({
+      ...r,
+      agent: r.variantId === 'terse' ? 'reviewer' : 'auditor',
+    }));
+    const ids = renderConsoleMatrix(summarizeRun('r', results))
+      .split('\n')
+      .slice(2, 5)
+      .map((l) => l.split(/ {2,}/)[0]);
+    expect(ids.sort()).toEqual(['auditor', 'auditor/strict', 'reviewer/terse']);
+  });
+
   it('cuts a long id in the middle, keeping its tail, and leaves a column uncut where a cut would make two read the same', () => {
     expect(cutMiddle('backend-development-security-auditor/security-strict', 24)).toBe('backend-dev…urity-strict');
     const rows = [['agent-1-aaaaaaaaaaaaaa-zz'], ['agent-2-aaaaaaaaaaaaaa-zz'], ['other-agent-3-aaaaaaaaaaaaaa-zz']];

@@ -17,7 +17,8 @@ export function renderConsoleMatrix(summary: RunSummary): string {
   if (!m.rows.length) return `run ${summary.runId}: no cells`;
   const multiAgent = new Set(m.rows.map((r) => r.agent)).size > 1;
   const rows = m.rows.map((r) => [
-    multiAgent ? `${r.agent}/${r.variantId}` : r.variantId,
+    // The agent's name in front tells agents apart, unless the id already starts with it (`auditor`, `auditor/strict`).
+    multiAgent && r.variantId !== r.agent && !r.variantId.startsWith(`${r.agent}/`) ? `${r.agent}/${r.variantId}` : r.variantId,
     ...m.models.map((model) => cellText(r.cells[model], m.best.has(bestKey(r.variantId, model)))),
   ]);
   const lines = [formatTable(['variant', ...m.models], rows, 40)];
