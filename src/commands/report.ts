@@ -6,11 +6,10 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { buildReports } from '../finish/build-reports.ts';
-import { judgeRun, recordedThresholds } from '../finish/gate-run.ts';
+import { prCommentOfRun } from '../finish/pr-comment-run.ts';
 import { readFinishedRun } from '../io/finished-run.ts';
 import { resolveCommit } from '../io/git-files.ts';
 import { resolveRunId } from '../io/run-id.ts';
-import { renderPrComment } from '../report/pr-comment.ts';
 
 /**
  * `agent-evals report [--run <id>] [--open]`: rebuilds reports/index.html, summary.md and junit.xml
@@ -45,9 +44,7 @@ async function prComment(ctx: Context, opts: { run?: string; baseline?: string; 
     return 0;
   }
   const run = await readFinishedRun(ctx, runId, 'report --format pr-comment');
-  const thresholds = await recordedThresholds(ctx, run);
-  const { gate, baselineSource } = await judgeRun(ctx, run, { thresholds, baselineRef: opts.baseline });
-  ctx.out(renderPrComment({ gate, runId, reportUrl: opts.reportUrl, baselineSource, uncalibrated: run.meta.uncalibrated }).trimEnd());
+  ctx.out(await prCommentOfRun(ctx, run, { baselineRef: opts.baseline, reportUrl: opts.reportUrl }));
   return 0;
 }
 

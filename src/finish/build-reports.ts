@@ -11,6 +11,7 @@ import { RunMeta } from '../schema/run-meta.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { summarizeRun } from '../score/summarize.ts';
 import type { GateReport } from '../score/types.ts';
+import { rubricTrustOfRun } from './rubric-trust.ts';
 
 /** How many earlier runs to look through for each variant's previous prompt. */
 const PREVIOUS_RUNS_SCANNED = 50;
@@ -31,8 +32,10 @@ export async function buildReports(
 ): Promise<WrittenReports> {
   const { meta, results, warnings, shown } = opts.run ?? (await readRunFold(runDir(ctx.root, runId)));
   const { entries, damaged } = await readHistory(ctx.root);
+  const { trust, warning } = await rubricTrustOfRun(ctx.root, meta);
   const notes = [
     ...warnings,
+    ...(warning ? [warning] : []),
     ...damaged.map((d) => `reports/history.jsonl:${d.line}: ${d.message} (line skipped; the file is left as it is)`),
   ];
   for (const note of notes) ctx.err(`warning: ${note}`);
@@ -52,6 +55,7 @@ export async function buildReports(
     history,
     previousPrompts: await previousPrompts(ctx.root, meta),
     warnings: notes,
+    ...(trust ? { rubricTrust: trust } : {}),
     ...(opts.gate ? { gate: opts.gate } : {}),
     ...(baseline && baseline.runId !== runId ? { baseline } : {}),
   });
@@ -63,7 +67,7 @@ export async function buildReports(
 }
 
 /** For each variant of `meta`, its prompt in the latest earlier run that included it. */
-async function previousPrompts(root: string, meta: RunMeta): Promise<Record<string, PreviousPrompt>> {
+export async function previousPrompts(root: string, meta: RunMeta): Promise<Record<string, PreviousPrompt>> {
   const wanted = new Set(Object.keys(meta.fingerprints.variants));
   const found: Record<string, PreviousPrompt> = {};
   const earlier = (await listRunIds(root))

@@ -4,6 +4,7 @@ import type { FoldedRun, LoadedRun } from '../io/run-store.ts';
 import { renderEvalVerdicts, renderGateConsole } from '../report/gate-console.ts';
 import { DataFileError, isUserError } from '../errors.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
+import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { Thresholds } from '../schema/eval-config.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { gateRun } from '../score/gate.ts';
@@ -36,7 +37,7 @@ export async function judgeRun(
   ctx: Context,
   run: Pick<LoadedRun, 'meta' | 'results'>,
   opts: { thresholds: Thresholds; baselineRef?: string },
-): Promise<{ gate: GateReport; baselineSource?: string }> {
+): Promise<{ gate: GateReport; baselineSource?: string; baselineCells?: ScenarioAggregate[] }> {
   return gateWith(ctx, run, await loadBaseline(ctx.root, { ref: opts.baselineRef }), opts);
 }
 
@@ -46,7 +47,7 @@ function gateWith(
   run: Pick<LoadedRun, 'meta' | 'results'>,
   loaded: LoadedBaseline | undefined,
   opts: { thresholds: Thresholds; baselineRef?: string },
-): { gate: GateReport; baselineSource?: string } {
+): { gate: GateReport; baselineSource?: string; baselineCells?: ScenarioAggregate[] } {
   if (!loaded) {
     ctx.err(
       `warning: no baseline at ${opts.baselineRef ? `${opts.baselineRef}:` : ''}reports/baseline.json: gating on thresholds only (bless one with \`agent-evals bless\`)`,
@@ -60,7 +61,10 @@ function gateWith(
     thresholds: opts.thresholds,
     plannedCells: run.meta.plannedCells,
   });
-  return { gate, ...(loaded ? { baselineSource: `${loaded.source} (run ${loaded.baseline.runId})` } : {}) };
+  return {
+    gate,
+    ...(loaded ? { baselineSource: `${loaded.source} (run ${loaded.baseline.runId})`, baselineCells: loaded.baseline.cells } : {}),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { GateReport } from '../score/types.ts';
+import { showControls } from './escape.ts';
 import { describeComparison, errorBudgetText, gateHeadline, notableComparisons } from './gate-text.ts';
 
 /** The longest verdict, `below-threshold`. */
@@ -11,10 +12,10 @@ const VERDICT_WIDTH = 15;
  */
 export function renderGateConsole(gate: GateReport, baselineSource?: string): string[] {
   const lines = [`gate: ${gateHeadline(gate)} (exit ${gate.exitCode}): ${gate.reason}`];
-  if (gate.nothingToEvaluate) return lines;
+  if (gate.nothingToEvaluate) return lines.map(showControls);
   lines.push(`  baseline: ${baselineSource ?? 'none (thresholds only)'} · ${errorBudgetText(gate)}`);
   lines.push(...verdictLines(gate));
-  return lines;
+  return lines.map(showControls);
 }
 
 /**
@@ -32,7 +33,7 @@ export function renderEvalVerdicts(gate: GateReport, baselineSource: string): st
     '',
     `against the baseline ${baselineSource}: ${said || 'nothing compared'} (not gated: \`eval --ci\` or \`agent-evals gate\` sets the exit code)`,
     ...verdictLines(gate),
-  ];
+  ].map(showControls);
 }
 
 /** One line per notable comparison (regressions first, as `gateRun` orders them) with its reasons; unchanged ones counted. */

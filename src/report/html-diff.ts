@@ -21,35 +21,81 @@ export interface PromptDiffInput {
   baselineRunId?: string;
   /** Why the baseline's prompts are unknown (no baseline, run folder gone). */
   baselineMissing?: string;
+  /**
+   * The variants that have cells in this run; the others of meta.json (agents found but with no
+   * scenario in the run) are left out. Default: every variant of meta.json.
+   */
+  ran?: ReadonlySet<string>;
 }
 
 const CONTEXT = 3;
 
+/**
+ * Only the variants of this run, each diff once; the variants whose prompt did not change are folded
+ * into one line per comparison ("13 variants unchanged since the baseline"), their anchors kept inside
+ * it so a gate row's link still lands (the page's script opens the fold).
+ */
 export function renderPromptDiffs(meta: RunMeta, input: PromptDiffInput = {}, maxPairs = 10): Html {
-  const ids = Object.keys(meta.fingerprints.variants).sort();
+  const ids = Object.keys(meta.fingerprints.variants)
+    .filter((id) => !input.ran || input.ran.has(id))
+    .sort();
+  if (!ids.length) return html`<p class="muted">No variant ran.</p>`;
   const prompt = (id: string) => meta.fingerprints.variants[id]!.systemPrompt;
-  const vsBaseline = ids.map((id) => {
+  const unchanged: string[] = [];
+  const unknown: string[] = [];
+  const changed: Html[] = [];
+  for (const id of ids) {
     const before = input.baselinePrompts?.[id];
-    const anchor = promptDiffAnchor(id);
-    if (before === undefined)
-      return html`<p class="muted" id="${anchor}">${id}: ${input.baselineRunId ? (input.baselineMissing ?? `not in baseline run ${input.baselineRunId}`) : 'no baseline blessed yet'}.</p>`;
-    if (before === prompt(id))
-      return html`<p class="muted" id="${anchor}">${id}: prompt unchanged since the baseline (run ${input.baselineRunId ?? '?'}).</p>`;
-    return diffBlock(html`<b>${id}</b>: baseline run ${input.baselineRunId ?? '?'} → this run`, before, prompt(id), anchor, true);
-  });
-  const since = ids.map((id) => {
+    if (before === undefined) unknown.push(id);
+    else if (before === prompt(id)) unchanged.push(id);
+    else
+      changed.push(
+        diffBlock(
+          html`<b>${id}</b>: baseline run ${input.baselineRunId ?? '?'} → this run`,
+          before,
+          prompt(id),
+          promptDiffAnchor(id),
+          true,
+        ),
+      );
+  }
+  const why = input.baselineRunId ? (input.baselineMissing ?? `not in baseline run ${input.baselineRunId}`) : 'no baseline blessed yet';
+  const vsBaseline = [
+    ...changed,
+    folded(unchanged, `unchanged since the baseline (run ${input.baselineRunId ?? '?'})`, true),
+    folded(unknown, `with nothing to compare with: ${why}`, true),
+  ];
+  const sinceSame: string[] = [];
+  const sinceNone: string[] = [];
+  const since: Array<Html | ''> = [];
+  for (const id of ids) {
     const prev = input.previous?.[id];
-    if (!prev) return html`<p class="muted">${id}: no earlier run of this variant to compare with.</p>`;
-    if (prev.systemPrompt === prompt(id)) return html`<p class="muted">${id}: prompt unchanged since run ${prev.runId}.</p>`;
-    return diffBlock(html`<b>${id}</b>: run ${prev.runId} → this run`, prev.systemPrompt, prompt(id));
-  });
+    if (!prev) sinceNone.push(id);
+    else if (prev.systemPrompt === prompt(id)) sinceSame.push(id);
+    else since.push(diffBlock(html`<b>${id}</b>: run ${prev.runId} → this run`, prev.systemPrompt, prompt(id)));
+  }
+  since.push(folded(sinceSame, 'unchanged since their previous run'), folded(sinceNone, 'with no earlier run to compare with'));
   const files = ids.map((id) => html`<li>${id}: <code>${meta.fingerprints.variants[id]!.file}</code></li>`);
-  return html`<h3>Against the baseline</h3>${vsBaseline}<h3>Since the previous run</h3>${since}<h3>Between variants</h3>${betweenVariants(meta, maxPairs)}<h3>Where each variant lives</h3><ul class="files">${files}</ul>`;
+  return html`<h3>Against the baseline</h3>${vsBaseline}<h3>Since the previous run</h3>${since}<h3>Between variants</h3>${betweenVariants(meta, ids, maxPairs)}<h3>Where each variant lives</h3><ul class="files">${files}</ul>`;
 }
 
-function betweenVariants(meta: RunMeta, maxPairs: number): Html {
+/**
+ * Variants with nothing to show, as one line: `b: no earlier run…` for one, else a fold listing them.
+ * With `anchors`, each name carries its prompt-diff anchor (a gate row links to it).
+ */
+function folded(ids: string[], what: string, anchors = false): Html | '' {
+  if (!ids.length) return '';
+  const name = (id: string) => (anchors ? html`<span id="${promptDiffAnchor(id)}">${id}</span>` : html`${id}`);
+  if (ids.length === 1) return html`<p class="muted folded">1 variant ${what}: ${name(ids[0]!)}.</p>`;
+  return html`<details class="folded muted"><summary>${ids.length} variants ${what}</summary><ul>${ids.map((id) => html`<li>${name(id)}</li>`)}</ul></details>`;
+}
+
+function betweenVariants(meta: RunMeta, ran: string[], maxPairs: number): Html {
   const byAgent = new Map<string, string[]>();
-  for (const [id, v] of Object.entries(meta.fingerprints.variants)) byAgent.set(v.agent, [...(byAgent.get(v.agent) ?? []), id]);
+  for (const id of ran) {
+    const agent = meta.fingerprints.variants[id]!.agent;
+    byAgent.set(agent, [...(byAgent.get(agent) ?? []), id]);
+  }
   const prompt = (id: string) => meta.fingerprints.variants[id]!.systemPrompt;
   const between: Html[] = [];
   for (const [agent, ids] of [...byAgent].sort(([a], [b]) => a.localeCompare(b))) {
@@ -58,7 +104,7 @@ function betweenVariants(meta: RunMeta, maxPairs: number): Html {
     const pairs = all.length <= maxPairs ? all : sorted.slice(1).map((b) => [sorted[0]!, b] as const);
     for (const [a, b] of pairs) between.push(diffBlock(html`<b>${agent}</b>: ${a} → ${b}`, prompt(a), prompt(b)));
   }
-  return between.length ? html`${between}` : html`<p class="muted">Each agent has a single variant.</p>`;
+  return between.length ? html`${between}` : html`<p class="muted">Each agent in this run has a single variant.</p>`;
 }
 
 function diffBlock(label: Html, before: string, after: string, id?: string, open = false): Html {

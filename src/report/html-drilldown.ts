@@ -1,3 +1,4 @@
+import type { TrustNote } from './rubric-trust.ts';
 import type { CellResult } from '../schema/result.ts';
 import { groupBy } from '../score/summarize.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
@@ -27,6 +28,8 @@ export interface DrilldownOptions {
   /** `variantId\0model` keys of the best variants, marked with ★. */
   best: Set<string>;
   baselineRunId?: string;
+  /** Flagged or never-calibrated rubrics (and scenarios without reference examples): said beside their verdicts. */
+  trust?: readonly TrustNote[];
 }
 
 export interface CellGroup {
@@ -112,7 +115,15 @@ function scenario(id: string, groups: CellGroup[], meta: RunMeta, opts: Drilldow
   const regressed = groups.filter(worse).length;
   // Open what explains the scenario: the cells worse than the baseline, else the failing ones; a few at most.
   const opened = new Set((regressed ? groups.filter(worse) : groups.filter(failingNow)).slice(0, MAX_OPEN));
-  return html`<details class="${`scenario sc ${scenarioClasses(groups)}`.trim()}" id="${scenarioAnchor(id)}"><summary><b>${id}</b>${title ? html` — ${title}` : ''} <span class="${scored.length > passed ? 'bad' : 'good'}">${passed}/${scored.length} passed</span>${regressed ? html` <span class="bad">· ${regressed} worse than baseline</span>` : ''}${cells.length > scored.length ? html` <span class="warn">${cells.length - scored.length} not scored</span>` : ''}${meta.uncalibrated?.includes(id) ? html` <span class="warn" title="no reference examples: nothing checked that its assertions tell a good answer from a bad one">uncalibrated</span>` : ''}</summary><div class="cells">${groups.map((g) => cellBlock(id, g, opts, opened.has(g)))}</div></details>`;
+  return html`<details class="${`scenario sc ${scenarioClasses(groups)}`.trim()}" id="${scenarioAnchor(id)}"><summary><b>${id}</b>${title ? html` — ${title}` : ''} <span class="${scored.length > passed ? 'bad' : 'good'}">${passed}/${scored.length} passed</span>${regressed ? html` <span class="bad">· ${regressed} worse than baseline</span>` : ''}${cells.length > scored.length ? html` <span class="warn">${cells.length - scored.length} not scored</span>` : ''}${meta.uncalibrated?.includes(id) ? html` <span class="warn" title="no reference examples: nothing checked that its assertions tell a good answer from a bad one">uncalibrated</span>` : ''}${scenarioTrust(id, opts)}</summary><div class="cells">${groups.map((g) => cellBlock(id, g, opts, opened.has(g)))}</div></details>`;
+}
+
+/** Beside a scenario's verdict: its rubrics that calibration flagged or never checked. */
+function scenarioTrust(id: string, opts: DrilldownOptions): Html | '' {
+  const notes = (opts.trust ?? []).filter((n) => n.scenarioId === id && n.assertionId !== undefined);
+  if (!notes.length) return '';
+  const flagged = notes.some((n) => n.kind === 'flagged');
+  return html` <span class="warn trust" title="${notes.map((n) => n.text).join('; ')}">⚠ ${flagged ? 'rubric flagged by calibration' : 'rubric never calibrated'}</span>`;
 }
 
 function cellBlock(scenarioId: string, g: CellGroup, opts: DrilldownOptions, open: boolean): Html {
@@ -172,10 +183,16 @@ function repeatGroup(group: AnswerGroup, opts: DrilldownOptions, sameAsBaseline:
     c.assertions.length
       ? html`<ul class="asserts">${c.assertions.map(
           (a) =>
-            html`<li class="${a.pass ? 'ok' : 'no'}">${a.pass ? '✓' : '✗'} <b>${a.id}</b> <span class="muted">${a.kind}${a.critical ? ', critical' : ''}${a.gradingError ? ', grader failed' : ''}</span>${a.reason ? html` — ${a.reason}` : ''}</li>`,
+            html`<li class="${a.pass ? 'ok' : 'no'}">${a.pass ? '✓' : '✗'} <b>${a.id}</b> <span class="muted">${a.kind}${a.critical ? ', critical' : ''}${a.gradingError ? ', grader failed' : ''}</span>${a.reason ? html` — ${a.reason}` : ''}${assertionTrust(c.scenarioId, a.id, opts)}</li>`,
         )}</ul>`
       : ''
   }${c.trajectory ? renderTrajectory(c.trajectory) : ''}${c.output !== undefined ? output(c.output, opts) : ''}</div>`;
+}
+
+/** Beside an assertion's ✓ or ✗: calibration flagged this rubric, or never checked it. */
+function assertionTrust(scenarioId: string, assertionId: string, opts: DrilldownOptions): Html | '' {
+  const note = opts.trust?.find((n) => n.scenarioId === scenarioId && n.assertionId === assertionId);
+  return note ? html` <span class="warn trust">⚠ ${note.text}: this verdict is not backed by calibration</span>` : '';
 }
 
 function output(text: string, opts: DrilldownOptions): Html {

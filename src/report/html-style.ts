@@ -24,7 +24,7 @@ td.is-best{background:#fff8e1}td.is-regressed{background:#fdecea}td.is-improved{
 .gate-row.v-regressed,.gate-row.v-below-threshold{border-left-color:var(--no)}.gate-row.v-improved{border-left-color:var(--ok)}.gate-row.v-inconclusive{border-left-color:var(--warn)}
 .gate-row h3{margin:.3rem 0;color:#202124}.gate-row .verdict{text-transform:uppercase;font-size:.8rem;letter-spacing:.03em}
 .gate-row.v-regressed .verdict,.gate-row.v-below-threshold .verdict{color:var(--no)}.gate-row.v-improved .verdict{color:var(--ok)}.gate-row.v-inconclusive .verdict{color:var(--warn)}
-.gate-row p,.gate-row ul{color:#202124}.moved{margin:.3rem 0;padding-left:1.2rem}.moved li{margin:.1rem 0}.kn{font-variant-numeric:tabular-nums}.why{margin:.2rem 0;padding-left:1.2rem}
+.gate-row p,.gate-row ul{color:#202124}.gate-row p.trust{color:var(--warn)}.moved{margin:.3rem 0;padding-left:1.2rem}.moved li{margin:.1rem 0}.kn{font-variant-numeric:tabular-nums}.why{margin:.2rem 0;padding-left:1.2rem}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{margin:0;border:1px solid var(--line);padding:.4rem;width:100%;max-width:372px}.span{font-size:.8rem}
 svg{max-width:100%;height:auto}svg .l-rate{fill:none;stroke:#1a73e8;stroke-width:1.5}svg .l-score{fill:none;stroke:#80868b;stroke-width:1;stroke-dasharray:2 2}
 svg .dot{fill:#1a73e8}svg .grid{stroke:#eee}svg .brk{stroke:var(--no);stroke-dasharray:3 3;stroke-width:1.5}svg .pc{fill:#c5221f}svg .ax{font-size:10px;fill:var(--mut);text-anchor:end}svg .pt{fill:#1a73e8;stroke:#fff;stroke-width:1}svg .base{stroke:#1a73e8;stroke-width:1.5;stroke-dasharray:1 2}
@@ -49,7 +49,7 @@ td.g-worse{background:#fdecea}td.g-better{background:#e6f4ea}td.g-fail{backgroun
 label.pick{white-space:nowrap;font-weight:normal}
 #cmp{position:fixed;left:0;right:0;bottom:0;max-height:45vh;overflow:auto;background:#fff;border-top:2px solid var(--line);padding:.5rem .75rem;z-index:2}
 body:has(#f-worse:checked) .sc:not(.worse),body:has(#f-failing:checked) .sc:not(.failing){display:none}
-@media (max-width:900px){body{padding:.6rem .75rem 3.5rem}.layout{display:block}
-.toc{position:fixed;left:0;right:0;bottom:0;top:auto;max-height:none;background:#fff;border-top:1px solid var(--line);padding:.4rem .75rem;overflow-x:auto;white-space:nowrap;z-index:1}
-.toc>b{display:none}.toc ul{display:flex;gap:1rem;margin:0}}
+@media (max-width:900px){body{padding:0 .75rem .6rem}.layout{display:flex;flex-direction:column}[id]{scroll-margin-top:4.5rem}
+.toc{order:-1;position:sticky;top:0;max-height:none;background:#fff;border-bottom:1px solid var(--line);margin:0 -.75rem;padding:.3rem .75rem;z-index:1}
+.toc>b{display:none}.toc ul{display:flex;flex-wrap:wrap;gap:.1rem .9rem;margin:0}.toc li{margin:0;white-space:nowrap}}
 `;

@@ -30,11 +30,22 @@ export function renderTrends(series: TrendSeries[], opts: TrendOptions = {}): Ht
   if (!series.length)
     return html`<p class="muted">No history yet: trends appear after the first run is recorded in reports/history.jsonl.</p>`;
   const key = (s: TrendSeries) => `${s.variantId}\u0000${s.model}`;
-  const first = series.filter((s) => opts.first?.has(key(s)));
-  const rest = series.filter((s) => !opts.first?.has(key(s)));
+  // One run is a number, not a chart: a lone dot says nothing a figure does not.
+  const single = series.filter((s) => runsOf(s).length === 1);
+  const drawn = series.filter((s) => runsOf(s).length > 1);
+  const first = drawn.filter((s) => opts.first?.has(key(s)));
+  const rest = drawn.filter((s) => !opts.first?.has(key(s)));
   const flat = rest.filter(isFlat);
   const moving = rest.filter((s) => !isFlat(s));
-  return html`<div class="charts">${[...first, ...moving].map((s) => chart(s, opts))}</div>${
+  const charts = [...first, ...moving];
+  return html`${charts.length ? html`<div class="charts">${charts.map((s) => chart(s, opts))}</div>` : ''}${
+    single.length
+      ? html`<p class="single"><b>One run so far</b> (a trend needs two): ${single.map((s, i) => {
+          const p = runsOf(s)[0]!;
+          return html`${i ? ' · ' : ''}<span>${s.variantId} @ ${s.model} <b>${formatRate(p.passRate)}</b> (${p.passes}/${p.runs}, run ${p.runId})</span>`;
+        })}</p>`
+      : ''
+  }${
     flat.length
       ? html`<p class="flat"><b>Flat</b> (the same pass rate in every run, no prompt or test change): ${flat.map((s, i) => {
           const pts = s.segments.flatMap((g) => g.points);
@@ -42,6 +53,10 @@ export function renderTrends(series: TrendSeries[], opts: TrendOptions = {}): Ht
         })}</p>`
       : ''
   }`;
+}
+
+function runsOf(s: TrendSeries): TrendPoint[] {
+  return s.segments.flatMap((g) => g.points);
 }
 
 function isFlat(s: TrendSeries): boolean {

@@ -178,7 +178,7 @@ describe('renderHtml: content', () => {
     expect(prompts).toContain('run old-run → this run');
     expect(prompts).toContain('<del>- Be <mark>gentle</mark>.</del>');
     expect(prompts).not.toMatch(/<pre/);
-    expect(prompts).toContain('b: no earlier run of this variant to compare with.');
+    expect(prompts).toContain('1 variant with no earlier run to compare with: b.');
     // Where each variant came from (agents/, .claude/agents/, opencode.json…), its file escaped.
     data.meta.fingerprints.variants.b!.file = 'opencode.json#<b>';
     const files = renderHtml(data).match(/<h3>Where each variant lives<\/h3><ul class="files">([\s\S]*?)<\/ul>/)![1];
@@ -196,7 +196,11 @@ describe('renderHtml: content', () => {
     expect(gate).toContain('50% [24–76%] vs baseline 90% [60–98%], −40 pts [−65 to −10 pts], mcnemar-exact discrete Holm p=0.004');
     expect(gate).toContain('1 variant × model combination unchanged.');
     expect(gate).toContain('reviewer @ m1 / scenario|2: assertions-changed');
-    expect(renderHtml(input())).not.toContain('<section id="gate">');
+    // Every run has a Gate section (issue 29, item 4): without a gate or a baseline it says what to do.
+    const ungated = renderHtml(input()).match(/<section id="gate">[\s\S]*?<\/section>/)![0];
+    expect(ungated).toContain('No baseline yet for these models: thresholds only</b> (m1, m2)');
+    expect(ungated).toContain('<code>agent-evals bless 20260301-120000-abcd</code>');
+    expect(ungated).toContain('<code>agent-evals gate --run 20260301-120000-abcd</code>');
   });
 
   it('notes carried-over cells and models that did not run', () => {

@@ -10,7 +10,8 @@ import { scenarioDeltas, type BaselineView, type ScenarioDelta } from './baselin
 import { groupScenarios, renderDrilldown } from './html-drilldown.ts';
 import { type AnswerSampler, sampleAnswers } from './answer-sample.ts';
 import { renderPromptDiffs, type PreviousPrompt } from './html-diff.ts';
-import { renderGate } from './html-gate.ts';
+import { renderGateSection } from './html-gate.ts';
+import { type RubricTrust, trustNotes } from './rubric-trust.ts';
 import { renderJudges } from './html-judges.ts';
 import { promptDiffAnchor } from './anchors.ts';
 import { renderScenarioGrid } from './html-scenario-grid.ts';
@@ -44,6 +45,8 @@ export interface ReportInput {
   baseline?: BaselineView;
   /** Per variant: its prompt in the previous run that included it, for the "since last run" diff. */
   previousPrompts?: Record<string, PreviousPrompt>;
+  /** What calibration says of the rubrics the verdicts rest on (flagged, never calibrated). */
+  rubricTrust?: RubricTrust;
   /** Problems met while gathering the data (damaged history lines…), shown at the top. */
   warnings?: string[];
   /**
@@ -90,12 +93,12 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
   const deltas = scenarioDeltas(aggregateRun(results, { grader: meta.grader }), baseline?.cells);
   const series = trendSeries(input.history);
   const toc = renderToc({
-    gate: gate ? notableComparisons(gate).length : undefined,
+    gate: gate ? notableComparisons(gate).filter((c) => c.verdict !== 'new').length : -1,
     variants: matrix.rows.length,
     scenarios: new Set(results.map((r) => r.scenarioId)).size,
     worse: new Set([...deltas.values()].filter((d) => (d.delta ?? 0) < 0).map((d) => d.scenarioId)).size,
-    changedPrompts: Object.entries(meta.fingerprints.variants).filter(
-      ([id, v]) => baseline?.prompts?.[id] !== undefined && baseline.prompts[id] !== v.systemPrompt,
+    changedPrompts: [...ranVariants(results)].filter(
+      (id) => baseline?.prompts?.[id] !== undefined && baseline.prompts[id] !== meta.fingerprints.variants[id]?.systemPrompt,
     ).length,
     charts: series.length,
     splits: summary.judges?.splitCount,
@@ -111,7 +114,7 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
 </head><body><div class="layout"><main>
 <header><h1>agent-evals report</h1>${runFacts(input)}</header>
 ${input.warnings?.length ? html`<div class="warnings" id="warnings"><b>Warnings</b><ul>${input.warnings.map((w) => html`<li>${w}</li>`)}</ul></div>` : ''}
-${gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(gate, deltas)}</section>` : ''}
+${gateSection(input, deltas)}
 ${overviewSection(input, matrix)}
 ${scenariosSection(input, opts, matrix, deltas)}
 ${promptsSection(input)}
@@ -126,12 +129,37 @@ ${trendsSection(input, series, opts)}
   return page.value;
 }
 
+function gateSection(input: ReportInput, deltas: Map<string, ScenarioDelta>): Html {
+  const { meta, results, gate, baseline } = input;
+  const trust = trustNotes(input.rubricTrust, meta, new Set(results.map((r) => r.scenarioId)));
+  const scenariosOf = new Map<string, Set<string>>();
+  for (const r of results) {
+    const key = `${r.variantId}\u0000${r.model}`;
+    scenariosOf.set(key, (scenariosOf.get(key) ?? new Set()).add(r.scenarioId));
+  }
+  return renderGateSection(
+    {
+      runId: meta.runId,
+      models: [...new Set(results.map((r) => r.model))].sort(),
+      ...(gate ? { gate } : {}),
+      ...(baseline ? { baseline: { runId: baseline.runId, models: new Set(baseline.cells.map((c) => c.model)) } } : {}),
+      trust,
+      trustFor: (variantId, model) => trust.filter((n) => scenariosOf.get(`${variantId}\u0000${model}`)?.has(n.scenarioId)),
+    },
+    deltas,
+  );
+}
+
 function overviewSection({ summary, gate, baseline }: ReportInput, matrix: Matrix): Html {
   return html`<section id="overview"><h2>Overview</h2>
 <p class="muted">Pass rate of scored cells with its 95% Wilson interval; Δ the change against the baseline (▼ and a red tint: a significant regression); ★ a variant that beat every other variant of its agent on that model (paired test, Holm-adjusted).</p>
 ${renderMatrix(matrix, baselineDeltas(summary, gate, baseline?.cells))}
-<h3>Pairwise comparisons</h3><p class="muted">Per model, each cell reads “row vs column” in points: positive means the row's variant passed more often. Shaded where the paired test is significant (Holm-adjusted); = where both answered alike in every pair. Variant names drop the agent's name.</p>${renderPairMatrices(summary)}
-<details class="all-pairs"><summary>every pair with its test (${summary.pairwise.length})</summary>${renderPairs(summary)}</details>
+${
+  summary.pairwise.length
+    ? html`<h3>Pairwise comparisons</h3><p class="muted">Per model, each cell reads “row vs column” in points: positive means the row's variant passed more often. Shaded where the paired test is significant (Holm-adjusted); = where both answered alike in every pair. Variant names drop the agent's name.</p>${renderPairMatrices(summary)}
+<details class="all-pairs"><summary>every pair with its test (${summary.pairwise.length})</summary>${renderPairs(summary)}</details>`
+    : html`<p class="muted" id="no-pairs"><b>Pairwise comparisons</b>: none, each agent ran a single variant per model.</p>`
+}
 ${renderFlaky(summary)}
 </section>`;
 }
@@ -150,14 +178,16 @@ function scenariosSection(input: ReportInput, opts: HtmlOptions, matrix: Matrix,
     collapseAt: opts.collapseAt ?? 1_200,
     maxOutput,
     best: matrix.best,
+    trust: trustNotes(input.rubricTrust, meta),
     ...(baseline ? { baselineRunId: baseline.runId } : {}),
   });
   const titles = Object.fromEntries(Object.entries(meta.fingerprints.scenarios).map(([id, s]) => [id, s.title]));
   return html`<section id="scenarios"><h2>Scenarios</h2><p class="muted">Scenarios worse than the baseline first. Grid: now k/n per variant × model (baseline → now where it changed; red: worse than the baseline, amber: failing). Below, each variant × model shows the baseline's answers beside the current ones; the cells that explain the scenario are open.</p>${renderScenarioGrid(scenarios, titles)}${drill}</section>`;
 }
 
-function promptsSection({ meta, previousPrompts, baseline }: ReportInput): Html {
+function promptsSection({ meta, results, previousPrompts, baseline }: ReportInput): Html {
   return html`<section id="prompts"><h2>Prompt diffs</h2>${renderPromptDiffs(meta, {
+    ran: ranVariants(results),
     ...(previousPrompts ? { previous: previousPrompts } : {}),
     ...(baseline ? { baselineRunId: baseline.runId } : {}),
     ...(baseline?.prompts ? { baselinePrompts: baseline.prompts } : {}),
@@ -175,6 +205,11 @@ function trendsSection({ gate, baseline }: ReportInput, series: TrendSeries[], o
   return html`<section id="trends"><h2>Trends</h2><p class="muted">Pass rate (solid) and mean score (dotted) per run, oldest left; the gate's flagged variants first. Hover a point for its run and commit. ▲ the prompt changed (links to the prompt diff); ┆ the scenarios, assertions or grader changed, so the line restarts; the blue rule marks the baseline run.</p>${trends}</section>`;
 }
 
+/** The variants with cells in this run (meta.json also lists agents found that had no scenario). */
+function ranVariants(results: CellResult[]): Set<string> {
+  return new Set(results.map((r) => r.variantId));
+}
+
 /** The baseline's cells worth embedding: those beside a current cell of the same variant, model and scenario. */
 function baselineShown({ results, baseline }: ReportInput): CellResult[] {
   if (!baseline?.results) return [];
@@ -183,7 +218,8 @@ function baselineShown({ results, baseline }: ReportInput): CellResult[] {
 }
 
 interface TocCounts {
-  gate: number | undefined;
+  /** Notable verdicts; -1 when the run was not gated. */
+  gate: number;
   variants: number;
   scenarios: number;
   worse: number;
@@ -197,7 +233,7 @@ function renderToc(n: TocCounts): Html {
   const item = (href: string, label: string, count: string) =>
     html`<li><a href="${href}">${label}</a> <span class="muted">${count}</span></li>`;
   return html`<nav class="toc" aria-label="Contents"><b>Contents</b><ul>${[
-    n.gate !== undefined ? item('#gate', 'Gate', `${n.gate} notable`) : '',
+    item('#gate', 'Gate', n.gate < 0 ? 'not gated' : `${n.gate} notable`),
     item('#overview', 'Overview', `${n.variants} variant${n.variants === 1 ? '' : 's'}`),
     item('#scenarios', 'Scenarios', `${n.scenarios}${n.worse ? `, ${n.worse} worse` : ''}`),
     item('#prompts', 'Prompt diffs', `${n.changedPrompts} changed`),

@@ -155,6 +155,6 @@ describe('renderJunit', () => {
     const tc = doc.children[0]!.children[0]!;
     expect(tc.attrs.name).toBe(`s<&"'>`);
     expect(tc.attrs.classname).toBe('reviewer/v"><x.m');
-    expect(tc.children[0]!.text).toBe(`repeat 0: a&b: <script>alert("x")</script> & ]]> 'q' \uFFFD\uFFFD`);
+    expect(tc.children[0]!.text).toBe(`repeat 0: a&b: <script>alert("x")</script> & ]]> 'q' ␁␛`);
   });
 });

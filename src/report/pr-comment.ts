@@ -4,8 +4,16 @@
  * the full report. One comment per pull request: the workflow finds it again by `PR_COMMENT_MARKER` and
  * updates it on each push. Every name is escaped for Markdown.
  */
+import type { ScenarioAggregate } from '../schema/aggregate.ts';
+import type { CellResult } from '../schema/result.ts';
+import type { RunMeta } from '../schema/run-meta.ts';
+import { aggregateRun } from '../score/aggregate.ts';
 import type { GateComparison, GateReport } from '../score/types.ts';
-import { escapeMarkdownCell } from './escape.ts';
+import { scenarioDeltas } from './baseline-view.ts';
+import { escapeMarkdownCell, showControls } from './escape.ts';
+import { type RubricTrust, trustNotes } from './rubric-trust.ts';
+import { firstFailureReasons, rowEvidence, trustMarkdown } from './summary-md-evidence.ts';
+import { SUMMARY_MAX_CHARS } from './summary-md.ts';
 
 /** The hidden first line the workflow looks for to update its own comment instead of adding one. */
 export const PR_COMMENT_MARKER = '<!-- agent-evals:pr-comment -->';
@@ -29,6 +37,13 @@ export function renderPrComment(input: {
   baselineSource?: string;
   /** Scenarios run without reference examples (meta.json `uncalibrated`): said under the verdicts. */
   uncalibrated?: readonly string[];
+  /**
+   * The run's cells (verdicts) and the baseline's aggregates: per regressed row, its scenarios and
+   * failing assertions, as summary.md has them; and the rubrics calibration flagged or never checked.
+   */
+  evidence?: { meta: RunMeta; results: CellResult[]; baselineCells?: ScenarioAggregate[]; rubricTrust?: RubricTrust };
+  /** Characters at most (GitHub holds 65,536 in a comment); the "why" is cut first, with a note. */
+  maxChars?: number;
 }): string {
   const { gate } = input;
   const rows = gate.comparisons.filter((c) => SHOWN.includes(c.verdict));
@@ -41,6 +56,8 @@ export function renderPrComment(input: {
   }
   const others = gate.comparisons.length - rows.length;
   if (others > 0) lines.push(`${others} other variant × model unchanged or new.`, '');
+  // The why (per failing row, its scenarios) goes here, cut to what the limit leaves.
+  const whyAt = lines.length;
   const uncalibrated = input.uncalibrated ?? [];
   if (uncalibrated.length) {
     const one = uncalibrated.length === 1;
@@ -59,7 +76,47 @@ export function renderPrComment(input: {
     ...(input.reportUrl ? [`[full report](${encodeURI(input.reportUrl).replace(/[()]/g, encodeURIComponent)})`] : []),
   ];
   lines.push('', where.join(' · '));
-  return `${lines.join('\n')}\n`;
+  if (input.evidence) {
+    const rest = showControls(`${lines.join('\n')}\n`).length;
+    const why = whyLines(gate, input.evidence).map(showControls);
+    lines.splice(whyAt, 0, ...fitLines(why, (input.maxChars ?? SUMMARY_MAX_CHARS) - rest, input.reportUrl));
+  }
+  return showControls(`${lines.join('\n')}\n`);
+}
+
+/** Per failing row (regressed or below threshold): its sentence and scenarios; the rubric notes before them. */
+function whyLines(gate: GateReport, ev: NonNullable<Parameters<typeof renderPrComment>[0]['evidence']>): string[] {
+  const notes = trustNotes(ev.rubricTrust, ev.meta, new Set(ev.results.map((r) => r.scenarioId)));
+  const failing = gate.comparisons.filter((c) => c.verdict === 'regressed' || c.verdict === 'below-threshold');
+  const rubricNotes = trustMarkdown(notes.filter((n) => n.assertionId));
+  if (!failing.length) return rubricNotes;
+  const deltas = scenarioDeltas(aggregateRun(ev.results, { grader: ev.meta.grader }), ev.baselineCells);
+  const reasons = firstFailureReasons(ev.results);
+  const lines = [...rubricNotes, '#### Why', ''];
+  for (const c of failing) {
+    const [head, ...scenarios] = rowEvidence(c, deltas, reasons, notes);
+    // The sentence names the model; the row's variant goes in front.
+    lines.push(`- **${escapeMarkdownCell(c.variantId)}**: ${head!.replace(/^- \*\*.*?\*\*: /, '')}`, ...scenarios);
+  }
+  return [...lines, ''];
+}
+
+/** The lines that fit in `budget` characters, cut at a line with a note saying where the rest is. */
+function fitLines(lines: string[], budget: number, reportUrl: string | undefined): string[] {
+  const total = lines.reduce((n, l) => n + l.length + 1, 0);
+  if (total <= budget) return lines;
+  const where = reportUrl
+    ? `the [full report](${encodeURI(reportUrl).replace(/[()]/g, encodeURIComponent)})`
+    : 'the full report (summary.md, index.html)';
+  const note = `> Cut here to stay within GitHub's size limit: the rest is in ${where}.`;
+  const kept: string[] = [];
+  let size = note.length + 2;
+  for (const line of lines) {
+    if (size + line.length + 1 > budget) break;
+    kept.push(line);
+    size += line.length + 1;
+  }
+  return [...kept, '', note, ''];
 }
 
 function row(c: GateComparison): string {

@@ -6,6 +6,8 @@ import type { GateReport } from '../score/types.ts';
 import { deltaKey, formatKN, hasBaselineCounts, movedScenarios, type BaselineView, type ScenarioDelta } from './baseline-view.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
 import { gateSentence } from './gate-text.ts';
+import type { GateComparison } from '../score/types.ts';
+import { type TrustNote, trustSentence } from './rubric-trust.ts';
 
 /**
  * The evidence behind a failed gate, for `summary.md` (the PR's job summary and comment): per
@@ -24,6 +26,7 @@ export function regressionEvidence(
   results: CellResult[],
   deltas: Map<string, ScenarioDelta>,
   baseline?: BaselineView,
+  trust: readonly TrustNote[] = [],
 ): string[] {
   const failing = gate.comparisons.filter((c) => c.verdict === 'regressed' || c.verdict === 'below-threshold');
   if (!failing.length) return [];
@@ -31,26 +34,49 @@ export function regressionEvidence(
   const lines = ['### Why', ''];
   for (const variantId of [...new Set(failing.map((c) => c.variantId))]) {
     lines.push(`#### ${cell(variantId)}`, '');
-    for (const c of failing.filter((x) => x.variantId === variantId)) {
-      const moved = movedScenarios(deltas, c.variantId, c.model, -1);
-      lines.push(
-        `- **${cell(c.model)}**: ${cell(gateSentence(c, hasBaselineCounts(deltas, c.variantId, c.model) ? moved.length : undefined))}`,
-      );
-      for (const d of moved.slice(0, MAX_SCENARIOS)) {
-        const why = reasons.get(deltaKey(d.variantId, d.model, d.scenarioId));
-        lines.push(
-          `  - \`${d.scenarioId.replace(/`/g, '')}\` ${formatKN(d)}${d.failing.length ? ` · failing: ${cell(d.failing.join(', '))}` : ''}${why ? ` — ${cell(why)}` : ''}`,
-        );
-      }
-      if (moved.length > MAX_SCENARIOS) lines.push(`  - … and ${moved.length - MAX_SCENARIOS} more in the HTML report`);
-    }
+    for (const c of failing.filter((x) => x.variantId === variantId)) lines.push(...rowEvidence(c, deltas, reasons, trust));
     lines.push('', ...promptDiff(variantId, meta, baseline), '');
   }
   return lines;
 }
 
+/**
+ * One failing gate row as Markdown: its sentence, then each scenario that got worse (baseline k/n →
+ * now k/n, the failing assertions, the first failure's reason), at most `MAX_SCENARIOS`; a flagged or
+ * never-calibrated rubric said beside the scenario that rests on it. summary.md and the PR comment share it.
+ */
+export function rowEvidence(
+  c: GateComparison,
+  deltas: Map<string, ScenarioDelta>,
+  reasons: Map<string, string>,
+  trust: readonly TrustNote[] = [],
+): string[] {
+  const worse = movedScenarios(deltas, c.variantId, c.model, -1);
+  // Below a threshold without a drop: the scenarios failing now are the evidence.
+  const moved = worse.length
+    ? worse
+    : [...deltas.values()].filter((d) => d.variantId === c.variantId && d.model === c.model && d.failing.length);
+  const lines = [
+    `- **${cell(c.model)}**: ${cell(gateSentence(c, hasBaselineCounts(deltas, c.variantId, c.model) ? worse.length : undefined))}`,
+  ];
+  for (const d of moved.slice(0, MAX_SCENARIOS)) {
+    const why = reasons.get(deltaKey(d.variantId, d.model, d.scenarioId));
+    const notes = trust.filter((n) => n.scenarioId === d.scenarioId);
+    lines.push(
+      `  - \`${d.scenarioId.replace(/`/g, '')}\` ${formatKN(d)}${d.failing.length ? ` · failing: ${cell(d.failing.join(', '))}` : ''}${why ? ` — ${cell(why)}` : ''}${notes.length ? ` · ⚠️ ${cell(notes.map((n) => n.text).join('; '))}` : ''}`,
+    );
+  }
+  if (moved.length > MAX_SCENARIOS) lines.push(`  - … and ${moved.length - MAX_SCENARIOS} more in the HTML report`);
+  return lines;
+}
+
+/** The flagged and never-calibrated rubrics the run's verdicts rest on, as one quoted Markdown line. */
+export function trustMarkdown(trust: readonly TrustNote[]): string[] {
+  return trust.length ? [`> ⚠️ ${cell(trustSentence(trust))}.`, ''] : [];
+}
+
 /** Per (variant, model, scenario): `assertion-id: reason` of the first failing assertion of its first failing cell. */
-function firstFailureReasons(results: CellResult[]): Map<string, string> {
+export function firstFailureReasons(results: CellResult[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of [...results].sort((a, b) => a.repeat - b.repeat)) {
     const key = deltaKey(r.variantId, r.model, r.scenarioId);

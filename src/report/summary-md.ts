@@ -2,10 +2,11 @@ import { budgetStopText } from './budget-stop.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
-import { escapeMarkdownCell as cell } from './escape.ts';
+import { escapeMarkdownCell as cell, showControls } from './escape.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
-import { approximations, regressionEvidence, trajectoryFailures } from './summary-md-evidence.ts';
+import { approximations, regressionEvidence, trajectoryFailures, trustMarkdown } from './summary-md-evidence.ts';
+import { type RubricTrust, trustNotes } from './rubric-trust.ts';
 import { describeComparison, errorBudgetText, extraReasons, gateHeadline, notableComparisons } from './gate-text.ts';
 import { countSources } from '../score/summarize.ts';
 import { judgesMarkdown } from './judges-text.ts';
@@ -27,6 +28,8 @@ export interface SummaryInput {
   htmlUrl?: string;
   /** The baseline, for the scenarios and prompt diff behind a regression. */
   baseline?: BaselineView;
+  /** What calibration says of the rubrics the verdicts rest on: said beside them. */
+  rubricTrust?: RubricTrust;
 }
 
 /**
@@ -51,10 +54,18 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
     '',
   );
 
+  const notes = trustNotes(input.rubricTrust, meta, new Set(results.map((r) => r.scenarioId)));
+  // Scenarios without reference examples have their own line below; the rubrics are said here, and both beside each scenario.
+  const trust = notes.filter((n) => n.assertionId);
   if (input.gate) {
     const deltas = scenarioDeltas(aggregateRun(results, { grader: meta.grader }), input.baseline?.cells);
-    lines.push(...renderGateMarkdown(input.gate), '', ...regressionEvidence(input.gate, meta, results, deltas, input.baseline));
-  }
+    lines.push(
+      ...renderGateMarkdown(input.gate),
+      '',
+      ...trustMarkdown(trust),
+      ...regressionEvidence(input.gate, meta, results, deltas, input.baseline, notes),
+    );
+  } else lines.push(...trustMarkdown(trust));
   lines.push(...trajectoryFailures(results), ...approximations(results));
 
   const pairs = orderPairs(summary.pairwise);
@@ -104,7 +115,8 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
       .map((f) => `${cell(f.variantId)}/${cell(f.model)}/${cell(f.scenarioId)}: ${cell(f.assertionId)} ${f.passes}/${f.repeats}`);
     lines.push(`Flaky assertions: ${top.join('; ')}${summary.flaky.length > 5 ? `; +${summary.flaky.length - 5} more` : ''}`, '');
   }
-  return truncate(`${lines.join('\n').trimEnd()}\n`, maxChars, input.htmlUrl ?? 'index.html');
+  // Control characters anywhere (file names an agent made, prompts in the diff) are shown, not passed on.
+  return truncate(showControls(`${lines.join('\n').trimEnd()}\n`), maxChars, input.htmlUrl ?? 'index.html');
 }
 
 /** Cuts at a line boundary under `max` characters, closes an open code fence, and says what was left out. */

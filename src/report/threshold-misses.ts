@@ -1,5 +1,6 @@
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import type { Thresholds } from '../schema/eval-config.ts';
+import { showControls } from './escape.ts';
 import { describeBreach, findThresholdMisses } from '../score/thresholds.ts';
 
 /**
@@ -21,5 +22,5 @@ export function renderThresholdMisses(cells: readonly ScenarioAggregate[], thres
   return [
     `below threshold: ${missing} of ${all} variant × model miss${missing === 1 ? 'es' : ''} a bar of the config (\`agent-evals gate\` and \`eval --ci\` exit 1 on this)`,
     ...misses.map((b) => `  ${b.variantId} @ ${b.model}: ${describeBreach(b)}${b.scope === 'critical' ? '' : ` (${b.passes}/${b.runs})`}`),
-  ];
+  ].map(showControls);
 }

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +15,27 @@ import { gateCommand } from '../../src/commands/gate.ts';
 import { reportCommand } from '../../src/commands/report.ts';
 import { memoryContext } from '../support/context.ts';
 import { DEGRADED_RUNS, XSS_OUTPUT, writeDegradedProject, writeProject } from '../support/report-project.ts';
+import { previousPrompts } from '../../src/finish/build-reports.ts';
+import { loadBaselineView } from '../../src/io/baseline-run.ts';
+import { readHistory } from '../../src/io/history.ts';
+import { readRunFold, runDir } from '../../src/io/run-store.ts';
+import { writeReports } from '../../src/io/write-reports.ts';
+import { renderPrComment } from '../../src/report/pr-comment.ts';
+import { Thresholds } from '../../src/schema/eval-config.ts';
+import { aggregateRun } from '../../src/score/aggregate.ts';
+import { gateRun } from '../../src/score/gate.ts';
+import { summarizeRun } from '../../src/score/summarize.ts';
+import {
+  AGENTIC,
+  BROKEN,
+  CHAT,
+  FLAGGED,
+  IDLE,
+  PLAINTEXT,
+  RAN,
+  REVIEWER_RUNS,
+  writeReviewerProject,
+} from '../support/report-reviewer-project.ts';
 
 function findChromium(): string | undefined {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
@@ -353,6 +374,225 @@ describe.skipIf(!executablePath && !required)('HTML report of a degraded variant
       document.querySelector('#matrix tbody tr')!.append(cell);
     });
     expect((await page.evaluate(lowContrastTexts)).low.some((l) => l.includes('probe'))).toBe(true);
+    await page.close();
+  });
+});
+
+/**
+ * Issue 29: the report as a reviewer reads it, on the story's own data (report-reviewer-project.ts):
+ * 17 agents of which 4 ran, a one-run series, a flagged rubric, an agentic model without a baseline,
+ * an ESC in a file name an agent created. The page is assembled as `gate` assembles it (the run folded
+ * from disk, history, the baseline with its run folder, the previous prompts), with the rubric
+ * calibration `finish/rubric-trust.ts` reads from the cache (that path: report-rubric-trust.test.ts).
+ */
+describe.skipIf(!executablePath && !required)('HTML report read by a reviewer (issue 29)', () => {
+  let root: string;
+  let browser: Browser;
+  let url: string;
+  let prComment: string;
+
+  beforeAll(async () => {
+    if (!executablePath) throw new Error('AGENT_EVALS_REQUIRE_BROWSER=1 but no chromium found (CHROMIUM_PATH or `which chromium`)');
+    root = await mkdtemp(path.join(tmpdir(), 'agent-evals-reviewer-'));
+    const runId = await writeReviewerProject(root);
+    const run = await readRunFold(runDir(root, runId));
+    const { entries } = await readHistory(root);
+    const baseline = (await loadBaselineView(root))!;
+    const gate = gateRun({
+      current: aggregateRun(run.results, { grader: run.meta.grader }),
+      baseline: baseline.cells,
+      thresholds: Thresholds.parse({}),
+      plannedCells: run.meta.plannedCells,
+    });
+    expect(gate.exitCode).toBe(1);
+    await writeReports(root, {
+      meta: run.meta,
+      results: run.results,
+      shown: run.shown,
+      summary: summarizeRun(runId, run.results),
+      history: entries,
+      gate,
+      baseline,
+      previousPrompts: await previousPrompts(root, run.meta),
+      rubricTrust: FLAGGED,
+    });
+    prComment = renderPrComment({
+      gate,
+      runId,
+      evidence: { meta: run.meta, results: run.results, baselineCells: baseline.cells, rubricTrust: FLAGGED },
+    });
+    url = pathToFileURL(path.join(root, 'reports', 'index.html')).href;
+    browser = await chromium.launch({ executablePath, headless: true, args: LAUNCH_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  async function open(width: number, height = 900) {
+    const page = await browser.newPage({ viewport: { width, height } });
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    await page.goto(url, { waitUntil: 'load' });
+    return { page, problems };
+  }
+
+  it('item 1: prompt diffs list only the 4 variants that ran, each once, the unchanged folded into one line', async () => {
+    const { page, problems } = await open(1400);
+    const prompts = page.locator('#prompts');
+    const text = (await prompts.textContent())!;
+    for (const idle of IDLE) expect(text).not.toContain(idle);
+    expect(text.match(/unchanged since the baseline/g)).toHaveLength(1);
+    await expect(prompts.locator('details.folded > summary').first().textContent()).resolves.toBe(
+      `3 variants unchanged since the baseline (run ${REVIEWER_RUNS.baseline})`,
+    );
+    await expect(prompts.locator('details.diff summary').first().textContent()).resolves.toContain(
+      `${BROKEN}: baseline run ${REVIEWER_RUNS.baseline} → this run`,
+    );
+    // The link to an unchanged variant's prompt diff opens the fold it sits in.
+    const anchor = prompts.locator('details.folded span[id]', { hasText: /^reviewer$/ });
+    expect(await anchor.isVisible()).toBe(false);
+    const id = (await anchor.getAttribute('id'))!;
+    await page.evaluate((target) => (location.hash = `#${target}`), id);
+    await page.waitForFunction((target) => (document.getElementById(target)!.closest('details') as HTMLDetailsElement).open, id);
+    expect(await anchor.isVisible()).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('item 2: no empty section: pairwise comparisons in one line, a one-run series as a number', async () => {
+    const { page, problems } = await open(1400);
+    await expect(page.locator('#no-pairs').textContent()).resolves.toBe(
+      'Pairwise comparisons: none, each agent ran a single variant per model.',
+    );
+    await expect(page.getByText('every pair with its test').count()).resolves.toBe(0);
+    const single = page.locator('#trends p.single');
+    await expect(single.textContent()).resolves.toMatch(
+      new RegExp(`^One run so far \\(a trend needs two\\): auditor @ ${AGENTIC} 100% \\(9/9, run ${REVIEWER_RUNS.current}\\)`),
+    );
+    const charts = await page.locator('#trends figure.chart figcaption').allInnerTexts();
+    // Two runs on the chat model: the broken variant's drop is drawn, the three flat series fold into one line.
+    expect(charts).toEqual([expect.stringMatching(new RegExp(`^${BROKEN} @ ${CHAT} 0% · 2 runs`))]);
+    await expect(page.locator('#trends p.flat').textContent()).resolves.toContain(`reviewer @ ${CHAT} 100% × 2 runs`);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('item 3: the verdict resting on the flagged rubric says so beside it, in the gate and in the drill-down', async () => {
+    const { page, problems } = await open(1400);
+    const trust = page.locator('#gate #trust');
+    expect(await trust.isVisible()).toBe(true);
+    await expect(trust.textContent()).resolves.toContain(
+      'it rests on 1 flagged rubric (scenario-0: rubric `safe-advice` flagged by its last calibration with openai:chat:judge (accuracy 0.50))',
+    );
+    await expect(page.locator('.gate-row.v-regressed p.trust').first().isVisible()).resolves.toBe(true);
+    // The plain-text answer's ✓ has the note beside it.
+    const scenario = page.locator('details.scenario', { has: page.locator('summary b', { hasText: /^scenario-0$/ }) });
+    await expect(scenario.locator(':scope > summary .trust').textContent()).resolves.toBe('⚠ rubric flagged by calibration');
+    await scenario.locator(':scope > summary').click();
+    const cell = scenario.locator('details.cell', { hasText: `writer @ ${CHAT}` });
+    await cell.locator(':scope > summary').click();
+    const verdict = cell.locator('li.ok', { hasText: 'safe-advice' }).first();
+    expect(await verdict.isVisible()).toBe(true);
+    await expect(verdict.textContent()).resolves.toMatch(
+      /^✓ safe-advice rubric — meets the rubric ⚠ rubric `safe-advice` flagged by its last calibration/,
+    );
+    await expect(cell.locator('pre.out').first().textContent()).resolves.toBe(PLAINTEXT);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('item 4: the Gate section says the agentic model has no baseline yet (thresholds only) and what to do', async () => {
+    const { page, problems } = await open(1400);
+    const note = page.locator('#gate #no-baseline');
+    expect(await note.isVisible()).toBe(true);
+    await expect(note.textContent()).resolves.toMatch(
+      new RegExp(`^No baseline yet for 1 of 2 models: thresholds only \\(${AGENTIC}\\)\\..*agent-evals bless ${REVIEWER_RUNS.current}`),
+    );
+    // The four new rows share one line instead of a block each.
+    await expect(page.locator('#gate .gate-row.v-new').count()).resolves.toBe(0);
+    await expect(page.locator('#gate-new').textContent()).resolves.toBe(
+      `4 variant × model new, with no baseline to compare with: ${RAN.map((v) => `${v} @ ${AGENTIC} 100% (9/9)`).join(' · ')}.`,
+    );
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('item 5: the PR comment carries the regressed row, its scenarios and failing assertions', () => {
+    const why = prComment.slice(prComment.indexOf('#### Why'));
+    expect(why).toMatch(
+      new RegExp(`^- \\*\\*${BROKEN}\\*\\*: Regressed on ${CHAT}: 100% → 0% \\(−100 pts\\), 3 of 3 scenarios worse`, 'm'),
+    );
+    expect(why).toContain('  - `scenario-1` 3/3 → 0/3 · failing: cites-line — cites-line: no line number in the answer');
+  });
+
+  it('item 6: the ESC in a file name an agent created and in an answer is shown, never passed on', async () => {
+    const { page, problems } = await open(1400);
+    await page.evaluate(() => {
+      for (const d of document.querySelectorAll('details')) (d as HTMLDetailsElement).open = true;
+    });
+    const body = await page.evaluate(() => document.body.textContent!);
+    expect(body).toContain('changed notes␛[31m.md');
+    expect(body).toContain('Wrote the summary to notes␛[31m.md.␛[2J Done');
+    expect(body).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+    for (const file of ['summary.md', 'junit.xml', 'index.html']) {
+      const text = await readFile(path.join(root, 'reports', file), 'utf8');
+      expect({ file, raw: /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/.test(text) }).toEqual({ file, raw: false });
+    }
+    expect(prComment).not.toContain('\u001b');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('item 7: at 390 px the contents bar fits, stays at the top while scrolling, and a full-page capture paints it once, at the top', async () => {
+    const { page, problems } = await open(390, 844);
+    const toc = page.locator('nav.toc');
+    const fits = await toc.evaluate((el) => ({ right: el.getBoundingClientRect().right, scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(fits.right).toBeLessThanOrEqual(390);
+    expect(fits.scroll).toBeLessThanOrEqual(fits.client);
+    for (const link of await toc.locator('a').all()) {
+      const box = (await link.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+    }
+    // Scrolled to the middle, the bar stays at the top of the screen.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight / 2));
+    const box = (await toc.boundingBox())!;
+    expect(Math.round(box.y)).toBe(0);
+    expect(box.height).toBeLessThan(120);
+    // A full-page capture: mark the bar's background, then find which rows of the image carry it.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await toc.evaluate((el) => {
+      (el as HTMLElement).style.background = 'rgb(255, 0, 255)';
+    });
+    const png = await page.screenshot({ fullPage: true, type: 'png' });
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    const probe = await browser.newPage();
+    const rows = await probe.evaluate(async (data) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${data}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const px = ctx.getImageData(2, 0, 1, img.height).data;
+      const found: number[] = [];
+      for (let y = 0; y < img.height; y++) if (px[y * 4] === 255 && px[y * 4 + 1] === 0 && px[y * 4 + 2] === 255) found.push(y);
+      return { found, total: img.height };
+    }, png.toString('base64'));
+    await probe.close();
+    // Painted once, in one band at the top of the page (where it sits in the markup's flow), nowhere else.
+    expect(rows.total).toBeGreaterThanOrEqual(height - 1);
+    expect(rows.found.length).toBeGreaterThan(10);
+    expect(rows.found[0]!).toBeLessThan(5);
+    expect(rows.found.at(-1)! - rows.found[0]!).toBe(rows.found.length - 1);
+    expect(rows.found.length).toBeLessThan(120);
+    expect(problems).toEqual([]);
     await page.close();
   });
 });
