@@ -10,6 +10,7 @@ import type { PreviousPrompt } from '../report/html-diff.ts';
 import { RunMeta } from '../schema/run-meta.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { summarizeRun } from '../score/summarize.ts';
+import { latencyStats } from '../score/latency.ts';
 import type { GateReport } from '../score/types.ts';
 
 /** How many earlier runs to look through for each variant's previous prompt. */
@@ -40,7 +41,15 @@ export async function buildReports(
   // A run missing from history (merged shards, an interrupted append) still shows as the last point.
   const history = entries.some((e) => e.runId === runId)
     ? entries
-    : [...entries, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader }))];
+    : [
+        ...entries,
+        historyEntryFromRun(
+          meta,
+          aggregateRun(results, { grader: meta.grader }),
+          undefined,
+          latencyStats(results.filter((r) => r.source !== 'baseline')),
+        ),
+      ];
   const summary = { ...summarizeRun(runId, results), ...(shown.judges ? { judges: shown.judges } : {}) };
   // The gate's baseline (working tree unless a ref is passed): answers and prompts when its run folder is here.
   const baseline = await loadBaselineView(ctx.root, opts.baselineRef ? { ref: opts.baselineRef } : {});

@@ -7,6 +7,7 @@ import { loadEvalConfig } from '../load/eval-config.ts';
 import { Thresholds } from '../schema/eval-config.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { gateRun } from '../score/gate.ts';
+import { latencyStats } from '../score/latency.ts';
 import type { GateReport } from '../score/types.ts';
 import { buildReports } from './build-reports.ts';
 
@@ -59,6 +60,8 @@ function gateWith(
     ...(loaded ? { baseline: loaded.baseline.cells } : {}),
     thresholds: opts.thresholds,
     plannedCells: run.meta.plannedCells,
+    // Latency of what this run measured: a carried cell's latency is the baseline run's.
+    latency: latencyStats(run.results.filter((r) => r.source !== 'baseline')),
   });
   return { gate, ...(loaded ? { baselineSource: `${loaded.source} (run ${loaded.baseline.runId})` } : {}) };
 }

@@ -3,17 +3,9 @@
  * paired comparisons between variants, flaky assertions. Pure.
  */
 import { isScored, type CellResult } from '../schema/result.ts';
-import {
-  bootstrapMeanInterval,
-  hashSeed,
-  holmAdjust,
-  mcnemarExactP,
-  mean,
-  newcombePairedDiffInterval,
-  percentile,
-  wilsonInterval,
-} from './stats.ts';
+import { bootstrapMeanInterval, hashSeed, holmAdjust, mcnemarExactP, mean, newcombePairedDiffInterval, wilsonInterval } from './stats.ts';
 import { moreRepeatsPaired } from './more-repeats.ts';
+import { nearestRank } from './latency.ts';
 import type {
   CellCounts,
   FlakyAssertion,
@@ -125,7 +117,8 @@ function summarizeVariantModel(key: string, group: CellResult[]): VariantModelSu
     meanScore: { mean: mean(scores), interval: bootstrapMeanInterval(scores, { seed: hashSeed(key) }) },
     scenarios,
     assertions,
-    latencyMs: latencies.length > 0 ? { p50: percentile(latencies, 0.5)!, p95: percentile(latencies, 0.95)! } : null,
+    // Nearest rank, as every latency figure of the reports (`latency.ts`).
+    latencyMs: latencies.length > 0 ? { p50: nearestRank(latencies, 0.5)!, p95: nearestRank(latencies, 0.95)! } : null,
     tokens,
     cost,
   };

@@ -1,3 +1,4 @@
+import type { LatencyMiss } from './latency.ts';
 /**
  * Shapes produced by the pure scoring layer (`src/score/`) and consumed by reports and the gate.
  * Scores and rates are 0..1 everywhere.
@@ -253,6 +254,8 @@ export interface GateComparison {
   /** Scenarios of this run the baseline does not have. */
   newScenarios: string[];
   breaches: ThresholdBreach[];
+  /** Over `thresholds.p95LatencyMs`: the p95 and the bar (a miss like `breaches`, verdict `below-threshold`). */
+  latencyMisses?: LatencyMiss[];
 }
 
 export interface GateReport {
