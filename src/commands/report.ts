@@ -9,6 +9,7 @@ import { readFinishedRun } from '../io/finished-run.ts';
 import { resolveCommit } from '../io/git-files.ts';
 import { resolveRunId } from '../io/run-id.ts';
 import { renderPrComment } from '../report/pr-comment.ts';
+import { compareWithControl } from '../score/control.ts';
 
 /**
  * `agent-evals report [--run <id>] [--open]`: rebuilds reports/index.html, summary.md and junit.xml
@@ -39,7 +40,10 @@ async function prComment(ctx: Context, opts: { run?: string; baseline?: string; 
   const run = await readFinishedRun(ctx, runId, 'report --format pr-comment');
   const thresholds = await recordedThresholds(ctx, run);
   const { gate, baselineSource } = await judgeRun(ctx, run, { thresholds, baselineRef: opts.baseline });
-  ctx.out(renderPrComment({ gate, runId, reportUrl: opts.reportUrl, baselineSource, uncalibrated: run.meta.uncalibrated }).trimEnd());
+  const control = compareWithControl(run.results, thresholds.alpha);
+  ctx.out(
+    renderPrComment({ gate, runId, reportUrl: opts.reportUrl, baselineSource, uncalibrated: run.meta.uncalibrated, control }).trimEnd(),
+  );
   return 0;
 }
 

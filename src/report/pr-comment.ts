@@ -6,6 +6,8 @@
  */
 import type { GateComparison, GateReport } from '../score/types.ts';
 import { escapeMarkdownCell } from './escape.ts';
+import type { ControlComparison } from '../score/control.ts';
+import { describeControl } from './control.ts';
 
 /** The hidden first line the workflow looks for to update its own comment instead of adding one. */
 export const PR_COMMENT_MARKER = '<!-- agent-evals:pr-comment -->';
@@ -29,6 +31,8 @@ export function renderPrComment(input: {
   baselineSource?: string;
   /** Scenarios run without reference examples (meta.json `uncalibrated`): said under the verdicts. */
   uncalibrated?: readonly string[];
+  /** Each variant against the control arm (the bare model), when the run has one. */
+  control?: readonly ControlComparison[];
 }): string {
   const { gate } = input;
   const rows = gate.comparisons.filter((c) => SHOWN.includes(c.verdict));
@@ -41,6 +45,13 @@ export function renderPrComment(input: {
   }
   const others = gate.comparisons.length - rows.length;
   if (others > 0) lines.push(`${others} other variant × model unchanged or new.`, '');
+  if (input.control?.length)
+    lines.push(
+      '**Gain over the bare model** (control arm):',
+      '',
+      ...input.control.map((c) => `- ${escapeMarkdownCell(describeControl(c))}`),
+      '',
+    );
   const uncalibrated = input.uncalibrated ?? [];
   if (uncalibrated.length) {
     const one = uncalibrated.length === 1;

@@ -6,6 +6,8 @@ import { isScored, type CellResult } from '../schema/result.ts';
 import { bootstrapMeanInterval, hashSeed, holmAdjust, mcnemarExactP, mean, newcombePairedDiffInterval, wilsonInterval } from './stats.ts';
 import { moreRepeatsPaired } from './more-repeats.ts';
 import { nearestRank } from './latency.ts';
+import { compareWithControl } from './control.ts';
+import { isControlVariantId } from '../shared/control-arm.ts';
 import type {
   CellCounts,
   FlakyAssertion,
@@ -51,7 +53,19 @@ export function summarizeRun(runId: string, results: CellResult[], opts: { alpha
   const groups = groupBy(results, (r) => [r.agent, r.variantId, r.model].join(SEP));
   const keys = [...groups.keys()].sort(byKey);
   const variants = keys.map((key) => summarizeVariantModel(key, groups.get(key)!));
-  return { runId, variants, pairwise: comparePairs(results, alpha), flaky: findFlakyAssertions(results), sources: countSources(results) };
+  // The control arm is compared with each variant apart (its own family), never in the variants' pairs.
+  const control = compareWithControl(results, alpha);
+  return {
+    runId,
+    variants,
+    pairwise: comparePairs(
+      results.filter((r) => !isControlVariantId(r.variantId)),
+      alpha,
+    ),
+    flaky: findFlakyAssertions(results),
+    sources: countSources(results),
+    ...(control.length ? { control } : {}),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { LatencyMiss } from './latency.ts';
+import type { ControlComparison } from './control.ts';
 /**
  * Shapes produced by the pure scoring layer (`src/score/`) and consumed by reports and the gate.
  * Scores and rates are 0..1 everywhere.
@@ -106,6 +107,8 @@ export interface RunSummary {
   sources?: SourceCounts;
   /** A panel of graders: how far they agreed (absent with one grader or no rubric). */
   judges?: JudgeAgreement;
+  /** Each variant × model against its agent's control arm (the bare model); absent without control cells. */
+  control?: ControlComparison[];
 }
 
 // ---------------------------------------------------------------------------------------------
