@@ -43,10 +43,10 @@ describe('eval with control: true', () => {
     // terse: 5/10 vs 3/10, 2 only terse, 0 only bare: p = 0.5; it could not have reached 1/64 (its
     // smallest p is 0.5), so discrete Holm leaves brief's 1/64 as it is.
     expect(md).toMatch(
-      /\| helper\/brief \| openai:chat:agent-model \| 100% \| 30% \| \+70 pts \[\+\d+, \+\d+\] \| 7 \/ 0 of 10 \| p=0\.016 \| ✅ gain over the bare model \|/,
+      /\| helper\/brief \| openai:chat:agent-model \| 100% \| 30% \| \+70 pts \[\+29, \+89\] \| 7 \/ 0 of 10 \| p=0\.016 \| ✅ gain over the bare model \|/,
     );
     expect(md).toMatch(
-      /\| helper\/terse \| openai:chat:agent-model \| 50% \| 30% \| \+20 pts \[[−+]\d+, \+\d+\] \| 2 \/ 0 of 10 \| p=0\.500 \| ⚠️ no measurable gain over the bare model \|/,
+      /\| helper\/terse \| openai:chat:agent-model \| 50% \| 30% \| \+20 pts \[−10, \+45\] \| 2 \/ 0 of 10 \| p=0\.500 \| ⚠️ no measurable gain over the bare model \|/,
     );
     const html = readFileSync(path.join(p.root, 'reports', 'index.html'), 'utf8');
     expect(html).toContain('<section id="control">');
