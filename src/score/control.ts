@@ -12,7 +12,9 @@ import { type CellStatus, isScored } from '../schema/result.ts';
 import { controlVariantId, isControlVariantId } from '../shared/control-arm.ts';
 import { discreteHolmAdjust, mcnemarSupport } from './discrete-holm.ts';
 import { mcnemarExactP, newcombePairedDiffInterval, wilsonInterval } from './stats.ts';
-import type { Interval, RateWithInterval } from './types.ts';
+import type { ControlComparison, ControlVerdict, RateWithInterval } from './types.ts';
+
+export type { ControlComparison, ControlVerdict };
 
 /** What the control comparison needs of a cell (a `CellResult` has it). */
 export interface ControlCell {
@@ -22,34 +24,6 @@ export interface ControlCell {
   scenarioId: string;
   repeat: number;
   status: CellStatus;
-}
-
-/**
- * `gain`: the variant passed significantly more often than the bare model; `worse`: significantly less;
- * `no-measurable-gain`: neither (or nothing to pair), the report's "no measurable gain over the bare model".
- */
-export type ControlVerdict = 'gain' | 'no-measurable-gain' | 'worse';
-
-export interface ControlComparison {
-  agent: string;
-  variantId: string;
-  controlId: string;
-  model: string;
-  /** (scenario, repeat) pairs both scored. */
-  pairs: number;
-  /** Discordant pairs: only the variant passed / only the control passed. */
-  variantOnly: number;
-  controlOnly: number;
-  /** Pass rates over the pairs. */
-  variant: RateWithInterval;
-  control: RateWithInterval;
-  /** variant − control over the pairs, −1..1, with Newcombe's paired 95% interval. */
-  diff: number;
-  diffInterval: Interval | null;
-  pValue: number;
-  /** Discrete Holm across the run's control comparisons. */
-  adjustedP: number;
-  verdict: ControlVerdict;
 }
 
 const SEP = '\u0000';

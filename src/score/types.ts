@@ -1,5 +1,4 @@
 import type { LatencyMiss } from './latency.ts';
-import type { ControlComparison } from './control.ts';
 /**
  * Shapes produced by the pure scoring layer (`src/score/`) and consumed by reports and the gate.
  * Scores and rates are 0..1 everywhere.
@@ -276,4 +275,35 @@ export interface GateReport {
   notComparable: NotComparableScenario[];
   errorBudget: { errors: number; plannedCells: number; rate: number; budget: number; exceeded: boolean };
   alpha: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The control arm (issue 28): each variant against the bare model (`score/control.ts`).
+
+/**
+ * `gain`: the variant passed significantly more often than the bare model; `worse`: significantly less;
+ * `no-measurable-gain`: neither (or nothing to pair), the report's "no measurable gain over the bare model".
+ */
+export type ControlVerdict = 'gain' | 'no-measurable-gain' | 'worse';
+
+export interface ControlComparison {
+  agent: string;
+  variantId: string;
+  controlId: string;
+  model: string;
+  /** (scenario, repeat) pairs both scored. */
+  pairs: number;
+  /** Discordant pairs: only the variant passed / only the control passed. */
+  variantOnly: number;
+  controlOnly: number;
+  /** Pass rates over the pairs. */
+  variant: RateWithInterval;
+  control: RateWithInterval;
+  /** variant − control over the pairs, −1..1, with Newcombe's paired 95% interval. */
+  diff: number;
+  diffInterval: Interval | null;
+  pValue: number;
+  /** Discrete Holm across the run's control comparisons. */
+  adjustedP: number;
+  verdict: ControlVerdict;
 }
