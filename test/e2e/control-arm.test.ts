@@ -37,6 +37,11 @@ describe('eval with control: true', () => {
     const control = results.filter((r) => r.variantId === 'helper@control');
     expect(control).toHaveLength(10);
     expect(control.filter((r) => r.status === 'pass')).toHaveLength(3);
+    // The control's tokens are what the double charged for the calls without a system message.
+    const charged = server.chatCalls.filter((c) => !hasSystem(c)).reduce((n, c) => n + c.usage!.total_tokens, 0);
+    const recorded = (control as Array<{ tokens?: { total: number } }>).reduce((n, r) => n + r.tokens!.total, 0);
+    expect(charged).toBeGreaterThan(0);
+    expect(recorded).toBe(charged);
 
     const md = readFileSync(path.join(p.root, 'reports', 'summary.md'), 'utf8');
     // brief: 10/10 vs 3/10, 7 pairs only brief passed, none only the bare model: p = 2·½⁷ = 1/64 = 0.016.
