@@ -4,6 +4,7 @@ import { latencyStats } from '../score/latency.ts';
 import { controlMarkdown, describeControl, renderControlSection } from './control.ts';
 import { baselineLatencyOf, latencyMarkdown, renderLatencySection } from './latency.ts';
 import { renderPrComment } from './pr-comment.ts';
+import { renderJunit } from './junit.ts';
 import { cell } from '../../test/support/cells.ts';
 import { syntheticGate } from '../../test/support/report-synthetic.ts';
 
@@ -30,6 +31,12 @@ describe('control arm in the reports', () => {
     const flat = compareWithControl([...letters('rev@control', 'PPPF'), ...letters('rev/a', 'PPFP')], 0.05);
     expect(controlMarkdown(flat).join('\n')).toContain('⚠️ no measurable gain over the bare model |');
     expect(String(renderControlSection(flat))).toContain('no measurable gain over the bare model');
+  });
+
+  it('leaves the control out of junit.xml: the bare model failing is no test failure', () => {
+    const xml = renderJunit('r1', [...letters('rev@control', 'FFF'), ...letters('rev/a', 'PPP')]);
+    expect(xml).not.toContain('rev@control');
+    expect(xml).toContain('tests="1" failures="0"');
   });
 
   it('escapes variant names in the HTML section and the PR comment', () => {
