@@ -7,6 +7,7 @@ import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { Thresholds } from '../schema/eval-config.ts';
 import { gateRun } from './gate.ts';
 import { latencyStats } from './latency.ts';
+import { findThresholdMisses } from './thresholds.ts';
 import { agg, cell } from '../../test/support/cells.ts';
 
 const planned = (cells: ScenarioAggregate[]) => cells.reduce((n, c) => n + c.outcomes.length, 0);
@@ -31,6 +32,8 @@ describe('gateRun and the control arm', () => {
     const report = gateRun({ current: now, thresholds: Thresholds.parse({ passRate: 0.9 }), plannedCells: 8 });
     expect(report.breaches).toEqual([]);
     expect(report.exitCode).toBe(0);
+    // And `eval` without --ci, which names the missed bars the same way.
+    expect(findThresholdMisses(now, Thresholds.parse({ passRate: 0.9 }))).toEqual([]);
   });
 
   it('still counts the control cells against the error budget (they were planned and paid for)', () => {
