@@ -68,6 +68,20 @@ describe('gateRun: thresholds.p95LatencyMs', () => {
     expect(report.reason).toBe('1 variant × model below threshold: rev/a @ m1 p95LatencyMs 1200 ms > 1000 ms (3 cells)');
   });
 
+  it('a bar with no live latency to check (a replayed run) is said in the reason, never passed silently', () => {
+    const replayed = results.map((r) => ({ ...r, source: 'replay' as const }));
+    const report = gateRun({
+      current,
+      thresholds: Thresholds.parse({ p95LatencyMs: 1000 }),
+      plannedCells: 7,
+      latency: latencyStats(replayed),
+    });
+    expect(report.exitCode).toBe(0);
+    expect(report.reason).toBe(
+      'no baseline: thresholds met; p95LatencyMs not checked for 2 variant × model: no live answer recorded a latency (replayed, cached or carried)',
+    );
+  });
+
   it('no bar, no latency verdict', () => {
     const report = gateRun({ current, thresholds: Thresholds.parse({}), plannedCells: 7, latency: latencyStats(results) });
     expect(report.exitCode).toBe(0);

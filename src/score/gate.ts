@@ -96,6 +96,7 @@ export function gateRun(input: GateInput): GateReport {
     ...(input.baseline ? { baseline: gated(input.baseline) } : {}),
   });
   const slow = comparisons.flatMap((c) => c.latencyMisses ?? []);
+  const unmeasured = input.thresholds.p95LatencyMs === undefined ? 0 : comparisons.filter((c) => c.latencyUnmeasured).length;
   const breaches = comparisons.flatMap((c) => c.breaches);
   const notComparable = comparisons.flatMap((c) => c.notComparable);
   const regressed = comparisons.filter((c) => c.verdict === 'regressed').length;
@@ -118,9 +119,16 @@ export function gateRun(input: GateInput): GateReport {
       `provider errors ${pct(errorBudget.rate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`,
     );
   if (scored === 0) notes.push('no cell was scored: nothing was measured');
+  // A bar checked on no live latency would pass on nothing: said, not passed silently (and not failed:
+  // a replayed run cannot measure latency).
+  const unchecked =
+    unmeasured > 0
+      ? `; p95LatencyMs not checked for ${unmeasured} variant × model: no live answer recorded a latency (replayed, cached or carried)`
+      : '';
 
   const exitCode = regressed > 0 || missing > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
-  const reason = notes.length > 0 ? notes.join('; ') : input.baseline === undefined ? 'no baseline: thresholds met' : 'no regression';
+  const reason =
+    (notes.length > 0 ? notes.join('; ') : input.baseline === undefined ? 'no baseline: thresholds met' : 'no regression') + unchecked;
   return { exitCode, reason, nothingToEvaluate: false, comparisons, breaches, notComparable, errorBudget, alpha };
 }
 
@@ -142,9 +150,12 @@ function compareVariants(input: GateInput): GateReport['comparisons'] {
   const { alpha } = input.thresholds;
   const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
   const slow = latencyMisses(input.latency ?? [], input.thresholds.p95LatencyMs);
+  const same = (x: { agent: string; variantId: string; model: string }, vm: VariantModelAggregate) =>
+    x.agent === vm.agent && x.variantId === vm.variantId && x.model === vm.model;
   const drafts = summarizeAggregates(input.current).map((vm) => ({
     ...draftComparison(vm, baselineByKey, input.baseline !== undefined, input.thresholds),
-    latencyMisses: slow.filter((m) => m.agent === vm.agent && m.variantId === vm.variantId && m.model === vm.model),
+    latencyMisses: slow.filter((m) => same(m, vm)),
+    latencyUnmeasured: vm.passRate.runs > 0 && !(input.latency ?? []).some((l) => same(l, vm)),
   }));
   const tested = drafts.filter((d) => d.stat !== null && !d.carried);
   const adjusted = discreteHolmAdjust(tested.map((d) => ({ p: d.stat!.pValue, support: d.support })));
@@ -176,6 +187,8 @@ interface Draft extends ScenarioTest {
   breaches: GateComparison['breaches'];
   /** Over `thresholds.p95LatencyMs`. */
   latencyMisses?: LatencyMiss[];
+  /** Scored, but no live cell recorded a latency. */
+  latencyUnmeasured?: boolean;
 }
 
 function draftComparison(
@@ -248,6 +261,7 @@ function decide(d: Draft, alpha: number, sharing: number): GateComparison {
     newScenarios: d.newScenarios,
     breaches: d.breaches,
     ...(slow.length ? { latencyMisses: slow } : {}),
+    ...(d.latencyUnmeasured ? { latencyUnmeasured: true } : {}),
   };
 }
 

@@ -60,6 +60,18 @@ describe('latencyStats', () => {
     ]);
   });
 
+  it('counts only answers the model gave now: replayed, cached and carried cells took no model time', () => {
+    const stats = latencyStats([
+      { ...cell('helper/a', 700), source: 'live' as const },
+      { ...cell('helper/a', 1), source: 'replay' as const },
+      { ...cell('helper/a', 2), source: 'cache' as const },
+      { ...cell('helper/a', 3), source: 'baseline' as const },
+      cell('helper/a', 500),
+      { ...cell('helper/b', 1), source: 'replay' as const },
+    ]);
+    expect(stats).toEqual([{ agent: 'helper', variantId: 'helper/a', model: 'm', n: 2, p50: 500, p95: 700 }]);
+  });
+
   it('names the variant × model above the p95 bar, and none without a bar', () => {
     const stats = latencyStats([cell('helper/a', 100), cell('helper/a', 1200), cell('helper/b', 1000)]);
     expect(latencyMisses(stats, undefined)).toEqual([]);

@@ -3,6 +3,9 @@
  * and, for agent runtimes, of the latency per model turn. Pure: the figures come from results.jsonl,
  * never from a clock here.
  *
+ * Only answers that came from the model now count (`source` live, or absent in older results): a replayed,
+ * cached or carried answer took no model time here, and its latency would say the model is instant.
+ *
  * Definition (nearest rank): the q-th percentile of n values is the value at 1-based rank ⌈q·n⌉ of
  * the values sorted ascending (rank 1 when q·n < 1). It is always an observed latency, needs no
  * interpolation, and is what most latency dashboards call p95. Only scored cells (pass or fail)
@@ -23,6 +26,7 @@ export interface LatencyCell {
   trajectory?: { turns: number };
   /** Model turns of an agent cell whose trajectory is not kept (a folded cell, `fold-results.ts`). */
   turns?: number;
+  source?: 'live' | 'replay' | 'cache' | 'baseline';
 }
 
 /** p50 / p95 of one variant × model; `turn` only for agent cells that recorded turns (the history line's shape). */
@@ -51,7 +55,7 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export function latencyStats(cells: Iterable<LatencyCell>): LatencyStat[] {
   const groups = new Map<string, { cell: LatencyCell; latencies: number[]; perTurn: number[] }>();
   for (const c of cells) {
-    if (!isScored(c.status) || c.latencyMs === undefined) continue;
+    if (!isScored(c.status) || c.latencyMs === undefined || (c.source !== undefined && c.source !== 'live')) continue;
     const key = [c.agent, c.variantId, c.model].join(SEP);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { cell: c, latencies: [], perTurn: [] }));

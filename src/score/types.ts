@@ -258,6 +258,8 @@ export interface GateComparison {
   breaches: ThresholdBreach[];
   /** Over `thresholds.p95LatencyMs`: the p95 and the bar (a miss like `breaches`, verdict `below-threshold`). */
   latencyMisses?: LatencyMiss[];
+  /** Scored, but no live answer recorded a latency (replayed, cached, carried): p95LatencyMs could not be checked. */
+  latencyUnmeasured?: boolean;
 }
 
 export interface GateReport {
