@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeLatencyMiss, latencyMisses, latencyStats, nearestRank } from './latency.ts';
+import { ResultFold } from './fold-results.ts';
+import { cell as cellResult } from '../../test/support/cells.ts';
 
 /** An independent nearest-rank: the smallest value with at least q of the values at or below it. */
 function byDefinition(values: number[], q: number): number {
@@ -78,5 +80,29 @@ describe('latencyStats', () => {
     const misses = latencyMisses(stats, 1000);
     expect(misses.map((m) => m.variantId)).toEqual(['helper/a']);
     expect(describeLatencyMiss(misses[0]!)).toBe('p95LatencyMs 1200 ms > 1000 ms (2 cells)');
+  });
+});
+
+describe('latency of a folded run (the report reads verdicts, not trajectories)', () => {
+  it('keeps each agent cell’s turns, so the per-turn figures are the same as from the full results', () => {
+    const trajectory = (turns: number) => ({
+      runtime: 'opencode' as const,
+      toolCalls: [],
+      delegations: [],
+      turns,
+      filesRead: [],
+      workspaceDiff: '',
+      filesChanged: [],
+    });
+    const full = [
+      cellResult({ variantId: 'helper/a', scenarioId: 's', status: 'pass', latencyMs: 3000, trajectory: trajectory(3) }),
+      cellResult({ variantId: 'helper/a', scenarioId: 's', status: 'fail', repeat: 1, latencyMs: 1000, trajectory: trajectory(2) }),
+      cellResult({ variantId: 'helper/a', scenarioId: 't', status: 'pass', latencyMs: 400 }),
+    ];
+    const fold = new ResultFold();
+    for (const r of full) fold.add(r);
+    expect(fold.cells.every((c) => c.trajectory === undefined)).toBe(true);
+    expect(latencyStats(fold.cells)).toEqual(latencyStats(full));
+    expect(latencyStats(fold.cells)[0]!.turn).toEqual({ n: 2, p50: 500, p95: 1000 });
   });
 });
