@@ -6,6 +6,7 @@ import { historyEntryFromRun, readHistory } from '../io/history.ts';
 import { type FoldedRun, listRunIds, readRunFold, runDir } from '../io/run-store.ts';
 import { writeReports, type WrittenReports } from '../io/write-reports.ts';
 import { renderConsoleMatrix } from '../report/console.ts';
+import { describeControl } from '../report/control.ts';
 import type { PreviousPrompt } from '../report/html-diff.ts';
 import { RunMeta } from '../schema/run-meta.ts';
 import { aggregateRun } from '../score/aggregate.ts';
@@ -66,6 +67,11 @@ export async function buildReports(
   });
 
   ctx.out(renderConsoleMatrix(summary));
+  if (summary.control?.length) {
+    ctx.out('');
+    ctx.out('gain over the bare model (control arm):');
+    for (const c of summary.control) ctx.out(`  ${describeControl(c)}`);
+  }
   ctx.out('');
   for (const file of [files.html, files.summary, files.junit]) ctx.out(`wrote ${path.relative(ctx.root, file)}`);
   return files;

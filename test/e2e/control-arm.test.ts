@@ -31,6 +31,9 @@ describe('eval with control: true', () => {
     // 3 variants (brief, terse, the control) × 2 scenarios × 5 repeats; the control's 10 carry no system message.
     expect(server.chatCalls).toHaveLength(30);
     expect(server.chatCalls.filter((c) => !hasSystem(c))).toHaveLength(10);
+    expect(run.stdout).toMatch(
+      /gain over the bare model \(control arm\):\n {2}helper\/brief @ openai:chat:agent-model: \+70 pts \[\+29, \+89\] over \(no agent\)/,
+    );
     expect(server.chatCalls.filter((c) => hasSystem(c)).every((c) => systemOf(c).length > 0)).toBe(true);
 
     const results = readResults(p.root);
