@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { appendHistory, historyEntryFromRun } from '../io/history.ts';
+import { latencyStats } from '../score/latency.ts';
 import { cellKey } from '../plan/matrix.ts';
 import { assertRunIdName } from '../io/run-id.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
@@ -52,7 +53,10 @@ export async function mergeCommand(ctx: Context, opts: MergeOptions): Promise<nu
   const measured = merged.results.filter((r) => r.source !== 'baseline');
   // Same rule as finishRun: a run that measured nothing (no key anywhere) adds no line; errors are measured.
   if (measured.some((r) => isScored(r.status) || r.status === 'error')) {
-    await appendHistory(ctx.root, historyEntryFromRun(merged.meta, aggregateRun(measured, { grader: merged.meta.grader })));
+    await appendHistory(
+      ctx.root,
+      historyEntryFromRun(merged.meta, aggregateRun(measured, { grader: merged.meta.grader }), undefined, latencyStats(measured)),
+    );
   }
   ctx.out(
     `merged ${shards.length} shards (${shards.map((s) => s.meta.runId).join(', ')}) into run ${merged.meta.runId}: ${merged.results.length} cells`,

@@ -6,10 +6,12 @@ import { historyEntryFromRun, readHistory } from '../io/history.ts';
 import { type FoldedRun, listRunIds, readRunFold, runDir } from '../io/run-store.ts';
 import { writeReports, type WrittenReports } from '../io/write-reports.ts';
 import { renderConsoleMatrix } from '../report/console.ts';
+import { describeControl } from '../report/control.ts';
 import type { PreviousPrompt } from '../report/html-diff.ts';
 import { RunMeta } from '../schema/run-meta.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { summarizeRun } from '../score/summarize.ts';
+import { latencyStats } from '../score/latency.ts';
 import type { GateReport } from '../score/types.ts';
 import { rubricTrustOfRun } from './rubric-trust.ts';
 
@@ -43,7 +45,15 @@ export async function buildReports(
   // A run missing from history (merged shards, an interrupted append) still shows as the last point.
   const history = entries.some((e) => e.runId === runId)
     ? entries
-    : [...entries, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader }))];
+    : [
+        ...entries,
+        historyEntryFromRun(
+          meta,
+          aggregateRun(results, { grader: meta.grader }),
+          undefined,
+          latencyStats(results.filter((r) => r.source !== 'baseline')),
+        ),
+      ];
   const summary = { ...summarizeRun(runId, results), ...(shown.judges ? { judges: shown.judges } : {}) };
   // The gate's baseline (working tree unless a ref is passed): answers and prompts when its run folder is here.
   const baseline = await loadBaselineView(ctx.root, opts.baselineRef ? { ref: opts.baselineRef } : {});
@@ -61,6 +71,11 @@ export async function buildReports(
   });
 
   ctx.out(renderConsoleMatrix(summary));
+  if (summary.control?.length) {
+    ctx.out('');
+    ctx.out('gain over the bare model (control arm):');
+    for (const c of summary.control) ctx.out(`  ${describeControl(c)}`);
+  }
   ctx.out('');
   for (const file of [files.html, files.summary, files.junit]) ctx.out(`wrote ${path.relative(ctx.root, file)}`);
   return files;

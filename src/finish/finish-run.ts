@@ -6,6 +6,7 @@ import { isScored } from '../schema/result.ts';
 import { openResultWriter, writeMeta } from '../io/run-store.ts';
 import type { CarriedCells } from '../plan/affected.ts';
 import { aggregateRun } from '../score/aggregate.ts';
+import { latencyStats } from '../score/latency.ts';
 import { appendHistory, historyEntryFromRun } from '../io/history.ts';
 import type { RunFold } from '../report/run-fold.ts';
 import { renderThresholdMisses } from '../report/threshold-misses.ts';
@@ -66,7 +67,10 @@ export async function finishRun(
   // A run where nothing could run (no key) measured nothing: it adds no line. Error cells are measured.
   if (!meta.shard && measured.some((r) => isScored(r.status) || r.status === 'error')) {
     const calibration = await rubricCalibrationOfRun(ctx.root, meta, run.config, new Set(measured.map((r) => r.scenarioId)));
-    await appendHistory(ctx.root, historyEntryFromRun(meta, aggregateRun(measured, { grader: meta.grader }), calibration));
+    await appendHistory(
+      ctx.root,
+      historyEntryFromRun(meta, aggregateRun(measured, { grader: meta.grader }), calibration, latencyStats(measured)),
+    );
   }
   if (run.ci && !meta.shard) {
     return gateAndReport(ctx, folded, { thresholds: run.config.thresholds, baselineRef: run.baselineRef });

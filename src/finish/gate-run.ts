@@ -8,6 +8,7 @@ import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { Thresholds } from '../schema/eval-config.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { gateRun } from '../score/gate.ts';
+import { latencyStats } from '../score/latency.ts';
 import type { GateReport } from '../score/types.ts';
 import { buildReports } from './build-reports.ts';
 
@@ -60,6 +61,8 @@ function gateWith(
     ...(loaded ? { baseline: loaded.baseline.cells } : {}),
     thresholds: opts.thresholds,
     plannedCells: run.meta.plannedCells,
+    // Latency of what this run measured: a carried cell's latency is the baseline run's.
+    latency: latencyStats(run.results.filter((r) => r.source !== 'baseline')),
   });
   return {
     gate,

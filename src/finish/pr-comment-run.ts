@@ -1,6 +1,7 @@
 import type { Context } from '../context.ts';
 import type { LoadedRun } from '../io/run-store.ts';
 import { renderPrComment } from '../report/pr-comment.ts';
+import { compareWithControl } from '../score/control.ts';
 import { judgeRun, recordedThresholds } from './gate-run.ts';
 import { rubricTrustOfRun } from './rubric-trust.ts';
 
@@ -23,6 +24,7 @@ export async function prCommentOfRun(ctx: Context, run: LoadedRun, opts: { basel
     reportUrl: opts.reportUrl,
     baselineSource,
     uncalibrated: run.meta.uncalibrated,
+    control: compareWithControl(run.results, thresholds.alpha),
     evidence: {
       meta: run.meta,
       results: run.results,

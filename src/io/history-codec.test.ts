@@ -248,3 +248,29 @@ describe('readLineFast (a long history read without an array per stored cell)', 
     expect(parseHistory(wrong.join('\n')).damaged.map((d) => d.line)).toEqual([1, 2, 3, 4, 5]);
   });
 });
+
+describe('latency (issue 28)', () => {
+  const latency = [
+    { agent: 'rev', variantId: 'rev/a', model: 'm1', n: 20, p50: 812, p95: 1904 },
+    { agent: 'rev', variantId: 'rev/b', model: 'claude-code:m1', n: 3, p50: 4000, p95: 9000, turn: { n: 3, p50: 1000, p95: 1500.5 } },
+  ];
+  const entry: HistoryEntry = { runId: 'r1', time: '2026-01-01T00:00:00.000Z', git: {}, cells: [syntheticAggregate()], latency };
+
+  it('round-trips, on the fast read and the ordinary one, and survives history compact', () => {
+    const line = historyLine(entry);
+    expect(JSON.parse(line).latency).toEqual(latency);
+    expect(roundTrip(entry)).toEqual({ entries: [entry], damaged: [] });
+    const fast = readLineFast(Buffer.from(line), () => JSON.parse(line) as CompactHistoryLine);
+    expect(fast).toEqual(decodeHistoryLine(CompactHistoryLine.parse(JSON.parse(line))));
+    expect(fast!.latency).toEqual(latency);
+    expect(roundTrip(totalsOnly(entry)).entries[0]!.latency).toEqual(latency);
+  });
+
+  it('a damaged latency row makes the line a damaged line, named, never a wrong figure', () => {
+    const bad = JSON.parse(historyLine(entry));
+    bad.latency[0].n = 0;
+    const read = parseHistory(`${JSON.stringify(bad)}\n`);
+    expect(read.entries).toEqual([]);
+    expect(read.damaged[0]!.message).toMatch(/latency/);
+  });
+});

@@ -76,6 +76,7 @@ export function encodeHistoryEntry(entry: HistoryEntry): CompactHistoryLine {
     ...(cells.length || !totals ? { cells } : {}),
     ...(totals ? { totals } : {}),
     ...(entry.rubricCalibration ? { rubricCalibration: entry.rubricCalibration } : {}),
+    ...(entry.latency?.length ? { latency: entry.latency } : {}),
   };
 }
 
@@ -126,6 +127,7 @@ export function decodeHistoryLine(line: CompactHistoryLine): HistoryEntry {
     cells,
     ...(totals ? { totals } : {}),
     ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
+    ...(line.latency ? { latency: line.latency } : {}),
   };
 }
 

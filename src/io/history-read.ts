@@ -151,7 +151,7 @@ function sameNumbers(a: number[], b: number[]): boolean {
   return true;
 }
 
-const LINE_KEYS = new Set(['v', 'runId', 'time', 'git', 'variants', 'models', 'scenarios', 'graders', 'assertions', 'cells']);
+const LINE_KEYS = new Set(['v', 'runId', 'time', 'git', 'variants', 'models', 'scenarios', 'graders', 'assertions', 'cells', 'latency']);
 const GIT_KEYS = new Set(['commit', 'branch', 'dirty']);
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
@@ -177,7 +177,31 @@ function isPlainLine(x: unknown): x is CompactHistoryLine {
     isRows(x.scenarios) &&
     (x.graders === undefined || isStrings(x.graders)) &&
     (x.assertions === undefined || isStrings(x.assertions)) &&
-    Array.isArray(x.cells)
+    Array.isArray(x.cells) &&
+    (x.latency === undefined || (Array.isArray(x.latency) && x.latency.every(isLatencyRow)))
+  );
+}
+
+const isCount = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x > 0;
+const isMs = (x: unknown) => typeof x === 'number' && x >= 0;
+const LATENCY_KEYS = new Set(['agent', 'variantId', 'model', 'n', 'p50', 'p95', 'turn']);
+const TURN_KEYS = new Set(['n', 'p50', 'p95']);
+
+/** A `latency` row as `LatencyFigures` accepts it, checked by hand like the rest of a plain line. */
+function isLatencyRow(x: unknown): boolean {
+  if (!isObject(x) || !Object.keys(x).every((k) => LATENCY_KEYS.has(k))) return false;
+  const turn = x.turn;
+  const turnOk =
+    turn === undefined ||
+    (isObject(turn) && Object.keys(turn).every((k) => TURN_KEYS.has(k)) && isCount(turn.n) && isMs(turn.p50) && isMs(turn.p95));
+  return (
+    typeof x.agent === 'string' &&
+    typeof x.variantId === 'string' &&
+    typeof x.model === 'string' &&
+    isCount(x.n) &&
+    isMs(x.p50) &&
+    isMs(x.p95) &&
+    turnOk
   );
 }
 
@@ -364,5 +388,6 @@ function entryHead(line: CompactHistoryLine): SummedHistoryEntry {
     cells: [],
     ...(totals ? { totals } : {}),
     ...(line.rubricCalibration ? { rubricCalibration: line.rubricCalibration } : {}),
+    ...(line.latency ? { latency: line.latency } : {}),
   };
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { tryLock } from './lock.ts';
 import { HistoryEntry } from '../schema/aggregate.ts';
-import type { HistoryRubricCalibration, ScenarioAggregate } from '../schema/aggregate.ts';
+import type { HistoryRubricCalibration, LatencyFigures, ScenarioAggregate } from '../schema/aggregate.ts';
 import { CompactHistoryLine, HISTORY_FORMAT } from '../schema/history-line.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { encodeHistoryEntry, HistoryLineError, totalsOnly } from './history-codec.ts';
@@ -41,13 +41,20 @@ export interface HistoryRead {
  * @example
  * await appendHistory(root, historyEntryFromRun(meta, aggregateRun(results, { grader: meta.grader })));
  */
-export function historyEntryFromRun(meta: RunMeta, cells: ScenarioAggregate[], rubricCalibration?: HistoryRubricCalibration): HistoryEntry {
+export function historyEntryFromRun(
+  meta: RunMeta,
+  cells: ScenarioAggregate[],
+  rubricCalibration?: HistoryRubricCalibration,
+  /** p50 / p95 per variant × model of the measured cells (`latencyStats`). */
+  latency?: LatencyFigures[],
+): HistoryEntry {
   return {
     runId: meta.runId,
     time: meta.finishedAt ?? meta.startedAt,
     git: meta.git,
     cells,
     ...(rubricCalibration ? { rubricCalibration } : {}),
+    ...(latency?.length ? { latency } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type { AgentVariant } from '../schema/agent.ts';
 import type { RuntimeAgent } from '../shared/agent-runtime.ts';
 import type { Cell, RuntimeName } from './matrix.ts';
 import { runtimeAgent } from './translate-agent.ts';
+import { isControlVariantId } from '../shared/control-arm.ts';
 import type { AgentRun, CellPlan } from './types.ts';
 import { modelEntry, samplingParams, type RecordingKey } from './recording-key.ts';
 
@@ -26,7 +27,10 @@ export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: numbe
     assertionsHash: scenario.assertionsHash,
     model: cell.model,
     repeat: cell.repeat,
-    messages: [{ role: 'system', content: variant.systemPrompt }, ...scenario.messages],
+    // The control arm (the bare model) sends the scenario alone: no system message at all.
+    messages: isControlVariantId(variant.id)
+      ? [...scenario.messages]
+      : [{ role: 'system', content: variant.systemPrompt }, ...scenario.messages],
     temperature: temperatureOverride ?? variant.temperature,
     vars: scenario.vars,
     assertions,

@@ -1,4 +1,6 @@
 import { budgetStopText } from './budget-stop.ts';
+import { renderControlSection } from './control.ts';
+import { baselineLatencyOf, measuredLatency, renderLatencySection } from './latency.ts';
 import { createHash } from 'node:crypto';
 import type { HistoryEntry } from '../schema/aggregate.ts';
 import type { CellResult } from '../schema/result.ts';
@@ -116,6 +118,8 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
 ${input.warnings?.length ? html`<div class="warnings" id="warnings"><b>Warnings</b><ul>${input.warnings.map((w) => html`<li>${w}</li>`)}</ul></div>` : ''}
 ${gateSection(input, deltas)}
 ${overviewSection(input, matrix)}
+${renderControlSection(summary.control)}
+${renderLatencySection(measuredLatency(results), baselineLatencyOf(input.history, baseline?.runId))}
 ${scenariosSection(input, opts, matrix, deltas)}
 ${promptsSection(input)}
 ${renderJudges(summary.judges)}

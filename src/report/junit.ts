@@ -1,5 +1,6 @@
 import type { CellResult } from '../schema/result.ts';
 import { escapeXml } from './escape.ts';
+import { isControlVariantId } from '../shared/control-arm.ts';
 
 /**
  * `reports/junit.xml`: one `<testcase>` per scenario × variant × model with the repeats aggregated.
@@ -33,6 +34,9 @@ export function renderJunit(
   const suites = new Map<string, Case[]>();
   const cases = new Map<string, Case>();
   for (const r of results) {
+    // The control arm (the bare model) is a reference, not a test the run must pass: a CI reading
+    // junit.xml must not turn red because the model without the agent failed.
+    if (isControlVariantId(r.variantId)) continue;
     const key = `${r.variantId}\u0000${r.model}\u0000${r.scenarioId}`;
     let c = cases.get(key);
     if (!c) {

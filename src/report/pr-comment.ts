@@ -14,6 +14,8 @@ import { escapeMarkdownCell, showControls } from './escape.ts';
 import { type RubricTrust, trustNotes } from './rubric-trust.ts';
 import { firstFailureReasons, rowEvidence, trustMarkdown } from './summary-md-evidence.ts';
 import { SUMMARY_MAX_CHARS } from './summary-md.ts';
+import type { ControlComparison } from '../score/control.ts';
+import { describeControl } from './control.ts';
 
 /** The hidden first line the workflow looks for to update its own comment instead of adding one. */
 export const PR_COMMENT_MARKER = '<!-- agent-evals:pr-comment -->';
@@ -44,6 +46,8 @@ export function renderPrComment(input: {
   evidence?: { meta: RunMeta; results: CellResult[]; baselineCells?: ScenarioAggregate[]; rubricTrust?: RubricTrust };
   /** Characters at most (GitHub holds 65,536 in a comment); the "why" is cut first, with a note. */
   maxChars?: number;
+  /** Each variant against the control arm (the bare model), when the run has one. */
+  control?: readonly ControlComparison[];
 }): string {
   const { gate } = input;
   const rows = gate.comparisons.filter((c) => SHOWN.includes(c.verdict));
@@ -58,6 +62,13 @@ export function renderPrComment(input: {
   if (others > 0) lines.push(`${others} other variant × model unchanged or new.`, '');
   // The why (per failing row, its scenarios) goes here, cut to what the limit leaves.
   const whyAt = lines.length;
+  if (input.control?.length)
+    lines.push(
+      '**Gain over the bare model** (control arm):',
+      '',
+      ...input.control.map((c) => `- ${escapeMarkdownCell(describeControl(c))}`),
+      '',
+    );
   const uncalibrated = input.uncalibrated ?? [];
   if (uncalibrated.length) {
     const one = uncalibrated.length === 1;

@@ -30,7 +30,9 @@ describe('renderSummaryMarkdown', () => {
 
   it('renders the matrix as a Markdown table with every variant and model and the best marked', () => {
     const md = renderSummaryMarkdown(input());
-    const table = md.split('\n').filter((l) => l.startsWith('|'));
+    // The matrix's own table (the latency table follows it in its own section).
+    const matrix = md.slice(md.indexOf('### Pass rate by variant and model'), md.indexOf('### Latency'));
+    const table = matrix.split('\n').filter((l) => l.startsWith('|'));
     expect(table[0]).toBe('| variant | m1 | m2 |');
     expect(table[1]).toBe('|---|---|---|');
     expect(table.slice(2).map((l) => l.split(' | ')[0])).toEqual(['| reviewer', '| reviewer-terse']);

@@ -12,6 +12,9 @@ import { countSources } from '../score/summarize.ts';
 import { judgesMarkdown } from './judges-text.ts';
 import { describeMode } from './run-mode.ts';
 import { describeCellCounts } from './cell-counts.ts';
+import { controlMarkdown } from './control.ts';
+import { baselineLatencyOf, latencyMarkdown, measuredLatency } from './latency.ts';
+import type { HistoryEntry } from '../schema/aggregate.ts';
 import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRate, orderPairs } from './matrix.ts';
 
 /**
@@ -30,6 +33,8 @@ export interface SummaryInput {
   baseline?: BaselineView;
   /** What calibration says of the rubrics the verdicts rest on: said beside them. */
   rubricTrust?: RubricTrust;
+  /** History lines: the baseline run's latency figures, for the change in latency. */
+  history?: readonly HistoryEntry[];
 }
 
 /**
@@ -75,6 +80,8 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
   }
 
   lines.push(...matrixMarkdown(summary));
+  lines.push(...controlMarkdown(summary.control));
+  lines.push(...latencyMarkdown(measuredLatency(results), baselineLatencyOf(input.history, input.baseline?.runId)));
 
   const others = pairs.filter((p) => p.verdict !== 'worse');
   if (others.length) {

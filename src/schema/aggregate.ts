@@ -77,6 +77,21 @@ export const HistoryRubricCalibration = z.strictObject({
 export type HistoryRubricCalibration = z.infer<typeof HistoryRubricCalibration>;
 
 /**
+ * Latency percentiles of one variant × model in one run (nearest rank over its scored cells' `latencyMs`,
+ * `score/latency.ts`); `turn`: the same over each agent cell's latency per model turn.
+ */
+export const LatencyFigures = z.strictObject({
+  agent: z.string(),
+  variantId: z.string(),
+  model: z.string(),
+  n: z.number().int().positive(),
+  p50: z.number().nonnegative(),
+  p95: z.number().nonnegative(),
+  turn: z.strictObject({ n: z.number().int().positive(), p50: z.number().nonnegative(), p95: z.number().nonnegative() }).optional(),
+});
+export type LatencyFigures = z.infer<typeof LatencyFigures>;
+
+/**
  * One run of `reports/history.jsonl`, as readers see it (the file stores it compactly: `io/history-codec.ts`).
  * A compacted run has `totals` and no `cells`.
  */
@@ -87,6 +102,8 @@ export const HistoryEntry = z.strictObject({
   cells: z.array(ScenarioAggregate),
   totals: z.array(VariantModelTotal).optional(),
   rubricCalibration: HistoryRubricCalibration.optional(),
+  /** p50 / p95 latency per variant × model of what the run measured (absent in lines written before it). */
+  latency: z.array(LatencyFigures).optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 

@@ -46,6 +46,8 @@ export const Thresholds = z.strictObject({
   errorBudget: Rate.default(0.1),
   /** Significance level for regression / improvement verdicts. */
   alpha: z.number().gt(0).lt(1).default(0.05),
+  /** Largest p95 latency (ms, nearest rank over scored cells) any variant × model may have; the control arm is not held to it. */
+  p95LatencyMs: z.number().positive().optional(),
 });
 export type Thresholds = z.infer<typeof Thresholds>;
 
@@ -111,5 +113,11 @@ export const EvalConfig = z.strictObject({
    * access to everything this user can reach: a warning in meta.json, the console and the report.
    */
   sandbox: z.enum(['bubblewrap', 'none']).optional(),
+  /**
+   * The control arm: `true` adds, for every agent, a variant `<agent>@control` that runs the same models
+   * and scenarios with no agent prompt (the bare model), or a list of agent names to add it for. Reports
+   * show each variant's gain over it; it is never gated.
+   */
+  control: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).optional(),
 });
 export type EvalConfig = z.infer<typeof EvalConfig>;

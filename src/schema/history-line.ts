@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { GitInfo, HistoryRubricCalibration } from './aggregate.ts';
+import { GitInfo, HistoryRubricCalibration, LatencyFigures } from './aggregate.ts';
 
 /**
  * The stored form of a `reports/history.jsonl` line since format 2: each fingerprint once per line in
@@ -11,7 +11,8 @@ import { GitInfo, HistoryRubricCalibration } from './aggregate.ts';
  *  "variants":[[variantId,agent,hash12]],"models":[model],"scenarios":[[scenarioId,hash12,assertionsHash12]],
  *  "graders":[grader],"assertions":[assertionId],
  *  "cells":[[variant,model,scenario,runs,passes,errors,notRun,scoreSum,outcomes,[[assertion,passes]|[assertion,runs,passes(,critical)]](,grader(,carried))]],
- *  "totals":[[variant,model,runs,passes,errors,notRun,scoreSum,[scenario…],[grader…]]]}
+ *  "totals":[[variant,model,runs,passes,errors,notRun,scoreSum,[scenario…],[grader…]]],
+ *  "latency":[{agent,variantId,model,n,p50,p95,turn?}]}
  * ```
  */
 export const HISTORY_FORMAT = 2;
@@ -47,6 +48,8 @@ export const CompactHistoryLine = z.strictObject({
   cells: z.array(z.unknown()).optional(),
   totals: z.array(CompactTotal).optional(),
   rubricCalibration: HistoryRubricCalibration.optional(),
+  /** Per variant × model: `{agent, variantId, model, n, p50, p95, turn?}` in ms (few rows a run: kept as objects). */
+  latency: z.array(LatencyFigures).optional(),
 });
 export type CompactHistoryLine = z.infer<typeof CompactHistoryLine>;
 

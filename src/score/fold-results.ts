@@ -13,6 +13,8 @@ import type { AssertionOutcome, CellResult, CellStatus } from '../schema/result.
 
 const STATUSES: readonly CellStatus[] = ['pass', 'fail', 'error', 'not-run', 'not-recorded'];
 const SOURCES: ReadonlyArray<CellResult['source']> = [undefined, 'live', 'replay', 'cache', 'baseline'];
+/** A folded cell: its verdict, and an agent cell's model turns (its trajectory is not kept). */
+export type FoldedCell = CellResult & { turns?: number };
 type Identity = Pick<CellResult, 'agent' | 'variantId' | 'variantHash' | 'scenarioId' | 'scenarioHash' | 'assertionsHash' | 'model'>;
 
 /** Numbers in fixed-size typed chunks: no per-element boxing and no growth slack (a JS array grows by half). */
@@ -66,6 +68,8 @@ export class ResultFold {
   private readonly cost = new Column(Float64Array);
   private readonly tokens = new Column(Int32Array);
   private readonly error = new Column(Int32Array);
+  /** Agent cells: the trajectory's model turns (-1: none), for the per-turn latency (`latency.ts`). */
+  private readonly turns = new Column(Int32Array);
   private count = 0;
   private built?: CellResult[];
 
@@ -94,6 +98,7 @@ export class ResultFold {
     this.cost.push(r.cost ?? Number.NaN);
     for (const n of [r.tokens?.prompt ?? -1, r.tokens?.completion ?? -1, r.tokens?.total ?? -1]) this.tokens.push(n);
     this.error.push(r.error === undefined ? -1 : this.errors.indexOf(r.error, () => r.error!));
+    this.turns.push(r.trajectory?.turns ?? -1);
     this.count++;
     this.built = undefined;
   }
@@ -107,7 +112,8 @@ export class ResultFold {
     return this.built;
   }
 
-  private cell(i: number): CellResult {
+  private cell(i: number): FoldedCell {
+    const turns = this.turns.at(i);
     const flags = this.flags.at(i);
     const t = 3 * i;
     const latencyMs = this.latency.at(i);
@@ -127,6 +133,7 @@ export class ResultFold {
       ...(SOURCES[(flags >>> 3) & 7] ? { source: SOURCES[(flags >>> 3) & 7] } : {}),
       ...(error < 0 ? {} : { error: this.errors.values[error]! }),
       finishedAt: '',
+      ...(turns < 0 ? {} : { turns }),
     };
   }
 

@@ -10,6 +10,8 @@ import { checkThresholds, describeBreach } from './thresholds.ts';
 import { discreteHolmAdjust } from './discrete-holm.ts';
 import { compareScenarios, type ScenarioTest } from './compare-scenarios.ts';
 import { byKey } from './summarize.ts';
+import { describeLatencyMiss, type LatencyMiss, latencyMisses, type LatencyStat } from './latency.ts';
+import { isControlVariantId } from '../shared/control-arm.ts';
 import type { GateComparison, GateReport, GateVerdict, NotComparableReason, NotComparableScenario } from './types.ts';
 
 export interface GateInput {
@@ -19,6 +21,8 @@ export interface GateInput {
   thresholds: Thresholds;
   /** Cells this run set out to measure; 0 when nothing was affected ("nothing to evaluate"). */
   plannedCells: number;
+  /** p50 / p95 per variant × model of the run (`latencyStats`), for `thresholds.p95LatencyMs`. */
+  latency?: readonly LatencyStat[];
 }
 
 const VERDICT_ORDER: Record<GateVerdict, number> = {
@@ -82,18 +86,32 @@ export function gateRun(input: GateInput): GateReport {
       alpha,
     };
   }
-  const comparisons = compareVariants(input);
+  // The control arm (the bare model) is a reference, not a regression target: it is not compared, not held
+  // to the thresholds, and not in the family of tests the correction counts (its cells still count in the
+  // error budget: they were planned and paid for).
+  const gated = (cells: ScenarioAggregate[]) => cells.filter((s) => !isControlVariantId(s.variantId));
+  const comparisons = compareVariants({
+    ...input,
+    current: gated(input.current),
+    ...(input.baseline ? { baseline: gated(input.baseline) } : {}),
+  });
+  const slow = comparisons.flatMap((c) => c.latencyMisses ?? []);
+  const unmeasured = input.thresholds.p95LatencyMs === undefined ? 0 : comparisons.filter((c) => c.latencyUnmeasured).length;
   const breaches = comparisons.flatMap((c) => c.breaches);
   const notComparable = comparisons.flatMap((c) => c.notComparable);
   const regressed = comparisons.filter((c) => c.verdict === 'regressed').length;
-  const missing = comparisons.filter((c) => c.breaches.length > 0).length;
+  const missing = comparisons.filter((c) => c.breaches.length > 0 || (c.latencyMisses?.length ?? 0) > 0).length;
   const scored = input.current.reduce((sum, s) => sum + s.runs, 0);
 
   const notes: string[] = [];
   if (regressed > 0) notes.push(`${regressed} variant × model regressed`);
   if (missing > 0) {
-    const named = breaches.slice(0, MISSES_IN_REASON).map((b) => `${b.variantId} @ ${b.model} ${describeBreach(b)}`);
-    const more = breaches.length > MISSES_IN_REASON ? `, +${breaches.length - MISSES_IN_REASON} more` : '';
+    const all = [
+      ...breaches.map((b) => `${b.variantId} @ ${b.model} ${describeBreach(b)}`),
+      ...slow.map((m) => `${m.variantId} @ ${m.model} ${describeLatencyMiss(m)}`),
+    ];
+    const named = all.slice(0, MISSES_IN_REASON);
+    const more = all.length > MISSES_IN_REASON ? `, +${all.length - MISSES_IN_REASON} more` : '';
     notes.push(`${missing} variant × model below threshold: ${named.join(', ')}${more}`);
   }
   if (errorBudget.exceeded)
@@ -101,9 +119,16 @@ export function gateRun(input: GateInput): GateReport {
       `provider errors ${pct(errorBudget.rate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`,
     );
   if (scored === 0) notes.push('no cell was scored: nothing was measured');
+  // A bar checked on no live latency would pass on nothing: said, not passed silently (and not failed:
+  // a replayed run cannot measure latency).
+  const unchecked =
+    unmeasured > 0
+      ? `; p95LatencyMs not checked for ${unmeasured} variant × model: no live answer recorded a latency (replayed, cached or carried)`
+      : '';
 
   const exitCode = regressed > 0 || missing > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
-  const reason = notes.length > 0 ? notes.join('; ') : input.baseline === undefined ? 'no baseline: thresholds met' : 'no regression';
+  const reason =
+    (notes.length > 0 ? notes.join('; ') : input.baseline === undefined ? 'no baseline: thresholds met' : 'no regression') + unchecked;
   return { exitCode, reason, nothingToEvaluate: false, comparisons, breaches, notComparable, errorBudget, alpha };
 }
 
@@ -124,9 +149,14 @@ function errorBudgetOf(input: GateInput): GateReport['errorBudget'] {
 function compareVariants(input: GateInput): GateReport['comparisons'] {
   const { alpha } = input.thresholds;
   const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
-  const drafts = summarizeAggregates(input.current).map((vm) =>
-    draftComparison(vm, baselineByKey, input.baseline !== undefined, input.thresholds),
-  );
+  const slow = latencyMisses(input.latency ?? [], input.thresholds.p95LatencyMs);
+  const same = (x: { agent: string; variantId: string; model: string }, vm: VariantModelAggregate) =>
+    x.agent === vm.agent && x.variantId === vm.variantId && x.model === vm.model;
+  const drafts = summarizeAggregates(input.current).map((vm) => ({
+    ...draftComparison(vm, baselineByKey, input.baseline !== undefined, input.thresholds),
+    latencyMisses: slow.filter((m) => same(m, vm)),
+    latencyUnmeasured: vm.passRate.runs > 0 && !(input.latency ?? []).some((l) => same(l, vm)),
+  }));
   const tested = drafts.filter((d) => d.stat !== null && !d.carried);
   const adjusted = discreteHolmAdjust(tested.map((d) => ({ p: d.stat!.pValue, support: d.support })));
   tested.forEach((d, i) => {
@@ -155,6 +185,10 @@ interface Draft extends ScenarioTest {
   notComparable: NotComparableScenario[];
   newScenarios: string[];
   breaches: GateComparison['breaches'];
+  /** Over `thresholds.p95LatencyMs`. */
+  latencyMisses?: LatencyMiss[];
+  /** Scored, but no live cell recorded a latency. */
+  latencyUnmeasured?: boolean;
 }
 
 function draftComparison(
@@ -200,14 +234,16 @@ function draftComparison(
 function decide(d: Draft, alpha: number, sharing: number): GateComparison {
   const { vm, stat } = d;
   let { verdict, reasons, moreRepeats } = verdictOf(d, alpha, sharing);
-  if (d.breaches.length > 0) {
+  const slow = d.latencyMisses ?? [];
+  if (d.breaches.length > 0 || slow.length > 0) {
     // A miss is named first and as what it is: the blessed run gated against itself misses the same
     // bars, and calling that a "regression" (of an unchanged prompt) would send the author looking
     // for a change that is not there. A significant drop stays `regressed`, its misses listed too.
     if (verdict !== 'regressed') verdict = 'below-threshold';
-    const misses = d.breaches.map(
-      (b) => `below threshold: ${describeBreach(b)}${b.scope === 'critical' ? '' : ` (${b.passes}/${b.runs})`}`,
-    );
+    const misses = [
+      ...d.breaches.map((b) => `below threshold: ${describeBreach(b)}${b.scope === 'critical' ? '' : ` (${b.passes}/${b.runs})`}`),
+      ...slow.map((m) => `over threshold: ${describeLatencyMiss(m)}`),
+    ];
     reasons = verdict === 'regressed' ? [...reasons, ...misses] : [...misses, ...reasons];
   }
   return {
@@ -224,6 +260,8 @@ function decide(d: Draft, alpha: number, sharing: number): GateComparison {
     notComparable: d.notComparable,
     newScenarios: d.newScenarios,
     breaches: d.breaches,
+    ...(slow.length ? { latencyMisses: slow } : {}),
+    ...(d.latencyUnmeasured ? { latencyUnmeasured: true } : {}),
   };
 }
 

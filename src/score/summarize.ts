@@ -3,17 +3,11 @@
  * paired comparisons between variants, flaky assertions. Pure.
  */
 import { isScored, type CellResult } from '../schema/result.ts';
-import {
-  bootstrapMeanInterval,
-  hashSeed,
-  holmAdjust,
-  mcnemarExactP,
-  mean,
-  newcombePairedDiffInterval,
-  percentile,
-  wilsonInterval,
-} from './stats.ts';
+import { bootstrapMeanInterval, hashSeed, holmAdjust, mcnemarExactP, mean, newcombePairedDiffInterval, wilsonInterval } from './stats.ts';
 import { moreRepeatsPaired } from './more-repeats.ts';
+import { nearestRank } from './latency.ts';
+import { compareWithControl } from './control.ts';
+import { isControlVariantId } from '../shared/control-arm.ts';
 import type {
   CellCounts,
   FlakyAssertion,
@@ -59,7 +53,19 @@ export function summarizeRun(runId: string, results: CellResult[], opts: { alpha
   const groups = groupBy(results, (r) => [r.agent, r.variantId, r.model].join(SEP));
   const keys = [...groups.keys()].sort(byKey);
   const variants = keys.map((key) => summarizeVariantModel(key, groups.get(key)!));
-  return { runId, variants, pairwise: comparePairs(results, alpha), flaky: findFlakyAssertions(results), sources: countSources(results) };
+  // The control arm is compared with each variant apart (its own family), never in the variants' pairs.
+  const control = compareWithControl(results, alpha);
+  return {
+    runId,
+    variants,
+    pairwise: comparePairs(
+      results.filter((r) => !isControlVariantId(r.variantId)),
+      alpha,
+    ),
+    flaky: findFlakyAssertions(results),
+    sources: countSources(results),
+    ...(control.length ? { control } : {}),
+  };
 }
 
 /**
@@ -125,7 +131,8 @@ function summarizeVariantModel(key: string, group: CellResult[]): VariantModelSu
     meanScore: { mean: mean(scores), interval: bootstrapMeanInterval(scores, { seed: hashSeed(key) }) },
     scenarios,
     assertions,
-    latencyMs: latencies.length > 0 ? { p50: percentile(latencies, 0.5)!, p95: percentile(latencies, 0.95)! } : null,
+    // Nearest rank, as every latency figure of the reports (`latency.ts`).
+    latencyMs: latencies.length > 0 ? { p50: nearestRank(latencies, 0.5)!, p95: nearestRank(latencies, 0.95)! } : null,
     tokens,
     cost,
   };

@@ -5,6 +5,7 @@ import type { Thresholds } from '../schema/eval-config.ts';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
 import { wilsonInterval } from './stats.ts';
+import { isControlVariantId } from '../shared/control-arm.ts';
 import type { BreachScope, ThresholdBreach } from './types.ts';
 
 /** Guards against 0.7 vs 7/10 style float noise: a rate equal to its bar meets it. */
@@ -61,7 +62,9 @@ function barFor(vm: VariantModelAggregate, t: Thresholds): { scope: BreachScope;
  * @example findThresholdMisses(aggregateRun(results), config.thresholds).length // 0 when every bar is met
  */
 export function findThresholdMisses(cells: readonly ScenarioAggregate[], thresholds: Thresholds): ThresholdBreach[] {
-  return summarizeAggregates(cells).flatMap((vm) => checkThresholds(vm, thresholds));
+  // The control arm (the bare model) is held to no bar, as in the gate.
+  const gated = cells.filter((c) => !isControlVariantId(c.variantId));
+  return summarizeAggregates(gated).flatMap((vm) => checkThresholds(vm, thresholds));
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { LatencyMiss } from './latency.ts';
 /**
  * Shapes produced by the pure scoring layer (`src/score/`) and consumed by reports and the gate.
  * Scores and rates are 0..1 everywhere.
@@ -105,6 +106,8 @@ export interface RunSummary {
   sources?: SourceCounts;
   /** A panel of graders: how far they agreed (absent with one grader or no rubric). */
   judges?: JudgeAgreement;
+  /** Each variant × model against its agent's control arm (the bare model); absent without control cells. */
+  control?: ControlComparison[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,6 +256,10 @@ export interface GateComparison {
   /** Scenarios of this run the baseline does not have. */
   newScenarios: string[];
   breaches: ThresholdBreach[];
+  /** Over `thresholds.p95LatencyMs`: the p95 and the bar (a miss like `breaches`, verdict `below-threshold`). */
+  latencyMisses?: LatencyMiss[];
+  /** Scored, but no live answer recorded a latency (replayed, cached, carried): p95LatencyMs could not be checked. */
+  latencyUnmeasured?: boolean;
 }
 
 export interface GateReport {
@@ -270,4 +277,35 @@ export interface GateReport {
   notComparable: NotComparableScenario[];
   errorBudget: { errors: number; plannedCells: number; rate: number; budget: number; exceeded: boolean };
   alpha: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The control arm (issue 28): each variant against the bare model (`score/control.ts`).
+
+/**
+ * `gain`: the variant passed significantly more often than the bare model; `worse`: significantly less;
+ * `no-measurable-gain`: neither (or nothing to pair), the report's "no measurable gain over the bare model".
+ */
+export type ControlVerdict = 'gain' | 'no-measurable-gain' | 'worse';
+
+export interface ControlComparison {
+  agent: string;
+  variantId: string;
+  controlId: string;
+  model: string;
+  /** (scenario, repeat) pairs both scored. */
+  pairs: number;
+  /** Discordant pairs: only the variant passed / only the control passed. */
+  variantOnly: number;
+  controlOnly: number;
+  /** Pass rates over the pairs. */
+  variant: RateWithInterval;
+  control: RateWithInterval;
+  /** variant − control over the pairs, −1..1, with Newcombe's paired 95% interval. */
+  diff: number;
+  diffInterval: Interval | null;
+  pValue: number;
+  /** Discrete Holm across the run's control comparisons. */
+  adjustedP: number;
+  verdict: ControlVerdict;
 }
