@@ -12,8 +12,7 @@ import type { GateComparison, GateReport } from '../score/types.ts';
 import { scenarioDeltas } from './baseline-view.ts';
 import { escapeMarkdownCell, showControls } from './escape.ts';
 import { type RubricTrust, trustNotes } from './rubric-trust.ts';
-import { firstFailureReasons, rowEvidence, trustMarkdown } from './summary-md-evidence.ts';
-import { SUMMARY_MAX_CHARS } from './summary-md.ts';
+import { firstFailureReasons, rowEvidence, SUMMARY_MAX_CHARS, trustMarkdown } from './summary-md-evidence.ts';
 import type { ControlComparison } from '../score/control.ts';
 import { describeControl } from './control.ts';
 

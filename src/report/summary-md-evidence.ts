@@ -10,6 +10,12 @@ import type { GateComparison } from '../score/types.ts';
 import { type TrustNote, trustSentence } from './rubric-trust.ts';
 
 /**
+ * GitHub caps a PR comment at 65,536 characters and a job summary at 1 MiB; the file is used for
+ * both, so it stays under the smaller with room to spare.
+ */
+export const SUMMARY_MAX_CHARS = 60_000;
+
+/**
  * The evidence behind a failed gate, for `summary.md` (the PR's job summary and comment): per
  * regressed variant, each model's sentence, its scenarios with baseline k/n → now k/n and the first
  * failing assertion's reason, and the prompt diff against the baseline; then the trajectory

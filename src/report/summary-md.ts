@@ -1,4 +1,7 @@
 import { budgetStopText } from './budget-stop.ts';
+import { SUMMARY_MAX_CHARS } from './summary-md-evidence.ts';
+
+export { SUMMARY_MAX_CHARS };
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
@@ -36,12 +39,6 @@ export interface SummaryInput {
   /** History lines: the baseline run's latency figures, for the change in latency. */
   history?: readonly HistoryEntry[];
 }
-
-/**
- * GitHub caps a PR comment at 65,536 characters and a job summary at 1 MiB; the file is used for
- * both, so it stays under the smaller with room to spare.
- */
-export const SUMMARY_MAX_CHARS = 60_000;
 
 /**
  * @example
