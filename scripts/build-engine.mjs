@@ -177,6 +177,8 @@ export async function buildEngine(target = outDir) {
   const patches = await patchesWhileBundling(promptfoo, applied);
   const tmp = `${target}.${process.pid}.tmp`;
   await rm(tmp, { recursive: true, force: true });
+  // Made first: a folder that cannot be written fails now, not after ≈ 10 s of bundling.
+  await mkdir(tmp, { recursive: true });
   await build({
     entryPoints: { promptfoo: promptfoo.entry },
     bundle: true,
@@ -197,7 +199,6 @@ export async function buildEngine(target = outDir) {
   const bundledPatches = applied.now.length > 0 ? 'applied while bundling' : applied.already.length > 0 ? 'in node_modules' : 'none';
   const meta = { promptfoo: promptfoo.version, entry: promptfoo.entry, agentEvals: agentEvalsVersion(), patches: bundledPatches };
   await writeFile(path.join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  await mkdir(path.dirname(target), { recursive: true });
   if (target !== outDir && isCurrent(target, promptfoo)) {
     await rm(tmp, { recursive: true, force: true }); // another process built it meanwhile
     return target;
