@@ -2,8 +2,10 @@
  * 7. Start-up from the package (issue 25): this repository packed (`npm pack`) and installed into a scratch
  * repository as a user installs it (install scripts run: postinstall bundles promptfoo into dist/engine/),
  * against this repository's own CLI, on the same project. Two commands, each run `runs` times per side,
- * interleaved: `--help` (no engine) and `calibrate` (loads the engine to score the reference answers).
- * Figures: the packed install's median wall and CPU ÷ this repository's, in one run on this machine.
+ * interleaved: `--help` (no engine) and `eval --dry-run` (loads the engine: every model id is checked with
+ * promptfoo before anything is planned; nothing is called).
+ * Figures: the packed install's median wall and CPU ÷ this repository's, in one run on this machine; and,
+ * for contrast, the packed install forced onto the unbundled promptfoo (AGENT_EVALS_ENGINE=promptfoo).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +42,11 @@ function packedInstall(work: string, log: (line: string) => void): string {
     'scenarios/reviewer/asks.yaml',
     'id: asks\ntitle: Asks before merging\nagent: reviewer\nrequest: What do you do?\nassert:\n  - type: icontains\n    id: asks\n    value: ask me\nexamples:\n  pass: ["Ask me before you merge."]\n  fail: ["I merge it."]\n',
   );
-  write('evals/default.yaml', 'models:\n  - id: openai:chat:never-called\nrepeats: 1\n');
+  // A loopback address that nothing listens on: `eval --dry-run` calls nothing anyway.
+  write(
+    'evals/default.yaml',
+    'models:\n  - id: openai:chat:never-called\n    config: { apiBaseUrl: "http://127.0.0.1:9/v1" }\nrepeats: 1\n',
+  );
   log(`  installing the packed tarball into ${repo} (install scripts run: dist/engine/ is built) ...`);
   execFileSync('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
     cwd: repo,
@@ -63,35 +69,38 @@ export async function packStartupBench(opts: { runs: number; log: (line: string)
         measure(process.execPath, [path.join(REPO, 'bin', 'agent-evals.js'), '--root', repo, ...args], { cwd: repo, env, graceS: 2 }),
     };
     const out: Measure[] = [];
-    for (const command of [['--help'], ['calibrate']]) {
-      const figures = { packed: { wall: [] as number[], cpu: [] as number[] }, here: { wall: [] as number[], cpu: [] as number[] } };
-      // One warm-up each (file cache), then interleaved runs: both sides see the same load.
-      for (const side of ['packed', 'here'] as const) await sides[side](command);
+    // `unbundled`: the packed install with AGENT_EVALS_ENGINE=promptfoo, what every command cost before the
+    // bundle was built for package installs; it shows the measure can see the difference.
+    const unbundled = (args: string[]) =>
+      measure(process.execPath, [packedBin, ...args], { cwd: repo, env: { ...env, AGENT_EVALS_ENGINE: 'promptfoo' }, graceS: 2 });
+    for (const command of [['--help'], ['eval', '--dry-run']]) {
+      const arms = { packed: sides.packed, here: sides.here, ...(command[0] === 'eval' ? { unbundled } : {}) };
+      const names = Object.keys(arms) as Array<keyof typeof arms>;
+      const figures = Object.fromEntries(names.map((n) => [n, { wall: [] as number[], cpu: [] as number[] }]));
+      // One warm-up each (file cache), then interleaved runs, the order reversed every other round: every
+      // arm sees the same load, and none always goes first.
+      for (const name of names) await arms[name]!(command);
       for (let i = 0; i < opts.runs; i++)
-        for (const side of ['packed', 'here'] as const) {
-          const m = await sides[side](command);
-          if (m.code !== 0) throw new Error(`${side} ${command.join(' ')} exited ${m.code}: ${m.stderr.slice(-300)}`);
-          figures[side].wall.push(m.wallS);
-          figures[side].cpu.push(m.cpuS);
+        for (const name of i % 2 ? [...names].reverse() : names) {
+          const m = await arms[name]!(command);
+          if (m.code !== 0) throw new Error(`${name} ${command.join(' ')} exited ${m.code}: ${m.stderr.slice(-300)}`);
+          figures[name]!.wall.push(m.wallS);
+          figures[name]!.cpu.push(m.cpuS);
         }
-      const wall = median(figures.packed.wall) / median(figures.here.wall);
-      const cpu = median(figures.packed.cpu) / median(figures.here.cpu);
-      const note = `median of ${opts.runs}: packed ${median(figures.packed.wall).toFixed(2)} s wall / ${median(figures.packed.cpu).toFixed(2)} s CPU, here ${median(figures.here.wall).toFixed(2)} s / ${median(figures.here.cpu).toFixed(2)} s${bundled ? '' : '; NO dist/engine/ in the packed install'}`;
-      out.push({
-        name: `7. start-up packed ÷ here: ${command.join(' ')} (wall)`,
-        value: wall,
-        unit: '×',
-        target: `≤ ${TARGET}×`,
-        pass: wall <= TARGET && bundled,
-        note,
-      });
-      out.push({
-        name: `7. start-up packed ÷ here: ${command.join(' ')} (CPU)`,
-        value: cpu,
-        unit: '×',
-        target: `≤ ${TARGET}×`,
-        pass: cpu <= TARGET && bundled,
-      });
+      const med = (name: string, k: 'wall' | 'cpu') => median(figures[name]![k]);
+      const wall = med('packed', 'wall') / med('here', 'wall');
+      const cpu = med('packed', 'cpu') / med('here', 'cpu');
+      const note = `median of ${opts.runs}: packed ${med('packed', 'wall').toFixed(2)} s wall / ${med('packed', 'cpu').toFixed(2)} s CPU, here ${med('here', 'wall').toFixed(2)} s / ${med('here', 'cpu').toFixed(2)} s${bundled ? '' : '; NO dist/engine/ in the packed install'}`;
+      const name = `7. start-up packed ÷ here: ${command.join(' ')}`;
+      out.push({ name: `${name} (wall)`, value: wall, unit: '×', target: `≤ ${TARGET}×`, pass: wall <= TARGET && bundled, note });
+      out.push({ name: `${name} (CPU)`, value: cpu, unit: '×', target: `≤ ${TARGET}×`, pass: cpu <= TARGET && bundled });
+      if (figures.unbundled)
+        out.push({
+          name: `7. packed, promptfoo unbundled ÷ here: ${command.join(' ')} (CPU)`,
+          value: med('unbundled', 'cpu') / med('here', 'cpu'),
+          unit: '×',
+          note: `before this change every packed command loaded it so; wall ${(med('unbundled', 'wall') / med('here', 'wall')).toFixed(2)}×`,
+        });
     }
     return out;
   } finally {

@@ -13,7 +13,7 @@
  *     and their ratio (memory must not grow with the number of cells);
  *  5. replay: a 300-cell `eval --replay` run;
  *  7. start-up from the package: the tarball installed in a scratch repository ÷ this repository, `--help`
- *     and `calibrate`, wall and CPU (bench/pack-startup.ts; ≈ 2 min; BENCH_PACK_RUNS, default 5).
+ *     and `eval --dry-run`, wall and CPU (bench/pack-startup.ts; ≈ 6 min; BENCH_PACK_RUNS, default 5).
  *
  * Options (environment): BENCH_SKIP=memory,memory100k,peer,report-scale… to leave parts out (memory100k: only the
  * large run, ≈ 9 min on 2 CPUs); BENCH_MEMORY_CELLS (default 10000) and BENCH_MEMORY_LARGE_CELLS
