@@ -128,7 +128,7 @@ describe('installed into another repository', () => {
     const first = await npx(['--version']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr.trim().split('\n')).toEqual([
-      `agent-evals: bundling promptfoo ${version} into ${cache}/ once (npm ran no install script of agent-evals, so dist/engine/ was not built); later commands start ≈ 1 s sooner`,
+      `agent-evals: bundling promptfoo ${version} into ${cache}/ once (npm ran no install script of agent-evals, so dist/engine/ was not built); later commands load it in about half the time`,
     ]);
     // --version names the pinned runtimes.
     expect(first.stdout).toMatch(/^agent-evals 0\.1\.0\nClaude Code runtime: @anthropic-ai\/claude-agent-sdk \d+\.\d+\.\d+ \(pinned/);
