@@ -11,11 +11,14 @@
  *     build from 1,000 runs × 1,000 aggregates (bench/report-scale.ts);
  *  4. memory: peak RSS (VmHWM) of a 10,000-cell and a 100,000-cell run, zero latency, short answers,
  *     and their ratio (memory must not grow with the number of cells);
- *  5. replay: a 300-cell `eval --replay` run.
+ *  5. replay: a 300-cell `eval --replay` run;
+ *  7. start-up from the package: the tarball installed in a scratch repository ÷ this repository, `--help`
+ *     and `eval --dry-run`, wall and CPU (bench/pack-startup.ts; ≈ 6 min; BENCH_PACK_RUNS, default 5).
  *
  * Options (environment): BENCH_SKIP=memory,memory100k,peer,report-scale… to leave parts out (memory100k: only the
  * large run, ≈ 9 min on 2 CPUs); BENCH_MEMORY_CELLS (default 10000) and BENCH_MEMORY_LARGE_CELLS
  * (default 10 × that) for smaller runs while developing.
+ * `npm run bench -- --pack` measures only 7.; BENCH_SKIP=pack leaves it out.
  * `npm run bench -- --agentic` measures only the agent runtimes (6., bench/agentic.ts: ≈ 13 min on 2 busy CPUs by default);
  * BENCH_AGENTIC_RUNS (default 3) interleaved runs of each arm (harness jailed, harness `sandbox: none`, plain script)
  * per runtime; BENCH_AGENTIC_REPEATS (default 4: 40 cells per runtime) repeats per variant × scenario;
@@ -28,6 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { historySizeBench } from './history-size.ts';
+import { packStartupBench } from './pack-startup.ts';
 import { reportScaleBench } from './report-scale.ts';
 import { childEnv, type Measure } from './measure.ts';
 import { CONCURRENCY, PROMPTS, writeHarnessProject } from './bench-project.ts';
@@ -368,12 +372,16 @@ async function main(): Promise<void> {
       const runs = Number(process.env.BENCH_AGENTIC_RUNS ?? 3);
       const repeats = Number(process.env.BENCH_AGENTIC_REPEATS ?? 4);
       for (const m of await agenticBench({ runs, repeats, runtimes, skip: SKIP, log: console.log })) record(m);
+    } else if (process.argv.includes('--pack')) {
+      for (const m of await packStartupBench({ runs: Number(process.env.BENCH_PACK_RUNS ?? 5), log: console.log })) record(m);
     } else {
       if (!SKIP.has('overhead')) await overheadStartupReplay();
       if (!SKIP.has('report')) await reportBench();
       if (!SKIP.has('report-scale')) for (const m of await reportScaleBench()) record(m);
       if (!SKIP.has('memory')) await memoryBench();
       if (!SKIP.has('history')) for (const m of historySizeBench()) record(m);
+      if (!SKIP.has('pack'))
+        for (const m of await packStartupBench({ runs: Number(process.env.BENCH_PACK_RUNS ?? 5), log: console.log })) record(m);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -3,6 +3,9 @@
  * put promptfoo. In this repository that is ./node_modules/promptfoo; when agent-evals is a dependency
  * of another project, npm hoists promptfoo into that project's node_modules, and patch-package (which
  * patches <app>/node_modules/<package>) must run from there, with this package's patches/ folder.
+ *
+ * Then, in a package install only (this repository builds it in prepare), bundles the engine into
+ * dist/engine/ (scripts/build-engine.mjs), so a user's commands start as fast as here.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,4 +31,6 @@ if (!appRoot) {
 const patchPackage = createRequire(path.join(here, 'package.json')).resolve('patch-package/index.js');
 const patchDir = path.relative(appRoot, path.join(here, 'patches')) || 'patches';
 const result = spawnSync(process.execPath, [patchPackage, '--patch-dir', patchDir], { cwd: appRoot, stdio: 'inherit' });
+if (result.status === 0)
+  spawnSync(process.execPath, [path.join(here, 'scripts', 'build-engine.mjs'), '--postinstall'], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -15,6 +15,7 @@ import { stripControl, stripProgress } from './shared/console-text.ts';
 import { closest } from './shared/closest.ts';
 import { MAX_CONCURRENCY, MAX_REPEATS } from './schema/eval-config.ts';
 import { useEngineBundle } from './execute/engine.ts';
+import { versionText } from './execute/runtimes/runtime-install.ts';
 
 // Our users' CI often has a closed network: promptfoo must not phone home unless asked to.
 process.env.PROMPTFOO_DISABLE_TELEMETRY ??= '1';
@@ -92,7 +93,7 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 const program = new Command('agent-evals')
   .description('Prompt regression tests for AI agent files (Claude Code subagents, OpenCode agents), on promptfoo.')
-  .version(version, '-V, --version', 'print the version')
+  .version(versionText(version), '-V, --version', 'print the version and the pinned Claude Code and OpenCode versions')
   .option('--root <dir>', 'project root holding agents/, scenarios/, evals/, reports/', process.cwd())
   .option('--debug', 'print stack traces for errors')
   .addHelpText('after', EXIT_HELP)

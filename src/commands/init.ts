@@ -1,12 +1,12 @@
 import type { Context } from '../context.ts';
-import { ensureIgnored, IGNORED, packageWorkflows, writeStarterFiles } from '../io/init-project.ts';
+import { ensureIgnored, IGNORED, packageWorkflows, writeSchemas, writeStarterFiles } from '../io/init-project.ts';
 import { loadAgents } from '../load/discover-agents.ts';
 import { starterFiles } from '../report/starter-files.ts';
 
 /**
  * `agent-evals init`: in a repository that already holds agents (`.claude/agents/`, `.opencode/`,
- * `opencode.json`, `agents/`), adds an eval config, an example scenario and the two GitHub workflows, and
- * the `.gitignore` lines agent-evals needs. Touches no file that exists but `.gitignore`, which only gains the lines it lacks.
+ * `opencode.json`, `agents/`), adds an eval config, an example scenario, the JSON schemas they point at, the two GitHub
+ * workflows, and the `.gitignore` lines agent-evals needs. Touches no file that exists but `.gitignore`, which only gains the lines it lacks.
  */
 export async function initCommand(ctx: Context): Promise<number> {
   const { variants } = await loadAgents(ctx.root);
@@ -15,6 +15,10 @@ export async function initCommand(ctx: Context): Promise<number> {
   const { written, kept } = await writeStarterFiles(ctx.root, files);
   for (const file of written) ctx.out(`wrote ${file}`);
   for (const file of kept) ctx.out(`kept  ${file} (it exists)`);
+  const schemas = await writeSchemas(ctx.root);
+  for (const file of schemas.written) ctx.out(`wrote ${file}`);
+  for (const file of schemas.updated) ctx.out(`updated ${file} (the schema of this agent-evals version)`);
+  for (const file of schemas.kept) ctx.out(`kept  ${file} (it exists and is not an agent-evals schema)`);
   const ignored = await ensureIgnored(ctx.root);
   if (ignored !== 'kept')
     ctx.out(`${ignored === 'wrote' ? 'made' : 'updated'} .gitignore: ${IGNORED.join(' ')} (only the lines it lacked)`);

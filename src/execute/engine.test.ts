@@ -5,10 +5,12 @@ import type { CellResult } from '../schema/result.ts';
 import { resolveModel } from '../plan/matrix.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
 import type { CellPlan } from '../plan/types.ts';
-import { engineChoice } from './engine.ts';
+import { engineCacheDir, engineChoice } from './engine.ts';
 import { runCells } from './run-cells.ts';
 import { RecordingStore } from './recordings.ts';
 import { tempDirs } from '../../test/support/temp-dirs.ts';
+import { REPO_ROOT } from '../../test/support/project-fixture.ts';
+import path from 'node:path';
 
 const tempDir = tempDirs('agent-evals-rec-');
 
@@ -207,12 +209,29 @@ describe('engineChoice: the bundle stands in for promptfoo only when built from 
       const choice = engineChoice(installed, meta, forced);
       return choice.bundle ? 'bundle' : choice.why;
     };
-    expect(why(undefined)).toMatch(/no bundle in dist\/engine\/: npm install builds it/);
+    expect(why(undefined)).toMatch(/no bundle in dist\/engine\/ nor in the first-use cache: agent-evals bundles it again on first use/);
     expect(why({ promptfoo: '0.121.19', entry: installed.entry })).toMatch(/bundle is of promptfoo 0\.121\.19/);
     // A project moved after install: the bundle refers to the old place's files.
     expect(why({ promptfoo: '0.121.20', entry: '/old/node_modules/promptfoo/dist/src/index.js' })).toMatch(
       /built for promptfoo at \/old\//,
     );
     expect(why({ promptfoo: '0.121.20', entry: installed.entry }, 'promptfoo')).toBe('AGENT_EVALS_ENGINE=promptfoo');
+    // A first-use cache another agent-evals built (its key names both versions; the check is the same).
+    const choice = engineChoice(
+      { ...installed, agentEvals: '0.2.0' },
+      { promptfoo: '0.121.20', entry: installed.entry, agentEvals: '0.1.0' },
+    );
+    expect(choice.bundle ? 'bundle' : choice.why).toMatch(/built by agent-evals 0\.1\.0/);
+  });
+
+  it('looks for the first-use cache exactly where scripts/build-engine.mjs builds it', async () => {
+    const script = (await import(path.join(REPO_ROOT, 'scripts', 'build-engine.mjs'))) as {
+      engineDirs: (p: { dir: string; version: string }, v: string) => { cache: string };
+    };
+    const promptfooDir = '/p/node_modules/promptfoo';
+    expect(engineCacheDir(promptfooDir, '0.1.0', '0.121.20')).toBe(
+      script.engineDirs({ dir: promptfooDir, version: '0.121.20' }, '0.1.0').cache,
+    );
+    expect(engineCacheDir(promptfooDir, '0.1.0', '0.121.20')).toBe('/p/node_modules/.cache/agent-evals/engine-0.1.0-promptfoo-0.121.20');
   });
 });

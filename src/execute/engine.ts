@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EngineAssertion, EngineGrading } from '../shared/engine-types.ts';
 import { toEngineGrading } from './cell-result.ts';
 
@@ -28,46 +28,87 @@ export function engineSource(): string {
   return loadedFrom;
 }
 
+/** What scripts/build-engine.mjs writes beside a bundle. */
+export interface BundleMeta {
+  promptfoo?: string;
+  entry?: string;
+  /** agent-evals' version that built it (a first-use cache is keyed by it). */
+  agentEvals?: string;
+  /** Where patches/ came from: `in node_modules` (patch-package ran at install) or `applied while bundling`. */
+  patches?: string;
+}
+
 /**
- * Whether the bundle in dist/engine/ may stand in for the installed promptfoo: only when it was built
- * from this very install (same version, same place: the bundle refers to files of the install by path).
+ * Whether a bundle may stand in for the installed promptfoo: only when it was built from this very
+ * install (same version, same place: the bundle refers to files of the install by path) by this agent-evals.
  *
  * @example
  * engineChoice({ version: '0.121.20', entry: '/p/node_modules/promptfoo/dist/src/index.js' }, { promptfoo: '0.121.20', entry: '/p/node_modules/promptfoo/dist/src/index.js' }) // { bundle: true }
  */
 export function engineChoice(
-  installed: { version: string; entry: string },
-  bundleMeta: { promptfoo?: string; entry?: string } | undefined,
+  installed: { version: string; entry: string; agentEvals?: string },
+  bundleMeta: BundleMeta | undefined,
   forced?: string,
 ): { bundle: true } | { bundle: false; why: string } {
   if (forced === 'promptfoo') return { bundle: false, why: 'AGENT_EVALS_ENGINE=promptfoo' };
-  if (!bundleMeta) return { bundle: false, why: 'no bundle in dist/engine/: npm install builds it' };
+  const rebuilds = 'agent-evals bundles it again on first use';
+  if (!bundleMeta) return { bundle: false, why: `no bundle in dist/engine/ nor in the first-use cache: ${rebuilds}` };
   if (bundleMeta.promptfoo !== installed.version)
-    return { bundle: false, why: `the bundle is of promptfoo ${bundleMeta.promptfoo}: npm install rebuilds it` };
+    return { bundle: false, why: `the bundle is of promptfoo ${bundleMeta.promptfoo}: ${rebuilds}` };
   if (bundleMeta.entry !== installed.entry)
-    return { bundle: false, why: `the bundle was built for promptfoo at ${bundleMeta.entry}: npm install rebuilds it` };
+    return { bundle: false, why: `the bundle was built for promptfoo at ${bundleMeta.entry}: ${rebuilds}` };
+  if (bundleMeta.agentEvals !== undefined && installed.agentEvals !== undefined && bundleMeta.agentEvals !== installed.agentEvals)
+    return { bundle: false, why: `the bundle was built by agent-evals ${bundleMeta.agentEvals}: ${rebuilds}` };
   return { bundle: true };
 }
 
+/**
+ * The first-use cache of the bundle, beside the promptfoo it bundles (`<node_modules>/.cache/agent-evals/…`),
+ * keyed by both versions; scripts/build-engine.mjs (`engineDirs`) builds into the same place.
+ */
+export function engineCacheDir(promptfooDir: string, agentEvals: string, promptfooVersion: string): string {
+  return path.join(path.dirname(promptfooDir), '.cache', 'agent-evals', `engine-${agentEvals}-promptfoo-${promptfooVersion}`);
+}
+
+const readMeta = (dir: string): Promise<BundleMeta | undefined> =>
+  readFile(path.join(dir, 'meta.json'), 'utf8').then(
+    (text) => {
+      try {
+        return JSON.parse(text) as BundleMeta;
+      } catch {
+        return undefined; // damaged: as if there were no bundle
+      }
+    },
+    () => undefined,
+  );
+
 async function importEngine(env: NodeJS.ProcessEnv): Promise<Promptfoo> {
-  const { version, entry } = await installedEngine();
+  const { version, entry, dir } = await installedEngine();
   if (bundle) {
-    const meta = await readFile(new URL('meta.json', bundle), 'utf8').then(
-      (text) => {
-        try {
-          return JSON.parse(text) as { promptfoo?: string; entry?: string };
-        } catch {
-          return undefined; // damaged: as if there were no bundle
-        }
-      },
+    const agentEvals = await readFile(new URL('../../package.json', bundle), 'utf8').then(
+      (t) => (JSON.parse(t) as { version?: string }).version,
       () => undefined,
     );
-    const choice = engineChoice({ version, entry }, meta, env.AGENT_EVALS_ENGINE);
-    if (choice.bundle) {
-      loadedFrom = `promptfoo ${version}, bundled (${fileURLToPath(bundle)})`;
-      return ((await import(bundle.href)) as typeof import('promptfoo')).default;
+    const places = [path.dirname(fileURLToPath(bundle))];
+    if (agentEvals) places.push(engineCacheDir(dir, agentEvals, version));
+    let why: string | undefined;
+    for (const place of places) {
+      const meta = await readMeta(place);
+      const choice = engineChoice({ version, entry, agentEvals }, meta, env.AGENT_EVALS_ENGINE);
+      if (choice.bundle) {
+        const file = path.join(place, 'promptfoo.mjs');
+        const patched =
+          meta?.patches === 'applied while bundling'
+            ? '; patches/ applied while bundling: npm ran no install script of agent-evals'
+            : meta?.patches === 'none'
+              ? '; without patches/: none applied to this promptfoo'
+              : '';
+        loadedFrom = `promptfoo ${version}, bundled (${file}${patched})`;
+        return ((await import(pathToFileURL(file).href)) as typeof import('promptfoo')).default;
+      }
+      why ??= choice.why;
     }
-    loadedFrom = `promptfoo ${version} from node_modules (${choice.why})`;
+    loadedFrom = `promptfoo ${version} from node_modules (${why})`;
   } else {
     loadedFrom = `promptfoo ${version} from node_modules`;
   }
@@ -117,10 +158,10 @@ export async function scoreOffline(input: {
   return toEngineGrading(result);
 }
 
-let installed: Promise<{ version: string; entry: string }> | undefined;
+let installed: Promise<{ version: string; entry: string; dir: string }> | undefined;
 
 /** The installed promptfoo: its entry file and version (its package.json, found from where `promptfoo` resolves). Read once. */
-function installedEngine(): Promise<{ version: string; entry: string }> {
+function installedEngine(): Promise<{ version: string; entry: string; dir: string }> {
   installed ??= (async () => {
     const entry = fileURLToPath(import.meta.resolve('promptfoo'));
     let dir = path.dirname(entry);
@@ -129,9 +170,9 @@ function installedEngine(): Promise<{ version: string; entry: string }> {
         (t) => JSON.parse(t) as { name?: string; version?: string },
         () => undefined,
       );
-      if (pkg?.name === 'promptfoo' && pkg.version) return { version: pkg.version, entry };
+      if (pkg?.name === 'promptfoo' && pkg.version) return { version: pkg.version, entry, dir };
     }
-    return { version: 'unknown', entry };
+    return { version: 'unknown', entry, dir: path.dirname(entry) };
   })();
   return installed;
 }

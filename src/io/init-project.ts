@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { pathExists } from './path-exists.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,4 +66,40 @@ export async function ensureIgnored(root: string): Promise<'wrote' | 'updated' |
   const before = existing === undefined ? '' : existing.endsWith('\n') || existing === '' ? existing : `${existing}\n`;
   await writeFileAtomic(file, `${before}${before ? '\n' : ''}${block}`);
   return existing === undefined ? 'wrote' : 'updated';
+}
+
+/** The JSON schemas the starter files' `# yaml-language-server: $schema=` comments point at, as this package ships them. */
+export const SCHEMA_FILES = ['evals/eval.schema.json', 'scenarios/scenario.schema.json', 'scenarios/trajectory.schema.json'];
+
+/**
+ * Copies this package's JSON schemas into the project, where the starter files' `$schema` comments point.
+ * A schema that is missing is written; one of an older agent-evals (its title starts `agent-evals`) is
+ * brought up to date; a file of the same name that is not agent-evals' is kept.
+ *
+ * @example await writeSchemas('/repo') // { written: ['evals/eval.schema.json', …], updated: [], kept: [] }
+ */
+export async function writeSchemas(root: string): Promise<{ written: string[]; updated: string[]; kept: string[] }> {
+  const done = { written: [] as string[], updated: [] as string[], kept: [] as string[] };
+  for (const rel of SCHEMA_FILES) {
+    const text = await readFile(path.join(packageRoot(), rel), 'utf8');
+    const file = path.join(root, rel);
+    const existing = (await pathExists(file)) ? await readFile(file, 'utf8') : undefined;
+    if (existing === text) continue;
+    if (existing !== undefined && !isAgentEvalsSchema(existing)) {
+      done.kept.push(rel);
+      continue;
+    }
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, text);
+    (existing === undefined ? done.written : done.updated).push(rel);
+  }
+  return done;
+}
+
+function isAgentEvalsSchema(text: string): boolean {
+  try {
+    return String((JSON.parse(text) as { title?: unknown }).title ?? '').startsWith('agent-evals');
+  } catch {
+    return false;
+  }
 }

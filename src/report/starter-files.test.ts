@@ -23,6 +23,15 @@ describe('starterFiles', () => {
     expect(text).toContain('# agents: ["reviewer", "docs-writer"]');
   });
 
+  it('the eval config and the example scenario point editors at the JSON schemas init writes beside them', () => {
+    const target = (file: string) => {
+      const m = /^# yaml-language-server: \$schema=(\S+)$/m.exec(byPath.get(file)!);
+      return m ? path.posix.join(path.posix.dirname(file), m[1]!) : undefined;
+    };
+    expect(target('evals/default.yaml')).toBe('evals/eval.schema.json');
+    expect(target('scenarios/reviewer/example.yaml')).toBe('scenarios/scenario.schema.json');
+  });
+
   it('the example scenario belongs to the first agent', () => {
     expect(parse(byPath.get('scenarios/reviewer/example.yaml')!)).toMatchObject({ id: 'example', agent: 'reviewer' });
   });

@@ -34,7 +34,8 @@ function evalConfig(agentNames: string[]): string {
   // No `agents:` line: every agent found runs, so one added later is picked up; the comment says how to narrow it.
   const names = agentNames.length > 0 ? agentNames.map((n) => JSON.stringify(n)).join(', ') : '"my-agent"';
   const agents = `# Every agent found runs. To run only some, name them (an agent added later then needs adding here):\n# agents: [${names}]\n`;
-  return `# The default eval: \`npx agent-evals eval\`. Each agent variant on a hosted model, every scenario,
+  return `# yaml-language-server: $schema=./eval.schema.json
+# The default eval: \`npx agent-evals eval\`. Each agent variant on a hosted model, every scenario,
 # three repeats. With no API key the run still lints, calibrates and says how to enable a model.
 description: agent regression tests
 ${agents}models:
@@ -54,7 +55,8 @@ thresholds:
 }
 
 function exampleScenario(agent: string | undefined): string {
-  return `# An example scenario: one request, what a good answer must (not) do, and reference answers that
+  return `# yaml-language-server: $schema=../scenario.schema.json
+# An example scenario: one request, what a good answer must (not) do, and reference answers that
 # \`agent-evals calibrate\` uses to prove each assertion tells a good answer from a bad one.
 id: example
 title: Says what it does, briefly
