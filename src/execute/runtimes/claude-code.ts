@@ -245,6 +245,14 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
       const started = Date.now(); // the first cell's latency includes loading the SDK, as it always did
       return runClaudeCodeCell(await loadOnce(), input, { ...opts, sandbox }, started);
     },
+    route: async () => ({
+      chosen: 'none',
+      detail: '',
+      requests: 0,
+      latencyMs: 0,
+      runtimeVersion: '',
+      error: 'routing: not implemented yet',
+    }),
     async close() {
       // Each cell's Claude Code process ends with its query; nothing is shared across cells.
     },

@@ -149,6 +149,14 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
   return {
     name: 'opencode',
     runCell: (input) => runOpenCodeCell(pool, sandbox, input),
+    route: async () => ({
+      chosen: 'none',
+      detail: '',
+      requests: 0,
+      latencyMs: 0,
+      runtimeVersion: '',
+      error: 'routing: not implemented yet',
+    }),
     prepare: (cells) => pool.warm(cells),
     async close() {
       await pool.close();
