@@ -1,0 +1,117 @@
+/**
+ * A scripted main agent that routes by a stated rule, for the routing-case tests on both real runtimes.
+ *
+ * The rule (what the fake model does on the main agent's first turn, reading the request):
+ * - mentions "SQL" → delegates to `database-engineer`;
+ * - mentions "XSS" → delegates to `security-auditor`;
+ * - mentions "GENERAL" → delegates to the runtime's built-in general agent (`general-purpose` / `general`);
+ * - anything else → answers itself.
+ * A second turn of the main agent (which a routing case must never reach) and every subagent answer with text.
+ * Each suite agent's body carries a marker (`<NAME>-BODY-MARKER`), so a test can tell that no request ever
+ * carried a subagent's system prompt: the subagent never ran.
+ *
+ * @example
+ * anthropic.configure({ rules: claudeRoutingRules() });
+ * const out = await runtime.route({ agents: routingSuite('claude-code'), request: 'Fix the SQL', ... });
+ * out.chosen; // 'database-engineer'
+ */
+import type { RuntimeAgent } from '../../src/shared/agent-runtime.ts';
+import type { AnthropicRule } from './fake-anthropic-server.ts';
+import type { StreamRule } from './fake-openai-stream-server.ts';
+
+export interface RoutingRequest {
+  request: string;
+  /** The decision the rule makes for it. */
+  expected: string;
+}
+
+/** The suite's agents: name, description, and a body with its marker. */
+const SUITE = [
+  { name: 'database-engineer', description: 'Use for SQL queries, schemas, indexes and migrations.' },
+  { name: 'security-auditor', description: 'Use for security reviews: XSS, injection, authentication.' },
+  { name: 'docs-writer', description: 'Use for READMEs and user documentation.' },
+];
+
+/** The marker in a suite agent's body. */
+export const bodyMarker = (name: string) => `${name.toUpperCase()}-BODY-MARKER`;
+
+/** The suite as a runtime gets it, in the runtime's dialect (OpenCode files: `mode: subagent` left out on purpose, the runtime sets it). */
+export function routingSuite(runtime: 'claude-code' | 'opencode'): RuntimeAgent[] {
+  return SUITE.map(({ name, description }) => {
+    const systemPrompt = `You are ${bodyMarker(name)}. Do your part.`;
+    const front = runtime === 'claude-code' ? `name: ${name}\ndescription: ${description}\ntools: Read` : `description: ${description}`;
+    return {
+      name,
+      description,
+      dialect: runtime,
+      systemPrompt,
+      fileText: `---\n${front}\n---\n${systemPrompt}\n`,
+      tools: runtime === 'claude-code' ? ['Read'] : [],
+      permissions: [],
+    };
+  });
+}
+
+/** The requests and what the rule decides for each, per runtime (the built-in general agent's name differs). */
+export function routingRequests(runtime: 'claude-code' | 'opencode'): RoutingRequest[] {
+  return [
+    { request: 'The SQL query behind /orders is slow; which index is missing?', expected: 'database-engineer' },
+    { request: 'Is the comment form open to XSS?', expected: 'security-auditor' },
+    { request: 'What does HTTP status 418 mean?', expected: 'none' },
+    { request: 'GENERAL: collect the TODO comments.', expected: runtime === 'claude-code' ? 'general-purpose' : 'general' },
+  ];
+}
+
+/** The rule: the agent the main agent delegates to for `request`, or undefined to answer itself. */
+function decide(request: string, general: string): string | undefined {
+  if (request.includes('SQL')) return 'database-engineer';
+  if (request.includes('XSS')) return 'security-auditor';
+  if (request.includes('GENERAL')) return general;
+  return undefined;
+}
+
+/** The delegation's prompt for `agent`. */
+export const delegationPrompt = (agent: string) => `Please handle this, ${agent}.`;
+/** The main agent's own answer when it does not delegate. */
+export const OWN_ANSWER = 'A teapot: the server refuses to brew coffee.';
+
+/** Rules for the fake Anthropic server (Claude Code): the main agent is the conversation offered `Agent`/`Task`. */
+export function claudeRoutingRules(): AnthropicRule[] {
+  const delegates = (tools: string[]) => tools.includes('Agent') || tools.includes('Task');
+  return [
+    ...SUITE.map(({ name }) => ({ system: bodyMarker(name), reply: { text: `${name} ran.` } })),
+    {
+      when: (ctx) => delegates(ctx.tools) && ctx.turn === 1,
+      reply: (ctx) => {
+        const agent = decide(ctx.userText, 'general-purpose');
+        if (!agent) return { text: OWN_ANSWER };
+        const tool = ctx.tools.includes('Agent') ? 'Agent' : 'Task';
+        return { toolCalls: [{ name: tool, input: { subagent_type: agent, description: 'route', prompt: delegationPrompt(agent) } }] };
+      },
+    },
+    { when: (ctx) => delegates(ctx.tools), reply: { text: 'SECOND-TURN: a routing case must stop before this.' } },
+  ];
+}
+
+/** Rules for the fake OpenAI stream server (OpenCode): the main agent is the conversation offered `task`. */
+export function openCodeRoutingRules(): StreamRule[] {
+  return [
+    ...SUITE.map(({ name }) => ({ system: bodyMarker(name), reply: { text: `${name} ran.` } })),
+    {
+      name: 'main agent, first turn',
+      when: (ctx) => ctx.tools.includes('task') && ctx.turn === 1,
+      reply: (ctx) => {
+        const agent = decide(ctx.user, 'general');
+        if (!agent) return { text: OWN_ANSWER };
+        return {
+          toolCalls: [{ name: 'task', arguments: { subagent_type: agent, description: 'route', prompt: delegationPrompt(agent) } }],
+        };
+      },
+    },
+    {
+      name: 'main agent, later turn',
+      when: (ctx) => ctx.tools.includes('task'),
+      reply: { text: 'SECOND-TURN: a routing case must stop before this.' },
+    },
+  ];
+}
