@@ -39,7 +39,8 @@ export const bodyMarker = (name: string) => `${name.toUpperCase()}-BODY-MARKER`;
 export function routingSuite(runtime: 'claude-code' | 'opencode'): RuntimeAgent[] {
   return SUITE.map(({ name, description }) => {
     const systemPrompt = `You are ${bodyMarker(name)}. Do your part.`;
-    const front = runtime === 'claude-code' ? `name: ${name}\ndescription: ${description}\ntools: Read` : `description: ${description}`;
+    const quoted = JSON.stringify(description); // a YAML string, whatever punctuation it holds
+    const front = runtime === 'claude-code' ? `name: ${name}\ndescription: ${quoted}\ntools: Read` : `description: ${quoted}`;
     return {
       name,
       description,
