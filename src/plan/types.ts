@@ -31,6 +31,15 @@ export interface CellPlan {
   threshold?: number;
   /** Agent runtimes: what the runtime needs beyond the messages. */
   agentRun?: AgentRun;
+  /** A routing case (docs/routing.md): run by the runtime's main agent with `agents` as its subagents, not by the variant. */
+  routing?: RoutingRun;
+}
+
+/** How a routing cell runs: the suite's agents (the variant under test in its agent's place) and the expected decision. */
+export interface RoutingRun {
+  suite: string;
+  expected: string;
+  agents: RuntimeAgent[];
 }
 
 /** How an agent cell runs: the agent file, the scenario's workspace and what it allows, the bounds. */

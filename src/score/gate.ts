@@ -10,6 +10,7 @@ import { checkThresholds, describeBreach } from './thresholds.ts';
 import { discreteHolmAdjust } from './discrete-holm.ts';
 import { compareScenarios, type ScenarioTest } from './compare-scenarios.ts';
 import { byKey } from './summarize.ts';
+import { gateRouting, type RoutingGateItem } from './routing-gate.ts';
 import type { GateComparison, GateReport, GateVerdict, NotComparableReason, NotComparableScenario } from './types.ts';
 
 export interface GateInput {
@@ -83,6 +84,8 @@ export function gateRun(input: GateInput): GateReport {
     };
   }
   const comparisons = compareVariants(input);
+  const routing = routingItems(input);
+  const routingFailed = routing?.filter((i) => i.verdict === 'regressed' || i.verdict === 'below-threshold') ?? [];
   const breaches = comparisons.flatMap((c) => c.breaches);
   const notComparable = comparisons.flatMap((c) => c.notComparable);
   const regressed = comparisons.filter((c) => c.verdict === 'regressed').length;
@@ -101,10 +104,38 @@ export function gateRun(input: GateInput): GateReport {
       `provider errors ${pct(errorBudget.rate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`,
     );
   if (scored === 0) notes.push('no cell was scored: nothing was measured');
+  if (routingFailed.length) notes.push(routingNote(routingFailed));
 
-  const exitCode = regressed > 0 || missing > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
+  const exitCode = regressed > 0 || missing > 0 || routingFailed.length > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
   const reason = notes.length > 0 ? notes.join('; ') : input.baseline === undefined ? 'no baseline: thresholds met' : 'no regression';
-  return { exitCode, reason, nothingToEvaluate: false, comparisons, breaches, notComparable, errorBudget, alpha };
+  return {
+    exitCode,
+    reason,
+    nothingToEvaluate: false,
+    comparisons,
+    breaches,
+    notComparable,
+    errorBudget,
+    alpha,
+    ...(routing ? { routing } : {}),
+  };
+}
+
+/** Routing suites' figures judged, when the run has routing cells. */
+function routingItems(input: GateInput): RoutingGateItem[] | undefined {
+  if (!input.current.some((s) => s.routing)) return undefined;
+  return gateRouting({
+    current: input.current,
+    ...(input.baseline ? { baseline: input.baseline } : {}),
+    alpha: input.thresholds.alpha,
+    ...(input.thresholds.routing ? { thresholds: input.thresholds.routing } : {}),
+  });
+}
+
+function routingNote(failed: RoutingGateItem[]): string {
+  const first = failed[0]!;
+  const more = failed.length > 1 ? ` (+${failed.length - 1} more)` : '';
+  return `routing ${first.verdict === 'regressed' ? 'regressed' : 'below threshold'}: ${first.suite} with ${first.variantId} @ ${first.model}: ${first.reason}${more}`;
 }
 
 /** Provider errors against the planned cells (errors never count as failures, but too many fail the gate). */

@@ -1,3 +1,4 @@
+import type { RoutingGateItem } from './routing-gate.ts';
 /**
  * Shapes produced by the pure scoring layer (`src/score/`) and consumed by reports and the gate.
  * Scores and rates are 0..1 everywhere.
@@ -270,4 +271,6 @@ export interface GateReport {
   notComparable: NotComparableScenario[];
   errorBudget: { errors: number; plannedCells: number; rate: number; budget: number; exceeded: boolean };
   alpha: number;
+  /** Routing suites: each agent's recall and precision judged (`score/routing-gate.ts`); absent when the run has none. */
+  routing?: RoutingGateItem[];
 }
