@@ -41,7 +41,8 @@ export async function loadRoutingSuites(
     const file = relPath(root, abs);
     try {
       const { text } = await readTextFile(abs, file);
-      suites.push(await (abs.toLowerCase().endsWith('.csv') ? readCsvSuite(text, file) : readYamlSuite(text, file, root)));
+      const known = opts.agentNames;
+      suites.push(await (abs.toLowerCase().endsWith('.csv') ? readCsvSuite(text, file, known) : readYamlSuite(text, file, root, known)));
     } catch (err) {
       if (!isUserError(err)) throw err;
       errors.push(...(err instanceof UserErrors ? err.errors : [err]));
@@ -59,7 +60,6 @@ export async function loadRoutingSuites(
         }),
       );
     seen.set(s.name, s);
-    if (opts.agentNames) errors.push(...unknownAgents(s, opts.agentNames));
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new UserErrors(errors);
@@ -99,7 +99,7 @@ export function unexpectedAgents(suite: LoadedRoutingSuite): string[] {
     );
 }
 
-function unknownAgents(suite: LoadedRoutingSuite, known: readonly string[]): UserError[] {
+function unknownAgents(suite: Pick<LoadedRoutingSuite, 'agents' | 'agentLines' | 'file'>, known: readonly string[]): UserError[] {
   const errors: UserError[] = [];
   for (const [i, a] of suite.agents.entries()) {
     if (!known.includes(a))
@@ -142,7 +142,7 @@ function checkCases(
     if (same !== undefined && cases[same]!.expect !== c.expect)
       errors.push(
         new ScenarioError(
-          `the same request as case "${cases[same]!.id}" (${formatWhere(placeOf(same, 'request'))}) expects "${c.expect}" there "${cases[same]!.expect}"; expected one decision per request`,
+          `the same request as case "${cases[same]!.id}" (${formatWhere(placeOf(same, 'request'))}) expects "${cases[same]!.expect}" there and "${c.expect}" here; expected one decision per request`,
           at('expect'),
         ),
       );
@@ -153,7 +153,7 @@ function checkCases(
 
 const formatWhere = (p: Place) => formatPlace({ ...p, field: undefined }).replace(/: $/, '');
 
-async function readYamlSuite(text: string, file: string, root: string): Promise<LoadedRoutingSuite> {
+async function readYamlSuite(text: string, file: string, root: string, known?: readonly string[]): Promise<LoadedRoutingSuite> {
   const src = parseYamlSource(text);
   if (isYamlError(src)) {
     const e = explainYamlError(text, src.errors[0]!);
@@ -175,6 +175,7 @@ async function readYamlSuite(text: string, file: string, root: string): Promise<
   const agentLines = data.agents.map((_, i) => src.placeOf(['agents', i]).line ?? 0);
   const base = { name, file, agents: data.agents, agentLines };
   const errors = checkCases(base, cases, (i, field) => place(['cases', i, field]));
+  if (known) errors.push(...unknownAgents(base, known));
   let workspace: ScenarioWorkspace | undefined;
   if (data.workspace) {
     try {
@@ -192,7 +193,7 @@ async function readYamlSuite(text: string, file: string, root: string): Promise<
  * A CSV suite: one case per row (columns id, request, expect, tags, note, not; `|` separates list cells).
  * Its agents are the ones its cases expect; a suite with an agent no case expects needs the YAML form.
  */
-function readCsvSuite(text: string, file: string): LoadedRoutingSuite {
+function readCsvSuite(text: string, file: string, known?: readonly string[]): LoadedRoutingSuite {
   let records: Array<{ record: string[]; info: { lines: number; records: number } }>;
   try {
     records = parse(text, { info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof records;
@@ -253,6 +254,15 @@ function readCsvSuite(text: string, file: string): LoadedRoutingSuite {
   const agents = [...new Set(cases.map((c) => c.expect).filter((e) => e !== NONE))];
   const base = { name: stem(file), file, agents, agentLines: agents.map(() => 0) };
   const more = checkCases(base, cases, (i, field) => cellAt(rows[i]!, field));
+  if (known)
+    for (const [i, c] of cases.entries())
+      if (c.expect !== NONE && !known.includes(c.expect))
+        more.push(
+          new ScenarioError(
+            `"${c.expect}" is no agent found${didYouMean(c.expect, known)}; expected the name of an agent under the agents folders`,
+            cellAt(rows[i]!, 'expect'),
+          ),
+        );
   if (agents.length < 2)
     more.push(new ScenarioError(`its cases expect ${agents.length} agent(s); expected at least two sibling agents`, cellAt(2, 'expect')));
   if (more.length) throw more.length === 1 ? more[0] : new UserErrors(more);

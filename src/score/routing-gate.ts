@@ -110,8 +110,20 @@ export function gateRouting(input: RoutingGateInput): RoutingGateItem[] {
   tested.forEach((d, i) => {
     d.adjustedP = adjusted[i]!;
   });
-  return drafts.map((d) => judge(d, input));
+  // Failures first; among them the sibling that lost requests (recall) before the one that took them (precision).
+  return drafts
+    .map((d) => judge(d, input))
+    .sort((x, y) => ORDER[x.verdict] - ORDER[y.verdict] || (x.figure === y.figure ? 0 : x.figure === 'recall' ? -1 : 1));
 }
+
+const ORDER: Record<RoutingGateItem['verdict'], number> = {
+  regressed: 0,
+  'below-threshold': 1,
+  improved: 2,
+  inconclusive: 3,
+  new: 4,
+  unchanged: 5,
+};
 
 function judge(d: Draft, input: RoutingGateInput): RoutingGateItem {
   const { worse, discordant: _discordant, ...item } = d;
