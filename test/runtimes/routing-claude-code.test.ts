@@ -77,4 +77,14 @@ describe('routing cases on claude-code (the real program, jailed)', { timeout: 1
     }
     expect(server.agentCalls.some((c) => c.reply.text?.startsWith('SECOND-TURN'))).toBe(false);
   });
+  it('is an error, never a decision, when the main agent reaches the request bound without deciding', async () => {
+    server.reset();
+    server.configure({ rules: claudeRoutingRules() });
+    const out = await runtime.route({ ...routingInput('LOOP: keep reading.'), limits: { maxRequests: 2, wallTimeMs: 60_000 } });
+
+    expect(out.error).toMatch(/did not decide.*request/);
+    expect(out.chosen).toBe('none');
+    expect(out.runtimeVersion).not.toBe('');
+    expect(server.requests.filter((r) => r.kind === 'messages').length).toBeLessThanOrEqual(3);
+  });
 });

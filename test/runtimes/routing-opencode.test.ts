@@ -87,4 +87,14 @@ describe.skipIf(Boolean(missing))('routing cases on opencode (the real program, 
     // The installed agent files are gone from the workspace copy, which is back where it was.
     expect(readFileSync(path.join(input.workspace, 'README.md'), 'utf8')).toBe('# Orders\n');
   });
+  it('is an error, never a decision, when the main agent reaches the request bound without deciding', async () => {
+    server.reset();
+    server.configure({ rules: openCodeRoutingRules() });
+    const out = await runtime.route({ ...routingInput('LOOP: keep reading.'), limits: { maxRequests: 2, wallTimeMs: 60_000 } });
+
+    expect(out.error).toMatch(/did not decide.*request/);
+    expect(out.chosen).toBe('none');
+    expect(out.runtimeVersion).not.toBe('');
+    expect(server.agentCalls.length).toBeLessThanOrEqual(3);
+  });
 });

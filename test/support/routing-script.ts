@@ -5,6 +5,7 @@
  * - mentions "SQL" → delegates to `database-engineer`;
  * - mentions "XSS" → delegates to `security-auditor`;
  * - mentions "GENERAL" → delegates to the runtime's built-in general agent (`general-purpose` / `general`);
+ * - mentions "LOOP" → reads README.md on every turn and never decides (a case that must end as an error);
  * - anything else → answers itself.
  * A second turn of the main agent (which a routing case must never reach) and every subagent answer with text.
  * Each suite agent's body carries a marker (`<NAME>-BODY-MARKER`), so a test can tell that no request ever
@@ -79,8 +80,14 @@ export const OWN_ANSWER = 'A teapot: the server refuses to brew coffee.';
 /** Rules for the fake Anthropic server (Claude Code): the main agent is the conversation offered `Agent`/`Task`. */
 export function claudeRoutingRules(): AnthropicRule[] {
   const delegates = (tools: string[]) => tools.includes('Agent') || tools.includes('Task');
+  // The workspace Claude Code states in its request (Read wants an absolute path).
+  const workspaceIn = (body: unknown) => /(\/[^"\s\\]*\/workspace)\b/.exec(JSON.stringify(body))?.[1] ?? '';
   return [
     ...SUITE.map(({ name }) => ({ system: bodyMarker(name), reply: { text: `${name} ran.` } })),
+    {
+      when: (ctx) => delegates(ctx.tools) && ctx.userText.includes('LOOP'),
+      reply: (ctx) => ({ toolCalls: [{ name: 'Read', input: { file_path: `${workspaceIn(ctx.body)}/README.md` } }] }),
+    },
     {
       when: (ctx) => delegates(ctx.tools) && ctx.turn === 1,
       reply: (ctx) => {
@@ -98,6 +105,11 @@ export function claudeRoutingRules(): AnthropicRule[] {
 export function openCodeRoutingRules(): StreamRule[] {
   return [
     ...SUITE.map(({ name }) => ({ system: bodyMarker(name), reply: { text: `${name} ran.` } })),
+    {
+      name: 'main agent, loop',
+      when: (ctx) => ctx.tools.includes('task') && ctx.user.includes('LOOP'),
+      reply: { toolCalls: [{ name: 'read', arguments: { filePath: 'README.md' } }] },
+    },
     {
       name: 'main agent, first turn',
       when: (ctx) => ctx.tools.includes('task') && ctx.turn === 1,
