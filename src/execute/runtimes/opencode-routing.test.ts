@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RuntimeAgent } from '../../shared/agent-runtime.ts';
-import { asSubagent } from './opencode-routing.ts';
+import { asSubagent, routeOpenCodeCase } from './opencode-routing.ts';
 
 const agent = (fileText: string): RuntimeAgent => ({
   name: 'db',
@@ -22,5 +22,22 @@ describe('asSubagent: a suite agent as OpenCode must load it for the task tool',
   it('adds the line when the frontmatter has none, and a frontmatter when the file has none', () => {
     expect(asSubagent(agent('---\ndescription: x\n---\nbody\n')).fileText).toBe('---\nmode: subagent\ndescription: x\n---\nbody\n');
     expect(asSubagent(agent('body only\n')).fileText).toBe('---\nmode: subagent\n---\nbody only\n');
+  });
+
+  it("refuses a suite agent named build before any server is used: it would replace OpenCode's main agent", async () => {
+    const acquire = vi.fn();
+    const out = await routeOpenCodeCase(
+      { acquire, release: vi.fn(), move: vi.fn(), modelAddress: () => '' },
+      {
+        agents: [{ ...agent('---\ndescription: x\n---\nbody\n'), name: 'build' }],
+        request: 'r',
+        model: { id: 'm', apiBaseUrl: 'http://127.0.0.1:9/v1' },
+        workspace: '/nowhere/workspace',
+        sandboxHome: '/nowhere/home',
+        limits: { maxRequests: 2, wallTimeMs: 1000 },
+      },
+    );
+    expect(out.error).toBe('a suite agent is named "build", which is OpenCode\'s main agent; rename it');
+    expect(acquire).not.toHaveBeenCalled();
   });
 });

@@ -70,6 +70,9 @@ export async function routeOpenCodeCase<S extends RoutingSlot>(deps: RoutingDeps
   const started = Date.now();
   if (!input.model.apiBaseUrl) return failed(started, 'the opencode runtime needs model.apiBaseUrl (an OpenAI-compatible server)');
   if (input.agents.length === 0) return failed(started, 'a routing case needs at least one agent in its suite');
+  // Installed under that name, a suite agent would replace OpenCode's own main agent: the case would measure the wrong agent.
+  if (input.agents.some((a) => a.name === OPENCODE_MAIN_AGENT))
+    return failed(started, `a suite agent is named "${OPENCODE_MAIN_AGENT}", which is OpenCode's main agent; rename it`);
   let slot: S;
   try {
     slot = await deps.acquire();
