@@ -17,6 +17,8 @@ import { baselineDeltas, renderFlaky, renderMatrix, renderPairMatrices, renderPa
 import { STYLE } from './html-style.ts';
 import { html, trusted, type Html } from './html-tag.ts';
 import { renderTrends } from './html-trends.ts';
+import { renderRoutingGateRows, renderRoutingSection } from './routing-html.ts';
+import { routingFigures } from '../score/routing.ts';
 import { notableComparisons } from './gate-text.ts';
 import { buildMatrix, type Matrix } from './matrix.ts';
 import { describeMode } from './run-mode.ts';
@@ -86,7 +88,9 @@ export const CONTENT_SECURITY_POLICY = `default-src 'none'; style-src ${sha256(S
 export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
   const { meta, results, summary, gate, baseline } = input;
   const matrix = buildMatrix(summary);
-  const deltas = scenarioDeltas(aggregateRun(results, { grader: meta.grader }), baseline?.cells);
+  const aggregates = aggregateRun(results, { grader: meta.grader });
+  const deltas = scenarioDeltas(aggregates, baseline?.cells);
+  const routing = routingFigures(aggregates);
   const series = trendSeries(input.history);
   const toc = renderToc({
     gate: gate ? notableComparisons(gate).length : undefined,
@@ -98,6 +102,7 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
     ).length,
     charts: series.length,
     splits: summary.judges?.splitCount,
+    routing: routing.length || undefined,
   });
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -110,8 +115,9 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
 </head><body><div class="layout"><main>
 <header><h1>agent-evals report</h1>${runFacts(input)}</header>
 ${input.warnings?.length ? html`<div class="warnings" id="warnings"><b>Warnings</b><ul>${input.warnings.map((w) => html`<li>${w}</li>`)}</ul></div>` : ''}
-${gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(gate, deltas)}</section>` : ''}
+${gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(gate, deltas)}${renderRoutingGateRows(gate.routing)}</section>` : ''}
 ${overviewSection(input, matrix)}
+${renderRoutingSection(routing, gate?.routing)}
 ${scenariosSection(input, opts, matrix, deltas)}
 ${promptsSection(input)}
 ${renderJudges(summary.judges)}
@@ -190,6 +196,8 @@ interface TocCounts {
   charts: number;
   /** With a panel of graders: the cells where they split. */
   splits: number | undefined;
+  /** Routing suites × variants × models shown, when the run has routing cells. */
+  routing?: number | undefined;
 }
 
 function renderToc(n: TocCounts): Html {
@@ -198,6 +206,7 @@ function renderToc(n: TocCounts): Html {
   return html`<nav class="toc" aria-label="Contents"><b>Contents</b><ul>${[
     n.gate !== undefined ? item('#gate', 'Gate', `${n.gate} notable`) : '',
     item('#overview', 'Overview', `${n.variants} variant${n.variants === 1 ? '' : 's'}`),
+    n.routing !== undefined ? item('#routing', 'Routing', `${n.routing} suite × variant × model`) : '',
     item('#scenarios', 'Scenarios', `${n.scenarios}${n.worse ? `, ${n.worse} worse` : ''}`),
     item('#prompts', 'Prompt diffs', `${n.changedPrompts} changed`),
     n.splits !== undefined ? item('#judges', 'Judges', `${n.splits} split`) : '',

@@ -6,6 +6,7 @@
  */
 import type { GateComparison, GateReport } from '../score/types.ts';
 import { escapeMarkdownCell } from './escape.ts';
+import { routingGateMarkdown } from './routing-md.ts';
 
 /** The hidden first line the workflow looks for to update its own comment instead of adding one. */
 export const PR_COMMENT_MARKER = '<!-- agent-evals:pr-comment -->';
@@ -39,6 +40,7 @@ export function renderPrComment(input: {
     for (const c of rows) lines.push(row(c));
     lines.push('');
   }
+  lines.push(...routingGateMarkdown(gate.routing));
   const others = gate.comparisons.length - rows.length;
   if (others > 0) lines.push(`${others} other variant × model unchanged or new.`, '');
   const uncalibrated = input.uncalibrated ?? [];

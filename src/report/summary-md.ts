@@ -1,6 +1,8 @@
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
+import { routingMarkdown } from './routing-md.ts';
+import { routingFigures } from '../score/routing.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
@@ -55,6 +57,8 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
     lines.push(...renderGateMarkdown(input.gate), '', ...regressionEvidence(input.gate, meta, results, deltas, input.baseline));
   }
   lines.push(...trajectoryFailures(results), ...approximations(results));
+  if (results.some((r) => r.routing))
+    lines.push(...routingMarkdown(routingFigures(aggregateRun(results, { grader: meta.grader })), input.gate?.routing));
 
   const pairs = orderPairs(summary.pairwise);
   const worse = pairs.filter((p) => p.verdict === 'worse');
