@@ -11,7 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaudeCodeRuntime } from '../../src/execute/runtimes/claude-code.ts';
 import type { RoutingCellInput } from '../../src/shared/agent-runtime.ts';
 import { FAKE_ANTHROPIC_KEY, type FakeAnthropicServer, startFakeAnthropic } from '../support/fake-anthropic-server.ts';
-import { bodyMarker, claudeRoutingRules, delegationPrompt, OWN_ANSWER, routingRequests, routingSuite } from '../support/routing-script.ts';
+import {
+  bodyMarker,
+  claudeRoutingRules,
+  delegationPrompt,
+  OWN_ANSWER,
+  routingRequests,
+  routingSuite,
+  withDescription,
+} from '../support/routing-script.ts';
 
 let server: FakeAnthropicServer;
 const runtime = createClaudeCodeRuntime();
@@ -86,5 +94,20 @@ describe('routing cases on claude-code (the real program, jailed)', { timeout: 1
     expect(out.chosen).toBe('none');
     expect(out.runtimeVersion).not.toBe('');
     expect(server.requests.filter((r) => r.kind === 'messages').length).toBeLessThanOrEqual(3);
+  });
+  it('routes on the descriptions it is given: a description edit that claims SQL takes the SQL request from its sibling', async () => {
+    server.reset();
+    server.configure({ rules: claudeRoutingRules({ byDescription: true }) });
+    const request = 'The SQL query behind /orders is slow; which index is missing?';
+    const before = await runtime.route(routingInput(request));
+    expect(before.error, before.error).toBeUndefined();
+    expect(before.chosen).toBe('database-engineer');
+
+    const edited = suite.map((a) =>
+      a.name === 'security-auditor' ? withDescription(a, 'Use for SQL injection, SQL audits and SQL-borne XSS.') : a,
+    );
+    const after = await runtime.route({ ...routingInput(request), agents: edited });
+    expect(after.error, after.error).toBeUndefined();
+    expect(after.chosen).toBe('security-auditor');
   });
 });

@@ -18,6 +18,7 @@ import {
   openCodeRoutingRules,
   routingRequests,
   routingSuite,
+  withDescription,
 } from '../support/routing-script.ts';
 import { openCodeMissing, type TempCell, tempCell } from './opencode-support.ts';
 
@@ -96,5 +97,20 @@ describe.skipIf(Boolean(missing))('routing cases on opencode (the real program, 
     expect(out.chosen).toBe('none');
     expect(out.runtimeVersion).not.toBe('');
     expect(server.agentCalls.length).toBeLessThanOrEqual(3);
+  });
+  it('routes on the descriptions it is given: a description edit that claims SQL takes the SQL request from its sibling', async () => {
+    server.reset();
+    server.configure({ rules: openCodeRoutingRules({ byDescription: true }) });
+    const request = 'The SQL query behind /orders is slow; which index is missing?';
+    const before = await runtime.route(routingInput(request));
+    expect(before.error, before.error).toBeUndefined();
+    expect(before.chosen).toBe('database-engineer');
+
+    const edited = suite.map((a) =>
+      a.name === 'security-auditor' ? withDescription(a, 'Use for SQL injection, SQL audits and SQL-borne XSS.') : a,
+    );
+    const after = await runtime.route({ ...routingInput(request), agents: edited });
+    expect(after.error, after.error).toBeUndefined();
+    expect(after.chosen).toBe('security-auditor');
   });
 });
