@@ -8,7 +8,9 @@ import { FAST_ENV, readResults } from '../support/eval-project.ts';
 import { FAKE_ANTHROPIC_KEY, type FakeAnthropicServer, startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { type FakeOpenAIStreamServer, startFakeOpenAIStream } from '../support/fake-openai-stream-server.ts';
 import { createProject } from '../support/project-fixture.ts';
-import { bodyMarker, claudeRoutingRules, openCodeRoutingRules, routingSuite } from '../support/routing-script.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bodyMarker, claudeRoutingRules, openCodeRoutingRules, routingSuite, withDescription } from '../support/routing-script.ts';
 
 const SUITE = `suite: rules
 agents: [database-engineer, security-auditor, docs-writer]
@@ -83,5 +85,39 @@ describe('a routing suite through the CLI on both runtimes', { timeout: 600_000 
       expect(anthropic.agentCalls.filter((c) => c.system.includes(bodyMarker(agent.name)))).toEqual([]);
       expect(openai.agentCalls.filter((c) => c.system.includes(bodyMarker(agent.name)))).toEqual([]);
     }
+  });
+  it("gates a description edit that steals a sibling's requests as that sibling's regression, naming the requests that moved", async () => {
+    anthropic.reset();
+    anthropic.configure({ rules: claudeRoutingRules({ byDescription: true }) });
+    const suite = routingSuite('claude-code');
+    using project = createProject({
+      seedAgents: false,
+      files: { ...Object.fromEntries(suite.map((a) => [`agents/${a.name}.md`, a.fileText])), 'routing/rules.yaml': SUITE },
+      evalConfig: {
+        routing: ['routing/rules.yaml'],
+        models: [{ id: 'claude-test-model', runtime: 'claude-code', config: { apiBaseUrl: anthropic.origin, apiKey: FAKE_ANTHROPIC_KEY } }],
+        repeats: 1,
+        concurrency: 2,
+        timeoutMs: 120_000,
+        thresholds: { routing: { recall: 0.9 } },
+      },
+    });
+    const base = await project.cli(['eval'], { env: FAST_ENV, timeoutMs: 560_000 });
+    expect(base.code, base.stdout + base.stderr).toBe(0);
+    const bless = await project.cli(['bless']);
+    expect(bless.code, bless.stdout + bless.stderr).toBe(0);
+
+    const auditor = suite.find((a) => a.name === 'security-auditor')!;
+    const edited = withDescription(auditor, 'Use for SQL injection, SQL audits and SQL-borne XSS.');
+    writeFileSync(path.join(project.root, 'agents', 'security-auditor.md'), edited.fileText);
+    const current = await project.cli(['eval'], { env: FAST_ENV, timeoutMs: 560_000 });
+    const gate = await project.cli(['gate']);
+    const summary = readFileSync(path.join(project.root, 'reports', 'summary.md'), 'utf8');
+    expect(current.code, current.stdout + current.stderr).toBe(0);
+    // The sibling that lost the request is the one gated, with the request that moved and where it went.
+    expect(gate.code, gate.stdout + gate.stderr).toBe(1);
+    expect(gate.stdout).toMatch(/regression.*database-engineer recall 0\.00 \(0\/1\)/);
+    expect(gate.stdout).toMatch(/rules\/sql\S* \(database-engineer → security-auditor\)/);
+    expect(summary).toMatch(/misrouted: rules\/sql: expected database-engineer, went to security-auditor/);
   });
 });
