@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { NormalizedAssertion } from '../assertions/registry.ts';
 import type { AgentVariant } from '../schema/agent.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
-import type { LoadedRoutingSuite } from '../schema/routing.ts';
+import { type LoadedRoutingSuite, NONE } from '../schema/routing.ts';
 import { stableJson } from '../shared/stable-json.ts';
 
 /** Tag every routing case carries (`scenarios: [tag:routing]` selects them all), and the per-suite one. */
@@ -14,7 +14,8 @@ export const ROUTING_ASSERTION = 'routing';
  * Each routing case as a scenario of the ordinary pipeline (plan, recordings, resume, history, gate, reports):
  * it applies to every variant of every suite agent, runs only on an agent runtime, and its one critical
  * assertion passes when the answer's first line, the decision, is the expected agent (or `none`). Its reference
- * answers are the expected decision (pass) and the case's `not:` decisions (fail), so `calibrate` finds a case
+ * answers are the expected decision (pass) and the case's `not:` decisions (fail; without `not:`, every other decision
+ * of the suite), so `calibrate` finds a case
  * whose expectation contradicts its own references.
  *
  * @example routingScenarios(suites, variants)[0].id // 'backend/jwt-login-design'
@@ -47,7 +48,8 @@ export function routingScenarios(suites: readonly LoadedRoutingSuite[], variants
         assert,
         examples: {
           pass: [{ label: `expect ${c.expect}`, text: c.expect }],
-          fail: (c.not ?? []).map((n) => ({ label: `not ${n}`, text: n })),
+          // Without `not:`, every other decision the suite allows is a wrong one.
+          fail: (c.not ?? [...suite.agents, NONE].filter((n) => n !== c.expect)).map((n) => ({ label: `not ${n}`, text: n })),
         },
         ...(suite.workspace ? { workspace: suite.workspace } : {}),
         allowBash: false,
