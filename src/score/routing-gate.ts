@@ -8,36 +8,9 @@ import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { discreteHolmAdjust, mcnemarSupport } from './discrete-holm.ts';
 import { NONE, routingFigures } from './routing.ts';
 import { mcnemarExactP } from './stats.ts';
-import type { RateWithInterval } from './types.ts';
+import type { MovedRequest, RateWithInterval, RoutingGateItem } from './types.ts';
 
-export interface MovedRequest {
-  scenarioId: string;
-  repeat: number;
-  expected: string;
-  /** Where it went in the baseline, and now. */
-  from: string;
-  to: string;
-}
-
-export interface RoutingGateItem {
-  suite: string;
-  /** The variant under test, its agent and the model. */
-  agent: string;
-  variantId: string;
-  model: string;
-  /** The agent of the suite (or `none`) whose figure this is. */
-  sibling: string;
-  figure: 'recall' | 'precision';
-  verdict: 'regressed' | 'below-threshold' | 'improved' | 'unchanged' | 'inconclusive' | 'new';
-  current: RateWithInterval;
-  baseline?: RateWithInterval;
-  /** Exact paired test over the (case, repeat) pairs decided in both runs; absent without a baseline. */
-  pValue?: number;
-  adjustedP?: number;
-  /** The pairs that moved against this figure: requests the agent lost (recall) or took wrongly (precision). */
-  moved: MovedRequest[];
-  reason: string;
-}
+export type { MovedRequest, RoutingGateItem } from './types.ts';
 
 export interface RoutingGateInput {
   current: readonly ScenarioAggregate[];

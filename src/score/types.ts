@@ -1,4 +1,3 @@
-import type { RoutingGateItem } from './routing-gate.ts';
 /**
  * Shapes produced by the pure scoring layer (`src/score/`) and consumed by reports and the gate.
  * Scores and rates are 0..1 everywhere.
@@ -273,4 +272,34 @@ export interface GateReport {
   alpha: number;
   /** Routing suites: each agent's recall and precision judged (`score/routing-gate.ts`); absent when the run has none. */
   routing?: RoutingGateItem[];
+}
+
+/** A routing request whose decision moved against a figure (`score/routing-gate.ts`). */
+export interface MovedRequest {
+  scenarioId: string;
+  repeat: number;
+  expected: string;
+  /** Where it went in the baseline, and now. */
+  from: string;
+  to: string;
+}
+
+export interface RoutingGateItem {
+  suite: string;
+  /** The variant under test, its agent and the model. */
+  agent: string;
+  variantId: string;
+  model: string;
+  /** The agent of the suite (or `none`) whose figure this is. */
+  sibling: string;
+  figure: 'recall' | 'precision';
+  verdict: 'regressed' | 'below-threshold' | 'improved' | 'unchanged' | 'inconclusive' | 'new';
+  current: RateWithInterval;
+  baseline?: RateWithInterval;
+  /** Exact paired test over the (case, repeat) pairs decided in both runs; absent without a baseline. */
+  pValue?: number;
+  adjustedP?: number;
+  /** The pairs that moved against this figure: requests the agent lost (recall) or took wrongly (precision). */
+  moved: MovedRequest[];
+  reason: string;
 }
