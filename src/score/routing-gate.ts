@@ -8,7 +8,7 @@ import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { discreteHolmAdjust, mcnemarSupport } from './discrete-holm.ts';
 import { NONE, routingFigures } from './routing.ts';
 import { mcnemarExactP } from './stats.ts';
-import type { MovedRequest, RateWithInterval, RoutingGateItem } from './types.ts';
+import type { MovedRequest, RoutingGateItem } from './types.ts';
 
 export type { MovedRequest, RoutingGateItem } from './types.ts';
 
