@@ -23,9 +23,8 @@ export function routingMarkdown(figures: readonly RoutingFigures[], gate?: reado
       `| expected ↓ chosen → | ${f.labels.map((l) => cell(label(l))).join(' | ')} |`,
       `|---|${f.labels.map(() => '---:').join('|')}|`,
     );
-    f.labels.forEach((row, i) =>
-      lines.push(`| ${cell(label(row))} | ${f.matrix[i]!.map((n, j) => (i === j && n > 0 ? `**${n}**` : String(n))).join(' | ')} |`),
-    );
+    for (const [i, row] of f.labels.entries())
+      lines.push(`| ${cell(label(row))} | ${f.matrix[i]!.map((n, j) => (i === j && n > 0 ? `**${n}**` : String(n))).join(' | ')} |`);
     lines.push('', '| agent | recall | precision |', '|---|---|---|');
     for (const a of f.agents) lines.push(`| ${cell(label(a.agent))} | ${pct(a.recall)} | ${pct(a.precision)} |`);
     lines.push('');
