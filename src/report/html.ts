@@ -117,7 +117,7 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
 ${input.warnings?.length ? html`<div class="warnings" id="warnings"><b>Warnings</b><ul>${input.warnings.map((w) => html`<li>${w}</li>`)}</ul></div>` : ''}
 ${gate ? html`<section id="gate"><h2>Gate</h2>${renderGate(gate, deltas)}${renderRoutingGateRows(gate.routing)}</section>` : ''}
 ${overviewSection(input, matrix)}
-${renderRoutingSection(routing, gate?.routing)}
+${renderRoutingSection(routing, gate?.routing, input.history)}
 ${scenariosSection(input, opts, matrix, deltas)}
 ${promptsSection(input)}
 ${renderJudges(summary.judges)}

@@ -4,7 +4,8 @@
  * the colliding pairs and every misrouted request with what was chosen instead; and the routing gate's rows,
  * which link to it. Decisions come from model output: every one is escaped by the `html` tag.
  */
-import { COLLISION_RATE, NONE, type RoutingFigures } from '../score/routing.ts';
+import type { ScenarioAggregate } from '../schema/aggregate.ts';
+import { COLLISION_RATE, NONE, type RoutingFigures, routingTrend } from '../score/routing.ts';
 import type { RoutingGateItem } from '../score/routing-gate.ts';
 import type { RateWithInterval } from '../score/types.ts';
 import { routingAnchor } from './anchors.ts';
@@ -17,15 +18,23 @@ const pct = (r: RateWithInterval) =>
     : `${Math.round(r.rate * 100)}% (${r.passed}/${r.runs}${r.interval ? `, ${Math.round(r.interval.low * 100)}–${Math.round(r.interval.high * 100)}%` : ''})`;
 
 /** The section, or nothing when the run has no routing cells. */
-export function renderRoutingSection(figures: readonly RoutingFigures[], gate?: readonly RoutingGateItem[]): Html | '' {
+export function renderRoutingSection(
+  figures: readonly RoutingFigures[],
+  gate?: readonly RoutingGateItem[],
+  history: ReadonlyArray<{ runId: string; time: string; cells: readonly ScenarioAggregate[] }> = [],
+): Html | '' {
   if (figures.length === 0) return '';
   return html`<section id="routing"><h2>Routing</h2>
 <p class="muted">Which agent of each suite the main agent handed the request to. Rows: the agent that should have taken it; columns: the one that did (none: the main agent answered itself). The diagonal is correct. Recall: of the requests an agent should take, the share it got; precision: of the requests it took, the share that were its own; 95% Wilson intervals. A collision: two agents taking each other's requests, at least ${Math.round(COLLISION_RATE * 100)}% of the requests meant for either.</p>
-${figures.map((f) => group(f, gate ?? []))}
+${figures.map((f) => group(f, gate ?? [], history))}
 </section>`;
 }
 
-function group(f: RoutingFigures, gate: readonly RoutingGateItem[]): Html {
+function group(
+  f: RoutingFigures,
+  gate: readonly RoutingGateItem[],
+  history: ReadonlyArray<{ runId: string; time: string; cells: readonly ScenarioAggregate[] }>,
+): Html {
   const id = routingAnchor(f.suite, f.variantId, f.model);
   const failed = gate.filter(
     (i) =>
@@ -57,7 +66,25 @@ ${
       )}</ul></details>`
     : html`<p class="muted">No misrouted request.</p>`
 }
+${trendTable(f, history)}
 </section>`;
+}
+
+/** The share of correct decisions in the last runs of history, newest first, as a table (one keyboard stop). */
+function trendTable(
+  f: RoutingFigures,
+  history: ReadonlyArray<{ runId: string; time: string; cells: readonly ScenarioAggregate[] }>,
+): Html | '' {
+  const points = routingTrend(history, f, new Set(f.cases));
+  if (points.length === 0) return '';
+  return html`<details class="routing-trend"><summary>correct decisions over the last runs (${points.length})</summary><div class="scroll" role="region" aria-label="${`correct decisions per run, ${f.suite} · ${f.variantId} @ ${f.model}`}"><table><thead><tr><th scope="col">run</th><th scope="col">time</th><th scope="col">correct</th></tr></thead><tbody>${[
+    ...points,
+  ]
+    .reverse()
+    .map(
+      (p) =>
+        html`<tr><td>${p.runId}</td><td>${p.time}</td><td class="num">${Math.round((100 * p.correct) / p.decisions)}% (${p.correct}/${p.decisions})</td></tr>`,
+    )}</tbody></table></div></details>`;
 }
 
 /** Expected × chosen, numbers in every cell; correct cells marked ✓ as well as coloured. */

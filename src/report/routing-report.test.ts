@@ -77,4 +77,18 @@ describe('the Routing section', () => {
       '- **routing below-threshold** backend · api@v2 @ opencode:m: db recall 0.50 (1/2) below threshold 0.90; moved: backend/tables#1 (db → api)',
     );
   });
+
+  it('tracks the share of correct decisions run by run from history, newest first', () => {
+    const earlier = aggregateRun(
+      RESULTS.map((r) => ({ ...r, status: 'pass' as const, routing: { ...r.routing!, chosen: r.routing!.expected } })),
+    );
+    const history = [
+      { runId: 'r1', time: '2026-01-01', cells: earlier },
+      { runId: 'r2', time: '2026-01-02', cells: aggregateRun(RESULTS) },
+    ];
+    const page = (renderRoutingSection(routingFigures(aggregateRun(RESULTS)), undefined, history) as { value: string }).value;
+    expect(page).toContain(
+      '<tbody><tr><td>r2</td><td>2026-01-02</td><td class="num">67% (4/6)</td></tr><tr><td>r1</td><td>2026-01-01</td><td class="num">100% (6/6)</td></tr></tbody>',
+    );
+  });
 });

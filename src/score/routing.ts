@@ -47,6 +47,8 @@ export interface RoutingFigures {
   agent: string;
   variantId: string;
   model: string;
+  /** The cases (scenario ids) the figures are over. */
+  cases: string[];
   /** Row and column labels: the suite's agents, then other choices (built-ins), then `none`. */
   labels: string[];
   /** matrix[i][j]: decisions on requests expected for labels[i] that went to labels[j]. */
@@ -128,6 +130,7 @@ function figuresOf(cases: ScenarioAggregate[]): RoutingFigures {
     agent: first.agent,
     variantId: first.variantId,
     model: first.model,
+    cases: cases.map((s) => s.scenarioId),
     labels,
     matrix,
     decisions: decisions.length,
@@ -143,4 +146,38 @@ function labelsOf(expected: string[], chosen: string[]): string[] {
   const agents = [...new Set(expected.filter((e) => e !== NONE))].sort();
   const others = [...new Set(chosen.filter((c) => c !== NONE && !agents.includes(c)))].sort();
   return [...agents, ...others, NONE];
+}
+
+/** One run's share of correct decisions for a suite × variant × model. */
+export interface RoutingTrendPoint {
+  runId: string;
+  time: string;
+  correct: number;
+  decisions: number;
+}
+
+/**
+ * The share of correct decisions of `figures`' cases in each run of history (oldest first, the last `most`), from
+ * the pass counts history keeps per case; runs whose line holds totals only are left out.
+ *
+ * @example routingTrend(history, figures[0], ['backend/a', 'backend/b']).at(-1)?.correct
+ */
+export function routingTrend(
+  history: ReadonlyArray<{ runId: string; time: string; cells: readonly ScenarioAggregate[] }>,
+  f: Pick<RoutingFigures, 'variantId' | 'model'>,
+  caseIds: ReadonlySet<string>,
+  most = 10,
+): RoutingTrendPoint[] {
+  const points: RoutingTrendPoint[] = [];
+  for (const entry of history) {
+    let correct = 0;
+    let decisions = 0;
+    for (const c of entry.cells) {
+      if (c.variantId !== f.variantId || c.model !== f.model || !caseIds.has(c.scenarioId)) continue;
+      correct += c.passes;
+      decisions += c.runs;
+    }
+    if (decisions > 0) points.push({ runId: entry.runId, time: entry.time, correct, decisions });
+  }
+  return points.slice(-most);
 }
