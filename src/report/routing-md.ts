@@ -4,7 +4,7 @@
  */
 import { escapeMarkdownCell as cell } from './escape.ts';
 import { NONE, type RoutingFigures } from '../score/routing.ts';
-import { describeMoved, type RoutingGateItem } from '../score/routing-gate.ts';
+import type { RoutingGateItem } from '../score/routing-gate.ts';
 import type { RateWithInterval } from '../score/types.ts';
 
 const label = (name: string) => (name === NONE ? 'none' : name);
@@ -47,10 +47,7 @@ export function routingGateMarkdown(items: readonly RoutingGateItem[] | undefine
   const failed = (items ?? []).filter((i) => i.verdict === 'regressed' || i.verdict === 'below-threshold');
   if (failed.length === 0) return [];
   return [
-    ...failed.map(
-      (i) =>
-        `- **routing ${i.verdict}** ${cell(i.suite)} · ${cell(i.variantId)} @ ${cell(i.model)}: ${cell(i.reason.replace(/; moved: .*$/, ''))}${i.moved.length ? `; moved: ${cell(describeMoved(i.moved))}` : ''}`,
-    ),
+    ...failed.map((i) => `- **routing ${i.verdict}** ${cell(i.suite)} · ${cell(i.variantId)} @ ${cell(i.model)}: ${cell(i.reason)}`),
     '',
   ];
 }

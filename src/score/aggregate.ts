@@ -83,7 +83,8 @@ function routingOf(cells: CellResult[], repeats: number): Pick<ScenarioAggregate
   if (!first) return {};
   const chosen: string[] = new Array(repeats).fill('');
   for (const c of cells) if (isScored(c.status) && c.routing?.chosen !== undefined) chosen[c.repeat] = c.routing.chosen;
-  return { routing: { suite: first.suite, expected: first.expected, chosen } };
+  const versions = [...new Set(cells.flatMap((c) => (c.routing?.runtimeVersion ? [c.routing.runtimeVersion] : [])))].sort();
+  return { routing: { suite: first.suite, expected: first.expected, chosen, ...(versions.length ? { runtimeVersions: versions } : {}) } };
 }
 
 /** Per assertion id over the scored cells: runs and passes (a grading error is neither), critical if any says so. */

@@ -57,7 +57,7 @@ export class ResultFold {
   private readonly identities = new Table<Identity>();
   private readonly lists = new Table<AssertionOutcome[]>();
   private readonly errors = new Table<string>();
-  /** Routing cells: suite, expected and chosen decision (not its detail), shared by every cell that made it. */
+  /** Routing cells: suite, expected and chosen decision, runtime version (not the detail), shared by every cell that made it. */
   private readonly decisions = new Table<NonNullable<CellResult['routing']>>();
   // One entry per cell in each column. `flags`: status (3 bits), source (3 bits), then the assertion list.
   private readonly identity = new Column(Int32Array);
@@ -136,7 +136,12 @@ export class ResultFold {
   }
 
   private decisionOf(routing: NonNullable<CellResult['routing']>): number {
-    const kept = { suite: routing.suite, expected: routing.expected, ...(routing.chosen !== undefined ? { chosen: routing.chosen } : {}) };
+    const kept = {
+      suite: routing.suite,
+      expected: routing.expected,
+      ...(routing.chosen !== undefined ? { chosen: routing.chosen } : {}),
+      ...(routing.runtimeVersion !== undefined ? { runtimeVersion: routing.runtimeVersion } : {}),
+    };
     return this.decisions.indexOf(JSON.stringify(kept), () => kept);
   }
 

@@ -27,6 +27,14 @@ interface Draft extends Omit<RoutingGateItem, 'verdict' | 'reason'> {
   discordant: number;
 }
 
+/** `runtime 1.0.2 → 1.1.0` when the decisions of the two runs were made by different versions of the runtime program. */
+function runtimeChange(baseline: readonly ScenarioAggregate[], current: readonly ScenarioAggregate[]): string | undefined {
+  const versions = (cells: readonly ScenarioAggregate[]) =>
+    [...new Set(cells.flatMap((c) => c.routing?.runtimeVersions ?? []))].sort().join(', ');
+  const [was, now] = [versions(baseline), versions(current)];
+  return was && now && was !== now ? `runtime ${was} → ${now}` : undefined;
+}
+
 /**
  * Every agent's recall and precision in every routing suite × variant × model of the run, judged; the gate fails
  * on a `regressed` or `below-threshold` item.
@@ -51,6 +59,7 @@ export function gateRouting(input: RoutingGateInput): RoutingGateItem[] {
       });
     }
     const baselineCases = cases.map((c) => base.get(keyOf(c))).filter((b): b is ScenarioAggregate => Boolean(b?.routing));
+    const runtime = runtimeChange(baselineCases, cases);
     const baseFigures = baselineCases.length ? routingFigures(baselineCases)[0] : undefined;
     for (const a of f.agents) {
       const was = baseFigures?.agents.find((x) => x.agent === a.agent);
@@ -74,6 +83,7 @@ export function gateRouting(input: RoutingGateInput): RoutingGateItem[] {
           moved: lost.map((p) => ({ scenarioId: p.scenarioId, repeat: p.repeat, expected: p.expected, from: p.was, to: p.now })),
           worse: lost.length > won.length,
           discordant: lost.length + won.length,
+          ...(runtime ? { runtimeChange: runtime } : {}),
         });
       }
     }
@@ -99,6 +109,12 @@ const ORDER: Record<RoutingGateItem['verdict'], number> = {
 };
 
 function judge(d: Draft, input: RoutingGateInput): RoutingGateItem {
+  const judged = verdictOf(d, input);
+  // A new runtime version is a cause of its own: said beside every figure it may have moved.
+  return d.runtimeChange ? { ...judged, reason: `${judged.reason}; ${d.runtimeChange} (routing depends on it)` } : judged;
+}
+
+function verdictOf(d: Draft, input: RoutingGateInput): RoutingGateItem {
   const { worse, discordant: _discordant, ...item } = d;
   const bar = input.thresholds?.[d.figure];
   const figure = `${d.sibling === NONE ? 'handled itself' : d.sibling} ${d.figure}`;

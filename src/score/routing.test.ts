@@ -120,4 +120,12 @@ describe('gateRouting', () => {
       'handled itself recall 0.67 (2/3) below threshold 0.80',
     ]);
   });
+
+  it('names a change of the runtime program between the baseline`s decisions and these beside every figure', () => {
+    const version = (results: CellResult[], v: string) => results.map((r) => ({ ...r, routing: { ...r.routing!, runtimeVersion: v } }));
+    const baseline = aggregateRun(version(cells('api@v1', GOOD), '1.0.0'));
+    const items = gateRouting({ current: aggregateRun(version(cells('api@v1', STEALS), '1.1.0')), baseline, alpha: 0.05 });
+    expect(items[0]!.reason).toMatch(/^db recall 1\.00 → 0\.00 .*; runtime 1\.0\.0 → 1\.1\.0 \(routing depends on it\)$/);
+    expect(items.every((i) => i.runtimeChange === 'runtime 1.0.0 → 1.1.0')).toBe(true);
+  });
 });

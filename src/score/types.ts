@@ -302,4 +302,6 @@ export interface RoutingGateItem {
   /** The pairs that moved against this figure: requests the agent lost (recall) or took wrongly (precision). */
   moved: MovedRequest[];
   reason: string;
+  /** The runtime program's version differed between the baseline's decisions and these (`runtime a → b`). */
+  runtimeChange?: string;
 }
