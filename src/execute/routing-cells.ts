@@ -5,6 +5,7 @@
  */
 import type { Context } from '../context.ts';
 import type { RuntimeName } from '../plan/matrix.ts';
+import type { RuntimeVersions } from '../plan/types.ts';
 import type { RoutingCellOutput } from '../shared/agent-runtime.ts';
 import type { AgentRuntimes } from './agent-cells.ts';
 import type { AgentCellRunner, ProviderResponse } from './provider-wrapper.ts';
@@ -69,4 +70,29 @@ export function routingResponse(out: RoutingCellOutput, runtime: Exclude<Runtime
 export function decisionOf(output: string): { chosen: string; detail: string } {
   const nl = output.indexOf('\n');
   return nl < 0 ? { chosen: output.trim(), detail: '' } : { chosen: output.slice(0, nl).trim(), detail: output.slice(nl).trim() };
+}
+
+/**
+ * The installed versions of the agent programs the eval's routing cells will run on, read without running them
+ * (`''` when one is not installed: its cells then stop before any call as usual). Part of those cells' recording key.
+ */
+export async function routingRuntimeVersions(
+  ctx: Pick<Context, 'root' | 'env'>,
+  inputs: { scenarios: ReadonlyArray<{ routing?: unknown }>; config: { models: unknown } },
+): Promise<RuntimeVersions | undefined> {
+  if (!inputs.scenarios.some((s) => s.routing) || !Array.isArray(inputs.config.models)) return undefined;
+  const runtimes = new Set<'claude-code' | 'opencode'>();
+  for (const m of inputs.config.models as Array<string | { runtime?: string }>)
+    if (typeof m === 'object' && (m.runtime === 'claude-code' || m.runtime === 'opencode')) runtimes.add(m.runtime);
+  if (runtimes.size === 0) return undefined;
+  const { installedRuntimeVersion } = await import('./runtimes/runtime-version.ts');
+  const versions: RuntimeVersions = {};
+  for (const runtime of runtimes) {
+    try {
+      versions[runtime] = installedRuntimeVersion(runtime, { projectRoot: ctx.root, env: ctx.env });
+    } catch {
+      versions[runtime] = '';
+    }
+  }
+  return versions;
 }

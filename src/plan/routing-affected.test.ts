@@ -10,7 +10,7 @@ import { EvalConfig } from '../schema/eval-config.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { selectAffected } from './affected.ts';
 import { expandMatrix, scenarioAppliesTo } from './matrix.ts';
-import { planCell } from './plan-cell.ts';
+import { cellRecordingKey, planCell } from './plan-cell.ts';
 
 const tempDir = tempDirs('agent-evals-routing-plan-');
 const agent = (name: string, description: string) => `---\nname: ${name}\ndescription: ${description}\n---\n\nYou are ${name}.\n`;
@@ -52,6 +52,15 @@ describe('routing cells in the plan', () => {
       ['db', 'Use for SQL tuning.', 'subagent'],
     ]);
     expect(plan.routing!.agents[0]!.fileText).toMatch(/^mode: subagent$/m);
+  });
+
+  it('the installed runtime`s version is part of a routing cell`s recording key: an upgrade never replays an old decision', async () => {
+    const { cells } = await project();
+    const key = (v?: string) => cellRecordingKey(planCell(cells[0]!, undefined, v === undefined ? undefined : { opencode: v }));
+    expect(planCell(cells[0]!, undefined, { opencode: '1.0.0' }).routing!.runtimeVersion).toBe('1.0.0');
+    expect(key('1.0.0')).not.toEqual(key('1.1.0'));
+    expect(key('1.0.0')).toEqual(key('1.0.0'));
+    expect(key()).not.toEqual(key('1.0.0'));
   });
 
   it('--changed-since: an edited sibling runs every case again; an untouched suite carries the baseline`s decisions', async () => {
