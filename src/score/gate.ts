@@ -7,10 +7,10 @@ import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import type { Thresholds } from '../schema/eval-config.ts';
 import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
 import { checkThresholds, describeBreach } from './thresholds.ts';
-import { discreteHolmAdjust } from './discrete-holm.ts';
+import { type DiscreteTest, discreteHolmAdjust } from './discrete-holm.ts';
 import { compareScenarios, type ScenarioTest } from './compare-scenarios.ts';
 import { byKey } from './summarize.ts';
-import { gateRouting, type RoutingGateItem } from './routing-gate.ts';
+import { gateRouting, type RoutingGateItem, routingTests } from './routing-gate.ts';
 import type { GateComparison, GateReport, GateVerdict, NotComparableReason, NotComparableScenario } from './types.ts';
 
 export interface GateInput {
@@ -54,6 +54,10 @@ const scenarioKey = (s: ScenarioAggregate) => [s.agent, s.variantId, s.model, s.
  * every compared cell was carried from the baseline (`--changed-since`) re-reads the baseline's own
  * outcomes: its p is 1 by construction, so it is `unchanged`, not tested, and adds nothing either.
  *
+ * Routing suites (`routing-gate.ts`): each suite agent's recall and precision is tested too, in the same family
+ * (each side's adjustment counts the other's tests); a significant drop or a figure under `thresholds.routing`
+ * fails the gate like a regression.
+ *
  * Exit codes, in precedence order:
  * - 0 with "nothing to evaluate" when no cell was planned (affected-only run with nothing affected);
  * - 1 when any verdict is `regressed` (a significant drop) or `below-threshold` (an absolute bar of the
@@ -83,8 +87,10 @@ export function gateRun(input: GateInput): GateReport {
       alpha,
     };
   }
-  const comparisons = compareVariants(input);
-  const routing = routingItems(input);
+  // Routing tests and variant × model comparisons are one family: each side's adjustment counts the other's tests.
+  const routingFamily = input.current.some((s) => s.routing) ? routingTests(input) : [];
+  const { comparisons, tests } = compareVariants(input, routingFamily);
+  const routing = routingItems(input, tests);
   const routingFailed = routing?.filter((i) => i.verdict === 'regressed' || i.verdict === 'below-threshold') ?? [];
   const breaches = comparisons.flatMap((c) => c.breaches);
   const notComparable = comparisons.flatMap((c) => c.notComparable);
@@ -122,12 +128,13 @@ export function gateRun(input: GateInput): GateReport {
 }
 
 /** Routing suites' figures judged, when the run has routing cells. */
-function routingItems(input: GateInput): RoutingGateItem[] | undefined {
+function routingItems(input: GateInput, family: DiscreteTest[]): RoutingGateItem[] | undefined {
   if (!input.current.some((s) => s.routing)) return undefined;
   return gateRouting({
     current: input.current,
     ...(input.baseline ? { baseline: input.baseline } : {}),
     alpha: input.thresholds.alpha,
+    family,
     ...(input.thresholds.routing ? { thresholds: input.thresholds.routing } : {}),
   });
 }
@@ -152,27 +159,32 @@ function errorBudgetOf(input: GateInput): GateReport['errorBudget'] {
 }
 
 /** Each variant × model against its baseline, adjusted (discrete Holm) across every test on new evidence, in verdict order. */
-function compareVariants(input: GateInput): GateReport['comparisons'] {
+function compareVariants(
+  input: GateInput,
+  routingFamily: readonly DiscreteTest[],
+): { comparisons: GateReport['comparisons']; tests: DiscreteTest[] } {
   const { alpha } = input.thresholds;
   const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
   const drafts = summarizeAggregates(input.current).map((vm) =>
     draftComparison(vm, baselineByKey, input.baseline !== undefined, input.thresholds),
   );
   const tested = drafts.filter((d) => d.stat !== null && !d.carried);
-  const adjusted = discreteHolmAdjust(tested.map((d) => ({ p: d.stat!.pValue, support: d.support })));
+  const tests = tested.map((d) => ({ p: d.stat!.pValue, support: d.support }));
+  const adjusted = discreteHolmAdjust([...tests, ...routingFamily]);
   tested.forEach((d, i) => {
     d.stat!.adjustedP = adjusted[i]!;
   });
   // Comparisons whose test could reach alpha at all: the most that can share the level with a settled one.
   const canReach = tested.filter((d) => d.support[0]! <= alpha);
   const comparisons = drafts.map((d) => decide(d, alpha, canReach.length + (canReach.includes(d) ? 0 : 1)));
-  return comparisons.sort(
+  const sorted = comparisons.sort(
     (x, y) =>
       VERDICT_ORDER[x.verdict] - VERDICT_ORDER[y.verdict] ||
       byKey(x.agent, y.agent) ||
       byKey(x.variantId, y.variantId) ||
       byKey(x.model, y.model),
   );
+  return { comparisons: sorted, tests };
 }
 
 interface Draft extends ScenarioTest {

@@ -5,7 +5,7 @@
  * config's `thresholds.routing`, fails the gate, naming the requests that moved and where they went.
  */
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
-import { discreteHolmAdjust, mcnemarSupport } from './discrete-holm.ts';
+import { type DiscreteTest, discreteHolmAdjust, mcnemarSupport } from './discrete-holm.ts';
 import { NONE, routingFigures } from './routing.ts';
 import { mcnemarExactP } from './stats.ts';
 import type { MovedRequest, RoutingGateItem } from './types.ts';
@@ -17,6 +17,8 @@ export interface RoutingGateInput {
   baseline?: readonly ScenarioAggregate[];
   alpha: number;
   thresholds?: { recall?: number; precision?: number };
+  /** The run's other tests (its variant × model comparisons): the routing tests are adjusted in one family with them. */
+  family?: readonly DiscreteTest[];
 }
 
 const SEP = '\u0000';
@@ -42,6 +44,27 @@ function runtimeChange(baseline: readonly ScenarioAggregate[], current: readonly
  * @example gateRouting({ current, baseline, alpha: 0.05 }).filter((i) => i.verdict === 'regressed')
  */
 export function gateRouting(input: RoutingGateInput): RoutingGateItem[] {
+  const drafts = draftsOf(input);
+  const tested = drafts.filter((d) => d.pValue !== undefined);
+  // One family with the run's other comparisons (`family`), adjusted together by discrete Holm.
+  const adjusted = discreteHolmAdjust([...testsOf(tested), ...(input.family ?? [])]);
+  tested.forEach((d, i) => {
+    d.adjustedP = adjusted[i]!;
+  });
+  // Failures first; among them the sibling that lost requests (recall) before the one that took them (precision).
+  return drafts
+    .map((d) => judge(d, input))
+    .sort((x, y) => ORDER[x.verdict] - ORDER[y.verdict] || (x.figure === y.figure ? 0 : x.figure === 'recall' ? -1 : 1));
+}
+
+/** The routing tests of the run (p-value and the p-values its exact test could give), for the run's one family. */
+export function routingTests(input: Pick<RoutingGateInput, 'current' | 'baseline'>): DiscreteTest[] {
+  return testsOf(draftsOf({ ...input, alpha: 0.05 }).filter((d) => d.pValue !== undefined));
+}
+
+const testsOf = (drafts: readonly Draft[]): DiscreteTest[] => drafts.map((d) => ({ p: d.pValue!, support: mcnemarSupport(d.discordant) }));
+
+function draftsOf(input: RoutingGateInput): Draft[] {
   const base = new Map((input.baseline ?? []).map((s) => [keyOf(s), s]));
   const drafts: Draft[] = [];
   for (const f of routingFigures(input.current)) {
@@ -88,15 +111,7 @@ export function gateRouting(input: RoutingGateInput): RoutingGateItem[] {
       }
     }
   }
-  const tested = drafts.filter((d) => d.pValue !== undefined);
-  const adjusted = discreteHolmAdjust(tested.map((d) => ({ p: d.pValue!, support: mcnemarSupport(d.discordant) })));
-  tested.forEach((d, i) => {
-    d.adjustedP = adjusted[i]!;
-  });
-  // Failures first; among them the sibling that lost requests (recall) before the one that took them (precision).
-  return drafts
-    .map((d) => judge(d, input))
-    .sort((x, y) => ORDER[x.verdict] - ORDER[y.verdict] || (x.figure === y.figure ? 0 : x.figure === 'recall' ? -1 : 1));
+  return drafts;
 }
 
 const ORDER: Record<RoutingGateItem['verdict'], number> = {

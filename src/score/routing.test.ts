@@ -109,6 +109,9 @@ describe('gateRouting', () => {
     const bad = gateRun({ current: aggregateRun(cells('api@v1', STEALS)), baseline, thresholds, plannedCells: 30 });
     expect(bad.exitCode).toBe(1);
     expect(bad.reason).toContain('routing regressed: backend with api@v1 @ claude-code:m: db recall 1.00 → 0.00');
+    // One family: the variant × model comparison (12 discordant pairs) and the two routing tests, each p = 2^-11.
+    expect(bad.routing![0]!.adjustedP).toBeCloseTo(3 * 2 ** -11, 10);
+    expect(bad.comparisons[0]!.comparison!.adjustedP).toBeCloseTo(3 * 2 ** -11, 10);
     const same = gateRun({ current: aggregateRun(cells('api@v1', GOOD)), baseline, thresholds, plannedCells: 30 });
     expect(same.exitCode).toBe(0);
     expect(same.routing!.every((i) => i.verdict === 'unchanged')).toBe(true);

@@ -37,6 +37,7 @@ const SQL = [
   'A SQL deadlock at night',
   'Tune the SQL connection pool',
   'Split this SQL table',
+  'Partition the SQL events table by month',
 ];
 const CASES = [
   ...SQL.map((request, i) => ({ id: `sql-${i + 1}`, request, expect: 'database-engineer' })),
@@ -124,10 +125,10 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('a routing suite on Claude Cod
     }
     const summary = readFileSync(path.join(project.root, 'reports', 'summary.md'), 'utf8');
     for (const model of ['claude-code:claude-test-model', 'opencode:test-model']) {
-      expect(summary).toContain(`#### backend · security-auditor/security-auditor @ ${model}: 10/11 correct`);
+      expect(summary).toContain(`#### backend · security-auditor/security-auditor @ ${model}: 11/12 correct`);
     }
     // Rows: expected; columns: database-engineer, docs-writer, security-auditor, none.
-    expect(summary).toContain('| database-engineer | **8** | 0 | 0 | 0 |');
+    expect(summary).toContain('| database-engineer | **9** | 0 | 0 | 0 |');
     expect(summary).toContain('| docs-writer | 0 | 0 | 0 | 1 |');
     expect(summary).toContain('| security-auditor | 0 | 0 | **1** | 0 |');
     expect(summary).toContain('| none | 0 | 0 | 0 | **1** |');
@@ -151,7 +152,7 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('a routing suite on Claude Cod
     const after = readFileSync(path.join(project.root, 'reports', 'summary.md'), 'utf8');
     for (const model of ['claude-code:claude-test-model', 'opencode:test-model']) {
       expect(after).toContain(
-        `- **routing regressed** backend · security-auditor/security-auditor @ ${model}: database-engineer recall 1.00 → 0.00 (0/8), adjusted p = `,
+        `- **routing regressed** backend · security-auditor/security-auditor @ ${model}: database-engineer recall 1.00 → 0.00 (0/9), adjusted p = `,
       );
     }
     expect(after).toMatch(
