@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ScenarioFile } from '../src/schema/scenario.ts';
 import { EvalConfig } from '../src/schema/eval-config.ts';
 import { Trajectory } from '../src/schema/trajectory.ts';
+import { RoutingSuiteFile } from '../src/schema/routing.ts';
 
 export interface SchemaEntry {
   schema: z.ZodType;
@@ -22,6 +23,7 @@ export const SCHEMAS: SchemaEntry[] = [
   { schema: ScenarioFile, path: 'scenarios/scenario.schema.json', title: 'agent-evals scenario file' },
   { schema: EvalConfig, path: 'evals/eval.schema.json', title: 'agent-evals eval config' },
   { schema: Trajectory, path: 'scenarios/trajectory.schema.json', title: 'agent-evals trajectory (what an agent did in one cell)' },
+  { schema: RoutingSuiteFile, path: 'routing/routing.schema.json', title: 'agent-evals routing suite' },
 ];
 
 /** The file's text: input-side JSON Schema (defaults make fields optional), stable formatting. */

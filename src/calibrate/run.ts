@@ -9,6 +9,8 @@ import { rubricGrader } from '../execute/grade-rubric.ts';
 import { loadAgents } from '../load/discover-agents.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
 import { loadScenarios, type LoadedScenario } from '../load/scenarios.ts';
+import { loadRoutingSuites } from '../load/routing.ts';
+import { routingScenarios } from '../load/routing-scenarios.ts';
 import { resolveGraders } from '../plan/graders.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import { calibrateScenarios, type CalibrationReport } from './calibrate.ts';
@@ -47,6 +49,10 @@ export async function runCalibration(
   const { variants } = await loadAgents(root);
   const agentNames = [...new Set(variants.flatMap((v) => [v.name, v.id]))];
   const { scenarios, warnings } = await loadScenarios(root, { agentNames });
+  // Routing suites' cases too: each expectation against its reference wrong decisions (docs/routing.md).
+  const routing = await loadRoutingSuites(root);
+  warnings.push(...routing.warnings);
+  scenarios.push(...routingScenarios(routing.suites, variants));
   let selected = scenarios;
   if (opts.scenario?.length) {
     const patterns = opts.scenario;

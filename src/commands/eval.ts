@@ -8,6 +8,7 @@ import { finishRun } from '../finish/finish-run.ts';
 import { RunFold } from '../report/run-fold.ts';
 import { withRunFolder } from '../io/run-folder.ts';
 import { loadEvalInputs } from '../load/eval-inputs.ts';
+import { routingRuntimeVersions } from '../execute/routing-cells.ts';
 import { resolveModel } from '../plan/matrix.ts';
 import { type EvalPlan, type EvalSelection, planEval } from '../plan/plan-eval.ts';
 import type { EvalInputs } from '../plan/types.ts';
@@ -54,6 +55,9 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
   // Every model id is one promptfoo can load before anything is planned or a run folder made (--dry-run too).
   const inputs = await loadEvalInputs(ctx, { ...opts, checkModelId: (id) => unknownProviderId(id, ctx.env) });
   if ('lintErrors' in inputs) return 1;
+  // Routing cells' fingerprints name the installed agent program's version (docs/routing.md).
+  const runtimeVersions = await routingRuntimeVersions(ctx, inputs);
+  if (runtimeVersions) inputs.runtimeVersions = runtimeVersions;
   // Planning (issue 28): history's discordance and spend, prices; a USD budget on an unpriced model is exit 2 here.
   const budget = budgetOf(inputs.config.budget, opts.budgetUsd);
   const auto = inputs.config.repeats === 'auto' && opts.repeat === undefined;

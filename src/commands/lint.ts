@@ -4,13 +4,20 @@ import { runLint, type LintReport } from '../lint/run-lint.ts';
 
 /** `agent-evals lint [--json] [--max-prompt-tokens n]`: exit 1 when any finding is an error. */
 export async function lintCommand(ctx: Context, opts: { json?: boolean; maxPromptTokens?: number }): Promise<number> {
-  const report = await runLint(ctx.root, opts);
+  const report = await runLint(ctx.root, { ...opts, routing: true });
   const { findings, errors, warnings } = report;
   if (opts.json) {
-    ctx.out(JSON.stringify({ findings, errors, warnings, files: report.files.length }, null, 2));
+    ctx.out(
+      JSON.stringify(
+        { findings, errors, warnings, files: report.files.length, ...(report.routing?.length ? { routing: report.routing } : {}) },
+        null,
+        2,
+      ),
+    );
   } else {
     for (const f of findings) ctx.out(formatFinding(f));
-    ctx.out(formatTally(report));
+    for (const w of report.routing ?? []) ctx.out(`warning: ${w}`);
+    ctx.out(formatTally({ ...report, warnings: warnings + (report.routing?.length ?? 0) }));
   }
   return errors > 0 ? 1 : 0;
 }

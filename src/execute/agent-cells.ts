@@ -2,9 +2,9 @@ import { realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError, UsageError } from '../errors.ts';
-import type { RuntimeName } from '../plan/matrix.ts';
+import type { ResolvedModel, RuntimeName } from '../plan/matrix.ts';
 import type { CellPlan } from '../plan/types.ts';
-import type { AgentRuntime, RuntimeCellInput, RuntimeCellOutput } from '../shared/agent-runtime.ts';
+import type { AgentRuntime, RoutingCellInput, RoutingCellOutput, RuntimeCellInput, RuntimeCellOutput } from '../shared/agent-runtime.ts';
 import type { AgentCellRunner } from './provider-wrapper.ts';
 import { createClaudeCodeRuntime, importClaudeAgentSdk } from './runtimes/claude-code.ts';
 import { relativizeTrajectory } from './relative-paths.ts';
@@ -15,8 +15,19 @@ import { diffSandbox, prepareSandbox, removeSandbox } from './workspace.ts';
 /** The key variable each runtime's protocol uses when the model's config names no `apiKey`. */
 const KEY_VARIABLE: Record<Exclude<RuntimeName, 'chat'>, string> = { 'claude-code': 'ANTHROPIC_API_KEY', opencode: 'OPENAI_API_KEY' };
 
+/** One routing case as the harness asks for it: the runtime prepares the sandboxed workspace copy and HOME. */
+export type RoutingCellRequest = Omit<RoutingCellInput, 'workspace' | 'sandboxHome'> & {
+  /** Names the case's folder under `<run>/cells/` (unique in the run). */
+  cellId: string;
+  runtime: Exclude<RuntimeName, 'chat'>;
+  /** The suite's workspace, relative to the project root (absent: an empty workspace). */
+  workspaceSource?: string;
+};
+
 export interface AgentRuntimes {
   runAgentCell: AgentCellRunner;
+  /** Runs one routing case in a fresh sandboxed copy of its workspace (removed after); never throws. */
+  routeCell(input: RoutingCellRequest): Promise<RoutingCellOutput>;
   close(): Promise<void>;
 }
 
@@ -40,9 +51,11 @@ export async function openAgentRuntimes(
     sandbox: SandboxKind;
     /** How many cells of each runtime will run at once at most: what is started before the first cell. */
     atOnce?: Partial<Record<RuntimeName, number>>;
+    /** Runtimes routing cases will use (besides those `plans` need). */
+    routing?: Array<Exclude<RuntimeName, 'chat'>>;
   },
 ): Promise<AgentRuntimes> {
-  const needed = new Set(input.plans.filter((p) => p.agentRun).map((p) => p.model.runtime));
+  const needed = new Set<RuntimeName>([...input.plans.filter((p) => p.agentRun).map((p) => p.model.runtime), ...(input.routing ?? [])]);
   const runtimes = new Map<RuntimeName, AgentRuntime>();
   // No agent program ever runs unjailed by accident: a machine that cannot start the sandbox stops here, before any call.
   if (input.sandbox === 'bubblewrap') {
@@ -77,8 +90,14 @@ export async function openAgentRuntimes(
     if (!runtime || !cell.agentRun) return { error: `no agent runtime for ${cell.model.label}` };
     return runCell(ctx, runtime, cell, { runDir: input.runDir, timeoutMs: input.timeoutMs, signal });
   };
+  const routeCell = async (request: RoutingCellRequest): Promise<RoutingCellOutput> => {
+    const runtime = runtimes.get(request.runtime);
+    if (!runtime) return routingError(`no agent runtime ${request.runtime} was started for routing`);
+    return runRoutingCell(ctx, runtime, request, input.runDir);
+  };
   return {
     runAgentCell,
+    routeCell,
     close: async () => {
       await Promise.all([...runtimes.values()].map((r) => r.close().catch(() => undefined)));
       await rm(path.join(input.runDir, 'opencode-home'), { recursive: true, force: true });
@@ -113,6 +132,45 @@ async function runCell(
   }
 }
 
+function routingError(error: string): RoutingCellOutput {
+  return { chosen: 'none', detail: '', requests: 0, latencyMs: 0, runtimeVersion: '', error };
+}
+
+/** One routing case: a fresh copy of the suite's workspace (or an empty one) and HOME, removed after the case. */
+async function runRoutingCell(
+  ctx: Context,
+  runtime: AgentRuntime,
+  request: RoutingCellRequest,
+  runDir: string,
+): Promise<RoutingCellOutput> {
+  const cellDir = path.join(runDir, 'cells', request.cellId);
+  try {
+    const box = await prepareSandbox(request.workspaceSource ? path.join(ctx.root, request.workspaceSource) : undefined, cellDir);
+    const { cellId: _id, runtime: _runtime, workspaceSource: _source, ...rest } = request;
+    return await runtime.route({ ...rest, workspace: box.workspace, sandboxHome: box.home });
+  } catch (err) {
+    return routingError(`${runtime.name}: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await removeSandbox(cellDir);
+  }
+}
+
+/**
+ * The model as a runtime gets it, from a resolved model: its id, `config.apiBaseUrl`, and the key from
+ * `config.apiKey`, else the variable `config.apiKeyEnvar` names, else the runtime protocol's own variable.
+ */
+export function runtimeModel(ctx: Context, model: ResolvedModel): RuntimeCellInput['model'] {
+  const config = model.config;
+  const runtime = model.runtime === 'chat' ? 'claude-code' : model.runtime;
+  const keyVar = typeof config.apiKeyEnvar === 'string' ? config.apiKeyEnvar : KEY_VARIABLE[runtime];
+  const apiKey = typeof config.apiKey === 'string' ? config.apiKey : ctx.env[keyVar];
+  return {
+    id: model.id,
+    ...(typeof config.apiBaseUrl === 'string' ? { apiBaseUrl: config.apiBaseUrl } : {}),
+    ...(apiKey ? { apiKey } : {}),
+  };
+}
+
 /** Every absolute path the agent saw as its workspace: the copy's, its real path, and the runtime's aliases of it. */
 async function workspacePaths(workspace: string, out: RuntimeCellOutput): Promise<string[]> {
   const real = await realpath(workspace).catch(() => workspace);
@@ -129,19 +187,11 @@ function cellInput(
 ): RuntimeCellInput {
   const run = cell.agentRun!;
   const turns = cell.messages.filter((m) => m.role !== 'system');
-  const config = cell.model.config;
-  const runtime = cell.model.runtime as Exclude<RuntimeName, 'chat'>;
-  const keyVar = typeof config.apiKeyEnvar === 'string' ? config.apiKeyEnvar : KEY_VARIABLE[runtime];
-  const apiKey = typeof config.apiKey === 'string' ? config.apiKey : ctx.env[keyVar];
   return {
     agent: run.agent,
     request: turns.at(-1)!.content,
     history: turns.slice(0, -1).map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
-    model: {
-      id: cell.model.id,
-      ...(typeof config.apiBaseUrl === 'string' ? { apiBaseUrl: config.apiBaseUrl } : {}),
-      ...(apiKey ? { apiKey } : {}),
-    },
+    model: runtimeModel(ctx, cell.model),
     workspace: box.workspace,
     sandboxHome: box.home,
     allowBash: run.allowBash,

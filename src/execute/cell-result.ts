@@ -50,7 +50,7 @@ export type EngineRow = {
     error?: string;
     cost?: number;
     /** Agent cells: what the agent did, and the bound of the cell it reached, if it reached one. */
-    metadata?: { trajectory?: TrajectoryRecord; limit?: string };
+    metadata?: { trajectory?: TrajectoryRecord; limit?: string; routing?: { runtimeVersion?: string } };
   } | null;
   gradingResult?: Parameters<typeof toEngineGrading>[0] | null;
 };
@@ -78,6 +78,7 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
       error: redactSecrets(redactUrlCredentials(cause), secrets),
       ...latency,
       ...trajectory,
+      ...(plan.routing ? { routing: { suite: plan.routing.suite, expected: plan.routing.expected } } : {}),
     };
   }
   const output = typeof row.response?.output === 'string' ? row.response.output : JSON.stringify(row.response?.output ?? '');
@@ -95,7 +96,31 @@ export function toCellResult(plan: CellPlan, row: EngineRow, mode: RunMode, secr
     ...(tokens ? { tokens } : {}),
     ...(typeof row.cost === 'number' ? { cost: row.cost } : {}),
     ...trajectory,
+    ...routingOf(plan, output, row.response?.metadata, secrets),
     source: mode === 'replay' ? 'replay' : row.response?.cached ? 'cache' : 'live',
+  };
+}
+
+/** A routing cell's decision (its answer's first line) and detail, beside the expected one. */
+function routingOf(
+  plan: CellPlan,
+  output: string,
+  metadata: { routing?: { runtimeVersion?: string } } | undefined,
+  secrets: readonly string[],
+) {
+  if (!plan.routing) return {};
+  const nl = output.indexOf('\n');
+  const chosen = (nl < 0 ? output : output.slice(0, nl)).trim();
+  const detail = nl < 0 ? '' : output.slice(nl).trim();
+  const version = metadata?.routing?.runtimeVersion;
+  return {
+    routing: {
+      suite: plan.routing.suite,
+      expected: plan.routing.expected,
+      chosen: redactSecrets(chosen, secrets).slice(0, 200),
+      detail: redactSecrets(detail, secrets).slice(0, 4000),
+      ...(version ? { runtimeVersion: version } : {}),
+    },
   };
 }
 

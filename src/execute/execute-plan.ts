@@ -19,6 +19,7 @@ import type { AgentRuntimes } from './agent-cells.ts';
 import { engineSource, engineVersion } from './engine.ts';
 import type { AgentCellRunner } from './provider-wrapper.ts';
 import { runCells } from './run-cells.ts';
+import { withRoutingCells } from './routing-cells.ts';
 import { type Decided, decideCells, type Finished } from './decide-cells.ts';
 import { createProgress } from './progress.ts';
 import { RecordingStore } from './recordings.ts';
@@ -162,7 +163,7 @@ async function runAndReport(
     recordings,
     secrets,
     ...(graders ? { graders } : {}),
-    ...(s.agents ? { runAgentCell: s.agents.runAgentCell } : {}),
+    ...(s.agents ? { runAgentCell: withRoutingCells(ctx, s.agents, input.inputs.config.timeoutMs) } : {}),
     ...(guard ? { guard } : {}),
   });
   if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);

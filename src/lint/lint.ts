@@ -1,5 +1,6 @@
 import type { AgentFile, Severity } from '../load/agents.ts';
 import { DEFAULT_MAX_PROMPT_TOKENS, RULES, type RuleName } from './rules.ts';
+import { similarDescriptions } from './similar-descriptions.ts';
 
 export interface Finding {
   /** Path relative to the project root. */
@@ -25,7 +26,11 @@ export interface Finding {
  * // ['agents/a/x.md:3  warning  description-trigger  description: no trigger guidance; …']
  */
 export function lintAgents(files: AgentFile[], options: { maxPromptTokens?: number; agentNames: Set<string> }): Finding[] {
-  const resolved = { maxPromptTokens: options.maxPromptTokens ?? DEFAULT_MAX_PROMPT_TOKENS, agentNames: options.agentNames };
+  const resolved = {
+    maxPromptTokens: options.maxPromptTokens ?? DEFAULT_MAX_PROMPT_TOKENS,
+    agentNames: options.agentNames,
+    similar: similarByFile(files),
+  };
   const findings: Finding[] = [];
   for (const file of files) {
     for (const [rule, { severity, check }] of Object.entries(RULES) as [RuleName, (typeof RULES)[RuleName]][]) {
@@ -43,6 +48,22 @@ export function lintAgents(files: AgentFile[], options: { maxPromptTokens?: numb
     }
   }
   return findings.sort(compareFindings);
+}
+
+/** Per file, the agents (in files sorted before it) whose descriptions are near-identical to its own, most similar first. */
+function similarByFile(files: AgentFile[]): Map<string, Array<{ name: string; file: string; similarity: number }>> {
+  const agents = files.flatMap((f) =>
+    f.variant?.description ? [{ name: f.variant.name, description: f.variant.description, key: f.file }] : [],
+  );
+  const out = new Map<string, Array<{ name: string; file: string; similarity: number }>>();
+  const add = (key: string, other: { name: string; key: string }, similarity: number) =>
+    out.set(key, [...(out.get(key) ?? []), { name: other.name, file: other.key, similarity }]);
+  // Each pair once, on the file that sorts later: one finding says it, and fixing either file clears it.
+  for (const { a, b, similarity } of similarDescriptions(agents)) {
+    if (a.key < b.key) add(b.key, a, similarity);
+    else add(a.key, b, similarity);
+  }
+  return out;
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

@@ -33,6 +33,10 @@ const EXPECTED: Record<RuleName, { line: number; message: RegExp; file?: string 
   'description-trigger': { line: 3, message: /^no trigger guidance/ },
   'prompt-budget': { line: 8, message: /^prompt is about \d+ tokens, over the budget of 4000$/ },
   'agent-ref-missing': { line: 10, message: /^@database-engineer names no agent under agents\/$/ },
+  'description-similar': {
+    line: 3,
+    message: /^0\.\d\d similar to "billing" \(agents\/billing\/billing\.md\): the main agent may not tell them apart/,
+  },
 };
 
 async function lintFixture(rule: RuleName) {

@@ -1,5 +1,6 @@
 import { LOAD_RULES, type AgentFile, type LoadRule, type Severity } from '../load/agents.ts';
 import type { AgentVariant } from '../schema/agent.ts';
+import { SIMILAR_DESCRIPTIONS } from './similar-descriptions.ts';
 import { VOCABULARY, suggestName, toolToCheck } from './vocabulary.ts';
 
 /** Rules that look at a loaded variant; the load rules come from `LOAD_RULES` in the loader. */
@@ -11,7 +12,8 @@ export type VariantRule =
   | 'model-unknown'
   | 'description-trigger'
   | 'prompt-budget'
-  | 'agent-ref-missing';
+  | 'agent-ref-missing'
+  | 'description-similar';
 export type RuleName = LoadRule | VariantRule;
 
 export interface LintOptions {
@@ -19,6 +21,8 @@ export interface LintOptions {
   maxPromptTokens: number;
   /** Names of the agents under `agents/`, for `@name` references. */
   agentNames: ReadonlySet<string>;
+  /** Per file: the other agents whose descriptions are near-identical to its own (`similar-descriptions.ts`). */
+  similar?: ReadonlyMap<string, Array<{ name: string; file: string; similarity: number }>>;
 }
 
 /** Where and what, as one rule finds it; `lintAgents` adds the file, rule and severity. */
@@ -175,6 +179,22 @@ export const RULES: Record<RuleName, Rule> = {
     if (v.promptTokens <= options.maxPromptTokens) return [];
     return [{ line: v.lines.body, message: `prompt is about ${v.promptTokens} tokens, over the budget of ${options.maxPromptTokens}` }];
   }),
+
+  'description-similar': onVariant(
+    'warning',
+    `the description is not near-identical to another agent's (TF-IDF cosine below ${SIMILAR_DESCRIPTIONS}): the main agent routes by description`,
+    (v, file, options) => {
+      const near = options.similar?.get(file.file)?.[0];
+      if (!near) return [];
+      return [
+        {
+          line: v.lines.description,
+          field: 'description',
+          message: `${near.similarity.toFixed(2)} similar to "${near.name}" (${near.file}): the main agent may not tell them apart; say what this agent takes that "${near.name}" does not`,
+        },
+      ];
+    },
+  ),
 
   'agent-ref-missing': onVariant('warning', '`@agent` references name an agent under agents/', (v, _file, options) => {
     const hits: RuleHit[] = [];

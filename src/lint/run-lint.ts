@@ -1,5 +1,7 @@
 import type { AgentFile } from '../load/agents.ts';
 import { readAgentFiles } from '../load/discover-agents.ts';
+import { isUserError } from '../errors.ts';
+import { loadRoutingSuites } from '../load/routing.ts';
 import { lintAgents, type Finding } from './lint.ts';
 
 export interface LintReport {
@@ -8,6 +10,8 @@ export interface LintReport {
   findings: Finding[];
   errors: number;
   warnings: number;
+  /** With `routing`: routing suites' agents that no case expects (`routing/*.yaml`), one line each. */
+  routing?: string[];
 }
 
 /**
@@ -18,10 +22,24 @@ export interface LintReport {
  * const { errors, findings } = await runLint(ctx.root);
  * if (errors > 0) return 1;
  */
-export async function runLint(root: string, opts: { maxPromptTokens?: number; places?: readonly string[] } = {}): Promise<LintReport> {
+export async function runLint(
+  root: string,
+  opts: { maxPromptTokens?: number; places?: readonly string[]; routing?: boolean } = {},
+): Promise<LintReport> {
   const files = await readAgentFiles(root, opts.places);
   const agentNames = new Set(files.flatMap((f) => (f.variant ? [f.variant.name] : [])));
   const findings = lintAgents(files, { maxPromptTokens: opts.maxPromptTokens, agentNames });
   const errors = findings.filter((f) => f.severity === 'error').length;
-  return { files, findings, errors, warnings: findings.length - errors };
+  const routing = opts.routing ? await routingWarnings(root) : undefined;
+  return { files, findings, errors, warnings: findings.length - errors, ...(routing ? { routing } : {}) };
+}
+
+/** Suite agents no case expects; a suite that does not load is left to `calibrate` and `eval`, which stop on it. */
+async function routingWarnings(root: string): Promise<string[]> {
+  try {
+    return (await loadRoutingSuites(root)).warnings;
+  } catch (err) {
+    if (isUserError(err)) return [];
+    throw err;
+  }
 }

@@ -11,6 +11,8 @@ import { runLint } from '../lint/run-lint.ts';
 import type { EvalInputs } from '../plan/types.ts';
 import { agentPlaces, variantsOf } from './discover-agents.ts';
 import { loadEvalConfig, type ModelIdCheck } from './eval-config.ts';
+import { loadRoutingSuites } from './routing.ts';
+import { routingScenarios } from './routing-scenarios.ts';
 import { loadScenarios } from './scenarios.ts';
 
 export type { EvalInputs } from '../plan/types.ts';
@@ -53,6 +55,16 @@ export async function loadEvalInputs(
   // In CI a scenario that runs for no agent must not pass unnoticed: it is an input error there.
   if (opts.ci && unknownAgents.length) throw unknownAgents.length === 1 ? unknownAgents[0]! : new UserErrors(unknownAgents);
   for (const w of warnings) ctx.err(`warning: ${w}`);
+  // Routing suites the config names: their cases join the scenarios (docs/routing.md).
+  if (config.routing) {
+    const routing = await loadRoutingSuites(ctx.root, {
+      files: config.routing,
+      agentNames: [...new Set(variants.map((v) => v.name))],
+      configFile,
+    });
+    for (const w of routing.warnings) ctx.err(`warning: ${w}`);
+    scenarios.push(...routingScenarios(routing.suites, variants));
+  }
   const changed = opts.changedSince ? await loadChanged(ctx.root, opts.changedSince, opts.baseline) : undefined;
   return { config, configFile, variants, scenarios, git, ...(changed ? { changed } : {}) };
 }

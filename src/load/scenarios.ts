@@ -314,7 +314,7 @@ const MAX_WORKSPACE_FILES = 500;
  * so a workspace of hundreds of megabytes costs hashes, not memory. A FIFO, socket or device is refused by name
  * (no cell could copy it).
  */
-async function loadWorkspace(relDir: string, dir: string, root: string, reads: readonly string[]): Promise<ScenarioWorkspace> {
+export async function loadWorkspace(relDir: string, dir: string, root: string, reads: readonly string[]): Promise<ScenarioWorkspace> {
   const abs = path.resolve(dir, relDir);
   const shown = relPath(root, abs);
   if (shown.startsWith('..') || path.isAbsolute(shown))

@@ -66,7 +66,8 @@ export function selectAffected(input: AffectedInput): AffectedSelection {
 
   for (const cell of cells) {
     const variantChanged = changed.has(cell.variant.file);
-    const scenarioChanged = changed.has(cell.scenario.file);
+    // A routing case's decision depends on every sibling's file: an edited sibling measures it again.
+    const scenarioChanged = changed.has(cell.scenario.file) || (cell.scenario.routing?.siblings.some((s) => changed.has(s.file)) ?? false);
     if (variantChanged) changedVariants.add(cell.variant.id);
     if (scenarioChanged) changedScenarios.add(cell.scenario.id);
     if (configChanged || variantChanged || scenarioChanged || !baseline) {
@@ -142,6 +143,10 @@ export function carriedResult(
     assertions,
     score: base.runs > 0 ? Math.min(1, Math.max(0, base.scoreSum / base.runs)) : 0,
     source: 'baseline',
+    // A carried routing cell keeps the decision the baseline recorded for its repeat (the figures need it).
+    ...(base.routing
+      ? { routing: { suite: base.routing.suite, expected: base.routing.expected, chosen: base.routing.chosen[plan.repeat] ?? '' } }
+      : {}),
     finishedAt: baseline.time,
   };
 }

@@ -1,6 +1,7 @@
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { Cell } from './matrix.ts';
 import { planCell, withoutModelGraded } from './plan-cell.ts';
+import type { RuntimeVersions } from './types.ts';
 import type { CellPlan } from './types.ts';
 
 /**
@@ -22,6 +23,8 @@ export class CellPlans {
   constructor(
     readonly cells: readonly Cell<LoadedScenario>[],
     private readonly temperature?: number,
+    /** Installed agent programs' versions, for routing cells' fingerprints. */
+    private readonly runtimeVersions?: RuntimeVersions,
   ) {
     this.size = cells.length;
   }
@@ -33,7 +36,7 @@ export class CellPlans {
 
   /** The cell's plan, made now (without model-graded assertions after `dropModelGraded`). */
   of(cell: Cell<LoadedScenario>): CellPlan {
-    const plan = planCell(cell, this.temperature);
+    const plan = planCell(cell, this.temperature, this.runtimeVersions);
     return this.modelGraded ? plan : withoutModelGraded(plan);
   }
 

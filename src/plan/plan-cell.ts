@@ -7,14 +7,14 @@ import type { RuntimeAgent } from '../shared/agent-runtime.ts';
 import type { Cell, RuntimeName } from './matrix.ts';
 import { runtimeAgent } from './translate-agent.ts';
 import { isControlVariantId } from '../shared/control-arm.ts';
-import type { AgentRun, CellPlan } from './types.ts';
+import type { AgentRun, CellPlan, RoutingRun, RuntimeVersions } from './types.ts';
 import { modelEntry, samplingParams, type RecordingKey } from './recording-key.ts';
 
 /**
  * Cell → what the engine sends and how it scores: the variant's prompt as the system message, the
  * scenario's conversation after it, the variant's temperature unless the eval overrides it.
  */
-export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: number): CellPlan {
+export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: number, runtimeVersions?: RuntimeVersions): CellPlan {
   const { variant, scenario } = cell;
   const { assertions, assertionInfo } = scoringOf(scenario);
   return {
@@ -37,6 +37,9 @@ export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: numbe
     assertionInfo,
     threshold: scenario.threshold,
     ...(cell.model.runtime === 'chat' ? {} : { agentRun: agentRunOf(cell) }),
+    ...(scenario.routing && cell.model.runtime !== 'chat'
+      ? { routing: routingRunOf(cell, cell.model.runtime, runtimeVersions?.[cell.model.runtime]) }
+      : {}),
   };
 }
 
@@ -52,6 +55,23 @@ function agentRunOf(cell: Cell<LoadedScenario>): AgentRun {
       : {}),
     allowBash: scenario.allowBash,
     maxTurns: cell.model.maxTurns,
+  };
+}
+
+/** A routing cell's suite: every sibling as a subagent of the runtime's main agent, the variant in its own agent's place. */
+export function routingRunOf(cell: Cell<LoadedScenario>, runtime: Exclude<RuntimeName, 'chat'>, runtimeVersion?: string): RoutingRun {
+  const routing = cell.scenario.routing!;
+  const agents = routing.siblings.map((s) => (s.name === cell.variant.name ? cell.variant : s));
+  if (!agents.some((a) => a.name === cell.variant.name)) agents.push(cell.variant);
+  return {
+    suite: routing.suite,
+    expected: routing.expected,
+    ...(runtimeVersion ? { runtimeVersion } : {}),
+    agents: agents.map((a) => {
+      const agent = peerAgent(a, runtime);
+      if (runtime !== 'opencode' || agent.mode === 'subagent') return agent;
+      return { ...agent, mode: 'subagent' as const, fileText: agent.fileText.replace(/^mode: *(primary|all) *$/m, 'mode: subagent') };
+    }),
   };
 }
 
@@ -124,6 +144,8 @@ export function cellRecordingKey(plan: CellPlan): RecordingKey {
       ...(plan.temperature === undefined ? {} : { temperature: plan.temperature }),
       // An agent's answer also depends on its whole file (tools, permissions), its workspace and its bounds.
       ...(plan.agentRun ? { agentRun: agentRunFingerprint(plan.agentRun) } : {}),
+      // A routing decision depends on every sibling's file, not only the variant's.
+      ...(plan.routing ? { routing: routingFingerprint(plan.routing) } : {}),
     },
     repeat: plan.repeat,
   };
@@ -135,6 +157,15 @@ function agentRunFingerprint(run: AgentRun): string {
   const peers = agent.peers?.length ? { peers: agent.peers.map((p) => [p.name, p.fileText]) } : {};
   return createHash('sha256')
     .update(stableJson({ file: agent.fileText, workspace: workspaceFiles ?? {}, allowBash, maxTurns, ...peers }))
+    .digest('hex')
+    .slice(0, 24);
+}
+
+function routingFingerprint(run: RoutingRun): string {
+  const agents = run.agents.map((a) => [a.name, a.mode ?? '', a.fileText]);
+  // The runtime program's version too: a decision recorded with an older program is not replayed for a newer one.
+  return createHash('sha256')
+    .update(stableJson({ routing: agents, ...(run.runtimeVersion ? { runtimeVersion: run.runtimeVersion } : {}) }))
     .digest('hex')
     .slice(0, 24);
 }

@@ -93,7 +93,7 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
   const sharded = shard ? shardCells(all, shard.index, shard.count) : all;
   const affected = inputs.changed ? planAffected(inputs, sharded, notes, grader?.id) : undefined;
   const cells = affected?.cells ?? sharded;
-  const plans = new CellPlans(cells, config.temperature);
+  const plans = new CellPlans(cells, config.temperature, inputs.runtimeVersions);
   return {
     cells,
     plans,

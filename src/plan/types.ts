@@ -31,7 +31,21 @@ export interface CellPlan {
   threshold?: number;
   /** Agent runtimes: what the runtime needs beyond the messages. */
   agentRun?: AgentRun;
+  /** A routing case (docs/routing.md): run by the runtime's main agent with `agents` as its subagents, not by the variant. */
+  routing?: RoutingRun;
 }
+
+/** How a routing cell runs: the suite's agents (the variant under test in its agent's place) and the expected decision. */
+export interface RoutingRun {
+  suite: string;
+  expected: string;
+  agents: RuntimeAgent[];
+  /** The installed runtime program's version, when known before the run: part of the recording key. */
+  runtimeVersion?: string;
+}
+
+/** Installed agent programs' versions, read before planning (routing cells' fingerprints name them). */
+export type RuntimeVersions = Partial<Record<'claude-code' | 'opencode', string>>;
 
 /** How an agent cell runs: the agent file, the scenario's workspace and what it allows, the bounds. */
 export interface AgentRun {
@@ -54,6 +68,8 @@ export interface EvalInputs {
   scenarios: LoadedScenario[];
   /** `--changed-since`: the files changed since the ref, and the baseline to carry unchanged cells from. */
   changed?: { since: string; files: Set<string>; baseline?: { baseline: Baseline; source: string }; baselineRef?: string };
+  /** Installed agent programs' versions, for routing cells' fingerprints (absent: unknown). */
+  runtimeVersions?: RuntimeVersions;
   /** Commit, branch and dirty flag; answered in the background while the rest loads. */
   git: Promise<GitInfo>;
 }

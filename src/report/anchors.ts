@@ -29,3 +29,6 @@ export const promptDiffAnchor = (variantId: string) => id('pd', [variantId]);
 
 /** A gate row (variant × model). */
 export const gateRowAnchor = (variantId: string, model: string) => id('g', [variantId, model]);
+
+/** A routing suite × variant × model's figures, in the Routing section. */
+export const routingAnchor = (suite: string, variantId: string, model: string) => id('r', [suite, variantId, model]);

@@ -1,3 +1,4 @@
+import { renderRoutingGateRows } from './routing-html.ts';
 import type { GateComparison, GateReport } from '../score/types.ts';
 import { cellAnchor, gateRowAnchor, promptDiffAnchor } from './anchors.ts';
 import { formatKN, hasBaselineCounts, movedScenarios, type ScenarioDelta } from './baseline-view.ts';
@@ -48,7 +49,7 @@ export function renderGateSection(input: GateSectionInput, deltas: Map<string, S
     ? ''
     : html`<p class="muted" id="not-gated">This report was written without gating${baseline ? html` against baseline run ${baseline.runId}` : ''}: <code>agent-evals gate --run ${input.runId}</code> (or <code>eval --ci</code>) judges it and sets the exit code.</p>`;
   const trust = input.trust?.length ? html`<p class="warn trust" id="trust">⚠ ${trustSentence(input.trust)}.</p>` : '';
-  return html`<section id="gate"><h2>Gate</h2>${noBaseline}${notGated}${trust}${gate ? renderGate(gate, deltas, input.trustFor) : ''}</section>`;
+  return html`<section id="gate"><h2>Gate</h2>${noBaseline}${notGated}${trust}${gate ? renderGate(gate, deltas, input.trustFor) : ''}${renderRoutingGateRows(gate?.routing)}</section>`;
 }
 
 /**

@@ -21,6 +21,8 @@ import { baselineDeltas, renderFlaky, renderMatrix, renderPairMatrices, renderPa
 import { STYLE } from './html-style.ts';
 import { html, trusted, type Html } from './html-tag.ts';
 import { renderTrends } from './html-trends.ts';
+import { renderRoutingSection } from './routing-html.ts';
+import { routingFigures } from '../score/routing.ts';
 import { notableComparisons } from './gate-text.ts';
 import { buildMatrix, type Matrix } from './matrix.ts';
 import { describeMode } from './run-mode.ts';
@@ -92,7 +94,9 @@ export const CONTENT_SECURITY_POLICY = `default-src 'none'; style-src ${sha256(S
 export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
   const { meta, results, summary, gate, baseline } = input;
   const matrix = buildMatrix(summary);
-  const deltas = scenarioDeltas(aggregateRun(results, { grader: meta.grader }), baseline?.cells);
+  const aggregates = aggregateRun(results, { grader: meta.grader });
+  const deltas = scenarioDeltas(aggregates, baseline?.cells);
+  const routing = routingFigures(aggregates);
   const series = trendSeries(input.history);
   const toc = renderToc({
     gate: gate ? notableComparisons(gate).filter((c) => c.verdict !== 'new').length : -1,
@@ -104,6 +108,7 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
     ).length,
     charts: series.length,
     splits: summary.judges?.splitCount,
+    routing: routing.length || undefined,
   });
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -118,6 +123,7 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
 ${input.warnings?.length ? html`<div class="warnings" id="warnings"><b>Warnings</b><ul>${input.warnings.map((w) => html`<li>${w}</li>`)}</ul></div>` : ''}
 ${gateSection(input, deltas)}
 ${overviewSection(input, matrix)}
+${renderRoutingSection(routing, gate?.routing, input.history)}
 ${renderControlSection(summary.control)}
 ${renderLatencySection(measuredLatency(results), baselineLatencyOf(input.history, baseline?.runId))}
 ${scenariosSection(input, opts, matrix, deltas)}
@@ -231,6 +237,8 @@ interface TocCounts {
   charts: number;
   /** With a panel of graders: the cells where they split. */
   splits: number | undefined;
+  /** Routing suites × variants × models shown, when the run has routing cells. */
+  routing?: number | undefined;
 }
 
 function renderToc(n: TocCounts): Html {
@@ -239,6 +247,7 @@ function renderToc(n: TocCounts): Html {
   return html`<nav class="toc" aria-label="Contents"><b>Contents</b><ul>${[
     item('#gate', 'Gate', n.gate < 0 ? 'not gated' : `${n.gate} notable`),
     item('#overview', 'Overview', `${n.variants} variant${n.variants === 1 ? '' : 's'}`),
+    n.routing !== undefined ? item('#routing', 'Routing', `${n.routing} suite × variant × model`) : '',
     item('#scenarios', 'Scenarios', `${n.scenarios}${n.worse ? `, ${n.worse} worse` : ''}`),
     item('#prompts', 'Prompt diffs', `${n.changedPrompts} changed`),
     n.splits !== undefined ? item('#judges', 'Judges', `${n.splits} split`) : '',

@@ -15,6 +15,7 @@ import { type RubricTrust, trustNotes } from './rubric-trust.ts';
 import { firstFailureReasons, rowEvidence, SUMMARY_MAX_CHARS, trustMarkdown } from './summary-md-evidence.ts';
 import type { ControlComparison } from '../score/control.ts';
 import { describeControl } from './control.ts';
+import { routingGateMarkdown } from './routing-md.ts';
 
 /** The hidden first line the workflow looks for to update its own comment instead of adding one. */
 export const PR_COMMENT_MARKER = '<!-- agent-evals:pr-comment -->';
@@ -57,6 +58,7 @@ export function renderPrComment(input: {
     for (const c of rows) lines.push(row(c));
     lines.push('');
   }
+  lines.push(...routingGateMarkdown(gate.routing));
   const others = gate.comparisons.length - rows.length;
   if (others > 0) lines.push(`${others} other variant × model unchanged or new.`, '');
   // The why (per failing row, its scenarios) goes here, cut to what the limit leaves.

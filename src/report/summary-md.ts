@@ -6,6 +6,8 @@ import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../score/types.ts';
 import { escapeMarkdownCell as cell, showControls } from './escape.ts';
+import { routingMarkdown } from './routing-md.ts';
+import { routingFigures } from '../score/routing.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { scenarioDeltas, type BaselineView } from './baseline-view.ts';
 import { approximations, regressionEvidence, trajectoryFailures, trustMarkdown } from './summary-md-evidence.ts';
@@ -69,6 +71,8 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
     );
   } else lines.push(...trustMarkdown(trust));
   lines.push(...trajectoryFailures(results), ...approximations(results));
+  if (results.some((r) => r.routing))
+    lines.push(...routingMarkdown(routingFigures(aggregateRun(results, { grader: meta.grader })), input.gate?.routing));
 
   const pairs = orderPairs(summary.pairwise);
   const worse = pairs.filter((p) => p.verdict === 'worse');

@@ -28,6 +28,20 @@ export const ScenarioAggregate = z.strictObject({
   scoreSum: z.number().nonnegative(),
   /** One letter per repeat index: P pass, F fail, E error, N not run / not recorded. Enables pairing by repeat. */
   outcomes: z.string().regex(/^[PFEN]*$/),
+  /**
+   * A routing case (docs/routing.md): its suite, the expected decision and, per repeat index, the decision made
+   * ('' where the repeat was not scored), and the runtime versions that decided. What the routing figures and their
+   * gate are computed from.
+   */
+  routing: z
+    .strictObject({
+      suite: z.string(),
+      expected: z.string(),
+      chosen: z.array(z.string()),
+      /** The runtime program's versions that made the live decisions (routing depends on it). */
+      runtimeVersions: z.array(z.string()).optional(),
+    })
+    .optional(),
   /** Per assertion id: scored runs and passes. */
   assertions: z.record(
     z.string(),

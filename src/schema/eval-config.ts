@@ -40,6 +40,8 @@ export const Thresholds = z.strictObject({
   agents: z.record(z.string(), Rate).optional(),
   variants: z.record(z.string(), Rate).optional(),
   scenarios: z.record(z.string(), Rate).optional(),
+  /** Routing suites: the lowest recall and precision any agent of a suite may have (docs/routing.md). */
+  routing: z.strictObject({ recall: Rate.optional(), precision: Rate.optional() }).optional(),
   /** When true, every critical assertion must pass in every scored cell. */
   criticalMustPass: z.boolean().optional(),
   /** Largest share of cells that may be provider errors before the gate says it could not measure (exit 3). */
@@ -81,6 +83,11 @@ export const EvalConfig = z.strictObject({
   agentsDirs: z.array(z.string().min(1)).min(1).optional(),
   /** Scenario ids, globs, or `tag:<name>`; default all. */
   scenarios: z.array(z.string().min(1)).optional(),
+  /**
+   * Routing suites to run (files or globs under `routing/`, e.g. `routing/backend.yaml`): each case is a cell per
+   * variant of a suite agent, on the models with an agent runtime (docs/routing.md). Default: none.
+   */
+  routing: z.array(z.string().min(1)).min(1).optional(),
   /** Models, or `from-agent` to run each variant on the model its frontmatter declares (see `modelMap`). */
   models: z.union([z.literal('from-agent'), z.array(ModelSpec).min(1)]),
   /** Model hint (`opus`, `sonnet`, `haiku`, `provider/model`) → model, for `models: from-agent`. */

@@ -21,6 +21,18 @@ export interface ScenarioWorkspace {
   texts: Record<string, string>;
 }
 
+/** What makes a scenario a routing case: its suite, its expected decision, and the suite's sibling agents. */
+export interface RoutingScenario {
+  suite: string;
+  case: string;
+  /** The suite agent that should take the request, or `none`. */
+  expected: string;
+  /** The suite's agents in order, each as its first variant (by id): a variant under test replaces its own agent. */
+  siblings: AgentVariant[];
+  /** Suite agents with no variant found (calibration loads suites without agents). */
+  missing: string[];
+}
+
 /** A validated, normalized scenario: what every later stage sees. */
 export interface LoadedScenario {
   id: string;
@@ -44,6 +56,8 @@ export interface LoadedScenario {
   peers?: AgentVariant[];
   /** Only an agent runtime can run it (a workspace, or assertions on what the agent did). */
   agentic: boolean;
+  /** A routing case (docs/routing.md): the suite's main agent gets the request; pass = it chose `expected`. */
+  routing?: RoutingScenario;
   /** Path relative to the project root. */
   file: string;
   /** Line where the scenario starts (for CSV: where its row starts). */

@@ -85,6 +85,17 @@ export const CellResult = z.object({
   source: z.enum(['live', 'replay', 'cache', 'baseline']).optional(),
   /** Agent runtimes: what the agent did (tool calls, delegations, turns, workspace diff). Untrusted. */
   trajectory: Trajectory.optional(),
+  /** A routing case (docs/routing.md): the expected decision, the one made (absent when the cell did not run), its detail. Untrusted. */
+  routing: z
+    .object({
+      suite: z.string(),
+      expected: z.string(),
+      chosen: z.string().optional(),
+      detail: z.string().optional(),
+      /** The runtime program's version when the decision was made live. */
+      runtimeVersion: z.string().optional(),
+    })
+    .optional(),
   /** Cause of an `error`, `not-run` or `not-recorded` cell. */
   error: z.string().optional(),
   finishedAt: z.string(),

@@ -71,9 +71,20 @@ export function aggregateRun(
       ...(carried > 0 ? { carried } : {}),
       scoreSum: scored.reduce((sum, c) => sum + c.score, 0),
       outcomes: letters.join(''),
+      ...routingOf(cells, letters.length),
       assertions,
     };
   });
+}
+
+/** A routing case's decisions per repeat index ('' where none was scored). */
+function routingOf(cells: CellResult[], repeats: number): Pick<ScenarioAggregate, 'routing'> {
+  const first = cells.find((c) => c.routing)?.routing;
+  if (!first) return {};
+  const chosen: string[] = new Array(repeats).fill('');
+  for (const c of cells) if (isScored(c.status) && c.routing?.chosen !== undefined) chosen[c.repeat] = c.routing.chosen;
+  const versions = [...new Set(cells.flatMap((c) => (c.routing?.runtimeVersion ? [c.routing.runtimeVersion] : [])))].sort();
+  return { routing: { suite: first.suite, expected: first.expected, chosen, ...(versions.length ? { runtimeVersions: versions } : {}) } };
 }
 
 /** Per assertion id over the scored cells: runs and passes (a grading error is neither), critical if any says so. */

@@ -59,6 +59,8 @@ export class ResultFold {
   private readonly identities = new Table<Identity>();
   private readonly lists = new Table<AssertionOutcome[]>();
   private readonly errors = new Table<string>();
+  /** Routing cells: suite, expected and chosen decision, runtime version (not the detail), shared by every cell that made it. */
+  private readonly decisions = new Table<NonNullable<CellResult['routing']>>();
   // One entry per cell in each column. `flags`: status (3 bits), source (3 bits), then the assertion list.
   private readonly identity = new Column(Int32Array);
   private readonly repeat = new Column(Int32Array);
@@ -70,6 +72,7 @@ export class ResultFold {
   private readonly error = new Column(Int32Array);
   /** Agent cells: the trajectory's model turns (-1: none), for the per-turn latency (`latency.ts`). */
   private readonly turns = new Column(Int32Array);
+  private readonly routing = new Column(Int32Array);
   private count = 0;
   private built?: CellResult[];
 
@@ -99,6 +102,7 @@ export class ResultFold {
     for (const n of [r.tokens?.prompt ?? -1, r.tokens?.completion ?? -1, r.tokens?.total ?? -1]) this.tokens.push(n);
     this.error.push(r.error === undefined ? -1 : this.errors.indexOf(r.error, () => r.error!));
     this.turns.push(r.trajectory?.turns ?? -1);
+    this.routing.push(r.routing ? this.decisionOf(r.routing) : -1);
     this.count++;
     this.built = undefined;
   }
@@ -132,9 +136,20 @@ export class ResultFold {
       ...(Number.isNaN(cost) ? {} : { cost }),
       ...(SOURCES[(flags >>> 3) & 7] ? { source: SOURCES[(flags >>> 3) & 7] } : {}),
       ...(error < 0 ? {} : { error: this.errors.values[error]! }),
+      ...(this.routing.at(i) < 0 ? {} : { routing: this.decisions.values[this.routing.at(i)]! }),
       finishedAt: '',
       ...(turns < 0 ? {} : { turns }),
     };
+  }
+
+  private decisionOf(routing: NonNullable<CellResult['routing']>): number {
+    const kept = {
+      suite: routing.suite,
+      expected: routing.expected,
+      ...(routing.chosen !== undefined ? { chosen: routing.chosen } : {}),
+      ...(routing.runtimeVersion !== undefined ? { runtimeVersion: routing.runtimeVersion } : {}),
+    };
+    return this.decisions.indexOf(JSON.stringify(kept), () => kept);
   }
 
   /** The assertion outcomes' index in the shared table (a passing one's reason is not kept). */

@@ -7,11 +7,12 @@ import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import type { Thresholds } from '../schema/eval-config.ts';
 import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
 import { checkThresholds, describeBreach } from './thresholds.ts';
-import { discreteHolmAdjust } from './discrete-holm.ts';
+import { type DiscreteTest, discreteHolmAdjust } from './discrete-holm.ts';
 import { compareScenarios, type ScenarioTest } from './compare-scenarios.ts';
 import { byKey } from './summarize.ts';
 import { describeLatencyMiss, type LatencyMiss, latencyMisses, type LatencyStat } from './latency.ts';
 import { isControlVariantId } from '../shared/control-arm.ts';
+import { gateRouting, type RoutingGateItem, routingTests } from './routing-gate.ts';
 import type { GateComparison, GateReport, GateVerdict, NotComparableReason, NotComparableScenario } from './types.ts';
 
 export interface GateInput {
@@ -57,6 +58,10 @@ const scenarioKey = (s: ScenarioAggregate) => [s.agent, s.variantId, s.model, s.
  * every compared cell was carried from the baseline (`--changed-since`) re-reads the baseline's own
  * outcomes: its p is 1 by construction, so it is `unchanged`, not tested, and adds nothing either.
  *
+ * Routing suites (`routing-gate.ts`): each suite agent's recall and precision is tested too, in the same family
+ * (each side's adjustment counts the other's tests); a significant drop or a figure under `thresholds.routing`
+ * fails the gate like a regression.
+ *
  * Exit codes, in precedence order:
  * - 0 with "nothing to evaluate" when no cell was planned (affected-only run with nothing affected);
  * - 1 when any verdict is `regressed` (a significant drop) or `below-threshold` (an absolute bar of the
@@ -90,11 +95,12 @@ export function gateRun(input: GateInput): GateReport {
   // to the thresholds, and not in the family of tests the correction counts (its cells still count in the
   // error budget: they were planned and paid for).
   const gated = (cells: ScenarioAggregate[]) => cells.filter((s) => !isControlVariantId(s.variantId));
-  const comparisons = compareVariants({
-    ...input,
-    current: gated(input.current),
-    ...(input.baseline ? { baseline: gated(input.baseline) } : {}),
-  });
+  const judged: GateInput = { ...input, current: gated(input.current), ...(input.baseline ? { baseline: gated(input.baseline) } : {}) };
+  // Routing tests and variant × model comparisons are one family: each side's adjustment counts the other's tests.
+  const routingFamily = judged.current.some((s) => s.routing) ? routingTests(judged) : [];
+  const { comparisons, tests } = compareVariants(judged, routingFamily);
+  const routing = routingItems(judged, tests);
+  const routingFailed = routing?.filter((i) => i.verdict === 'regressed' || i.verdict === 'below-threshold') ?? [];
   const slow = comparisons.flatMap((c) => c.latencyMisses ?? []);
   const unmeasured = input.thresholds.p95LatencyMs === undefined ? 0 : comparisons.filter((c) => c.latencyUnmeasured).length;
   const breaches = comparisons.flatMap((c) => c.breaches);
@@ -119,17 +125,46 @@ export function gateRun(input: GateInput): GateReport {
       `provider errors ${pct(errorBudget.rate)} of ${plannedCells} planned cells exceed the budget of ${pct(thresholds.errorBudget)}`,
     );
   if (scored === 0) notes.push('no cell was scored: nothing was measured');
+  if (routingFailed.length) notes.push(routingNote(routingFailed));
+
   // A bar checked on no live latency would pass on nothing: said, not passed silently (and not failed:
   // a replayed run cannot measure latency).
   const unchecked =
     unmeasured > 0
       ? `; p95LatencyMs not checked for ${unmeasured} variant × model: no live answer recorded a latency (replayed, cached or carried)`
       : '';
-
-  const exitCode = regressed > 0 || missing > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
+  const exitCode = regressed > 0 || missing > 0 || routingFailed.length > 0 ? 1 : errorBudget.exceeded || scored === 0 ? 3 : 0;
   const reason =
     (notes.length > 0 ? notes.join('; ') : input.baseline === undefined ? 'no baseline: thresholds met' : 'no regression') + unchecked;
-  return { exitCode, reason, nothingToEvaluate: false, comparisons, breaches, notComparable, errorBudget, alpha };
+  return {
+    exitCode,
+    reason,
+    nothingToEvaluate: false,
+    comparisons,
+    breaches,
+    notComparable,
+    errorBudget,
+    alpha,
+    ...(routing ? { routing } : {}),
+  };
+}
+
+/** Routing suites' figures judged, when the run has routing cells. */
+function routingItems(input: GateInput, family: DiscreteTest[]): RoutingGateItem[] | undefined {
+  if (!input.current.some((s) => s.routing)) return undefined;
+  return gateRouting({
+    current: input.current,
+    ...(input.baseline ? { baseline: input.baseline } : {}),
+    alpha: input.thresholds.alpha,
+    family,
+    ...(input.thresholds.routing ? { thresholds: input.thresholds.routing } : {}),
+  });
+}
+
+function routingNote(failed: RoutingGateItem[]): string {
+  const first = failed[0]!;
+  const more = failed.length > 1 ? ` (+${failed.length - 1} more)` : '';
+  return `routing ${first.verdict === 'regressed' ? 'regressed' : 'below threshold'}: ${first.suite} with ${first.variantId} @ ${first.model}: ${first.reason}${more}`;
 }
 
 /** Provider errors against the planned cells (errors never count as failures, but too many fail the gate). */
@@ -146,7 +181,10 @@ function errorBudgetOf(input: GateInput): GateReport['errorBudget'] {
 }
 
 /** Each variant × model against its baseline, adjusted (discrete Holm) across every test on new evidence, in verdict order. */
-function compareVariants(input: GateInput): GateReport['comparisons'] {
+function compareVariants(
+  input: GateInput,
+  routingFamily: readonly DiscreteTest[],
+): { comparisons: GateReport['comparisons']; tests: DiscreteTest[] } {
   const { alpha } = input.thresholds;
   const baselineByKey = new Map((input.baseline ?? []).map((s) => [scenarioKey(s), s]));
   const slow = latencyMisses(input.latency ?? [], input.thresholds.p95LatencyMs);
@@ -158,20 +196,22 @@ function compareVariants(input: GateInput): GateReport['comparisons'] {
     latencyUnmeasured: vm.passRate.runs > 0 && !(input.latency ?? []).some((l) => same(l, vm)),
   }));
   const tested = drafts.filter((d) => d.stat !== null && !d.carried);
-  const adjusted = discreteHolmAdjust(tested.map((d) => ({ p: d.stat!.pValue, support: d.support })));
+  const tests = tested.map((d) => ({ p: d.stat!.pValue, support: d.support }));
+  const adjusted = discreteHolmAdjust([...tests, ...routingFamily]);
   tested.forEach((d, i) => {
     d.stat!.adjustedP = adjusted[i]!;
   });
   // Comparisons whose test could reach alpha at all: the most that can share the level with a settled one.
   const canReach = tested.filter((d) => d.support[0]! <= alpha);
   const comparisons = drafts.map((d) => decide(d, alpha, canReach.length + (canReach.includes(d) ? 0 : 1)));
-  return comparisons.sort(
+  const sorted = comparisons.sort(
     (x, y) =>
       VERDICT_ORDER[x.verdict] - VERDICT_ORDER[y.verdict] ||
       byKey(x.agent, y.agent) ||
       byKey(x.variantId, y.variantId) ||
       byKey(x.model, y.model),
   );
+  return { comparisons: sorted, tests };
 }
 
 interface Draft extends ScenarioTest {

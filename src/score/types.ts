@@ -277,6 +277,40 @@ export interface GateReport {
   notComparable: NotComparableScenario[];
   errorBudget: { errors: number; plannedCells: number; rate: number; budget: number; exceeded: boolean };
   alpha: number;
+  /** Routing suites: each agent's recall and precision judged (`score/routing-gate.ts`); absent when the run has none. */
+  routing?: RoutingGateItem[];
+}
+
+/** A routing request whose decision moved against a figure (`score/routing-gate.ts`). */
+export interface MovedRequest {
+  scenarioId: string;
+  repeat: number;
+  expected: string;
+  /** Where it went in the baseline, and now. */
+  from: string;
+  to: string;
+}
+
+export interface RoutingGateItem {
+  suite: string;
+  /** The variant under test, its agent and the model. */
+  agent: string;
+  variantId: string;
+  model: string;
+  /** The agent of the suite (or `none`) whose figure this is. */
+  sibling: string;
+  figure: 'recall' | 'precision';
+  verdict: 'regressed' | 'below-threshold' | 'improved' | 'unchanged' | 'inconclusive' | 'new';
+  current: RateWithInterval;
+  baseline?: RateWithInterval;
+  /** Exact paired test over the (case, repeat) pairs decided in both runs; absent without a baseline. */
+  pValue?: number;
+  adjustedP?: number;
+  /** The pairs that moved against this figure: requests the agent lost (recall) or took wrongly (precision). */
+  moved: MovedRequest[];
+  reason: string;
+  /** The runtime program's version differed between the baseline's decisions and these (`runtime a → b`). */
+  runtimeChange?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -132,10 +132,44 @@ export interface RuntimeCellOutput {
   workspaceAliases?: string[];
 }
 
+/** One routing case: the runtime's own main agent, with `agents` installed as its subagents, gets `request`. */
+export interface RoutingCellInput {
+  /** The suite: every sibling agent (a variant under test replaces its agent here), installed as subagents. */
+  agents: RuntimeAgent[];
+  request: string;
+  model: RuntimeCellInput['model'];
+  /** Absolute path of the case's fresh workspace copy (possibly empty). */
+  workspace: string;
+  sandboxHome: string;
+  limits: { maxRequests: number; wallTimeMs: number };
+  signal?: AbortSignal;
+}
+
+export interface RoutingCellOutput {
+  /** Name of the suite agent the main agent delegated to first; 'none' when it answered without delegating. */
+  chosen: string;
+  /** The delegating call's prompt, or the main agent's answer when it handled the request itself (cut to a few KB). */
+  detail: string;
+  /** Model requests the case made. */
+  requests: number;
+  tokens?: { prompt: number; completion: number; total: number };
+  costUsd?: number;
+  latencyMs: number;
+  /** The runtime program's version (Claude Code CLI, OpenCode): part of the cell's fingerprint. */
+  runtimeVersion: string;
+  /** Set when the case did not complete (crash, model error, sandbox limit): the cell is an `error`, never a decision. */
+  error?: string;
+}
+
 /** A runtime: started once per run (a server process may be shared), then asked to run cells. */
 export interface AgentRuntime {
   readonly name: Exclude<RuntimeName, 'chat'>;
   runCell(input: RuntimeCellInput): Promise<RuntimeCellOutput>;
+  /**
+   * Runs one routing case: the runtime's own main agent with `input.agents` as its subagents gets the request;
+   * the first delegation (or none) is the decision, and the subagent never runs.
+   */
+  route(input: RoutingCellInput): Promise<RoutingCellOutput>;
   /**
    * Starts, before the first cell, what `cells` cells at once will need (OpenCode: its servers), so no cell
    * pays a program's start-up inside its own timeout. A start that fails is left to the cell, which reports it.

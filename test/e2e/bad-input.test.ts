@@ -69,7 +69,26 @@ const config = (file: string, message: RegExp): Case => ({
 });
 
 // The place: `file:line`, `file:line:column`, `file:row N` or `file: field:`.
+const routing = (file: string, message: RegExp, outcome: Case['outcome'] = 'error'): Case => ({
+  name: `routing/${file}`,
+  from: `routing/${file}`,
+  to: `routing/${file}`,
+  args: ['calibrate'],
+  outcome,
+  message,
+});
+
 const CASES: Case[] = [
+  routing(
+    'unknown-expect.yaml',
+    /^error: routing\/unknown-expect\.yaml:5:13: cases\[0\]\.expect: "reviewr" is not an agent of the suite; did you mean "reviewer"\?; expected one of helper, reviewer, none$/,
+  ),
+  routing(
+    'bad-column.csv',
+    /^error: routing\/bad-column\.csv:row 1:column 3: expct: unknown column "expct"; did you mean "expect"\?; expected id, request, expect, tags, note, not$/,
+  ),
+  // A case whose reference wrong decisions include its own expectation contradicts itself: calibration fails (exit 1).
+  routing('contradiction.yaml', /^FAIL +contradiction\/review-this +\(routing\/contradiction\.yaml:3\)/, 'finding'),
   agent('broken-yaml.md', /^agents\/helper\/broken-yaml\.md:4 +error +yaml-syntax +tools: broken YAML/),
   agent('tabs.md', /^agents\/helper\/tabs\.md:5\b.*error.*tab/i),
   agent('wrong-type.md', /^agents\/helper\/wrong-type\.md:4 +error +field-type +temperature: expected number, got "hot"/),

@@ -48,7 +48,14 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ProviderUnavailableError } from '../../errors.ts';
-import type { AgentRuntime, RuntimeAgent, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
+import type {
+  AgentRuntime,
+  RoutingCellInput,
+  RoutingCellOutput,
+  RuntimeAgent,
+  RuntimeCellInput,
+  RuntimeCellOutput,
+} from '../../shared/agent-runtime.ts';
 import {
   agentAllows,
   decideToolCall,
@@ -58,6 +65,7 @@ import {
   toolPolicy,
   WEB_TOOLS,
 } from './claude-code-permissions.ts';
+import { bundledClaudeCodeVersion, createRoutingWatch, ROUTED, type RoutingWatch, routingAsCell } from './claude-code-routing.ts';
 import { createTrajectoryRecorder, type StreamMessage, type TrajectoryRecorder } from './claude-code-trajectory.ts';
 import { createSandbox, type Jailed, type Sandbox } from '../sandbox/jail.ts';
 import { PLACEHOLDER_KEY, startModelProxy } from '../sandbox/model-proxy.ts';
@@ -245,19 +253,50 @@ export function createClaudeCodeRuntime(opts: ClaudeCodeRuntimeOptions = {}): Ag
       const started = Date.now(); // the first cell's latency includes loading the SDK, as it always did
       return runClaudeCodeCell(await loadOnce(), input, { ...opts, sandbox }, started);
     },
+    route: async (input) => {
+      const started = Date.now();
+      return routeClaudeCodeCase(await loadOnce(), input, { ...opts, sandbox }, started);
+    },
     async close() {
       // Each cell's Claude Code process ends with its query; nothing is shared across cells.
     },
   };
 }
 
-/** One cell: one `query()`, bounded, its every tool call decided and recorded. */
+/**
+ * A routing case: Claude Code's default agent with the suite as subagents, stopped at its first delegation
+ * (`claude-code-routing.ts`). A case stopped by anything else than its decision is an error.
+ */
+async function routeClaudeCodeCase(
+  sdk: ClaudeAgentSdk,
+  input: RoutingCellInput,
+  opts: ClaudeCodeRuntimeOptions & { sandbox: Sandbox },
+  started: number,
+): Promise<RoutingCellOutput> {
+  const routing = createRoutingWatch();
+  const out = await runClaudeCodeCell(sdk, routingAsCell(input), opts, started, routing);
+  const decided = routing.decision && (out.limit === ROUTED || (!out.error && !out.limit));
+  const common = {
+    requests: out.requests,
+    ...(out.tokens ? { tokens: out.tokens } : {}),
+    ...(out.costUsd !== undefined ? { costUsd: out.costUsd } : {}),
+    latencyMs: out.latencyMs,
+    runtimeVersion: out.runtimeVersion || bundledClaudeCodeVersion(),
+  };
+  if (decided && routing.decision) return { ...routing.decision, ...common };
+  const error = out.error ?? (out.limit ? `the case did not decide: ${out.limit}` : undefined);
+  if (error) return { chosen: 'none', detail: out.answer.slice(0, 4096), ...common, error };
+  return { chosen: 'none', detail: out.answer.slice(0, 4096), ...common };
+}
+
+/** One cell: one `query()`, bounded, its every tool call decided and recorded; `routing` makes it a routing case. */
 async function runClaudeCodeCell(
   sdk: ClaudeAgentSdk,
   input: RuntimeCellInput,
   opts: ClaudeCodeRuntimeOptions & { sandbox: Sandbox },
   started: number,
-): Promise<RuntimeCellOutput> {
+  routing?: RoutingWatch,
+): Promise<RuntimeCellOutput & { requests: number; runtimeVersion: string }> {
   const workspace = realWorkspace(input.workspace);
   const policyFor = toolPolicies(input, workspace);
   const recorder = createTrajectoryRecorder({
@@ -277,12 +316,14 @@ async function runClaudeCodeCell(
     control,
     modelUrl: `${jailed ? `http://127.0.0.1:${MODEL_PORT}` : proxy.address}${basePath}`,
     jail: { sandbox: opts.sandbox, home: realpathSync(input.sandboxHome), socket: join(ctl, 'model.sock') },
-    ...permissionCallbacks(policyFor, recorder),
+    ...permissionCallbacks(policyFor, recorder, routing && { watch: routing, control }),
+    routing: routing !== undefined,
   });
   const stream = sdk.query({ prompt: renderPrompt(input), options });
   let crash: string | undefined;
+  const seen: { version?: string } = {};
   try {
-    await consume(stream, recorder, input.limits.maxRequests, control);
+    await consume(stream, recorder, input.limits.maxRequests, control, routing, seen);
   } catch (error) {
     if (!control.stopReason) crash = `Claude Code failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
   } finally {
@@ -302,6 +343,8 @@ async function runClaudeCodeCell(
     tokens: tokensOf(result),
     costUsd: typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : undefined,
     latencyMs: Date.now() - started,
+    requests: recorder.requests,
+    runtimeVersion: seen.version ?? '',
     ...end,
   };
 }
@@ -372,10 +415,21 @@ function cellControl(input: RuntimeCellInput): CellControl {
   return control;
 }
 
-/** The PreToolUse hook and `canUseTool`: the same decision for every call, refusals recorded. */
-function permissionCallbacks(policyFor: (agent?: string) => ToolPolicy, recorder: TrajectoryRecorder) {
+/**
+ * The PreToolUse hook and `canUseTool`: the same decision for every call, refusals recorded. In a routing case
+ * the main agent's first delegation is refused and stops the cell: the subagent never runs.
+ */
+function permissionCallbacks(
+  policyFor: (agent?: string) => ToolPolicy,
+  recorder: TrajectoryRecorder,
+  routing?: { watch: RoutingWatch; control: CellControl },
+) {
   const agentTypes = new Map<string, string>(); // subagent id → its agent type, learned from hooks
   const decide = (tool: string, toolInput: Record<string, unknown>, toolUseId: string | undefined, agent: string | undefined) => {
+    if (routing && agent === undefined && routing.watch.onToolUse(tool, toolInput)) {
+      routing.control.stop(ROUTED);
+      return { outcome: 'denied-by-sandbox', reason: 'a routing case stops at its first delegation' } as const;
+    }
     const decision = decideToolCall(policyFor(agent), tool, toolInput);
     if (decision.outcome !== 'allow' && toolUseId) recorder.recordDecision(toolUseId, decision);
     return decision;
@@ -404,6 +458,8 @@ function queryOptions(
     control: CellControl;
     modelUrl: string;
     jail: { sandbox: Sandbox; home: string; socket: string };
+    /** A routing case: Claude Code's own system prompt, not an agent file's. */
+    routing?: boolean;
   } & ReturnType<typeof permissionCallbacks>,
 ): Record<string, unknown> {
   const agentTools = offeredTools(input.agent.tools);
@@ -411,7 +467,7 @@ function queryOptions(
     abortController: cell.control.abortController,
     cwd: cell.workspace,
     model: input.model.id,
-    systemPrompt: input.agent.systemPrompt,
+    systemPrompt: cell.routing ? { type: 'preset', preset: 'claude_code' } : input.agent.systemPrompt,
     settingSources: [],
     tools: agentTools ?? { type: 'preset', preset: 'claude_code' },
     disallowedTools: [...WEB_TOOLS],
@@ -451,10 +507,28 @@ function queryOptions(
   };
 }
 
-/** Reads the stream into the recorder until the result, or until a limit stops the cell. */
-async function consume(stream: AsyncIterable<StreamMessage>, recorder: TrajectoryRecorder, maxRequests: number, control: CellControl) {
+/**
+ * Reads the stream into the recorder until the result, or until a limit stops the cell; in a routing case,
+ * until the main agent's first delegation. `seen.version` gets Claude Code's version from its init message.
+ */
+async function consume(
+  stream: AsyncIterable<StreamMessage>,
+  recorder: TrajectoryRecorder,
+  maxRequests: number,
+  control: CellControl,
+  routing: RoutingWatch | undefined,
+  seen: { version?: string },
+) {
   for await (const message of stream) {
     recorder.onMessage(message);
+    if (message.type === 'system' && message.subtype === 'init' && typeof message.claude_code_version === 'string')
+      seen.version = message.claude_code_version;
+    if (routing && message.type === 'assistant' && !message.parent_tool_use_id && Array.isArray(message.message?.content)) {
+      for (const block of message.message.content)
+        if (block.type === 'tool_use' && routing.onToolUse(String(block.name), (block.input ?? {}) as Record<string, unknown>))
+          control.stop(ROUTED);
+      if (control.stopReason) break;
+    }
     if (message.type === 'assistant') {
       const asksTools = Array.isArray(message.message?.content) && message.message.content.some((b) => b.type === 'tool_use');
       // One more request would follow a tool call: stop before it would pass the limit.

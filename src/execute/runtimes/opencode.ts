@@ -31,6 +31,7 @@ import { type ModelProxy, PLACEHOLDER_KEY, startModelProxy } from '../sandbox/mo
 import { type AskVerdict, classifyAsk, type PermissionRule, sandboxRules } from './opencode-permissions.ts';
 import { type OpenCodeEvent, type OpenCodeServer, startOpenCodeServer } from './opencode-server.ts';
 import { buildTrajectory, type ChildSession, type OpenCodeMessage } from './opencode-trajectory.ts';
+import { routeOpenCodeCase } from './opencode-routing.ts';
 import { type PreparedWorkspace, prepareWorkspace } from './opencode-workspace.ts';
 
 export const OPENCODE_VERSION = '1.18.33';
@@ -149,6 +150,16 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
   return {
     name: 'opencode',
     runCell: (input) => runOpenCodeCell(pool, sandbox, input),
+    route: (input) =>
+      routeOpenCodeCase(
+        {
+          acquire: pool.acquire,
+          release: pool.release,
+          move,
+          modelAddress: (slot) => (sandbox.kind === 'none' ? slot.proxy.address : `http://127.0.0.1:${MODEL_PORT}`),
+        },
+        input,
+      ),
     prepare: (cells) => pool.warm(cells),
     async close() {
       await pool.close();
