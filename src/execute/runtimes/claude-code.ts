@@ -411,7 +411,8 @@ function queryOptions(
     abortController: cell.control.abortController,
     cwd: cell.workspace,
     model: input.model.id,
-    systemPrompt: input.agent.systemPrompt,
+    // The control arm (no agent file): Claude Code's own default agent, its preset system prompt (tools: the preset too).
+    systemPrompt: input.agent.runtimeDefault ? { type: 'preset', preset: 'claude_code' } : input.agent.systemPrompt,
     settingSources: [],
     tools: agentTools ?? { type: 'preset', preset: 'claude_code' },
     disallowedTools: [...WEB_TOOLS],
