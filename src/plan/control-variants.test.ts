@@ -81,12 +81,23 @@ describe('planEval with control', () => {
     expect(real.messages[0]).toEqual({ role: 'system', content: 'You are rev/a.' });
   });
 
-  it('leaves the control out on agent runtimes, with a warning naming them', () => {
+  it("plans the control on agent runtimes as the runtime's default agent: no agent file, the scenario's bounds", () => {
     const plan = planEval(inputs({ control: true, models: ['openai:chat:m1', { id: 'sonnet', runtime: 'claude-code' }] }), {});
-    expect(plan.cells.filter((c) => c.variant.id.endsWith('@control')).every((c) => c.model.runtime === 'chat')).toBe(true);
-    expect(plan.cells.filter((c) => c.model.runtime === 'claude-code' && c.variant.id === 'rev/a')).toHaveLength(2);
-    expect(plan.notes.err).toContain(
-      'warning: control: the control arm (no agent) runs on the chat runtime only for now; not run on claude-code:sonnet, so no gain over the bare model is reported there',
-    );
+    const onAgent = [...plan.plans.values()].filter((p) => p.model.runtime === 'claude-code');
+    expect(onAgent.filter((p) => p.variantId === 'rev@control')).toHaveLength(2);
+    expect(onAgent.filter((p) => p.variantId === 'rev/a')).toHaveLength(2);
+    const control = onAgent.find((p) => p.variantId === 'rev@control')!;
+    expect(control.agentRun!.agent).toEqual({
+      name: 'rev',
+      description: '',
+      dialect: 'claude-code',
+      systemPrompt: '',
+      fileText: '',
+      tools: [],
+      permissions: [],
+      runtimeDefault: true,
+    });
+    expect(control.messages).toEqual([{ role: 'user', content: 'question s1' }]);
+    expect(plan.notes.err.filter((l) => l.includes('control'))).toEqual([]);
   });
 });

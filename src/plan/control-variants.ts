@@ -3,7 +3,8 @@
  * prompt, so reports can say what the agent file adds over the bare model. Pure.
  *
  * A control variant is `<agent>@control` (reports label it `(no agent)`): the same agent name, so it runs
- * the scenarios written for that agent, on the same models; no system message; no tools. Its fingerprint
+ * the scenarios written for that agent, on the same models; no system message; no tools (on an agent runtime:
+ * the runtime's own default agent with its default tools, `RuntimeAgent.runtimeDefault`). Its fingerprint
  * (`variantHash`) is one constant, never any agent file's text, and its prompt is the scenario's alone, so
  * its cells are recorded, cached and carried from the baseline (`--changed-since`) like any variant's and
  * run again only when the model, the scenario or the eval config changes.

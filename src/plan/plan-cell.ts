@@ -47,7 +47,7 @@ export function planCell(cell: Cell<LoadedScenario>, temperatureOverride?: numbe
 function agentRunOf(cell: Cell<LoadedScenario>): AgentRun {
   const { variant, scenario } = cell;
   const runtime = cell.model.runtime as Exclude<typeof cell.model.runtime, 'chat'>;
-  const agent = runtimeAgent(variant, runtime);
+  const agent = isControlVariantId(variant.id) ? defaultAgent(variant.name, runtime) : runtimeAgent(variant, runtime);
   return {
     agent: scenario.peers?.length ? { ...agent, peers: scenario.peers.map((p) => peerAgent(p, runtime)) } : agent,
     ...(scenario.workspace
@@ -73,6 +73,14 @@ export function routingRunOf(cell: Cell<LoadedScenario>, runtime: Exclude<Runtim
       return { ...agent, mode: 'subagent' as const, fileText: agent.fileText.replace(/^mode: *(primary|all) *$/m, 'mode: subagent') };
     }),
   };
+}
+
+/**
+ * The control arm on an agent runtime: no agent file, the runtime's own default agent with its default tools
+ * (`RuntimeAgent.runtimeDefault`). The scenario's peers, workspace and sandbox rules apply as for any variant.
+ */
+function defaultAgent(name: string, runtime: Exclude<RuntimeName, 'chat'>): RuntimeAgent {
+  return { name, description: '', dialect: runtime, systemPrompt: '', fileText: '', tools: [], permissions: [], runtimeDefault: true };
 }
 
 /**
@@ -155,8 +163,10 @@ function agentRunFingerprint(run: AgentRun): string {
   const { agent, workspaceFiles, allowBash, maxTurns } = run;
   // Peers enter only when there are some, so the keys of cells without peers stay as they were recorded.
   const peers = agent.peers?.length ? { peers: agent.peers.map((p) => [p.name, p.fileText]) } : {};
+  // Likewise the control arm's marker: the runtime's default agent is no file, not an empty one.
+  const runtimeDefault = agent.runtimeDefault ? { runtimeDefault: true } : {};
   return createHash('sha256')
-    .update(stableJson({ file: agent.fileText, workspace: workspaceFiles ?? {}, allowBash, maxTurns, ...peers }))
+    .update(stableJson({ file: agent.fileText, workspace: workspaceFiles ?? {}, allowBash, maxTurns, ...peers, ...runtimeDefault }))
     .digest('hex')
     .slice(0, 24);
 }

@@ -9,7 +9,6 @@ import { needsGrader } from '../assertions/registry.ts';
 import { duplicateGraderLabel, type GraderPanel, resolveGraders } from './graders.ts';
 import { CellPlans } from './cell-plans.ts';
 import { withControlVariants } from './control-variants.ts';
-import { isControlVariantId } from '../shared/control-arm.ts';
 
 /** What the command line narrows an eval to. */
 export interface EvalSelection {
@@ -72,24 +71,19 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
   const filters = { agents: sel.agent, scenarios: sel.scenario, tags: sel.tag, models: sel.model, repeats: sel.repeat };
   const unmatched = unmatchedFilters({ variants, scenarios, config, filters });
   if (unmatched.length) throw new UserErrors(unmatched.map((line) => new UsageError(line)));
-  const { cells: expanded, unmapped } = expandMatrix<LoadedScenario>({
+  const { cells: all, unmapped } = expandMatrix<LoadedScenario>({
     variants: withControlVariants(variants, config, configFile),
     scenarios,
     config,
     applies: (s, v) => scenarioAppliesTo(s, v.name, v.id),
     filters,
   });
-  const { cells: all, skipped } = controlOnChatOnly(expanded);
   if (all.length === 0) {
     throw new UsageError(
       `nothing to evaluate: ${configFile} and the filters select no variant × model × scenario (check \`agents:\`, \`scenarios:\` and each scenario's \`agent:\`)`,
     );
   }
   const notes: EvalPlan['notes'] = { out: [], err: unmapped.map((u) => `warning: ${u.variantId}: not run: ${u.reason}`) };
-  if (skipped.length)
-    notes.err.push(
-      `warning: control: the control arm (no agent) runs on the chat runtime only for now; not run on ${skipped.join(', ')}, so no gain over the bare model is reported there`,
-    );
   const sharded = shard ? shardCells(all, shard.index, shard.count) : all;
   const affected = inputs.changed ? planAffected(inputs, sharded, notes, grader?.id) : undefined;
   const cells = affected?.cells ?? sharded;
@@ -140,19 +134,4 @@ function planAffected(
   if (!baseline || sel.carried.length === 0) return { cells: sel.live };
   const graded = graderId && sel.carried.some((r) => r.assertions.some(isGradedAssertion));
   return { cells: sel.live, carried: { runId: baseline.baseline.runId, results: sel.carried, ...(graded ? { grader: graderId } : {}) } };
-}
-
-/**
- * The control arm on agent runtimes would be the runtime's own default agent with its default tools,
- * which the runtimes cannot start yet: those cells are left out (named in a warning), never run as a
- * chat call under an agent runtime's label.
- */
-function controlOnChatOnly(cells: Cell<LoadedScenario>[]): { cells: Cell<LoadedScenario>[]; skipped: string[] } {
-  const skipped = new Set<string>();
-  const kept = cells.filter((c) => {
-    if (!isControlVariantId(c.variant.id) || c.model.runtime === 'chat') return true;
-    skipped.add(c.model.label);
-    return false;
-  });
-  return { cells: kept, skipped: [...skipped].sort() };
 }

@@ -92,6 +92,12 @@ export interface RuntimeAgent {
   temperature?: number;
   /** Other agents available for delegation (name → their agent file), for delegating variants. */
   peers?: RuntimeAgent[];
+  /**
+   * The control arm (no agent): run the runtime's own default agent with its default tools, no agent file
+   * (Claude Code: its preset system prompt and tools; OpenCode: its primary `build` agent). The fields above
+   * describe no file then (empty prompt, text, tools and rules); `peers` still apply.
+   */
+  runtimeDefault?: true;
 }
 
 export interface RuntimeCellInput {

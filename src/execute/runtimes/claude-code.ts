@@ -467,7 +467,8 @@ function queryOptions(
     abortController: cell.control.abortController,
     cwd: cell.workspace,
     model: input.model.id,
-    systemPrompt: cell.routing ? { type: 'preset', preset: 'claude_code' } : input.agent.systemPrompt,
+    // A routing case or the control arm (no agent file): Claude Code's own default agent, its preset system prompt.
+    systemPrompt: cell.routing || input.agent.runtimeDefault ? { type: 'preset', preset: 'claude_code' } : input.agent.systemPrompt,
     settingSources: [],
     tools: agentTools ?? { type: 'preset', preset: 'claude_code' },
     disallowedTools: [...WEB_TOOLS],

@@ -86,7 +86,9 @@ const OPENCODE_GITIGNORE = 'node_modules\npackage.json\nbun.lock\n.gitignore\n';
 export function prepareWorkspace(setup: WorkspaceSetup): PreparedWorkspace {
   const ws = setup.workspace;
   refuseLinks(ws);
-  for (const agent of [setup.agent, ...(setup.agent.peers ?? [])]) {
+  // The control arm (`runtimeDefault`) installs no file of its own: OpenCode's `build` agent answers; its peers are installed.
+  const installed = [...(setup.agent.runtimeDefault ? [] : [setup.agent]), ...(setup.agent.peers ?? [])];
+  for (const agent of installed) {
     const file = path.join(ws, '.opencode', 'agent', `${agent.name}.md`);
     if (path.dirname(file) !== path.join(ws, '.opencode', 'agent'))
       throw new Error(`agent name "${agent.name}" would put its file outside .opencode/agent/; expected a name without "/"`);
@@ -117,8 +119,7 @@ export function prepareWorkspace(setup: WorkspaceSetup): PreparedWorkspace {
   for (const stub of stubPluginInstall(path.join(ws, '.opencode'))) record(stub);
   const gitignore = path.join(ws, '.opencode', '.gitignore');
   if (!existsSync(gitignore)) write(gitignore, OPENCODE_GITIGNORE);
-  for (const agent of [setup.agent, ...(setup.agent.peers ?? [])])
-    write(path.join(ws, '.opencode', 'agent', `${agent.name}.md`), agent.fileText);
+  for (const agent of installed) write(path.join(ws, '.opencode', 'agent', `${agent.name}.md`), agent.fileText);
   write(path.join(ws, 'opencode.json'), `${JSON.stringify(openCodeConfig(setup.model, setup.apiKey), null, 2)}\n`);
 
   return {

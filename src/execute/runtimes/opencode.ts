@@ -35,6 +35,8 @@ import { routeOpenCodeCase } from './opencode-routing.ts';
 import { type PreparedWorkspace, prepareWorkspace } from './opencode-workspace.ts';
 
 export const OPENCODE_VERSION = '1.18.33';
+/** OpenCode's own primary agent: what answers a control-arm cell (`RuntimeAgent.runtimeDefault`), with its default tools. */
+export const OPENCODE_DEFAULT_AGENT = 'build';
 export const OPENCODE_INSTALL_COMMAND = 'npx agent-evals install-runtime opencode';
 
 export interface OpenCodeRuntimeOptions {
@@ -264,8 +266,16 @@ function move(from: string, to: string): void {
  * One cell: the workspace copy moved into a free sandbox, the agent (and its peers) installed in it, one
  * session prompted once, its trajectory read back, and the copy moved back where the harness diffs it.
  */
-async function runOpenCodeCell(pool: SlotPool, sandbox: Sandbox, input: RuntimeCellInput): Promise<RuntimeCellOutput> {
+async function runOpenCodeCell(pool: SlotPool, sandbox: Sandbox, given: RuntimeCellInput): Promise<RuntimeCellOutput> {
   const started = Date.now();
+  // The control arm: OpenCode's own `build` agent answers (no file installed for it), checked like any variant.
+  const control = given.agent.runtimeDefault === true;
+  if (control && given.agent.peers?.some((p) => p.name === OPENCODE_DEFAULT_AGENT))
+    return failedCell(
+      started,
+      `a peer is named "${OPENCODE_DEFAULT_AGENT}", which would replace OpenCode's own agent in the control arm; rename it`,
+    );
+  const input = control ? { ...given, agent: { ...given.agent, name: OPENCODE_DEFAULT_AGENT } } : given;
   if (!input.model.apiBaseUrl) return failedCell(started, 'the opencode runtime needs model.apiBaseUrl (an OpenAI-compatible server)');
   let slot: Slot;
   try {
@@ -301,6 +311,7 @@ async function runOpenCodeCell(pool: SlotPool, sandbox: Sandbox, input: RuntimeC
       apiKey: PLACEHOLDER_KEY,
     });
     const agentRules = await loadedAgentRules(cell);
+    if (!agentRules && control) return failedCell(started, `OpenCode has no "${OPENCODE_DEFAULT_AGENT}" agent`);
     if (!agentRules)
       return failedCell(
         started,
