@@ -9,8 +9,10 @@
  * r.code // 1
  * r.stdout // 'agents/helper/x.md:4  error  …\n'
  */
+import { afterAll, beforeAll } from 'vitest';
 import { runProgram } from '../../src/program.ts';
 import { childEnv } from './project-fixture.ts';
+import { applyPromptfooTestEnv } from './promptfoo-test-env.ts';
 
 export interface InProcessResult {
   code: number;
@@ -36,4 +38,19 @@ export async function runCliInProcess(
     stderr: { write: (text) => void (stderr += text), isTTY: false },
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * For a test file that runs `eval` in-process: promptfoo, once a command imports it, reads its settings
+ * from this process's environment (not from the command's `env`), so they point at a temp folder for the
+ * file's duration. Only for offline evals (usage errors, bad input, replay): the per-run settings the
+ * eval hands promptfoo through the environment (connections, timeout, 5xx retries) reach only a child
+ * CLI, so an eval that calls a model server runs through `project.cli` (a process).
+ */
+export function usePromptfooInProcess(): void {
+  let env: ReturnType<typeof applyPromptfooTestEnv> | undefined;
+  beforeAll(() => {
+    env = applyPromptfooTestEnv();
+  });
+  afterAll(() => env?.restore());
 }
