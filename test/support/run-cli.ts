@@ -9,9 +9,11 @@
  * r.code // 1
  * r.stdout // 'agents/helper/x.md:4  error  …\n'
  */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { runProgram } from '../../src/program.ts';
-import { childEnv } from './project-fixture.ts';
+import { childEnv, type CliResult, REPO_ROOT } from './project-fixture.ts';
 import { applyPromptfooTestEnv } from './promptfoo-test-env.ts';
 
 export interface InProcessResult {
@@ -53,4 +55,27 @@ export function usePromptfooInProcess(): void {
     env = applyPromptfooTestEnv();
   });
   afterAll(() => env?.restore());
+}
+
+/**
+ * The installed bin as a child process on an existing folder (`--root root`, working folder root): for
+ * a live eval or where the process is the subject.
+ *
+ * @example
+ * const r = await runCliProcess(root, ['eval', '--record']);
+ */
+export function runCliProcess(root: string, args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'agent-evals.js'), '--root', root, ...args], {
+      cwd: root,
+      env: childEnv(root, env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
 }
