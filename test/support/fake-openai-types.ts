@@ -126,6 +126,13 @@ export interface FakeOpenAIOptions {
   defaultVerdict?: GraderVerdict;
   /** Delay before answering (also before a fault), in ms. */
   latencyMs?: number | ((ctx: ReplyContext) => number);
+  /**
+   * Holds each chat answer (after its latency) until this many requests are in flight at once, then
+   * answers every held one and holds nothing more until `reset()` (or when the server closes): "N
+   * requests overlap" as an event, never a guess about how long a delay must be on a busy machine. A
+   * client that never has N requests in flight at once is never answered.
+   */
+  holdUntilInFlight?: number;
   /** Delay before answering `GET /v1/models` (what the harness probes before a run); default 0. */
   modelsLatencyMs?: number;
   faults?: FaultProfile;
