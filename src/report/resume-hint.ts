@@ -14,7 +14,7 @@ export interface ResumeOptions {
   baseline?: string;
 }
 
-/** The config `eval` reads without `-c` (cli.ts's default). */
+/** The config `eval` reads without `-c` (program.ts's default). */
 const DEFAULT_CONFIG = 'evals/default.yaml';
 
 /**
