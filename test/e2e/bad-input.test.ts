@@ -19,7 +19,6 @@ import { stringify } from 'yaml';
 import { createMiniProject, evalConfig, listFiles, scenarioYaml, STACK_FRAME } from '../support/mini-project.ts';
 
 const BAD = path.join(REPO_ROOT, 'test', 'fixtures', 'bad');
-usePromptfooInProcess();
 
 /**
  * One case: a corpus file (or a generated one), where it goes in the project, the command, and the
@@ -344,6 +343,8 @@ afterAll(() => {
 });
 
 describe('bad-input corpus', () => {
+  // This block only: the template's and the null-answer case's child CLIs inherit this process's environment.
+  usePromptfooInProcess();
   it('holds at least 30 malformed inputs across agents, scenarios, eval configs, recordings, history, baseline and runs', () => {
     const files = listFiles(BAD).filter((f) => f !== 'README.md');
     expect(files.length).toBeGreaterThanOrEqual(30);

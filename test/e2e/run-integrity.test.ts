@@ -9,6 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
 import { createMiniProject, evalConfig, readOnlyRun, STACK_FRAME } from '../support/mini-project.ts';
+import type { Project } from '../support/project-fixture.ts';
+import { runCliInProcess, usePromptfooInProcess } from '../support/run-cli.ts';
+
+const inProcess = (project: Project, args: string[]) => runCliInProcess(['--root', project.root, ...args], { cwd: project.root });
 
 let server: FakeOpenAIServer;
 let slow: FakeOpenAIServer;
@@ -192,7 +196,9 @@ describe('gate', () => {
   });
 });
 
+// These stop before any model call, so they run the CLI in-process (test/support/run-cli.ts).
 describe('stops before any model call', () => {
+  usePromptfooInProcess(); // this block only: the other blocks' child CLIs inherit this process's environment
   for (const [flag, value] of [
     ['--scenario', 'nosuch'],
     ['--tag', 'nosuch'],
@@ -203,7 +209,7 @@ describe('stops before any model call', () => {
       using project = createMiniProject({ url: server.url });
       server.reset();
       for (const extra of [[], ['--ci'], ['--dry-run']]) {
-        const r = await project.cli(['eval', flag, value, ...extra]);
+        const r = await inProcess(project, ['eval', flag, value, ...extra]);
         expect(r.code, r.stdout + r.stderr).toBe(2);
         expect(r.stderr).toContain(`${flag} ${value}: matches no`);
         oneLine(r.stderr);
@@ -224,7 +230,7 @@ describe('stops before any model call', () => {
       },
     });
     for (const args of [['eval', '--dry-run'], ['eval']]) {
-      const r = await project.cli(args);
+      const r = await inProcess(project, args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/evals\/default\.yaml: models\[1\]\.label: "same" is also the label of models\[0\]/);
     }
@@ -234,7 +240,7 @@ describe('stops before any model call', () => {
     using project = createMiniProject({ url: server.url });
     server.reset();
     for (const extra of [['--ci'], []]) {
-      const r = await project.cli(['eval', '--baseline', 'nosuchref', '--record', ...extra]);
+      const r = await inProcess(project, ['eval', '--baseline', 'nosuchref', '--record', ...extra]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/--baseline nosuchref/);
       oneLine(r.stderr);
@@ -247,7 +253,7 @@ describe('stops before any model call', () => {
     server.reset();
     // As root, permissions do not stop a write: a directory where history.jsonl should be does.
     mkdirSync(path.join(project.root, 'reports', 'history.jsonl'), { recursive: true });
-    const r = await project.cli(['eval']);
+    const r = await inProcess(project, ['eval']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/reports\/history\.jsonl: cannot write/);
     oneLine(r.stderr);
