@@ -79,3 +79,13 @@ export function runCliProcess(root: string, args: string[], env: Record<string, 
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
+
+/**
+ * `agent-evals --root root ...args` in-process, working folder root: `project.cli(args)` without a process.
+ *
+ * @example
+ * const r = await runCliOn(project.root, ['gate']);
+ */
+export function runCliOn(root: string, args: string[], env: Record<string, string | undefined> = {}): Promise<InProcessResult> {
+  return runCliInProcess(['--root', root, ...args], { cwd: root, env });
+}
