@@ -41,7 +41,15 @@ const oneLine = (stderr: string) => {
 
 describe('one process per run folder', () => {
   it('refuses a second eval on a running run (exit 2, naming the owner) and the run ends with one line per cell', async () => {
-    using project = createMiniProject({ url: slow.url, scenarios: 4, concurrency: 1 });
+    using project = createMiniProject({ url: slow.url, scenarios: 4, concurrency: 1, timeoutMs: 120_000 });
+    // The first answer comes at once, the others only once the second process was refused: the first
+    // run is still running when the second starts, however slow the machine (an event, not a race).
+    let release: () => void = () => {};
+    const secondDone = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let answers = 0;
+    slow.configure({ holdAnswer: () => (answers++ === 0 ? undefined : secondDone) });
     const first = project.cli(['eval']);
     // Wait for the run folder and its first result, then try to resume it from a second process.
     const deadline = Date.now() + 30_000;
@@ -56,6 +64,8 @@ describe('one process per run folder', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const second = await project.cli(['eval', '--resume']);
+    release();
+    slow.configure({ holdAnswer: undefined });
     expect(second.code, second.stderr).toBe(2);
     expect(second.stderr).toMatch(/is in use by .*pid \d+/);
     oneLine(second.stderr);

@@ -192,6 +192,20 @@ describe('fake OpenAI server: recording', () => {
     expect((await chat(server, { model: 'm', messages: conversation('s', 'd') })).status).toBe(200);
   });
 
+  it('holds an answer until the promise holdAnswer returns settles', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await using server = await startFakeOpenAI({ holdAnswer: (ctx) => (ctx.user === 'held' ? released : undefined) });
+    const held = chat(server, { model: 'm', messages: conversation('s', 'held') });
+    await expect.poll(() => server.stats.inFlight).toBe(1);
+    expect((await chat(server, { model: 'm', messages: conversation('s', 'free') })).status).toBe(200);
+    expect(server.calls[0]!.outcome).toBe('in-flight');
+    release();
+    expect((await held).status).toBe(200);
+  });
+
   it('exposes calls, stats and reset over admin routes for servers in another process', async () => {
     await using server = await startFakeOpenAI();
     await chat(server, { model: 'm', messages: conversation('s', 'u') });

@@ -149,6 +149,10 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       timers.add(entry);
     });
 
+  let closeNow: () => void = () => {};
+  const closing = new Promise<void>((resolve) => {
+    closeNow = resolve;
+  });
   // `holdUntilInFlight`: each request's gate, decided when it arrives, opened when enough are in flight.
   const gates = new WeakMap<RecordedCall, Promise<void>>();
   const held = new Set<() => void>();
@@ -236,6 +240,8 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     const latency = typeof options.latencyMs === 'function' ? options.latencyMs(ctx) : (options.latencyMs ?? 0);
     await sleep(latency);
     await gates.get(call);
+    const hold = options.holdAnswer?.(ctx);
+    if (hold) await Promise.race([hold, closing]);
     if (res.destroyed || closed) return;
     if (fault) return sendFault(res, call, fault, parsed);
     const answer = await script.answer(ctx);
@@ -347,6 +353,7 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       if (closed) return;
       closed = true;
       releaseHeld();
+      closeNow();
       for (const entry of timers) {
         clearTimeout(entry.timer);
         entry.resolve();

@@ -133,6 +133,11 @@ export interface FakeOpenAIOptions {
    * client that never has N requests in flight at once is never answered.
    */
   holdUntilInFlight?: number;
+  /**
+   * Called for each chat request after its latency: a promise returned holds that answer until it settles
+   * (or the server closes). A test releases answers on its own events, e.g. after a second process ran.
+   */
+  holdAnswer?: (ctx: ReplyContext) => Promise<void> | undefined;
   /** Delay before answering `GET /v1/models` (what the harness probes before a run); default 0. */
   modelsLatencyMs?: number;
   faults?: FaultProfile;
