@@ -29,12 +29,24 @@ process.once('SIGINT', () => {
   process.once('SIGINT', () => process.exit(130));
 });
 
-const stream = (s: NodeJS.WriteStream) => ({
-  write: (text: string) => void s.write(text),
-  isTTY: Boolean(s.isTTY),
-  columns: s.columns,
-  hasColors: () => Boolean(s.hasColors?.()),
-});
+/**
+ * One of the process's output streams. When its reader goes away (`agent-evals … | head -1`) the rest of
+ * the output is dropped and the command finishes (an eval's results are on disk, not on stdout); any other
+ * stream error is still a crash.
+ */
+const stream = (s: NodeJS.WriteStream) => {
+  let readerGone = false;
+  s.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    readerGone = true;
+  });
+  return {
+    write: (text: string) => void (readerGone || s.write(text)),
+    isTTY: Boolean(s.isTTY),
+    columns: s.columns,
+    hasColors: () => Boolean(s.hasColors?.()),
+  };
+};
 
 // The environment is the process's own (not a copy): promptfoo reads its settings from there, and the
 // eval sets them (execute/run-cells.ts).

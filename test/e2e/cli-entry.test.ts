@@ -4,6 +4,7 @@
  * streams. What each command prints and returns is tested in-process (cli-usage.test.ts and others,
  * through test/support/run-cli.ts); these few cases hold the thin entry to the same behaviour.
  */
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,18 @@ describe('the installed entry', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toBe('');
     expect(r.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('a reader that goes away (`agent-evals --help | head -1`): no crash, no stack, the exit code of the command', async () => {
+    const child = project.spawnCli(['--help']);
+    // The read end is closed before the child writes anything: its first write meets a closed pipe (EPIPE).
+    child.stdout!.destroy();
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const [code] = await once(child, 'close');
+    expect(stderr).not.toMatch(STACK_FRAME);
+    expect(stderr).not.toMatch(/EPIPE/);
+    expect(code, stderr).toBe(0);
   });
 
   it('--root defaults to the working folder: a missing one is named', async () => {
