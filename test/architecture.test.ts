@@ -80,7 +80,6 @@ const UNITS: Record<Unit, UnitRule> = {
   schema: {
     job: 'zod schemas and plain types (`z.infer` types are the only input types)',
     pure: true,
-    // TODO(26): schema/loaded-scenario.ts → assertions/registry.ts (type NormalizedAssertion): see EXCEPTIONS.
     mayImport: ['errors.ts', 'shared'],
   },
   shared: {
@@ -152,8 +151,6 @@ const EXCEPTIONS: Record<string, string> = {
   // TODO(26): the plan's affected set and grader list, read again after the run: move them to score/ or shared/.
   'finish/finish-run.ts → plan/affected.ts': 'TODO(26)',
   'finish/rubric-drift.ts → plan/graders.ts': 'TODO(26)',
-  // TODO(26): a type only: the normalized assertion belongs in schema/.
-  'schema/loaded-scenario.ts → assertions/registry.ts': 'TODO(26)',
 };
 
 /** Modules that reach the disk, network, child processes, the process, the machine or the clock. */
