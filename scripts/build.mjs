@@ -62,7 +62,7 @@ export async function build({ ifStale = false } = {}) {
     format: 'esm',
     target: 'node20',
     // Our dependencies are bundled too (≈ 0.2 s less start-up than resolving them from node_modules
-    // module by module); promptfoo is loaded apart (src/run/promptfoo.ts), esbuild only to rebuild.
+    // module by module); promptfoo is loaded apart (src/execute/engine.ts), esbuild only to rebuild.
     external: ['promptfoo', 'esbuild', 'source-map-support'],
     // jsonc-parser's main entry is a UMD build whose require() calls esbuild cannot follow; its ESM
     // build bundles cleanly. (An alias resolves from the working directory, hence absWorkingDir.)

@@ -1,6 +1,6 @@
 /**
  * User-facing errors. Each has a stable `code`, the file and place it concerns, and prints as one line.
- * The CLI's single handler (`cli.ts`) prints a `UserError` without a stack and sets exit code 2;
+ * The CLI's single handler (`program.ts`) prints a `UserError` without a stack and returns exit code 2;
  * anything else is a bug and is printed with its stack.
  */
 

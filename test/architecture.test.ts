@@ -1,42 +1,310 @@
 /**
- * Architecture rules that keep the pipeline one-way, swappable and testable (docs/architecture.md):
- * - no import cycles, type-only imports included;
- * - the pure layers (`plan/`, `score/`, `report/`, `shared/`, `schema/`) import no I/O: no disk, network or
- *   child processes, and nothing from the layers that do (`load/`, `execute/`, `io/`, `finish/`, `commands/`);
- * - stages never import the command layer, and a command never imports another command;
+ * Architecture rules as data (docs/architecture.md prints the same table, checked below; regenerate its rows
+ * from `UNITS` when the table changes):
+ * - `UNITS`: every folder of src/ (and each top-level file) with what it may import; an import outside
+ *   the table fails, and so does a folder or file the table does not name;
+ * - the pure units reach no I/O, transitively: nothing they import, nor anything that imports, opens a
+ *   file, a socket, a child process, the process or the machine;
+ * - no import cycles, type-only imports included; a command never imports another command;
  * - promptfoo and the agent programs' SDKs are imported only in `execute/`;
- * - only `src/cli.ts` touches the process (exit code, argv, signals, environment).
+ * - only `src/cli.ts` touches the process (exit code, argv, signals, environment);
+ * - a comment or doc naming a source file (`src/x/y.ts`, `report/html.ts`) names one that exists.
+ * `FORBIDDEN_PROBES` are imports that must stay forbidden: each is checked against the rules here.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/project-fixture.ts';
 
+type Unit =
+  | 'cli.ts'
+  | 'program.ts'
+  | 'context.ts'
+  | 'errors.ts'
+  | 'commands'
+  | 'schema'
+  | 'shared'
+  | 'assertions'
+  | 'load'
+  | 'lint'
+  | 'plan'
+  | 'calibrate'
+  | 'execute'
+  | 'io'
+  | 'finish'
+  | 'score'
+  | 'report';
+
+interface UnitRule {
+  job: string;
+  /** Pure: takes data, returns data. Reaches no I/O module, transitively. */
+  pure: boolean;
+  mayImport: Unit[];
+}
+
+/** The import table. A unit may always import its own files. */
+const UNITS: Record<Unit, UnitRule> = {
+  'cli.ts': {
+    job: 'the entry: hands the process (argv, env, streams, signals) to `program.ts`, sets the exit code',
+    pure: false,
+    // execute: where promptfoo loads from depends on where the entry runs (dist/ or src/).
+    mayImport: ['program.ts', 'execute'],
+  },
+  'program.ts': {
+    job: 'the command line as a function: argv → one command → exit code; the one error printer',
+    pure: false,
+    mayImport: ['commands', 'context.ts', 'errors.ts', 'schema', 'shared'],
+  },
+  'context.ts': { job: 'what a command gets from outside: root, env, writers, signal', pure: true, mayImport: [] },
+  'errors.ts': { job: 'user-facing error classes with a stable code, file and place', pure: true, mayImport: [] },
+  commands: {
+    job: 'one file per subcommand, thin: compose stages, return an exit code',
+    pure: false,
+    mayImport: [
+      'context.ts',
+      'errors.ts',
+      'schema',
+      'shared',
+      'assertions',
+      'load',
+      'lint',
+      'plan',
+      'calibrate',
+      'execute',
+      'io',
+      'finish',
+      'score',
+      'report',
+    ],
+  },
+  schema: {
+    job: 'zod schemas and plain types (`z.infer` types are the only input types)',
+    pure: true,
+    mayImport: ['errors.ts', 'shared'],
+  },
+  shared: {
+    job: 'small pure helpers used everywhere (secrets, stable JSON, console and issue text)',
+    pure: true,
+    mayImport: ['errors.ts'],
+  },
+  assertions: {
+    job: 'the assertion kinds: handlers, grading prompt, trajectory checks',
+    pure: true,
+    mayImport: ['errors.ts', 'schema', 'shared'],
+  },
+  load: {
+    job: 'file → validated object (parse + zod, one-line errors)',
+    pure: false,
+    mayImport: ['context.ts', 'errors.ts', 'schema', 'shared', 'assertions', 'io'],
+  },
+  lint: { job: 'offline checks of agent files', pure: false, mayImport: ['errors.ts', 'schema', 'shared', 'load'] },
+  plan: {
+    job: 'pure: what runs (matrix, shard, affected set, cell plans, resume check)',
+    pure: true,
+    mayImport: ['errors.ts', 'schema', 'shared', 'assertions', 'score'],
+  },
+  calibrate: {
+    job: 'scenario assertions against their reference answers (rubrics: with the grader)',
+    pure: false,
+    mayImport: ['errors.ts', 'schema', 'shared', 'assertions', 'load', 'plan', 'execute', 'io'],
+  },
+  execute: {
+    job: 'the engine seam: promptfoo, agent runtimes, sandbox, recordings, probes, progress',
+    pure: false,
+    mayImport: ['context.ts', 'errors.ts', 'schema', 'shared', 'assertions', 'plan', 'io'],
+  },
+  io: {
+    job: 'run folders, locks, history, baseline, git, atomic writes, writing report files',
+    pure: false,
+    mayImport: ['context.ts', 'errors.ts', 'schema', 'shared', 'score', 'report'],
+  },
+  finish: {
+    job: 'after the last cell: history line, rubric drift, gate, reports',
+    pure: false,
+    mayImport: ['context.ts', 'errors.ts', 'schema', 'shared', 'calibrate', 'load', 'io', 'score', 'report'],
+  },
+  score: {
+    job: 'pure: aggregates, intervals, paired tests, verdicts, thresholds',
+    pure: true,
+    mayImport: ['errors.ts', 'schema', 'shared', 'assertions'],
+  },
+  report: { job: 'pure renderers: data → string (HTML, Markdown, JUnit, console)', pure: true, mayImport: ['schema', 'shared', 'score'] },
+};
+
+/**
+ * Imports that break the table today, each an exact file → file edge with why it is not cleared yet.
+ * An entry that no longer matches an import fails the test (the list only shrinks).
+ */
+const EXCEPTIONS: Record<string, string> = {
+  // TODO(26): eval-inputs belongs to no single stage (it reads, lints and shapes the plan's input); moving it
+  // out of load/ touches commands/eval.ts and execute/execute-plan.ts, hot spots of other branches.
+  'load/eval-inputs.ts → lint/lint.ts': 'TODO(26)',
+  'load/eval-inputs.ts → lint/run-lint.ts': 'TODO(26)',
+  'load/eval-inputs.ts → plan/types.ts': 'TODO(26)',
+  // TODO(26): execute-plan.ts calibrates and reads inputs before running: item 3 splits it into its jobs.
+  'execute/execute-plan.ts → calibrate/calibrate.ts': 'TODO(26)',
+  'execute/execute-plan.ts → calibrate/format.ts': 'TODO(26)',
+  'execute/execute-plan.ts → calibrate/rubrics.ts': 'TODO(26)',
+  'execute/execute-plan.ts → load/eval-inputs.ts': 'TODO(26)',
+  // TODO(26): the example writer reads the scenario file with load/'s reader (one-line errors); io/ by concept (item 2).
+  'io/write-example.ts → load/files.ts': 'TODO(26)',
+  // TODO(26): the plan's affected set and grader list, read again after the run: move them to score/ or shared/.
+  'finish/finish-run.ts → plan/affected.ts': 'TODO(26)',
+  'finish/rubric-drift.ts → plan/graders.ts': 'TODO(26)',
+};
+
+/** Modules that reach the disk, network, child processes, the process, the machine or the clock. */
+const IO_MODULES =
+  /^(node:)?(fs|fs\/promises|child_process|net|http|https|http2|dgram|dns|tls|worker_threads|cluster|readline|tty|process|os|module|v8|vm|inspector|timers|timers\/promises)$|^(promptfoo|@anthropic-ai\/claude-agent-sdk|@opencode-ai\/sdk|write-file-atomic|proper-lockfile)(\/|$)/;
+
+interface Import {
+  spec: string;
+  /** `import type` / `export type`: erased, never loaded. */
+  typeOnly: boolean;
+}
+interface Source {
+  file: string;
+  text: string;
+  imports: Import[];
+}
+
+/** Every import of a source: static (`import … from`, `export … from`, `import '…'`) and dynamic. */
+function parseImports(text: string): Import[] {
+  const statics = [...text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)].map((m) => ({
+    spec: m[2]!,
+    typeOnly: Boolean(m[1]),
+  }));
+  const dynamics = [...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => ({ spec: m[1]!, typeOnly: false }));
+  return [...statics, ...dynamics];
+}
+
 const SRC = path.join(REPO_ROOT, 'src');
-const sources = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+const sources: Source[] = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-  .map((f) => ({ file: f.split(path.sep).join('/'), text: readFileSync(path.join(SRC, f), 'utf8') }));
-const byFile = new Map(sources.map((s) => [s.file, s]));
+  .map((f) => {
+    const text = readFileSync(path.join(SRC, f), 'utf8');
+    return { file: f.split(path.sep).join('/'), text, imports: parseImports(text) };
+  });
 
-const importsOf = (text: string) => [...text.matchAll(/(?:from\s+|import\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
-/** Project-internal imports of a source, as paths relative to src/. */
-const localImports = (s: { file: string; text: string }) =>
-  importsOf(s.text)
-    .filter((i) => i.startsWith('.'))
-    .map((i) => path.posix.normalize(path.posix.join(path.posix.dirname(s.file), i)));
-const layer = (file: string) => (file.includes('/') ? file.split('/')[0]! : file);
+const unitOf = (file: string) => (file.includes('/') ? file.split('/')[0]! : file);
+const resolveLocal = (from: string, spec: string) => path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
 
-const PURE = ['plan', 'score', 'report', 'shared', 'schema'];
-const IO_LAYERS = ['load', 'execute', 'io', 'finish', 'commands', 'cli.ts', 'context.ts'];
-const IO_MODULES = /^node:(fs|child_process|net|http|https|dgram|worker_threads)(\/|$)|^(fs|child_process)$/;
+/** The project-internal imports of a source, as paths relative to src/. */
+const localImports = (s: Source) =>
+  s.imports.filter((i) => i.spec.startsWith('.')).map((i) => ({ ...i, to: resolveLocal(s.file, i.spec) }));
+
+/** Imports the table forbids, as `from → to (unit → unit)`, leaving out the listed exceptions. */
+function tableBreaks(all: Source[], exceptions: Record<string, string> = EXCEPTIONS): string[] {
+  return all.flatMap((s) => {
+    const from = unitOf(s.file);
+    const rule = UNITS[from as Unit];
+    if (!rule) return [`${s.file}: ${from} is not in the table`];
+    return localImports(s)
+      .filter((i) => unitOf(i.to) !== from && !rule.mayImport.includes(unitOf(i.to) as Unit))
+      .filter((i) => !(`${s.file} → ${i.to}` in exceptions))
+      .map((i) => `${s.file} → ${i.to} (${from} → ${unitOf(i.to)})`);
+  });
+}
+
+/** For each file of a pure unit, the I/O modules it reaches through the code it loads (type-only imports are erased). */
+function impurities(all: Source[]): string[] {
+  const byFile = new Map(all.map((s) => [s.file, s]));
+  const reached = (start: string) => {
+    const seen = new Set<string>([start]);
+    const todo = [start];
+    while (todo.length) {
+      const s = byFile.get(todo.pop()!);
+      if (!s) continue;
+      for (const i of localImports(s)) {
+        if (i.typeOnly || seen.has(i.to)) continue;
+        seen.add(i.to);
+        todo.push(i.to);
+      }
+    }
+    return [...seen];
+  };
+  return all
+    .filter((s) => UNITS[unitOf(s.file) as Unit]?.pure)
+    .flatMap((s) =>
+      reached(s.file).flatMap((f) => {
+        const r = byFile.get(f);
+        const io = (r?.imports ?? []).filter((i) => !i.typeOnly && IO_MODULES.test(i.spec)).map((i) => i.spec);
+        const notPure = UNITS[unitOf(f) as Unit]?.pure === false ? [`${unitOf(f)}/ (not pure)`] : [];
+        return [...io, ...notPure].map((what) => (f === s.file ? `${s.file} imports ${what}` : `${s.file} reaches ${what} through ${f}`));
+      }),
+    );
+}
+
+/**
+ * Imports that must stay forbidden. Each is added to the real sources as a synthetic file and must be
+ * caught, by the table or by purity (transitively: a pure file importing a helper that does I/O).
+ */
+const FORBIDDEN_PROBES: Array<{ name: string; files: Record<string, string> }> = [
+  { name: 'report → calibrate/run.ts (file I/O)', files: { 'report/probe.ts': "import { x } from '../calibrate/run.ts';" } },
+  { name: 'plan → lint', files: { 'plan/probe.ts': "import { lintAgents } from '../lint/lint.ts';" } },
+  { name: 'score importing node:process', files: { 'score/probe.ts': "import { env } from 'node:process';" } },
+  { name: 'report importing fs/promises', files: { 'report/probe.ts': "import { readFile } from 'fs/promises';" } },
+  { name: 'shared importing node:fs', files: { 'shared/probe.ts': "import { readFileSync } from 'node:fs';" } },
+  { name: 'schema importing io/', files: { 'schema/probe.ts': "import type { X } from '../io/history.ts';" } },
+  { name: 'report loading promptfoo dynamically', files: { 'report/probe.ts': "const p = await import('promptfoo');" } },
+  {
+    name: 'plan reaching child_process through a shared helper (transitive)',
+    files: {
+      'plan/probe.ts': "import { run } from '../shared/probe-helper.ts';",
+      'shared/probe-helper.ts': "import { execFile } from 'node:child_process';",
+    },
+  },
+  { name: 'load → plan', files: { 'load/probe.ts': "import { expandMatrix } from '../plan/matrix.ts';" } },
+  { name: 'io → load', files: { 'io/probe.ts': "import { x } from '../load/yaml-source.ts';" } },
+  { name: 'a folder the table does not name', files: { 'newstage/probe.ts': 'export const x = 1;' } },
+];
 
 describe('architecture', () => {
-  it('finds the sources it checks', () => {
+  it('finds the sources it checks, and every unit of src/ is in the table', () => {
     expect(sources.length).toBeGreaterThan(60);
-    for (const l of PURE) expect(sources.some((s) => layer(s.file) === l)).toBe(true);
+    const units = new Set(sources.map((s) => unitOf(s.file)));
+    expect([...units].filter((u) => !(u in UNITS))).toEqual([]);
+    expect(Object.keys(UNITS).filter((u) => !units.has(u))).toEqual([]);
+    for (const [unit, rule] of Object.entries(UNITS))
+      for (const dep of rule.mayImport) expect(UNITS, `${unit} → ${dep}`).toHaveProperty([dep]);
+  });
+
+  it('every import follows the table (exceptions listed, each with its TODO)', () => {
+    expect(tableBreaks(sources)).toEqual([]);
+  });
+
+  it('lists no exception that is no longer an import', () => {
+    const edges = new Set(sources.flatMap((s) => localImports(s).map((i) => `${s.file} → ${i.to}`)));
+    expect(Object.keys(EXCEPTIONS).filter((e) => !edges.has(e))).toEqual([]);
+  });
+
+  it('keeps the pure units free of I/O, through everything they load', () => {
+    expect(sources.filter((s) => UNITS[unitOf(s.file) as Unit].pure).length).toBeGreaterThan(30);
+    expect(impurities(sources)).toEqual([]);
+  });
+
+  it.each(FORBIDDEN_PROBES)('catches a forbidden import: $name', ({ files }) => {
+    const probes: Source[] = Object.entries(files).map(([file, text]) => ({ file, text, imports: parseImports(text) }));
+    const all = [...sources, ...probes];
+    const caught = [...tableBreaks(all), ...impurities(all)].filter((line) => probes.some((p) => line.includes(p.file)));
+    expect(caught.length).toBeGreaterThan(0);
+  });
+
+  it('reads type-only, dynamic and multi-line imports', () => {
+    expect(
+      parseImports(
+        "import type { A } from './a.ts';\nimport {\n  b,\n  c,\n} from '../b.ts';\nawait import('./c.ts');\nexport { d } from './d.ts';",
+      ),
+    ).toEqual([
+      { spec: './a.ts', typeOnly: true },
+      { spec: '../b.ts', typeOnly: false },
+      { spec: './d.ts', typeOnly: false },
+      { spec: './c.ts', typeOnly: false },
+    ]);
   });
 
   it('has no import cycles', () => {
+    const byFile = new Map(sources.map((s) => [s.file, s]));
     const cycles: string[] = [];
     const state = new Map<string, 'visiting' | 'done'>();
     const stack: string[] = [];
@@ -49,7 +317,7 @@ describe('architecture', () => {
       state.set(file, 'visiting');
       stack.push(file);
       const s = byFile.get(file);
-      if (s) for (const dep of localImports(s)) if (byFile.has(dep)) visit(dep);
+      if (s) for (const dep of localImports(s)) if (byFile.has(dep.to)) visit(dep.to);
       stack.pop();
       state.set(file, 'done');
     };
@@ -57,34 +325,22 @@ describe('architecture', () => {
     expect(cycles).toEqual([]);
   });
 
-  it('keeps the pure layers free of I/O, everywhere', () => {
-    const pure = sources.filter((s) => PURE.includes(layer(s.file)));
-    expect(pure.length).toBeGreaterThan(30);
-    const offenders = pure.flatMap((s) => [
-      ...importsOf(s.text)
-        .filter((i) => IO_MODULES.test(i))
-        .map((i) => `${s.file} imports ${i}`),
-      ...localImports(s)
-        .filter((i) => IO_LAYERS.includes(layer(i)))
-        .map((i) => `${s.file} imports ${i}`),
-    ]);
-    expect(offenders).toEqual([]);
-  });
-
-  it('flows one way: stages never import commands, commands never import each other', () => {
-    const offenders = sources.flatMap((s) =>
-      localImports(s)
-        .filter((i) => layer(i) === 'commands' && s.file !== 'cli.ts')
-        .map((i) => `${s.file} imports ${i}`),
-    );
+  it('a command never imports another command', () => {
+    const offenders = sources
+      .filter((s) => unitOf(s.file) === 'commands')
+      .flatMap((s) =>
+        localImports(s)
+          .filter((i) => unitOf(i.to) === 'commands')
+          .map((i) => `${s.file} imports ${i.to}`),
+      );
     expect(offenders).toEqual([]);
   });
 
   it('imports promptfoo and the agent SDKs only in execute/', () => {
     const engines = /^(promptfoo|@anthropic-ai\/claude-agent-sdk|@opencode-ai\/sdk)(\/|$)/;
-    const importers = sources.filter((s) => importsOf(s.text).some((i) => engines.test(i))).map((s) => s.file);
+    const importers = sources.filter((s) => s.imports.some((i) => !i.typeOnly && engines.test(i.spec))).map((s) => s.file);
     expect(importers.length).toBeGreaterThan(0);
-    expect(importers.filter((f) => layer(f) !== 'execute')).toEqual([]);
+    expect(importers.filter((f) => unitOf(f) !== 'execute')).toEqual([]);
   });
 
   it('touches the process only in src/cli.ts', () => {
@@ -111,5 +367,35 @@ describe('architecture', () => {
             .map((use) => `${s.file}: ${use}`),
     );
     expect([...new Set(offenders)]).toEqual([]);
+  });
+
+  it('names only source files that exist, in comments and docs', () => {
+    const folders = Object.keys(UNITS).filter((u) => !u.endsWith('.ts'));
+    const ref = new RegExp(`(?<![\\w./@-])(src/[\\w-]+/[\\w./-]+\\.ts|(?:${folders.join('|')})/[\\w./-]+\\.ts)(?![\\w/])`, 'g');
+    const texts = [
+      ...sources.map((s) => ({ file: `src/${s.file}`, text: s.text })),
+      ...['README.md', ...readdirSync(path.join(REPO_ROOT, 'docs')).map((f) => `docs/${f}`), 'scripts/build.mjs', 'bin/agent-evals.js']
+        .filter((f) => f.endsWith('.md') || f.endsWith('.mjs') || f.endsWith('.js'))
+        .map((file) => ({ file, text: readFileSync(path.join(REPO_ROOT, file), 'utf8') })),
+    ];
+    const missing = texts.flatMap(({ file, text }) =>
+      [...text.matchAll(ref)]
+        .map((m) => m[1]!)
+        .filter((p) => !existsSync(p.startsWith('src/') ? path.join(REPO_ROOT, p) : path.join(SRC, p)))
+        .map((p) => `${file}: ${p}`),
+    );
+    expect([...new Set(missing)]).toEqual([]);
+  });
+
+  it("docs/architecture.md's table is this table", () => {
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'architecture.md'), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\| `([\w.]+)\/?` \| .* \| (yes|no) \| (.*) \|$/gm)].map((m) => [
+        m[1]!,
+        { pure: m[2] === 'yes', mayImport: m[3] === 'nothing' ? [] : m[3]!.split(', ').map((u) => u.replace(/`/g, '').replace(/\/$/, '')) },
+      ]),
+    );
+    const expected = new Map(Object.entries(UNITS).map(([u, r]) => [u, { pure: r.pure, mayImport: r.mayImport }]));
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(expected));
   });
 });

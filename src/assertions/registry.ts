@@ -4,14 +4,14 @@
  * promptfoo's `llm-rubric` with our injection-resistant grading prompt (the grader is set by the run
  * engine). `metric` carries our assertion id.
  */
-import type { Assertion, AssertionKind } from '../schema/scenario.ts';
+import type { Assertion, AssertionKind, NormalizedAssertion } from '../schema/scenario.ts';
 import type { EngineAssertion } from '../shared/engine-types.ts';
 import * as domain from './domain.ts';
 import { GRADING_PROMPT } from './grading-prompt.ts';
 import * as trajectory from './trajectory.ts';
 
-/** Assertions as they leave the loader: every id resolved. */
-export type NormalizedAssertion = Assertion & { id: string };
+// The type lives with the schema (schema/ imports nothing above it); re-exported for the registry's users.
+export type { NormalizedAssertion };
 
 // `rubricPrompt` is promptfoo's own assertion option (llm-rubric's grading prompt), passed through as is.
 type EngineShape = Omit<EngineAssertion, 'metric' | 'weight'> & { rubricPrompt?: string };

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataFileError } from '../errors.ts';
-import { describeIssueText, formatPath } from '../load/yaml-source.ts';
+import { describeIssueText, formatPath } from '../shared/issue-text.ts';
 import { showFileAtRef } from './git-files.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { Baseline } from '../schema/aggregate.ts';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { DataFileError, UsageError } from '../errors.ts';
-import { describeIssueText, formatPath } from '../load/yaml-source.ts';
+import { describeIssueText, formatPath } from '../shared/issue-text.ts';
 import { CellResult } from '../schema/result.ts';
 
 /** Shortest cell id prefix `--cell` takes (ids are 20 hex digits; 6 tell thousands of cells apart). */

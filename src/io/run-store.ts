@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CellResult } from '../schema/result.ts';
 import { RunMeta } from '../schema/run-meta.ts';
 import { DataFileError } from '../errors.ts';
-import { describeIssueText, formatPath } from '../load/yaml-source.ts';
+import { describeIssueText, formatPath } from '../shared/issue-text.ts';
 import { RunFold } from '../report/run-fold.ts';
 
 /**

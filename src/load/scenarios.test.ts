@@ -3,7 +3,8 @@ import path from 'node:path';
 import { tempDirs } from '../../test/support/temp-dirs.ts';
 import { describe, expect, it } from 'vitest';
 import { UserErrors, type UserError } from '../errors.ts';
-import { loadScenarios, scenarioAppliesTo, type LoadedScenario } from './scenarios.ts';
+import { scenarioAppliesTo } from '../plan/matrix.ts';
+import { loadScenarios, type LoadedScenario } from './scenarios.ts';
 import { splitCell } from './scenario-csv.ts';
 
 const fixture = (name: string) => path.resolve(import.meta.dirname, '../../test/fixtures/scenarios', name);

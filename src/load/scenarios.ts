@@ -93,8 +93,6 @@ export async function loadScenarios(
   };
 }
 
-export { scenarioAppliesTo } from '../plan/matrix.ts';
-
 function readYaml(text: string, file: string): { raws: RawScenario[]; errors: UserError[] } {
   const src = parseYamlSource(text);
   if (isYamlError(src)) {

@@ -1,6 +1,10 @@
 import { LineCounter, parseDocument, isMap, isNode, isScalar, visit, type Document } from 'yaml';
 import type { z } from 'zod';
-import { quoteValue, type Place } from '../errors.ts';
+import type { Place } from '../errors.ts';
+import { describeIssueText, formatPath } from '../shared/issue-text.ts';
+
+// Moved to shared/ (io/ reads runs and history with the same words); re-exported for load/'s readers.
+export { describeIssueText, formatPath };
 
 /** Alias expansions allowed per document: a "billion laughs" file must be refused, not expanded. */
 const MAX_ALIAS_COUNT = 100;
@@ -92,16 +96,6 @@ export function isYamlError(src: YamlSource | { errors: YamlSyntaxError[] }): sr
   return 'errors' in src;
 }
 
-/** `assert[2].value` style path for messages. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out;
-}
-
 /** One zod issue → message + place, with the expectation said plainly. */
 export function describeZodIssue(issue: z.core.$ZodIssue, src: YamlSource | undefined, file: string): { message: string; place: Place } {
   const field = formatPath(issue.path);
@@ -109,16 +103,4 @@ export function describeZodIssue(issue: z.core.$ZodIssue, src: YamlSource | unde
   const at = src && issue.code === 'unrecognized_keys' ? src.keyPlaceOf([...issue.path, issue.keys[0]!]) : src?.placeOf(issue.path);
   const place: Place = { file, field: field || undefined, ...at };
   return { message: describeIssueText(issue), place };
-}
-
-export function describeIssueText(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    case 'invalid_type':
-      if ('input' in issue && issue.input === undefined) return `missing required field; expected ${issue.expected}`;
-      return `expected ${issue.expected}${'input' in issue && issue.input !== undefined ? `, got ${quoteValue(issue.input)}` : ''}`;
-    default:
-      return issue.message;
-  }
 }

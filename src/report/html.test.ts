@@ -215,7 +215,8 @@ describe('renderHtml: content', () => {
 });
 
 describe('renderHtml: scale', () => {
-  it('stays under 2 MB and renders fast with 1,000 history runs and a 300-cell run', () => {
+  // Render time is measured by `npm run bench` (bench/report-scale.ts), not asserted: a busy machine would fail it.
+  it('stays under 2 MB with 1,000 history runs and a 300-cell run', () => {
     const variants = ['v1', 'v2', 'v3', 'v4', 'v5'];
     const models = ['m1', 'm2', 'm3'];
     const shape = { variants, models, scenarios: 10, repeats: 2, outputLength: 8_000 };
@@ -224,11 +225,8 @@ describe('renderHtml: scale', () => {
     );
     const data = input(shape, { history });
     expect(data.results).toHaveLength(300);
-    const started = performance.now();
     const page = renderHtml(data);
-    const ms = performance.now() - started;
     expect(Buffer.byteLength(page)).toBeLessThan(2 * 1024 * 1024);
-    expect(ms).toBeLessThan(3_000);
     expect(page.match(/<figure class="chart">/g)).toHaveLength(15);
   });
 });

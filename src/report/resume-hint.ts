@@ -16,7 +16,7 @@ export interface ResumeOptions {
   budgetUsd?: number;
 }
 
-/** The config `eval` reads without `-c` (cli.ts's default). */
+/** The config `eval` reads without `-c` (program.ts's default). */
 const DEFAULT_CONFIG = 'evals/default.yaml';
 
 /**

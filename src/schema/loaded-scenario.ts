@@ -1,6 +1,5 @@
-import type { NormalizedAssertion } from '../assertions/registry.ts';
 import type { AgentVariant } from './agent.ts';
-import type { Message } from './scenario.ts';
+import type { Message, NormalizedAssertion } from './scenario.ts';
 import type { TrajectoryRecord } from './trajectory.ts';
 
 /** A reference answer as text, with a label for messages (`examples/good.md`, `pass[0]`). */

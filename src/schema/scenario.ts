@@ -162,6 +162,8 @@ export const Assertion = z.discriminatedUnion('type', [
   DelegatesTo,
 ]);
 export type Assertion = z.infer<typeof Assertion>;
+/** Assertions as they leave the loader: every id resolved. */
+export type NormalizedAssertion = Assertion & { id: string };
 export type AssertionKind = Assertion['type'];
 
 /** Kinds that judge what an agent did: they apply only on an agent runtime. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-/** How one tool call ended (see execute/agent-runtime.ts). */
+/** How one tool call ended (see shared/agent-runtime.ts). */
 export const ToolOutcome = z.enum(['ran', 'denied-by-agent', 'denied-by-sandbox', 'failed', 'limit']);
 
 export const ToolCall = z.object({

@@ -1,5 +1,5 @@
 /**
- * The engine's vocabulary as plain data, so that only `run/promptfoo.ts` imports promptfoo itself.
+ * The engine's vocabulary as plain data, so that only `execute/` imports promptfoo itself.
  * These shapes match promptfoo's `Assertion` and `GradingResult` closely enough to be passed through.
  */
 

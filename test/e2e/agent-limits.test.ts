@@ -10,7 +10,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCodeMissing } from '../runtimes/opencode-support.ts';
 import { type FakeAnthropicServer, startFakeAnthropic, type TurnContext } from '../support/fake-anthropic-server.ts';
 import { type FakeOpenAIStreamServer, startFakeOpenAIStream, type StreamContext } from '../support/fake-openai-stream-server.ts';
 import { listFiles } from '../support/mini-project.ts';
@@ -115,62 +114,58 @@ function project(runtime: 'claude-code' | 'opencode'): Project {
   });
 }
 
-// OpenCode's case is skipped, and says so, only where it is not installed outside CI (openCodeMissing throws under CI).
-const openCodeAbsent = Boolean(openCodeMissing());
-
 describe.each(['claude-code', 'opencode'] as const)('%s: an agent that hits a limit', (runtime) => {
-  it.skipIf(runtime === 'opencode' && openCodeAbsent)(
-    'is a failure naming the limit, not an error: the gate does not pass; replay says the same; recordings stay byte for byte, with relative paths',
-    { timeout: 300_000 },
-    async () => {
-      using p = project(runtime);
-      const live = await p.cli(['eval', '--ci', '--record'], { timeoutMs: 240_000 });
-      const rows = latestRun(p.root);
-      const out = `${live.stdout}${live.stderr}\n${JSON.stringify(rows.map((r) => [r.scenarioId, r.status, r.error]))}`;
-      expect(out).not.toMatch(/gate: passed/);
-      expect(live.code, out).toBe(1);
-      expect(out).toMatch(/below threshold/);
+  // OpenCode is always there: the tests' global setup installs it (test/global-setup.ts).
+  it('is a failure naming the limit, not an error: the gate does not pass; replay says the same; recordings stay byte for byte, with relative paths', {
+    timeout: 300_000,
+  }, async () => {
+    using p = project(runtime);
+    const live = await p.cli(['eval', '--ci', '--record'], { timeoutMs: 240_000 });
+    const rows = latestRun(p.root);
+    const out = `${live.stdout}${live.stderr}\n${JSON.stringify(rows.map((r) => [r.scenarioId, r.status, r.error]))}`;
+    expect(out).not.toMatch(/gate: passed/);
+    expect(live.code, out).toBe(1);
+    expect(out).toMatch(/below threshold/);
 
-      expect(rows.map((r) => `${r.scenarioId}:${r.status}`).sort()).toEqual(['loop:fail', 'readme:pass', 'routes:pass', 'schema:pass']);
-      const loop = rows.find((r) => r.scenarioId === 'loop')!;
-      expect(loop.error).toBeUndefined();
-      expect(loop.assertions[0]).toMatchObject({ id: 'limit', kind: 'limit', pass: false, critical: true });
-      expect(loop.assertions[0]!.reason).toMatch(/maxTurns/);
-      expect(loop.output).toBeDefined();
-      expect(loop.trajectory!.toolCalls.length).toBeGreaterThan(0);
+    expect(rows.map((r) => `${r.scenarioId}:${r.status}`).sort()).toEqual(['loop:fail', 'readme:pass', 'routes:pass', 'schema:pass']);
+    const loop = rows.find((r) => r.scenarioId === 'loop')!;
+    expect(loop.error).toBeUndefined();
+    expect(loop.assertions[0]).toMatchObject({ id: 'limit', kind: 'limit', pass: false, critical: true });
+    expect(loop.assertions[0]!.reason).toMatch(/maxTurns/);
+    expect(loop.output).toBeDefined();
+    expect(loop.trajectory!.toolCalls.length).toBeGreaterThan(0);
 
-      // Paths in what the agents did are relative to the workspace.
-      const readme = rows.find((r) => r.scenarioId === 'readme')!;
-      const firstInput = readme.trajectory!.toolCalls[0]!.input;
-      expect(firstInput.file_path ?? firstInput.filePath).toBe('README.md');
-      expect(JSON.stringify(rows.map((r) => r.trajectory))).not.toMatch(/\/tmp\/|reports\/runs\/|\/cells\//);
+    // Paths in what the agents did are relative to the workspace.
+    const readme = rows.find((r) => r.scenarioId === 'readme')!;
+    const firstInput = readme.trajectory!.toolCalls[0]!.input;
+    expect(firstInput.file_path ?? firstInput.filePath).toBe('README.md');
+    expect(JSON.stringify(rows.map((r) => r.trajectory))).not.toMatch(/\/tmp\/|reports\/runs\/|\/cells\//);
 
-      // Where reasons show: summary.md, junit, the HTML drill-down; each tool call numbered once.
-      const reports = path.join(p.root, 'reports');
-      expect(readFileSync(path.join(reports, 'summary.md'), 'utf8')).toMatch(/\*\*limit\*\* — .*maxTurns/);
-      expect(readFileSync(path.join(reports, 'junit.xml'), 'utf8')).toMatch(/limit \(critical\): .*maxTurns/);
-      const html = readFileSync(path.join(reports, 'index.html'), 'utf8');
-      expect(html).toMatch(/<b>limit<\/b>.*maxTurns/);
-      expect(html).not.toMatch(/class="tc-tool">\d+\./);
+    // Where reasons show: summary.md, junit, the HTML drill-down; each tool call numbered once.
+    const reports = path.join(p.root, 'reports');
+    expect(readFileSync(path.join(reports, 'summary.md'), 'utf8')).toMatch(/\*\*limit\*\* — .*maxTurns/);
+    expect(readFileSync(path.join(reports, 'junit.xml'), 'utf8')).toMatch(/limit \(critical\): .*maxTurns/);
+    const html = readFileSync(path.join(reports, 'index.html'), 'utf8');
+    expect(html).toMatch(/<b>limit<\/b>.*maxTurns/);
+    expect(html).not.toMatch(/class="tc-tool">\d+\./);
 
-      // The same answers recorded again: not a byte of evals/recordings/ changes, and no local path is in it.
-      const first = recordings(p.root);
-      expect(Object.keys(first)).toHaveLength(4);
-      expect(Object.values(first).join('\n')).not.toMatch(/\/tmp\/|reports\/runs\/|\/cells\/|recordedAt|latencyMs/);
-      const again = await p.cli(['eval', '--record'], { timeoutMs: 240_000 });
-      expect(again.code, again.stdout + again.stderr).toBe(0); // not gated: the miss is only reported
-      expect(again.stdout).toMatch(/below threshold/);
-      expect(recordings(p.root)).toEqual(first);
+    // The same answers recorded again: not a byte of evals/recordings/ changes, and no local path is in it.
+    const first = recordings(p.root);
+    expect(Object.keys(first)).toHaveLength(4);
+    expect(Object.values(first).join('\n')).not.toMatch(/\/tmp\/|reports\/runs\/|\/cells\/|recordedAt|latencyMs/);
+    const again = await p.cli(['eval', '--record'], { timeoutMs: 240_000 });
+    expect(again.code, again.stdout + again.stderr).toBe(0); // not gated: the miss is only reported
+    expect(again.stdout).toMatch(/below threshold/);
+    expect(recordings(p.root)).toEqual(first);
 
-      // Replay: no model call, the same verdicts, the limit named from the recording.
-      const calls = anthropic.requests.length + openai.calls.length;
-      const replay = await p.cli(['eval', '--ci', '--replay'], { timeoutMs: 120_000 });
-      expect(replay.code, replay.stdout + replay.stderr).toBe(1);
-      expect(anthropic.requests.length + openai.calls.length).toBe(calls);
-      const replayed = latestRun(p.root);
-      const verdicts = (rs: Row[]) =>
-        Object.fromEntries(rs.map((r) => [r.cellId, [r.status, r.assertions.map((a) => [a.id, a.pass, a.reason])]]));
-      expect(verdicts(replayed)).toEqual(verdicts(rows));
-    },
-  );
+    // Replay: no model call, the same verdicts, the limit named from the recording.
+    const calls = anthropic.requests.length + openai.calls.length;
+    const replay = await p.cli(['eval', '--ci', '--replay'], { timeoutMs: 120_000 });
+    expect(replay.code, replay.stdout + replay.stderr).toBe(1);
+    expect(anthropic.requests.length + openai.calls.length).toBe(calls);
+    const replayed = latestRun(p.root);
+    const verdicts = (rs: Row[]) =>
+      Object.fromEntries(rs.map((r) => [r.cellId, [r.status, r.assertions.map((a) => [a.id, a.pass, a.reason])]]));
+    expect(verdicts(replayed)).toEqual(verdicts(rows));
+  });
 });

@@ -7,22 +7,10 @@
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveOpenCodeBinary } from '../../src/execute/runtimes/opencode.ts';
 import { startFakeAnthropic, type FakeAnthropicServer, type TurnContext } from '../support/fake-anthropic-server.ts';
 import { startFakeOpenAIStream, type FakeOpenAIStreamServer, type StreamContext } from '../support/fake-openai-stream-server.ts';
 import { createProject, REPO_ROOT } from '../support/project-fixture.ts';
 import { listFiles } from '../support/mini-project.ts';
-
-const haveOpenCode = (() => {
-  try {
-    resolveOpenCodeBinary({ env: process.env });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveOpenCode && !process.env.CI)
-  console.warn('agentic.test.ts: OpenCode is not installed (npx agent-evals install-runtime opencode): test skipped');
 
 /** The scripted model: what a backend architect does in each starter scenario, turn by turn. */
 type Step =
@@ -153,7 +141,8 @@ const SEEDS = [
   'opencode-sonnet-permissions',
 ].map((s) => `backend-architect/${s}`);
 
-describe.skipIf(!haveOpenCode && !process.env.CI)('agentic starter scenarios on Claude Code and OpenCode', () => {
+// OpenCode is always there: the tests' global setup installs it (test/global-setup.ts).
+describe('agentic starter scenarios on Claude Code and OpenCode', () => {
   it('runs every seed variant on both runtimes with its own tools in force; --replay reproduces every verdict with no call', {
     timeout: 600_000,
   }, async () => {

@@ -1,25 +1,15 @@
-import { execFile } from 'node:child_process';
+/** `agents` and `lint` on the seeds and on malformed files: the real CLI, run in-process (test/support/run-cli.ts). */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../support/run-cli.ts';
 
 const repo = path.resolve(fileURLToPath(import.meta.url), '../../..');
-const tsx = path.join(repo, 'node_modules/.bin/tsx');
 const fixture = (name: string) => path.join(repo, 'test/fixtures/agents', name);
 
-/** Runs the real CLI as a child process. */
+/** Runs the real CLI in-process from the repository's folder. */
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      tsx,
-      [path.join(repo, 'src/cli.ts'), ...args],
-      { cwd: repo, env: { ...process.env, NO_COLOR: '1' } },
-      (err, stdout, stderr) => {
-        const code = err && typeof err.code === 'number' ? err.code : err ? -1 : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCliInProcess(args, { cwd: repo, env: { NO_COLOR: '1' } });
 }
 
 const STACK_FRAME = /^\s+at .+[:(]/m;

@@ -1,9 +1,9 @@
 /**
  * The bad-input corpus (issue 7): every file under test/fixtures/bad/ is dropped into a copy of a small
  * valid project (recordings, one run, history and a blessed baseline already in place) and the real CLI
- * runs on it. Each case expects exit 2 with a one-line message naming the file and place, or one of the
- * documented outcomes of docs/bad-input.md (a warning, or input accepted after normalization). Never a
- * stack trace, and never a write to history, recordings or baseline.
+ * runs on it (in-process: test/support/run-cli.ts). Each case expects exit 2 with a one-line message
+ * naming the file and place, or one of the documented outcomes of docs/bad-input.md (a warning, or input
+ * accepted after normalization). Never a stack trace, and never a write to history, recordings or baseline.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,16 +11,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
-import { childEnv, REPO_ROOT, type CliResult } from '../support/project-fixture.ts';
-import { spawn } from 'node:child_process';
+import { REPO_ROOT } from '../support/project-fixture.ts';
+import { type InProcessResult, runCliInProcess, runCliProcess, usePromptfooInProcess } from '../support/run-cli.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { createMiniProject, evalConfig, listFiles, scenarioYaml, STACK_FRAME } from '../support/mini-project.ts';
 
 const BAD = path.join(REPO_ROOT, 'test', 'fixtures', 'bad');
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
 
 /**
  * One case: a corpus file (or a generated one), where it goes in the project, the command, and the
@@ -334,20 +332,9 @@ function snapshot(root: string): Record<string, string> {
   return out;
 }
 
-function runCli(root: string, args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CLI, '--root', root, ...args], { cwd: root, env: childEnv(root), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+/** The real CLI on `root`, in-process (every case is offline: replay, or stops before any call). */
+function runCli(root: string, args: string[]): Promise<InProcessResult> {
+  return runCliInProcess(['--root', root, ...args], { cwd: root });
 }
 
 let template: string;
@@ -375,6 +362,8 @@ afterAll(() => {
 });
 
 describe('bad-input corpus', () => {
+  // This block only: the template's and the null-answer case's child CLIs inherit this process's environment.
+  usePromptfooInProcess();
   it('holds at least 30 malformed inputs across agents, scenarios, eval configs, recordings, history, baseline and runs', () => {
     const files = listFiles(BAD).filter((f) => f !== 'README.md');
     expect(files.length).toBeGreaterThanOrEqual(30);
@@ -473,7 +462,8 @@ describe('an answer that is not an answer', () => {
     cpSync(template, root, { recursive: true });
     writeFileSync(path.join(root, 'evals/default.yaml'), stringify(evalConfig({ url: server.url })));
     writeFileSync(path.join(root, 'scenarios/s3.yaml'), scenarioYaml(3).replace('type: icontains', 'type: mentions'));
-    const r = await runCli(root, ['eval', '--record']);
+    // A live eval: promptfoo's per-run settings reach only a child CLI (test/support/run-cli.ts).
+    const r = await runCliProcess(root, ['eval', '--record']);
     const out = `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
     expect(r.stderr, out).not.toMatch(STACK_FRAME);
     // 2 of 6 cells could not be measured: over the error budget, exit 3 (README, exit codes).

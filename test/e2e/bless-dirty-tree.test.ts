@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { AGENT_FILES, scenarioYaml } from '../support/mini-project.ts';
 import { git, uniform, writeRun } from '../support/ci-project.ts';
 import { createProject } from '../support/project-fixture.ts';
+import { runCliOn } from '../support/run-cli.ts';
 
 const RUN = '20260101-000000-base';
 const baselineOf = (root: string) =>
@@ -34,7 +35,7 @@ describe('bless on a dirty git tree', () => {
     // Clean inputs; a changed file elsewhere and an ignored one under scenarios/ do not count.
     appendFileSync(path.join(p.root, 'notes.md'), 'more\n');
     writeFileSync(path.join(p.root, 'scenarios/mine.local.yaml'), scenarioYaml(9));
-    const clean = await p.cli(['bless', RUN]);
+    const clean = await runCliOn(p.root, ['bless', RUN]);
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stderr).toBe('');
     expect(baselineOf(p.root).uncommitted).toBeUndefined();
@@ -45,7 +46,7 @@ describe('bless on a dirty git tree', () => {
     rmSync(path.join(p.root, 'scenarios/s2.yaml'));
     appendFileSync(path.join(p.root, 'evals/default.yaml'), 'repeats: 2\n');
     git(p.root, 'add', 'evals/default.yaml');
-    const dirty = await p.cli(['bless', RUN]);
+    const dirty = await runCliOn(p.root, ['bless', RUN]);
     expect(dirty.code, dirty.stderr).toBe(0);
     expect(dirty.stderr.trim().split('\n')).toEqual([
       'warning: bless: 4 files under agents/, scenarios/, evals/ differ from the last commit (agents/helper/terse.md, evals/default.yaml, scenarios/s2.yaml, scenarios/s3.yaml): the baseline records them as uncommitted; commit them with reports/baseline.json, or later runs are gated against inputs no commit holds',
@@ -55,6 +56,6 @@ describe('bless on a dirty git tree', () => {
       uncommitted: { count: 4, files: ['agents/helper/terse.md', 'evals/default.yaml', 'scenarios/s2.yaml', 'scenarios/s3.yaml'] },
     });
     // The baseline still reads (gate takes it).
-    expect((await p.cli(['gate', '--run', RUN])).stderr).not.toMatch(/baseline\.json/);
+    expect((await runCliOn(p.root, ['gate', '--run', RUN])).stderr).not.toMatch(/baseline\.json/);
   });
 });

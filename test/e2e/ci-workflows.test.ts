@@ -188,7 +188,7 @@ describe('.github/workflows/eval-baseline.yml (full suite, shards, baseline)', (
 });
 
 describe('workflows and docs agree with the CLI', () => {
-  const cli = read('src/cli.ts');
+  const cli = read('src/program.ts');
   const scripts = ['.github/workflows/eval.yml', '.github/workflows/eval-baseline.yml'].flatMap((f) =>
     Object.values(workflow(f).jobs).flatMap((j) => j.steps.map((s) => s.run ?? '')),
   );

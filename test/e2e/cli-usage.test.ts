@@ -2,18 +2,17 @@
  * The command line itself (issue 13, items 12, 16, 19, 20, 22, 25): bad options and unknown commands
  * are one line and exit 2, never a stack trace; no arguments prints help instead of starting an eval;
  * a missing --root is an error; a run id is a name, never a path; terminal control characters in file
- * names never reach the console raw. Every case runs the real CLI (tsx on src/cli.ts) offline.
+ * names never reach the console raw. Every case runs the real CLI in-process
+ * (src/program.ts, as the bin runs it) offline; test/e2e/cli-entry.test.ts runs the bin itself.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { childEnv, REPO_ROOT } from '../support/project-fixture.ts';
+import { runCliInProcess, usePromptfooInProcess } from '../support/run-cli.ts';
 import { AGENT_FILES, STACK_FRAME } from '../support/mini-project.ts';
 
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
+usePromptfooInProcess();
 const work = mkdtempSync(path.join(tmpdir(), 'agent-evals-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -23,14 +22,9 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the real CLI in `cwd` (an empty folder unless given) with no network and no keys. */
+/** Runs the real CLI in-process in `cwd` (an empty folder unless given) with no network and no keys. */
 function cli(args: string[], cwd = emptyRoot()): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(TSX, [CLI, ...args], { cwd, env: childEnv(cwd), timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCliInProcess(args, { cwd });
 }
 
 let roots = 0;

@@ -14,8 +14,9 @@ import { Trajectory } from '../../src/schema/trajectory.ts';
 import { FAKE_ANTHROPIC_KEY, startFakeAnthropic, type FakeAnthropicServer, type TurnContext } from '../support/fake-anthropic-server.ts';
 import { listFiles } from '../support/mini-project.ts';
 import { createProject, type CliResult, type Project } from '../support/project-fixture.ts';
+import { runCliOn } from '../support/run-cli.ts';
 
-const show = (r: CliResult) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+const show = (r: Pick<CliResult, 'code' | 'stdout' | 'stderr'>) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 
 /** A reviewer told to read the code first, and one told to answer from the request alone. */
 const agent = (variant: string, body: string) =>
@@ -117,7 +118,16 @@ describe('examples add: a recorded cell becomes a reference example', () => {
     expect(cell('hasty').trajectory!.toolCalls).toEqual([]);
 
     // The careful cell as a pass example (the latest run, by default), the hasty one as a fail example.
-    const pass = await project.cli(['examples', 'add', '--cell', cell('careful').cellId, '--as', 'pass', '--label', 'reads-the-routes']);
+    const pass = await runCliOn(project.root, [
+      'examples',
+      'add',
+      '--cell',
+      cell('careful').cellId,
+      '--as',
+      'pass',
+      '--label',
+      'reads-the-routes',
+    ]);
     expect(pass.code, show(pass)).toBe(0);
     expect(pass.stdout.split('\n').filter(Boolean)).toEqual([
       `wrote scenarios/review/examples/reads-first.pass-reads-the-routes.md (the answer of cell ${cell('careful').cellId} of run ${runId}: reviewer/careful @ claude-code:claude-test-model, repeat 0, scored pass)`,
@@ -130,7 +140,7 @@ describe('examples add: a recorded cell becomes a reference example', () => {
     expect(calibrated.code, show(calibrated)).toBe(0);
 
     // The hasty cell answers blind: a fail example once the scenario checks what the agent read.
-    const fail = await project.cli([
+    const fail = await runCliOn(project.root, [
       'examples',
       'add',
       '--run',
@@ -285,7 +295,7 @@ describe('examples add: a chat cell, and input it refuses', () => {
 
   it('a chat cell (no trajectory) becomes an answer-only example; calibrate accepts it', async () => {
     using chat = errorProject();
-    const r = await chat.cli(['examples', 'add', '--cell', 'c0ffee00000000000001', '--as', 'pass']);
+    const r = await runCliOn(chat.root, ['examples', 'add', '--cell', 'c0ffee00000000000001', '--as', 'pass']);
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       `wrote scenarios/chat/examples/plain-chat.pass.md (the answer of cell c0ffee00000000000001 of run ${RUN_ID}: reviewer/careful @ openai:chat:test-model, repeat 0, scored pass)`,
@@ -355,7 +365,7 @@ describe('examples add: a chat cell, and input it refuses', () => {
     },
   ])('$name: one line, exit 2, nothing written', async ({ args, error }) => {
     const before = snapshot(project.root);
-    const r = await project.cli(['examples', 'add', ...args]);
+    const r = await runCliOn(project.root, ['examples', 'add', ...args]);
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr.trimEnd()).toMatch(error);
@@ -365,10 +375,10 @@ describe('examples add: a chat cell, and input it refuses', () => {
 
   it('an example file that exists: one line naming it, exit 2, nothing written', async () => {
     using chat = errorProject();
-    const first = await chat.cli(['examples', 'add', '--cell', 'c0ffee00000000000001', '--as', 'fail']);
+    const first = await runCliOn(chat.root, ['examples', 'add', '--cell', 'c0ffee00000000000001', '--as', 'fail']);
     expect(first.code, show(first)).toBe(0);
     const before = snapshot(chat.root);
-    const again = await chat.cli(['examples', 'add', '--cell', 'c0ffee00000000000001', '--as', 'fail']);
+    const again = await runCliOn(chat.root, ['examples', 'add', '--cell', 'c0ffee00000000000001', '--as', 'fail']);
     expect(again.code, show(again)).toBe(2);
     expect(again.stderr.trimEnd()).toBe(
       'error: scenarios/chat/examples/plain-chat.fail.md: already exists; expected a new file (name the example with --label)',
@@ -379,7 +389,7 @@ describe('examples add: a chat cell, and input it refuses', () => {
   it('a scenario file that was deleted after the run: nothing is written', async () => {
     using chat = errorProject();
     rmSync(path.join(chat.root, 'scenarios/chat/plain-chat.yaml'));
-    const r = await chat.cli(['examples', 'add', '--cell', 'c0ffee00000000000001', '--as', 'pass']);
+    const r = await runCliOn(chat.root, ['examples', 'add', '--cell', 'c0ffee00000000000001', '--as', 'pass']);
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr.trimEnd()).toMatch(
       /^error: --cell c0ffee00000000000001: its scenario "plain-chat" is in no file under scenarios\/ any more/,

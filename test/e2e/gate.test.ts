@@ -1,18 +1,26 @@
 /**
- * `agent-evals bless` and `agent-evals gate` end to end on synthetic run folders: the real CLI as a
- * child process, verdicts on stdout, reports on disk, exit codes.
+ * `agent-evals bless` and `agent-evals gate` end to end on synthetic run folders: the real CLI run
+ * in-process (test/support/run-cli.ts), verdicts on stdout, reports on disk, exit codes.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProject } from '../support/project-fixture.ts';
+import { runCliInProcess } from '../support/run-cli.ts';
 import { git, readJsonl, uniform, writeRun, type SyntheticScenario } from '../support/ci-project.ts';
 
 const V = 'helper/alpha';
 const EDITED = { variantHash: 'vh-edited' };
 
 function project(thresholds: Record<string, unknown> = {}) {
-  return createProject({ seedAgents: false, evalConfig: { models: ['openai:chat:m1'], thresholds } });
+  const p = createProject({ seedAgents: false, evalConfig: { models: ['openai:chat:m1'], thresholds } });
+  return {
+    root: p.root,
+    write: p.write,
+    /** `agent-evals --root <root> ...args`, in-process: no command here calls a model. */
+    cli: (args: string[]) => runCliInProcess(['--root', p.root, ...args], { cwd: p.root }),
+    [Symbol.dispose]: () => p[Symbol.dispose](),
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { historyFile, parseHistory } from '../../src/io/history.ts';
 import { aggregateRun } from '../../src/score/aggregate.ts';
 import { createProject } from '../support/project-fixture.ts';
+import { runCliOn } from '../support/run-cli.ts';
 import { writeRunFolder } from '../support/report-project.ts';
 import { syntheticMeta, syntheticResults } from '../support/report-synthetic.ts';
 
@@ -39,13 +40,13 @@ describe('agent-evals history compact', () => {
     const old = [...entries.slice(0, 3).map((e) => JSON.stringify(e)), '{"runId":"torn","ti', ...lines.slice(3)];
     writeFileSync(file, `${old.join('\n')}\n`);
 
-    const before = await project.cli(['report']);
+    const before = await runCliOn(project.root, ['report']);
     expect(before.code, before.stderr).toBe(0);
     expect(before.stderr).toMatch(/^warning: reports\/history\.jsonl:4: broken JSON/m);
     const trendsBefore = trendsOf(project.root);
     expect(trendsBefore).toContain('Prompt changed in 20260304-120000-0003');
 
-    const r = await project.cli(['history', 'compact', '--keep', '2']);
+    const r = await runCliOn(project.root, ['history', 'compact', '--keep', '2']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
       /^reports\/history\.jsonl: 6 runs, the newest 2 in full; compacted 4 to per-variant × model totals; [\d.]+ KB → [\d.]+ KB$/m,
@@ -69,21 +70,21 @@ describe('agent-evals history compact', () => {
     ]);
     for (const [i, line] of after.entries()) if (i !== 3) expect(JSON.parse(line)).toMatchObject({ v: 2 });
 
-    const again = await project.cli(['report']);
+    const again = await runCliOn(project.root, ['report']);
     expect(again.code, again.stderr).toBe(0);
     expect(trendsOf(project.root)).toBe(trendsBefore);
 
     // Nothing left to compact: the file is not rewritten.
-    const second = await project.cli(['history', 'compact', '--keep', '2']);
+    const second = await runCliOn(project.root, ['history', 'compact', '--keep', '2']);
     expect(second.stdout).toMatch(/compacted 0 to per-variant × model totals/);
     expect(readFileSync(file, 'utf8')).toBe(text);
   });
 
   it('says when there is nothing to compact, and refuses a bad --keep in one line', async () => {
     using project = createProject({ seedAgents: false });
-    const empty = await project.cli(['history', 'compact']);
+    const empty = await runCliOn(project.root, ['history', 'compact']);
     expect(empty).toMatchObject({ code: 0, stdout: 'reports/history.jsonl: no runs recorded yet, nothing to compact\n' });
-    const bad = await project.cli(['history', 'compact', '--keep', 'many']);
+    const bad = await runCliOn(project.root, ['history', 'compact', '--keep', 'many']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: option '--keep <n>' argument 'many' is invalid: expected a whole number from 0 to 1000000\n$/);
   });

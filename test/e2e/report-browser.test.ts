@@ -134,7 +134,8 @@ describe.skipIf(!executablePath && !required)('HTML report in headless chromium'
     expect(await hostile.isVisible()).toBe(true);
     expect(await hostile.textContent()).toBe(XSS_OUTPUT);
     await page.getByText('click me').first().click({ force: true });
-    await page.waitForTimeout(200);
+    // A handler would run during the click's dispatch; anything it queued runs before the next frame.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve))));
     expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
     expect(await page.title()).toBe('agent-evals · 20260301-120000-abcd');
     expect(await page.locator('#evil-link, a[href^="javascript:"], img[src="x"], [onerror], [onload]').count()).toBe(0);
@@ -158,18 +159,36 @@ describe.skipIf(!executablePath && !required)('HTML report in headless chromium'
       if (msg.type() === 'error') violations.push(msg.text());
     });
     await page.goto(url, { waitUntil: 'load' });
-    // Simulate a renderer bug: inject raw markup with a handler and an inline script after load.
-    await page.evaluate(() => {
-      const div = document.createElement('div');
-      div.innerHTML = `<img src="x" onerror="window.__pwned='img'">`;
-      document.body.append(div);
-      const s = document.createElement('script');
-      s.textContent = "window.__pwned='script'";
-      document.body.append(s);
-    });
-    await page.waitForTimeout(200);
+    // Simulate a renderer bug: inject raw markup with a handler and an inline script after load. Waits for
+    // events, not time: the image's error (its inline handler, first in line, has had its turn) and the
+    // script's CSP violation.
+    const directives = await page.evaluate(
+      () =>
+        new Promise<string[]>((resolve) => {
+          const seen: string[] = [];
+          let imgDone = false;
+          const check = () => {
+            if (imgDone && seen.some((d) => d.startsWith('script-src'))) resolve(seen);
+          };
+          document.addEventListener('securitypolicyviolation', (e) => {
+            seen.push(e.effectiveDirective);
+            check();
+          });
+          const div = document.createElement('div');
+          div.innerHTML = `<img src="x" onerror="window.__pwned='img'">`;
+          div.querySelector('img')!.addEventListener('error', () => {
+            imgDone = true;
+            check();
+          });
+          document.body.append(div);
+          const s = document.createElement('script');
+          s.textContent = "window.__pwned='script'";
+          document.body.append(s);
+        }),
+    );
+    expect(directives.length).toBeGreaterThan(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
-    expect(violations.join('\n')).toMatch(/Content Security Policy/);
+    await expect.poll(() => violations.join('\n')).toMatch(/Content Security Policy/);
     await page.close();
   });
 });

@@ -9,6 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
 import { createMiniProject, evalConfig, readOnlyRun, STACK_FRAME } from '../support/mini-project.ts';
+import type { Project } from '../support/project-fixture.ts';
+import { runCliInProcess, usePromptfooInProcess } from '../support/run-cli.ts';
+
+const inProcess = (project: Project, args: string[]) => runCliInProcess(['--root', project.root, ...args], { cwd: project.root });
 
 let server: FakeOpenAIServer;
 let slow: FakeOpenAIServer;
@@ -37,7 +41,15 @@ const oneLine = (stderr: string) => {
 
 describe('one process per run folder', () => {
   it('refuses a second eval on a running run (exit 2, naming the owner) and the run ends with one line per cell', async () => {
-    using project = createMiniProject({ url: slow.url, scenarios: 4, concurrency: 1 });
+    using project = createMiniProject({ url: slow.url, scenarios: 4, concurrency: 1, timeoutMs: 120_000 });
+    // The first answer comes at once, the others only once the second process was refused: the first
+    // run is still running when the second starts, however slow the machine (an event, not a race).
+    let release: () => void = () => {};
+    const secondDone = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let answers = 0;
+    slow.configure({ holdAnswer: () => (answers++ === 0 ? undefined : secondDone) });
     const first = project.cli(['eval']);
     // Wait for the run folder and its first result, then try to resume it from a second process.
     const deadline = Date.now() + 30_000;
@@ -52,6 +64,8 @@ describe('one process per run folder', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const second = await project.cli(['eval', '--resume']);
+    release();
+    slow.configure({ holdAnswer: undefined });
     expect(second.code, second.stderr).toBe(2);
     expect(second.stderr).toMatch(/is in use by .*pid \d+/);
     oneLine(second.stderr);
@@ -192,7 +206,9 @@ describe('gate', () => {
   });
 });
 
+// These stop before any model call, so they run the CLI in-process (test/support/run-cli.ts).
 describe('stops before any model call', () => {
+  usePromptfooInProcess(); // this block only: the other blocks' child CLIs inherit this process's environment
   for (const [flag, value] of [
     ['--scenario', 'nosuch'],
     ['--tag', 'nosuch'],
@@ -203,7 +219,7 @@ describe('stops before any model call', () => {
       using project = createMiniProject({ url: server.url });
       server.reset();
       for (const extra of [[], ['--ci'], ['--dry-run']]) {
-        const r = await project.cli(['eval', flag, value, ...extra]);
+        const r = await inProcess(project, ['eval', flag, value, ...extra]);
         expect(r.code, r.stdout + r.stderr).toBe(2);
         expect(r.stderr).toContain(`${flag} ${value}: matches no`);
         oneLine(r.stderr);
@@ -224,7 +240,7 @@ describe('stops before any model call', () => {
       },
     });
     for (const args of [['eval', '--dry-run'], ['eval']]) {
-      const r = await project.cli(args);
+      const r = await inProcess(project, args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/evals\/default\.yaml: models\[1\]\.label: "same" is also the label of models\[0\]/);
     }
@@ -234,7 +250,7 @@ describe('stops before any model call', () => {
     using project = createMiniProject({ url: server.url });
     server.reset();
     for (const extra of [['--ci'], []]) {
-      const r = await project.cli(['eval', '--baseline', 'nosuchref', '--record', ...extra]);
+      const r = await inProcess(project, ['eval', '--baseline', 'nosuchref', '--record', ...extra]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/--baseline nosuchref/);
       oneLine(r.stderr);
@@ -247,7 +263,7 @@ describe('stops before any model call', () => {
     server.reset();
     // As root, permissions do not stop a write: a directory where history.jsonl should be does.
     mkdirSync(path.join(project.root, 'reports', 'history.jsonl'), { recursive: true });
-    const r = await project.cli(['eval']);
+    const r = await inProcess(project, ['eval']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/reports\/history\.jsonl: cannot write/);
     oneLine(r.stderr);

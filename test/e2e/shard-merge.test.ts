@@ -10,6 +10,7 @@ import { createProject } from '../support/project-fixture.ts';
 import type { CellResult } from '../../src/schema/result.ts';
 import type { RunMeta } from '../../src/schema/run-meta.ts';
 import { FIVE_VARIANTS, readJsonl, refundScenario } from '../support/ci-project.ts';
+import { runCliOn } from '../support/run-cli.ts';
 
 /** Answers that differ per variant and scenario; "echo" never mentions refunds (its cells fail). */
 function reply(ctx: ReplyContext): string {
@@ -72,7 +73,7 @@ describe('sharded runs and agent-evals merge', () => {
     expect([s1.results.length, s2.results.length]).toEqual([15, 15]);
     expect(s1.meta.shard).toEqual({ index: 1, count: 2 });
 
-    const merged = await p.cli(['merge', `reports/runs/${shard2}`, `reports/runs/${shard1}`, '--out', '20991231-000000-merged']);
+    const merged = await runCliOn(p.root, ['merge', `reports/runs/${shard2}`, `reports/runs/${shard1}`, '--out', '20991231-000000-merged']);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stdout).toMatch(/merged 2 shards .* into run 20991231-000000-merged: 30 cells/);
     const m = load(p.root, '20991231-000000-merged');
@@ -90,18 +91,18 @@ describe('sharded runs and agent-evals merge', () => {
     expect(history).toEqual([wholeId, '20991231-000000-merged']);
 
     // report, bless and gate on the merged run.
-    expect((await p.cli(['report', '--run', '20991231-000000-merged'])).code).toBe(0);
+    expect((await runCliOn(p.root, ['report', '--run', '20991231-000000-merged'])).code).toBe(0);
     expect(readFileSync(path.join(p.root, 'reports', 'summary.md'), 'utf8')).toContain('20991231-000000-merged');
-    expect((await p.cli(['bless', wholeId!])).code).toBe(0);
-    const gate = await p.cli(['gate', '--run', '20991231-000000-merged']);
+    expect((await runCliOn(p.root, ['bless', wholeId!])).code).toBe(0);
+    const gate = await runCliOn(p.root, ['gate', '--run', '20991231-000000-merged']);
     expect(gate.code, gate.stderr).toBe(0);
     expect(gate.stdout).toMatch(/unchanged +5 variant × model/);
-    const blessMerged = await p.cli(['bless', '20991231-000000-merged']);
+    const blessMerged = await runCliOn(p.root, ['bless', '20991231-000000-merged']);
     expect(blessMerged.code, blessMerged.stderr).toBe(0);
 
     // Refusals: one line each, exit 2, nothing written.
     const refuse = async (args: string[], message: RegExp) => {
-      const r = await p.cli(['merge', ...args]);
+      const r = await runCliOn(p.root, ['merge', ...args]);
       expect(r.code, r.stdout).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
@@ -143,7 +144,7 @@ describe('sharded runs and agent-evals merge', () => {
         .map((c) => `${JSON.stringify(c)}\n`)
         .join(''),
     );
-    const r = await p.cli(['merge', shard1!, `elsewhere/${shard2}`]);
+    const r = await runCliOn(p.root, ['merge', shard1!, `elsewhere/${shard2}`]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/shard 2\/2 \(run .*\) is missing 2 of its 15 cells: .*--resume/);
     for (const c of lost) expect(r.stderr).toContain(`${c.variantId} @ openai:chat:test-model / ${c.scenarioId} #${c.repeat}`);

@@ -188,8 +188,14 @@ describe('promptfoo against the fake server', () => {
     const [result] = await run(server, ['q'], { options: { timeoutMs: 400 } });
     expect(result).toMatchObject({ success: false, failureReason: FAILURE.ERROR });
     expect(result!.error).toMatch(/^Evaluation timed out after 400ms/);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(server.stats.inFlight).toBe(1); // still held by promptfoo's pool until REQUEST_TIMEOUT_MS or close
+    // Still open after a later request has come and gone (an event, not a wait): held by promptfoo's pool
+    // until REQUEST_TIMEOUT_MS or close.
+    await (await fetch(`${server.url}/models`)).text();
+    await expect.poll(() => server.calls.length).toBe(2);
+    await expect.poll(() => server.calls[1]!.outcome).toBe('answered');
+    expect(server.calls[0]).toMatchObject({ fault: 'hang', outcome: 'hung' });
+    expect(server.calls[0]!.endedAt).toBeUndefined();
+    expect(server.stats.inFlight).toBe(1);
   });
 
   it('reports a failing grader as an assertion failure tagged metadata.graderError', async () => {
@@ -221,12 +227,15 @@ describe('promptfoo against the fake server', () => {
   });
 
   it('keeps 4 requests in flight at maxConcurrency 16 unless PROMPTFOO_FETCH_CONNECTIONS is set', async () => {
-    await using server = await startFakeOpenAI({ latencyMs: 400 }); // long enough that all 16 overlap on a loaded machine
+    // Counted, not timed: the server answers nothing until 4 (then 16) requests are in flight at once. A
+    // pool of fewer never gets an answer (the test times out); a pool of more shows more than 4.
+    await using server = await startFakeOpenAI({ holdUntilInFlight: 4 });
     const questions = Array.from({ length: 16 }, (_, i) => `q${i}`);
     await run(server, questions, { options: { maxConcurrency: 16 } });
     expect(server.stats.maxInFlight).toBe(4);
 
     server.reset();
+    server.configure({ holdUntilInFlight: 16 });
     await withEnv({ PROMPTFOO_FETCH_CONNECTIONS: '16' }, () => run(server, questions, { options: { maxConcurrency: 16 } }));
     expect(server.stats.maxInFlight).toBe(16);
     expect(server.chatCalls).toHaveLength(16);

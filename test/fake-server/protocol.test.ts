@@ -157,15 +157,53 @@ describe('fake OpenAI server: recording', () => {
   });
 
   it('applies latency and observes the peak number of requests in flight', async () => {
+    // A delay is checked from below only (a timer never fires early; a busy machine only adds to it), and
+    // "no delay" as an event: the fast answer arrives while the slow ones are still held.
     await using server = await startFakeOpenAI({ latencyMs: (ctx) => (ctx.user === 'slow' ? 150 : 0) });
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 5 }, () => chat(server, { model: 'm', messages: conversation('s', 'slow') })));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
     expect(server.stats.maxInFlight).toBe(5);
     expect(server.stats.inFlight).toBe(0);
-    const t1 = Date.now();
-    await chat(server, { model: 'm', messages: conversation('s', 'fast') });
-    expect(Date.now() - t1).toBeLessThan(140);
+
+    server.reset();
+    server.configure({ latencyMs: (ctx) => (ctx.user === 'slow' ? 10 * 60_000 : 0) });
+    const slow = Array.from({ length: 2 }, () => chat(server, { model: 'm', messages: conversation('s', 'slow') }).catch(() => 'closed'));
+    await expect.poll(() => server.stats.inFlight).toBe(2);
+    const fast = await chat(server, { model: 'm', messages: conversation('s', 'fast') });
+    expect(fast.status).toBe(200);
+    await fast.json();
+    expect(server.calls.slice(0, 2).map((c) => c.outcome)).toEqual(['in-flight', 'in-flight']);
+    await server.close();
+    await Promise.all(slow);
+  });
+
+  it('holds answers until N requests are in flight (holdUntilInFlight), then answers them all and holds no more', async () => {
+    await using server = await startFakeOpenAI({ holdUntilInFlight: 3 });
+    const first = [
+      chat(server, { model: 'm', messages: conversation('s', 'a') }),
+      chat(server, { model: 'm', messages: conversation('s', 'b') }),
+    ];
+    await expect.poll(() => server.stats.inFlight).toBe(2);
+    expect(server.calls.filter((c) => c.outcome === 'answered')).toHaveLength(0);
+    await Promise.all([...first, chat(server, { model: 'm', messages: conversation('s', 'c') })]);
+    expect(server.stats.maxInFlight).toBe(3);
+    await expect.poll(() => server.calls.map((c) => c.outcome)).toEqual(['answered', 'answered', 'answered']);
+    expect((await chat(server, { model: 'm', messages: conversation('s', 'd') })).status).toBe(200);
+  });
+
+  it('holds an answer until the promise holdAnswer returns settles', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await using server = await startFakeOpenAI({ holdAnswer: (ctx) => (ctx.user === 'held' ? released : undefined) });
+    const held = chat(server, { model: 'm', messages: conversation('s', 'held') });
+    await expect.poll(() => server.stats.inFlight).toBe(1);
+    expect((await chat(server, { model: 'm', messages: conversation('s', 'free') })).status).toBe(200);
+    expect(server.calls[0]!.outcome).toBe('in-flight');
+    release();
+    expect((await held).status).toBe(200);
   });
 
   it('exposes calls, stats and reset over admin routes for servers in another process', async () => {

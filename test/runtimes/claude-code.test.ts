@@ -387,8 +387,8 @@ describe('claude-code runtime: limits', () => {
 
   it('ends at the wall time: a limit', async () => {
     const cell = newCell();
-    server.configure({ ...forever(), latencyMs: 10_000 });
-    const started = Date.now();
+    // The model never answers (until the server closes): only the wall-time limit can end the cell.
+    server.configure({ ...forever(), latencyMs: 60 * 60_000 });
     const out = await runtime.runCell(
       input(cell, contractFirst, {
         limits: { maxTurns: 20, maxRequests: 50, wallTimeMs: 2_000 },
@@ -396,7 +396,6 @@ describe('claude-code runtime: limits', () => {
     );
     expect(out.error).toBeUndefined();
     expect(out.limit).toMatch(/wall time limit \(2000 ms\) reached/);
-    expect(Date.now() - started).toBeLessThan(8_000);
   });
 });
 

@@ -201,7 +201,8 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
     );
     expect(byWall.error).toBeUndefined();
     expect(byWall.limit).toMatch(/wall time/);
-    expect(byWall.latencyMs).toBeLessThan(6000);
+    // Ended by the clock, counted rather than timed: far fewer model requests than the other limits allow.
+    expect(server.agentCalls.length).toBeLessThan(50);
   });
 
   it('runs several cells at once, each in a sandboxed server of its own (the pool grows to the cells at once), with its own variant', async () => {

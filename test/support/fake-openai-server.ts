@@ -149,6 +149,28 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       timers.add(entry);
     });
 
+  let closeNow: () => void = () => {};
+  const closing = new Promise<void>((resolve) => {
+    closeNow = resolve;
+  });
+  // `holdUntilInFlight`: each request's gate, decided when it arrives, opened when enough are in flight.
+  const gates = new WeakMap<RecordedCall, Promise<void>>();
+  const held = new Set<() => void>();
+  let opened = false;
+  const releaseHeld = () => {
+    for (const resolve of held) resolve();
+    held.clear();
+  };
+  function gateOnArrival(call: RecordedCall): void {
+    const n = options.holdUntilInFlight;
+    if (!n || opened) return;
+    if (inFlight >= n) {
+      opened = true;
+      return releaseHeld();
+    }
+    gates.set(call, new Promise<void>((resolve) => held.add(resolve)));
+  }
+
   function chooseFault(ctx: ReplyContext, grader: boolean): FaultKind | null {
     const profile = options.faults;
     if (!profile) return null;
@@ -217,6 +239,9 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     call.fault = fault;
     const latency = typeof options.latencyMs === 'function' ? options.latencyMs(ctx) : (options.latencyMs ?? 0);
     await sleep(latency);
+    await gates.get(call);
+    const hold = options.holdAnswer?.(ctx);
+    if (hold) await Promise.race([hold, closing]);
     if (res.destroyed || closed) return;
     if (fault) return sendFault(res, call, fault, parsed);
     const answer = await script.answer(ctx);
@@ -246,6 +271,7 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     };
     calls.push(call);
     maxInFlight = Math.max(maxInFlight, ++inFlight);
+    gateOnArrival(call);
     res.on('close', () => {
       inFlight--;
       call.endedAt = Date.now();
@@ -324,11 +350,14 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       calls = [];
       faultIndex = 0;
       maxInFlight = inFlight;
+      opened = false;
       script.reset();
     },
     async close() {
       if (closed) return;
       closed = true;
+      releaseHeld();
+      closeNow();
       for (const entry of timers) {
         clearTimeout(entry.timer);
         entry.resolve();

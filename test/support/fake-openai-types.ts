@@ -126,6 +126,18 @@ export interface FakeOpenAIOptions {
   defaultVerdict?: GraderVerdict;
   /** Delay before answering (also before a fault), in ms. */
   latencyMs?: number | ((ctx: ReplyContext) => number);
+  /**
+   * Holds each chat answer (after its latency) until this many requests are in flight at once, then
+   * answers every held one and holds nothing more until `reset()` (or when the server closes): "N
+   * requests overlap" as an event, never a guess about how long a delay must be on a busy machine. A
+   * client that never has N requests in flight at once is never answered.
+   */
+  holdUntilInFlight?: number;
+  /**
+   * Called for each chat request after its latency: a promise returned holds that answer until it settles
+   * (or the server closes). A test releases answers on its own events, e.g. after a second process ran.
+   */
+  holdAnswer?: (ctx: ReplyContext) => Promise<void> | undefined;
   /** Delay before answering `GET /v1/models` (what the harness probes before a run); default 0. */
   modelsLatencyMs?: number;
   faults?: FaultProfile;
