@@ -17,7 +17,7 @@ import type { Context } from './context.ts';
 import { stripControl, stripProgress } from './shared/console-text.ts';
 import { closest } from './shared/closest.ts';
 import { MAX_CONCURRENCY, MAX_REPEATS } from './schema/eval-config.ts';
-import { versionText } from './execute/runtimes/runtime-install.ts';
+import { versionText } from './commands/version.ts';
 
 /** One output stream: where text goes and what kind of terminal it is. */
 export interface ProgramStream {

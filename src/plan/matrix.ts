@@ -109,7 +109,7 @@ export interface MatrixInput<S extends MatrixScenario> {
  */
 export function expandMatrix<S extends MatrixScenario>(input: MatrixInput<S>): { cells: Cell<S>[]; unmapped: Unmapped[] } {
   const { config, filters = {} } = input;
-  // `repeats: auto` is resolved by the eval command (plan/auto-repeats.ts) and handed in as `filters.repeats`.
+  // `repeats: auto` is resolved by the eval command (`pickRepeats` in commands/eval.ts) and handed in as `filters.repeats`.
   const repeats = filters.repeats ?? (config.repeats === 'auto' ? 1 : config.repeats);
   const variants = input.variants.filter((v) => matchesAny(config.agents, v.name, v.id) && matchesAny(filters.agents, v.name, v.id));
   const scenarios = input.scenarios.filter(

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../../test/support/project-fixture.ts';
-import { OPENCODE_VERSION } from './opencode.ts';
-import { versionText } from './runtime-install.ts';
+import { REPO_ROOT } from '../../test/support/project-fixture.ts';
+import { OPENCODE_VERSION } from '../execute/runtimes/opencode.ts';
+import { versionText } from './version.ts';
 
 describe('versionText: agent-evals --version names the runtimes it is pinned to', () => {
   it('says the Claude Agent SDK version package.json installs and the OpenCode version install-runtime installs', () => {
