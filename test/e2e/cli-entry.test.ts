@@ -23,10 +23,10 @@ describe('the installed entry', () => {
     expect(r.stderr).toBe("error: option '--repeat <n>' argument '0' is invalid: expected a whole number from 1 to 100\n");
   });
 
-  it('--version on stdout, exit 0', async () => {
+  it('--version on stdout with the pinned runtimes, exit 0', async () => {
     const r = await project.cli(['--version']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(r.stdout).toMatch(/^agent-evals \d+\.\d+\.\d+\nClaude Code runtime: .+\nOpenCode runtime: .+\n$/);
     expect(r.stderr).toBe('');
   });
 
