@@ -14,6 +14,7 @@
  * Power = Σ_d P(D = d) · P(reject | d), summed exactly (no normal approximation), over the d that carry
  * any probability (the mean ± 12 standard deviations).
  */
+import { searchSmallest } from '../score/more-repeats.ts';
 import { binomialPmf, mcnemarExactP } from '../score/stats.ts';
 
 /** Run-to-run discordance assumed when history has too few pairs to measure it: one pair in five flips. */
@@ -109,16 +110,5 @@ export function repeatsNeeded(o: RepeatsInput): number | undefined {
   const target = o.power ?? PLANNED_POWER;
   const enough = (r: number) =>
     pairedPower({ pairs: r * o.scenarios, discordance: o.discordance, effect: o.effect, alpha: o.alpha }) >= target;
-  let hi = 1;
-  while (!enough(hi)) {
-    if (hi >= o.maxRepeats) return undefined;
-    hi = Math.min(o.maxRepeats, hi * 2);
-  }
-  let lo = Math.floor(hi / 2);
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (enough(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  return searchSmallest(enough, o.maxRepeats);
 }

@@ -5,7 +5,8 @@
 import { needsGrader } from '../assertions/registry.ts';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { isScored, type AssertionOutcome, type CellResult, type CellStatus } from '../schema/result.ts';
-import { byKey, rateOf } from './summarize.ts';
+import { rateOf } from './rate.ts';
+import { byKey } from './summarize.ts';
 import type { RateWithInterval } from './types.ts';
 
 const SEP = '\u0000';

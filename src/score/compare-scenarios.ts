@@ -7,7 +7,7 @@ import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { fisherSupport, mcnemarSupport } from './discrete-holm.ts';
 import { moreRepeatsPaired, moreRepeatsUnpaired } from './more-repeats.ts';
 import { fisherExactP, mcnemarExactP, newcombeDiffInterval, newcombePairedDiffInterval } from './stats.ts';
-import { rateOf } from './summarize.ts';
+import { rateOf } from './rate.ts';
 import type { GateStatComparison } from './types.ts';
 
 /** A comparison's test: its statistics, the p-values it could have given, and the repeats that would settle it. */

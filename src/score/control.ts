@@ -11,8 +11,9 @@
 import { type CellStatus, isScored } from '../schema/result.ts';
 import { controlVariantId, isControlVariantId } from '../shared/control-arm.ts';
 import { discreteHolmAdjust, mcnemarSupport } from './discrete-holm.ts';
-import { mcnemarExactP, newcombePairedDiffInterval, wilsonInterval } from './stats.ts';
-import type { ControlComparison, ControlVerdict, RateWithInterval } from './types.ts';
+import { mcnemarExactP, newcombePairedDiffInterval } from './stats.ts';
+import { rateOf } from './rate.ts';
+import type { ControlComparison, ControlVerdict } from './types.ts';
 
 export type { ControlComparison, ControlVerdict };
 
@@ -27,12 +28,6 @@ export interface ControlCell {
 }
 
 const SEP = '\u0000';
-const rateOf = (passed: number, runs: number): RateWithInterval => ({
-  runs,
-  passed,
-  rate: runs > 0 ? passed / runs : null,
-  interval: wilsonInterval(passed, runs),
-});
 
 /**
  * Each variant × model against its agent's control on that model, in (agent, variant, model) order;

@@ -53,14 +53,15 @@ export function moreRepeatsUnpaired(o: {
 }
 
 /**
- * Smallest e in 1..MAX_MORE_REPEATS with `settles(e)`, by doubling then bisection. The tests are
- * monotone in e up to rounding, which is all "roughly how many" needs.
+ * Smallest e in 1..max with `settles(e)`, by doubling then bisection; `undefined` when even `max` does not
+ * settle. The tests it serves are monotone in e up to rounding, which is all "roughly how many" needs.
+ * @example searchSmallest((e) => e * e >= 10) // 4
  */
-function searchSmallest(settles: (e: number) => boolean): number | undefined {
+export function searchSmallest(settles: (e: number) => boolean, max = MAX_MORE_REPEATS): number | undefined {
   let hi = 1;
   while (!settles(hi)) {
-    if (hi >= MAX_MORE_REPEATS) return undefined;
-    hi = Math.min(MAX_MORE_REPEATS, hi * 2);
+    if (hi >= max) return undefined;
+    hi = Math.min(max, hi * 2);
   }
   let lo = Math.floor(hi / 2);
   while (hi - lo > 1) {

@@ -5,7 +5,7 @@
  * and history lines give the same figures.
  */
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
-import { wilsonInterval } from './stats.ts';
+import { rateOf } from './rate.ts';
 import type { RateWithInterval } from './types.ts';
 
 export const NONE = 'none';
@@ -61,12 +61,6 @@ export interface RoutingFigures {
 }
 
 const SEP = '\u0000';
-const rate = (passed: number, runs: number): RateWithInterval => ({
-  runs,
-  passed,
-  rate: runs > 0 ? passed / runs : null,
-  interval: wilsonInterval(passed, runs),
-});
 
 /** Every decision of a routing aggregate, as (expected, chosen, repeat). */
 export function decisionsOf(s: ScenarioAggregate): Array<{ expected: string; chosen: string; repeat: number }> {
@@ -104,7 +98,7 @@ function figuresOf(cases: ScenarioAggregate[]): RoutingFigures {
   const colSum = (j: number) => matrix.reduce((a, row) => a + row[j]!, 0);
   const expectedLabels = new Set(cases.map((s) => s.routing!.expected));
   const agents = labels
-    .map((agent, i) => ({ agent, recall: rate(matrix[i]![i]!, rowSum(i)), precision: rate(matrix[i]![i]!, colSum(i)) }))
+    .map((agent, i) => ({ agent, recall: rateOf(matrix[i]![i]!, rowSum(i)), precision: rateOf(matrix[i]![i]!, colSum(i)) }))
     .filter((a) => expectedLabels.has(a.agent) || a.precision.runs > 0);
   const collisions: Collision[] = [];
   for (let i = 0; i < labels.length; i++) {

@@ -3,25 +3,13 @@
  * paired comparisons between variants, flaky assertions. Pure.
  */
 import { isScored, type CellResult } from '../schema/result.ts';
-import { bootstrapMeanInterval, hashSeed, holmAdjust, mcnemarExactP, mean, newcombePairedDiffInterval, wilsonInterval } from './stats.ts';
+import { bootstrapMeanInterval, hashSeed, holmAdjust, mcnemarExactP, mean, newcombePairedDiffInterval } from './stats.ts';
 import { moreRepeatsPaired } from './more-repeats.ts';
 import { nearestRank } from './latency.ts';
 import { compareWithControl } from './control.ts';
 import { isControlVariantId } from '../shared/control-arm.ts';
-import type {
-  CellCounts,
-  FlakyAssertion,
-  PairwiseComparison,
-  RateWithInterval,
-  RunSummary,
-  SourceCounts,
-  VariantModelSummary,
-} from './types.ts';
-
-/** A pass/fail tally with its Wilson interval. */
-export function rateOf(passed: number, runs: number): RateWithInterval {
-  return { runs, passed, rate: runs > 0 ? passed / runs : null, interval: wilsonInterval(passed, runs) };
-}
+import { rateOf } from './rate.ts';
+import type { CellCounts, FlakyAssertion, PairwiseComparison, RunSummary, SourceCounts, VariantModelSummary } from './types.ts';
 
 /** Stable string order for keys (locale-independent). */
 export function byKey(a: string, b: string): number {
