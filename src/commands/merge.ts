@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { pathExists } from '../io/path-exists.ts';
 import path from 'node:path';
 import type { Context } from '../context.ts';
@@ -6,6 +5,7 @@ import { UsageError } from '../errors.ts';
 import { appendHistory, historyEntryFromRun } from '../io/history.ts';
 import { latencyStats } from '../score/latency.ts';
 import { cellKey } from '../plan/matrix.ts';
+import { planHashOf } from '../plan/plan-hash.ts';
 import { assertRunIdName } from '../io/run-id.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
 import { newRunId, readRun, runDir, writeMeta, type LoadedRun } from '../io/run-store.ts';
@@ -95,7 +95,7 @@ export function mergeShards(
     runId,
     startedAt: times((m) => m.startedAt)[0]!,
     ...(finishedAt ? { finishedAt } : {}),
-    planHash: createHash('sha256').update(ids.join('\n')).digest('hex'),
+    planHash: planHashOf(ids),
     plannedCells: shards.reduce((sum, s) => sum + s.meta.plannedCells, 0),
     notRun: Object.assign({}, ...shards.map((s) => s.meta.notRun)),
   };

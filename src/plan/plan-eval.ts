@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { EvalConfigError, UsageError, UserErrors } from '../errors.ts';
 import type { EvalInputs } from './types.ts';
 import { isGradedAssertion } from '../score/aggregate.ts';
@@ -7,6 +6,7 @@ import { type CarriedCells, selectAffected } from './affected.ts';
 import { type Cell, duplicateModelLabel, expandMatrix, parseShard, scenarioAppliesTo, shardCells, unmatchedFilters } from './matrix.ts';
 import { needsGrader } from '../assertions/registry.ts';
 import { duplicateGraderLabel, type GraderPanel, resolveGraders } from './graders.ts';
+import { planHashOf } from './plan-hash.ts';
 import { CellPlans } from './cell-plans.ts';
 import { withControlVariants } from './control-variants.ts';
 
@@ -91,7 +91,7 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
   return {
     cells,
     plans,
-    planHash: createHash('sha256').update(plans.keys().sort().join('\n')).digest('hex'),
+    planHash: planHashOf(plans.keys()),
     ...(affected?.carried ? { carried: affected.carried } : {}),
     ...(grader ? { grader } : {}),
     gradedCells: cells.filter((c) => c.scenario.assert.some((a) => needsGrader(a.type))).length,
