@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../io/atomic-write.ts';
 import { newRunId, readRun, runDir, writeMeta, type LoadedRun } from '../io/run-store.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
-import { isScored } from '../schema/result.ts';
+import { addsHistoryLine, isMeasured } from '../schema/result.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { stableJson } from '../shared/stable-json.ts';
 
@@ -50,9 +50,8 @@ export async function mergeCommand(ctx: Context, opts: MergeOptions): Promise<nu
 
   await writeFileAtomic(path.join(dir, 'results.jsonl'), merged.results.map((r) => `${JSON.stringify(r)}\n`).join(''));
   await writeMeta(dir, merged.meta);
-  const measured = merged.results.filter((r) => r.source !== 'baseline');
-  // Same rule as finishRun: a run that measured nothing (no key anywhere) adds no line; errors are measured.
-  if (measured.some((r) => isScored(r.status) || r.status === 'error')) {
+  const measured = merged.results.filter(isMeasured);
+  if (addsHistoryLine(merged.results)) {
     await appendHistory(
       ctx.root,
       historyEntryFromRun(merged.meta, aggregateRun(measured, { grader: merged.meta.grader }), undefined, latencyStats(measured)),
@@ -161,7 +160,7 @@ function mergedResults(shards: Shard[]): CellResult[] {
       owner.set(r.cellId, s);
       results.push(r);
     }
-    const measured = s.results.filter((r) => r.source !== 'baseline').length;
+    const measured = s.results.filter(isMeasured).length;
     if (measured < s.meta.plannedCells) {
       const missing = inferMissing(
         shards.flatMap((x) => x.results),

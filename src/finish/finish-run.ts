@@ -2,7 +2,7 @@ import type { Context } from '../context.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { CellResult } from '../schema/result.ts';
-import { isScored } from '../schema/result.ts';
+import { addsHistoryLine, isMeasured, isScored } from '../schema/result.ts';
 import { openResultWriter, writeMeta } from '../io/run-store.ts';
 import type { CarriedCells } from '../plan/affected.ts';
 import { aggregateRun } from '../score/aggregate.ts';
@@ -63,9 +63,8 @@ export async function finishRun(
   await writeMeta(run.dir, meta);
   const { results } = fold;
   const folded = { dir: run.dir, meta, results, shown: fold.shown, warnings: [] };
-  const measured = results.filter((r) => r.source !== 'baseline');
-  // A run where nothing could run (no key) measured nothing: it adds no line. Error cells are measured.
-  if (!meta.shard && measured.some((r) => isScored(r.status) || r.status === 'error')) {
+  const measured = results.filter(isMeasured);
+  if (!meta.shard && addsHistoryLine(results)) {
     const calibration = await rubricCalibrationOfRun(ctx.root, meta, run.config, new Set(measured.map((r) => r.scenarioId)));
     await appendHistory(
       ctx.root,

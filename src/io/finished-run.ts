@@ -1,3 +1,4 @@
+import { isMeasured } from '../schema/result.ts';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { otherHostHint, runOwner } from './run-lock.ts';
@@ -18,7 +19,7 @@ export async function readFinishedRun(ctx: Context, runId: string, command: stri
   }
   const run = await readRunFold(dir);
   for (const w of run.warnings) ctx.err(`warning: ${w}`);
-  const measured = run.results.filter((r) => r.source !== 'baseline').length;
+  const measured = run.results.filter(isMeasured).length;
   if (run.meta.stopped === 'budget') {
     throw new UsageError(
       `${command}: run ${runId} was stopped by its budget (${measured} of ${run.meta.plannedCells} cells): finish it with \`agent-evals eval --resume ${runId} --budget-usd <more>\` first`,

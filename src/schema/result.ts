@@ -106,3 +106,17 @@ export type CellResult = z.infer<typeof CellResult>;
 export function isScored(status: CellStatus): boolean {
   return status === 'pass' || status === 'fail';
 }
+
+/** A cell this run measured itself (ran, replayed or cached), not one carried from the baseline. */
+export function isMeasured(r: Pick<CellResult, 'source'>): boolean {
+  return r.source !== 'baseline';
+}
+
+/**
+ * Whether a run's cells add a line to history: it measured at least one cell that was scored or errored. A run
+ * where nothing could run (no key) measured nothing and adds none; error cells are measured. `finishRun` and
+ * `merge` both ask this.
+ */
+export function addsHistoryLine(results: readonly Pick<CellResult, 'source' | 'status'>[]): boolean {
+  return results.some((r) => isMeasured(r) && (isScored(r.status) || r.status === 'error'));
+}
