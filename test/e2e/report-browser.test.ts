@@ -3,6 +3,7 @@
  * generated file from a file:// URL. Skipped (and says so) when chromium is absent, unless
  * AGENT_EVALS_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser fails the test.
  */
+import { lowContrastTexts } from '../support/contrast.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -193,34 +194,6 @@ describe.skipIf(!executablePath && !required)('HTML report in headless chromium'
   });
 });
 
-/** WCAG contrast of every visible text element against the first opaque background behind it. */
-function lowContrastTexts(): { checked: number; low: string[] } {
-  const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-  const lum = ([r, g, b]: number[]) =>
-    [r!, g!, b!]
-      .map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4))
-      .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i]!, 0);
-  const background = (el: Element | null): number[] => {
-    for (; el; el = el.parentElement) {
-      const c = rgb(getComputedStyle(el).backgroundColor);
-      if (c.length === 3 || (c.length === 4 && c[3]! > 0.9)) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  const low: string[] = [];
-  let checked = 0;
-  for (const el of document.querySelectorAll('body *')) {
-    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim());
-    if (!own || !(el as HTMLElement).offsetParent || el.closest('svg')) continue;
-    checked++;
-    const fg = lum(rgb(getComputedStyle(el).color));
-    const bg = lum(background(el));
-    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-    if (ratio < 4.5) low.push(`${el.tagName}.${el.className} "${el.textContent!.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
-  }
-  return { checked, low };
-}
-
 describe.skipIf(!executablePath && !required)('HTML report of a degraded variant: from the gate to the evidence', () => {
   let root: string;
   let browser: Browser;
@@ -378,7 +351,7 @@ describe.skipIf(!executablePath && !required)('HTML report of a degraded variant
     await page.evaluate(() => {
       for (const d of document.querySelectorAll('details')) (d as HTMLDetailsElement).open = true;
     });
-    const { checked, low } = await page.evaluate(lowContrastTexts);
+    const { checked, low } = await page.evaluate(lowContrastTexts, 'body *');
     expect(checked).toBeGreaterThan(200);
     expect(low).toEqual([]);
     // The check can fail: the old ★ colour on its tint was 2.6:1.
@@ -392,7 +365,7 @@ describe.skipIf(!executablePath && !required)('HTML report of a degraded variant
       cell.append(star);
       document.querySelector('#matrix tbody tr')!.append(cell);
     });
-    expect((await page.evaluate(lowContrastTexts)).low.some((l) => l.includes('probe'))).toBe(true);
+    expect((await page.evaluate(lowContrastTexts, 'body *')).low.some((l) => l.includes('probe'))).toBe(true);
     await page.close();
   });
 });

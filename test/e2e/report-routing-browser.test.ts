@@ -17,6 +17,7 @@ import type { CellResult } from '../../src/schema/result.ts';
 import { memoryContext } from '../support/context.ts';
 import { writeRunFolder } from '../support/report-project.ts';
 import { syntheticMeta } from '../support/report-synthetic.ts';
+import { lowContrastTexts } from '../support/contrast.ts';
 
 function findChromium(): string | undefined {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
@@ -148,32 +149,7 @@ describe.skipIf(!executablePath && !required)('the Routing section in headless c
 
   it('every text of the Routing section and its gate rows has at least 4.5:1 contrast', async () => {
     const { page } = await open(1400);
-    const { checked, low } = await page.evaluate(() => {
-      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-      const lum = ([r, g, b]: number[]) =>
-        [r!, g!, b!]
-          .map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4))
-          .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i]!, 0);
-      const background = (el: Element | null): number[] => {
-        for (; el; el = el.parentElement) {
-          const c = rgb(getComputedStyle(el).backgroundColor);
-          if (c.length === 3 || (c.length === 4 && c[3]! > 0.9)) return c.slice(0, 3);
-        }
-        return [255, 255, 255];
-      };
-      const low: string[] = [];
-      let checked = 0;
-      for (const el of document.querySelectorAll('#routing *, #gate .gate-row *')) {
-        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim());
-        if (!own || !(el as HTMLElement).offsetParent) continue;
-        checked++;
-        const fg = lum(rgb(getComputedStyle(el).color));
-        const bg = lum(background(el));
-        const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-        if (ratio < 4.5) low.push(`${el.tagName}.${el.className} "${el.textContent!.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
-      }
-      return { checked, low };
-    });
+    const { checked, low } = await page.evaluate(lowContrastTexts, '#routing *, #gate .gate-row *');
     expect(checked).toBeGreaterThan(50);
     expect(low).toEqual([]);
     await page.close();
