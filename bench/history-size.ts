@@ -6,9 +6,9 @@
  * runs shaped like real ones (real sha256 fingerprints, 3–5 assertions per scenario): no disk, no model.
  */
 import { createHash } from 'node:crypto';
-import { historyLine } from '../src/io/history.ts';
+import { historyLine } from '../src/io/history/history.ts';
 import type { HistoryEntry } from '../src/schema/aggregate.ts';
-import { totalsOnly } from '../src/io/history-codec.ts';
+import { totalsOnly } from '../src/io/history/history-codec.ts';
 import { BENCH_SHAPE, shapedEntry, STARTER_SHAPE, type SuiteShape } from '../test/support/history-shape.ts';
 import type { Measure } from './measure.ts';
 

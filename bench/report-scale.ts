@@ -14,7 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { historyFile, historyLine } from '../src/io/history.ts';
+import { historyFile, historyLine } from '../src/io/history/history.ts';
 import type { CellResult } from '../src/schema/result.ts';
 import type { RunMeta } from '../src/schema/run-meta.ts';
 import { syntheticMeta, syntheticResults } from '../test/support/report-synthetic.ts';

@@ -276,9 +276,9 @@ function latestRun(root: string): string {
 async function reportBench(): Promise<void> {
   const { syntheticEntry, syntheticMeta, syntheticResults } = await import('../test/support/report-synthetic.ts');
   const { summarizeRun } = await import('../src/score/summarize.ts');
-  const { aggregateRun } = await import('../src/score/aggregate.ts');
-  const { historyEntryFromRun } = await import('../src/io/history.ts');
-  const { writeReports } = await import('../src/io/write-reports.ts');
+  const { aggregateRun } = await import('../src/score/aggregate-results.ts');
+  const { historyEntryFromRun } = await import('../src/io/history/history.ts');
+  const { writeReports } = await import('../src/io/reports/write-reports.ts');
   const variants = ['v1', 'v2', 'v3', 'v4', 'v5'];
   const models = ['m1', 'm2'];
   const shape = { variants, models, scenarios: 10, repeats: 3, runId: '20260301-120000-abcd' };

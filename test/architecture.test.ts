@@ -8,7 +8,7 @@
  * - no import cycles, type-only imports included; a command never imports another command;
  * - promptfoo and the agent programs' SDKs are imported only in `execute/`;
  * - only `src/cli.ts` touches the process (exit code, argv, signals, environment);
- * - a comment or doc naming a source file (`src/x/y.ts`, `report/html.ts`) names one that exists.
+ * - a comment or doc naming a source file (`src/x/y.ts`, `report/html/html.ts`) names one that exists.
  * `FORBIDDEN_PROBES` are imports that must stay forbidden: each is checked against the rules here.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ type Unit =
   | 'calibrate'
   | 'execute'
   | 'io'
+  | 'init'
   | 'finish'
   | 'score'
   | 'report';
@@ -72,6 +73,7 @@ const UNITS: Record<Unit, UnitRule> = {
       'calibrate',
       'execute',
       'io',
+      'init',
       'finish',
       'score',
       'report',
@@ -118,6 +120,11 @@ const UNITS: Record<Unit, UnitRule> = {
     pure: false,
     mayImport: ['context.ts', 'errors.ts', 'schema', 'shared', 'score', 'report'],
   },
+  init: {
+    job: 'the files `agent-evals init` adds (config, scenario, workflows, schemas) and writing them',
+    pure: false,
+    mayImport: ['errors.ts', 'shared', 'io'],
+  },
   finish: {
     job: 'after the last cell: history line, rubric drift, gate, reports',
     pure: false,
@@ -140,22 +147,22 @@ const EXCEPTIONS: Record<string, string> = {
   // out of load/ touches commands/eval.ts and execute/execute-plan.ts, hot spots of other branches.
   'load/eval-inputs.ts → lint/lint.ts': 'TODO(26)',
   'load/eval-inputs.ts → lint/run-lint.ts': 'TODO(26)',
-  'load/eval-inputs.ts → plan/types.ts': 'TODO(26)',
+  'load/eval-inputs.ts → plan/cell-plan.ts': 'TODO(26)',
   // TODO(26): execute-plan.ts calibrates and reads inputs before running: item 3 splits it into its jobs.
   'execute/execute-plan.ts → calibrate/calibrate.ts': 'TODO(26)',
   'execute/execute-plan.ts → calibrate/format.ts': 'TODO(26)',
   'execute/execute-plan.ts → calibrate/rubrics.ts': 'TODO(26)',
   'execute/execute-plan.ts → load/eval-inputs.ts': 'TODO(26)',
   // TODO(26): the example writer reads the scenario file with load/'s reader (one-line errors); io/ by concept (item 2).
-  'io/write-example.ts → load/files.ts': 'TODO(26)',
+  'io/calibration/write-example.ts → load/files.ts': 'TODO(26)',
   // TODO(26): the plan's affected set and grader list, read again after the run: move them to score/ or shared/.
   'finish/finish-run.ts → plan/affected.ts': 'TODO(26)',
   'finish/rubric-drift.ts → plan/graders.ts': 'TODO(26)',
   'finish/rubric-trust.ts → plan/graders.ts': 'TODO(26)',
   // TODO(26): the planning figures' types (spend samples, ranges, projections) belong in schema/.
-  'io/spend-history.ts → plan/spend.ts': 'TODO(26)',
-  'report/dry-run.ts → plan/planning.ts': 'TODO(26)',
-  'report/dry-run.ts → plan/spend.ts': 'TODO(26)',
+  'io/run/spend-history.ts → plan/spend.ts': 'TODO(26)',
+  'report/text/dry-run.ts → plan/planning.ts': 'TODO(26)',
+  'report/text/dry-run.ts → plan/spend.ts': 'TODO(26)',
 };
 
 /** Modules that reach the disk, network, child processes, the process, the machine or the clock. */
@@ -250,7 +257,7 @@ const FORBIDDEN_PROBES: Array<{ name: string; files: Record<string, string> }> =
   { name: 'score importing node:process', files: { 'score/probe.ts': "import { env } from 'node:process';" } },
   { name: 'report importing fs/promises', files: { 'report/probe.ts': "import { readFile } from 'fs/promises';" } },
   { name: 'shared importing node:fs', files: { 'shared/probe.ts': "import { readFileSync } from 'node:fs';" } },
-  { name: 'schema importing io/', files: { 'schema/probe.ts': "import type { X } from '../io/history.ts';" } },
+  { name: 'schema importing io/', files: { 'schema/probe.ts': "import type { X } from '../io/history/history.ts';" } },
   { name: 'report loading promptfoo dynamically', files: { 'report/probe.ts': "const p = await import('promptfoo');" } },
   {
     name: 'plan reaching child_process through a shared helper (transitive)',
@@ -358,10 +365,10 @@ describe('architecture', () => {
       (use === 'process.kill' &&
         (file.startsWith('execute/runtimes/') ||
           file.startsWith('execute/sandbox/') ||
-          file === 'io/lock.ts' ||
-          file === 'io/sweep-sandboxes.ts')) ||
+          file === 'io/fs/lock.ts' ||
+          file === 'io/run/sweep-sandboxes.ts')) ||
       (['process.execPath', 'process.pid'].includes(use) && file === 'execute/sandbox/jail.ts') ||
-      (use === 'process.pid' && file === 'io/lock.ts') ||
+      (use === 'process.pid' && file === 'io/fs/lock.ts') ||
       file === 'execute/sandbox/bridge.ts';
     const offenders = sources.flatMap((s) =>
       s.file === 'cli.ts'

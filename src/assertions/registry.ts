@@ -8,7 +8,7 @@ import type { Assertion, AssertionKind, NormalizedAssertion } from '../schema/sc
 import type { EngineAssertion } from '../shared/engine-types.ts';
 import * as domain from './domain.ts';
 import { GRADING_PROMPT } from './grading-prompt.ts';
-import * as trajectory from './trajectory.ts';
+import * as trajectory from './trajectory-checks.ts';
 
 // The type lives with the schema (schema/ imports nothing above it); re-exported for the registry's users.
 export type { NormalizedAssertion };

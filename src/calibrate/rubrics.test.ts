@@ -11,7 +11,7 @@ import type { GraderRule } from '../../test/support/fake-openai-types.ts';
 import { createProject } from '../../test/support/project-fixture.ts';
 import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts';
 import { calibrateCommand } from '../commands/calibrate.ts';
-import { RUBRIC_GRADE_CACHE } from '../io/rubric-grade-cache.ts';
+import { RUBRIC_GRADE_CACHE } from '../io/calibration/rubric-grade-cache.ts';
 import { loadScenarios } from '../load/scenarios.ts';
 import type { CalibrationReport } from './calibrate.ts';
 import { formatRubricTrust } from './format.ts';

@@ -7,7 +7,7 @@ import { describeAssertion, needsGrader, type NormalizedAssertion } from '../ass
 import { GRADING_PROMPT } from '../assertions/grading-prompt.ts';
 import type { RubricGrader } from '../execute/grade-rubric.ts';
 import { forEachLimit } from '../execute/limit.ts';
-import { graderFingerprint, readRubricGrades, rubricGradeKey, writeRubricGrades } from '../io/rubric-grade-cache.ts';
+import { graderFingerprint, readRubricGrades, rubricGradeKey, writeRubricGrades } from '../io/calibration/rubric-grade-cache.ts';
 import type { LoadedScenario, ReferenceAnswer } from '../load/scenarios.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import type { RubricGrade } from '../schema/rubric-calibration.ts';

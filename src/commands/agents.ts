@@ -1,6 +1,6 @@
 import { loadAgents } from '../load/discover-agents.ts';
 import type { Context } from '../context.ts';
-import { formatTable } from '../report/table.ts';
+import { formatTable } from '../report/text/table.ts';
 import { formatFinding } from '../lint/lint.ts';
 
 /** `agent-evals agents [--json]`: one row per variant. */

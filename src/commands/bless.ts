@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { BASELINE_FILE, baselineFromRun, saveBaseline } from '../io/baseline.ts';
+import { BASELINE_FILE, baselineFromRun, saveBaseline } from '../io/baseline/baseline.ts';
 import { isScored } from '../schema/result.ts';
-import { readFinishedRun } from '../io/finished-run.ts';
-import { resolveRunId } from '../io/run-id.ts';
-import { INPUT_FOLDERS, uncommittedInputs } from '../io/uncommitted-inputs.ts';
+import { readFinishedRun } from '../io/run/finished-run.ts';
+import { resolveRunId } from '../io/run/run-id.ts';
+import { INPUT_FOLDERS, uncommittedInputs } from '../io/git/uncommitted-inputs.ts';
 
 /**
  * `agent-evals bless [<run-id>]`: makes a run (default: the latest) the baseline that later runs are

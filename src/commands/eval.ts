@@ -5,15 +5,15 @@ import { unbuildableProvider, unknownProviderId } from '../execute/credentials.t
 import { preloadEngine } from '../execute/engine.ts';
 import { executePlan } from '../execute/execute-plan.ts';
 import { finishRun } from '../finish/finish-run.ts';
-import { RunFold } from '../report/run-fold.ts';
-import { withRunFolder } from '../io/run-folder.ts';
+import { RunFold } from '../report/model/run-fold.ts';
+import { withRunFolder } from '../io/run/run-folder.ts';
 import { loadEvalInputs } from '../load/eval-inputs.ts';
 import { routingRuntimeVersions } from '../execute/routing-cells.ts';
 import { resolveModel } from '../plan/matrix.ts';
 import { type EvalPlan, type EvalSelection, planEval } from '../plan/plan-eval.ts';
-import type { EvalInputs } from '../plan/types.ts';
+import type { EvalInputs } from '../plan/cell-plan.ts';
 import { assertResumable } from '../plan/resume-check.ts';
-import { resumeCommand } from '../report/resume-hint.ts';
+import { resumeCommand } from '../report/text/resume-hint.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { configSecretValues, secretValues } from '../shared/secrets.ts';
 import { budgetOf } from '../execute/budget.ts';
@@ -21,9 +21,9 @@ import { type PlanningInputs, readPlanningInputs } from '../execute/planning-inp
 import { finishStoppedRun } from '../finish/finish-stopped.ts';
 import { autoRepeats, type PlanningCell, planRun } from '../plan/planning.ts';
 import { repeatsNeeded } from '../plan/power.ts';
-import { renderPlanning } from '../report/dry-run.ts';
-import { resolveRunId } from '../io/run-id.ts';
-import { readRunFold, runDir } from '../io/run-store.ts';
+import { renderPlanning } from '../report/text/dry-run.ts';
+import { resolveRunId } from '../io/run/run-id.ts';
+import { readRunFold, runDir } from '../io/run/run-store.ts';
 import { type Budget, MAX_REPEATS } from '../schema/eval-config.ts';
 
 export interface EvalOptions extends EvalSelection {

@@ -1,10 +1,10 @@
 import type { Context } from '../context.ts';
 import { ScenarioError, UsageError } from '../errors.ts';
-import { readRunCell } from '../io/run-cell.ts';
-import { resolveRunId } from '../io/run-id.ts';
-import { runOwner } from '../io/run-lock.ts';
-import { runDir } from '../io/run-store.ts';
-import { writeExample } from '../io/write-example.ts';
+import { readRunCell } from '../io/run/run-cell.ts';
+import { resolveRunId } from '../io/run/run-id.ts';
+import { runOwner } from '../io/run/run-lock.ts';
+import { runDir } from '../io/run/run-store.ts';
+import { writeExample } from '../io/calibration/write-example.ts';
 import { loadScenarios } from '../load/scenarios.ts';
 import { isScored, type CellResult } from '../schema/result.ts';
 import { TRAJECTORY_KINDS } from '../schema/scenario.ts';

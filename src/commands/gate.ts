@@ -1,9 +1,9 @@
 import type { Context } from '../context.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
-import { resolveCommit } from '../io/git-files.ts';
+import { resolveCommit } from '../io/git/git-files.ts';
 import { gateAndReport, recordedThresholds } from '../finish/gate-run.ts';
-import { readFinishedRun } from '../io/finished-run.ts';
-import { resolveRunId } from '../io/run-id.ts';
+import { readFinishedRun } from '../io/run/finished-run.ts';
+import { resolveRunId } from '../io/run/run-id.ts';
 
 export interface GateOptions {
   run?: string;

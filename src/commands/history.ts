@@ -1,5 +1,5 @@
 import type { Context } from '../context.ts';
-import { compactHistory } from '../io/history.ts';
+import { compactHistory } from '../io/history/history.ts';
 
 /** Runs that keep every aggregate when `--keep` is not given: about three months of daily runs on main. */
 export const DEFAULT_KEEP_FULL = 100;

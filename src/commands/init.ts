@@ -1,7 +1,7 @@
 import type { Context } from '../context.ts';
-import { ensureIgnored, IGNORED, packageWorkflows, writeSchemas, writeStarterFiles } from '../io/init-project.ts';
+import { ensureIgnored, IGNORED, packageWorkflows, writeSchemas, writeStarterFiles } from '../init/init-project.ts';
 import { loadAgents } from '../load/discover-agents.ts';
-import { starterFiles } from '../report/starter-files.ts';
+import { starterFiles } from '../init/starter-files.ts';
 
 /**
  * `agent-evals init`: in a repository that already holds agents (`.claude/agents/`, `.opencode/`,

@@ -1,18 +1,18 @@
-import { pathExists } from '../io/path-exists.ts';
+import { pathExists } from '../io/fs/path-exists.ts';
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { appendHistory, historyEntryFromRun } from '../io/history.ts';
+import { appendHistory, historyEntryFromRun } from '../io/history/history.ts';
 import { latencyStats } from '../score/latency.ts';
 import { cellKey } from '../plan/matrix.ts';
 import { planHashOf } from '../plan/plan-hash.ts';
-import { assertRunIdName } from '../io/run-id.ts';
-import { writeFileAtomic } from '../io/atomic-write.ts';
-import { newRunId, readRun, runDir, writeMeta, type LoadedRun } from '../io/run-store.ts';
+import { assertRunIdName } from '../io/run/run-id.ts';
+import { writeFileAtomic } from '../io/fs/atomic-write.ts';
+import { newRunId, readRun, runDir, writeMeta, type LoadedRun } from '../io/run/run-store.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { addsHistoryLine, isMeasured } from '../schema/result.ts';
-import { aggregateRun } from '../score/aggregate.ts';
+import { aggregateRun } from '../score/aggregate-results.ts';
 import { stableJson } from '../shared/stable-json.ts';
 
 export interface MergeOptions {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryContext } from '../../test/support/context.ts';
-import { historyFile } from '../io/history.ts';
+import { historyFile } from '../io/history/history.ts';
 import { reportCommand } from './report.ts';
 import { writeProject } from '../../test/support/report-project.ts';
 

@@ -1,5 +1,5 @@
-import { budgetStopText, renderStoppedPrComment } from '../report/budget-stop.ts';
-import { readRunFold, runDir } from '../io/run-store.ts';
+import { budgetStopText, renderStoppedPrComment } from '../report/text/budget-stop.ts';
+import { readRunFold, runDir } from '../io/run/run-store.ts';
 import { spawn } from 'node:child_process';
 import { platform } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -7,9 +7,9 @@ import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { buildReports } from '../finish/build-reports.ts';
 import { prCommentOfRun } from '../finish/pr-comment-run.ts';
-import { readFinishedRun } from '../io/finished-run.ts';
-import { resolveCommit } from '../io/git-files.ts';
-import { resolveRunId } from '../io/run-id.ts';
+import { readFinishedRun } from '../io/run/finished-run.ts';
+import { resolveCommit } from '../io/git/git-files.ts';
+import { resolveRunId } from '../io/run/run-id.ts';
 
 /**
  * `agent-evals report [--run <id>] [--open]`: rebuilds reports/index.html, summary.md and junit.xml

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError, UsageError } from '../errors.ts';
 import type { ResolvedModel, RuntimeName } from '../plan/matrix.ts';
-import type { CellPlan } from '../plan/types.ts';
+import type { CellPlan } from '../plan/cell-plan.ts';
 import type { AgentRuntime, RoutingCellInput, RoutingCellOutput, RuntimeCellInput, RuntimeCellOutput } from '../shared/agent-runtime.ts';
 import type { AgentCellRunner } from './provider-wrapper.ts';
 import { createClaudeCodeRuntime, importClaudeAgentSdk } from './runtimes/claude-code.ts';

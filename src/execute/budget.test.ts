@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CellPlan } from '../plan/types.ts';
+import type { CellPlan } from '../plan/cell-plan.ts';
 import { SpendBook } from '../plan/spend.ts';
 import { BudgetGuard, budgetOf } from './budget.ts';
 

@@ -10,10 +10,10 @@
  * included; a cell nothing is known of waits while another is in flight (`admit`). Grader calls are not counted.
  */
 import type { SpendBook, SpendSample } from '../plan/spend.ts';
-import type { CellPlan } from '../plan/types.ts';
+import type { CellPlan } from '../plan/cell-plan.ts';
 import type { Budget } from '../schema/eval-config.ts';
 import type { CellResult } from '../schema/result.ts';
-import { spendSample } from '../io/spend-history.ts';
+import { spendSample } from '../io/run/spend-history.ts';
 
 export interface Spend {
   tokens: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toCellResult } from './cell-result.ts';
 import { resolveModel } from '../plan/matrix.ts';
-import type { CellPlan } from '../plan/types.ts';
+import type { CellPlan } from '../plan/cell-plan.ts';
 
 const plan: CellPlan = {
   cellId: 'c1',

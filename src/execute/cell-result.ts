@@ -6,7 +6,7 @@ import { type AssertionOutcome, type CellResult, LIMIT_ASSERTION } from '../sche
 import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import type { EngineComponentResult, EngineGrading } from '../shared/engine-types.ts';
 import { cellIdentity } from '../plan/plan-cell.ts';
-import type { CellPlan, RunMode } from '../plan/types.ts';
+import type { CellPlan, RunMode } from '../plan/cell-plan.ts';
 import { redactDeep, redactSecrets, redactUrlCredentials } from '../shared/secrets.ts';
 
 /** promptfoo's GradingResult → our plain shape. */

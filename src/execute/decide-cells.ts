@@ -1,6 +1,6 @@
 import type { EvalPlan } from '../plan/plan-eval.ts';
 import { cellIdentity, cellRecordingKey } from '../plan/plan-cell.ts';
-import type { CellPlan } from '../plan/types.ts';
+import type { CellPlan } from '../plan/cell-plan.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { Readiness } from './credentials.ts';

@@ -4,7 +4,7 @@ import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts'
 import type { CellResult } from '../schema/result.ts';
 import { resolveModel } from '../plan/matrix.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
-import type { CellPlan } from '../plan/types.ts';
+import type { CellPlan } from '../plan/cell-plan.ts';
 import { engineCacheDir, engineChoice } from './engine.ts';
 import { runCells } from './run-cells.ts';
 import { RecordingStore } from './recordings.ts';

@@ -4,13 +4,13 @@ import { formatCalibration, formatRubricTrust, formatUncalibrated } from '../cal
 import { lastRubricCalibration } from '../calibrate/rubrics.ts';
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError } from '../errors.ts';
-import type { OwnedRun } from '../io/run-folder.ts';
-import { openResultWriter, rewriteResults, writeMeta } from '../io/run-store.ts';
+import type { OwnedRun } from '../io/run/run-folder.ts';
+import { openResultWriter, rewriteResults, writeMeta } from '../io/run/run-store.ts';
 import type { EvalInputs } from '../load/eval-inputs.ts';
 import { type ResolvedModel, resolveModel, type RuntimeName } from '../plan/matrix.ts';
 import type { GraderPanel } from '../plan/graders.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
-import { newRunMeta } from '../plan/run-meta.ts';
+import { newRunMeta } from '../plan/new-run-meta.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { configSecretValues, secretValues } from '../shared/secrets.ts';

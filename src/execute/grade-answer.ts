@@ -1,5 +1,5 @@
 import { needsGrader } from '../assertions/registry.ts';
-import type { CellPlan } from '../plan/types.ts';
+import type { CellPlan } from '../plan/cell-plan.ts';
 import type { EngineRow } from './cell-result.ts';
 import type { Promptfoo } from './engine.ts';
 import { decidePanel, type PanelGrading } from './grader-panel.ts';

@@ -5,12 +5,12 @@
  */
 import type { Context } from '../context.ts';
 import { EvalConfigError } from '../errors.ts';
-import { readHistory } from '../io/history.ts';
-import { readSpendSamples } from '../io/spend-history.ts';
+import { readHistory } from '../io/history/history.ts';
+import { readSpendSamples } from '../io/run/spend-history.ts';
 import { historyDiscordance, type Discordance } from '../plan/discordance.ts';
 import { resolveModel } from '../plan/matrix.ts';
 import { configPrices, type ModelPrice, SpendBook } from '../plan/spend.ts';
-import type { EvalInputs } from '../plan/types.ts';
+import type { EvalInputs } from '../plan/cell-plan.ts';
 import { promptfooPrice } from './prices.ts';
 
 export interface PlanningInputs {

@@ -6,7 +6,7 @@
 import { ProviderUnavailableError } from '../errors.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
-import type { CellPlan, RunMode } from '../plan/types.ts';
+import type { CellPlan, RunMode } from '../plan/cell-plan.ts';
 import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import { redactSecrets } from '../shared/secrets.ts';
 import { providerErrorLine } from './credentials.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import { DataFileError } from '../errors.ts';
 import { Trajectory } from '../schema/trajectory.ts';
-import { writeFileAtomic } from '../io/atomic-write.ts';
+import { writeFileAtomic } from '../io/fs/atomic-write.ts';
 import { redactDeep, redactSecrets } from '../shared/secrets.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import { modelEntry, recordingHash, type RecordingKey, samplingParams } from '../plan/recording-key.ts';

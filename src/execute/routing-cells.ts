@@ -5,7 +5,7 @@
  */
 import type { Context } from '../context.ts';
 import type { RuntimeName } from '../plan/matrix.ts';
-import type { RuntimeVersions } from '../plan/types.ts';
+import type { RuntimeVersions } from '../plan/cell-plan.ts';
 import type { RoutingCellOutput } from '../shared/agent-runtime.ts';
 import type { AgentRuntimes } from './agent-cells.ts';
 import type { AgentCellRunner, ProviderResponse } from './provider-wrapper.ts';

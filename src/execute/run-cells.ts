@@ -10,7 +10,7 @@
  * measured at ≈ 6 ms of CPU per cell.
  */
 import type { ResolvedModel } from '../plan/matrix.ts';
-import type { CellPlan, RunMode } from '../plan/types.ts';
+import type { CellPlan, RunMode } from '../plan/cell-plan.ts';
 import type { PlanList } from '../plan/cell-plans.ts';
 import type { CellResult } from '../schema/result.ts';
 import { secretValues } from '../shared/secrets.ts';

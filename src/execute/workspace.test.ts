@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileChanged, fileContains, noWrites } from '../assertions/trajectory.ts';
+import { fileChanged, fileContains, noWrites } from '../assertions/trajectory-checks.ts';
 import type { TrajectoryRecord } from '../schema/trajectory.ts';
 import { prepareWorkspace } from './runtimes/opencode-workspace.ts';
 import { type CellSandbox, diffSandbox, prepareSandbox, removeSandbox } from './workspace.ts';

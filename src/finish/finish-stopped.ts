@@ -5,9 +5,9 @@
  * measure: it must never pass as green.
  */
 import type { Context } from '../context.ts';
-import { writeMeta } from '../io/run-store.ts';
-import { budgetStopText } from '../report/budget-stop.ts';
-import type { RunFold } from '../report/run-fold.ts';
+import { writeMeta } from '../io/run/run-store.ts';
+import { budgetStopText } from '../report/text/budget-stop.ts';
+import type { RunFold } from '../report/model/run-fold.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { buildReports } from './build-reports.ts';
 

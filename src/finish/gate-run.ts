@@ -1,12 +1,12 @@
 import type { Context } from '../context.ts';
-import { type LoadedBaseline, loadBaseline } from '../io/baseline.ts';
-import type { FoldedRun, LoadedRun } from '../io/run-store.ts';
-import { renderEvalVerdicts, renderGateConsole } from '../report/gate-console.ts';
+import { type LoadedBaseline, loadBaseline } from '../io/baseline/baseline.ts';
+import type { FoldedRun, LoadedRun } from '../io/run/run-store.ts';
+import { renderEvalVerdicts, renderGateConsole } from '../report/text/gate-console.ts';
 import { DataFileError, isUserError } from '../errors.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { Thresholds } from '../schema/eval-config.ts';
-import { aggregateRun } from '../score/aggregate.ts';
+import { aggregateRun } from '../score/aggregate-results.ts';
 import { gateRun } from '../score/gate.ts';
 import { latencyStats } from '../score/latency.ts';
 import type { GateReport } from '../score/types.ts';

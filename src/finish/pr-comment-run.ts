@@ -1,6 +1,6 @@
 import type { Context } from '../context.ts';
-import type { LoadedRun } from '../io/run-store.ts';
-import { renderPrComment } from '../report/pr-comment.ts';
+import type { LoadedRun } from '../io/run/run-store.ts';
+import { renderPrComment } from '../report/markdown/pr-comment.ts';
 import { compareWithControl } from '../score/control.ts';
 import { judgeRun, recordedThresholds } from './gate-run.ts';
 import { rubricTrustOfRun } from './rubric-trust.ts';

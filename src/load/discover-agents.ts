@@ -2,7 +2,7 @@
  * Finding agents where they live: `agents/` (this harness's own folder), `.claude/agents/`,
  * `.opencode/agent/`, `.opencode/agents/` and `opencode.json(c)`, or the places an eval config names.
  */
-import { pathExists } from '../io/path-exists.ts';
+import { pathExists } from '../io/fs/path-exists.ts';
 import path from 'node:path';
 import { AgentError, EvalConfigError, UserErrors, isUserError, type UserError } from '../errors.ts';
 import type { AgentVariant } from '../schema/agent.ts';

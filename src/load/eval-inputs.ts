@@ -3,19 +3,19 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import type { Context } from '../context.ts';
 import { UserErrors } from '../errors.ts';
-import { gitInfo } from '../io/git.ts';
-import { changedFilesSince, resolveCommit } from '../io/git-files.ts';
-import { loadBaseline } from '../io/baseline.ts';
+import { gitInfo } from '../io/git/git.ts';
+import { changedFilesSince, resolveCommit } from '../io/git/git-files.ts';
+import { loadBaseline } from '../io/baseline/baseline.ts';
 import { formatFinding } from '../lint/lint.ts';
 import { runLint } from '../lint/run-lint.ts';
-import type { EvalInputs } from '../plan/types.ts';
+import type { EvalInputs } from '../plan/cell-plan.ts';
 import { agentPlaces, variantsOf } from './discover-agents.ts';
 import { loadEvalConfig, type ModelIdCheck } from './eval-config.ts';
 import { loadRoutingSuites } from './routing.ts';
 import { routingScenarios } from './routing-scenarios.ts';
 import { loadScenarios } from './scenarios.ts';
 
-export type { EvalInputs } from '../plan/types.ts';
+export type { EvalInputs } from '../plan/cell-plan.ts';
 
 /**
  * The load stage of `eval`: .env, the eval config (each model id checked by `checkModelId`), lint

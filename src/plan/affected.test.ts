@@ -7,7 +7,7 @@ import { loadScenarios, type LoadedScenario } from '../load/scenarios.ts';
 import { scenarioAppliesTo } from './matrix.ts';
 import type { Baseline, ScenarioAggregate } from '../schema/aggregate.ts';
 import { EvalConfig } from '../schema/eval-config.ts';
-import { aggregateRun } from '../score/aggregate.ts';
+import { aggregateRun } from '../score/aggregate-results.ts';
 import { selectAffected } from './affected.ts';
 import { expandMatrix, type Cell } from './matrix.ts';
 

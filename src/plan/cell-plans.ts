@@ -1,8 +1,8 @@
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { Cell } from './matrix.ts';
 import { planCell, withoutModelGraded } from './plan-cell.ts';
-import type { RuntimeVersions } from './types.ts';
-import type { CellPlan } from './types.ts';
+import type { RuntimeVersions } from './cell-plan.ts';
+import type { CellPlan } from './cell-plan.ts';
 
 /**
  * The plans of an eval's cells, each made when it is asked for. A plan carries its cell's messages

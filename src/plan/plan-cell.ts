@@ -7,7 +7,7 @@ import type { RuntimeAgent } from '../shared/agent-runtime.ts';
 import type { Cell, RuntimeName } from './matrix.ts';
 import { runtimeAgent } from './translate-agent.ts';
 import { isControlVariantId } from '../shared/control-arm.ts';
-import type { AgentRun, CellPlan, RoutingRun, RuntimeVersions } from './types.ts';
+import type { AgentRun, CellPlan, RoutingRun, RuntimeVersions } from './cell-plan.ts';
 import { modelEntry, samplingParams, type RecordingKey } from './recording-key.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { EvalConfigError, UsageError, UserErrors } from '../errors.ts';
-import type { EvalInputs } from './types.ts';
-import { isGradedAssertion } from '../score/aggregate.ts';
+import type { EvalInputs } from './cell-plan.ts';
+import { isGradedAssertion } from '../score/aggregate-results.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import { type CarriedCells, selectAffected } from './affected.ts';
 import { type Cell, duplicateModelLabel, expandMatrix, parseShard, scenarioAppliesTo, shardCells, unmatchedFilters } from './matrix.ts';

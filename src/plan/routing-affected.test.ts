@@ -7,7 +7,7 @@ import { loadRoutingSuites } from '../load/routing.ts';
 import { routingScenarios } from '../load/routing-scenarios.ts';
 import type { CellResult } from '../schema/result.ts';
 import { EvalConfig } from '../schema/eval-config.ts';
-import { aggregateRun } from '../score/aggregate.ts';
+import { aggregateRun } from '../score/aggregate-results.ts';
 import { selectAffected } from './affected.ts';
 import { expandMatrix, scenarioAppliesTo } from './matrix.ts';
 import { cellRecordingKey, planCell } from './plan-cell.ts';

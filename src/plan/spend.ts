@@ -1,7 +1,7 @@
 /**
  * What a cell is expected to spend, from what cells of the same variant × model × scenario spent before
  * (issue 28): tokens, USD, wall time and, for agent cells, turns, each as the range [lowest, highest]
- * observed. Pure: the samples are read from earlier runs' results (`io/spend-history.ts`) and from the
+ * observed. Pure: the samples are read from earlier runs' results (`io/run/spend-history.ts`) and from the
  * cells of the run as they finish.
  *
  * A cell with no sample of its own variant × model × scenario borrows those of its variant × model, then

@@ -4,16 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CellResult } from '../schema/result.ts';
-import { aggregateRun } from '../score/aggregate.ts';
+import { aggregateRun } from '../score/aggregate-results.ts';
 import { gateRun } from '../score/gate.ts';
 import { summarizeRun } from '../score/summarize.ts';
 import { syntheticMeta, syntheticResults } from '../../test/support/report-synthetic.ts';
-import { renderConsoleMatrix } from './console.ts';
-import { renderGateConsole } from './gate-console.ts';
-import { renderHtml } from './html.ts';
-import { renderJunit } from './junit.ts';
-import { renderPrComment } from './pr-comment.ts';
-import { renderSummaryMarkdown } from './summary-md.ts';
+import { renderConsoleMatrix } from './text/console.ts';
+import { renderGateConsole } from './text/gate-console.ts';
+import { renderHtml } from './html/html.ts';
+import { renderJunit } from './junit/junit.ts';
+import { renderPrComment } from './markdown/pr-comment.ts';
+import { renderSummaryMarkdown } from './markdown/summary-md.ts';
 
 const RAW = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
 const FILE = 'report\u001b[31m.md';

@@ -3,8 +3,8 @@ import { compareWithControl } from '../score/control.ts';
 import { latencyStats } from '../score/latency.ts';
 import { controlMarkdown, describeControl, renderControlSection } from './control.ts';
 import { baselineLatencyOf, latencyMarkdown, renderLatencySection } from './latency.ts';
-import { renderPrComment } from './pr-comment.ts';
-import { renderJunit } from './junit.ts';
+import { renderPrComment } from './markdown/pr-comment.ts';
+import { renderJunit } from './junit/junit.ts';
 import { cell } from '../../test/support/cells.ts';
 import { syntheticGate } from '../../test/support/report-synthetic.ts';
 

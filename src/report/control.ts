@@ -5,8 +5,8 @@
 import type { ControlComparison, ControlVerdict } from '../score/control.ts';
 import { CONTROL_LABEL } from '../shared/control-arm.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
-import { type Html, html } from './html-tag.ts';
-import { formatDiff, formatInterval, formatP, formatRate } from './matrix.ts';
+import { type Html, html } from './html/html-tag.ts';
+import { formatDiff, formatInterval, formatP, formatRate } from './model/matrix-view.ts';
 
 export const NO_GAIN = 'no measurable gain over the bare model';
 

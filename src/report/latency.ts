@@ -7,7 +7,7 @@ import type { HistoryEntry, LatencyFigures } from '../schema/aggregate.ts';
 import type { CellResult } from '../schema/result.ts';
 import { latencyStats, type LatencyStat } from '../score/latency.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
-import { type Html, html } from './html-tag.ts';
+import { type Html, html } from './html/html-tag.ts';
 
 const HOW =
   'Latency of scored cells (errors left out), nearest rank: p = the value at rank ⌈q·n⌉ of the n sorted latencies. Per turn: each agent cell’s latency ÷ its model turns. Change: against the baseline run.';

@@ -7,9 +7,9 @@ import { Thresholds } from '../schema/eval-config.ts';
 import { gateRun } from '../score/gate.ts';
 import { aggs } from '../../test/support/cells.ts';
 import { syntheticResults } from '../../test/support/report-synthetic.ts';
-import { renderJunit } from './junit.ts';
-import { renderPrComment } from './pr-comment.ts';
-import { renderEvalVerdicts } from './gate-console.ts';
+import { renderJunit } from './junit/junit.ts';
+import { renderPrComment } from './markdown/pr-comment.ts';
+import { renderEvalVerdicts } from './text/gate-console.ts';
 
 describe('the uncalibrated marker', () => {
   it('junit: the cases of that scenario carry an `uncalibrated` property and say so; the others do not', () => {

@@ -106,7 +106,7 @@ export const LatencyFigures = z.strictObject({
 export type LatencyFigures = z.infer<typeof LatencyFigures>;
 
 /**
- * One run of `reports/history.jsonl`, as readers see it (the file stores it compactly: `io/history-codec.ts`).
+ * One run of `reports/history.jsonl`, as readers see it (the file stores it compactly: `io/history/history-codec.ts`).
  * A compacted run has `totals` and no `cells`.
  */
 export const HistoryEntry = z.strictObject({

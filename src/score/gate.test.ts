@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { Thresholds } from '../schema/eval-config.ts';
-import { aggregateRun } from './aggregate.ts';
+import { aggregateRun } from './aggregate-results.ts';
 import { gateRun, type GateInput } from './gate.ts';
 import { mcnemarExactP } from './stats.ts';
 import { agg, aggs, cell } from '../../test/support/cells.ts';

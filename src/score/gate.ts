@@ -5,7 +5,7 @@
  */
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import type { Thresholds } from '../schema/eval-config.ts';
-import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
+import { summarizeAggregates, type VariantModelAggregate } from './aggregate-results.ts';
 import { checkThresholds, describeBreach } from './thresholds.ts';
 import { type DiscreteTest, discreteHolmAdjust } from './discrete-holm.ts';
 import { compareScenarios, type ScenarioTest } from './compare-scenarios.ts';

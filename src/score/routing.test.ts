@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CellResult } from '../schema/result.ts';
-import { aggregateRun } from './aggregate.ts';
+import { aggregateRun } from './aggregate-results.ts';
 import { gateRun } from './gate.ts';
 import { routingFigures } from './routing.ts';
 import { gateRouting } from './routing-gate.ts';

@@ -3,7 +3,7 @@
  */
 import type { Thresholds } from '../schema/eval-config.ts';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
-import { summarizeAggregates, type VariantModelAggregate } from './aggregate.ts';
+import { summarizeAggregates, type VariantModelAggregate } from './aggregate-results.ts';
 import { wilsonInterval } from './stats.ts';
 import { isControlVariantId } from '../shared/control-arm.ts';
 import type { BreachScope, ThresholdBreach } from './types.ts';

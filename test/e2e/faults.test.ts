@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evenRates, FAULT_KINDS, startFakeOpenAI, type FakeOpenAIServer, type RecordedCall } from '../support/fake-openai-server.ts';
 import type { CliResult, Project } from '../support/project-fixture.ts';
-import { readHistory } from '../../src/io/history.ts';
+import { readHistory } from '../../src/io/history/history.ts';
 import { createMiniProject, evalConfig, readOnlyRun, scenarioYaml, STACK_FRAME } from '../support/mini-project.ts';
 
 const FAST = { PROMPTFOO_REQUEST_BACKOFF_MS: '0', REQUEST_TIMEOUT_MS: '1000' };

@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { historyFile, parseHistory } from '../../src/io/history.ts';
-import { aggregateRun } from '../../src/score/aggregate.ts';
+import { historyFile, parseHistory } from '../../src/io/history/history.ts';
+import { aggregateRun } from '../../src/score/aggregate-results.ts';
 import { createProject } from '../support/project-fixture.ts';
 import { runCliOn } from '../support/run-cli.ts';
 import { writeRunFolder } from '../support/report-project.ts';

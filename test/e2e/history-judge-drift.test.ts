@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeForGrader } from '../../src/assertions/grading-prompt.ts';
-import { historyFile, parseHistory } from '../../src/io/history.ts';
+import { historyFile, parseHistory } from '../../src/io/history/history.ts';
 import { fakeOpenAIProvider, startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
 import type { GraderRule } from '../support/fake-openai-types.ts';
 import { createProject, REPO_ROOT } from '../support/project-fixture.ts';

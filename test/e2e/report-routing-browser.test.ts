@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateCommand } from '../../src/commands/gate.ts';
-import { baselineFromRun, saveBaseline } from '../../src/io/baseline.ts';
+import { baselineFromRun, saveBaseline } from '../../src/io/baseline/baseline.ts';
 import type { CellResult } from '../../src/schema/result.ts';
 import { memoryContext } from '../support/context.ts';
 import { writeRunFolder } from '../support/report-project.ts';

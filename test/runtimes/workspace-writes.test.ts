@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentRuntime, RuntimeAgent, RuntimeCellInput } from '../../src/shared/agent-runtime.ts';
-import { fileContains, noWrites } from '../../src/assertions/trajectory.ts';
+import { fileContains, noWrites } from '../../src/assertions/trajectory-checks.ts';
 import { createClaudeCodeRuntime } from '../../src/execute/runtimes/claude-code.ts';
 import { createOpenCodeRuntime } from '../../src/execute/runtimes/opencode.ts';
 import { diffSandbox, prepareSandbox, removeSandbox } from '../../src/execute/workspace.ts';

@@ -4,10 +4,10 @@
  * variant's prompt edit broke it; a rubric that calibration flagged passes "Store passwords in plain
  * text"; an agent created a file whose name holds an ESC, and an answer holds one too.
  */
-import { baselineFromRun, saveBaseline } from '../../src/io/baseline.ts';
+import { baselineFromRun, saveBaseline } from '../../src/io/baseline/baseline.ts';
 import type { CellResult } from '../../src/schema/result.ts';
 import type { RunMeta } from '../../src/schema/run-meta.ts';
-import type { RubricTrust } from '../../src/report/rubric-trust.ts';
+import type { RubricTrust } from '../../src/report/model/rubric-trust-notes.ts';
 import { writeRunFolder } from './report-project.ts';
 import { syntheticMeta } from './report-synthetic.ts';
 

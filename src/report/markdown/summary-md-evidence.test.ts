@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { cell } from '../../../test/support/cells.ts';
+import { approximations } from './summary-md-evidence.ts';
+
+const trajectory = (approximated?: string[]) => ({
+  runtime: 'opencode' as const,
+  toolCalls: [],
+  delegations: [],
+  turns: 1,
+  filesRead: [],
+  workspaceDiff: '',
+  filesChanged: [],
+  ...(approximated ? { approximated } : {}),
+});
+
+describe('approximations in summary.md', () => {
+  it('lists, once per variant and model, what its runtime could not enforce; nothing when all was', () => {
+    const results = [
+      cell({
+        variantId: 'a/cc',
+        scenarioId: 's1',
+        status: 'pass',
+        model: 'opencode:m',
+        trajectory: trajectory(['TaskCreate: OpenCode has no such tool']),
+      }),
+      cell({
+        variantId: 'a/cc',
+        scenarioId: 's2',
+        status: 'pass',
+        model: 'opencode:m',
+        trajectory: trajectory(['TaskCreate: OpenCode has no such tool']),
+      }),
+      cell({ variantId: 'a/oc', scenarioId: 's1', status: 'pass', model: 'opencode:m', trajectory: trajectory() }),
+    ];
+    expect(approximations(results)).toEqual([
+      '### Not enforced on this runtime (approximated)',
+      '',
+      '- a/cc @ opencode:m: TaskCreate: OpenCode has no such tool',
+      '',
+    ]);
+    expect(approximations(results.slice(2))).toEqual([]);
+  });
+});
