@@ -6,7 +6,7 @@ import { historyEntryFromRun, readHistory } from '../io/history/history.ts';
 import { type FoldedRun, listRunIds, readRunFold, runDir } from '../io/run/run-store.ts';
 import { writeReports, type WrittenReports } from '../io/reports/write-reports.ts';
 import { renderConsoleMatrix } from '../report/text/console.ts';
-import { describeControl } from '../report/control.ts';
+import { describeControl } from '../report/text/control-text.ts';
 import type { PreviousPrompt } from '../report/html/html-diff.ts';
 import { RunMeta } from '../schema/run-meta.ts';
 import { aggregateRun } from '../score/aggregate-results.ts';

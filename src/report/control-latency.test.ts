@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { compareWithControl } from '../score/control.ts';
 import { latencyStats } from '../score/latency.ts';
-import { controlMarkdown, describeControl, renderControlSection } from './control.ts';
-import { baselineLatencyOf, latencyMarkdown, renderLatencySection } from './latency.ts';
+import { renderControlSection } from './html/html-control.ts';
+import { renderLatencySection } from './html/html-latency.ts';
+import { controlMarkdown } from './markdown/control-md.ts';
+import { latencyMarkdown } from './markdown/latency-md.ts';
+import { baselineLatencyOf } from './model/latency-view.ts';
+import { describeControl } from './text/control-text.ts';
 import { renderPrComment } from './markdown/pr-comment.ts';
 import { renderJunit } from './junit/junit.ts';
 import { cell } from '../../test/support/cells.ts';

@@ -1,6 +1,7 @@
 import { budgetStopText } from '../text/budget-stop.ts';
-import { renderControlSection } from '../control.ts';
-import { baselineLatencyOf, measuredLatency, renderLatencySection } from '../latency.ts';
+import { renderControlSection } from './html-control.ts';
+import { baselineLatencyOf, measuredLatency } from '../model/latency-view.ts';
+import { renderLatencySection } from './html-latency.ts';
 import { createHash } from 'node:crypto';
 import type { HistoryEntry } from '../../schema/aggregate.ts';
 import type { CellResult } from '../../schema/result.ts';

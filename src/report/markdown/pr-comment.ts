@@ -14,7 +14,7 @@ import { escapeMarkdownCell, showControls } from '../escape.ts';
 import { type RubricTrust, trustNotes } from '../model/rubric-trust-notes.ts';
 import { firstFailureReasons, rowEvidence, SUMMARY_MAX_CHARS, trustMarkdown } from './summary-md-evidence.ts';
 import type { ControlComparison } from '../../score/control.ts';
-import { describeControl } from '../control.ts';
+import { describeControl } from '../text/control-text.ts';
 import { routingGateMarkdown } from './routing-md.ts';
 
 /** The hidden first line the workflow looks for to update its own comment instead of adding one. */

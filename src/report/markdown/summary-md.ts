@@ -17,8 +17,9 @@ import { countSources } from '../../score/summarize.ts';
 import { judgesMarkdown } from '../text/judges-text.ts';
 import { describeMode } from '../model/run-mode.ts';
 import { describeCellCounts } from '../model/cell-counts.ts';
-import { controlMarkdown } from '../control.ts';
-import { baselineLatencyOf, latencyMarkdown, measuredLatency } from '../latency.ts';
+import { controlMarkdown } from './control-md.ts';
+import { baselineLatencyOf, measuredLatency } from '../model/latency-view.ts';
+import { latencyMarkdown } from './latency-md.ts';
 import type { HistoryEntry } from '../../schema/aggregate.ts';
 import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRate, orderPairs } from '../model/matrix-view.ts';
 
