@@ -279,6 +279,7 @@ async function reportBench(): Promise<void> {
   const { aggregateRun } = await import('../src/score/aggregate-results.ts');
   const { historyEntryFromRun } = await import('../src/io/history/history.ts');
   const { writeReports } = await import('../src/io/reports/write-reports.ts');
+  const { renderReports } = await import('../src/report/render-reports.ts');
   const variants = ['v1', 'v2', 'v3', 'v4', 'v5'];
   const models = ['m1', 'm2'];
   const shape = { variants, models, scenarios: 10, repeats: 3, runId: '20260301-120000-abcd' };
@@ -297,7 +298,7 @@ async function reportBench(): Promise<void> {
   const t0 = performance.now();
   const summary = summarizeRun(meta.runId, results);
   const all = [...history, historyEntryFromRun(meta, aggregateRun(results))];
-  const files = await writeReports(root, { meta, results, summary, history: all });
+  const files = await writeReports(root, renderReports({ meta, results, summary, history: all }));
   const ms = performance.now() - t0;
   const mb = readFileSync(files.html).length / 1024 / 1024;
   record({

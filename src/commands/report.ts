@@ -1,4 +1,5 @@
-import { budgetStopText, renderStoppedPrComment } from '../report/text/budget-stop.ts';
+import { renderStoppedPrComment } from '../report/markdown/pr-comment.ts';
+import { budgetStopText } from '../report/text/budget-stop.ts';
 import { readRunFold, runDir } from '../io/run/run-store.ts';
 import { spawn } from 'node:child_process';
 import { platform } from 'node:os';

@@ -5,6 +5,7 @@ import { loadBaselineView } from '../io/baseline/baseline-run.ts';
 import { historyEntryFromRun, readHistory } from '../io/history/history.ts';
 import { type FoldedRun, listRunIds, readRunFold, runDir } from '../io/run/run-store.ts';
 import { writeReports, type WrittenReports } from '../io/reports/write-reports.ts';
+import { renderReports } from '../report/render-reports.ts';
 import { renderConsoleMatrix } from '../report/text/console.ts';
 import { describeControl } from '../report/text/control-text.ts';
 import type { PreviousPrompt } from '../report/html/html-diff.ts';
@@ -57,18 +58,21 @@ export async function buildReports(
   const summary = { ...summarizeRun(runId, results), ...(shown.judges ? { judges: shown.judges } : {}) };
   // The gate's baseline (working tree unless a ref is passed): answers and prompts when its run folder is here.
   const baseline = await loadBaselineView(ctx.root, opts.baselineRef ? { ref: opts.baselineRef } : {});
-  const files = await writeReports(ctx.root, {
-    meta,
-    results,
-    shown,
-    summary,
-    history,
-    previousPrompts: await previousPrompts(ctx.root, meta),
-    warnings: notes,
-    ...(trust ? { rubricTrust: trust } : {}),
-    ...(opts.gate ? { gate: opts.gate } : {}),
-    ...(baseline && baseline.runId !== runId ? { baseline } : {}),
-  });
+  const files = await writeReports(
+    ctx.root,
+    renderReports({
+      meta,
+      results,
+      shown,
+      summary,
+      history,
+      previousPrompts: await previousPrompts(ctx.root, meta),
+      warnings: notes,
+      ...(trust ? { rubricTrust: trust } : {}),
+      ...(opts.gate ? { gate: opts.gate } : {}),
+      ...(baseline && baseline.runId !== runId ? { baseline } : {}),
+    }),
+  );
 
   ctx.out(renderConsoleMatrix(summary));
   if (summary.control?.length) {

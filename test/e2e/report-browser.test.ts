@@ -21,6 +21,7 @@ import { loadBaselineView } from '../../src/io/baseline/baseline-run.ts';
 import { readHistory } from '../../src/io/history/history.ts';
 import { readRunFold, runDir } from '../../src/io/run/run-store.ts';
 import { writeReports } from '../../src/io/reports/write-reports.ts';
+import { renderReports } from '../../src/report/render-reports.ts';
 import { renderPrComment } from '../../src/report/markdown/pr-comment.ts';
 import { Thresholds } from '../../src/schema/eval-config.ts';
 import { aggregateRun } from '../../src/score/aggregate-results.ts';
@@ -397,17 +398,20 @@ describe.skipIf(!executablePath && !required)('HTML report read by a reviewer (i
       plannedCells: run.meta.plannedCells,
     });
     expect(gate.exitCode).toBe(1);
-    await writeReports(root, {
-      meta: run.meta,
-      results: run.results,
-      shown: run.shown,
-      summary: summarizeRun(runId, run.results),
-      history: entries,
-      gate,
-      baseline,
-      previousPrompts: await previousPrompts(root, run.meta),
-      rubricTrust: FLAGGED,
-    });
+    await writeReports(
+      root,
+      renderReports({
+        meta: run.meta,
+        results: run.results,
+        shown: run.shown,
+        summary: summarizeRun(runId, run.results),
+        history: entries,
+        gate,
+        baseline,
+        previousPrompts: await previousPrompts(root, run.meta),
+        rubricTrust: FLAGGED,
+      }),
+    );
     prComment = renderPrComment({
       gate,
       runId,

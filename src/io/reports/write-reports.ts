@@ -1,44 +1,27 @@
-import { budgetStopText } from '../../report/text/budget-stop.ts';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
-import { renderHtml, type HtmlOptions, type ReportInput } from '../../report/html/html.ts';
-import { renderJunit } from '../../report/junit/junit.ts';
-import { renderSummaryMarkdown } from '../../report/markdown/summary-md.ts';
 
-export interface WriteReportsInput extends ReportInput {
-  /** Link to the HTML report used in summary.md (an artifact URL in CI); default `index.html`. */
-  htmlUrl?: string;
-  html?: HtmlOptions;
+/** The report files of a run, by name: their text to write, or the paths written. */
+export interface ReportFiles<T = string> {
+  html: T;
+  summary: T;
+  junit: T;
 }
 
-export interface WrittenReports {
-  html: string;
-  summary: string;
-  junit: string;
-}
+export type WrittenReports = ReportFiles<string>;
 
 /**
- * Writes `reports/index.html`, `reports/summary.md` and `reports/junit.xml`. Each file is written to
- * a temporary sibling and renamed, so a CI step reading them never sees half a file.
+ * Writes `reports/index.html`, `reports/summary.md` and `reports/junit.xml` from their rendered text
+ * (`report/render-reports.ts`). Each file is written to a temporary sibling and renamed, so a CI step
+ * reading them never sees half a file.
  *
  * @example
- * const files = await writeReports(root, { meta, results, summary, history: entries, gate });
+ * const files = await writeReports(root, renderReports({ meta, results, summary, history: entries, gate }));
  * ctx.out(`report: ${files.html}`);
  */
-export async function writeReports(root: string, input: WriteReportsInput): Promise<WrittenReports> {
+export async function writeReports(root: string, text: ReportFiles<string>): Promise<WrittenReports> {
   const dir = path.join(root, 'reports');
   const files = { html: path.join(dir, 'index.html'), summary: path.join(dir, 'summary.md'), junit: path.join(dir, 'junit.xml') };
-  const rendered = {
-    html: renderHtml(input, input.html),
-    summary: renderSummaryMarkdown(input),
-    junit: renderJunit(
-      input.meta.runId,
-      input.results,
-      input.meta.finishedAt ?? input.meta.startedAt,
-      input.meta.uncalibrated ?? [],
-      budgetStopText(input.meta, input.results.filter((r) => r.source !== 'baseline').length),
-    ),
-  };
-  await Promise.all((Object.keys(files) as Array<keyof WrittenReports>).map((k) => writeFileAtomic(files[k], rendered[k])));
+  await Promise.all((Object.keys(files) as Array<keyof WrittenReports>).map((k) => writeFileAtomic(files[k], text[k])));
   return files;
 }

@@ -141,3 +141,8 @@ function row(c: GateComparison): string {
 
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)}%`);
 const points = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(Math.round(x * 100))} pts`;
+
+/** The pull-request comment for a run its budget stopped: no verdict, what ran, how to finish it. */
+export function renderStoppedPrComment(text: string): string {
+  return `${[PR_COMMENT_MARKER, '### ⏸️ agent-evals: stopped by its budget', '', text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))].join('\n')}\n`;
+}

@@ -3,7 +3,6 @@
  * junit.xml and the pull-request comment. Pure.
  */
 import type { RunMeta } from '../../schema/run-meta.ts';
-import { PR_COMMENT_MARKER } from '../markdown/pr-comment.ts';
 
 /**
  * Undefined unless the run was stopped by its budget. `ran`: the cells with a result.
@@ -13,9 +12,4 @@ export function budgetStopText(meta: Pick<RunMeta, 'runId' | 'stopped' | 'spent'
   if (meta.stopped !== 'budget') return undefined;
   const spent = meta.spent ? ` (spent ${meta.spent.tokens.toLocaleString('en-US')} tokens, $${meta.spent.usd.toFixed(4)})` : '';
   return `stopped: budget — ${ran} of ${meta.plannedCells} cells ran${spent}; no verdict: the run is unfinished, \`agent-evals eval --resume ${meta.runId} --budget-usd <more>\` finishes it`;
-}
-
-/** The pull-request comment for a run its budget stopped: no verdict, what ran, how to finish it. */
-export function renderStoppedPrComment(text: string): string {
-  return `${[PR_COMMENT_MARKER, '### ⏸️ agent-evals: stopped by its budget', '', text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))].join('\n')}\n`;
 }
