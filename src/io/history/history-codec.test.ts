@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeHistoryLine, encodeHistoryEntry, totalsOnly } from './history-codec.ts';
 import { lineTotals, readLineFast } from './history-read.ts';
 import { historyLine, parseHistory } from './history.ts';
-import { CELL_TOTALS, type SummedHistoryEntry, trendSeries } from '../../report/model/trends.ts';
+import { trendSeries } from '../../report/model/trends.ts';
 import type { HistoryEntry } from '../../schema/aggregate.ts';
 import { CompactHistoryLine, historyHash } from '../../schema/history-line.ts';
 import { syntheticAggregate, syntheticEntry } from '../../../test/support/report-synthetic.ts';
@@ -178,9 +178,9 @@ describe('readLineFast (a long history read without an array per stored cell)', 
   it('gives what the ordinary read gives: the entry, its cells, and the sums the trends draw', () => {
     for (const e of [everyField, syntheticEntry('x', { cells: 40 }), shapedEntry(STARTER_SHAPE, 3), shapedEntry(BENCH_SHAPE, 7)]) {
       const line = historyLine(e);
-      const fast = readLineFast(Buffer.from(line), reread(line)) as SummedHistoryEntry;
+      const fast = readLineFast(Buffer.from(line), reread(line))!;
       expect(fast, e.runId).toBeDefined();
-      const sums = fast[CELL_TOTALS];
+      const sums = fast.cellTotals;
       expect(sums).toEqual(lineTotals(parsedOf(line)));
       const decoded = decodeHistoryLine(parsedOf(line));
       expect(trendSeries([fast, { ...e, runId: 'next', time: '2099' }])).toEqual(
@@ -188,7 +188,7 @@ describe('readLineFast (a long history read without an array per stored cell)', 
       );
       // Reading the cells decodes the line and drops the sums, which could go stale from then on.
       expect(fast).toEqual(decoded);
-      expect(fast[CELL_TOTALS]).toBeUndefined();
+      expect(fast.cellTotals).toBeUndefined();
     }
   });
 

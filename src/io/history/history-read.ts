@@ -1,24 +1,24 @@
 /**
  * Reading stored history lines for the report (pure): entries whose cells are decoded only when read,
- * each run's cells summed per variant × model for the trends (`CELL_TOTALS`), and the scanner that
+ * each run's cells summed per variant × model for the trends (`cellTotals`), and the scanner that
  * sums a format-2 line's cells straight from its bytes. `history-codec.ts` is the stored form itself.
  */
-import type { HistoryEntry, ScenarioAggregate, VariantModelTotal } from '../../schema/aggregate.ts';
+import type { ScenarioAggregate, VariantModelTotal } from '../../schema/aggregate.ts';
 import { CompactHistoryLine, HISTORY_FORMAT } from '../../schema/history-line.ts';
-import { CELL_TOTALS, type SummedHistoryEntry } from '../../report/model/trends.ts';
+import type { ReadHistoryEntry } from '../../schema/read-history-entry.ts';
 import { checkedRow, decodeHistoryLine, decodeTotal, SEP } from './history-codec.ts';
 
 /**
  * The entry of a format-2 line, its cells decoded only when something reads them (`reread` gives the
  * stored line again: keeping the text costs a byte a character, decoded cells ≈ 600 bytes each).
- * Until then it carries the cells summed per variant × model (`CELL_TOTALS`), all the trends read.
+ * Until then it carries the cells summed per variant × model (`cellTotals`), all the trends read.
  * Every cell is checked here, so reading `cells` later never fails.
  *
  * @example
  * const entry = lazyHistoryEntry(line, () => JSON.parse(raw) as CompactHistoryLine);
  * trendSeries([entry]); // no cell decoded
  */
-export function lazyHistoryEntry(line: CompactHistoryLine, reread: () => CompactHistoryLine): HistoryEntry {
+export function lazyHistoryEntry(line: CompactHistoryLine, reread: () => CompactHistoryLine): ReadHistoryEntry {
   const entry = entryHead(line);
   return decodeCellsOnRead(entry, lineTotals(line), reread);
 }
@@ -28,10 +28,10 @@ export function lazyHistoryEntry(line: CompactHistoryLine, reread: () => Compact
  * holds the line's text only, not the parsed line (a closure keeps every variable of its scope that
  * any closure there uses: with `line` in scope, each entry kept its ≈ 600 KB of parsed tuples).
  */
-function decodeCellsOnRead(entry: SummedHistoryEntry, summed: VariantModelTotal[], reread: () => CompactHistoryLine): HistoryEntry {
+function decodeCellsOnRead(entry: ReadHistoryEntry, summed: VariantModelTotal[], reread: () => CompactHistoryLine): ReadHistoryEntry {
   const settle = (cells: ScenarioAggregate[]) => {
     Object.defineProperty(entry, 'cells', { value: cells, writable: true, enumerable: true, configurable: true });
-    delete entry[CELL_TOTALS];
+    delete entry.cellTotals;
     return cells;
   };
   Object.defineProperty(entry, 'cells', {
@@ -40,7 +40,7 @@ function decodeCellsOnRead(entry: SummedHistoryEntry, summed: VariantModelTotal[
     get: () => settle(decodeHistoryLine(reread()).cells),
     set: settle,
   });
-  Object.defineProperty(entry, CELL_TOTALS, { value: summed, enumerable: false, configurable: true });
+  Object.defineProperty(entry, 'cellTotals', { value: summed, writable: true, enumerable: false, configurable: true });
   return entry;
 }
 
@@ -216,7 +216,7 @@ function isLatencyRow(x: unknown): boolean {
  * @example
  * readLineFast(Buffer.from(historyLine(entry)), reread)?.runId // entry.runId
  */
-export function readLineFast(bytes: Buffer, reread: () => CompactHistoryLine, rows = new CellRows()): HistoryEntry | undefined {
+export function readLineFast(bytes: Buffer, reread: () => CompactHistoryLine, rows = new CellRows()): ReadHistoryEntry | undefined {
   const key = '"cells":[';
   const found = bytes.indexOf(key);
   if (found < 0) return undefined;
@@ -379,7 +379,7 @@ function intAt(b: Buffer, start: number, end: number): number {
 }
 
 /** A line's entry without its cells (decoded only when read): run, time, git, totals, calibration. */
-function entryHead(line: CompactHistoryLine): SummedHistoryEntry {
+function entryHead(line: CompactHistoryLine): ReadHistoryEntry {
   const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
   return {
     runId: line.runId,

@@ -11,6 +11,7 @@ import { CompactHistoryLine, HISTORY_FORMAT } from '../../schema/history-line.ts
 import type { RunMeta } from '../../schema/run-meta.ts';
 import { encodeHistoryEntry, HistoryLineError, totalsOnly } from './history-codec.ts';
 import { CellRows, lazyHistoryEntry, readLineFast } from './history-read.ts';
+import type { ReadHistoryEntry } from '../../schema/read-history-entry.ts';
 
 /**
  * `reports/history.jsonl`: one line per run, appended under a lock file so that two runs finishing
@@ -30,7 +31,8 @@ export interface DamagedLine {
 }
 
 export interface HistoryRead {
-  entries: HistoryEntry[];
+  /** A format-2 line's entry carries its cells summed (`cellTotals`) until its cells are read. */
+  entries: ReadHistoryEntry[];
   /** Lines that could not be read; they are skipped here and left untouched in the file. */
   damaged: DamagedLine[];
 }

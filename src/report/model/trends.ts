@@ -1,23 +1,15 @@
-import type { HistoryEntry, HistoryRubricCalibration, ScenarioAggregate, VariantModelTotal } from '../../schema/aggregate.ts';
+import type { HistoryRubricCalibration, ScenarioAggregate, VariantModelTotal } from '../../schema/aggregate.ts';
 import { historyHash } from '../../schema/history-line.ts';
+import type { ReadHistoryEntry } from '../../schema/read-history-entry.ts';
 
 /**
  * Trend series per variant × model over the runs in history (pure). A point is one run. A new
  * segment starts where the scenario set, a scenario's or its assertions' fingerprint, or the grader
  * changed: points measured against different tests are never averaged into one line. A compacted run
- * (`totals`, no cells) gives the same point. Fingerprints are compared as history stores them
+ * (`totals`, no cells) gives the same point, and so does an entry read with its cells summed (`cellTotals`).
+ * Fingerprints are compared as history stores them
  * (`historyHash`): format-1 lines hold full hashes, format-2 lines short ones.
  */
-
-/**
- * Where a history reader may leave a run's cells already summed per variant × model (`lineTotals`
- * in `io/history/history-codec.ts`, series in first-seen order), so that drawing a long history never builds an
- * object per stored cell. Without it trends sum `cells` themselves; the reader drops it the moment
- * `cells` is read or set, so it never stands for cells that changed.
- */
-export const CELL_TOTALS = Symbol('cell totals');
-/** A history entry, maybe with its cells summed (`CELL_TOTALS`). */
-export type SummedHistoryEntry = HistoryEntry & { [CELL_TOTALS]?: VariantModelTotal[] };
 
 export interface TrendPoint {
   runId: string;
@@ -70,7 +62,7 @@ interface Accum {
  * const series = trendSeries(readHistory(root).entries);
  * series[0].segments.length // 2 when a scenario's assertions changed midway
  */
-export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
+export function trendSeries(entries: readonly ReadHistoryEntry[]): TrendSeries[] {
   const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => a.e.time.localeCompare(b.e.time) || a.i - b.i);
   const memo: Memo = { tests: new WeakMap(), byContent: new Map(), fingerprints: new WeakMap() };
   const series = new Map<
@@ -78,7 +70,7 @@ export function trendSeries(entries: HistoryEntry[]): TrendSeries[] {
     TrendSeries & { lastFp?: string; lastTests?: Map<string, string>; lastGraders?: Set<string>; lastHash?: string }
   >();
   for (const { e } of ordered) {
-    const summed = (e as SummedHistoryEntry)[CELL_TOTALS];
+    const summed = e.cellTotals;
     const accs = summed ? accumulate([], [...summed, ...(e.totals ?? [])], memo) : accumulate(e.cells, e.totals, memo);
     for (const acc of accs.values()) {
       const key = `${acc.variantId}\u0000${acc.model}`;
