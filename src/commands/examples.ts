@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Context } from '../context.ts';
 import { ScenarioError, UsageError } from '../errors.ts';
 import { readRunCell } from '../io/run/run-cell.ts';
@@ -5,6 +6,7 @@ import { resolveRunId } from '../io/run/run-id.ts';
 import { runOwner } from '../io/run/run-lock.ts';
 import { runDir } from '../io/run/run-store.ts';
 import { writeExample } from '../io/calibration/write-example.ts';
+import { readInputFile } from '../load/files.ts';
 import { loadScenarios } from '../load/scenarios.ts';
 import { isScored, type CellResult } from '../schema/result.ts';
 import { TRAJECTORY_KINDS } from '../schema/scenario.ts';
@@ -66,9 +68,15 @@ export async function examplesAddCommand(ctx: Context, opts: ExamplesAddOptions)
   const name = `examples/${scenario.id}.${opts.as}${opts.label !== undefined ? `-${labelSlug(opts.label)}` : ''}`;
   const secrets = secretValues(ctx.env);
   const trajectory = cell.trajectory ? redactDeep(cell.trajectory, secrets) : undefined;
+  const scenarioText = (
+    await readInputFile(path.join(ctx.root, scenario.file), scenario.file, {
+      missing: 'not found; expected the scenario file the run was made with',
+    })
+  ).toString('utf8');
   const written = await writeExample({
     root: ctx.root,
     scenarioFile: scenario.file,
+    scenarioText,
     scenarioId: scenario.id,
     side: opts.as,
     ...(opts.label !== undefined ? { label: opts.label } : {}),

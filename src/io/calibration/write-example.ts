@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DataFileError } from '../../errors.ts';
-import { readInputFile, relPath } from '../../load/files.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { pathExists } from '../fs/path-exists.ts';
 import { addExampleToYaml, type ExampleEntry } from './yaml-example-entry.ts';
@@ -10,6 +9,8 @@ export interface NewExample {
   root: string;
   /** The YAML scenario file, relative to the root. */
   scenarioFile: string;
+  /** Its text as read just before (`load/files.ts` `readInputFile`: one-line errors). */
+  scenarioText: string;
   scenarioId: string;
   side: 'pass' | 'fail';
   label?: string;
@@ -35,21 +36,18 @@ export interface WrittenExample {
  * so a one-line error leaves the project as it was.
  *
  * @example
- * await writeExample({ root, scenarioFile: 'scenarios/a.yaml', scenarioId: 'a', side: 'pass',
+ * await writeExample({ root, scenarioFile: 'scenarios/a.yaml', scenarioText, scenarioId: 'a', side: 'pass',
  *   answer: { file: 'examples/a.pass.md', text } }) // { files: ['scenarios/examples/a.pass.md', 'scenarios/a.yaml'], index: 1, line: 12 }
  */
 export async function writeExample(e: NewExample): Promise<WrittenExample> {
   const scenarioAbs = path.join(e.root, e.scenarioFile);
   const dir = path.dirname(scenarioAbs);
-  const text = (
-    await readInputFile(scenarioAbs, e.scenarioFile, { missing: 'not found; expected the scenario file the run was made with' })
-  ).toString('utf8');
   const entry: ExampleEntry = {
     ...(e.label !== undefined ? { label: e.label } : {}),
     file: e.answer.file,
     ...(e.trajectory ? { trajectory: e.trajectory.file } : {}),
   };
-  const added = addExampleToYaml(text, e.scenarioFile, e.scenarioId, e.side, entry);
+  const added = addExampleToYaml(e.scenarioText, e.scenarioFile, e.scenarioId, e.side, entry);
   const news = [e.answer, ...(e.trajectory ? [e.trajectory] : [])].map((f) => ({ abs: path.resolve(dir, f.file), text: f.text }));
   for (const f of news) {
     if (await pathExists(f.abs))
@@ -67,4 +65,9 @@ export async function writeExample(e: NewExample): Promise<WrittenExample> {
     throw err;
   }
   return { files: [...written, scenarioAbs].map((f) => relPath(e.root, f)), index: added.index, line: added.line };
+}
+
+/** Path relative to the project root with forward slashes, for messages. */
+function relPath(root: string, abs: string): string {
+  return path.relative(root, abs).split(path.sep).join('/');
 }
