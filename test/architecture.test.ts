@@ -157,10 +157,6 @@ const EXCEPTIONS: Record<string, string> = {
   'finish/finish-run.ts → plan/affected.ts': 'TODO(26)',
   'finish/rubric-drift.ts → plan/graders.ts': 'TODO(26)',
   'finish/rubric-trust.ts → plan/graders.ts': 'TODO(26)',
-  // TODO(26): the planning figures' types (spend samples, ranges, projections) belong in schema/.
-  'io/run/spend-history.ts → plan/spend.ts': 'TODO(26)',
-  'report/text/dry-run.ts → plan/planning.ts': 'TODO(26)',
-  'report/text/dry-run.ts → plan/spend.ts': 'TODO(26)',
 };
 
 /** Modules that reach the disk, network, child processes, the process, the machine or the clock. */

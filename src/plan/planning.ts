@@ -7,7 +7,8 @@ import type { Budget } from '../schema/eval-config.ts';
 import { MAX_REPEATS } from '../schema/eval-config.ts';
 import type { Discordance } from './discordance.ts';
 import { DEFAULT_DISCORDANCE, MIN_HISTORY_PAIRS, repeatsNeeded } from './power.ts';
-import { addRange, type Range, type SpendBook, type SpendCell } from './spend.ts';
+import type { ComparisonPlan, Planning, Range, RunProjection, SpendCell, SpendLine } from '../schema/planning.ts';
+import { addRange, type SpendBook } from './spend.ts';
 
 /** The effects every dry run plans for: ten and twenty points of pass rate. */
 export const PLANNED_EFFECTS = [0.1, 0.2] as const;
@@ -15,53 +16,6 @@ export const PLANNED_EFFECTS = [0.1, 0.2] as const;
 /** What planning needs of a planned cell. */
 export interface PlanningCell extends SpendCell {
   repeat: number;
-}
-
-export interface ComparisonPlan {
-  variantId: string;
-  model: string;
-  scenarios: number;
-  /** ψ₀ used, and where it came from (history pairs, or the stated default). */
-  discordance: number;
-  historyPairs: number;
-  fromHistory: boolean;
-  /** Repeats per scenario for each of {@link PLANNED_EFFECTS} (undefined: more than the maximum). */
-  repeats: Array<{ effect: number; repeats?: number }>;
-}
-
-export interface SpendLine {
-  variantId: string;
-  model: string;
-  scenarioId: string;
-  cells: number;
-  tokens: Range;
-  usd?: Range;
-  latencyMs?: Range;
-  turns?: Range;
-  from: 'cell' | 'variant-model' | 'model' | 'none';
-}
-
-export interface RunProjection {
-  lines: SpendLine[];
-  tokens: Range;
-  /** Absent when a planned cell has no USD figure (its model has no price and no history of cost). */
-  usd?: Range;
-  /** Cells whose model has no price. */
-  unpricedCells: number;
-  /** Wall time: the cells' latencies over the concurrency; absent when no cell has a timing. */
-  wallMs?: Range;
-  /** Cells with no timing in history (not in `wallMs`). */
-  untimedCells: number;
-  /** Cells with no history at all: prompt estimated, answer counted as 0. */
-  noHistoryCells: number;
-}
-
-export interface Planning {
-  alpha: number;
-  /** The level each comparison is planned at: alpha over the comparisons (the strictest Holm level). */
-  alphaPerTest: number;
-  comparisons: ComparisonPlan[];
-  spend: RunProjection;
 }
 
 const SEP = '\u0000';

@@ -9,47 +9,11 @@
  * the plan says how many cells that is.
  */
 import type { EvalConfig, ModelCost } from '../schema/eval-config.ts';
+import type { CellProjection, Range, SpendCell, SpendSample } from '../schema/planning.ts';
 import { resolveModel } from './matrix.ts';
 
 /** USD per million tokens. */
 export type ModelPrice = ModelCost;
-
-/** What one finished cell spent (agent cells: delegated peers included, as the runtimes report them). */
-export interface SpendSample {
-  variantId: string;
-  model: string;
-  scenarioId: string;
-  prompt: number;
-  completion: number;
-  /** USD as the provider or runtime reported it. */
-  costUsd?: number;
-  latencyMs?: number;
-  /** Agent cells: model turns. */
-  turns?: number;
-}
-
-export interface Range {
-  low: number;
-  high: number;
-}
-
-export interface CellProjection {
-  tokens: Range;
-  /** Absent when neither a sample nor a price gives one. */
-  usd?: Range;
-  latencyMs?: Range;
-  turns?: Range;
-  /** Where the figures come from: the cell's own history, its variant × model's, its model's, or none. */
-  from: 'cell' | 'variant-model' | 'model' | 'none';
-}
-
-/** The cell a projection is asked for, and its prompt estimate when nothing was seen of it. */
-export interface SpendCell {
-  variantId: string;
-  model: string;
-  scenarioId: string;
-  promptEstimate: number;
-}
 
 const SEP = '\u0000';
 const cellKey = (c: { variantId: string; model: string; scenarioId: string }) => [c.variantId, c.model, c.scenarioId].join(SEP);
