@@ -1,4 +1,4 @@
-import { escapeHtml } from '../escape.ts';
+import { escapeHtml } from '../text/escape.ts';
 
 /**
  * A tagged template that escapes every interpolated value unless it is already `Html` (built by

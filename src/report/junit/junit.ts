@@ -1,5 +1,5 @@
 import type { CellResult } from '../../schema/result.ts';
-import { escapeXml } from '../escape.ts';
+import { escapeXml } from '../text/escape.ts';
 import { isControlVariantId } from '../../shared/control-arm.ts';
 
 /**

@@ -1,7 +1,7 @@
 /** The control arm's table in summary.md (issue 28). Pure. */
 import type { ControlComparison } from '../../score/control.ts';
 import { CONTROL_LABEL } from '../../shared/control-arm.ts';
-import { escapeMarkdownCell as cell } from '../escape.ts';
+import { escapeMarkdownCell as cell } from '../text/escape.ts';
 import { formatP, formatRate } from '../model/matrix-view.ts';
 import { CONTROL_HOW, CONTROL_VERDICT_TEXT, controlDelta, discordantPairs } from '../text/control-text.ts';
 

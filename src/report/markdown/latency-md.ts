@@ -1,7 +1,7 @@
 /** The latency table in summary.md (issue 28). Pure. */
 import type { LatencyFigures } from '../../schema/aggregate.ts';
 import type { LatencyStat } from '../../score/latency.ts';
-import { escapeMarkdownCell as cell } from '../escape.ts';
+import { escapeMarkdownCell as cell } from '../text/escape.ts';
 import { latencyRows } from '../model/latency-view.ts';
 import { LATENCY_HOW, latencyChange, ms, turnText } from '../text/latency-text.ts';
 

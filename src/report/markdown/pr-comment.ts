@@ -10,7 +10,7 @@ import type { RunMeta } from '../../schema/run-meta.ts';
 import { aggregateRun } from '../../score/aggregate-results.ts';
 import type { GateComparison, GateReport } from '../../score/types.ts';
 import { scenarioDeltas } from '../model/baseline-view.ts';
-import { escapeMarkdownCell, showControls } from '../escape.ts';
+import { escapeMarkdownCell, showControls } from '../text/escape.ts';
 import { type RubricTrust, trustNotes } from '../model/rubric-trust-notes.ts';
 import { firstFailureReasons, rowEvidence, SUMMARY_MAX_CHARS, trustMarkdown } from './summary-md-evidence.ts';
 import type { ControlComparison } from '../../score/control.ts';

@@ -2,7 +2,7 @@
  * The routing figures and the routing gate in Markdown (pure), for summary.md and the PR comment: the same as the
  * HTML Routing section, in text. Decisions come from model output: every cell is escaped.
  */
-import { escapeMarkdownCell as cell } from '../escape.ts';
+import { escapeMarkdownCell as cell } from '../text/escape.ts';
 import { NONE, type RoutingFigures } from '../../score/routing.ts';
 import type { RoutingGateItem } from '../../score/routing-gate.ts';
 import type { RateWithInterval } from '../../score/types.ts';

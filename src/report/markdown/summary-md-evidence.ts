@@ -4,7 +4,7 @@ import type { RunMeta } from '../../schema/run-meta.ts';
 import { TRAJECTORY_KINDS } from '../../schema/scenario.ts';
 import type { GateReport } from '../../score/types.ts';
 import { deltaKey, formatKN, hasBaselineCounts, movedScenarios, type BaselineView, type ScenarioDelta } from '../model/baseline-view.ts';
-import { escapeMarkdownCell as cell } from '../escape.ts';
+import { escapeMarkdownCell as cell } from '../text/escape.ts';
 import { gateSentence } from '../text/gate-text.ts';
 import type { GateComparison } from '../../score/types.ts';
 import { type TrustNote, trustSentence } from '../model/rubric-trust-notes.ts';

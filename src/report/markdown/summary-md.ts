@@ -5,7 +5,7 @@ export { SUMMARY_MAX_CHARS };
 import type { CellResult } from '../../schema/result.ts';
 import type { RunMeta } from '../../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../../score/types.ts';
-import { escapeMarkdownCell as cell, showControls } from '../escape.ts';
+import { escapeMarkdownCell as cell, showControls } from '../text/escape.ts';
 import { routingMarkdown } from './routing-md.ts';
 import { routingFigures } from '../../score/routing.ts';
 import { aggregateRun } from '../../score/aggregate-results.ts';

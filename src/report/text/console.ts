@@ -2,7 +2,7 @@ import type { RunSummary } from '../../score/types.ts';
 import { bestKey, buildMatrix, cellText, describePair, orderPairs } from '../model/matrix-view.ts';
 import { cacheNote } from '../model/run-mode.ts';
 import { formatTable } from './table.ts';
-import { showControls } from '../escape.ts';
+import { showControls } from './escape.ts';
 
 /**
  * The overview matrix as a text table for the terminal: variants down, models across, `★` on the

@@ -1,5 +1,5 @@
 import type { GateReport } from '../../score/types.ts';
-import { showControls } from '../escape.ts';
+import { showControls } from './escape.ts';
 import { describeComparison, errorBudgetText, gateHeadline, notableComparisons } from './gate-text.ts';
 
 /** The longest verdict, `below-threshold`. */

@@ -1,5 +1,5 @@
 import type { JudgeAgreement, SplitCell } from '../../score/types.ts';
-import { escapeMarkdownCell as cell } from '../escape.ts';
+import { escapeMarkdownCell as cell } from './escape.ts';
 
 /** `0.75 (3/4)`, or `—` when there is nothing to rate. */
 export function agreementRate(agreed: number, of: number): string {

@@ -1,4 +1,4 @@
-import { showControls } from '../escape.ts';
+import { showControls } from './escape.ts';
 
 /**
  * Plain-text table for the console: columns padded to the widest cell, control characters shown

@@ -1,6 +1,6 @@
 import type { ScenarioAggregate } from '../../schema/aggregate.ts';
 import type { Thresholds } from '../../schema/eval-config.ts';
-import { showControls } from '../escape.ts';
+import { showControls } from './escape.ts';
 import { describeBreach, findThresholdMisses } from '../../score/thresholds.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, escapeMarkdownCell, escapeXml, showControls } from './escape.ts';
-import { html } from './html/html-tag.ts';
+import { html } from '../html/html-tag.ts';
 
 describe('escaping', () => {
   it('escapes the five HTML specials', () => {
