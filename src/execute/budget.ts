@@ -10,7 +10,7 @@
  * included; a cell nothing is known of waits while another is in flight (`admit`). Grader calls are not counted.
  */
 import type { SpendBook } from '../plan/spend.ts';
-import type { SpendSample } from '../schema/planning.ts';
+import type { SpendSample } from '../schema/planning-figures.ts';
 import type { CellPlan } from '../plan/cell-plan.ts';
 import type { Budget } from '../schema/eval-config.ts';
 import type { CellResult } from '../schema/result.ts';

@@ -7,7 +7,7 @@ import type { Budget } from '../schema/eval-config.ts';
 import { MAX_REPEATS } from '../schema/eval-config.ts';
 import type { Discordance } from './discordance.ts';
 import { DEFAULT_DISCORDANCE, MIN_HISTORY_PAIRS, repeatsNeeded } from './power.ts';
-import type { ComparisonPlan, Planning, Range, RunProjection, SpendCell, SpendLine } from '../schema/planning.ts';
+import type { ComparisonPlan, Planning, Range, RunProjection, SpendCell, SpendLine } from '../schema/planning-figures.ts';
 import { addRange, type SpendBook } from './spend.ts';
 
 /** The effects every dry run plans for: ten and twenty points of pass rate. */

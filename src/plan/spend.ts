@@ -9,7 +9,7 @@
  * the plan says how many cells that is.
  */
 import type { EvalConfig, ModelCost } from '../schema/eval-config.ts';
-import type { CellProjection, Range, SpendCell, SpendSample } from '../schema/planning.ts';
+import type { CellProjection, Range, SpendCell, SpendSample } from '../schema/planning-figures.ts';
 import { resolveModel } from './matrix.ts';
 
 /** USD per million tokens. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CellResult } from '../schema/result.ts';
 import { aggregateRun } from '../score/aggregate-results.ts';
 import { ResultFold } from '../score/fold-results.ts';
-import { routingFigures } from '../score/routing.ts';
+import { routingFigures } from '../score/routing-figures.ts';
 import { gateRouting } from '../score/routing-gate.ts';
 import { renderRoutingGateRows, renderRoutingSection } from './html/routing-html.ts';
 import { routingGateMarkdown, routingMarkdown } from './markdown/routing-md.ts';

@@ -6,7 +6,7 @@
  */
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { type DiscreteTest, discreteHolmAdjust, mcnemarSupport } from './discrete-holm.ts';
-import { NONE, routingFigures } from './routing.ts';
+import { NONE, routingFigures } from './routing-figures.ts';
 import { mcnemarExactP } from './stats.ts';
 import type { MovedRequest, RoutingGateItem } from './types.ts';
 

@@ -4,7 +4,7 @@
  * cache cost nothing and carried cells are the baseline's: neither is a sample.
  */
 import path from 'node:path';
-import type { SpendSample } from '../../schema/planning.ts';
+import type { SpendSample } from '../../schema/planning-figures.ts';
 import type { CellResult } from '../../schema/result.ts';
 import { listRunIds, readResults, runDir } from './run-store.ts';
 

@@ -23,7 +23,7 @@ import { STYLE } from './html-style.ts';
 import { html, trusted, type Html } from './html-tag.ts';
 import { renderTrends } from './html-trends.ts';
 import { renderRoutingSection } from './routing-html.ts';
-import { routingFigures } from '../../score/routing.ts';
+import { routingFigures } from '../../score/routing-figures.ts';
 import { notableComparisons } from '../text/gate-text.ts';
 import { buildMatrix, type Matrix } from '../model/matrix-view.ts';
 import { describeMode } from '../model/run-mode.ts';

@@ -5,7 +5,7 @@
  * which link to it. Decisions come from model output: every one is escaped by the `html` tag.
  */
 import type { ScenarioAggregate } from '../../schema/aggregate.ts';
-import { COLLISION_RATE, NONE, type RoutingFigures, routingTrend } from '../../score/routing.ts';
+import { COLLISION_RATE, NONE, type RoutingFigures, routingTrend } from '../../score/routing-figures.ts';
 import type { RoutingGateItem } from '../../score/routing-gate.ts';
 import type { RateWithInterval } from '../../score/types.ts';
 import { routingAnchor } from './anchors.ts';

@@ -3,7 +3,7 @@
  * HTML Routing section, in text. Decisions come from model output: every cell is escaped.
  */
 import { escapeMarkdownCell as cell } from '../text/escape.ts';
-import { NONE, type RoutingFigures } from '../../score/routing.ts';
+import { NONE, type RoutingFigures } from '../../score/routing-figures.ts';
 import type { RoutingGateItem } from '../../score/routing-gate.ts';
 import type { RateWithInterval } from '../../score/types.ts';
 

@@ -7,7 +7,7 @@ import type { RunMeta } from '../../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../../score/types.ts';
 import { escapeMarkdownCell as cell, showControls } from '../text/escape.ts';
 import { routingMarkdown } from './routing-md.ts';
-import { routingFigures } from '../../score/routing.ts';
+import { routingFigures } from '../../score/routing-figures.ts';
 import { aggregateRun } from '../../score/aggregate-results.ts';
 import { scenarioDeltas, type BaselineView } from '../model/baseline-view.ts';
 import { approximations, regressionEvidence, trajectoryFailures, trustMarkdown } from './summary-md-evidence.ts';

@@ -3,7 +3,7 @@
  * expected to spend, as ranges. Pure: data → lines. Ids are the user's own file names; printed as is
  * on the console, as every console line of the tool does.
  */
-import type { Planning, Range, RunProjection } from '../../schema/planning.ts';
+import type { Planning, Range, RunProjection } from '../../schema/planning-figures.ts';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const range = (r: Range, f: (n: number) => string) => (f(r.low) === f(r.high) ? f(r.low) : `${f(r.low)}–${f(r.high)}`);

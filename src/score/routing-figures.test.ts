@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CellResult } from '../schema/result.ts';
 import { aggregateRun } from './aggregate-results.ts';
 import { gateRun } from './gate.ts';
-import { routingFigures } from './routing.ts';
+import { routingFigures } from './routing-figures.ts';
 import { gateRouting } from './routing-gate.ts';
 
 /** The routing cells of one variant: one per (case, repeat), the decision as given. */
