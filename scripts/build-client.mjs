@@ -28,6 +28,9 @@ export async function bundleClient() {
     minify: true,
     charset: 'utf8',
     legalComments: 'none',
+    // Given here, not found on disk: esbuild ignores tsconfig.json files under node_modules/, so an installed
+    // package rebuilding dist/cli.mjs would otherwise bundle a different script ("use strict" comes from here).
+    tsconfigRaw: { compilerOptions: { alwaysStrict: true } },
     write: false,
     logLevel: 'error',
   });
