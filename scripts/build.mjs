@@ -10,6 +10,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleClient, clientModule } from './build-client.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'cli.mjs');
@@ -46,6 +47,20 @@ const withoutEsprimaProbe = {
   },
 };
 
+/**
+ * The report page's client script is bundled afresh from src/report/html/client/ instead of read from the
+ * committed src/report/html/client-bundle.ts, so dist/cli.mjs never inlines a stale one (scripts/build-client.mjs).
+ */
+const freshClientScript = {
+  name: 'fresh-client-script',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]report[\\/]html[\\/]client-bundle\.ts$/ }, async () => ({
+      contents: clientModule(await bundleClient()),
+      loader: 'ts',
+    }));
+  },
+};
+
 /** Builds unless `ifStale` and dist/cli.mjs is newer than every file under src/. */
 export async function build({ ifStale = false } = {}) {
   if (ifStale) {
@@ -73,7 +88,7 @@ export async function build({ ifStale = false } = {}) {
     banner: {
       js: "import { createRequire as __cliRequire } from 'node:module'; import { fileURLToPath as __cliPath } from 'node:url'; const require = __cliRequire(import.meta.url); const __filename = __cliPath(import.meta.url); const __dirname = __cliPath(new URL('.', import.meta.url));",
     },
-    plugins: [withoutEsprimaProbe],
+    plugins: [withoutEsprimaProbe, freshClientScript],
     sourcemap: 'linked',
     write: false,
     outfile: out,

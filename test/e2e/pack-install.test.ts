@@ -11,6 +11,7 @@
  * this install against this repository's is measured by `npm run bench` (bench/pack-startup.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { fakeOpenAIProvider, startFakeOpenAI, type FakeOpenAIServer } from '../s
 import { startFakeOpenAIStream, type FakeOpenAIStreamServer, type StreamContext } from '../support/fake-openai-stream-server.ts';
 import { childEnv, REPO_ROOT } from '../support/project-fixture.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
+import { CLIENT_SCRIPT } from '../../src/report/html/client-bundle.ts';
 
 const tempDir = tempDirs('agent-evals-pack-');
 const NPM = 'npm';
@@ -220,6 +222,10 @@ describe('installed into another repository', () => {
       'triager pass',
     ]);
     for (const file of ['index.html', 'summary.md', 'junit.xml']) expect(readdirSync(path.join(repo, 'reports'))).toContain(file);
+    // The page inlines the client script bundled into the packed CLI, allowed by its hash in the page's CSP.
+    const page = readFileSync(path.join(repo, 'reports', 'index.html'), 'utf8');
+    expect(page.match(/<script>([\s\S]*?)<\/script>/)?.[1]).toBe(CLIENT_SCRIPT);
+    expect(page).toContain(`script-src &#39;sha256-${createHash('sha256').update(CLIENT_SCRIPT, 'utf8').digest('base64')}&#39;;`);
   });
 
   it('approving the install scripts later (npm rebuild agent-evals) patches promptfoo and builds dist/engine/, which then runs', async () => {

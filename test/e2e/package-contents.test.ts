@@ -50,6 +50,7 @@ describe('the package npm would publish', () => {
       'evals/eval.schema.json',
       'scripts/postinstall.mjs',
       'scripts/build-engine.mjs',
+      'scripts/build-client.mjs',
       'patches/promptfoo+0.121.20.patch',
       'bin/agent-evals.js',
       'dist/cli.mjs',

@@ -20,6 +20,8 @@ import { promptDiffAnchor } from './anchors.ts';
 import { renderScenarioGrid } from './html-scenario-grid.ts';
 import { baselineDeltas, renderFlaky, renderMatrix, renderPairMatrices, renderPairs } from './html-overview.ts';
 import { STYLE } from './html-style.ts';
+// The page's one script (allowed by its hash): TypeScript in html/client/, bundled by scripts/build-client.mjs.
+import { CLIENT_SCRIPT as SCRIPT } from './client-bundle.ts';
 import { html, trusted, type Html } from './html-tag.ts';
 import { renderTrends } from './html-trends.ts';
 import { renderRoutingSection } from './routing-html.ts';
@@ -69,19 +71,6 @@ export interface HtmlOptions {
   /** Trend points drawn per chart at most. */
   maxTrendPoints?: number;
 }
-
-// Opens the `<details>` around a link's target (a jump leaves a closed one closed in some browsers)
-// and scrolls to it, on load, on a hash change and on a click on an in-page link already in the URL.
-/**
- * The page's one script (allowed by its hash): a link to an anchor opens the <details> around it; two
- * answers picked with "compare" get a word diff in a panel, built with text nodes only (model output
- * never becomes markup).
- */
-const SCRIPT = `function o(h){var t=document.getElementById(decodeURIComponent(h.slice(1)));for(var e=t;e;e=e.parentElement)if(e.tagName==='DETAILS')e.open=true;t&&t.scrollIntoView()}addEventListener('hashchange',function(){o(location.hash)});document.addEventListener('click',function(v){var a=v.target.closest&&v.target.closest('a[href^="#"]');a&&a.hash===location.hash&&o(a.hash)});location.hash&&o(location.hash);
-var P=[];function q(i){var r=i.closest('.rep'),p=r&&r.querySelector('pre.out');return p?p.textContent:''}
-function w(){var c=document.getElementById('cmp');if(!c)return;if(P.length<2){c.hidden=true;return}var a=q(P[0]).split(/(\\s+)/),b=q(P[1]).split(/(\\s+)/),n=a.length,m=b.length,L=[],i,j;for(i=n;i>=0;i--){L[i]=new Int32Array(m+1);if(i<n)for(j=m-1;j>=0;j--)L[i][j]=a[i]===b[j]?L[i+1][j+1]+1:Math.max(L[i+1][j],L[i][j+1])}var d=c.querySelector('.difftext');d.textContent='';function s(k,x){var e=document.createElement(k);e.textContent=x;d.appendChild(e)}i=0;j=0;while(i<n||j<m){if(i<n&&j<m&&a[i]===b[j]){d.appendChild(document.createTextNode(a[i]));i++;j++}else if(j<m&&(i===n||L[i][j+1]>=L[i+1][j])){s('ins',b[j]);j++}else{s('del',a[i]);i++}}c.hidden=false}
-document.addEventListener('change',function(v){var i=v.target;if(!i.closest||!i.closest('label.pick'))return;if(i.checked){P.push(i);if(P.length>2)P.shift().checked=false}else P=P.filter(function(x){return x!==i});w()});
-document.addEventListener('click',function(v){if(v.target.id!=='cmp-x')return;P.forEach(function(x){x.checked=false});P=[];w()})`;
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
