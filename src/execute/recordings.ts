@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { DataFileError } from '../errors.ts';
 import { Trajectory } from '../schema/trajectory.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
+import { issueAt } from '../shared/issue-text.ts';
 import { redactDeep, redactSecrets } from '../shared/secrets.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import { modelEntry, recordingHash, type RecordingKey, samplingParams } from '../plan/recording-key.ts';
@@ -108,10 +109,10 @@ export class RecordingStore {
         file: this.shown(file),
       });
     }
-    const parsed = Recording.safeParse(json);
+    const parsed = Recording.safeParse(json, { reportInput: true });
     if (!parsed.success || parsed.data.hash !== hash) {
       throw new DataFileError(
-        `not a valid recording${parsed.success ? ' (hash does not match its request)' : `: ${parsed.error.issues[0]!.message} at ${parsed.error.issues[0]!.path.join('.')}`}; delete it or re-record with --record`,
+        `not a valid recording${parsed.success ? ' (hash does not match its request)' : `: ${issueAt(parsed.error.issues[0]!, Recording)}`}; delete it or re-record with --record`,
         { file: this.shown(file) },
       );
     }

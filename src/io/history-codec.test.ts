@@ -118,10 +118,10 @@ describe('format 2', () => {
       `${JSON.stringify(line)}\n${JSON.stringify({ ...line, v: 3 })}\n${JSON.stringify({ ...line, cells: [[0]] })}\n${JSON.stringify({ ...line, cells: [[0, 0, 0, 3, 2, 0, 0, 2, 'PPX', []]] })}`,
     );
     expect(damaged).toEqual([
-      { line: 1, message: 'cells.1: scenario index 7 is not in "scenarios"' },
+      { line: 1, message: 'cells[1]: scenario index 7 is not in "scenarios"' },
       { line: 2, message: expect.stringMatching(/^v: history format 3 is not one this agent-evals reads \(2\)/) },
-      { line: 3, message: expect.stringMatching(/^cells\.0\./) },
-      { line: 4, message: expect.stringMatching(/^cells\.0\.8: /) },
+      { line: 3, message: 'cells[0][1]: missing required field; expected number' },
+      { line: 4, message: 'cells[0][8]: expected text matching /^[PFEN]*$/, got "PPX"' },
     ]);
   });
 });
@@ -223,8 +223,8 @@ describe('readLineFast (a long history read without an array per stored cell)', 
     ]);
     expect(read.damaged).toEqual([
       { line: 3, message: expect.stringMatching(/^broken JSON/) },
-      { line: 6, message: 'cells.0: variant index 9 is not in "variants"' },
-      { line: 7, message: expect.stringMatching(/^cells\.0/) },
+      { line: 6, message: 'cells[0]: variant index 9 is not in "variants"' },
+      { line: 7, message: expect.stringMatching(/^cells\[0\]/) },
     ]);
     // A duplicate key: JSON.parse keeps the last one, and so does the read.
     const twice = line.replace('"cells":[', '"cells":[],"cells":[');

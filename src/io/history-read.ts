@@ -57,7 +57,7 @@ export function lineTotals(line: CompactHistoryLine): VariantModelTotal[] {
   const cells = line.cells ?? [];
   const rows = new Float64Array(cells.length * ROW);
   for (let n = 0; n < cells.length; n++) {
-    const [vi, mi, si, runs, passes, errors, notRun, scoreSum, , , gi] = checkedRow(line, cells[n], `cells.${n}`);
+    const [vi, mi, si, runs, passes, errors, notRun, scoreSum, , , gi] = checkedRow(line, cells[n], `cells[${n}]`);
     rows.set([vi, mi, si, runs, passes, errors, notRun, scoreSum, gi ?? -1], n * ROW);
   }
   return sumRows(line, rows, cells.length);
@@ -380,7 +380,7 @@ function intAt(b: Buffer, start: number, end: number): number {
 
 /** A line's entry without its cells (decoded only when read): run, time, git, totals, calibration. */
 function entryHead(line: CompactHistoryLine): SummedHistoryEntry {
-  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
+  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals[${n}]`));
   return {
     runId: line.runId,
     time: line.time,

@@ -3,6 +3,7 @@ import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
+import { issueAt } from '../shared/issue-text.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { tryLock } from './lock.ts';
 import { HistoryEntry } from '../schema/aggregate.ts';
@@ -284,26 +285,21 @@ function parseHistoryLine(
   const version = json && typeof json === 'object' && 'v' in json ? (json as { v: unknown }).v : undefined;
   if (version === undefined) {
     // Format 1 (before the compact lines): the entry as it is.
-    const parsed = HistoryEntry.safeParse(json);
-    return parsed.success ? { entry: parsed.data } : { message: firstIssue(parsed.error) };
+    const parsed = HistoryEntry.safeParse(json, { reportInput: true });
+    return parsed.success ? { entry: parsed.data } : { message: issueAt(parsed.error.issues[0]!, HistoryEntry) };
   }
   if (version !== HISTORY_FORMAT)
     return {
       message: `v: history format ${JSON.stringify(version)} is not one this agent-evals reads (${HISTORY_FORMAT}); a newer version wrote it?`,
     };
-  const parsed = CompactHistoryLine.safeParse(json);
-  if (!parsed.success) return { message: firstIssue(parsed.error) };
+  const parsed = CompactHistoryLine.safeParse(json, { reportInput: true });
+  if (!parsed.success) return { message: issueAt(parsed.error.issues[0]!, CompactHistoryLine) };
   try {
     return { entry: lazyHistoryEntry(parsed.data, reread) };
   } catch (err) {
     if (err instanceof HistoryLineError) return { message: err.message };
     throw err;
   }
-}
-
-function firstIssue(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
-  const issue = error.issues[0]!;
-  return `${issue.path.map(String).join('.') || '(line)'}: ${issue.message}`;
 }
 
 export interface CompactResult {

@@ -15,7 +15,8 @@ import { parseAgentFile } from './agents.ts';
 import { decodeText, findFiles, readInputFile, readTextFile, relPath } from './files.ts';
 import { readScenarioCsv } from './scenario-csv.ts';
 import { explainYamlError } from './yaml-hint.ts';
-import { describeIssueText, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
+import { describeIssueText, formatPath } from '../shared/issue-text.ts';
+import { isYamlError, parseYamlSource } from './yaml-source.ts';
 
 export type { LoadedScenario, ReferenceAnswer } from '../schema/loaded-scenario.ts';
 import type { LoadedScenario, ReferenceAnswer, ScenarioWorkspace } from '../schema/loaded-scenario.ts';
@@ -161,7 +162,7 @@ function issueError(issue: z.core.$ZodIssue, raw: RawScenario): UserError {
       place,
     );
   }
-  return new ScenarioError(describeIssueText(issue), place);
+  return new ScenarioError(describeIssueText(issue, Scenario), place);
 }
 
 async function normalize(s: Scenario, raw: RawScenario, root: string): Promise<LoadedScenario> {
@@ -297,9 +298,12 @@ async function loadTrajectory(file: string, dir: string, root: string): Promise<
   } catch (err) {
     throw new ScenarioError(`${shown}: broken JSON: ${(err as Error).message}`);
   }
-  const parsed = Trajectory.safeParse(json);
+  const parsed = Trajectory.safeParse(json, { reportInput: true });
   if (!parsed.success)
-    throw new ScenarioError(`${shown}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}`);
+    throw new ScenarioError(describeIssueText(parsed.error.issues[0]!, Trajectory), {
+      file: shown,
+      field: formatPath(parsed.error.issues[0]!.path) || undefined,
+    });
   return parsed.data;
 }
 
