@@ -59,7 +59,7 @@ export const ASSERTION_HANDLERS: Handlers = {
 };
 
 /** Kinds that need a grader model; calibration cannot run them offline. */
-export const MODEL_GRADED_KINDS: readonly AssertionKind[] = ['rubric'];
+const MODEL_GRADED_KINDS: readonly AssertionKind[] = ['rubric'];
 
 /**
  * The one rule for "this assertion needs the grader model": our model-graded kinds, by our name or by
@@ -89,7 +89,7 @@ export function toEngineAssertions(scenario: { assert: NormalizedAssertion[] }):
   return scenario.assert.map(toEngineAssertion);
 }
 
-export interface AssertionInfo {
+interface AssertionInfo {
   id: string;
   kind: AssertionKind;
   weight: number;

@@ -26,7 +26,7 @@ export { samplingParams, recordingHash, type RecordingKey } from '../plan/record
  * (and overwrote) one such file. A live run records the new key beside them.
  */
 
-export const Recording = z.strictObject({
+const Recording = z.strictObject({
   version: z.literal(1),
   hash: z.string(),
   provider: z.string(),
@@ -53,7 +53,7 @@ export const Recording = z.strictObject({
   /** Written by earlier versions only: git says when a recording changed. */
   recordedAt: z.string().optional(),
 });
-export type Recording = z.infer<typeof Recording>;
+type Recording = z.infer<typeof Recording>;
 
 export class RecordingStore {
   /** Model entries (by `stableJson(modelEntry)`) that share a key of earlier versions with a twin. */

@@ -64,7 +64,7 @@ export function lineTotals(line: CompactHistoryLine): VariantModelTotal[] {
 }
 
 /** Numbers kept of a cell to sum it: variant, model, scenario, runs, passes, errors, not run, score sum, grader (-1: none). */
-export const ROW = 9;
+const ROW = 9;
 
 interface Series {
   total: VariantModelTotal;

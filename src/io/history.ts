@@ -24,13 +24,13 @@ export function historyFile(root: string): string {
   return path.join(root, 'reports', 'history.jsonl');
 }
 
-export interface DamagedLine {
+interface DamagedLine {
   /** 1-based line number in history.jsonl. */
   line: number;
   message: string;
 }
 
-export interface HistoryRead {
+interface HistoryRead {
   entries: HistoryEntry[];
   /** Lines that could not be read; they are skipped here and left untouched in the file. */
   damaged: DamagedLine[];
@@ -64,7 +64,7 @@ export function historyLine(entry: HistoryEntry): string {
   return JSON.stringify(encodeHistoryEntry(entry));
 }
 
-export interface LockOptions {
+interface LockOptions {
   /** Give up waiting for a live writer after this long (ms). */
   timeoutMs?: number;
 }
@@ -302,7 +302,7 @@ function parseHistoryLine(
   }
 }
 
-export interface CompactResult {
+interface CompactResult {
   runs: number;
   /** Runs reduced to totals by this call (runs already reduced are not counted). */
   compacted: number;

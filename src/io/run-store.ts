@@ -34,7 +34,7 @@ export async function writeMeta(dir: string, meta: RunMeta): Promise<void> {
 }
 
 /** Appends result lines; each line goes out in one write so a kill can only tear the last one. */
-export interface ResultWriter {
+interface ResultWriter {
   append(result: CellResult): Promise<void>;
   close(): Promise<void>;
 }

@@ -60,7 +60,7 @@ export interface AgentFile {
 const CHARS_PER_TOKEN = 4;
 
 /** Rough token estimate (≈ 4 characters per token for English prose and Markdown). */
-export function estimateTokens(text: string): number {
+function estimateTokens(text: string): number {
   return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
@@ -109,7 +109,7 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string;
 }
 
 /** An agent definition as read from its file (Markdown + frontmatter, or an `opencode.json` entry). */
-export interface AgentDefinition {
+interface AgentDefinition {
   file: string;
   id: string;
   origin?: string;
@@ -255,7 +255,7 @@ function readPermissions(raw: unknown, source: YamlSource, file: string, problem
 }
 
 /** OpenCode files use a tools map, `mode`, `permission`, sampling keys or `provider/model`. */
-export function detectDialect(fm: Record<string, unknown>): Dialect {
+function detectDialect(fm: Record<string, unknown>): Dialect {
   const tools = fm.tools;
   if (tools && typeof tools === 'object' && !Array.isArray(tools)) return 'opencode';
   if (['mode', 'permission', 'temperature', 'top_p'].some((k) => k in fm)) return 'opencode';

@@ -18,7 +18,7 @@ import { describeIssueText, formatPath } from '../shared/issue-text.ts';
 import { isYamlError, parseYamlSource } from './yaml-source.ts';
 
 const EXTENSIONS = ['.yaml', '.yml', '.csv'];
-export const ROUTING_COLUMNS = ['id', 'request', 'expect', 'tags', 'note', 'not'] as const;
+const ROUTING_COLUMNS = ['id', 'request', 'expect', 'tags', 'note', 'not'] as const;
 const REQUIRED = ['id', 'request', 'expect'] as const;
 
 /**
@@ -89,7 +89,7 @@ async function selectFiles(root: string, all: string[], patterns: readonly strin
 }
 
 /** Suite agents no case expects: their precision and recall are never measured. */
-export function unexpectedAgents(suite: LoadedRoutingSuite): string[] {
+function unexpectedAgents(suite: LoadedRoutingSuite): string[] {
   const expected = new Set(suite.cases.map((c) => c.expect));
   return suite.agents
     .map((a, i) => ({ a, line: suite.agentLines[i] }))

@@ -250,7 +250,7 @@ function withIds(list: Assertion[], raw: RawScenario): NormalizedAssertion[] {
 }
 
 /** `mentions: [JWT, OAuth2]` → `mentions-jwt-oauth2`; `word-count` → `word-count`. */
-export function deriveId(a: Assertion): string {
+function deriveId(a: Assertion): string {
   const raw =
     'value' in a && a.value !== undefined ? a.value : 'tool' in a ? [a.tool, a.pattern ?? ''].join(' ') : 'file' in a ? a.file : '';
   const value = Array.isArray(raw) ? raw.join(' ') : String(raw);
@@ -405,7 +405,7 @@ async function loadPeer(file: string, dir: string, root: string): Promise<AgentV
 }
 
 /** Reference answers start with an HTML comment labelling them as calibration material; it is not part of the answer. */
-export function stripCalibrationHeader(text: string): string {
+function stripCalibrationHeader(text: string): string {
   return text.replace(/^\s*<!--[\s\S]*?-->\s*/, '').trim();
 }
 
@@ -454,11 +454,11 @@ function unmatchedAgents(
   return out;
 }
 
-export function sha256(text: string): string {
+function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /** JSON with object keys sorted, so that equal data hashes equally whatever the key order. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return stableJson(value);
 }

@@ -10,14 +10,14 @@ import { DEFAULT_DISCORDANCE, MIN_HISTORY_PAIRS, repeatsNeeded } from './power.t
 import { addRange, type Range, type SpendBook, type SpendCell } from './spend.ts';
 
 /** The effects every dry run plans for: ten and twenty points of pass rate. */
-export const PLANNED_EFFECTS = [0.1, 0.2] as const;
+const PLANNED_EFFECTS = [0.1, 0.2] as const;
 
 /** What planning needs of a planned cell. */
 export interface PlanningCell extends SpendCell {
   repeat: number;
 }
 
-export interface ComparisonPlan {
+interface ComparisonPlan {
   variantId: string;
   model: string;
   scenarios: number;
@@ -29,7 +29,7 @@ export interface ComparisonPlan {
   repeats: Array<{ effect: number; repeats?: number }>;
 }
 
-export interface SpendLine {
+interface SpendLine {
   variantId: string;
   model: string;
   scenarioId: string;

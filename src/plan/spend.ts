@@ -33,7 +33,7 @@ export interface Range {
   high: number;
 }
 
-export interface CellProjection {
+interface CellProjection {
   tokens: Range;
   /** Absent when neither a sample nor a price gives one. */
   usd?: Range;

@@ -8,7 +8,7 @@ import { escapeMarkdownCell as cell } from './escape.ts';
 import { type Html, html } from './html-tag.ts';
 import { formatDiff, formatInterval, formatP, formatRate } from './matrix.ts';
 
-export const NO_GAIN = 'no measurable gain over the bare model';
+const NO_GAIN = 'no measurable gain over the bare model';
 
 const VERDICT_TEXT: Record<ControlVerdict, string> = {
   gain: 'gain over the bare model',

@@ -10,7 +10,7 @@ import type { JudgeAgreement, RubricAgreement, SplitCell } from './types.ts';
 /** Split cells kept for the reports; the count goes on past it. */
 export const MAX_SPLIT_CELLS = 50;
 
-export interface AgreementFold {
+interface AgreementFold {
   add(result: CellResult): void;
   /** The figures so far; undefined when no cell had votes (a single grader, or no rubric). */
   result(): JudgeAgreement | undefined;
