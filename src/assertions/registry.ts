@@ -105,11 +105,6 @@ export function assertionIndex(scenario: { assert: NormalizedAssertion[] }): Map
   );
 }
 
-/** Ids of the critical assertions: any of them failing fails the cell whatever the score. */
-export function criticalAssertionIds(scenario: { assert: NormalizedAssertion[] }): string[] {
-  return scenario.assert.filter((a) => a.critical).map((a) => a.id);
-}
-
 /** `mentions: [JWT]`, `word-count: 200..800`, `has-table` — the assertion as a maintainer wrote it. */
 export function describeAssertion(a: Assertion): string {
   switch (a.type) {

@@ -229,22 +229,6 @@ async function* fileLines(handle: FileHandle): AsyncGenerator<{ bytes: Buffer; o
   yield { bytes: Buffer.concat(pending), offset };
 }
 
-/** The pure half of `readHistory`. */
-export function parseHistory(text: string): HistoryRead {
-  const read: HistoryRead = { entries: [], damaged: [] };
-  text.split('\n').forEach((raw, i) => {
-    addLine(
-      read,
-      Buffer.from(raw),
-      i + 1,
-      () => raw,
-      undefined,
-      () => raw,
-    );
-  });
-  return read;
-}
-
 function addLine(
   read: HistoryRead,
   bytes: Buffer,

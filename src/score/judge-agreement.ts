@@ -72,10 +72,3 @@ function splitCell(r: CellResult, a: CellResult['assertions'][number]): SplitCel
     votes: (a.votes ?? []).map((v) => ({ grader: v.grader, ...(v.pass !== undefined ? { pass: v.pass } : {}) })),
   };
 }
-
-/** The whole run at once, for callers that hold its results anyway. */
-export function judgeAgreement(results: Iterable<CellResult>): JudgeAgreement | undefined {
-  const fold = foldJudgeAgreement();
-  for (const r of results) fold.add(r);
-  return fold.result();
-}
