@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeHistoryLine, encodeHistoryEntry, totalsOnly } from './history-codec.ts';
 import { lineTotals, readLineFast } from './history-read.ts';
 import { historyLine } from './history.ts';
-import { readHistoryText } from '../../test/support/history-text.ts';
+import { historyTextReader } from '../../test/support/history-text.ts';
 import { CELL_TOTALS, type SummedHistoryEntry, trendSeries } from '../report/trends.ts';
 import type { HistoryEntry } from '../schema/aggregate.ts';
 import { CompactHistoryLine, historyHash } from '../schema/history-line.ts';
@@ -24,6 +24,7 @@ const shortened = (e: HistoryEntry): HistoryEntry => ({
     assertionsHash: historyHash(c.assertionsHash),
   })),
 });
+const readHistoryText = historyTextReader();
 const roundTrip = (e: HistoryEntry) => readHistoryText(`${historyLine(e)}\n`);
 
 /** A variant with errors, not-run cells and critical assertions: every optional part of a cell at once. */

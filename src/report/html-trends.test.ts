@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderTrends } from './html-trends.ts';
 import { CELL_TOTALS, trendSeries } from './trends.ts';
 import { historyLine } from '../io/history.ts';
-import { readHistoryText } from '../../test/support/history-text.ts';
+import { historyTextReader } from '../../test/support/history-text.ts';
 import type { HistoryEntry } from '../schema/aggregate.ts';
 import { shapedEntry, STARTER_SHAPE } from '../../test/support/history-shape.ts';
 
@@ -25,6 +25,7 @@ function history(): HistoryEntry[] {
   });
 }
 
+const readHistoryText = historyTextReader();
 const trendsOf = async (text: string) => {
   const { entries, damaged } = await readHistoryText(text);
   expect(damaged).toEqual([]);
