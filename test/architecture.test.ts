@@ -8,7 +8,8 @@
  * - no import cycles, type-only imports included; a command never imports another command;
  * - promptfoo and the agent programs' SDKs are imported only in `execute/`;
  * - only `src/cli.ts` touches the process (exit code, argv, signals, environment);
- * - a comment or doc naming a source file (`src/x/y.ts`, `report/html/html.ts`) names one that exists.
+ * - a comment or doc naming a source file (`src/x/y.ts`, `report/html/html.ts`) names one that exists, and one
+ *   pointing at a line (`cli.ts:52`) at a line the file has.
  * `FORBIDDEN_PROBES` are imports that must stay forbidden: each is checked against the rules here.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -472,6 +473,28 @@ describe('architecture', () => {
         .map((p) => `${file}: ${p}`),
     );
     expect([...new Set(missing)]).toEqual([]);
+  });
+
+  it('points only at lines that exist, in comments and docs (`cli.ts:52`, `report/html.ts:80`)', () => {
+    // A bare name is looked up among src/ files: a deleted module's name fails as a moved line does.
+    const byName = new Map<string, string[]>();
+    for (const s of sources) byName.set(path.basename(s.file), [...(byName.get(path.basename(s.file)) ?? []), s.file]);
+    const lines = (file: string) => readFileSync(path.join(SRC, file), 'utf8').split('\n').length;
+    const texts = [
+      ...sources.map((s) => ({ file: `src/${s.file}`, text: s.text })),
+      ...['README.md', ...readdirSync(path.join(REPO_ROOT, 'docs')).map((f) => `docs/${f}`)]
+        .filter((f) => f.endsWith('.md'))
+        .map((file) => ({ file, text: readFileSync(path.join(REPO_ROOT, file), 'utf8') })),
+    ];
+    const wrong = texts.flatMap(({ file, text }) =>
+      [...text.matchAll(/(?<![\w.-])((?:src\/)?(?:[\w-]+\/)*[\w-]+\.ts):(\d+)\b/g)].flatMap((m) => {
+        const named = m[1]!.replace(/^src\//, '');
+        const found = named.includes('/') ? (existsSync(path.join(SRC, named)) ? [named] : []) : (byName.get(named) ?? []);
+        const ok = found.length > 0 && found.every((f) => Number(m[2]) <= lines(f));
+        return ok ? [] : [`${file}: ${m[0]}`];
+      }),
+    );
+    expect([...new Set(wrong)]).toEqual([]);
   });
 
   it("docs/architecture.md's table is this table", () => {

@@ -43,7 +43,7 @@ export const GRADER_SYSTEM = [
 ].join('\n');
 
 /** The user message: rubric, then the fenced answer, then the task once more (after the untrusted text). */
-export const GRADER_USER = [
+const GRADER_USER = [
   '<Rubric>',
   ESCAPED('rubric'),
   '</Rubric>',

@@ -59,7 +59,7 @@ export const ASSERTION_HANDLERS: Handlers = {
 };
 
 /** Kinds that need a grader model; calibration cannot run them offline. */
-export const MODEL_GRADED_KINDS: readonly AssertionKind[] = ['rubric'];
+const MODEL_GRADED_KINDS: readonly AssertionKind[] = ['rubric'];
 
 /**
  * The one rule for "this assertion needs the grader model": our model-graded kinds, by our name or by
@@ -89,7 +89,7 @@ export function toEngineAssertions(scenario: { assert: NormalizedAssertion[] }):
   return scenario.assert.map(toEngineAssertion);
 }
 
-export interface AssertionInfo {
+interface AssertionInfo {
   id: string;
   kind: AssertionKind;
   weight: number;
@@ -103,11 +103,6 @@ export function assertionIndex(scenario: { assert: NormalizedAssertion[] }): Map
   return new Map(
     scenario.assert.map((a) => [a.id, { id: a.id, kind: a.type, weight: a.weight, critical: a.critical, label: describeAssertion(a) }]),
   );
-}
-
-/** Ids of the critical assertions: any of them failing fails the cell whatever the score. */
-export function criticalAssertionIds(scenario: { assert: NormalizedAssertion[] }): string[] {
-  return scenario.assert.filter((a) => a.critical).map((a) => a.id);
 }
 
 /** `mentions: [JWT]`, `word-count: 200..800`, `has-table` — the assertion as a maintainer wrote it. */

@@ -10,7 +10,7 @@ import { TRAJECTORY_KINDS } from '../schema/scenario.ts';
 import type { RubricCalibrationRun } from './rubrics.ts';
 import type { RubricCalibration } from './rubric-verdict.ts';
 
-export type AssertionVerdict =
+type AssertionVerdict =
   /** Passes every pass example and fails at least one fail example. */
   | 'discriminates'
   /** Passes the fail examples too: it cannot tell a good answer from a bad one. */
@@ -24,7 +24,7 @@ export type AssertionVerdict =
   /** Model-graded, and the grader applies it wrongly or inconsistently to the reference answers. */
   | 'untrusted';
 
-export interface ExampleOutcome {
+interface ExampleOutcome {
   side: 'pass' | 'fail';
   label: string;
   /** The scenario's verdict on this answer (threshold and critical assertions applied). */
@@ -34,7 +34,7 @@ export interface ExampleOutcome {
   failed: Array<{ id: string; reason: string }>;
 }
 
-export interface AssertionCalibration {
+interface AssertionCalibration {
   id: string;
   kind: string;
   label: string;
@@ -74,7 +74,7 @@ export interface CalibrationReport {
   scenarios: ScenarioCalibration[];
 }
 
-export interface CalibrateOptions {
+interface CalibrateOptions {
   /** Run model-graded assertions in the offline pass (only with a grader promptfoo can reach by default). */
   graderAvailable: boolean;
   /** Rubric verdicts from the grader (`calibrateRubrics`): a flagged rubric fails its scenario. */

@@ -63,7 +63,7 @@ export function formatUncalibrated(s: Pick<ScenarioCalibration, 'id' | 'file'>):
  * @example
  * formatRubric(r) // 'rubric `rubric: "Declines…"`: accuracy 1.00 (12/12 grades agree), steady, 12 grades (0 asked now): trusted'
  */
-export function formatRubric(r: RubricCalibration): string {
+function formatRubric(r: RubricCalibration): string {
   const accuracy =
     r.accuracy === undefined
       ? 'accuracy n/a (no grade given)'

@@ -5,9 +5,9 @@
  */
 
 /** Below this accuracy a rubric is flagged: the grader cannot apply it to the references reliably. */
-export const MIN_RUBRIC_ACCURACY = 0.9;
+const MIN_RUBRIC_ACCURACY = 0.9;
 
-export type RubricFlag = 'inaccurate' | 'flaky' | 'grader-error' | 'not-exercised';
+type RubricFlag = 'inaccurate' | 'flaky' | 'grader-error' | 'not-exercised';
 
 /** One grade as calibration reads it: a verdict, or the grader's failure to give one. */
 export type GradeOutcome = { pass: boolean; tokens?: number; fresh: boolean } | { error: string; fresh: boolean };
@@ -145,7 +145,7 @@ const oneLine = (s: string) => {
 };
 
 /** A calibration in one figure per grader: what a run's history line could carry to show judge drift. */
-export interface RubricCalibrationSummary {
+interface RubricCalibrationSummary {
   rubrics: number;
   flagged: number;
   /** Pooled over every rubric: grades agreeing with the reference labels / grades given. */

@@ -17,7 +17,7 @@ import { calibrateScenarios, type CalibrationReport } from './calibrate.ts';
 import { calibrateRubrics, DEFAULT_RUBRIC_GRADES, type RubricCalibrationRun } from './rubrics.ts';
 import type { RubricCalibration } from './rubric-verdict.ts';
 
-export interface RunCalibrationOptions {
+interface RunCalibrationOptions {
   scenario?: string[];
   graderAvailable?: boolean;
   /** An eval config whose `grader:` calibrates the rubrics (`calibrate --config`); without it rubrics are not run. */
@@ -109,7 +109,7 @@ async function gradeRubrics(
  * const { run, rubrics } = await rubricCalibrationWith(ctx.root, inputs.scenarios, { config, file: configFile, env: ctx.env, repeat: 3 });
  * const report = await calibrateScenarios(inputs.scenarios, { graderAvailable: false, rubrics, rubricCalibration: run });
  */
-export async function rubricCalibrationWith(
+async function rubricCalibrationWith(
   root: string,
   scenarios: LoadedScenario[],
   opts: { config: EvalConfig; file: string; env: NodeJS.ProcessEnv; repeat: number; signal?: AbortSignal },

@@ -26,7 +26,7 @@ import { resolveRunId } from '../io/run/run-id.ts';
 import { readRunFold, runDir } from '../io/run/run-store.ts';
 import { type Budget, MAX_REPEATS } from '../schema/eval-config.ts';
 
-export interface EvalOptions extends EvalSelection {
+interface EvalOptions extends EvalSelection {
   config: string;
   dryRun?: boolean;
   replay?: boolean;

@@ -12,7 +12,7 @@ import { isScored, type CellResult } from '../schema/result.ts';
 import { TRAJECTORY_KINDS } from '../schema/scenario.ts';
 import { redactDeep, redactSecrets, secretValues } from '../shared/secrets.ts';
 
-export interface ExamplesAddOptions {
+interface ExamplesAddOptions {
   /** The run (default: the latest). */
   run?: string;
   /** The cell's id, or a unique prefix of at least 6 characters. */

@@ -5,7 +5,7 @@ import { gateAndReport, recordedThresholds } from '../finish/gate-run.ts';
 import { readFinishedRun } from '../io/run/finished-run.ts';
 import { resolveRunId } from '../io/run/run-id.ts';
 
-export interface GateOptions {
+interface GateOptions {
   run?: string;
   /** Eval config whose thresholds to use; default: the config the run recorded in its meta.json. */
   config?: string;

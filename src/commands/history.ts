@@ -2,7 +2,7 @@ import type { Context } from '../context.ts';
 import { compactHistory } from '../io/history/history.ts';
 
 /** Runs that keep every aggregate when `--keep` is not given: about three months of daily runs on main. */
-export const DEFAULT_KEEP_FULL = 100;
+const DEFAULT_KEEP_FULL = 100;
 
 /**
  * `agent-evals history compact [--keep N]`: the newest N runs keep every aggregate (the report's

@@ -23,7 +23,7 @@ export async function lintCommand(ctx: Context, opts: { json?: boolean; maxPromp
 }
 
 /** `2 errors, 1 warning in 5 files` */
-export function formatTally({ files, errors, warnings }: Pick<LintReport, 'files' | 'errors' | 'warnings'>): string {
+function formatTally({ files, errors, warnings }: Pick<LintReport, 'files' | 'errors' | 'warnings'>): string {
   const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   return `${n(errors, 'error')}, ${n(warnings, 'warning')} in ${n(files.length, 'file')}`;
 }

@@ -16,7 +16,7 @@ import { diffSandbox, prepareSandbox, removeSandbox } from './workspace.ts';
 const KEY_VARIABLE: Record<Exclude<RuntimeName, 'chat'>, string> = { 'claude-code': 'ANTHROPIC_API_KEY', opencode: 'OPENAI_API_KEY' };
 
 /** One routing case as the harness asks for it: the runtime prepares the sandboxed workspace copy and HOME. */
-export type RoutingCellRequest = Omit<RoutingCellInput, 'workspace' | 'sandboxHome'> & {
+type RoutingCellRequest = Omit<RoutingCellInput, 'workspace' | 'sandboxHome'> & {
   /** Names the case's folder under `<run>/cells/` (unique in the run). */
   cellId: string;
   runtime: Exclude<RuntimeName, 'chat'>;

@@ -16,7 +16,7 @@ import type { Budget } from '../schema/eval-config.ts';
 import type { CellResult } from '../schema/result.ts';
 import { spendSample } from '../io/run/spend-history.ts';
 
-export interface Spend {
+interface Spend {
   tokens: number;
   usd: number;
 }

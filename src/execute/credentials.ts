@@ -30,7 +30,7 @@ const KEY_VARS: Record<string, string[]> = {
 
 const DEFAULT_OLLAMA = 'http://localhost:11434';
 
-export interface ProbeOptions {
+interface ProbeOptions {
   env: NodeJS.ProcessEnv;
   /** Injected for tests; defaults to global fetch. */
   fetch?: typeof fetch;

@@ -22,7 +22,7 @@ export interface Decided {
   skipped: CellResult[];
 }
 
-export type PlannedCell = EvalPlan['cells'][number];
+type PlannedCell = EvalPlan['cells'][number];
 
 /** Per pending cell: live (its model can run), replay (a recording exists), or a skipped result saying why. */
 export async function decideCells(input: {

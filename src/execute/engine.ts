@@ -29,7 +29,7 @@ export function engineSource(): string {
 }
 
 /** What scripts/build-engine.mjs writes beside a bundle. */
-export interface BundleMeta {
+interface BundleMeta {
   promptfoo?: string;
   entry?: string;
   /** agent-evals' version that built it (a first-use cache is keyed by it). */

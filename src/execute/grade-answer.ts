@@ -5,7 +5,7 @@ import type { Promptfoo } from './engine.ts';
 import { decidePanel, type PanelGrading } from './grader-panel.ts';
 import { type ProviderResponse, type ProviderWrapper, trajectoryOf } from './provider-wrapper.ts';
 
-export interface GradeOptions {
+interface GradeOptions {
   /** The grader, or a panel of graders: each grades the model-graded assertions, their majority decides. */
   graders: ReadonlyArray<{ label: string; provider: ProviderWrapper }>;
   /** Repeats in the run: when > 1 the grader's calls are cached per repeat, as the answers are. */

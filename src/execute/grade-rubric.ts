@@ -3,7 +3,7 @@ import type { ResolvedModel } from '../plan/matrix.ts';
 import { loadEngine } from './engine.ts';
 
 /** One grade, or the grader's failure to give one (an error is never a verdict on the answer). */
-export type RubricSample = { pass: boolean; score: number; reason: string; tokens?: number } | { error: string };
+type RubricSample = { pass: boolean; score: number; reason: string; tokens?: number } | { error: string };
 
 /** Grades one rubric assertion on one answer; `sample` tells repeated grades apart (k independent samples). */
 export type RubricGrader = (input: {

@@ -20,7 +20,7 @@ export interface PanelGrading {
   componentResults?: PanelComponent[];
 }
 
-export interface Vote {
+interface Vote {
   grader: string;
   pass?: boolean;
   score?: number;

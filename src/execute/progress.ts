@@ -4,7 +4,7 @@ import type { CellStatus } from '../schema/result.ts';
  * Progress while cells finish: a redrawn bar on a terminal, plain lines (at most every few seconds)
  * when output goes to a log (CI).
  */
-export interface Progress {
+interface Progress {
   tick(status: CellStatus): void;
   done(): void;
 }

@@ -15,7 +15,7 @@ import { modelEntry, type RecordingKey, samplingParams } from '../plan/recording
 import type { RecordingStore } from './recordings.ts';
 
 export type ProviderResponse = Record<string, unknown>;
-export type CallApi = (prompt: string, context?: unknown, options?: unknown, cell?: CellPlan) => Promise<ProviderResponse>;
+type CallApi = (prompt: string, context?: unknown, options?: unknown, cell?: CellPlan) => Promise<ProviderResponse>;
 /** The seam's view of an agent runtime: one cell in, a provider response out (`metadata.trajectory` set). */
 export type AgentCellRunner = (cell: CellPlan, signal?: AbortSignal) => Promise<ProviderResponse>;
 
@@ -25,7 +25,7 @@ export interface ProviderWrapper {
   callApi: CallApi;
 }
 
-export interface WrapperOptions {
+interface WrapperOptions {
   mode: RunMode;
   repeats: number;
   recordings: RecordingStore;

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { DataFileError } from '../errors.ts';
 import { Trajectory } from '../schema/trajectory.ts';
 import { writeFileAtomic } from '../io/fs/atomic-write.ts';
+import { issueAt } from '../shared/issue-text.ts';
 import { redactDeep, redactSecrets } from '../shared/secrets.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import { modelEntry, recordingHash, type RecordingKey, samplingParams } from '../plan/recording-key.ts';
@@ -25,7 +26,7 @@ export { samplingParams, recordingHash, type RecordingKey } from '../plan/record
  * (and overwrote) one such file. A live run records the new key beside them.
  */
 
-export const Recording = z.strictObject({
+const Recording = z.strictObject({
   version: z.literal(1),
   hash: z.string(),
   provider: z.string(),
@@ -52,7 +53,7 @@ export const Recording = z.strictObject({
   /** Written by earlier versions only: git says when a recording changed. */
   recordedAt: z.string().optional(),
 });
-export type Recording = z.infer<typeof Recording>;
+type Recording = z.infer<typeof Recording>;
 
 export class RecordingStore {
   /** Model entries (by `stableJson(modelEntry)`) that share a key of earlier versions with a twin. */
@@ -108,10 +109,10 @@ export class RecordingStore {
         file: this.shown(file),
       });
     }
-    const parsed = Recording.safeParse(json);
+    const parsed = Recording.safeParse(json, { reportInput: true });
     if (!parsed.success || parsed.data.hash !== hash) {
       throw new DataFileError(
-        `not a valid recording${parsed.success ? ' (hash does not match its request)' : `: ${parsed.error.issues[0]!.message} at ${parsed.error.issues[0]!.path.join('.')}`}; delete it or re-record with --record`,
+        `not a valid recording${parsed.success ? ' (hash does not match its request)' : `: ${issueAt(parsed.error.issues[0]!, Recording)}`}; delete it or re-record with --record`,
         { file: this.shown(file) },
       );
     }

@@ -14,7 +14,7 @@ import type { AgentCellRunner, ProviderResponse } from './provider-wrapper.ts';
  * The most model requests a routing case may make: the decision takes one or two (a tool call, or an answer);
  * the bound only stops a main agent that would go on working.
  */
-export const ROUTING_MAX_REQUESTS = 4;
+const ROUTING_MAX_REQUESTS = 4;
 
 /** The runner the seam calls for agent cells: routing cells to `routeCell`, the others as before. */
 export function withRoutingCells(ctx: Context, agents: AgentRuntimes, timeoutMs: number): AgentCellRunner {
@@ -44,7 +44,7 @@ export function withRoutingCells(ctx: Context, agents: AgentRuntimes, timeoutMs:
  *
  * @example routingResponse({ chosen: 'db', detail: 'Design the schema', requests: 1, latencyMs: 9, runtimeVersion: '1.0' }, 'opencode').output // 'db\n\nDesign the schema'
  */
-export function routingResponse(out: RoutingCellOutput, runtime: Exclude<RuntimeName, 'chat'>): ProviderResponse {
+function routingResponse(out: RoutingCellOutput, runtime: Exclude<RuntimeName, 'chat'>): ProviderResponse {
   if (out.error) return { error: out.error };
   const delegated = out.chosen !== 'none';
   return {
@@ -64,12 +64,6 @@ export function routingResponse(out: RoutingCellOutput, runtime: Exclude<Runtime
       routing: { requests: out.requests, runtimeVersion: out.runtimeVersion },
     },
   };
-}
-
-/** Splits a routing cell's answer into the decision and its detail. */
-export function decisionOf(output: string): { chosen: string; detail: string } {
-  const nl = output.indexOf('\n');
-  return nl < 0 ? { chosen: output.trim(), detail: '' } : { chosen: output.slice(0, nl).trim(), detail: output.slice(nl).trim() };
 }
 
 /**

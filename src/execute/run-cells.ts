@@ -24,7 +24,7 @@ import { type AgentCellRunner, type ProviderResponse, type ProviderWrapper, wrap
 import type { RecordingStore } from './recordings.ts';
 import type { CellBudget } from './budget.ts';
 
-export interface RunCellsOptions {
+interface RunCellsOptions {
   /** The cells, planned a batch at a time when a `PlanList` plans on demand (an array of plans is one too). */
   plans: PlanList;
   /** The grader, or the panel whose majority decides each rubric assertion. */

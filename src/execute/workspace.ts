@@ -22,9 +22,9 @@ import type { OmittedFile } from '../schema/trajectory.ts';
  * migration or a report an agent writes is far below it; a file past it is named with its size instead
  * (file-contains fails on it rather than judge a prefix).
  */
-export const FINAL_FILE_MAX_BYTES = 1024 * 1024;
+const FINAL_FILE_MAX_BYTES = 1024 * 1024;
 /** Text kept over all changed files of one cell: one results.jsonl line and the recording hold it. */
-export const FINAL_FILES_MAX_BYTES = 8 * 1024 * 1024;
+const FINAL_FILES_MAX_BYTES = 8 * 1024 * 1024;
 /** Text of the original files kept in memory for the diff (beyond it, a changed file is described by its sizes). */
 const BEFORE_TEXT_MAX_BYTES = 16 * 1024 * 1024;
 /** The recorded diff is for reading: cut here (filesChanged is always complete). */
@@ -33,10 +33,10 @@ const MAX_DIFF = 256 * 1024;
 const MAX_EDIT_LINES = 2_000;
 const CHUNK = 1024 * 1024;
 
-export type EntryKind = 'file' | 'directory' | 'symlink' | 'fifo' | 'socket' | 'character device' | 'block device' | 'unreadable';
+type EntryKind = 'file' | 'directory' | 'symlink' | 'fifo' | 'socket' | 'character device' | 'block device' | 'unreadable';
 
 /** One path of a workspace as it is compared before and after a cell. */
-export interface Entry {
+interface Entry {
   kind: EntryKind;
   /** Permission bits (`mode & 0o7777`); not compared for symlinks (always 0777 on Linux). */
   mode: number;
@@ -53,7 +53,7 @@ export interface Entry {
   error?: string;
 }
 
-export type Snapshot = Map<string, Entry>;
+type Snapshot = Map<string, Entry>;
 
 export interface CellSandbox {
   workspace: string;
@@ -62,7 +62,7 @@ export interface CellSandbox {
   before: Snapshot;
 }
 
-export interface SandboxDiff {
+interface SandboxDiff {
   workspaceDiff: string;
   /** Every path added, deleted or changed, sorted; a new or deleted folder only when no path inside it is listed. */
   filesChanged: string[];
@@ -91,7 +91,7 @@ export async function prepareSandbox(source: string | undefined, cellDir: string
  * `textBudget` bytes last (each at most FINAL_FILE_MAX_BYTES).
  * @example (await snapshot(ws)).get('run.sh') // { kind: 'file', mode: 0o755, bytes: 8, hash: '…' }
  */
-export async function snapshot(dir: string, textBudget = 0): Promise<Snapshot> {
+async function snapshot(dir: string, textBudget = 0): Promise<Snapshot> {
   const entries: Snapshot = new Map();
   let budget = textBudget;
   // Sequential on purpose: a workspace is small, and this bounds open files and memory.

@@ -3,6 +3,7 @@ import { type LoadedBaseline, loadBaseline } from '../io/baseline/baseline.ts';
 import type { FoldedRun, LoadedRun } from '../io/run/run-store.ts';
 import { renderEvalVerdicts, renderGateConsole } from '../report/text/gate-console.ts';
 import { DataFileError, isUserError } from '../errors.ts';
+import { issueAt } from '../shared/issue-text.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
 import { Thresholds } from '../schema/eval-config.ts';
@@ -100,9 +101,9 @@ export async function sayVerdicts(
 export async function recordedThresholds(ctx: Context, run: LoadedRun): Promise<Thresholds> {
   const recorded = run.meta.config.thresholds;
   if (recorded === undefined) return (await loadEvalConfig(ctx.root, run.meta.configFile)).config.thresholds;
-  const parsed = Thresholds.safeParse(recorded);
+  const parsed = Thresholds.safeParse(recorded, { reportInput: true });
   if (!parsed.success)
-    throw new DataFileError(`config.thresholds: not readable (${parsed.error.issues[0]!.message}); pass the config with --config`, {
+    throw new DataFileError(`${issueAt(parsed.error.issues[0]!, Thresholds, ['config', 'thresholds'])}; pass the config with --config`, {
       file: `reports/runs/${run.meta.runId}/meta.json`,
     });
   return parsed.data;

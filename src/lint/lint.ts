@@ -66,7 +66,7 @@ function similarByFile(files: AgentFile[]): Map<string, Array<{ name: string; fi
   return out;
 }
 
-export function compareFindings(a: Finding, b: Finding): number {
+function compareFindings(a: Finding, b: Finding): number {
   return a.file.localeCompare(b.file) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0) || a.rule.localeCompare(b.rule);
 }
 

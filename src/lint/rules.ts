@@ -4,7 +4,7 @@ import { SIMILAR_DESCRIPTIONS } from './similar-descriptions.ts';
 import { VOCABULARY, suggestName, toolToCheck } from './vocabulary.ts';
 
 /** Rules that look at a loaded variant; the load rules come from `LOAD_RULES` in the loader. */
-export type VariantRule =
+type VariantRule =
   | 'description-missing'
   | 'temperature-range'
   | 'tool-unknown'
@@ -16,7 +16,7 @@ export type VariantRule =
   | 'description-similar';
 export type RuleName = LoadRule | VariantRule;
 
-export interface LintOptions {
+interface LintOptions {
   /** Warn when a prompt is estimated longer than this many tokens. */
   maxPromptTokens: number;
   /** Names of the agents under `agents/`, for `@name` references. */
@@ -26,14 +26,14 @@ export interface LintOptions {
 }
 
 /** Where and what, as one rule finds it; `lintAgents` adds the file, rule and severity. */
-export interface RuleHit {
+interface RuleHit {
   line?: number;
   column?: number;
   field?: string;
   message: string;
 }
 
-export interface Rule {
+interface Rule {
   severity: Severity;
   /** One line saying what the rule checks. */
   summary: string;

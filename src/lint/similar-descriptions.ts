@@ -21,12 +21,12 @@ const STOP = new Set(
 );
 
 /** The words a description is compared by. */
-export function descriptionWords(description: string): string[] {
+function descriptionWords(description: string): string[] {
   const text = description.replace(/<example>[\s\S]*?<\/example>/gi, ' ').toLowerCase();
   return (text.match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 2 && !STOP.has(w));
 }
 
-export interface DescribedAgent {
+interface DescribedAgent {
   /** Agent name: descriptions of one agent's variants are never compared with each other. */
   name: string;
   description: string;
@@ -34,7 +34,7 @@ export interface DescribedAgent {
   key: string;
 }
 
-export interface SimilarPair {
+interface SimilarPair {
   a: DescribedAgent;
   b: DescribedAgent;
   similarity: number;

@@ -5,7 +5,7 @@ import { CLAUDE_CODE_LEGACY_NAMES, CLAUDE_CODE_TOOL_NAMES } from './claude-code-
  * What each dialect's runtime knows: tool names, permission keys and model spellings. Lint warns
  * (never errors) on anything else, because both tools add names faster than this list is updated.
  */
-export interface DialectVocabulary {
+interface DialectVocabulary {
   tools: ReadonlySet<string>;
   /** Keys of OpenCode's `permission` map; empty for Claude Code, which has no such key. */
   permissionKeys: ReadonlySet<string>;

@@ -13,7 +13,8 @@ import {
 import { decodeText } from './files.ts';
 import { keyAtLine, readFrontmatterYaml, splitFrontmatter } from './frontmatter.ts';
 import { explainYamlError } from './yaml-hint.ts';
-import { describeZodIssue, formatPath, type YamlSource } from './yaml-source.ts';
+import { describeIssueText, formatPath } from '../shared/issue-text.ts';
+import { describeZodIssue, type YamlSource } from './yaml-source.ts';
 
 export type Severity = 'error' | 'warning';
 
@@ -59,7 +60,7 @@ export interface AgentFile {
 const CHARS_PER_TOKEN = 4;
 
 /** Rough token estimate (≈ 4 characters per token for English prose and Markdown). */
-export function estimateTokens(text: string): number {
+function estimateTokens(text: string): number {
   return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
@@ -108,7 +109,7 @@ export function parseAgentFile(bytes: Buffer, where: { file: string; id: string;
 }
 
 /** An agent definition as read from its file (Markdown + frontmatter, or an `opencode.json` entry). */
-export interface AgentDefinition {
+interface AgentDefinition {
   file: string;
   id: string;
   origin?: string;
@@ -204,19 +205,19 @@ function checkKnownKeys(
   if (permission !== undefined) valid.permission = permission;
   if (checked.success) return valid;
   for (const issue of checked.error.issues) {
-    const { place } = describeZodIssue(issue, source, file);
-    problems.push(problem('field-type', file, describeFieldIssue(issue, dialect), place));
+    const { place } = describeZodIssue(issue, source, file, schema);
+    problems.push(problem('field-type', file, describeFieldIssue(issue, dialect, schema), place));
     const top = issue.path[0];
     if (typeof top === 'string') delete valid[top];
   }
   return valid;
 }
 
-function describeFieldIssue(issue: z.core.$ZodIssue, dialect: Dialect): string {
+function describeFieldIssue(issue: z.core.$ZodIssue, dialect: Dialect, schema: z.ZodType): string {
   const expected = issue.path.length === 1 ? EXPECTED[dialect][String(issue.path[0])] : undefined;
   const input = 'input' in issue ? issue.input : undefined;
   if (expected) return `expected ${expected}, got ${quoteValue(input ?? null)}`;
-  return describeZodIssue(issue, undefined, '').message;
+  return describeIssueText(issue, schema);
 }
 
 const ACTIONS = PermissionAction.options.join(', ').replace(/, (\w+)$/, ' or $1');
@@ -254,7 +255,7 @@ function readPermissions(raw: unknown, source: YamlSource, file: string, problem
 }
 
 /** OpenCode files use a tools map, `mode`, `permission`, sampling keys or `provider/model`. */
-export function detectDialect(fm: Record<string, unknown>): Dialect {
+function detectDialect(fm: Record<string, unknown>): Dialect {
   const tools = fm.tools;
   if (tools && typeof tools === 'object' && !Array.isArray(tools)) return 'opencode';
   if (['mode', 'permission', 'temperature', 'top_p'].some((k) => k in fm)) return 'opencode';

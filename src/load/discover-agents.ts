@@ -14,7 +14,7 @@ import { readOpenCodeJsonAgents } from './opencode-json.ts';
  * Where agents live, in the order they are read: this harness's own folder, then the places Claude Code
  * and OpenCode read project agents from. An eval config's `agentsDirs:` replaces the list.
  */
-export const AGENT_PLACES = ['agents', '.claude/agents', '.opencode/agent', '.opencode/agents', 'opencode.json', 'opencode.jsonc'] as const;
+const AGENT_PLACES = ['agents', '.claude/agents', '.opencode/agent', '.opencode/agents', 'opencode.json', 'opencode.jsonc'] as const;
 
 /**
  * The places to read agents from: the eval config's `agentsDirs:` (each must exist: exit 2 naming the
@@ -68,14 +68,14 @@ async function readAgentMarkdown(root: string, dir: string, abs: string, origin:
   }
 }
 
-export type AgentTool = 'claude' | 'opencode';
+type AgentTool = 'claude' | 'opencode';
 
 /**
  * The tool whose project agents a place holds, told by the place's own name (`.claude/agents`,
  * `.opencode/agent(s)`, `opencode.json(c)`, at the root or under a folder `agentsDirs:` names);
  * `undefined` for `agents/` and any other folder.
  */
-export function toolOfPlace(origin: string): AgentTool | undefined {
+function toolOfPlace(origin: string): AgentTool | undefined {
   const place = origin.replace(/\\/g, '/').replace(/\/+$/, '');
   if (/(^|\/)\.claude\/agents$/.test(place)) return 'claude';
   if (/(^|\/)\.opencode\/agents?$/.test(place) || /(^|\/)opencode\.jsonc?$/i.test(place)) return 'opencode';

@@ -3,7 +3,8 @@ import { EvalConfigError, type Place, quoteValue, UserErrors } from '../errors.t
 import { EvalConfig, type ModelSpec } from '../schema/eval-config.ts';
 import { readTextFile, relPath } from './files.ts';
 import { explainYamlError } from './yaml-hint.ts';
-import { describeZodIssue, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
+import { formatPath } from '../shared/issue-text.ts';
+import { describeZodIssue, isYamlError, parseYamlSource } from './yaml-source.ts';
 
 /**
  * Whether the engine can load a model id: undefined when it can, else its reason in one line. Given by
@@ -40,7 +41,7 @@ export async function loadEvalConfig(
   const parsed = EvalConfig.safeParse(src.data ?? {}, { reportInput: true });
   if (!parsed.success) {
     const errors = parsed.error.issues.map((issue) => {
-      const { message, place } = describeZodIssue(issue, src, file);
+      const { message, place } = describeZodIssue(issue, src, file, EvalConfig);
       return new EvalConfigError(message, place);
     });
     throw errors.length === 1 ? errors[0]! : new UserErrors(errors);

@@ -46,7 +46,7 @@ export async function findFiles(dir: string, exts: readonly string[]): Promise<s
  * (lint warns about its cost); a config or scenario this large is a wrong file, and `/dev/zero` or a
  * runaway generator must fail at once instead of filling memory.
  */
-export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
+const MAX_INPUT_BYTES = 10 * 1024 * 1024;
 const MB = 1024 * 1024;
 
 /**

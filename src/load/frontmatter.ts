@@ -2,7 +2,7 @@ import matter from 'gray-matter';
 import { isYamlError, parseYamlSource, type YamlSource, type YamlSyntaxError } from './yaml-source.ts';
 
 /** A Markdown file split at its frontmatter: the YAML text and the body after the closing `---`. */
-export type SplitFile = { ok: true; yaml: string; body: string; bodyLine: number } | { ok: false; line: number; message: string };
+type SplitFile = { ok: true; yaml: string; body: string; bodyLine: number } | { ok: false; line: number; message: string };
 
 /**
  * Splits `text` (already decoded: LF line endings, no BOM) into frontmatter and body with gray-matter.
@@ -31,7 +31,7 @@ function findBodyLine(text: string, content: string): number {
   return upTo.split('\n').length;
 }
 
-export type FrontmatterYaml = { ok: true; source: YamlSource; lenient?: YamlSyntaxError } | { ok: false; error: YamlSyntaxError };
+type FrontmatterYaml = { ok: true; source: YamlSource; lenient?: YamlSyntaxError } | { ok: false; error: YamlSyntaxError };
 
 /**
  * Strict YAML first. Claude Code reads frontmatter leniently, and real files (8 of 158 in the

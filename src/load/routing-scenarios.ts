@@ -6,9 +6,9 @@ import { type LoadedRoutingSuite, NONE } from '../schema/routing.ts';
 import { stableJson } from '../shared/stable-json.ts';
 
 /** Tag every routing case carries (`scenarios: [tag:routing]` selects them all), and the per-suite one. */
-export const ROUTING_TAG = 'routing';
+const ROUTING_TAG = 'routing';
 /** The id of a routing cell's one assertion: the decision equals the expectation. */
-export const ROUTING_ASSERTION = 'routing';
+const ROUTING_ASSERTION = 'routing';
 
 /**
  * Each routing case as a scenario of the ordinary pipeline (plan, recordings, resume, history, gate, reports):

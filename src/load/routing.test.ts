@@ -103,7 +103,7 @@ cases:
     request: design   the TABLES
     expect: api
 `;
-    expect(await errorsOf({ 'routing/b.yaml': bad })).toEqual(['routing/b.yaml:9:5: cases[1]: unknown field "nott"']);
+    expect(await errorsOf({ 'routing/b.yaml': bad })).toEqual(['routing/b.yaml:9:5: cases[1]: unknown field "nott"; did you mean "not"?']);
     const fixed = bad.replace('    nott: [db]\n', '');
     expect(await errorsOf({ 'routing/b.yaml': fixed })).toEqual([
       'routing/b.yaml:5:13: cases[0].expect: "databse" is not an agent of the suite; expected one of api, dbb, none',

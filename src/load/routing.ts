@@ -14,10 +14,11 @@ import { didYouMean } from '../shared/closest.ts';
 import { findFiles, readTextFile, relPath } from './files.ts';
 import { loadWorkspace } from './scenarios.ts';
 import { explainYamlError } from './yaml-hint.ts';
-import { describeIssueText, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
+import { describeIssueText, formatPath } from '../shared/issue-text.ts';
+import { isYamlError, parseYamlSource } from './yaml-source.ts';
 
 const EXTENSIONS = ['.yaml', '.yml', '.csv'];
-export const ROUTING_COLUMNS = ['id', 'request', 'expect', 'tags', 'note', 'not'] as const;
+const ROUTING_COLUMNS = ['id', 'request', 'expect', 'tags', 'note', 'not'] as const;
 const REQUIRED = ['id', 'request', 'expect'] as const;
 
 /**
@@ -88,7 +89,7 @@ async function selectFiles(root: string, all: string[], patterns: readonly strin
 }
 
 /** Suite agents no case expects: their precision and recall are never measured. */
-export function unexpectedAgents(suite: LoadedRoutingSuite): string[] {
+function unexpectedAgents(suite: LoadedRoutingSuite): string[] {
   const expected = new Set(suite.cases.map((c) => c.expect));
   return suite.agents
     .map((a, i) => ({ a, line: suite.agentLines[i] }))
@@ -164,7 +165,7 @@ async function readYamlSuite(text: string, file: string, root: string, known?: r
   const place = (p: readonly PropertyKey[]): Place => ({ file, field: formatPath(p) || undefined, ...src.placeOf(p) });
   const checked = RoutingSuiteFile.safeParse(src.data, { reportInput: true });
   if (!checked.success)
-    throw collect(checked.error.issues, (issue) =>
+    throw collect(checked.error.issues, RoutingSuiteFile, (issue) =>
       issue.code === 'unrecognized_keys'
         ? { file, field: formatPath(issue.path) || undefined, ...src.keyPlaceOf([...issue.path, issue.keys[0]!]) }
         : place(issue.path),
@@ -272,11 +273,11 @@ function readCsvSuite(text: string, file: string, known?: readonly string[]): Lo
 function csvIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.input === undefined)
     return `empty cell; expected ${issue.path[0] === 'expect' ? 'an agent of the suite, or none' : `a ${issue.expected}`}`;
-  return describeIssueText(issue);
+  return describeIssueText(issue, RoutingCase);
 }
 
-function collect(issues: z.core.$ZodIssue[], placeOf: (issue: z.core.$ZodIssue) => Place): UserError {
-  const errors = issues.map((issue) => new ScenarioError(describeIssueText(issue), placeOf(issue)));
+function collect(issues: z.core.$ZodIssue[], schema: z.ZodType, placeOf: (issue: z.core.$ZodIssue) => Place): UserError {
+  const errors = issues.map((issue) => new ScenarioError(describeIssueText(issue, schema), placeOf(issue)));
   return errors.length === 1 ? errors[0]! : new UserErrors(errors);
 }
 

@@ -9,8 +9,8 @@ import type { Place } from '../errors.ts';
 import { ASSERTION_KINDS, type AssertionKind } from '../schema/scenario.ts';
 import { didYouMean } from '../shared/closest.ts';
 
-export const REQUIRED_COLUMNS = ['id', 'title', 'request'] as const;
-export const SCENARIO_COLUMNS = ['id', 'title', 'agent', 'tags', 'request', 'weight', 'threshold', 'critical', 'pass', 'fail'] as const;
+const REQUIRED_COLUMNS = ['id', 'title', 'request'] as const;
+const SCENARIO_COLUMNS = ['id', 'title', 'agent', 'tags', 'request', 'weight', 'threshold', 'critical', 'pass', 'fail'] as const;
 
 /** Kinds whose cell is one list value (`JWT|OAuth2` → `value: [JWT, OAuth2]`). */
 const LIST_KINDS: readonly AssertionKind[] = ['mentions', 'mentions-all', 'contains-any', 'contains-all'];
@@ -21,7 +21,7 @@ const WHOLE_KINDS: readonly AssertionKind[] = ['regex', 'not-regex', 'has-sectio
 /** Kinds switched on by `yes`. */
 const FLAG_KINDS: readonly AssertionKind[] = ['is-json', 'has-table'];
 
-export interface CsvRow {
+interface CsvRow {
   data: Record<string, unknown>;
   row: number;
   /** Line of the file where the row starts. */
@@ -30,7 +30,7 @@ export interface CsvRow {
   placeOf(path: readonly PropertyKey[]): Place;
 }
 
-export interface CsvProblem {
+interface CsvProblem {
   message: string;
   place: Place;
 }

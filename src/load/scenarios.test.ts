@@ -181,7 +181,7 @@ describe('loadScenarios: bad input', () => {
     const err = await loadScenarios(root, { agentNames: [] }).catch((e: UserErrors) => e.errors.map((x) => x.message));
     expect(err).toEqual([
       'scenarios/x.yaml:11:12: assert[0].value: expected a valid regular expression',
-      'scenarios/x.yaml:12:5: assert[0]: unknown field "colour"',
+      'scenarios/x.yaml:12:5: assert[0]: unknown field "colour"; expected one of type, id, weight, critical, value, min, max, threshold, tool, pattern, file',
       'scenarios/x.yaml:3:10: request: expected exactly one of "request" or "messages"',
       'scenarios/x.yaml:7:11: messages[1].role: expected the conversation to end with a user turn, got "assistant"',
     ]);

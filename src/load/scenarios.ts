@@ -15,7 +15,8 @@ import { parseAgentFile } from './agents.ts';
 import { decodeText, findFiles, readInputFile, readTextFile, relPath } from './files.ts';
 import { readScenarioCsv } from './scenario-csv.ts';
 import { explainYamlError } from './yaml-hint.ts';
-import { describeIssueText, formatPath, isYamlError, parseYamlSource } from './yaml-source.ts';
+import { describeIssueText, formatPath } from '../shared/issue-text.ts';
+import { isYamlError, parseYamlSource } from './yaml-source.ts';
 
 export type { LoadedScenario, ReferenceAnswer } from '../schema/loaded-scenario.ts';
 import type { LoadedScenario, ReferenceAnswer, ScenarioWorkspace } from '../schema/loaded-scenario.ts';
@@ -161,7 +162,7 @@ function issueError(issue: z.core.$ZodIssue, raw: RawScenario): UserError {
       place,
     );
   }
-  return new ScenarioError(describeIssueText(issue), place);
+  return new ScenarioError(describeIssueText(issue, Scenario), place);
 }
 
 async function normalize(s: Scenario, raw: RawScenario, root: string): Promise<LoadedScenario> {
@@ -249,7 +250,7 @@ function withIds(list: Assertion[], raw: RawScenario): NormalizedAssertion[] {
 }
 
 /** `mentions: [JWT, OAuth2]` → `mentions-jwt-oauth2`; `word-count` → `word-count`. */
-export function deriveId(a: Assertion): string {
+function deriveId(a: Assertion): string {
   const raw =
     'value' in a && a.value !== undefined ? a.value : 'tool' in a ? [a.tool, a.pattern ?? ''].join(' ') : 'file' in a ? a.file : '';
   const value = Array.isArray(raw) ? raw.join(' ') : String(raw);
@@ -297,9 +298,12 @@ async function loadTrajectory(file: string, dir: string, root: string): Promise<
   } catch (err) {
     throw new ScenarioError(`${shown}: broken JSON: ${(err as Error).message}`);
   }
-  const parsed = Trajectory.safeParse(json);
+  const parsed = Trajectory.safeParse(json, { reportInput: true });
   if (!parsed.success)
-    throw new ScenarioError(`${shown}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}`);
+    throw new ScenarioError(describeIssueText(parsed.error.issues[0]!, Trajectory), {
+      file: shown,
+      field: formatPath(parsed.error.issues[0]!.path) || undefined,
+    });
   return parsed.data;
 }
 
@@ -401,7 +405,7 @@ async function loadPeer(file: string, dir: string, root: string): Promise<AgentV
 }
 
 /** Reference answers start with an HTML comment labelling them as calibration material; it is not part of the answer. */
-export function stripCalibrationHeader(text: string): string {
+function stripCalibrationHeader(text: string): string {
   return text.replace(/^\s*<!--[\s\S]*?-->\s*/, '').trim();
 }
 
@@ -450,11 +454,11 @@ function unmatchedAgents(
   return out;
 }
 
-export function sha256(text: string): string {
+function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /** JSON with object keys sorted, so that equal data hashes equally whatever the key order. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return stableJson(value);
 }

@@ -3,9 +3,6 @@ import type { z } from 'zod';
 import type { Place } from '../errors.ts';
 import { describeIssueText, formatPath } from '../shared/issue-text.ts';
 
-// Moved to shared/ (io/ reads runs and history with the same words); re-exported for load/'s readers.
-export { describeIssueText, formatPath };
-
 /** Alias expansions allowed per document: a "billion laughs" file must be refused, not expanded. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -96,11 +93,16 @@ export function isYamlError(src: YamlSource | { errors: YamlSyntaxError[] }): sr
   return 'errors' in src;
 }
 
-/** One zod issue → message + place, with the expectation said plainly. */
-export function describeZodIssue(issue: z.core.$ZodIssue, src: YamlSource | undefined, file: string): { message: string; place: Place } {
+/** One zod issue of `schema` → message + place, with the expectation said plainly (shared/issue-text.ts). */
+export function describeZodIssue(
+  issue: z.core.$ZodIssue,
+  src: YamlSource,
+  file: string,
+  schema: z.ZodType,
+): { message: string; place: Place } {
   const field = formatPath(issue.path);
   // An unknown key is reported where the key is written, not where its enclosing map starts (1:1 at top level).
-  const at = src && issue.code === 'unrecognized_keys' ? src.keyPlaceOf([...issue.path, issue.keys[0]!]) : src?.placeOf(issue.path);
+  const at = issue.code === 'unrecognized_keys' ? src.keyPlaceOf([...issue.path, issue.keys[0]!]) : src.placeOf(issue.path);
   const place: Place = { file, field: field || undefined, ...at };
-  return { message: describeIssueText(issue), place };
+  return { message: describeIssueText(issue, schema), place };
 }

@@ -24,7 +24,7 @@ export interface CarriedCells {
   grader?: string;
 }
 
-export interface AffectedInput {
+interface AffectedInput {
   cells: Cell<LoadedScenario>[];
   /** Files changed since the ref, relative to the project root. */
   changed: ReadonlySet<string>;
@@ -35,7 +35,7 @@ export interface AffectedInput {
   graderId?: string;
 }
 
-export interface AffectedSelection {
+interface AffectedSelection {
   live: Cell<LoadedScenario>[];
   carried: CellResult[];
   /** Variant ids and scenario ids whose files changed (among the planned cells). */
@@ -102,7 +102,7 @@ export function selectAffected(input: AffectedInput): AffectedSelection {
  * others, its passes are attributed to the passing repeats first (then by repeat index), and its
  * ungraded runs (grader failures) to the last ones.
  */
-export function carriedResult(
+function carriedResult(
   cell: Cell<LoadedScenario>,
   base: ScenarioAggregate,
   baseline: Baseline,

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.ts';
  * The most cells one eval may plan. Far above any real suite (the 10,000-cell benchmark), low enough
  * that a typo such as `--repeat 1e9` is refused at once instead of exhausting memory.
  */
-export const MAX_CELLS = 200_000;
+const MAX_CELLS = 200_000;
 
 /**
  * Pure matrix expansion: (variants, models, scenarios, repeats) → cells. No I/O here; the eval
@@ -48,7 +48,7 @@ export interface Cell<S extends MatrixScenario = MatrixScenario> {
 }
 
 /** A variant that cannot run on any model, with the reason (e.g. no `modelMap` entry for its hint). */
-export interface Unmapped {
+interface Unmapped {
   variantId: string;
   reason: string;
 }
@@ -67,19 +67,19 @@ export function cellKey(variantId: string, modelLabel: string, scenarioId: strin
 }
 
 /** Does `name`/`id` match one of the patterns (exact name, exact id, or glob over either)? */
-export function matchesAny(patterns: readonly string[] | undefined, ...candidates: string[]): boolean {
+function matchesAny(patterns: readonly string[] | undefined, ...candidates: string[]): boolean {
   if (!patterns || patterns.length === 0) return true;
   return patterns.some((p) => candidates.some((c) => c === p || picomatch.isMatch(c, p)));
 }
 
 /** Scenario selection: ids, globs, or `tag:<name>`. */
-export function selectsScenario(patterns: readonly string[] | undefined, scenario: MatrixScenario): boolean {
+function selectsScenario(patterns: readonly string[] | undefined, scenario: MatrixScenario): boolean {
   if (!patterns || patterns.length === 0) return true;
   return patterns.some((p) => (p.startsWith('tag:') ? scenario.tags.includes(p.slice(4)) : matchesAny([p], scenario.id)));
 }
 
 /** Models each variant runs on: the configured list, or its own hint through `modelMap` (`from-agent`). */
-export function modelsForVariant(config: Pick<EvalConfig, 'models' | 'modelMap'>, variant: AgentVariant): ResolvedModel[] | Unmapped {
+function modelsForVariant(config: Pick<EvalConfig, 'models' | 'modelMap'>, variant: AgentVariant): ResolvedModel[] | Unmapped {
   if (config.models !== 'from-agent') return config.models.map(resolveModel);
   const hint = variant.modelHint ?? 'inherit';
   const spec = config.modelMap?.[hint] ?? config.modelMap?.default;
@@ -92,7 +92,7 @@ export function modelsForVariant(config: Pick<EvalConfig, 'models' | 'modelMap'>
   return [resolveModel(spec)];
 }
 
-export interface MatrixInput<S extends MatrixScenario> {
+interface MatrixInput<S extends MatrixScenario> {
   variants: AgentVariant[];
   scenarios: S[];
   config: Pick<EvalConfig, 'models' | 'modelMap' | 'agents' | 'scenarios' | 'repeats'>;

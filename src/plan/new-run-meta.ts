@@ -6,7 +6,7 @@ import type { RunMeta } from '../schema/run-meta.ts';
 import { redactConfig } from '../shared/secrets.ts';
 import type { EvalPlan } from './plan-eval.ts';
 
-export const HARNESS_VERSION = '0.1.0';
+const HARNESS_VERSION = '0.1.0';
 
 /**
  * A new run's meta.json (pure): what was run, on what, by which versions; the config with secrets

@@ -59,7 +59,7 @@ function agentRunOf(cell: Cell<LoadedScenario>): AgentRun {
 }
 
 /** A routing cell's suite: every sibling as a subagent of the runtime's main agent, the variant in its own agent's place. */
-export function routingRunOf(cell: Cell<LoadedScenario>, runtime: Exclude<RuntimeName, 'chat'>, runtimeVersion?: string): RoutingRun {
+function routingRunOf(cell: Cell<LoadedScenario>, runtime: Exclude<RuntimeName, 'chat'>, runtimeVersion?: string): RoutingRun {
   const routing = cell.scenario.routing!;
   const agents = routing.siblings.map((s) => (s.name === cell.variant.name ? cell.variant : s));
   if (!agents.some((a) => a.name === cell.variant.name)) agents.push(cell.variant);

@@ -11,7 +11,7 @@ import type { ComparisonPlan, Planning, Range, RunProjection, SpendCell, SpendLi
 import { addRange, type SpendBook } from './spend.ts';
 
 /** The effects every dry run plans for: ten and twenty points of pass rate. */
-export const PLANNED_EFFECTS = [0.1, 0.2] as const;
+const PLANNED_EFFECTS = [0.1, 0.2] as const;
 
 /** What planning needs of a planned cell. */
 export interface PlanningCell extends SpendCell {

@@ -20,11 +20,11 @@ import { binomialPmf, mcnemarExactP } from '../score/stats.ts';
 /** Run-to-run discordance assumed when history has too few pairs to measure it: one pair in five flips. */
 export const DEFAULT_DISCORDANCE = 0.2;
 /** Power planned for: the usual 80 %. */
-export const PLANNED_POWER = 0.8;
+const PLANNED_POWER = 0.8;
 /** Fewer pairs than this in history: the default discordance is used instead of the measured one. */
 export const MIN_HISTORY_PAIRS = 20;
 
-export interface PowerInput {
+interface PowerInput {
   /** Pairs compared: scenarios × repeats. */
   pairs: number;
   /** ψ₀, 0..1: share of pairs that disagree between two runs of an unchanged prompt. */
@@ -87,7 +87,7 @@ function criticalCounts(alpha: number): (d: number) => number {
   };
 }
 
-export interface RepeatsInput {
+interface RepeatsInput {
   /** Scenarios the comparison pairs over: each repeat adds one pair per scenario. */
   scenarios: number;
   discordance: number;

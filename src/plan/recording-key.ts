@@ -65,7 +65,7 @@ function endpointOf(url: string): string {
   return `${shown.slice(0, query)}?${params.join('&')}`;
 }
 
-export interface RecordingModel {
+interface RecordingModel {
   label: string;
   endpoint?: string;
   headers?: Record<string, string>;

@@ -22,7 +22,7 @@ export const ClaudeCodeFrontmatter = z.object({
 export type ClaudeCodeFrontmatter = z.infer<typeof ClaudeCodeFrontmatter>;
 
 /** A permission value: one action for the whole tool, or glob rules (`"git status*": allow`). */
-export const PermissionValue = z.union([PermissionAction, z.record(z.string(), PermissionAction)]);
+const PermissionValue = z.union([PermissionAction, z.record(z.string(), PermissionAction)]);
 
 /** OpenCode agent frontmatter (`.opencode/agent/*.md`). */
 export const OpenCodeFrontmatter = z.object({

@@ -54,7 +54,7 @@ export const CompactHistoryLine = z.strictObject({
 export type CompactHistoryLine = z.infer<typeof CompactHistoryLine>;
 
 /** Hex digits kept of a fingerprint in history: history only compares them (a prompt or a test changed), 48 bits is plenty. */
-export const HISTORY_HASH_LENGTH = 12;
+const HISTORY_HASH_LENGTH = 12;
 
 /**
  * A fingerprint as history keeps it; format-1 lines hold full hashes, so readers compare through this.

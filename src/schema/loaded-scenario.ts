@@ -21,7 +21,7 @@ export interface ScenarioWorkspace {
 }
 
 /** What makes a scenario a routing case: its suite, its expected decision, and the suite's sibling agents. */
-export interface RoutingScenario {
+interface RoutingScenario {
   suite: string;
   case: string;
   /** The suite agent that should take the request, or `none`. */

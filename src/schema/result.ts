@@ -17,7 +17,7 @@ export const CellStatus = z.enum([
 export type CellStatus = z.infer<typeof CellStatus>;
 
 /** One grader's grade of a rubric assertion, when a panel of graders decided it by majority. */
-export const GraderVote = z.object({
+const GraderVote = z.object({
   /** The grader's label in the eval config. */
   grader: z.string(),
   /** Absent when this grader failed to grade (its `reason` says why). */
@@ -25,7 +25,6 @@ export const GraderVote = z.object({
   score: z.number().min(0).max(1).optional(),
   reason: z.string().optional(),
 });
-export type GraderVote = z.infer<typeof GraderVote>;
 
 /**
  * Id and kind of the outcome that fails an agent cell whose agent reached a bound of the cell (maxTurns, the
@@ -51,12 +50,11 @@ export const AssertionOutcome = z.object({
 });
 export type AssertionOutcome = z.infer<typeof AssertionOutcome>;
 
-export const TokenUsage = z.object({
+const TokenUsage = z.object({
   prompt: z.number().int().nonnegative(),
   completion: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
 });
-export type TokenUsage = z.infer<typeof TokenUsage>;
 
 /** One line of `reports/runs/<run-id>/results.jsonl`. */
 export const CellResult = z.object({

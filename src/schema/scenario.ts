@@ -7,7 +7,7 @@ import * as z from 'zod';
  */
 
 /** Lower-case words joined by `-`: scenario and assertion ids. */
-export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const Id = z.string().regex(ID_PATTERN, 'expected lower-case letters, digits, ".", "_" or "-", e.g. "fitness-app"');
 
 const Text = z.string().trim().min(1);
@@ -208,7 +208,7 @@ export const Example = z.union([
 ]);
 export type Example = z.infer<typeof Example>;
 
-export const Examples = z.strictObject({
+const Examples = z.strictObject({
   pass: z.array(Example).default([]).describe('answers every assertion must accept'),
   fail: z.array(Example).default([]).describe('answers the scenario must reject'),
 });

@@ -1,9 +1,9 @@
 import * as z from 'zod';
 
 /** How one tool call ended (see shared/agent-runtime.ts). */
-export const ToolOutcome = z.enum(['ran', 'denied-by-agent', 'denied-by-sandbox', 'failed', 'limit']);
+const ToolOutcome = z.enum(['ran', 'denied-by-agent', 'denied-by-sandbox', 'failed', 'limit']);
 
-export const ToolCall = z.object({
+const ToolCall = z.object({
   index: z.number().int().nonnegative(),
   tool: z.string(),
   input: z.record(z.string(), z.unknown()),
@@ -14,7 +14,6 @@ export const ToolCall = z.object({
   /** The agent that made the call when it was a delegated subagent. */
   agent: z.string().optional(),
 });
-export type ToolCallRecord = z.infer<typeof ToolCall>;
 
 /** Why a changed path's text is not in `finalFiles`: file-contains gives no verdict on text it never saw. */
 export const OmittedFile = z.object({

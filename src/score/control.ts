@@ -18,7 +18,7 @@ import type { ControlComparison, ControlVerdict } from './types.ts';
 export type { ControlComparison, ControlVerdict };
 
 /** What the control comparison needs of a cell (a `CellResult` has it). */
-export interface ControlCell {
+interface ControlCell {
   agent: string;
   variantId: string;
   model: string;

@@ -14,7 +14,7 @@ import type { AssertionOutcome, CellResult, CellStatus } from '../schema/result.
 const STATUSES: readonly CellStatus[] = ['pass', 'fail', 'error', 'not-run', 'not-recorded'];
 const SOURCES: ReadonlyArray<CellResult['source']> = [undefined, 'live', 'replay', 'cache', 'baseline'];
 /** A folded cell: its verdict, and an agent cell's model turns (its trajectory is not kept). */
-export type FoldedCell = CellResult & { turns?: number };
+type FoldedCell = CellResult & { turns?: number };
 type Identity = Pick<CellResult, 'agent' | 'variantId' | 'variantHash' | 'scenarioId' | 'scenarioHash' | 'assertionsHash' | 'model'>;
 
 /** Numbers in fixed-size typed chunks: no per-element boxing and no growth slack (a JS array grows by half). */

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AssertionOutcome, CellResult } from '../schema/result.ts';
-import { judgeAgreement, MAX_SPLIT_CELLS } from './judge-agreement.ts';
+import { foldJudgeAgreement, MAX_SPLIT_CELLS } from './judge-agreement.ts';
+
+/** The results through the fold, one at a time, as the report's run fold feeds it. */
+function judgeAgreement(results: CellResult[]) {
+  const fold = foldJudgeAgreement();
+  for (const r of results) fold.add(r);
+  return fold.result();
+}
 
 type Votes = Array<boolean | undefined>;
 const GRADERS = ['judge-a', 'judge-b', 'judge-c'];

@@ -10,7 +10,7 @@ import type { JudgeAgreement, RubricAgreement, SplitCell } from './types.ts';
 /** Split cells kept for the reports; the count goes on past it. */
 export const MAX_SPLIT_CELLS = 50;
 
-export interface AgreementFold {
+interface AgreementFold {
   add(result: CellResult): void;
   /** The figures so far; undefined when no cell had votes (a single grader, or no rubric). */
   result(): JudgeAgreement | undefined;
@@ -71,11 +71,4 @@ function splitCell(r: CellResult, a: CellResult['assertions'][number]): SplitCel
     decided: a.gradingError ? 'none' : a.pass ? 'pass' : 'fail',
     votes: (a.votes ?? []).map((v) => ({ grader: v.grader, ...(v.pass !== undefined ? { pass: v.pass } : {}) })),
   };
-}
-
-/** The whole run at once, for callers that hold its results anyway. */
-export function judgeAgreement(results: Iterable<CellResult>): JudgeAgreement | undefined {
-  const fold = foldJudgeAgreement();
-  for (const r of results) fold.add(r);
-  return fold.result();
 }

@@ -17,7 +17,7 @@ import type { LatencyFigures } from '../schema/aggregate.ts';
 import { type CellStatus, isScored } from '../schema/result.ts';
 
 /** What latency needs of a cell (a `CellResult` has it). */
-export interface LatencyCell {
+interface LatencyCell {
   agent: string;
   variantId: string;
   model: string;

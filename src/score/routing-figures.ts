@@ -16,7 +16,7 @@ export const NONE = 'none';
  */
 export const COLLISION_RATE = 0.1;
 
-export interface AgentRouting {
+interface AgentRouting {
   agent: string;
   /** Correct / decisions on requests expected for this agent. */
   recall: RateWithInterval;
@@ -24,7 +24,7 @@ export interface AgentRouting {
   precision: RateWithInterval;
 }
 
-export interface Misrouted {
+interface Misrouted {
   scenarioId: string;
   expected: string;
   chosen: string;
@@ -32,7 +32,7 @@ export interface Misrouted {
   repeats: number[];
 }
 
-export interface Collision {
+interface Collision {
   a: string;
   b: string;
   /** Requests expected for a that b took, and the other way. */
@@ -63,7 +63,7 @@ export interface RoutingFigures {
 const SEP = '\u0000';
 
 /** Every decision of a routing aggregate, as (expected, chosen, repeat). */
-export function decisionsOf(s: ScenarioAggregate): Array<{ expected: string; chosen: string; repeat: number }> {
+function decisionsOf(s: ScenarioAggregate): Array<{ expected: string; chosen: string; repeat: number }> {
   if (!s.routing) return [];
   const expected = s.routing.expected;
   return s.routing.chosen.flatMap((chosen, repeat) => (chosen ? [{ expected, chosen, repeat }] : []));
@@ -143,7 +143,7 @@ function labelsOf(expected: string[], chosen: string[]): string[] {
 }
 
 /** One run's share of correct decisions for a suite × variant × model. */
-export interface RoutingTrendPoint {
+interface RoutingTrendPoint {
   runId: string;
   time: string;
   correct: number;

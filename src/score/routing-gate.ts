@@ -12,7 +12,7 @@ import type { MovedRequest, RoutingGateItem } from './types.ts';
 
 export type { MovedRequest, RoutingGateItem } from './types.ts';
 
-export interface RoutingGateInput {
+interface RoutingGateInput {
   current: readonly ScenarioAggregate[];
   baseline?: readonly ScenarioAggregate[];
   alpha: number;
@@ -151,7 +151,7 @@ function verdictOf(d: Draft, input: RoutingGateInput): RoutingGateItem {
 }
 
 /** `case#repeat expected → chosen`, the first few, then a count. */
-export function describeMoved(moved: readonly MovedRequest[], most = 5): string {
+function describeMoved(moved: readonly MovedRequest[], most = 5): string {
   const shown = moved.slice(0, most).map((m) => `${m.scenarioId}#${m.repeat + 1} (${m.from} → ${m.to})`);
   return shown.join(', ') + (moved.length > most ? `, +${moved.length - most} more` : '');
 }

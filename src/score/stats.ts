@@ -5,7 +5,7 @@
 import type { Interval } from './types.ts';
 
 /** The 97.5% standard normal quantile: two-sided 95% intervals. */
-export const Z95 = 1.959963984540054;
+const Z95 = 1.959963984540054;
 
 /**
  * Wilson score interval for a binomial proportion (95% by default). `null` when nothing was observed.

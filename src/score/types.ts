@@ -48,7 +48,7 @@ export interface VariantModelSummary {
   cost: number;
 }
 
-export type PairVerdict = 'better' | 'worse' | 'inconclusive';
+type PairVerdict = 'better' | 'worse' | 'inconclusive';
 
 /** Variant `b` compared to variant `a` (same agent, same model), paired by (scenario, repeat). */
 export interface PairwiseComparison {
@@ -128,7 +128,7 @@ export interface RubricAgreement {
 }
 
 /** One grader of the panel: how often it voted with the majority that decided a cell. */
-export interface GraderAgreement {
+interface GraderAgreement {
   grader: string;
   /** Verdicts it gave. */
   votes: number;

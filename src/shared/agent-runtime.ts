@@ -8,7 +8,7 @@
  */
 
 /** Which program runs a cell. `chat` is a plain model call through promptfoo (no tools). */
-export type RuntimeName = 'chat' | 'claude-code' | 'opencode';
+type RuntimeName = 'chat' | 'claude-code' | 'opencode';
 
 /** How one tool call ended. */
 export type ToolOutcome =

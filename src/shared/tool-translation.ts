@@ -11,7 +11,7 @@
  */
 
 /** One row: a Claude Code tool and the OpenCode tool (and permission) it is. */
-export interface ToolRow {
+interface ToolRow {
   claude: string;
   /** The OpenCode tool; undefined when OpenCode has none. */
   opencode?: string;
@@ -21,7 +21,7 @@ export interface ToolRow {
  * Claude Code tool → OpenCode tool. `Task` is the older name of `Agent`; `MultiEdit` edits like `edit`.
  * Tools missing here have no OpenCode equivalent (`NotebookEdit`, `TaskCreate`, `SendMessage`, `Monitor`…).
  */
-export const TOOL_TABLE: readonly ToolRow[] = [
+const TOOL_TABLE: readonly ToolRow[] = [
   { claude: 'Read', opencode: 'read' },
   { claude: 'Write', opencode: 'write' },
   { claude: 'Edit', opencode: 'edit' },
@@ -41,7 +41,7 @@ export const TOOL_TABLE: readonly ToolRow[] = [
 ];
 
 /** OpenCode tool → the Claude Code tools that do its job (its permission's tools on Claude Code). */
-export const OPENCODE_TO_CLAUDE: Readonly<Record<string, readonly string[]>> = {
+const OPENCODE_TO_CLAUDE: Readonly<Record<string, readonly string[]>> = {
   read: ['Read'],
   write: ['Write'],
   edit: ['Edit', 'MultiEdit'],
@@ -65,10 +65,10 @@ export const OPENCODE_TO_CLAUDE: Readonly<Record<string, readonly string[]>> = {
 export const OPENCODE_DEFAULT_TOOLS = ['bash', 'edit', 'glob', 'grep', 'read', 'skill', 'task', 'todowrite', 'webfetch', 'write'] as const;
 
 /** OpenCode governs these tools with one permission, `edit`: switching one off switches off writing. */
-export const OPENCODE_EDIT_TOOLS = ['edit', 'write', 'patch', 'apply_patch', 'multiedit'] as const;
+const OPENCODE_EDIT_TOOLS = ['edit', 'write', 'patch', 'apply_patch', 'multiedit'] as const;
 
 /** The OpenCode permission a tool is governed by. */
-export function openCodePermissionOf(tool: string): string {
+function openCodePermissionOf(tool: string): string {
   return (OPENCODE_EDIT_TOOLS as readonly string[]).includes(tool) ? 'edit' : tool;
 }
 
@@ -95,7 +95,7 @@ export function claudeToolsOnOpenCode(tools: readonly string[]): { switches: Rec
 }
 
 /** An OpenCode permission rule as the harness keeps it (tool = the permission key). */
-export interface GrantRule {
+interface GrantRule {
   tool: string;
   pattern: string;
   action: 'allow' | 'ask' | 'deny';

@@ -145,7 +145,7 @@ const CASES: Case[] = [
   scenario('broken-yaml.yaml', /^error: scenarios\/broken-yaml\.yaml:\d+:\d+: broken YAML/),
   scenario('tabs.yaml', /^error: scenarios\/tabs\.yaml:5:1: broken YAML: Tabs are not allowed as indentation/),
   scenario('wrong-type.yaml', /^error: scenarios\/wrong-type\.yaml:4:\d+: weight: expected number, got "heavy"/),
-  scenario('unknown-key.yaml', /^error: scenarios\/unknown-key\.yaml:4:1: unknown field "asert"/),
+  scenario('unknown-key.yaml', /^error: scenarios\/unknown-key\.yaml:4:1: unknown field "asert"; did you mean "assert"\?$/),
   scenario('missing-request.yaml', /^error: scenarios\/missing-request\.yaml:1(:\d+)?: .*request/),
   scenario(
     'duplicate-id.yaml',
@@ -194,7 +194,7 @@ const CASES: Case[] = [
   config('broken-yaml.yaml', /^error: evals\/default\.yaml:\d+:\d+: broken YAML/),
   config('tabs.yaml', /^error: evals\/default\.yaml:5: tab used for indentation/),
   config('wrong-type.yaml', /^error: evals\/default\.yaml:4:\d+: repeats: expected number \(1 to 100\) or "auto", got "three"/),
-  config('unknown-key.yaml', /^error: evals\/default\.yaml:4:1: unknown field "concurency"/),
+  config('unknown-key.yaml', /^error: evals\/default\.yaml:4:1: unknown field "concurency"; did you mean "concurrency"\?$/),
   config('missing-models.yaml', /^error: evals\/default\.yaml(:1(:\d+)?)?: models: /),
   config('empty.yaml', /^error: evals\/default\.yaml: empty file/),
   config('binary.yaml', /^error: evals\/default\.yaml: binary file/),

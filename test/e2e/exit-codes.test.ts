@@ -113,7 +113,7 @@ describe('the CLI returns each documented code', () => {
     using project = createMiniProject({ url: 'http://127.0.0.1:9/v1', config: { concurency: 4 } });
     const bad = await project.cli(['eval', '--replay']);
     expectDocumented(bad, 2, 'eval');
-    expect(bad.stderr).toMatch(/^error: evals\/default\.yaml:\d+:1: unknown field "concurency"$/m);
+    expect(bad.stderr).toMatch(/^error: evals\/default\.yaml:\d+:1: unknown field "concurency"; did you mean "concurrency"\?$/m);
     expectDocumented(await project.cli(['gate', '--frobnicate']), 2, 'gate');
   });
 

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { historyFile, parseHistory } from '../../src/io/history/history.ts';
+import { historyFile, readHistory } from '../../src/io/history/history.ts';
 import { aggregateRun } from '../../src/score/aggregate-results.ts';
 import { createProject } from '../support/project-fixture.ts';
 import { runCliOn } from '../support/run-cli.ts';
@@ -36,7 +36,7 @@ describe('agent-evals history compact', () => {
     // The first three lines as agent-evals wrote them before the compact format (format 1), then a damaged one.
     const file = historyFile(project.root);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
-    const entries = parseHistory(lines.join('\n')).entries;
+    const { entries } = await readHistory(project.root);
     const old = [...entries.slice(0, 3).map((e) => JSON.stringify(e)), '{"runId":"torn","ti', ...lines.slice(3)];
     writeFileSync(file, `${old.join('\n')}\n`);
 
@@ -58,7 +58,7 @@ describe('agent-evals history compact', () => {
     expect(after).toHaveLength(7);
     expect(after[3]).toBe('{"runId":"torn","ti');
     expect(text.length).toBeLessThan(old.join('\n').length / 2);
-    const read = parseHistory(text);
+    const read = await readHistory(project.root);
     expect(read.damaged).toEqual([{ line: 4, message: expect.stringMatching(/^broken JSON/) }]);
     expect(read.entries.map((e) => [e.runId, e.cells.length, e.totals?.length ?? 0])).toEqual([
       ['20260301-120000-0000', 0, 4],

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeForGrader } from '../../src/assertions/grading-prompt.ts';
-import { historyFile, parseHistory } from '../../src/io/history/history.ts';
+import { historyFile, readHistory } from '../../src/io/history/history.ts';
 import { fakeOpenAIProvider, startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
 import type { GraderRule } from '../support/fake-openai-types.ts';
 import { createProject, REPO_ROOT } from '../support/project-fixture.ts';
@@ -40,7 +40,7 @@ const project = () =>
       repeats: 1,
     },
   });
-const lastEntry = (root: string) => parseHistory(readFileSync(historyFile(root), 'utf8')).entries.at(-1)!;
+const lastEntry = async (root: string) => (await readHistory(root)).entries.at(-1)!;
 
 describe('rubric calibration in the history line', () => {
   it('records the last calibration of the run’s rubrics with its grader: accuracy, flagged, rubrics', async () => {
@@ -49,7 +49,12 @@ describe('rubric calibration in the history line', () => {
     expect(cal.code, cal.stdout + cal.stderr).toBe(1);
     const run = await p.cli(['eval', '--scenario', 'plaintext-passwords']);
     expect(run.stderr).not.toContain('internal error');
-    expect(lastEntry(p.root).rubricCalibration).toEqual({ grader: 'openai:chat:grader-model', accuracy: 0.75, flagged: 1, rubrics: 1 });
+    expect((await lastEntry(p.root)).rubricCalibration).toEqual({
+      grader: 'openai:chat:grader-model',
+      accuracy: 0.75,
+      flagged: 1,
+      rubrics: 1,
+    });
     expect(readFileSync(historyFile(p.root), 'utf8')).toContain(
       '"rubricCalibration":{"grader":"openai:chat:grader-model","accuracy":0.75,"flagged":1,"rubrics":1}',
     );
@@ -59,7 +64,7 @@ describe('rubric calibration in the history line', () => {
     using p = project();
     const run = await p.cli(['eval', '--scenario', 'plaintext-passwords']);
     expect(run.stderr).not.toContain('internal error');
-    const entry = lastEntry(p.root);
+    const entry = await lastEntry(p.root);
     expect(entry.cells.length).toBeGreaterThan(0);
     expect(entry.rubricCalibration).toBeUndefined();
   });

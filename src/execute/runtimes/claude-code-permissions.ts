@@ -106,7 +106,7 @@ function decideByRules(policy: ToolPolicy, tool: string, input: Record<string, u
 const PATH_KEYS = ['file_path', 'path', 'notebook_path', 'directory', 'cwd'];
 
 /** The paths a tool call's input names (for any tool: the usual path-like keys, plus globs for Glob/Grep). */
-export function toolCallPaths(tool: string, input: Record<string, unknown>): string[] {
+function toolCallPaths(tool: string, input: Record<string, unknown>): string[] {
   const paths: string[] = [];
   for (const key of PATH_KEYS) {
     const value = input[key];

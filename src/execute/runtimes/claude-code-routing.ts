@@ -25,12 +25,12 @@ import type { RoutingCellInput, RuntimeAgent, RuntimeCellInput } from '../../sha
 const DELEGATION_TOOLS = new Set(['Agent', 'Task']);
 
 /** What a routing case's detail keeps, in characters. */
-export const ROUTING_DETAIL_LIMIT = 4096;
+const ROUTING_DETAIL_LIMIT = 4096;
 
 /** The stop reason of a cell stopped at its routing decision (not a limit, not an error). */
 export const ROUTED = 'stopped at the routing decision';
 
-export interface RoutingDecision {
+interface RoutingDecision {
   chosen: string;
   detail: string;
 }

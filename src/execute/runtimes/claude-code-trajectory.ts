@@ -16,7 +16,7 @@ import type { Delegation, ToolCall, ToolOutcome, Trajectory } from '../../shared
 import { workspaceRelative } from './sandbox-paths.ts';
 
 /** Output kept per tool call, in characters. */
-export const OUTPUT_LIMIT = 4096;
+const OUTPUT_LIMIT = 4096;
 
 interface Block {
   type: string;
@@ -39,7 +39,7 @@ export interface StreamMessage {
   [key: string]: unknown;
 }
 
-export interface RecordedDecision {
+interface RecordedDecision {
   outcome: Extract<ToolOutcome, 'denied-by-agent' | 'denied-by-sandbox'>;
   reason: string;
 }
@@ -69,7 +69,7 @@ export interface TrajectoryRecorder {
   finish(opts?: { limit?: string }): { trajectory: Trajectory; answer: string };
 }
 
-export interface RecorderOptions {
+interface RecorderOptions {
   /** Real path of the workspace. */
   workspace: string;
   /** Whether the agent (or, for a subagent's call, that subagent) is allowed `tool` by its file. */

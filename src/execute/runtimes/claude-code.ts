@@ -83,11 +83,11 @@ export const INSTALL_COMMAND = 'npx agent-evals install-runtime claude-code';
  * The slice of the SDK this runtime uses, typed here so the harness type-checks without the optional
  * package. `options` is loose on purpose: the SDK's own `Options` type is the reference (sdk.d.ts).
  */
-export interface ClaudeAgentSdk {
+interface ClaudeAgentSdk {
   query(params: { prompt: string; options: Record<string, unknown> }): AsyncIterable<StreamMessage> & { close?: () => void };
 }
 
-export interface ClaudeCodeRuntimeOptions {
+interface ClaudeCodeRuntimeOptions {
   /** PATH for Claude Code and its Bash tool (the only variable of the user's passed on; the harness gives the CLI's). Default: the system folders. */
   path?: string;
   /** Bash tool timeout in ms (default and maximum). Default 30 000. */
@@ -126,10 +126,7 @@ export async function importClaudeAgentSdk(importer: (specifier: string) => Prom
  * reached at `modelUrl` (the model proxy, seen from inside the sandbox) with a placeholder key: the real key
  * stays in the proxy.
  */
-export function claudeCodeEnv(
-  input: RuntimeCellInput,
-  opts: { path: string; bashTimeoutMs: number; modelUrl: string },
-): Record<string, string> {
+function claudeCodeEnv(input: RuntimeCellInput, opts: { path: string; bashTimeoutMs: number; modelUrl: string }): Record<string, string> {
   const home = input.sandboxHome;
   const dirs = {
     config: join(home, '.claude'),
@@ -174,7 +171,7 @@ export function claudeCodeEnv(
 }
 
 /** The request as Claude Code gets it: earlier turns (if any) as a transcript, then the request. */
-export function renderPrompt(input: Pick<RuntimeCellInput, 'request' | 'history'>): string {
+function renderPrompt(input: Pick<RuntimeCellInput, 'request' | 'history'>): string {
   if (!input.history?.length) return input.request;
   const earlier = input.history.map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.content}`).join('\n\n');
   return `Earlier in this conversation:\n\n${earlier}\n\nUser: ${input.request}`;

@@ -7,7 +7,7 @@
  * rules (its task tool), so delegation cannot escape them.
  */
 
-export type PermissionAction = 'allow' | 'ask' | 'deny';
+type PermissionAction = 'allow' | 'ask' | 'deny';
 export interface PermissionRule {
   permission: string;
   pattern: string;

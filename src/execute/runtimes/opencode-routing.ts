@@ -24,12 +24,12 @@ import { buildTrajectory, type OpenCodeMessage } from './opencode-trajectory.ts'
 import { type PreparedWorkspace, prepareWorkspace } from './opencode-workspace.ts';
 
 /** OpenCode's primary agent: the main agent of a routing case. */
-export const OPENCODE_MAIN_AGENT = 'build';
+const OPENCODE_MAIN_AGENT = 'build';
 /** What a routing case's detail keeps, in characters. */
 const DETAIL_LIMIT = 4096;
 
 /** The slice of the runtime's sandbox slot a routing case uses. */
-export interface RoutingSlot {
+interface RoutingSlot {
   server: OpenCodeServer;
   proxy: { route(route: { baseUrl: string; apiKey?: string } | undefined): void };
   workRoot: string;
@@ -38,7 +38,7 @@ export interface RoutingSlot {
 }
 
 /** What the runtime lends a routing case: its pool of sandboxes, and how a copy moves in and out. */
-export interface RoutingDeps<S extends RoutingSlot> {
+interface RoutingDeps<S extends RoutingSlot> {
   acquire(): Promise<S>;
   release(slot: S, takeBack: () => void): Promise<void>;
   move(from: string, to: string): void;

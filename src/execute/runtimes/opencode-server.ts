@@ -30,7 +30,7 @@ export interface OpenCodeEvent {
   payload: { type: string; properties: Record<string, any> }; // any: OpenCode's event union is large; readers narrow by `type`
 }
 
-export interface OpenCodeServerOptions {
+interface OpenCodeServerOptions {
   binary: string;
   /** The server's HOME: config, sqlite database and caches live here, never in the user's home. */
   home: string;
@@ -58,7 +58,7 @@ export interface OpenCodeServer {
 }
 
 /** The environment OpenCode runs with: built from nothing, so nothing of the user's leaks in. */
-export function openCodeEnv(opts: Pick<OpenCodeServerOptions, 'home' | 'pathEnv'>): Record<string, string> {
+function openCodeEnv(opts: Pick<OpenCodeServerOptions, 'home' | 'pathEnv'>): Record<string, string> {
   const h = opts.home;
   // Discard port: with `sandbox: none`, any host but loopback fails fast instead of reaching the network.
   const deadProxy = 'http://127.0.0.1:9';

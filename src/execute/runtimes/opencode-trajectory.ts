@@ -42,7 +42,7 @@ const OUTPUT_CAP = 4000;
 const cut = (s: string | undefined) =>
   s === undefined ? undefined : s.length > OUTPUT_CAP ? `${s.slice(0, OUTPUT_CAP)}… [${s.length - OUTPUT_CAP} more chars]` : s;
 
-export interface TrajectoryInput {
+interface TrajectoryInput {
   messages: OpenCodeMessage[];
   /** The sessions the agent delegated to: their tool calls follow the delegating call; their tokens and cost count. */
   children: ChildSession[];
@@ -60,7 +60,7 @@ export interface TrajectoryInput {
   isFile?: (relative: string) => boolean;
 }
 
-export interface TrajectoryResult {
+interface TrajectoryResult {
   trajectory: Trajectory;
   answer: string;
   agentsThatAnswered: string[];

@@ -34,14 +34,14 @@ import path from 'node:path';
 import type { RuntimeAgent } from '../../shared/agent-runtime.ts';
 import { stubPluginInstall } from './opencode-server.ts';
 
-export const OPENCODE_PROVIDER_ID = 'agent-evals';
+const OPENCODE_PROVIDER_ID = 'agent-evals';
 
 export interface PreparedWorkspace {
   /** Removes what `prepareWorkspace` added and is still exactly as it made it (the agent's changes stay, for the diff). */
   cleanup(): void;
 }
 
-export interface WorkspaceSetup {
+interface WorkspaceSetup {
   workspace: string;
   agent: RuntimeAgent;
   model: { id: string; apiBaseUrl: string };
@@ -50,7 +50,7 @@ export interface WorkspaceSetup {
 }
 
 /** The workspace's `opencode.json`. @example openCodeConfig({ id: 'gpt-4.1', apiBaseUrl: 'http://127.0.0.1:41001/v1' }, 'placeholder') */
-export function openCodeConfig(model: { id: string; apiBaseUrl: string }, apiKey: string): Record<string, unknown> {
+function openCodeConfig(model: { id: string; apiBaseUrl: string }, apiKey: string): Record<string, unknown> {
   const ref = `${OPENCODE_PROVIDER_ID}/${model.id}`;
   return {
     $schema: 'https://opencode.ai/config.json',

@@ -36,8 +36,8 @@ import { type PreparedWorkspace, prepareWorkspace } from './opencode-workspace.t
 
 export const OPENCODE_VERSION = '1.18.33';
 /** OpenCode's own primary agent: what answers a control-arm cell (`RuntimeAgent.runtimeDefault`), with its default tools. */
-export const OPENCODE_DEFAULT_AGENT = 'build';
-export const OPENCODE_INSTALL_COMMAND = 'npx agent-evals install-runtime opencode';
+const OPENCODE_DEFAULT_AGENT = 'build';
+const OPENCODE_INSTALL_COMMAND = 'npx agent-evals install-runtime opencode';
 
 export interface OpenCodeRuntimeOptions {
   /** Project root holding `.agent-evals/runtimes/opencode/` (default: the agent-evals package's own root). */

@@ -25,7 +25,7 @@ import { CLAUDE_AGENT_SDK, CLAUDE_AGENT_SDK_VERSION } from './claude-code.ts';
 import { findPackageRoot, installedOpenCodeBinary, OPENCODE_VERSION, openCodePrefix } from './opencode.ts';
 
 export const INSTALLABLE_RUNTIMES = ['opencode', 'claude-code'] as const;
-export type InstallableRuntime = (typeof INSTALLABLE_RUNTIMES)[number];
+type InstallableRuntime = (typeof INSTALLABLE_RUNTIMES)[number];
 
 export const isInstallableRuntime = (name: string): name is InstallableRuntime =>
   (INSTALLABLE_RUNTIMES as readonly string[]).includes(name);
@@ -36,7 +36,7 @@ export const OPENCODE_PACKAGES: Readonly<Record<string, string>> = {
   '@opencode-ai/sdk': OPENCODE_VERSION,
 };
 
-export interface InstallRuntimeIO {
+interface InstallRuntimeIO {
   /** The project root: OpenCode goes into its `.agent-evals/runtimes/opencode/`. */
   root: string;
   /** npm's environment (PATH, registry settings). */
@@ -45,7 +45,7 @@ export interface InstallRuntimeIO {
   progress: (line: string) => void;
 }
 
-export interface InstallOutcome {
+interface InstallOutcome {
   /** False when the pinned version was already there. */
   installed: boolean;
   /** The packages, `name@version`. */

@@ -25,7 +25,7 @@ export function realWorkspace(workspace: string): string {
 }
 
 /** Resolves `path` against `root`, following symlinks through the deepest part of the path that exists. */
-export function resolveReal(root: string, path: string): string {
+function resolveReal(root: string, path: string): string {
   const absolute = resolve(root, path);
   let existing = absolute;
   const rest: string[] = [];

@@ -17,7 +17,7 @@
  * // ['/usr/bin/node', '-e', '…', '{"forward":…}', 'claude', '--print']
  */
 
-export interface BridgeConfig {
+interface BridgeConfig {
   /** Loopback ports inside the sandbox, each bridged to a Unix socket served outside. */
   forward: Array<{ port: number; socket: string }>;
   /** Unix sockets the bridge listens on (reachable from outside through the bound folder), each to a loopback port inside. */

@@ -23,7 +23,7 @@ export interface SystemPath {
   symlink?: string;
 }
 
-export interface JailSpec {
+interface JailSpec {
   system: SystemPath[];
   readOnly: string[];
   writable: string[];

@@ -38,14 +38,14 @@ export type { Jailed, SandboxLimits } from './watchdog.ts';
 
 export type SandboxKind = 'bubblewrap' | 'none';
 
-export const DEFAULT_LIMITS: SandboxLimits = {
+const DEFAULT_LIMITS: SandboxLimits = {
   processes: 256,
   memoryBytes: 4 * 1024 ** 3,
   fileBytes: 1024 ** 3,
   tmpBytes: 512 * 1024 ** 2,
 };
 
-export interface JailJob {
+interface JailJob {
   command: string[];
   cwd: string;
   env: Record<string, string>;
@@ -65,7 +65,7 @@ export interface Sandbox {
   spawn(job: JailJob): Jailed;
 }
 
-export interface SandboxOptions {
+interface SandboxOptions {
   kind: SandboxKind;
   /** Paths never visible inside, even when under a system folder: the project, the user's HOME. */
   hidden: string[];

@@ -24,7 +24,7 @@ export const PLACEHOLDER_KEY = 'agent-evals-placeholder-key';
 /** Headers that carry a model API key in the protocols the runtimes speak. */
 const KEY_HEADERS = ['authorization', 'x-api-key', 'api-key'];
 
-export interface ModelRoute {
+interface ModelRoute {
   baseUrl: string;
   apiKey?: string;
 }

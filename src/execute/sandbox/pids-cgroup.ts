@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export interface PidsCgroups {
+interface PidsCgroups {
   /** A new cgroup capped at `max` processes, or undefined when the kernel refuses. */
   create(max: number): string | undefined;
   /** Processes in it now. */

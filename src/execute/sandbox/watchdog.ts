@@ -55,7 +55,7 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-export function treeOf(root: number): number[] {
+function treeOf(root: number): number[] {
   const seen: number[] = [];
   const queue = [root];
   while (queue.length > 0 && seen.length < 100_000) {

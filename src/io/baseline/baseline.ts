@@ -95,10 +95,10 @@ export function parseBaseline(text: string, source: string): Baseline {
   } catch (err) {
     throw new DataFileError(`broken JSON: ${(err as Error).message}; re-create it with \`agent-evals bless\``, { file: source });
   }
-  const parsed = Baseline.safeParse(json);
+  const parsed = Baseline.safeParse(json, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new DataFileError(`${describeIssueText(issue)}; re-create it with \`agent-evals bless\``, {
+    throw new DataFileError(`${describeIssueText(issue, Baseline)}; re-create it with \`agent-evals bless\``, {
       file: source,
       field: formatPath(issue.path) || undefined,
     });

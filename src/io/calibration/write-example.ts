@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { pathExists } from '../fs/path-exists.ts';
 import { addExampleToYaml, type ExampleEntry } from './yaml-example-entry.ts';
 
-export interface NewExample {
+interface NewExample {
   root: string;
   /** The YAML scenario file, relative to the root. */
   scenarioFile: string;
@@ -20,7 +20,7 @@ export interface NewExample {
   trajectory?: { file: string; text: string };
 }
 
-export interface WrittenExample {
+interface WrittenExample {
   /** Paths relative to the root, in the order written. */
   files: string[];
   /** Index of the new entry in `examples.<side>`, and its line in the scenario file. */

@@ -11,7 +11,7 @@ export interface ExampleEntry {
   trajectory?: string;
 }
 
-export interface AddedExample {
+interface AddedExample {
   /** The scenario file's new text. */
   text: string;
   /** Index of the new entry in `examples.<side>`. */

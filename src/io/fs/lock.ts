@@ -34,7 +34,7 @@ export interface HeldLock {
 }
 
 /** Taken; or held by a live owner; or `busy`: other processes were removing a dead owner's lock the whole time. */
-export type LockAttempt = { lock: HeldLock } | { owner: LockOwner } | { busy: true };
+type LockAttempt = { lock: HeldLock } | { owner: LockOwner } | { busy: true };
 
 /** What is at a lock's name. `identity` tells one lock instance from every other (a fresh lock has a new token). */
 interface Found {

@@ -21,7 +21,7 @@ function firstLine(err: unknown): string {
 }
 
 /** The project root's path inside the repository, `''` or e.g. `evals-project/` (with the slash). */
-export async function gitPrefix(root: string): Promise<string> {
+async function gitPrefix(root: string): Promise<string> {
   try {
     return (await git(root, ['rev-parse', '--show-prefix'])).trim();
   } catch (err) {

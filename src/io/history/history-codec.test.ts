@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeHistoryLine, encodeHistoryEntry, totalsOnly } from './history-codec.ts';
 import { lineTotals, readLineFast } from './history-read.ts';
-import { historyLine, parseHistory } from './history.ts';
+import { historyLine } from './history.ts';
 import { trendSeries } from '../../report/model/trends.ts';
 import type { HistoryEntry } from '../../schema/aggregate.ts';
 import { CompactHistoryLine, historyHash } from '../../schema/history-line.ts';
 import { syntheticAggregate, syntheticEntry } from '../../../test/support/report-synthetic.ts';
 import { BENCH_SHAPE, shapedEntry, STARTER_SHAPE } from '../../../test/support/history-shape.ts';
+import { historyTextReader } from '../../../test/support/history-text.ts';
 
 /** Real format-1 lines, written by agent-evals before the compact format (a starter `init` run and a 100-aggregate run). */
 const FORMAT_1 = readFileSync('test/fixtures/history/format-1.jsonl', 'utf8');
@@ -23,7 +24,8 @@ const shortened = (e: HistoryEntry): HistoryEntry => ({
     assertionsHash: historyHash(c.assertionsHash),
   })),
 });
-const roundTrip = (e: HistoryEntry) => parseHistory(`${historyLine(e)}\n`);
+const readHistoryText = historyTextReader();
+const roundTrip = (e: HistoryEntry) => readHistoryText(`${historyLine(e)}\n`);
 
 /** A variant with errors, not-run cells and critical assertions: every optional part of a cell at once. */
 const TERSE = {
@@ -40,16 +42,16 @@ const TERSE = {
 describe('format-1 lines (written before the compact format)', () => {
   const lines = FORMAT_1.trim().split('\n');
 
-  it('read back equal to what they meant', () => {
-    const { entries, damaged } = parseHistory(FORMAT_1);
+  it('read back equal to what they meant', async () => {
+    const { entries, damaged } = await readHistoryText(FORMAT_1);
     expect(damaged).toEqual([]);
     expect(entries).toEqual(lines.map((l) => JSON.parse(l)));
     expect(entries.map((e) => e.cells.length)).toEqual([1, 100]);
   });
 
-  it('rewritten in format 2 mean the same, fingerprints shortened, and draw the same trends', () => {
-    const old = parseHistory(FORMAT_1).entries;
-    const rewritten = parseHistory(old.map((e) => historyLine(e)).join('\n')).entries;
+  it('rewritten in format 2 mean the same, fingerprints shortened, and draw the same trends', async () => {
+    const old = (await readHistoryText(FORMAT_1)).entries;
+    const rewritten = (await readHistoryText(old.map((e) => historyLine(e)).join('\n'))).entries;
     expect(rewritten).toEqual(old.map(shortened));
     expect(
       trendSeries([...old, ...rewritten.map((e, i) => ({ ...e, runId: `new-${i}`, time: `2099-0${i + 1}` }))]).map(
@@ -70,7 +72,7 @@ describe('format-1 lines (written before the compact format)', () => {
 });
 
 describe('format 2', () => {
-  it('round-trips every field: grader, carried, critical, assertion runs that differ from the cell runs, rubric calibration', () => {
+  it('round-trips every field: grader, carried, critical, assertion runs that differ from the cell runs, rubric calibration', async () => {
     const entry: HistoryEntry = {
       runId: 'r1',
       time: '2026-01-01T00:00:00.000Z',
@@ -84,9 +86,9 @@ describe('format 2', () => {
       ],
       rubricCalibration: { grader: 'openai:chat:gpt-4.1', accuracy: 0.875, flagged: 1, rubrics: 4 },
     };
-    expect(roundTrip(entry)).toEqual({ entries: [entry], damaged: [] });
+    expect(await roundTrip(entry)).toEqual({ entries: [entry], damaged: [] });
     for (const e of [syntheticEntry('x', { cells: 40 }), shapedEntry(STARTER_SHAPE, 3)])
-      expect(roundTrip(e).entries).toEqual([shortened(e)]);
+      expect((await roundTrip(e)).entries).toEqual([shortened(e)]);
   });
 
   it('stores each fingerprint once per line', () => {
@@ -111,23 +113,23 @@ describe('format 2', () => {
     }
   });
 
-  it('names the field of a line whose index points past its table, and a format it does not know', () => {
+  it('names the field of a line whose index points past its table, and a format it does not know', async () => {
     const line = encodeHistoryEntry(syntheticEntry('bad', { cells: 2 }));
     (line.cells![1] as number[])[2] = 7;
-    const { damaged } = parseHistory(
+    const { damaged } = await readHistoryText(
       `${JSON.stringify(line)}\n${JSON.stringify({ ...line, v: 3 })}\n${JSON.stringify({ ...line, cells: [[0]] })}\n${JSON.stringify({ ...line, cells: [[0, 0, 0, 3, 2, 0, 0, 2, 'PPX', []]] })}`,
     );
     expect(damaged).toEqual([
-      { line: 1, message: 'cells.1: scenario index 7 is not in "scenarios"' },
+      { line: 1, message: 'cells[1]: scenario index 7 is not in "scenarios"' },
       { line: 2, message: expect.stringMatching(/^v: history format 3 is not one this agent-evals reads \(2\)/) },
-      { line: 3, message: expect.stringMatching(/^cells\.0\./) },
-      { line: 4, message: expect.stringMatching(/^cells\.0\.8: /) },
+      { line: 3, message: 'cells[0][1]: missing required field; expected number' },
+      { line: 4, message: 'cells[0][8]: expected text matching /^[PFEN]*$/, got "PPX"' },
     ]);
   });
 });
 
 describe('totalsOnly (history compact)', () => {
-  it('keeps what trends draw: the same points, breaks and prompt-change marks as the full runs', () => {
+  it('keeps what trends draw: the same points, breaks and prompt-change marks as the full runs', async () => {
     const entries = Array.from({ length: 6 }, (_, i) =>
       syntheticEntry(`r${i}`, {
         seed: i,
@@ -140,7 +142,7 @@ describe('totalsOnly (history compact)', () => {
     const reduced = entries.map(totalsOnly);
     expect(reduced[0]!.cells).toEqual([]);
     expect(reduced[0]!.totals).toHaveLength(4);
-    const stored = parseHistory(reduced.map((e) => historyLine(e)).join('\n'));
+    const stored = await readHistoryText(reduced.map((e) => historyLine(e)).join('\n'));
     expect(stored.damaged).toEqual([]);
     expect(trendSeries(stored.entries)).toEqual(trendSeries(entries));
     expect(trendSeries(entries)[0]!.segments.length).toBeGreaterThan(1);
@@ -192,7 +194,7 @@ describe('readLineFast (a long history read without an array per stored cell)', 
     }
   });
 
-  it('leaves to the ordinary read any text JSON.stringify would not write for valid cells, which that read then judges', () => {
+  it('leaves to the ordinary read any text JSON.stringify would not write for valid cells, which that read then judges', async () => {
     const line = historyLine({ ...everyField, totals: undefined });
     const cells = line.slice(line.indexOf('"cells":[') + 8, line.indexOf(']],"rubricCalibration"') + 2);
     const variants = {
@@ -209,7 +211,7 @@ describe('readLineFast (a long history read without an array per stored cell)', 
       const changed = line.replace(cells, text);
       expect(readLineFast(Buffer.from(changed), reread(changed)), what).toBeUndefined();
     }
-    const read = parseHistory(
+    const read = await readHistoryText(
       Object.values(variants)
         .map((text) => line.replace(cells, text))
         .join('\n'),
@@ -223,13 +225,13 @@ describe('readLineFast (a long history read without an array per stored cell)', 
     ]);
     expect(read.damaged).toEqual([
       { line: 3, message: expect.stringMatching(/^broken JSON/) },
-      { line: 6, message: 'cells.0: variant index 9 is not in "variants"' },
-      { line: 7, message: expect.stringMatching(/^cells\.0/) },
+      { line: 6, message: 'cells[0]: variant index 9 is not in "variants"' },
+      { line: 7, message: expect.stringMatching(/^cells\[0\]/) },
     ]);
     // A duplicate key: JSON.parse keeps the last one, and so does the read.
     const twice = line.replace('"cells":[', '"cells":[],"cells":[');
     expect(readLineFast(Buffer.from(twice), reread(twice))).toBeUndefined();
-    expect(parseHistory(twice).entries[0]!.cells).toHaveLength(everyField.cells.length);
+    expect((await readHistoryText(twice)).entries[0]!.cells).toHaveLength(everyField.cells.length);
     expect(readLineFast(Buffer.from(FORMAT_1.split('\n')[0]!), reread(FORMAT_1.split('\n')[0]!))).toBeUndefined();
     // The rest of the line is held to its schema as strictly, with or without zod.
     const plain = historyLine(syntheticEntry('plain', { cells: 4 }));
@@ -245,7 +247,7 @@ describe('readLineFast (a long history read without an array per stored cell)', 
       expect(text).not.toBe(plain);
       expect(readLineFast(Buffer.from(text), reread(text)), text.slice(0, 80)).toBeUndefined();
     }
-    expect(parseHistory(wrong.join('\n')).damaged.map((d) => d.line)).toEqual([1, 2, 3, 4, 5]);
+    expect((await readHistoryText(wrong.join('\n'))).damaged.map((d) => d.line)).toEqual([1, 2, 3, 4, 5]);
   });
 });
 
@@ -256,20 +258,20 @@ describe('latency (issue 28)', () => {
   ];
   const entry: HistoryEntry = { runId: 'r1', time: '2026-01-01T00:00:00.000Z', git: {}, cells: [syntheticAggregate()], latency };
 
-  it('round-trips, on the fast read and the ordinary one, and survives history compact', () => {
+  it('round-trips, on the fast read and the ordinary one, and survives history compact', async () => {
     const line = historyLine(entry);
     expect(JSON.parse(line).latency).toEqual(latency);
-    expect(roundTrip(entry)).toEqual({ entries: [entry], damaged: [] });
+    expect(await roundTrip(entry)).toEqual({ entries: [entry], damaged: [] });
     const fast = readLineFast(Buffer.from(line), () => JSON.parse(line) as CompactHistoryLine);
     expect(fast).toEqual(decodeHistoryLine(CompactHistoryLine.parse(JSON.parse(line))));
     expect(fast!.latency).toEqual(latency);
-    expect(roundTrip(totalsOnly(entry)).entries[0]!.latency).toEqual(latency);
+    expect((await roundTrip(totalsOnly(entry))).entries[0]!.latency).toEqual(latency);
   });
 
-  it('a damaged latency row makes the line a damaged line, named, never a wrong figure', () => {
+  it('a damaged latency row makes the line a damaged line, named, never a wrong figure', async () => {
     const bad = JSON.parse(historyLine(entry));
     bad.latency[0].n = 0;
-    const read = parseHistory(`${JSON.stringify(bad)}\n`);
+    const read = await readHistoryText(`${JSON.stringify(bad)}\n`);
     expect(read.entries).toEqual([]);
     expect(read.damaged[0]!.message).toMatch(/latency/);
   });

@@ -5,6 +5,7 @@
  */
 import type { HistoryEntry, ScenarioAggregate, VariantModelTotal } from '../../schema/aggregate.ts';
 import { CompactCell, type CompactHistoryLine, type CompactTotal, HISTORY_FORMAT, historyHash } from '../../schema/history-line.ts';
+import { issueAt } from '../../shared/issue-text.ts';
 
 /** A format-2 line that parses but points past its own tables: the message names the field, as zod's do. */
 export class HistoryLineError extends Error {}
@@ -118,8 +119,8 @@ function encodeCell(
  * points past its table.
  */
 export function decodeHistoryLine(line: CompactHistoryLine): HistoryEntry {
-  const cells = (line.cells ?? []).map((raw, n) => decodeCell(line, raw, `cells.${n}`));
-  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
+  const cells = (line.cells ?? []).map((raw, n) => decodeCell(line, raw, `cells[${n}]`));
+  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals[${n}]`));
   return {
     runId: line.runId,
     time: line.time,
@@ -223,10 +224,9 @@ function isCompactCell(row: unknown): row is CompactCell {
 }
 
 function checkedCell(raw: unknown, where: string): CompactCell {
-  const parsed = CompactCell.safeParse(raw);
+  const parsed = CompactCell.safeParse(raw, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new HistoryLineError(`${[where, ...issue.path.map(String)].join('.')}: ${issue.message}`);
+  throw new HistoryLineError(issueAt(parsed.error.issues[0]!, CompactCell, [where]));
 }
 
 /**

@@ -57,14 +57,14 @@ export function lineTotals(line: CompactHistoryLine): VariantModelTotal[] {
   const cells = line.cells ?? [];
   const rows = new Float64Array(cells.length * ROW);
   for (let n = 0; n < cells.length; n++) {
-    const [vi, mi, si, runs, passes, errors, notRun, scoreSum, , , gi] = checkedRow(line, cells[n], `cells.${n}`);
+    const [vi, mi, si, runs, passes, errors, notRun, scoreSum, , , gi] = checkedRow(line, cells[n], `cells[${n}]`);
     rows.set([vi, mi, si, runs, passes, errors, notRun, scoreSum, gi ?? -1], n * ROW);
   }
   return sumRows(line, rows, cells.length);
 }
 
 /** Numbers kept of a cell to sum it: variant, model, scenario, runs, passes, errors, not run, score sum, grader (-1: none). */
-export const ROW = 9;
+const ROW = 9;
 
 interface Series {
   total: VariantModelTotal;
@@ -380,7 +380,7 @@ function intAt(b: Buffer, start: number, end: number): number {
 
 /** A line's entry without its cells (decoded only when read): run, time, git, totals, calibration. */
 function entryHead(line: CompactHistoryLine): ReadHistoryEntry {
-  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals.${n}`));
+  const totals = line.totals?.map((row, n) => decodeTotal(line, row, `totals[${n}]`));
   return {
     runId: line.runId,
     time: line.time,

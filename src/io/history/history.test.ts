@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendHistory, compactHistory, historyFile, historyLine, parseHistory, readHistory } from './history.ts';
+import { appendHistory, compactHistory, historyFile, historyLine, readHistory } from './history.ts';
 import { isUserError } from '../../errors.ts';
 import { syntheticEntry } from '../../../test/support/report-synthetic.ts';
 
@@ -140,7 +140,7 @@ describe('readHistory', () => {
     expect(damaged).toHaveLength(2);
     expect(damaged[0]).toEqual({ line: 2, message: expect.stringMatching(/^broken JSON/) });
     expect(damaged[1]!.line).toBe(3);
-    expect(damaged[1]!.message).toMatch(/^cells\.0\./);
+    expect(damaged[1]!.message).toBe('cells[0].variantId: expected string, got 1');
     expect(await readFile(historyFile(root), 'utf8')).toBe(before);
   });
 });
@@ -155,7 +155,6 @@ describe('readHistory of a long history', () => {
     expect(text.length).toBeGreaterThan(1.2 * 1024 * 1024);
     const { entries, damaged } = await readHistory(root);
     expect(damaged).toEqual([]);
-    expect(entries).toEqual(parseHistory(text).entries);
     expect(entries.map((e) => e.cells)).toEqual(written.map((e) => e.cells));
   });
 

@@ -9,6 +9,7 @@ import { HistoryEntry } from '../../schema/aggregate.ts';
 import type { HistoryRubricCalibration, LatencyFigures, ScenarioAggregate } from '../../schema/aggregate.ts';
 import { CompactHistoryLine, HISTORY_FORMAT } from '../../schema/history-line.ts';
 import type { RunMeta } from '../../schema/run-meta.ts';
+import { issueAt } from '../../shared/issue-text.ts';
 import { encodeHistoryEntry, HistoryLineError, totalsOnly } from './history-codec.ts';
 import { CellRows, lazyHistoryEntry, readLineFast } from './history-read.ts';
 import type { ReadHistoryEntry } from '../../schema/read-history-entry.ts';
@@ -24,7 +25,7 @@ export function historyFile(root: string): string {
   return path.join(root, 'reports', 'history.jsonl');
 }
 
-export interface DamagedLine {
+interface DamagedLine {
   /** 1-based line number in history.jsonl. */
   line: number;
   message: string;
@@ -65,7 +66,7 @@ export function historyLine(entry: HistoryEntry): string {
   return JSON.stringify(encodeHistoryEntry(entry));
 }
 
-export interface LockOptions {
+interface LockOptions {
   /** Give up waiting for a live writer after this long (ms). */
   timeoutMs?: number;
 }
@@ -230,22 +231,6 @@ async function* fileLines(handle: FileHandle): AsyncGenerator<{ bytes: Buffer; o
   yield { bytes: Buffer.concat(pending), offset };
 }
 
-/** The pure half of `readHistory`. */
-export function parseHistory(text: string): HistoryRead {
-  const read: HistoryRead = { entries: [], damaged: [] };
-  text.split('\n').forEach((raw, i) => {
-    addLine(
-      read,
-      Buffer.from(raw),
-      i + 1,
-      () => raw,
-      undefined,
-      () => raw,
-    );
-  });
-  return read;
-}
-
 function addLine(
   read: HistoryRead,
   bytes: Buffer,
@@ -286,15 +271,15 @@ function parseHistoryLine(
   const version = json && typeof json === 'object' && 'v' in json ? (json as { v: unknown }).v : undefined;
   if (version === undefined) {
     // Format 1 (before the compact lines): the entry as it is.
-    const parsed = HistoryEntry.safeParse(json);
-    return parsed.success ? { entry: parsed.data } : { message: firstIssue(parsed.error) };
+    const parsed = HistoryEntry.safeParse(json, { reportInput: true });
+    return parsed.success ? { entry: parsed.data } : { message: issueAt(parsed.error.issues[0]!, HistoryEntry) };
   }
   if (version !== HISTORY_FORMAT)
     return {
       message: `v: history format ${JSON.stringify(version)} is not one this agent-evals reads (${HISTORY_FORMAT}); a newer version wrote it?`,
     };
-  const parsed = CompactHistoryLine.safeParse(json);
-  if (!parsed.success) return { message: firstIssue(parsed.error) };
+  const parsed = CompactHistoryLine.safeParse(json, { reportInput: true });
+  if (!parsed.success) return { message: issueAt(parsed.error.issues[0]!, CompactHistoryLine) };
   try {
     return { entry: lazyHistoryEntry(parsed.data, reread) };
   } catch (err) {
@@ -303,12 +288,7 @@ function parseHistoryLine(
   }
 }
 
-function firstIssue(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
-  const issue = error.issues[0]!;
-  return `${issue.path.map(String).join('.') || '(line)'}: ${issue.message}`;
-}
-
-export interface CompactResult {
+interface CompactResult {
   runs: number;
   /** Runs reduced to totals by this call (runs already reduced are not counted). */
   compacted: number;

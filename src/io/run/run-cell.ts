@@ -48,10 +48,14 @@ export async function readRunCell(dir: string, shown: string, ref: string): Prom
       `--cell ${ref}: no such cell in ${shown}; expected the cellId (or its first ${MIN_PREFIX}+ characters) of one of its ${cells} cells`,
     );
   }
-  const parsed = CellResult.safeParse(found.json);
+  const parsed = CellResult.safeParse(found.json, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new DataFileError(describeIssueText(issue), { file: shown, line: found.line, field: formatPath(issue.path) || undefined });
+    throw new DataFileError(describeIssueText(issue, CellResult), {
+      file: shown,
+      line: found.line,
+      field: formatPath(issue.path) || undefined,
+    });
   }
   return parsed.data;
 }

@@ -23,7 +23,9 @@ export interface OwnedRun {
  * meta.json (nothing half-written).
  *
  * @example
- * await withRunFolder(ctx, { resume: true }, async (run) => executeAndFinish(run));
+ * await withRunFolder(ctx, { resume: true }, async (run) => {
+ *   // run.previous: the run resumed; results and meta go to run.dir
+ * });
  */
 export async function withRunFolder<T>(ctx: Context, opts: { resume?: string | boolean }, fn: (run: OwnedRun) => Promise<T>): Promise<T> {
   if (typeof opts.resume === 'string') assertRunIdName(opts.resume, '--resume');

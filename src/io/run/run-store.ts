@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CellResult } from '../../schema/result.ts';
 import { RunMeta } from '../../schema/run-meta.ts';
 import { DataFileError } from '../../errors.ts';
-import { describeIssueText, formatPath } from '../../shared/issue-text.ts';
+import { describeIssueText, formatPath, issueAt } from '../../shared/issue-text.ts';
 import { RunFold } from '../../report/model/run-fold.ts';
 
 /**
@@ -34,7 +34,7 @@ export async function writeMeta(dir: string, meta: RunMeta): Promise<void> {
 }
 
 /** Appends result lines; each line goes out in one write so a kill can only tear the last one. */
-export interface ResultWriter {
+interface ResultWriter {
   append(result: CellResult): Promise<void>;
   close(): Promise<void>;
 }
@@ -145,10 +145,10 @@ async function readRunMeta(dir: string): Promise<RunMeta> {
   } catch (err) {
     throw new DataFileError(`broken JSON: ${(err as Error).message}`, { file: metaFile });
   }
-  const meta = RunMeta.safeParse(metaJson);
+  const meta = RunMeta.safeParse(metaJson, { reportInput: true });
   if (!meta.success) {
     const issue = meta.error.issues[0]!;
-    throw new DataFileError(describeIssueText(issue), { file: metaFile, field: formatPath(issue.path) });
+    throw new DataFileError(describeIssueText(issue, RunMeta), { file: metaFile, field: formatPath(issue.path) || undefined });
   }
   return meta.data;
 }
@@ -207,12 +207,9 @@ async function streamResults(file: string, shown: string, onResult: (r: CellResu
       warnings.push(`${shown}:${lineNo}: ${torn ? 'torn last line (interrupted write) dropped' : 'damaged line skipped'}`);
       return;
     }
-    const parsed = CellResult.safeParse(json);
+    const parsed = CellResult.safeParse(json, { reportInput: true });
     if (parsed.success) onResult(parsed.data);
-    else
-      warnings.push(
-        `${shown}:${lineNo}: ${formatPath(parsed.error.issues[0]!.path)}: ${describeIssueText(parsed.error.issues[0]!)}; line skipped`,
-      );
+    else warnings.push(`${shown}:${lineNo}: ${issueAt(parsed.error.issues[0]!, CellResult)}; line skipped`);
   };
   let rest = '';
   try {

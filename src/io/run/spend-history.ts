@@ -9,7 +9,7 @@ import type { CellResult } from '../../schema/result.ts';
 import { listRunIds, readResults, runDir } from './run-store.ts';
 
 /** Runs read, newest first: enough to see the spread of a cell, few enough to stay fast. */
-export const SPEND_RUNS = 10;
+const SPEND_RUNS = 10;
 
 export async function readSpendSamples(root: string, runs = SPEND_RUNS): Promise<SpendSample[]> {
   const ids = (await listRunIds(root)).slice(-runs);

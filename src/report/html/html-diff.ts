@@ -14,7 +14,7 @@ export interface PreviousPrompt {
   systemPrompt: string;
 }
 
-export interface PromptDiffInput {
+interface PromptDiffInput {
   previous?: Record<string, PreviousPrompt>;
   /** The baseline run's prompts by variant id, when its run folder is on disk. */
   baselinePrompts?: Record<string, string>;

@@ -20,7 +20,7 @@ import { type AnswerGroup, type AnswerSample, type AnswerSampler, MAX_SHOWN, sam
 /** Cells opened by default per scenario; the rest are one line each (a link still opens any of them). */
 const MAX_OPEN = 4;
 
-export interface DrilldownOptions {
+interface DrilldownOptions {
   /** Characters shown before the rest of an answer is folded away. */
   collapseAt: number;
   /** Characters kept per answer at most; the rest stays in results.jsonl. */
@@ -45,7 +45,7 @@ export interface CellGroup {
 }
 
 /** Where the shown answers come from: samplers fed as results streamed in, or (default) sampled from the arrays. */
-export interface ShownAnswers {
+interface ShownAnswers {
   current: AnswerSampler;
   baseline: AnswerSampler;
 }

@@ -18,7 +18,7 @@ import { formatRate } from '../model/matrix-view.ts';
 /** Scenarios listed per gate row; the rest are counted. */
 const MAX_LISTED = 12;
 
-export interface GateSectionInput {
+interface GateSectionInput {
   gate?: GateReport;
   runId: string;
   /** The models of this run. */
@@ -58,7 +58,7 @@ export function renderGateSection(input: GateSectionInput, deltas: Map<string, S
  * now k/n, failing assertions), each a link to its drill-down cell, and a link to the prompt diff
  * against the baseline. The statistics stay one click away in a `<details>`.
  */
-export function renderGate(
+function renderGate(
   gate: GateReport,
   deltas: Map<string, ScenarioDelta> = new Map(),
   trustFor: (variantId: string, model: string) => TrustNote[] = () => [],
@@ -80,7 +80,7 @@ ${gate.notComparable.length ? html`<details><summary>${gate.notComparable.length
  * One line per variant that moved the same way on every model it ran on (say "regressed on both
  * models"), above the per-model rows that hold its scenarios.
  */
-export function acrossModels(gate: GateReport): string[] {
+function acrossModels(gate: GateReport): string[] {
   const byVariant = new Map<string, GateComparison[]>();
   for (const c of gate.comparisons) byVariant.set(c.variantId, [...(byVariant.get(c.variantId) ?? []), c]);
   const lines: string[] = [];

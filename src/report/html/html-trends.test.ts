@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderTrends } from './html-trends.ts';
 import { trendSeries } from '../model/trends.ts';
-import { historyLine, parseHistory } from '../../io/history/history.ts';
+import { historyLine } from '../../io/history/history.ts';
+import { historyTextReader } from '../../../test/support/history-text.ts';
 import type { HistoryEntry } from '../../schema/aggregate.ts';
 import { shapedEntry, STARTER_SHAPE } from '../../../test/support/history-shape.ts';
 
@@ -24,31 +25,32 @@ function history(): HistoryEntry[] {
   });
 }
 
-const trendsOf = (text: string) => {
-  const { entries, damaged } = parseHistory(text);
+const readHistoryText = historyTextReader();
+const trendsOf = async (text: string) => {
+  const { entries, damaged } = await readHistoryText(text);
   expect(damaged).toEqual([]);
   return renderTrends(trendSeries(entries)).value;
 };
 
 describe('trends from an old history (issue 14)', () => {
-  it('render the same from format-1 lines, from their format-2 equivalent, and from a file that changed format midway', () => {
+  it('render the same from format-1 lines, from their format-2 equivalent, and from a file that changed format midway', async () => {
     const entries = history();
     const old = [...FORMAT_1, ...entries.map((e) => JSON.stringify(e))];
     const compact = [...FORMAT_1.map((l) => historyLine(JSON.parse(l) as HistoryEntry)), ...entries.map((e) => historyLine(e))];
-    const before = trendsOf(old.join('\n'));
+    const before = await trendsOf(old.join('\n'));
     expect(before).toContain('Prompt changed in');
     expect(before).toContain('Break before');
     expect(before).toContain('calibration accuracy 0.80');
-    expect(trendsOf(compact.join('\n'))).toBe(before);
-    expect(trendsOf([...old.slice(0, 17), ...compact.slice(17)].join('\n'))).toBe(before);
+    expect(await trendsOf(compact.join('\n'))).toBe(before);
+    expect(await trendsOf([...old.slice(0, 17), ...compact.slice(17)].join('\n'))).toBe(before);
     // The format-2 lines were drawn from their summed cells, not from decoded ones.
-    expect(parseHistory(compact.join('\n')).entries.every((e) => e.cellTotals !== undefined)).toBe(true);
+    expect((await readHistoryText(compact.join('\n'))).entries.every((e) => e.cellTotals !== undefined)).toBe(true);
   });
 
-  it('draw a 1,000-run history in bounded markup: the last 400 runs on the line, the last 40 as points and rows', () => {
+  it('draw a 1,000-run history in bounded markup: the last 400 runs on the line, the last 40 as points and rows', async () => {
     const shape = { variants: 1, models: 1, scenarios: 2, repeats: 3 };
     const runs = Array.from({ length: 1000 }, (_, run) => historyLine({ ...shapedEntry(shape, run), runId: `run-${run}` }));
-    const html = trendsOf(runs.join('\n'));
+    const html = await trendsOf(runs.join('\n'));
     expect(html).toContain('1000 runs (last 400 drawn)');
     expect(html.match(/<polyline class="l-rate" points="([^"]*)"/)![1]!.split(' ')).toHaveLength(400);
     expect(html.match(/<circle class="pt"/g)).toHaveLength(40);

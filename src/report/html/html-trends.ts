@@ -9,7 +9,7 @@ import { formatRate } from '../model/matrix-view.ts';
  * run id and commit on hover. Series the gate flagged come first; flat ones fold into one line.
  */
 
-export interface TrendOptions {
+interface TrendOptions {
   /** Trend points drawn per chart at most. */
   maxPoints?: number;
   baselineRunId?: string;

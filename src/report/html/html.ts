@@ -246,7 +246,7 @@ function renderToc(n: TocCounts): Html {
 }
 
 /** e.g. `scenario fresh has no reference examples: nothing checked its assertions, so its verdicts are uncalibrated` */
-export function uncalibratedText(ids: readonly string[]): string {
+function uncalibratedText(ids: readonly string[]): string {
   const one = ids.length === 1;
   return `scenario${one ? '' : 's'} ${ids.join(', ')} ${one ? 'has' : 'have'} no reference examples: nothing checked ${one ? 'its' : 'their'} assertions, so ${one ? 'its' : 'their'} verdicts are uncalibrated`;
 }

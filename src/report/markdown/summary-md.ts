@@ -28,7 +28,7 @@ import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRat
  * gate regressions, then significant pairwise losses; then the matrix; then what was carried over.
  */
 
-export interface SummaryInput {
+interface SummaryInput {
   meta: RunMeta;
   results: CellResult[];
   summary: RunSummary;
@@ -129,7 +129,7 @@ export function renderSummaryMarkdown(input: SummaryInput, maxChars = SUMMARY_MA
 }
 
 /** Cuts at a line boundary under `max` characters, closes an open code fence, and says what was left out. */
-export function truncate(text: string, max: number, htmlUrl: string): string {
+function truncate(text: string, max: number, htmlUrl: string): string {
   if (text.length <= max) return text;
   const kept: string[] = [];
   let size = 0;

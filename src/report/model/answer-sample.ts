@@ -34,7 +34,7 @@ interface Kept {
 }
 
 /** Two repeats are shown once when their status, answer, error, assertion verdicts and tool calls all match. */
-export function sameness(c: CellResult): string {
+function sameness(c: CellResult): string {
   const calls = c.trajectory?.toolCalls.map((t) => [t.tool, t.outcome, t.input]) ?? null;
   return JSON.stringify([c.status, c.output ?? null, c.error ?? null, c.assertions.map((a) => [a.id, a.pass, a.reason ?? '']), calls]);
 }

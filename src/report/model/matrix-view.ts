@@ -5,7 +5,7 @@ import type { Interval, PairwiseComparison, RunSummary, VariantModelSummary } fr
  * are models, and per agent × model the best variant is marked where the data supports it.
  */
 
-export interface MatrixRow {
+interface MatrixRow {
   agent: string;
   variantId: string;
   /** By model; absent where the variant did not run on that model. */

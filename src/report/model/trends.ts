@@ -30,7 +30,7 @@ export interface TrendPoint {
   judge?: HistoryRubricCalibration;
 }
 
-export interface TrendSegment {
+interface TrendSegment {
   /** What the points of this segment were measured against (scenario, assertion and grader fingerprints). */
   fingerprint: string;
   /** Why this segment starts a new line; absent for the first segment. */
