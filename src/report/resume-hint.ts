@@ -1,4 +1,4 @@
-/** The options of an interrupted `eval` that its resume command repeats (`commands/eval.ts`'s EvalOptions fit it). */
+/** The options of an interrupted `eval` that its resume command repeats (`commands/eval/settings.ts`'s EvalOptions fit it). */
 export interface ResumeOptions {
   config: string;
   agent?: readonly string[];
