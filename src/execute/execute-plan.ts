@@ -76,14 +76,8 @@ export async function executePlan(ctx: Context, plan: EvalPlan, run: OwnedRun, s
     );
   }
   const { timeoutMs, maxRetries, sandbox } = inputs.config;
-  const agents = await openRuntimes(ctx, {
-    live: decided.live,
-    plans: plan.plans,
-    runDir: run.dir,
-    timeoutMs,
-    concurrency: plan.concurrency,
-    ...(sandbox ? { sandbox } : {}),
-  });
+  const setup = { plans: plan.plans, runDir: run.dir, timeoutMs, concurrency: plan.concurrency, ...(sandbox ? { sandbox } : {}) };
+  const agents = await openRuntimes(ctx, decided.live, setup);
   try {
     const grades = s.graderReady && plan.grader && plan.gradedCells > 0;
     const meta = await startMeta(run, {

@@ -11,22 +11,19 @@ import type { PlannedCell } from './decide-cells.ts';
  * runtimes stay off the start-up of every chat-only eval.)
  *
  * @example
- * const agents = await openRuntimes(ctx, { live: decided.live, plans: plan.plans, runDir, timeoutMs, concurrency: 4 });
+ * const agents = await openRuntimes(ctx, decided.live, { plans: plan.plans, runDir, timeoutMs, concurrency: 4 });
  */
 export async function openRuntimes(
   ctx: Context,
-  input: { live: readonly PlannedCell[]; plans: CellPlans; runDir: string; timeoutMs: number; sandbox?: SandboxKind; concurrency: number },
+  live: readonly PlannedCell[],
+  input: { plans: CellPlans; runDir: string; timeoutMs: number; sandbox?: SandboxKind; concurrency: number },
 ): Promise<AgentRuntimes | undefined> {
   // The runtimes are started from one plan per runtime that has live cells (a plan says which it needs).
-  const agentCells = [...new Map(input.live.filter((c) => c.model.runtime !== 'chat').map((c) => [c.model.runtime, c])).values()];
+  const agentCells = [...new Map(live.filter((c) => c.model.runtime !== 'chat').map((c) => [c.model.runtime, c])).values()];
   if (!agentCells.length) return undefined;
-  const agents = await (await import('./agent-cells.ts')).openAgentRuntimes(ctx, {
-    plans: agentCells.map((c) => input.plans.of(c)),
-    runDir: input.runDir,
-    timeoutMs: input.timeoutMs,
-    sandbox: input.sandbox ?? 'bubblewrap',
-    atOnce: cellsAtOnce(input.live, input.concurrency),
-  });
+  const setup = { runDir: input.runDir, timeoutMs: input.timeoutMs, sandbox: input.sandbox ?? 'bubblewrap' } as const;
+  const needs = { plans: agentCells.map((c) => input.plans.of(c)), atOnce: cellsAtOnce(live, input.concurrency) };
+  const agents = await (await import('./agent-cells.ts')).openAgentRuntimes(ctx, setup, needs);
   if (input.sandbox === 'none')
     ctx.err('warning: sandbox: none — agent programs run unjailed, with access to every file, key and network this user can reach');
   return agents;
