@@ -9,6 +9,7 @@ import type { EvalPlan } from '../../plan/plan-eval.ts';
 import { assertResumable } from '../../plan/resume-check.ts';
 import type { SpendBook } from '../../plan/spend.ts';
 import type { EvalInputs } from '../../plan/types.ts';
+import { resumeCommand } from '../../report/resume-hint.ts';
 import { RunFold } from '../../report/run-fold.ts';
 import type { Budget } from '../../schema/eval-config.ts';
 import type { CellResult } from '../../schema/result.ts';
@@ -27,7 +28,7 @@ export async function runEval(
   input: {
     inputs: EvalInputs;
     plan: EvalPlan;
-    settings: Pick<EvalSettings, 'resume' | 'asked' | 'finish' | 'resumeLine' | 'budgetOnTop'>;
+    settings: Pick<EvalSettings, 'resume' | 'asked' | 'finish' | 'resumeWith' | 'budgetOnTop'>;
     stateDir: string;
     budget?: { limit: Budget; book: SpendBook };
   },
@@ -73,7 +74,7 @@ export async function runEval(
       cap,
     );
     // Interrupted: the exact command that finishes this run (its config and the options its cells depend on).
-    if ('exitCode' in executed && executed.exitCode === 130) ctx.err(`resume with: ${settings.resumeLine(run.runId)}`);
+    if ('exitCode' in executed && executed.exitCode === 130) ctx.err(`resume with: ${resumeCommand(settings.resumeWith, run.runId)}`);
     if ('exitCode' in executed) return executed.exitCode;
     if (executed.meta.stopped === 'budget') return finishStoppedRun(ctx, { meta: executed.meta, dir: run.dir, fold });
     return finishRun(ctx, { meta: executed.meta, fold, dir: run.dir, config: inputs.config, ...settings.finish, carried: plan.carried });

@@ -1,5 +1,5 @@
 import type { EvalSelection } from '../../plan/plan-eval.ts';
-import { resumeCommand } from '../../report/resume-hint.ts';
+import type { ResumeOptions } from '../../report/resume-hint.ts';
 import type { RunMeta } from '../../schema/run-meta.ts';
 
 /** `eval`'s options as the command line gives them. */
@@ -34,8 +34,8 @@ export interface EvalSettings {
   /** `--resume --budget-usd <more>`: the flag is what the resume may spend on top of what the run spent. */
   budgetOnTop: boolean;
   finish: { ci?: boolean; baselineRef?: string };
-  /** The command that finishes run `runId` if this one is interrupted (its config and the options its cells depend on). */
-  resumeLine: (runId: string) => string;
+  /** What the command that finishes this run if it is interrupted repeats (`resumeCommand`): its config and the options its cells depend on. */
+  resumeWith: ResumeOptions;
 }
 
 /**
@@ -58,6 +58,6 @@ export function evalSettings(opts: EvalOptions): EvalSettings {
     ...(opts.budgetUsd !== undefined ? { budgetUsd: opts.budgetUsd } : {}),
     budgetOnTop: Boolean(opts.resume) && opts.budgetUsd !== undefined,
     finish: { ci: opts.ci, baselineRef: opts.baseline },
-    resumeLine: (runId) => resumeCommand(opts, runId),
+    resumeWith: opts,
   };
 }
