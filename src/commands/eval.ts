@@ -3,41 +3,21 @@ import type { Context } from '../context.ts';
 import { ProviderUnavailableError } from '../errors.ts';
 import { unbuildableProvider, unknownProviderId } from '../execute/credentials.ts';
 import { preloadEngine } from '../execute/engine.ts';
-import { executePlan } from '../execute/execute-plan.ts';
-import { finishRun } from '../finish/finish-run.ts';
-import { RunFold } from '../report/model/run-fold.ts';
-import { withRunFolder } from '../io/run/run-folder.ts';
-import { loadEvalInputs } from '../load/eval-inputs.ts';
+import { loadEvalInputs } from './eval/inputs.ts';
+import { runEval } from './eval/run.ts';
+import { type EvalOptions, evalSettings } from './eval/settings.ts';
 import { routingRuntimeVersions } from '../execute/routing-cells.ts';
 import { resolveModel } from '../plan/matrix.ts';
-import { type EvalPlan, type EvalSelection, planEval } from '../plan/plan-eval.ts';
+import { type EvalPlan, planEval } from '../plan/plan-eval.ts';
 import type { EvalInputs } from '../plan/cell-plan.ts';
-import { assertResumable } from '../plan/resume-check.ts';
-import { resumeCommand } from '../report/text/resume-hint.ts';
-import type { RunMeta } from '../schema/run-meta.ts';
-import { configSecretValues, secretValues } from '../shared/secrets.ts';
 import { budgetOf } from '../execute/budget.ts';
 import { type PlanningInputs, readPlanningInputs } from '../execute/planning-inputs.ts';
-import { finishStoppedRun } from '../finish/finish-stopped.ts';
 import { autoRepeats, type PlanningCell, planRun } from '../plan/planning.ts';
 import { repeatsNeeded } from '../plan/power.ts';
 import { renderPlanning } from '../report/text/dry-run.ts';
 import { resolveRunId } from '../io/run/run-id.ts';
 import { readRunFold, runDir } from '../io/run/run-store.ts';
 import { type Budget, MAX_REPEATS } from '../schema/eval-config.ts';
-
-interface EvalOptions extends EvalSelection {
-  config: string;
-  dryRun?: boolean;
-  replay?: boolean;
-  record?: boolean;
-  resume?: string | boolean;
-  ci?: boolean;
-  changedSince?: string;
-  baseline?: string;
-  /** `--budget-usd`: the run's USD budget, over the config's `budget.usd` (docs/planning-and-budgets.md). */
-  budgetUsd?: number;
-}
 
 /**
  * `agent-evals eval` (`npm run eval`): load → plan → execute → finish, each stage once, in order.
@@ -48,36 +28,38 @@ interface EvalOptions extends EvalSelection {
  * await evalCommand(ctx, { config: 'evals/default.yaml', ci: true }) // 0 pass · 1 regression · 2 input · 3 could not measure
  */
 export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<number> {
+  const settings = evalSettings(opts);
   // promptfoo's state (its cache holds raw answers) lives beside reports/, never in it. Importing it is
   // most of the start-up: it starts first, and loading fills its waits.
   const stateDir = path.join(ctx.root, '.promptfoo');
   preloadEngine(ctx.env, stateDir);
   // Every model id is one promptfoo can load before anything is planned or a run folder made (--dry-run too).
-  const inputs = await loadEvalInputs(ctx, { ...opts, checkModelId: (id) => unknownProviderId(id, ctx.env) });
+  const inputs = await loadEvalInputs(ctx, { ...settings.load, checkModelId: (id) => unknownProviderId(id, ctx.env) });
   if ('lintErrors' in inputs) return 1;
   // Routing cells' fingerprints name the installed agent program's version (docs/routing.md).
   const runtimeVersions = await routingRuntimeVersions(ctx, inputs);
   if (runtimeVersions) inputs.runtimeVersions = runtimeVersions;
   // Planning (issue 28): history's discordance and spend, prices; a USD budget on an unpriced model is exit 2 here.
-  const budget = budgetOf(inputs.config.budget, opts.budgetUsd);
-  const auto = inputs.config.repeats === 'auto' && opts.repeat === undefined;
+  const { selection, budgetUsd, resume } = settings;
+  const budget = budgetOf(inputs.config.budget, budgetUsd);
+  const auto = inputs.config.repeats === 'auto' && selection.repeat === undefined;
   const planning =
-    opts.dryRun || budget || auto
+    settings.dryRun || budget || auto
       ? await readPlanningInputs(ctx, inputs, {
           ...(budget?.usd !== undefined ? { budgetUsd: budget.usd } : {}),
-          budgetFlag: opts.budgetUsd !== undefined,
+          budgetFlag: budgetUsd !== undefined,
         })
       : undefined;
-  const one = auto ? planEval(inputs, { ...opts, repeat: 1 }) : undefined;
+  const one = auto ? planEval(inputs, { ...selection, repeat: 1 }) : undefined;
   // A resumed auto run keeps the repeats it started with (what history says now may differ).
   const picked = one
-    ? ((opts.resume ? await startedRepeats(ctx, opts.resume, one) : undefined) ?? pickRepeats(one, inputs, planning!, budget))
+    ? ((resume ? await startedRepeats(ctx, resume, one) : undefined) ?? pickRepeats(one, inputs, planning!, budget))
     : undefined;
-  const plan = planEval(inputs, picked ? { ...opts, repeat: picked.repeats } : opts);
+  const plan = planEval(inputs, picked ? { ...selection, repeat: picked.repeats } : selection);
   for (const line of plan.notes.err) ctx.err(line);
   for (const line of plan.notes.out) ctx.out(line);
   if (picked) ctx.out(picked.line);
-  if (opts.dryRun) {
+  if (settings.dryRun) {
     for (const line of renderDryRun(plan)) ctx.out(line);
     const figures = planRun({
       cells: planningCells(plan),
@@ -89,40 +71,14 @@ export async function evalCommand(ctx: Context, opts: EvalOptions): Promise<numb
     return 0;
   }
   // A live run builds each model's provider first: one promptfoo refuses is a line and exit 2, before the run folder.
-  if (!opts.replay) await assertProvidersBuild(ctx, inputs);
-  return withRunFolder(ctx, opts, async (run) => {
-    const asked: RunMeta['mode'] | undefined = opts.replay ? 'replay' : opts.record ? 'record' : undefined;
-    if (run.previous) {
-      const secrets = [...secretValues(ctx.env), ...configSecretValues(inputs.config)];
-      assertResumable(run.previous.meta, { ...inputs, planHash: plan.planHash, secrets, ...(asked ? { asked } : {}) });
-    }
-    // A run keeps its mode: a resumed --record run records, a resumed replay replays.
-    const mode = run.previous?.meta.mode ?? asked ?? 'live';
-    // Each result is folded as it is written (verdicts and the few answers the report shows): no stage holds every answer.
-    const fold = new RunFold();
-    // `--resume --budget-usd <more>`: the flag is what the resume may spend on top of what the run spent.
-    const onTop = Boolean(opts.resume) && opts.budgetUsd !== undefined;
-    const spendCap = budget && planning ? { budget: { limit: budget, book: planning.book, resumeOnTop: onTop } } : {};
-    const executed = await executePlan(ctx, { inputs, plan, run, mode, ci: opts.ci, stateDir, onResult: (r) => fold.add(r), ...spendCap });
-    // Interrupted: the exact command that finishes this run (its config and the options its cells depend on).
-    if ('exitCode' in executed && executed.exitCode === 130) ctx.err(`resume with: ${resumeCommand(opts, run.runId)}`);
-    if ('exitCode' in executed) return executed.exitCode;
-    if (executed.meta.stopped === 'budget') return finishStoppedRun(ctx, { meta: executed.meta, dir: run.dir, fold });
-    return finishRun(ctx, {
-      meta: executed.meta,
-      fold,
-      dir: run.dir,
-      config: inputs.config,
-      ci: opts.ci,
-      baselineRef: opts.baseline,
-      carried: plan.carried,
-    });
-  });
+  if (settings.asked !== 'replay') await assertProvidersBuild(ctx, inputs);
+  const spendCap = budget && planning ? { budget: { limit: budget, book: planning.book } } : {};
+  return runEval(ctx, { inputs, plan, settings, stateDir, ...spendCap });
 }
 
 /** `--dry-run`: the size of the plan and what it would call; nothing is called. */
 function renderDryRun(plan: EvalPlan): string[] {
-  const { cells } = plan;
+  const cells = [...plan.cells];
   const graders = plan.grader?.members.length ?? 1;
   const count = (key: (c: (typeof cells)[number]) => string) => new Set(cells.map(key)).size;
   const promptTokens = cells.reduce(

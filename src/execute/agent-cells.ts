@@ -44,18 +44,21 @@ export interface AgentRuntimes {
  */
 export async function openAgentRuntimes(
   ctx: Context,
-  input: {
-    plans: CellPlan[];
+  setup: {
     runDir: string;
     timeoutMs: number;
     sandbox: SandboxKind;
-    /** How many cells of each runtime will run at once at most: what is started before the first cell. */
-    atOnce?: Partial<Record<RuntimeName, number>>;
-    /** Runtimes routing cases will use (besides those `plans` need). */
+    /** Runtimes routing cases will use (besides those `cells` need). */
     routing?: Array<Exclude<RuntimeName, 'chat'>>;
   },
+  /**
+   * The live cells' needs: one plan per runtime to start, and how many cells of each runtime will run at once at
+   * most (what is started before the first cell).
+   */
+  cells: { plans: CellPlan[]; atOnce?: Partial<Record<RuntimeName, number>> } = { plans: [] },
 ): Promise<AgentRuntimes> {
-  const needed = new Set<RuntimeName>([...input.plans.filter((p) => p.agentRun).map((p) => p.model.runtime), ...(input.routing ?? [])]);
+  const input = setup;
+  const needed = new Set<RuntimeName>([...cells.plans.filter((p) => p.agentRun).map((p) => p.model.runtime), ...(setup.routing ?? [])]);
   const runtimes = new Map<RuntimeName, AgentRuntime>();
   // No agent program ever runs unjailed by accident: a machine that cannot start the sandbox stops here, before any call.
   if (input.sandbox === 'bubblewrap') {
@@ -84,7 +87,7 @@ export async function openAgentRuntimes(
     );
   }
   // A program's start-up (OpenCode's servers) happens here, before the first cell, never inside a cell's own timeout.
-  await Promise.all([...runtimes].map(([name, runtime]) => runtime.prepare?.(input.atOnce?.[name] ?? 1)));
+  await Promise.all([...runtimes].map(([name, runtime]) => runtime.prepare?.(cells.atOnce?.[name] ?? 1)));
   const runAgentCell: AgentCellRunner = async (cell, signal) => {
     const runtime = runtimes.get(cell.model.runtime);
     if (!runtime || !cell.agentRun) return { error: `no agent runtime for ${cell.model.label}` };

@@ -1,13 +1,15 @@
+import type { Cell } from '../plan/matrix.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
 import { cellIdentity, cellRecordingKey } from '../plan/plan-cell.ts';
 import type { CellPlan } from '../plan/cell-plan.ts';
+import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { Readiness } from './credentials.ts';
 import { forEachLimit } from './limit.ts';
 import type { RecordingStore } from './recordings.ts';
 
-/** Which pending cells run live, which replay and which cannot run (execute-plan.ts decides before any call). */
+/** Which pending cells run live, which replay and which cannot run (decided before any call). */
 
 /** Resume: the cells the run being resumed already finished, by cell id. */
 export type Finished = Map<string, CellResult>;
@@ -22,11 +24,16 @@ export interface Decided {
   skipped: CellResult[];
 }
 
-type PlannedCell = EvalPlan['cells'][number];
+export type PlannedCell = Cell<LoadedScenario>;
 
-/** Per pending cell: live (its model can run), replay (a recording exists), or a skipped result saying why. */
+/**
+ * Per pending cell: live (its model can run), replay (a recording exists), or a skipped result saying why.
+ * `cells` are the plan's, handed over (`plan.cells.take()`): once decided, only the live and replayed ones
+ * are held, and those are let go batch by batch as they run.
+ */
 export async function decideCells(input: {
-  plan: EvalPlan;
+  cells: PlannedCell[];
+  plan: Pick<EvalPlan, 'plans' | 'grader'>;
   mode: RunMeta['mode'];
   readiness: Map<string, Readiness>;
   ungradable: Set<string>;
@@ -34,7 +41,7 @@ export async function decideCells(input: {
   recordings: RecordingStore;
 }): Promise<Decided> {
   const { plan, mode, readiness, ungradable } = input;
-  const pending = plan.cells.filter((c) => !input.finished.has(c.cellId));
+  const pending = input.cells.filter((c) => !input.finished.has(c.cellId));
   const runsLive = (c: PlannedCell) => mode !== 'replay' && readiness.get(c.model.label)?.ok === true;
   const recorded = new Set<string>();
   await forEachLimit(

@@ -21,7 +21,7 @@ export function withRoutingCells(ctx: Context, agents: AgentRuntimes, timeoutMs:
   return async (cell, signal) => {
     if (!cell.routing) return agents.runAgentCell(cell, signal);
     const runtime = cell.model.runtime as Exclude<RuntimeName, 'chat'>;
-    // Loaded already when agent runtimes run (execute-plan imports it lazily, to keep chat-only evals light).
+    // Loaded already when agent runtimes run (open-runtimes.ts imports it lazily, to keep chat-only evals light).
     const { runtimeModel } = await import('./agent-cells.ts');
     const out = await agents.routeCell({
       cellId: cell.cellId,

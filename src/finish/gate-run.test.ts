@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../context.ts';
-import type { LoadedRun } from '../io/run-store.ts';
+import type { LoadedRun } from '../io/run/run-store.ts';
 import { recordedThresholds } from './gate-run.ts';
 
 /** A run whose meta.json holds `thresholds` as its config's (nothing else of the run is read). */

@@ -4,6 +4,7 @@ import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import { CellPlans } from './cell-plans.ts';
 import type { Cell } from './matrix.ts';
 import { planCell } from './plan-cell.ts';
+import { PlannedCells } from './planned-cells.ts';
 
 const variant = { id: 'lead', file: 'agents/lead.md', name: 'lead', systemPrompt: 'You lead.', contentHash: 'vh' } as AgentVariant;
 const scenario = {
@@ -44,11 +45,12 @@ describe('CellPlans', () => {
     expect(list.length).toBe(4);
   });
 
-  it('keeps its size when the plan lets its cells go', () => {
-    const own = [...cells];
+  it('keeps its size when the plan hands its cells over', () => {
+    const own = new PlannedCells([...cells]);
     const plans = new CellPlans(own);
-    own.length = 0;
+    expect(own.take()).toHaveLength(5);
     expect(plans.size).toBe(5);
+    expect(() => own.map((c) => c.cellId)).toThrow(/handed its cells over/);
   });
 
   it('leaves model-graded assertions out once they cannot be graded', () => {

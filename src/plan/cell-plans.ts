@@ -17,11 +17,12 @@ import type { CellPlan } from './cell-plan.ts';
  */
 export class CellPlans {
   private modelGraded = true;
-  /** Cells planned (fixed when planned: the execute stage lets the cells go as they run). */
+  /** Cells planned (fixed when planned: the execute stage takes the cells and lets them go as they run). */
   readonly size: number;
 
   constructor(
-    readonly cells: readonly Cell<LoadedScenario>[],
+    /** The plan's cells (`PlannedCells`: readable until the execute stage takes them). */
+    private readonly cells: Iterable<Cell<LoadedScenario>> & { readonly length: number },
     private readonly temperature?: number,
     /** Installed agent programs' versions, for routing cells' fingerprints. */
     private readonly runtimeVersions?: RuntimeVersions,
@@ -31,7 +32,7 @@ export class CellPlans {
 
   /** Every cell id, in plan order. */
   keys(): string[] {
-    return this.cells.map((c) => c.cellId);
+    return [...this.cells].map((c) => c.cellId);
   }
 
   /** The cell's plan, made now (without model-graded assertions after `dropModelGraded`). */

@@ -8,6 +8,7 @@ import { needsGrader } from '../assertions/registry.ts';
 import { duplicateGraderLabel, type GraderPanel, resolveGraders } from './graders.ts';
 import { planHashOf } from './plan-hash.ts';
 import { CellPlans } from './cell-plans.ts';
+import { PlannedCells } from './planned-cells.ts';
 import { withControlVariants } from './control-variants.ts';
 
 /** What the command line narrows an eval to. */
@@ -23,7 +24,8 @@ export interface EvalSelection {
 
 /** The plan of one eval: every cell to run (planned), the cells carried from the baseline, and the run's shape. */
 export interface EvalPlan {
-  cells: Cell<LoadedScenario>[];
+  /** Read while the eval is prepared; the execute stage takes them (`take()`), and the plan holds them no longer. */
+  cells: PlannedCells<Cell<LoadedScenario>>;
   /** The cells' plans, made when asked (a batch at a time), not all at once. */
   plans: CellPlans;
   /** Hash of the planned cell ids: a resumed run must plan exactly these. */
@@ -87,9 +89,10 @@ export function planEval(inputs: Omit<EvalInputs, 'git'>, sel: EvalSelection): E
   const sharded = shard ? shardCells(all, shard.index, shard.count) : all;
   const affected = inputs.changed ? planAffected(inputs, sharded, notes, grader?.id) : undefined;
   const cells = affected?.cells ?? sharded;
-  const plans = new CellPlans(cells, config.temperature, inputs.runtimeVersions);
+  const planned = new PlannedCells(cells);
+  const plans = new CellPlans(planned, config.temperature, inputs.runtimeVersions);
   return {
-    cells,
+    cells: planned,
     plans,
     planHash: planHashOf(plans.keys()),
     ...(affected?.carried ? { carried: affected.carried } : {}),

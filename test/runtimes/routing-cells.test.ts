@@ -27,7 +27,7 @@ beforeAll(async () => {
   runDir = path.join(root, 'reports', 'runs', 'r1');
   mkdirSync(runDir, { recursive: true });
   ctx = memoryContext(root, { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY, ...(process.env.PATH ? { PATH: process.env.PATH } : {}) });
-  runtimes = await openAgentRuntimes(ctx, { plans: [], runDir, timeoutMs: 90_000, sandbox: 'bubblewrap', routing: ['claude-code'] });
+  runtimes = await openAgentRuntimes(ctx, { runDir, timeoutMs: 90_000, sandbox: 'bubblewrap', routing: ['claude-code'] });
 });
 afterAll(async () => {
   await runtimes?.close();

@@ -1,5 +1,5 @@
-/** The options of an interrupted `eval` that its resume command repeats (`commands/eval.ts`'s EvalOptions fit it). */
-interface ResumeOptions {
+/** The options of an interrupted `eval` that its resume command repeats (`commands/eval/settings.ts`'s EvalOptions fit it). */
+export interface ResumeOptions {
   config: string;
   agent?: readonly string[];
   scenario?: readonly string[];

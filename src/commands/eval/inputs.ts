@@ -1,24 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import type { Context } from '../context.ts';
-import { UserErrors } from '../errors.ts';
-import { gitInfo } from '../io/git/git.ts';
-import { changedFilesSince, resolveCommit } from '../io/git/git-files.ts';
-import { loadBaseline } from '../io/baseline/baseline.ts';
-import { formatFinding } from '../lint/lint.ts';
-import { runLint } from '../lint/run-lint.ts';
-import type { EvalInputs } from '../plan/cell-plan.ts';
-import { agentPlaces, variantsOf } from './discover-agents.ts';
-import { loadEvalConfig, type ModelIdCheck } from './eval-config.ts';
-import { loadRoutingSuites } from './routing.ts';
-import { routingScenarios } from './routing-scenarios.ts';
-import { loadScenarios } from './scenarios.ts';
-
-export type { EvalInputs } from '../plan/cell-plan.ts';
+import type { Context } from '../../context.ts';
+import { UserErrors } from '../../errors.ts';
+import { gitInfo } from '../../io/git/git.ts';
+import { changedFilesSince, resolveCommit } from '../../io/git/git-files.ts';
+import { loadBaseline } from '../../io/baseline/baseline.ts';
+import { formatFinding } from '../../lint/lint.ts';
+import { runLint } from '../../lint/run-lint.ts';
+import type { EvalInputs } from '../../plan/cell-plan.ts';
+import { agentPlaces, variantsOf } from '../../load/discover-agents.ts';
+import { loadEvalConfig, type ModelIdCheck } from '../../load/eval-config.ts';
+import { loadRoutingSuites } from '../../load/routing.ts';
+import { routingScenarios } from '../../load/routing-scenarios.ts';
+import { loadScenarios } from '../../load/scenarios.ts';
 
 /**
- * The load stage of `eval`: .env, the eval config (each model id checked by `checkModelId`), lint
+ * What `eval` reads before it plans (it composes load/, lint/ and io/, so it sits with the command): .env, the eval config (each model id checked by `checkModelId`), lint
  * (errors stop the eval: exit 1), agents, scenarios, and for `--changed-since` the changed files and the
  * baseline. A bad `--baseline` ref, or with `--ci` a scenario whose `agent:` names no agent, stops here,
  * before any model call.
