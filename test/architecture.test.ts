@@ -1,6 +1,6 @@
 /**
- * Architecture rules as data (docs/architecture.md prints the same table, checked below; regenerate its rows
- * from `UNITS` when the table changes):
+ * Architecture rules as data (docs/architecture.md shows `UNITS` rendered by `renderTable`, checked below;
+ * after changing `UNITS`, `UPDATE_ARCHITECTURE_DOC=1 npx vitest run test/architecture.test.ts` rewrites it):
  * - `UNITS`: every folder of src/ (and each top-level file) with what it may import; an import outside
  *   the table fails, and so does a folder or file the table does not name;
  * - the pure units reach no I/O, transitively: nothing they import, nor anything that imports, opens a
@@ -13,7 +13,7 @@
  *   pointing at a line (`cli.ts:52`) at a line the file has.
  * `FORBIDDEN_PROBES` are imports that must stay forbidden: each is checked against the rules here.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/project-fixture.ts';
@@ -220,6 +220,24 @@ const EXCEPTIONS: Record<string, string> = {
   'finish/rubric-drift.ts → plan/graders.ts': 'TODO(26)',
   'finish/rubric-trust.ts → plan/graders.ts': 'TODO(26)',
 };
+
+/** docs/architecture.md shows `UNITS` between these two lines, rendered by `renderTable`. */
+const TABLE_BEGIN = '<!-- the table: generated from UNITS in test/architecture.test.ts -->';
+const TABLE_END = '<!-- end of the table -->';
+/** Set by whoever changed `UNITS`, to rewrite the doc's table rather than check it. */
+const UPDATE_DOC = process.env.UPDATE_ARCHITECTURE_DOC === '1';
+
+/** The import table as docs/architecture.md shows it: one row per unit, in `UNITS`' order. */
+function renderTable(units: Record<string, UnitRule>): string {
+  const name = (u: string) => `\`${u.endsWith('.ts') ? u : `${u}/`}\``;
+  return [
+    '| folder or file | job | pure | may import |',
+    '|---|---|---|---|',
+    ...Object.entries(units).map(
+      ([u, r]) => `| ${name(u)} | ${r.job} | ${r.pure ? 'yes' : 'no'} | ${r.mayImport.map(name).join(', ') || 'nothing'} |`,
+    ),
+  ].join('\n');
+}
 
 /** Modules that reach the disk, network, child processes, the process, the machine or the clock. */
 const IO_MODULES =
@@ -491,15 +509,34 @@ describe('architecture', () => {
     expect([...new Set(wrong)]).toEqual([]);
   });
 
-  it("docs/architecture.md's table is this table", () => {
-    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'architecture.md'), 'utf8');
-    const rows = new Map(
-      [...doc.matchAll(/^\| `([\w.]+(?:\/[\w.]+)*)\/?` \| .* \| (yes|no) \| (.*) \|$/gm)].map((m) => [
-        m[1]!,
-        { pure: m[2] === 'yes', mayImport: m[3] === 'nothing' ? [] : m[3]!.split(', ').map((u) => u.replace(/`/g, '').replace(/\/$/, '')) },
-      ]),
-    );
-    const expected = new Map(Object.entries(UNITS).map(([u, r]) => [u, { pure: r.pure, mayImport: r.mayImport }]));
-    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(expected));
+  it("docs/architecture.md's table is this table, rendered", () => {
+    const file = path.join(REPO_ROOT, 'docs', 'architecture.md');
+    /** The doc cut around its table: [before the rows, the rows, from the end marker on]. */
+    const cut = (doc: string): [string, string, string] => {
+      const [begin, end] = [doc.indexOf(TABLE_BEGIN), doc.indexOf(TABLE_END)];
+      expect(begin >= 0 && end > begin, `docs/architecture.md: the markers "${TABLE_BEGIN}" and "${TABLE_END}"`).toBe(true);
+      const rowsAt = begin + TABLE_BEGIN.length + 1;
+      return [doc.slice(0, rowsAt), doc.slice(rowsAt, end - 1), doc.slice(end)];
+    };
+    // The rows are data: after a change to UNITS, `UPDATE_ARCHITECTURE_DOC=1` rewrites them, then checks.
+    if (UPDATE_DOC) {
+      const [before, , after] = cut(readFileSync(file, 'utf8'));
+      writeFileSync(file, `${before}${renderTable(UNITS)}\n${after}`);
+    }
+    const [, shown] = cut(readFileSync(file, 'utf8'));
+    expect(shown, 'regenerate: UPDATE_ARCHITECTURE_DOC=1 npx vitest run test/architecture.test.ts').toBe(renderTable(UNITS));
+  });
+
+  it('the rendered table shows every rule of a unit, and nothing else', () => {
+    const rows = renderTable({
+      'errors.ts': { job: 'the `errors` job', pure: true, mayImport: [] },
+      'io/run': { job: 'runs', pure: false, mayImport: ['errors.ts', 'io'] },
+    }).split('\n');
+    expect(rows).toEqual([
+      '| folder or file | job | pure | may import |',
+      '|---|---|---|---|',
+      '| `errors.ts` | the `errors` job | yes | nothing |',
+      '| `io/run/` | runs | no | `errors.ts`, `io/` |',
+    ]);
   });
 });
