@@ -9,12 +9,11 @@
  * high end of what its variant × model × scenario spent before (`plan/spend.ts`), this run's finished cells
  * included; a cell nothing is known of waits while another is in flight (`admit`). Grader calls are not counted.
  */
-import type { SpendBook } from '../plan/spend.ts';
+import { type SpendBook, spendSample } from '../plan/spend.ts';
 import type { SpendSample } from '../schema/planning-figures.ts';
 import type { CellPlan } from '../plan/cell-plan.ts';
 import type { Budget } from '../schema/eval-config.ts';
 import type { CellResult } from '../schema/result.ts';
-import { spendSample } from '../io/run/spend-history.ts';
 
 interface Spend {
   tokens: number;
