@@ -32,8 +32,8 @@ export class SpendBook {
     for (const s of samples) this.add(s);
   }
 
-  /** Adds a finished cell's spend (its own run's cells as they finish sharpen the projection). */
-  add(s: SpendSample): void {
+  /** Adds a finished cell's spend (its own run's cells as they finish sharpen the projection); returns its USD (`usdOf`). */
+  add(s: SpendSample): number | undefined {
     const usd = this.usdOf(s);
     for (const [map, key] of [
       [this.levels.cell, cellKey(s)],
@@ -44,6 +44,7 @@ export class SpendBook {
       if (!acc) map.set(key, (acc = new Acc()));
       acc.add(s, usd);
     }
+    return usd;
   }
 
   /** USD of a sample: as reported, else its tokens at the model's price, else undefined. */
