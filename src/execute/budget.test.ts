@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CellPlan } from '../plan/cell-plan.ts';
+import type { CellResult } from '../schema/result.ts';
 import { SpendBook } from '../plan/spend.ts';
 import { BudgetGuard, budgetOf } from './budget.ts';
 
@@ -18,6 +19,22 @@ const answer = (prompt: number, completion: number, extra: Record<string, unknow
 });
 
 describe('BudgetGuard', () => {
+  it("a resumed run's finished cells count in its total; against the cap unless the resume spends on top", () => {
+    const finished = [
+      { variantId: 'a', model: 'm', scenarioId: 's1', source: 'live', tokens: { prompt: 100, completion: 50 } },
+      { variantId: 'a', model: 'm', scenarioId: 's1', source: 'cache', tokens: { prompt: 100, completion: 50 } },
+    ] as unknown as CellResult[];
+    const prices = new Map([['m', { input: 1, output: 2 }]]);
+    const against = new BudgetGuard({ tokens: 200 }, new SpendBook(prices), () => 10, { results: finished, againstBudget: true });
+    expect(against.total).toEqual({ tokens: 150, usd: 0.0002 });
+    expect(against.spent).toEqual(against.total);
+    expect(against.tryStart(cell('c1'))).toBe(false); // 150 spent + 150 projected from the finished cell > 200
+    const onTop = new BudgetGuard({ tokens: 200 }, new SpendBook(prices), () => 10, { results: finished, againstBudget: false });
+    expect(onTop.total).toEqual({ tokens: 150, usd: 0.0002 });
+    expect(onTop.spent).toEqual({ tokens: 0, usd: 0 });
+    expect(onTop.tryStart(cell('c1'))).toBe(true);
+  });
+
   it('counts the projections of cells in flight: with two in flight the third waits its turn, and the first refusal stops every later cell', () => {
     const book = new SpendBook(new Map(), [{ variantId: 'a', model: 'm', scenarioId: 's1', prompt: 100, completion: 50 }]);
     const guard = new BudgetGuard({ tokens: 400 }, book, () => 10);

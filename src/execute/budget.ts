@@ -9,12 +9,11 @@
  * high end of what its variant × model × scenario spent before (`plan/spend.ts`), this run's finished cells
  * included; a cell nothing is known of waits while another is in flight (`admit`). Grader calls are not counted.
  */
-import type { SpendBook } from '../plan/spend.ts';
+import { type SpendBook, spendSample } from '../plan/spend.ts';
 import type { SpendSample } from '../schema/planning-figures.ts';
 import type { CellPlan } from '../plan/cell-plan.ts';
 import type { Budget } from '../schema/eval-config.ts';
 import type { CellResult } from '../schema/result.ts';
-import { spendSample } from '../io/run/spend-history.ts';
 
 interface Spend {
   tokens: number;
@@ -49,7 +48,14 @@ export class BudgetGuard implements CellBudget {
     private readonly book: SpendBook,
     /** Each planned cell's prompt estimate, for cells nothing was seen of (`plan/spend.ts`). */
     private readonly promptEstimate: (cell: CellPlan) => number,
-  ) {}
+    /**
+     * A resumed run's cells finished before: part of the run's total; against the budget unless the resume was
+     * given `--budget-usd`, which is what the resume may spend on top (`againstBudget` false).
+     */
+    finished?: { results: Iterable<CellResult>; againstBudget: boolean },
+  ) {
+    for (const r of finished?.results ?? []) this.chargeFinished(r, finished!.againstBudget);
+  }
 
   get stopped(): boolean {
     return this.refused;
@@ -122,19 +128,14 @@ export class BudgetGuard implements CellBudget {
     });
   }
 
-  /**
-   * A cell finished before a resume: part of the run's total; against the budget unless the resume was given
-   * `--budget-usd`, which is what the resume may spend on top (`againstBudget` false).
-   */
-  chargeFinished(result: CellResult, againstBudget: boolean): void {
+  private chargeFinished(result: CellResult, againstBudget: boolean): void {
     const sample = spendSample(result);
     if (sample) this.count(sample, againstBudget);
   }
 
   private count(sample: SpendSample, againstBudget = true): void {
-    this.book.add(sample);
+    const usd = this.book.add(sample) ?? 0;
     const tokens = sample.prompt + sample.completion;
-    const usd = this.book.usdOf(sample) ?? 0;
     this.total.tokens += tokens;
     this.total.usd += usd;
     if (!againstBudget) return;

@@ -67,6 +67,12 @@ export async function executePlan(ctx: Context, plan: EvalPlan, run: OwnedRun, s
   const { mode, inputs } = s;
   const ungradable = dropUngraded(ctx, plan, s.graderReady);
   const finished = await finishedBefore(ctx, run, plan.plans.size);
+  // The cap, charged with what the cells finished before a resume spent (all of the run's total; against the
+  // cap unless --resume was given --budget-usd, what it may spend on top).
+  const guard =
+    cap && mode !== 'replay'
+      ? new BudgetGuard(cap.limit, cap.book, promptEstimate, { results: finished.values(), againstBudget: !cap.resumeOnTop })
+      : undefined;
   const secrets = [...new Set([...secretValues(ctx.env), ...configSecretValues(inputs.config)])].sort((a, b) => b.length - a.length);
   const recordings = openRecordings(ctx.root, secrets, inputs.config, plan);
   const decided = await decideCells({ cells: plan.cells.take(), plan, mode, readiness: s.readiness, ungradable, finished, recordings });
@@ -91,7 +97,6 @@ export async function executePlan(ctx: Context, plan: EvalPlan, run: OwnedRun, s
       ...(agents ? { sandbox: sandbox ?? 'bubblewrap' } : {}),
     });
     const graders = s.graderReady ? plan.grader?.members : undefined;
-    const guard = cap && mode !== 'replay' ? new BudgetGuard(cap.limit, cap.book, promptEstimate) : undefined;
     const written = await runDecided(ctx, {
       decided,
       finished,
@@ -105,7 +110,7 @@ export async function executePlan(ctx: Context, plan: EvalPlan, run: OwnedRun, s
       ...(graders ? { graders } : {}),
       ...(agents ? { runAgentCell: withRoutingCells(ctx, agents, timeoutMs) } : {}),
       ...(guard ? { guard } : {}),
-      ...(cap?.resumeOnTop ? { resumeOnTop: true } : {}),
+      ...(run.previous ? {} : { newMeta: meta }),
     });
     if (ctx.debug) ctx.err(`debug: engine: ${engineSource()}`);
     if (ctx.signal?.aborted) {

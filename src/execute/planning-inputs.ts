@@ -9,7 +9,7 @@ import { readHistory } from '../io/history/history.ts';
 import { readSpendSamples } from '../io/run/spend-history.ts';
 import { historyDiscordance, type Discordance } from '../plan/discordance.ts';
 import { resolveModel } from '../plan/matrix.ts';
-import { configPrices, type ModelPrice, SpendBook } from '../plan/spend.ts';
+import { configPrices, type ModelPrice, SpendBook, spendSample } from '../plan/spend.ts';
 import type { EvalInputs } from '../plan/cell-plan.ts';
 import { promptfooPrice } from './prices.ts';
 
@@ -44,6 +44,6 @@ export async function readPlanningInputs(
       );
     }
   }
-  const [history, samples] = await Promise.all([readHistory(ctx.root), readSpendSamples(ctx.root)]);
+  const [history, samples] = await Promise.all([readHistory(ctx.root), readSpendSamples(ctx.root, spendSample)]);
   return { discordance: historyDiscordance(history.entries), book: new SpendBook(prices, samples), prices };
 }

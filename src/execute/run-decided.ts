@@ -1,5 +1,5 @@
 import type { Context } from '../context.ts';
-import { openResultWriter } from '../io/run/run-store.ts';
+import { openResultWriter, writeMeta } from '../io/run/run-store.ts';
 import type { CellPlans } from '../plan/cell-plans.ts';
 import type { ResolvedModel } from '../plan/matrix.ts';
 import type { CellResult } from '../schema/result.ts';
@@ -24,13 +24,13 @@ export interface RunDecidedInput {
   graders?: ResolvedModel[];
   runAgentCell?: AgentCellRunner;
   guard?: BudgetGuard;
-  /** `--resume --budget-usd`: the cap is what the resume may spend on top of the cells finished before. */
-  resumeOnTop?: boolean;
+  /** A new run's meta.json, written before its first result (a resumed run's stays as it was). */
+  newMeta?: RunMeta;
   onResult: (result: CellResult) => void;
 }
 
 /**
- * Writes the skipped cells, then runs the replayed and the live ones; every result is appended as it
+ * Writes a new run's meta.json, then the skipped cells, then runs the replayed and the live ones; every result is appended as it
  * finishes and handed to `onResult` (after the resumed run's finished ones). Returns how many results
  * the run folder holds.
  *
@@ -39,11 +39,9 @@ export interface RunDecidedInput {
  */
 export async function runDecided(ctx: Context, input: RunDecidedInput): Promise<number> {
   const { decided, plans } = input;
+  if (input.newMeta) await writeMeta(input.runDir, input.newMeta);
   const writer = await openResultWriter(input.runDir);
-  for (const r of input.finished.values()) {
-    input.onResult(r);
-    input.guard?.chargeFinished(r, !input.resumeOnTop);
-  }
+  for (const r of input.finished.values()) input.onResult(r);
   let written = input.finished.size;
   const progress = createProgress({ total: decided.live.length + decided.replay.length, isTTY: ctx.isTTY, write: ctx.write });
   const record = async (r: CellResult) => {

@@ -1,5 +1,4 @@
 import type { OwnedRun } from '../io/run/run-folder.ts';
-import { writeMeta } from '../io/run/run-store.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
 import { newRunMeta } from '../plan/new-run-meta.ts';
 import type { EvalInputs } from '../plan/cell-plan.ts';
@@ -9,8 +8,8 @@ import { engineVersion } from './engine.ts';
 import type { Unavailable } from './probe-models.ts';
 
 /**
- * The run's meta.json, written before the first cell: a new run's (what runs, on what, what did not), or
- * the resumed run's as it was.
+ * The run's meta.json: a new run's (what runs, on what, what did not), or the resumed run's as it was. It is
+ * written with the run's results, before the first (`run-decided.ts`).
  *
  * @example
  * const meta = await startMeta(run, { inputs, plan, mode: 'live', secrets, unavailable: [], uncalibrated: [] });
@@ -44,6 +43,5 @@ export async function startMeta(
     ...(input.sandbox ? { sandbox: input.sandbox } : {}),
   });
   if (input.uncalibrated.length) meta.uncalibrated = input.uncalibrated;
-  await writeMeta(run.dir, meta);
   return meta;
 }

@@ -1,7 +1,7 @@
 /**
  * What a cell is expected to spend, from what cells of the same variant × model × scenario spent before
  * (issue 28): tokens, USD, wall time and, for agent cells, turns, each as the range [lowest, highest]
- * observed. Pure: the samples are read from earlier runs' results (`io/run/spend-history.ts`) and from the
+ * observed. Pure: the samples (`spendSample`) are read from earlier runs' results (`io/run/spend-history.ts`) and from the
  * cells of the run as they finish.
  *
  * A cell with no sample of its own variant × model × scenario borrows those of its variant × model, then
@@ -9,6 +9,7 @@
  * the plan says how many cells that is.
  */
 import type { EvalConfig, ModelCost } from '../schema/eval-config.ts';
+import type { CellResult } from '../schema/result.ts';
 import type { CellProjection, Range, SpendCell, SpendSample } from '../schema/planning-figures.ts';
 import { resolveModel } from './matrix.ts';
 
@@ -31,8 +32,8 @@ export class SpendBook {
     for (const s of samples) this.add(s);
   }
 
-  /** Adds a finished cell's spend (its own run's cells as they finish sharpen the projection). */
-  add(s: SpendSample): void {
+  /** Adds a finished cell's spend (its own run's cells as they finish sharpen the projection); returns its USD (`usdOf`). */
+  add(s: SpendSample): number | undefined {
     const usd = this.usdOf(s);
     for (const [map, key] of [
       [this.levels.cell, cellKey(s)],
@@ -43,6 +44,7 @@ export class SpendBook {
       if (!acc) map.set(key, (acc = new Acc()));
       acc.add(s, usd);
     }
+    return usd;
   }
 
   /** USD of a sample: as reported, else its tokens at the model's price, else undefined. */
@@ -136,4 +138,22 @@ export function addRange(a: Range | undefined, b: Range): Range {
  */
 export function promptEstimate(cell: { messages: ReadonlyArray<{ content: string }> }): number {
   return Math.ceil(cell.messages.reduce((n, m) => n + m.content.length, 0) / 4);
+}
+
+/**
+ * A finished cell's spend (an earlier run's, or a resumed run's finished one), or undefined when it spent
+ * nothing a later run would spend again: answered from promptfoo's cache, carried from the baseline, no answer.
+ */
+export function spendSample(r: CellResult): SpendSample | undefined {
+  if (!r.tokens || r.source === 'cache' || r.source === 'baseline') return undefined;
+  return {
+    variantId: r.variantId,
+    model: r.model,
+    scenarioId: r.scenarioId,
+    prompt: r.tokens.prompt,
+    completion: r.tokens.completion,
+    ...(r.cost !== undefined ? { costUsd: r.cost } : {}),
+    ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs } : {}),
+    ...(r.trajectory ? { turns: r.trajectory.turns } : {}),
+  };
 }

@@ -1,40 +1,24 @@
 /**
  * What earlier runs' cells spent, for planning and budgets (issue 28): the tokens, USD, latency and turns of
- * the cells of the newest runs under `reports/runs/`, read line by line. Cells answered from promptfoo's
- * cache cost nothing and carried cells are the baseline's: neither is a sample.
+ * the cells of the newest runs under `reports/runs/`, read line by line. Which cell is a sample, and what of it,
+ * is the caller's rule (`spendSample` in `plan/spend.ts`, pure): this file only reads.
  */
 import path from 'node:path';
-import type { SpendSample } from '../../schema/planning-figures.ts';
 import type { CellResult } from '../../schema/result.ts';
 import { listRunIds, readResults, runDir } from './run-store.ts';
 
 /** Runs read, newest first: enough to see the spread of a cell, few enough to stay fast. */
 const SPEND_RUNS = 10;
 
-export async function readSpendSamples(root: string, runs = SPEND_RUNS): Promise<SpendSample[]> {
+export async function readSpendSamples<S>(root: string, sampleOf: (r: CellResult) => S | undefined, runs = SPEND_RUNS): Promise<S[]> {
   const ids = (await listRunIds(root)).slice(-runs);
-  const samples: SpendSample[] = [];
+  const samples: S[] = [];
   for (const id of ids) {
     const { results } = await readResults(path.join(runDir(root, id), 'results.jsonl')).catch(() => ({ results: [] as CellResult[] }));
     for (const r of results) {
-      const s = spendSample(r);
+      const s = sampleOf(r);
       if (s) samples.push(s);
     }
   }
   return samples;
-}
-
-/** A finished cell's spend, or undefined when it spent nothing a later run would spend again (cache, baseline, no answer). */
-export function spendSample(r: CellResult): SpendSample | undefined {
-  if (!r.tokens || r.source === 'cache' || r.source === 'baseline') return undefined;
-  return {
-    variantId: r.variantId,
-    model: r.model,
-    scenarioId: r.scenarioId,
-    prompt: r.tokens.prompt,
-    completion: r.tokens.completion,
-    ...(r.cost !== undefined ? { costUsd: r.cost } : {}),
-    ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs } : {}),
-    ...(r.trajectory ? { turns: r.trajectory.turns } : {}),
-  };
 }
