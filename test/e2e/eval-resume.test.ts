@@ -24,7 +24,10 @@ describe('eval: kill and resume', () => {
   }, async () => {
     using project = evalProject({ config: config(server) });
     using uninterrupted = evalProject({ config: config(reference) });
-    const [killed, full] = await Promise.all([interruptAfter(project, 6, 'SIGKILL'), uninterrupted.cli(['eval'], { env: FAST_ENV })]);
+    const [killed, full] = await Promise.all([
+      interruptAfter(project, server, 6, 'SIGKILL'),
+      uninterrupted.cli(['eval'], { env: FAST_ENV }),
+    ]);
     expect(full.code, full.stderr).toBe(0);
     expect(killed.code).not.toBe(0);
 
