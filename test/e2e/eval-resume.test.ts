@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('eval: kill and resume', () => {
   // Three CLI runs (two at once): a loaded CI machine gets more than the default minute.
   it('SIGKILL mid-run, then --resume: no finished cell is called again; results equal an uninterrupted run', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     using project = evalProject({ config: config(server) });
     using uninterrupted = evalProject({ config: config(reference) });

@@ -15,7 +15,7 @@ import { agentFromFile, cellInput, FIXTURES, openCodeMissing, SEEDS, tempCell } 
 const missing = openCodeMissing();
 if (missing) console.warn(`[opencode runtime tests] ${missing}`);
 
-describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout: 90_000 }, () => {
+describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout: 240_000 }, () => {
   let server: FakeOpenAIStreamServer;
   let runtime: AgentRuntime;
   beforeAll(async () => {
@@ -253,7 +253,7 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
   });
 });
 
-describe.skipIf(Boolean(missing))("opencode runtime: the user's own config never loads", { timeout: 90_000 }, () => {
+describe.skipIf(Boolean(missing))("opencode runtime: the user's own config never loads", { timeout: 240_000 }, () => {
   it('ignores a HOME config, a global AGENTS.md and config files in parent folders', async () => {
     await using server = await startFakeOpenAIStream({ rules: [{ reply: { text: 'ok' } }] });
     const fakeHome = mkdtempSync(path.join(tmpdir(), 'agent-evals-oc-fakehome-'));
