@@ -85,8 +85,12 @@ let openai: FakeOpenAIStreamServer;
 beforeAll(async () => {
   [anthropic, openai] = await Promise.all([
     startFakeAnthropic({ rules: [{ system: 'LIMIT-TEST-AGENT', reply: claudeReply }] }),
-    // OpenCode counts turns from its event stream: a model answering in 200 ms keeps it from running a turn ahead.
-    startFakeOpenAIStream({ rules: [{ system: 'LIMIT-TEST-AGENT', reply: openCodeReply }], latencyMs: 200 }),
+    // The harness counts OpenCode's turns from its event stream: the looping agent's answer past maxTurns (4)
+    // is held until OpenCode gives up on it (the harness's abort), so it never runs a turn ahead of its events.
+    startFakeOpenAIStream({
+      rules: [{ system: 'LIMIT-TEST-AGENT', reply: openCodeReply }],
+      holdAnswer: (ctx) => (/Search forever/.test(ctx.user) && ctx.turn > 4 ? new Promise<void>(() => {}) : undefined),
+    }),
   ]);
 });
 afterAll(async () => {

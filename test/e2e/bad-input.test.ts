@@ -355,7 +355,7 @@ beforeAll(async () => {
   runId = readdirSync(path.join(template, 'reports', 'runs'))[0]!;
   for (const rel of ['reports/history.jsonl', 'reports/baseline.json']) expect(existsSync(path.join(template, rel)), rel).toBe(true);
   expect(listFiles(path.join(template, 'evals', 'recordings'))).toHaveLength(4);
-}, 60_000);
+}, 240_000);
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
   if (template) rmSync(template, { recursive: true, force: true });
@@ -450,7 +450,7 @@ describe('a run that died before its first cell', () => {
     }
     expect(JSON.parse(readFileSync(path.join(root, 'reports/baseline.json'), 'utf8')).runId).toBe(runId);
     rmSync(root, { recursive: true, force: true });
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('an answer that is not an answer', () => {
@@ -482,7 +482,7 @@ describe('an answer that is not an answer', () => {
     expect(results.filter((x) => x.scenarioId !== 's3').map((x) => x.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
     expect(results.some((x) => x.output === '""')).toBe(false);
     rmSync(root, { recursive: true, force: true });
-  }, 120_000);
+  }, 240_000);
 });
 
 /**

@@ -95,7 +95,7 @@ describe('eval with a budget', () => {
     expect((await project.cli(['gate'])).code).toBe(0);
   });
 
-  it('--budget-usd stops a USD budget at the right cell, four cells at once', { timeout: 120_000 }, async () => {
+  it('--budget-usd stops a USD budget at the right cell, four cells at once', { timeout: 240_000 }, async () => {
     await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.', usage: USAGE, latencyMs: 50 });
     using project = budgetProject(server, {}, COST, 4);
     // $0.0002 a cell: 3 cells make $0.0006; the 4th would make $0.0008 > $0.0007. Nothing is known of a cell before
@@ -106,7 +106,7 @@ describe('eval with a budget', () => {
     expect(stopped.stderr).toContain('stopped: budget — 3 of 8 cells ran (spent 450 tokens, $0.0006)');
   });
 
-  it('a USD budget on a model with no known price is exit 2 before any call, naming the file and field', { timeout: 120_000 }, async () => {
+  it('a USD budget on a model with no known price is exit 2 before any call, naming the file and field', { timeout: 240_000 }, async () => {
     await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.', usage: USAGE });
     using project = budgetProject(server, { budget: { usd: 1 } }, null);
     const refused = await project.cli(['eval']);

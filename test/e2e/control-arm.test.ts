@@ -72,7 +72,7 @@ describe('eval with control: true', () => {
   });
 
   it('refuses an agent file whose id takes the control suffix, and a control list naming no agent (exit 2)', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     await using server = await startFakeOpenAI({});
     using clash = createMiniProject({

@@ -56,7 +56,7 @@ const runLines = (root: string): Line[][] =>
     );
 
 describe('eval --dry-run: planning figures', () => {
-  it('with no history: the stated default discordance, and no spend figures beyond the prompt estimate', { timeout: 120_000 }, async () => {
+  it('with no history: the stated default discordance, and no spend figures beyond the prompt estimate', { timeout: 240_000 }, async () => {
     await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.' });
     using project = createMiniProject({ url: server.url, scenarios: 2, repeats: 1 });
     const dry = await project.cli(['eval', '--dry-run']);
@@ -142,7 +142,7 @@ describe('eval --dry-run: planning figures', () => {
     expect(dry.stdout).toContain(`helper/brief @ openai:chat:agent-model × s1: ${REPEATS} cells, 600 tokens, $0.0008`);
   });
 
-  it('repeats: auto picks the repeats a target effect needs, capped by what the budget affords', { timeout: 120_000 }, async () => {
+  it('repeats: auto picks the repeats a target effect needs, capped by what the budget affords', { timeout: 240_000 }, async () => {
     await using server = await startFakeOpenAI({ defaultReply: 'Refunds take 5 days.' });
     using project = createMiniProject({ url: server.url, scenarios: 2, config: { repeats: 'auto', targetEffect: 0.2 } });
     // No history: ψ₀ = 0.20, 2 comparisons (α = 0.025 each), 2 scenarios a comparison.

@@ -44,7 +44,7 @@ describe('the bundled engine (dist/engine/)', () => {
   });
 
   it('is what the CLI runs, and scores a run (answers and rubric gradings) exactly as node_modules/promptfoo does', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     using project = evalProject({
       fixtures: ['rubric'],

@@ -95,7 +95,7 @@ describe('eval: repeats with the cache on', () => {
   });
 
   it('a re-run from the cache leaves every recording untouched, byte for byte; a new answer rewrites only its own', {
-    timeout: 90_000,
+    timeout: 240_000,
   }, async () => {
     using project = evalProject({
       config: {

@@ -19,7 +19,7 @@ afterAll(() => server.close());
 describe('eval: Ctrl-C', () => {
   it('SIGINT stops cleanly: finished cells kept, the command says how to resume, exit 130', async () => {
     using project = evalProject({ config: config(server) });
-    const stopped = await interruptAfter(project, 4, 'SIGINT');
+    const stopped = await interruptAfter(project, server, 4, 'SIGINT');
     expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stderr).toContain('stopping: finished cells are kept');
     expect(stopped.stderr).toContain(`resume with: npx agent-evals eval --resume ${stopped.runId}`);
@@ -51,21 +51,35 @@ describe('eval: Ctrl-C', () => {
   });
 });
 
-/** Starts `agent-evals <args>`, waits until `lines` results are on disk, sends SIGINT (as Ctrl-C does). */
+/**
+ * Starts `agent-evals <args>`, waits until `lines` results are on disk, sends SIGINT (as Ctrl-C does). The
+ * server holds every answer after the first `lines` until then: the run is part-way, however slow the machine.
+ */
 async function interruptRun(project: Project, lines: number, args: string[]) {
+  let release: () => void = () => {};
+  const signalled = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let answered = 0;
+  server.configure({ holdAnswer: () => (answered++ < lines ? undefined : signalled) });
   const child = project.spawnCli(args, { env: FAST_ENV });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   child.stdout!.resume();
   const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  for (;;) {
-    const id = runIds(project.root).at(-1);
-    const text = id && existsSync(path.join(project.root, 'reports', 'runs', id, 'results.jsonl')) ? resultsText(project.root, id) : '';
-    if (text.split('\n').filter(Boolean).length >= lines) break;
-    if (child.exitCode !== null) throw new Error(`run ended before ${lines} results: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    for (;;) {
+      const id = runIds(project.root).at(-1);
+      const text = id && existsSync(path.join(project.root, 'reports', 'runs', id, 'results.jsonl')) ? resultsText(project.root, id) : '';
+      if (text.split('\n').filter(Boolean).length >= lines) break;
+      if (child.exitCode !== null) throw new Error(`run ended before ${lines} results: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    process.kill(child.pid!, 'SIGINT');
+  } finally {
+    release();
+    server.configure({ holdAnswer: undefined });
   }
-  process.kill(child.pid!, 'SIGINT');
   const code = await closed;
   return { code, stderr, runId: runIds(project.root).at(-1)! };
 }

@@ -34,7 +34,7 @@ const summary = (rows: ResultLine[]) =>
 describe('eval: record, then replay', () => {
   // Three CLI runs in a row: a loaded CI machine gets more than the default minute.
   it('replays with zero server calls and identical scores; a prompt edit makes only that variant not-recorded', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     using project = evalProject({ config: { models: [fakeModel(server, 'model-a')], repeats: 2 } });
 

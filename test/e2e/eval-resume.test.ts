@@ -20,11 +20,14 @@ afterAll(async () => {
 describe('eval: kill and resume', () => {
   // Three CLI runs (two at once): a loaded CI machine gets more than the default minute.
   it('SIGKILL mid-run, then --resume: no finished cell is called again; results equal an uninterrupted run', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     using project = evalProject({ config: config(server) });
     using uninterrupted = evalProject({ config: config(reference) });
-    const [killed, full] = await Promise.all([interruptAfter(project, 6, 'SIGKILL'), uninterrupted.cli(['eval'], { env: FAST_ENV })]);
+    const [killed, full] = await Promise.all([
+      interruptAfter(project, server, 6, 'SIGKILL'),
+      uninterrupted.cli(['eval'], { env: FAST_ENV }),
+    ]);
     expect(full.code, full.stderr).toBe(0);
     expect(killed.code).not.toBe(0);
 

@@ -41,10 +41,10 @@ describe('30% faults on a 200-cell run (eval --ci)', () => {
       timeoutMs: 3000,
       config: { thresholds: { errorBudget: 0.02 } },
     });
-    run = await project.cli(['eval', '--ci'], { env: FAST, timeoutMs: 80_000 });
+    run = await project.cli(['eval', '--ci'], { env: FAST, timeoutMs: 200_000 });
     lines = readOnlyRun(project.root).results as unknown as Line[];
     calls = [...server.chatCalls];
-  }, 85_000);
+  }, 240_000);
   afterAll(async () => {
     await server?.close();
     project?.[Symbol.dispose]();

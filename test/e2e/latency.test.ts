@@ -37,7 +37,7 @@ describe('latency', () => {
     expect(md).toMatch(/\| helper\/brief \| openai:chat:agent-model \| 4 \| \d+ ms \| \d+ ms \| – \| – \| – \|/);
   });
 
-  it('a bar that is not a positive number is a one-line error naming the field (exit 2)', { timeout: 120_000 }, async () => {
+  it('a bar that is not a positive number is a one-line error naming the field (exit 2)', { timeout: 240_000 }, async () => {
     await using server = await startFakeOpenAI({});
     using p = createMiniProject({ url: server.url, config: { thresholds: { p95LatencyMs: -5 } } });
     const run = await p.cli(['eval']);

@@ -18,7 +18,7 @@ beforeAll(() => {
     env: { ...process.env, npm_config_loglevel: 'error' },
   });
   files = (JSON.parse(json) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
-}, 120_000);
+}, 240_000);
 
 /** Relative link targets (no scheme, no pure anchor) of a Markdown file, as paths from the package root. */
 function relativeLinks(file: string): string[] {

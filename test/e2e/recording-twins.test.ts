@@ -68,7 +68,7 @@ function asEarlierVersion(root: string): number {
 }
 
 describe('twin models (same id, other server and label)', () => {
-  it('record apart and replay apart: live 100 % vs 0 %, and --replay the same', { timeout: 120_000 }, async () => {
+  it('record apart and replay apart: live 100 % vs 0 %, and --replay the same', { timeout: 240_000 }, async () => {
     using project = createMiniProject({
       url: good.url,
       config: {
@@ -105,7 +105,7 @@ describe('twin models (same id, other server and label)', () => {
   });
 
   it('recordings of an earlier version still replay; for twins, whose one file could be either, they are not-recorded', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     const twins = [
       { id: 'openai:chat:local', label: 'local-good', config: { apiBaseUrl: good.url, apiKey: 'test-key' } },

@@ -60,7 +60,7 @@ function artifacts(root: string): string[] {
 
 describe('redaction never changes what is scored', () => {
   it('"passwords" stays with ADMIN_PASSWORD=password in the environment: 100 % live and replayed, the recording untouched', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     using project = createMiniProject({ url: server.url, scenarios: 0, files: { 'scenarios/passwords.yaml': PASSWORDS } });
     const live = await project.cli(['eval'], { env: CI_ENV });
@@ -86,7 +86,7 @@ describe('redaction never changes what is scored', () => {
   });
 
   it('a real secret in the answer is scored as given, and cut from results.jsonl, recordings and reports', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     using project = createMiniProject({ url: server.url, scenarios: 0, files: { 'scenarios/echo.yaml': ECHO } });
     const live = await project.cli(['eval'], { env: CI_ENV });

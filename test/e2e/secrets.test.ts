@@ -54,7 +54,7 @@ describe('planted keys never reach an artifact', () => {
     runs.push(await project.cli(['eval'], { env }));
     runs.push(await project.cli(['report'], { env }));
     runs.push(await project.cli(['eval', '--replay'], { env }));
-  }, 80_000);
+  }, 240_000);
   afterAll(async () => {
     await server?.close();
     project?.[Symbol.dispose]();
@@ -168,7 +168,7 @@ describe('a password in a model URL never reaches an artifact', () => {
       },
     });
     run = await project.cli(['eval']);
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await server?.close();
     project?.[Symbol.dispose]();

@@ -60,9 +60,8 @@ describe('fake OpenAI server: faults', () => {
 
     const pending = chat(server).catch((error: unknown) => error);
     await expect.poll(() => server.stats.inFlight).toBe(1);
-    const t0 = Date.now();
+    // A hung request never ends on its own: close() returning at all shows it did not wait for it.
     await server.close();
-    expect(Date.now() - t0).toBeLessThan(1000);
     expect(await pending).toBeInstanceOf(Error);
   });
 

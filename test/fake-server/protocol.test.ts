@@ -1,5 +1,5 @@
 /** The fake OpenAI server's protocol, scripting and recording, checked with raw fetch. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   fakeOpenAIProvider,
   GRADER_PROMPT_PREFIX,
@@ -157,12 +157,24 @@ describe('fake OpenAI server: recording', () => {
   });
 
   it('applies latency and observes the peak number of requests in flight', async () => {
-    // A delay is checked from below only (a timer never fires early; a busy machine only adds to it), and
-    // "no delay" as an event: the fast answer arrives while the slow ones are still held.
+    // The delay on the server's clock, faked (no wall time is measured): nothing is answered 1 ms before it
+    // ends, everything at its end; "no delay" as an event: the fast answer arrives while the slow ones are held.
     await using server = await startFakeOpenAI({ latencyMs: (ctx) => (ctx.user === 'slow' ? 150 : 0) });
-    const t0 = Date.now();
-    await Promise.all(Array.from({ length: 5 }, () => chat(server, { model: 'm', messages: conversation('s', 'slow') })));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const answers = Array.from({ length: 5 }, () => chat(server, { model: 'm', messages: conversation('s', 'slow') }));
+      // A call is a 'chat' once its body is read, in the same turn its latency timer is set. (Not expect.poll:
+      // it advances a faked clock itself.)
+      while (server.calls.filter((c) => c.kind === 'chat').length < 5) await new Promise((resolve) => setImmediate(resolve));
+      vi.advanceTimersByTime(149);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(server.calls.filter((c) => c.outcome === 'answered')).toHaveLength(0);
+      vi.advanceTimersByTime(1);
+      await Promise.all(answers);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(server.calls.map((c) => c.outcome)).toEqual(Array(5).fill('answered'));
     expect(server.stats.maxInFlight).toBe(5);
     expect(server.stats.inFlight).toBe(0);
 

@@ -381,7 +381,9 @@ describe('claude-code runtime: limits', () => {
     );
     expect(out.error).toBeUndefined();
     expect(out.limit).toMatch(/request limit \(2 model requests\) reached/);
-    await new Promise((r) => setTimeout(r, 1_000)); // Claude Code is dead: nothing arrives late
+    // runCell returned after closing the model proxy, Claude Code's only way to the model: a late request
+    // could only be bytes already sent. One request of our own, answered after them, drains those.
+    await (await fetch(`${server.origin}/after-the-limit`)).text();
     expect(server.requests.filter((r) => r.kind === 'messages')).toHaveLength(2);
   });
 

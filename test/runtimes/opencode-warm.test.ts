@@ -15,7 +15,7 @@ import { agentFromFile, cellInput, FIXTURES, openCodeMissing, tempCell } from '.
 const missing = openCodeMissing();
 if (missing) console.warn(`[opencode warm-up test] ${missing}`);
 
-describe.skipIf(Boolean(missing))('opencode runtime: servers started before the cells', { timeout: 120_000 }, () => {
+describe.skipIf(Boolean(missing))('opencode runtime: servers started before the cells', { timeout: 240_000 }, () => {
   let server: FakeOpenAIStreamServer;
   let runtime: AgentRuntime;
   const home = mkdtempSync(path.join(tmpdir(), 'agent-evals-oc-warm-'));

@@ -15,7 +15,7 @@ import { agentFromFile, cellInput, FIXTURES, openCodeMissing, SEEDS, tempCell } 
 const missing = openCodeMissing();
 if (missing) console.warn(`[opencode runtime tests] ${missing}`);
 
-describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout: 90_000 }, () => {
+describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout: 240_000 }, () => {
   let server: FakeOpenAIStreamServer;
   let runtime: AgentRuntime;
   beforeAll(async () => {
@@ -28,7 +28,7 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
   });
   beforeEach(() => {
     server.reset();
-    server.configure({ rules: [], latencyMs: 0 });
+    server.configure({ rules: [], latencyMs: 0, holdAnswer: undefined });
   });
 
   it('reads a workspace file, answers, and runs the variant itself with its tools map', async () => {
@@ -170,32 +170,43 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
   it('bounds a never-ending script by maxTurns, maxRequests and wall time: a limit the agent reached, not an error', async () => {
     using cell = tempCell({ 'README.md': 'hello\n' });
     const agent = agentFromFile(path.join(FIXTURES, 'reader.md'), 'reader');
-    // The harness counts turns from OpenCode's event stream and aborts at the first one past a limit; a
-    // request OpenCode sent before the abort landed still reaches the server. A model answers in more
-    // than 200 ms, so at most one request is past the limit; an instant double answered so fast that
-    // OpenCode, under load, ran a turn ahead of its own events.
+    // The harness counts turns from OpenCode's event stream and aborts at the first one past a limit. The
+    // double holds every answer past the limit until the cell ended: OpenCode, however far its events lag on a
+    // busy machine, cannot run a turn ahead, and only the harness's abort (a limit, not the wall time) ends it.
+    let cellEnded: () => void = () => {};
+    const holdPast = (limit: number) => {
+      const ended = new Promise<void>((resolve) => {
+        cellEnded = resolve;
+      });
+      let calls = 0;
+      return () => (++calls > limit ? ended : undefined);
+    };
     server.configure({
-      latencyMs: 200,
+      latencyMs: 0,
+      holdAnswer: holdPast(3),
       rules: [{ reply: (ctx) => ({ toolCalls: [{ name: 'read', arguments: { filePath: `missing-${ctx.turn}.txt` } }] }) }],
     });
     const byTurns = await runtime.runCell(
       cellInput(agent, cell, server.url, { limits: { maxTurns: 3, maxRequests: 50, wallTimeMs: 30_000 } }),
     );
+    cellEnded();
     expect(byTurns.error).toBeUndefined();
     expect(byTurns.limit).toMatch(/maxTurns/);
     expect(byTurns.trajectory.toolCalls.length).toBeGreaterThan(0);
     expect(server.agentCalls.length).toBeLessThanOrEqual(4);
 
     server.reset();
+    server.configure({ holdAnswer: holdPast(2) });
     const byRequests = await runtime.runCell(
       cellInput(agent, cell, server.url, { limits: { maxTurns: 50, maxRequests: 2, wallTimeMs: 30_000 } }),
     );
+    cellEnded();
     expect(byRequests.error).toBeUndefined();
     expect(byRequests.limit).toMatch(/maxRequests/);
     expect(server.agentCalls.length).toBeLessThanOrEqual(3);
 
     server.reset();
-    server.configure({ latencyMs: 400 });
+    server.configure({ latencyMs: 400, holdAnswer: undefined });
     const byWall = await runtime.runCell(
       cellInput(agent, cell, server.url, { limits: { maxTurns: 50, maxRequests: 50, wallTimeMs: 1500 } }),
     );
@@ -242,7 +253,7 @@ describe.skipIf(Boolean(missing))('opencode runtime (real OpenCode)', { timeout:
   });
 });
 
-describe.skipIf(Boolean(missing))("opencode runtime: the user's own config never loads", { timeout: 90_000 }, () => {
+describe.skipIf(Boolean(missing))("opencode runtime: the user's own config never loads", { timeout: 240_000 }, () => {
   it('ignores a HOME config, a global AGENTS.md and config files in parent folders', async () => {
     await using server = await startFakeOpenAIStream({ rules: [{ reply: { text: 'ok' } }] });
     const fakeHome = mkdtempSync(path.join(tmpdir(), 'agent-evals-oc-fakehome-'));

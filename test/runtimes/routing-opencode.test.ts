@@ -32,7 +32,7 @@ function installedVersion(): string {
   return pkg ? (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version : '';
 }
 
-describe.skipIf(Boolean(missing))('routing cases on opencode (the real program, jailed)', { timeout: 120_000 }, () => {
+describe.skipIf(Boolean(missing))('routing cases on opencode (the real program, jailed)', { timeout: 240_000 }, () => {
   let server: FakeOpenAIStreamServer;
   let runtime: AgentRuntime;
   const cells: TempCell[] = [];

@@ -112,7 +112,7 @@ const openCode: Harness = {
 if (openCode.skip) console.warn(`[workspace-writes opencode tests] ${openCode.skip}`);
 
 describe.each([claude, openCode])('the workspace diff on $name (real program, bubblewrap)', (h) => {
-  describe.skipIf(Boolean(h.skip))('', { timeout: 120_000 }, () => {
+  describe.skipIf(Boolean(h.skip))('', { timeout: 240_000 }, () => {
     let runtime: AgentRuntime;
     let root: string;
     let cells = 0;

@@ -83,6 +83,12 @@ export interface StreamServerOptions {
   fallback?: StreamReply;
   titleReply?: string;
   latencyMs?: number;
+  /**
+   * Called for each agent request: a promise returned holds that answer until it settles, the client gives
+   * up or the server closes. Keeps an agent from running a turn ahead of what the harness has seen, as an
+   * event rather than a delay long enough on a quiet machine.
+   */
+  holdAnswer?: (ctx: StreamContext) => Promise<void> | undefined;
 }
 
 export interface StreamCall extends Omit<StreamContext, 'body' | 'agentIndex'> {
@@ -265,6 +271,9 @@ export async function startFakeOpenAIStream(initial: StreamServerOptions = {}): 
     const { body: _b, agentIndex: _a, ...seen } = ctx;
     calls.push({ index, kind: title ? 'title' : 'agent', stream: body.stream === true, reply, ...(rule ? { rule } : {}), body, ...seen });
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+    const hold = title ? undefined : options.holdAnswer?.(ctx);
+    // close() ends every connection, so a held answer ends with the server too.
+    if (hold) await Promise.race([hold, new Promise((r) => res.once('close', r))]);
     if (res.destroyed) return;
     if (body.stream === true) sendStream(res, ctx, reply, index);
     else sendJson(res, 200, completion(ctx, reply, index));

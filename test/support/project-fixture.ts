@@ -84,7 +84,7 @@ export function createProject(opts: ProjectOptions = {}): Project {
         let stderr = '';
         child.stdout!.on('data', (d) => (stdout += d));
         child.stderr!.on('data', (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 240_000);
         child.on('error', reject);
         child.on('close', (code, signal) => {
           clearTimeout(timer);
