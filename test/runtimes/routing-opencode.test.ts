@@ -90,8 +90,18 @@ describe.skipIf(Boolean(missing))('routing cases on opencode (the real program, 
   });
   it('is an error, never a decision, when the main agent reaches the request bound without deciding', async () => {
     server.reset();
-    server.configure({ rules: openCodeRoutingRules() });
-    const out = await runtime.route({ ...routingInput('LOOP: keep reading.'), limits: { maxRequests: 2, wallTimeMs: 60_000 } });
+    // Every answer past the bound is held until the case ended: OpenCode, however far its events lag on a busy
+    // machine, cannot run a request ahead, and only the harness's abort at the bound ends the case.
+    let caseEnded: () => void = () => {};
+    const ended = new Promise<void>((resolve) => {
+      caseEnded = resolve;
+    });
+    let calls = 0;
+    server.configure({ rules: openCodeRoutingRules(), holdAnswer: () => (++calls > 2 ? ended : undefined) });
+    const out = await runtime
+      .route({ ...routingInput('LOOP: keep reading.'), limits: { maxRequests: 2, wallTimeMs: 60_000 } })
+      .finally(caseEnded);
+    server.configure({ holdAnswer: undefined });
 
     expect(out.error).toMatch(/did not decide.*request/);
     expect(out.chosen).toBe('none');
