@@ -148,10 +148,6 @@ const EXCEPTIONS: Record<string, string> = {
   'execute/execute-plan.ts → load/eval-inputs.ts': 'TODO(26)',
   // TODO(26): the example writer reads the scenario file with load/'s reader (one-line errors); io/ by concept (item 2).
   'io/write-example.ts → load/files.ts': 'TODO(26)',
-  // TODO(26): the plan's affected set and grader list, read again after the run: move them to score/ or shared/.
-  'finish/finish-run.ts → plan/affected.ts': 'TODO(26)',
-  'finish/rubric-drift.ts → plan/graders.ts': 'TODO(26)',
-  'finish/rubric-trust.ts → plan/graders.ts': 'TODO(26)',
   // TODO(26): the planning figures' types (spend samples, ranges, projections) belong in schema/.
   'io/spend-history.ts → plan/spend.ts': 'TODO(26)',
   'report/dry-run.ts → plan/planning.ts': 'TODO(26)',

@@ -4,7 +4,7 @@ import type { RunMeta } from '../schema/run-meta.ts';
 import type { CellResult } from '../schema/result.ts';
 import { addsHistoryLine, isMeasured, isScored } from '../schema/result.ts';
 import { openResultWriter, writeMeta } from '../io/run-store.ts';
-import type { CarriedCells } from '../plan/affected.ts';
+import type { CarriedCells } from '../schema/carried-cells.ts';
 import { aggregateRun } from '../score/aggregate.ts';
 import { latencyStats } from '../score/latency.ts';
 import { appendHistory, historyEntryFromRun } from '../io/history.ts';
