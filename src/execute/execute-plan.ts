@@ -5,7 +5,8 @@ import { lastRubricCalibration } from '../calibrate/rubrics.ts';
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError } from '../errors.ts';
 import type { OwnedRun } from '../io/run-folder.ts';
-import { openResultWriter, rewriteResults, writeMeta } from '../io/run-store.ts';
+import { openResultWriter, writeMeta } from '../io/run-store.ts';
+import { finishedCells } from '../io/resumed-run.ts';
 import type { EvalInputs } from '../load/eval-inputs.ts';
 import { type ResolvedModel, resolveModel, type RuntimeName } from '../plan/matrix.ts';
 import type { GraderPanel } from '../plan/graders.ts';
@@ -260,10 +261,8 @@ function dropUngraded(ctx: Context, plan: EvalPlan, graderReady: boolean): Set<s
  * not run are dropped from results.jsonl, to be written once more.
  */
 async function finishedBefore(ctx: Context, run: OwnedRun, plan: EvalPlan): Promise<Finished> {
-  const finished: Finished = new Map();
-  if (!run.previous) return finished;
-  for (const r of run.previous.results) if (r.status === 'pass' || r.status === 'fail' || r.status === 'error') finished.set(r.cellId, r);
-  if (finished.size < run.previous.results.length) await rewriteResults(run.dir, [...finished.values()]);
+  if (!run.previous) return new Map();
+  const finished = await finishedCells(run.dir);
   ctx.out(`resuming ${run.runId}: ${finished.size} of ${plan.plans.size} cells already finished`);
   return finished;
 }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { SpendSample } from '../plan/spend.ts';
 import type { CellResult } from '../schema/result.ts';
-import { listRunIds, readResults, runDir } from './run-store.ts';
+import { listRunIds, runDir, streamResults } from './run-store.ts';
 
 /** Runs read, newest first: enough to see the spread of a cell, few enough to stay fast. */
 export const SPEND_RUNS = 10;
@@ -15,11 +15,17 @@ export async function readSpendSamples(root: string, runs = SPEND_RUNS): Promise
   const ids = (await listRunIds(root)).slice(-runs);
   const samples: SpendSample[] = [];
   for (const id of ids) {
-    const { results } = await readResults(path.join(runDir(root, id), 'results.jsonl')).catch(() => ({ results: [] as CellResult[] }));
-    for (const r of results) {
+    // Line by line: a run adds its samples, never its answers; an unreadable run adds none.
+    const ofRun: SpendSample[] = [];
+    const file = path.join(runDir(root, id), 'results.jsonl');
+    const read = await streamResults(file, file, (r) => {
       const s = spendSample(r);
-      if (s) samples.push(s);
-    }
+      if (s) ofRun.push(s);
+    }).then(
+      () => true,
+      () => false,
+    );
+    if (read) samples.push(...ofRun);
   }
   return samples;
 }

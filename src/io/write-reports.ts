@@ -5,11 +5,11 @@ import { renderHtml, type HtmlOptions, type ReportInput } from '../report/html.t
 import { renderJunit } from '../report/junit.ts';
 import { renderSummaryMarkdown } from '../report/summary-md.ts';
 
-export interface WriteReportsInput extends ReportInput {
+export type WriteReportsInput = ReportInput & {
   /** Link to the HTML report used in summary.md (an artifact URL in CI); default `index.html`. */
   htmlUrl?: string;
   html?: HtmlOptions;
-}
+};
 
 export interface WrittenReports {
   html: string;

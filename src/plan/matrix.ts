@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { AgentVariant } from '../schema/agent.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import { type ResolvedModel, resolveModel } from '../schema/models.ts';
+import { cellKey } from '../schema/cell-key.ts';
 import { UsageError } from '../errors.ts';
 
 /**
@@ -18,6 +18,8 @@ export const MAX_CELLS = 200_000;
 
 // Model resolution is shared with the finish stage (the grader, resolved again after the run): schema/models.ts.
 export { type ResolvedModel, resolveModel, type RuntimeName } from '../schema/models.ts';
+// The cell key is shared with merge (finish/), which names the cells a shard is missing: schema/cell-key.ts.
+export { cellKey } from '../schema/cell-key.ts';
 
 /** What the matrix needs of a scenario (the loaded scenario has more). */
 export interface MatrixScenario {
@@ -41,11 +43,6 @@ export interface Cell<S extends MatrixScenario = MatrixScenario> {
 export interface Unmapped {
   variantId: string;
   reason: string;
-}
-
-/** Stable cell key: same variant, model, scenario and repeat → same id, on every machine. */
-export function cellKey(variantId: string, modelLabel: string, scenarioId: string, repeat: number): string {
-  return createHash('sha256').update(`${variantId}\u0000${modelLabel}\u0000${scenarioId}\u0000${repeat}`).digest('hex').slice(0, 20);
 }
 
 /** Does `name`/`id` match one of the patterns (exact name, exact id, or glob over either)? */

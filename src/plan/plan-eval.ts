@@ -7,7 +7,7 @@ import type { CarriedCells } from '../schema/carried-cells.ts';
 import { type Cell, duplicateModelLabel, expandMatrix, parseShard, scenarioAppliesTo, shardCells, unmatchedFilters } from './matrix.ts';
 import { needsGrader } from '../assertions/registry.ts';
 import { duplicateGraderLabel, type GraderPanel, resolveGraders } from '../schema/graders.ts';
-import { planHashOf } from './plan-hash.ts';
+import { planHashOf } from '../schema/plan-hash.ts';
 import { CellPlans } from './cell-plans.ts';
 import { withControlVariants } from './control-variants.ts';
 

@@ -4,7 +4,7 @@
  * history line). Pure.
  */
 import type { HistoryEntry, LatencyFigures } from '../schema/aggregate.ts';
-import type { CellResult } from '../schema/result.ts';
+import type { CellVerdict } from '../schema/result.ts';
 import { latencyStats, type LatencyStat } from '../score/latency.ts';
 import { escapeMarkdownCell as cell } from './escape.ts';
 import { type Html, html } from './html-tag.ts';
@@ -22,7 +22,7 @@ export function baselineLatencyOf(
 }
 
 /** The run's own latency: a cell carried from the baseline (`--changed-since`) keeps the baseline run's. */
-export function measuredLatency(results: readonly CellResult[]): LatencyStat[] {
+export function measuredLatency(results: readonly CellVerdict[]): LatencyStat[] {
   return latencyStats(results.filter((r) => r.source !== 'baseline'));
 }
 
