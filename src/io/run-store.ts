@@ -75,9 +75,9 @@ export async function writeResultsWhole(dir: string, fill: (append: (r: CellResu
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temp, 'w');
   let done = false;
+  let queue = Promise.resolve();
   try {
     let buffered = '';
-    let queue = Promise.resolve();
     const flush = () => {
       const text = buffered;
       buffered = '';
@@ -92,6 +92,8 @@ export async function writeResultsWhole(dir: string, fill: (append: (r: CellResu
     await handle.sync();
     done = true;
   } finally {
+    // Writes still queued when `fill` failed finish (or fail) before the file is closed and removed.
+    await queue.catch(() => undefined);
     await handle.close();
     if (!done) await rm(temp, { force: true });
   }
