@@ -11,7 +11,7 @@ import { loadEvalConfig } from '../load/eval-config.ts';
 import { loadScenarios, type LoadedScenario } from '../load/scenarios.ts';
 import { loadRoutingSuites } from '../load/routing.ts';
 import { routingScenarios } from '../load/routing-scenarios.ts';
-import { resolveGraders } from '../plan/graders.ts';
+import { resolveGraders } from '../schema/graders.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import { calibrateScenarios, type CalibrationReport } from './calibrate.ts';
 import { calibrateRubrics, DEFAULT_RUBRIC_GRADES, type RubricCalibrationRun } from './rubrics.ts';

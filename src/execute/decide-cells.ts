@@ -2,6 +2,7 @@ import type { Cell } from '../plan/matrix.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
 import { cellIdentity, cellRecordingKey } from '../plan/plan-cell.ts';
 import type { CellPlan } from '../plan/cell-plan.ts';
+import type { FinishedCells } from '../io/run/resumed-run.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
@@ -11,8 +12,8 @@ import type { RecordingStore } from './recordings.ts';
 
 /** Which pending cells run live, which replay and which cannot run (decided before any call). */
 
-/** Resume: the cells the run being resumed already finished, by cell id. */
-export type Finished = Map<string, CellResult>;
+/** Resume: the cells the run being resumed already finished, by cell id (read from results.jsonl as handed on). */
+export type Finished = FinishedCells;
 
 /**
  * The cells to run live and to replay (planned a batch at a time by `plan.plans`, which empties each

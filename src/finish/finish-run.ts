@@ -1,10 +1,10 @@
 import type { Context } from '../context.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
-import type { CellResult } from '../schema/result.ts';
+import type { CellVerdict } from '../schema/result.ts';
 import { addsHistoryLine, isMeasured, isScored } from '../schema/result.ts';
 import { openResultWriter, writeMeta } from '../io/run/run-store.ts';
-import type { CarriedCells } from '../plan/affected.ts';
+import type { CarriedCells } from '../schema/carried-cells.ts';
 import { aggregateRun } from '../score/aggregate-results.ts';
 import { latencyStats } from '../score/latency.ts';
 import { appendHistory, historyEntryFromRun } from '../io/history/history.ts';
@@ -44,7 +44,7 @@ export async function finishRun(
   if (run.carried) {
     // On --resume the carried cells are already in results.jsonl.
     // (A cell is its variant, model, scenario and repeat: the fold keeps those, not the cell id hashed from them.)
-    const cell = (r: CellResult) => [r.variantId, r.model, r.scenarioId, r.repeat].join('\u0000');
+    const cell = (r: CellVerdict) => [r.variantId, r.model, r.scenarioId, r.repeat].join('\u0000');
     const have = new Set(fold.results.map(cell));
     const fresh = run.carried.results.filter((r) => !have.has(cell(r)));
     const writer = await openResultWriter(run.dir);
@@ -95,7 +95,7 @@ export async function finishRun(
  * when errors exceed the budget among the cells that were attempted (`not-run` cells, e.g. no key, are
  * not attempts: a fresh clone with no key exits 0).
  */
-function errorBudgetExit(ctx: Context, results: CellResult[], budget: number): number {
+function errorBudgetExit(ctx: Context, results: CellVerdict[], budget: number): number {
   const attempted = results.filter((r) => isScored(r.status) || r.status === 'error');
   const errors = attempted.filter((r) => r.status === 'error').length;
   if (attempted.length === 0 || errors / attempted.length <= budget) return 0;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../context.ts';
-import type { LoadedRun } from '../io/run/run-store.ts';
+import type { FoldedRun } from '../io/run/run-store.ts';
 import { recordedThresholds } from './gate-run.ts';
 
 /** A run whose meta.json holds `thresholds` as its config's (nothing else of the run is read). */
-const runWith = (thresholds: unknown) => ({ meta: { runId: 'r1', config: { thresholds } } }) as unknown as LoadedRun;
+const runWith = (thresholds: unknown) => ({ meta: { runId: 'r1', config: { thresholds } } }) as unknown as FoldedRun;
 const ctx = {} as Context;
 
 describe('recordedThresholds', () => {

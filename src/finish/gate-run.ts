@@ -1,6 +1,6 @@
 import type { Context } from '../context.ts';
 import { type LoadedBaseline, loadBaseline } from '../io/baseline/baseline.ts';
-import type { FoldedRun, LoadedRun } from '../io/run/run-store.ts';
+import type { FoldedRun } from '../io/run/run-store.ts';
 import { renderEvalVerdicts, renderGateConsole } from '../report/text/gate-console.ts';
 import { DataFileError, isUserError } from '../errors.ts';
 import { issueAt } from '../shared/issue-text.ts';
@@ -17,17 +17,12 @@ import { buildReports } from './build-reports.ts';
  * Gate a loaded run, write the reports with the verdicts, print the verdicts last (where a CI log
  * reader looks), and return the exit code. Shared by `gate` and `eval --ci`.
  */
-export async function gateAndReport(
-  ctx: Context,
-  run: LoadedRun | FoldedRun,
-  opts: { thresholds: Thresholds; baselineRef?: string },
-): Promise<number> {
+export async function gateAndReport(ctx: Context, run: FoldedRun, opts: { thresholds: Thresholds; baselineRef?: string }): Promise<number> {
   const { gate, baselineSource } = await judgeRun(ctx, run, opts);
-  // A folded run is reported as it is; a fully loaded one is read again, line by line, for its report.
   await buildReports(ctx, run.meta.runId, {
     gate,
     ...(opts.baselineRef ? { baselineRef: opts.baselineRef } : {}),
-    ...('shown' in run ? { run } : {}),
+    run,
   });
   ctx.out('');
   for (const line of renderGateConsole(gate, baselineSource)) ctx.out(line);
@@ -37,7 +32,7 @@ export async function gateAndReport(
 /** Loads the baseline (working tree or git ref) and calls `gateRun` on the run's aggregates. */
 export async function judgeRun(
   ctx: Context,
-  run: Pick<LoadedRun, 'meta' | 'results'>,
+  run: Pick<FoldedRun, 'meta' | 'results'>,
   opts: { thresholds: Thresholds; baselineRef?: string },
 ): Promise<{ gate: GateReport; baselineSource?: string; baselineCells?: ScenarioAggregate[] }> {
   return gateWith(ctx, run, await loadBaseline(ctx.root, { ref: opts.baselineRef }), opts);
@@ -46,7 +41,7 @@ export async function judgeRun(
 /** `judgeRun` on a baseline already loaded (or none: thresholds only, with a warning). */
 function gateWith(
   ctx: Context,
-  run: Pick<LoadedRun, 'meta' | 'results'>,
+  run: Pick<FoldedRun, 'meta' | 'results'>,
   loaded: LoadedBaseline | undefined,
   opts: { thresholds: Thresholds; baselineRef?: string },
 ): { gate: GateReport; baselineSource?: string; baselineCells?: ScenarioAggregate[] } {
@@ -78,7 +73,7 @@ function gateWith(
  */
 export async function sayVerdicts(
   ctx: Context,
-  run: Pick<LoadedRun, 'meta' | 'results'>,
+  run: Pick<FoldedRun, 'meta' | 'results'>,
   opts: { thresholds: Thresholds; baselineRef?: string },
 ): Promise<void> {
   let loaded: LoadedBaseline | undefined;
@@ -98,7 +93,7 @@ export async function sayVerdicts(
  * The thresholds of the config the run was made with: meta.json keeps the whole config, defaults
  * applied. A run folder written without them (by hand, or by a tool) falls back to its recorded config file.
  */
-export async function recordedThresholds(ctx: Context, run: LoadedRun): Promise<Thresholds> {
+export async function recordedThresholds(ctx: Context, run: FoldedRun): Promise<Thresholds> {
   const recorded = run.meta.config.thresholds;
   if (recorded === undefined) return (await loadEvalConfig(ctx.root, run.meta.configFile)).config.thresholds;
   const parsed = Thresholds.safeParse(recorded, { reportInput: true });

@@ -1,5 +1,5 @@
 import type { Context } from '../context.ts';
-import type { LoadedRun } from '../io/run/run-store.ts';
+import type { FoldedRun } from '../io/run/run-store.ts';
 import { renderPrComment } from '../report/markdown/pr-comment.ts';
 import { compareWithControl } from '../score/control.ts';
 import { judgeRun, recordedThresholds } from './gate-run.ts';
@@ -13,7 +13,7 @@ import { rubricTrustOfRun } from './rubric-trust.ts';
  * @example
  * ctx.out(await prCommentOfRun(ctx, run, { reportUrl: 'https://github.com/o/r/actions/runs/1' }));
  */
-export async function prCommentOfRun(ctx: Context, run: LoadedRun, opts: { baselineRef?: string; reportUrl?: string }): Promise<string> {
+export async function prCommentOfRun(ctx: Context, run: FoldedRun, opts: { baselineRef?: string; reportUrl?: string }): Promise<string> {
   const thresholds = await recordedThresholds(ctx, run);
   const { gate, baselineSource, baselineCells } = await judgeRun(ctx, run, { thresholds, baselineRef: opts.baselineRef });
   const { trust, warning } = await rubricTrustOfRun(ctx.root, run.meta);

@@ -2,7 +2,7 @@ import { lastRubricCalibration } from '../calibrate/rubrics.ts';
 import { summarizeRubricCalibration } from '../calibrate/rubric-verdict.ts';
 import { isUserError } from '../errors.ts';
 import { loadScenarios } from '../load/scenarios.ts';
-import { resolveGraders } from '../plan/graders.ts';
+import { resolveGraders } from '../schema/graders.ts';
 import type { HistoryRubricCalibration } from '../schema/aggregate.ts';
 import type { EvalConfig } from '../schema/eval-config.ts';
 import type { RunMeta } from '../schema/run-meta.ts';

@@ -2,7 +2,7 @@ import { lastRubricCalibration } from '../calibrate/rubrics.ts';
 import { isUserError } from '../errors.ts';
 import { loadEvalConfig } from '../load/eval-config.ts';
 import { loadScenarios } from '../load/scenarios.ts';
-import { resolveGraders } from '../plan/graders.ts';
+import { resolveGraders } from '../schema/graders.ts';
 import type { RubricTrust } from '../report/model/rubric-trust-notes.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 

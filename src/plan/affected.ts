@@ -15,16 +15,7 @@ import { needsGrader } from '../assertions/registry.ts';
 import type { Cell } from './matrix.ts';
 import { cellIdentity, planCell } from './plan-cell.ts';
 
-/** Cells carried from a baseline, to be written with the run (see `finishRun`). */
-export interface CarriedCells {
-  /** The baseline's run id (→ `meta.carriedFrom`). */
-  runId: string;
-  results: CellResult[];
-  /** Grader id when a carried cell was graded, so its aggregate keeps the grader fingerprint. */
-  grader?: string;
-}
-
-interface AffectedInput {
+export interface AffectedInput {
   cells: Cell<LoadedScenario>[];
   /** Files changed since the ref, relative to the project root. */
   changed: ReadonlySet<string>;

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { AgentVariant } from '../schema/agent.ts';
-import type { EvalConfig, ModelSpec } from '../schema/eval-config.ts';
+import type { EvalConfig } from '../schema/eval-config.ts';
+import { type ResolvedModel, resolveModel } from '../schema/models.ts';
+import { cellKey } from '../schema/cell-key.ts';
 import { UsageError } from '../errors.ts';
 
 /**
@@ -15,19 +16,10 @@ const MAX_CELLS = 200_000;
  * command loads inputs, this decides what runs, the engine seam runs it.
  */
 
-/** A model after resolution: what promptfoo gets (`id`, `config`) and what reports show (`label`). */
-export interface ResolvedModel {
-  label: string;
-  id: string;
-  config: Record<string, unknown>;
-  /** Where the agent runs: `chat` (a promptfoo provider call) or an agent program with tools. */
-  runtime: RuntimeName;
-  /** Agent runtimes: most model turns per cell. */
-  maxTurns: number;
-}
-
-export type RuntimeName = 'chat' | 'claude-code' | 'opencode';
-const DEFAULT_MAX_TURNS = 12;
+// Model resolution is shared with the finish stage (the grader, resolved again after the run): schema/models.ts.
+export { type ResolvedModel, resolveModel, type RuntimeName } from '../schema/models.ts';
+// The cell key is shared with merge (finish/), which names the cells a shard is missing: schema/cell-key.ts.
+export { cellKey } from '../schema/cell-key.ts';
 
 /** What the matrix needs of a scenario (the loaded scenario has more). */
 export interface MatrixScenario {
@@ -51,19 +43,6 @@ export interface Cell<S extends MatrixScenario = MatrixScenario> {
 interface Unmapped {
   variantId: string;
   reason: string;
-}
-
-export function resolveModel(spec: ModelSpec): ResolvedModel {
-  if (typeof spec === 'string') return { label: spec, id: spec, config: {}, runtime: 'chat', maxTurns: DEFAULT_MAX_TURNS };
-  const runtime = spec.runtime ?? 'chat';
-  // Cells of different runtimes are different columns: the default label says the runtime.
-  const label = spec.label ?? (runtime === 'chat' ? spec.id : `${runtime}:${spec.id}`);
-  return { label, id: spec.id, config: spec.config ?? {}, runtime, maxTurns: spec.maxTurns ?? DEFAULT_MAX_TURNS };
-}
-
-/** Stable cell key: same variant, model, scenario and repeat → same id, on every machine. */
-export function cellKey(variantId: string, modelLabel: string, scenarioId: string, repeat: number): string {
-  return createHash('sha256').update(`${variantId}\u0000${modelLabel}\u0000${scenarioId}\u0000${repeat}`).digest('hex').slice(0, 20);
 }
 
 /** Does `name`/`id` match one of the patterns (exact name, exact id, or glob over either)? */

@@ -5,7 +5,7 @@ import { tempDirs } from '../../test/support/temp-dirs.ts';
 import { loadAgents } from '../load/discover-agents.ts';
 import { loadRoutingSuites } from '../load/routing.ts';
 import { routingScenarios } from '../load/routing-scenarios.ts';
-import type { CellResult } from '../schema/result.ts';
+import type { CellVerdict } from '../schema/result.ts';
 import { EvalConfig } from '../schema/eval-config.ts';
 import { aggregateRun } from '../score/aggregate-results.ts';
 import { selectAffected } from './affected.ts';
@@ -65,13 +65,13 @@ describe('routing cells in the plan', () => {
 
   it('--changed-since: an edited sibling runs every case again; an untouched suite carries the baseline`s decisions', async () => {
     const { cells } = await project();
-    const results: CellResult[] = cells.map((c) => ({
+    // The baseline's aggregates are made from verdicts: no answer, id or finish time needed.
+    const results: CellVerdict[] = cells.map((c) => ({
       ...planCellIdentity(c),
       status: 'pass',
       assertions: [],
       score: 1,
       routing: { suite: 's', expected: c.scenario.routing!.expected, chosen: c.scenario.routing!.expected },
-      finishedAt: '',
     }));
     const baseline = { version: 1 as const, runId: 'r1', time: 't', cells: aggregateRun(results) } as never;
     const unchanged = selectAffected({ cells, changed: new Set(), configFile: 'evals/x.yaml', baseline });

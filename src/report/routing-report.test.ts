@@ -24,7 +24,7 @@ function cell(id: string, expected: string, chosen: string, repeat = 0): CellRes
     assertions: [],
     score: chosen === expected ? 1 : 0,
     routing: { suite: 'backend', expected, chosen, detail: 'Design it' },
-    finishedAt: '',
+    finishedAt: '2026-12-01T10:00:00.000Z',
   };
 }
 

@@ -100,6 +100,41 @@ export const CellResult = z.object({
 });
 export type CellResult = z.infer<typeof CellResult>;
 
+/**
+ * A cell's verdict as the fold keeps it (`score/fold-results.ts`) and everything after the run reads it:
+ * aggregates, summaries, the gate, history, baseline and the reports' counts. No answer (`output`), no
+ * trajectory, no cell id or finish time: a consumer that needs one of those reads the bounded answers
+ * (`report/answer-sample.ts`) or results.jsonl, and the compiler says so. A `CellResult` is a verdict too
+ * (its trajectory's `turns` and `approximated` then sit in its trajectory, not here).
+ */
+export interface CellVerdict
+  extends Pick<
+    CellResult,
+    | 'agent'
+    | 'variantId'
+    | 'variantHash'
+    | 'scenarioId'
+    | 'scenarioHash'
+    | 'assertionsHash'
+    | 'model'
+    | 'repeat'
+    | 'status'
+    | 'assertions'
+    | 'score'
+    | 'latencyMs'
+    | 'tokens'
+    | 'cost'
+    | 'source'
+    | 'error'
+  > {
+  /** A routing case: the decision made, without its (untrusted, unbounded) detail. */
+  routing?: Omit<NonNullable<CellResult['routing']>, 'detail'>;
+  /** An agent cell: the model turns of its trajectory (the trajectory itself is not kept). */
+  turns?: number;
+  /** An agent cell: what of its agent file the runtime could not enforce (the trajectory's `approximated`). */
+  approximated?: string[];
+}
+
 /** Statuses that carry an assertion verdict; everything else is excluded from pass rates. */
 export function isScored(status: CellStatus): boolean {
   return status === 'pass' || status === 'fail';

@@ -4,7 +4,7 @@
  */
 import { needsGrader } from '../assertions/registry.ts';
 import type { ScenarioAggregate } from '../schema/aggregate.ts';
-import { isScored, type AssertionOutcome, type CellResult, type CellStatus } from '../schema/result.ts';
+import { isScored, type AssertionOutcome, type CellVerdict, type CellStatus } from '../schema/result.ts';
 import { rateOf } from './rate.ts';
 import { byKey } from './summarize.ts';
 import type { RateWithInterval } from './types.ts';
@@ -33,11 +33,11 @@ export function isGradedAssertion(a: AssertionOutcome): boolean {
  * @example aggregateRun(results, { grader: 'openai:chat:gpt-4.1' })[0]?.outcomes // 'PPF'
  */
 export function aggregateRun(
-  results: CellResult[],
+  results: CellVerdict[],
   opts: { grader?: string; isGraded?: (a: AssertionOutcome) => boolean } = {},
 ): ScenarioAggregate[] {
   const isGraded = opts.isGraded ?? isGradedAssertion;
-  const groups = new Map<string, CellResult[]>();
+  const groups = new Map<string, CellVerdict[]>();
   for (const r of results) {
     const key = [r.agent, r.variantId, r.model, r.scenarioId].join(SEP);
     const list = groups.get(key);
@@ -79,7 +79,7 @@ export function aggregateRun(
 }
 
 /** A routing case's decisions per repeat index ('' where none was scored). */
-function routingOf(cells: CellResult[], repeats: number): Pick<ScenarioAggregate, 'routing'> {
+function routingOf(cells: CellVerdict[], repeats: number): Pick<ScenarioAggregate, 'routing'> {
   const first = cells.find((c) => c.routing)?.routing;
   if (!first) return {};
   const chosen: string[] = new Array(repeats).fill('');
@@ -89,7 +89,7 @@ function routingOf(cells: CellResult[], repeats: number): Pick<ScenarioAggregate
 }
 
 /** Per assertion id over the scored cells: runs and passes (a grading error is neither), critical if any says so. */
-function assertionTallies(scored: CellResult[]): ScenarioAggregate['assertions'] {
+function assertionTallies(scored: CellVerdict[]): ScenarioAggregate['assertions'] {
   const ids = new Set<string>();
   for (const c of scored) for (const a of c.assertions) ids.add(a.id);
   const tallies: ScenarioAggregate['assertions'] = {};

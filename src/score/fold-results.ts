@@ -4,17 +4,15 @@
  * Markdown reports read only verdicts (status, score, repeat, assertion outcomes, latency, tokens,
  * cost, source, error), so they come out exactly as from the full results.
  *
- * A cell costs ten numbers in typed column arrays (52 bytes):
+ * A cell costs eleven numbers in typed column arrays (56 bytes):
  * identities (agent, variant, model, scenario and their hashes), assertion lists and errors are
- * tables shared by every cell that has the same. `cells` builds the verdicts as `CellResult`s when
- * asked, for the finish stage; during the run nothing per cell is an object. Pure.
+ * tables shared by every cell that has the same. `cells` builds the verdicts (`CellVerdict`: no answer,
+ * no ids) when asked, for the finish stage; during the run nothing per cell is an object. Pure.
  */
-import type { AssertionOutcome, CellResult, CellStatus } from '../schema/result.ts';
+import type { AssertionOutcome, CellResult, CellStatus, CellVerdict } from '../schema/result.ts';
 
 const STATUSES: readonly CellStatus[] = ['pass', 'fail', 'error', 'not-run', 'not-recorded'];
 const SOURCES: ReadonlyArray<CellResult['source']> = [undefined, 'live', 'replay', 'cache', 'baseline'];
-/** A folded cell: its verdict, and an agent cell's model turns (its trajectory is not kept). */
-type FoldedCell = CellResult & { turns?: number };
 type Identity = Pick<CellResult, 'agent' | 'variantId' | 'variantHash' | 'scenarioId' | 'scenarioHash' | 'assertionsHash' | 'model'>;
 
 /** Numbers in fixed-size typed chunks: no per-element boxing and no growth slack (a JS array grows by half). */
@@ -60,7 +58,9 @@ export class ResultFold {
   private readonly lists = new Table<AssertionOutcome[]>();
   private readonly errors = new Table<string>();
   /** Routing cells: suite, expected and chosen decision, runtime version (not the detail), shared by every cell that made it. */
-  private readonly decisions = new Table<NonNullable<CellResult['routing']>>();
+  private readonly decisions = new Table<NonNullable<CellVerdict['routing']>>();
+  /** Agent cells: what the runtime could not enforce, shared by every cell of the same agent file and runtime. */
+  private readonly approximations = new Table<string[]>();
   // One entry per cell in each column. `flags`: status (3 bits), source (3 bits), then the assertion list.
   private readonly identity = new Column(Int32Array);
   private readonly repeat = new Column(Int32Array);
@@ -73,8 +73,9 @@ export class ResultFold {
   /** Agent cells: the trajectory's model turns (-1: none), for the per-turn latency (`latency.ts`). */
   private readonly turns = new Column(Int32Array);
   private readonly routing = new Column(Int32Array);
+  private readonly approximated = new Column(Int32Array);
   private count = 0;
-  private built?: CellResult[];
+  private built?: CellVerdict[];
 
   get size(): number {
     return this.count;
@@ -103,20 +104,22 @@ export class ResultFold {
     this.error.push(r.error === undefined ? -1 : this.errors.indexOf(r.error, () => r.error!));
     this.turns.push(r.trajectory?.turns ?? -1);
     this.routing.push(r.routing ? this.decisionOf(r.routing) : -1);
+    const approximated = r.trajectory?.approximated;
+    this.approximated.push(approximated?.length ? this.approximations.indexOf(JSON.stringify(approximated), () => approximated) : -1);
     this.count++;
     this.built = undefined;
   }
 
   /**
-   * Every cell's verdict as a `CellResult` (no `output` or `trajectory`, no passing assertion's reason,
-   * `cellId` and `finishedAt` empty), in the order added. Built once and kept until the next `add`.
+   * Every cell's verdict (no answer, trajectory or ids, no passing assertion's reason), in the order
+   * added. Built once and kept until the next `add`.
    */
-  get cells(): CellResult[] {
+  get cells(): CellVerdict[] {
     this.built ??= Array.from({ length: this.count }, (_, i) => this.cell(i));
     return this.built;
   }
 
-  private cell(i: number): FoldedCell {
+  private cell(i: number): CellVerdict {
     const turns = this.turns.at(i);
     const flags = this.flags.at(i);
     const t = 3 * i;
@@ -124,8 +127,8 @@ export class ResultFold {
     const cost = this.cost.at(i);
     const error = this.error.at(i);
     const tokens = { prompt: this.tokens.at(t), completion: this.tokens.at(t + 1), total: this.tokens.at(t + 2) };
+    const approximated = this.approximated.at(i);
     return {
-      cellId: '',
       ...this.identities.values[this.identity.at(i)]!,
       repeat: this.repeat.at(i),
       status: STATUSES[flags & 7]!,
@@ -137,8 +140,8 @@ export class ResultFold {
       ...(SOURCES[(flags >>> 3) & 7] ? { source: SOURCES[(flags >>> 3) & 7] } : {}),
       ...(error < 0 ? {} : { error: this.errors.values[error]! }),
       ...(this.routing.at(i) < 0 ? {} : { routing: this.decisions.values[this.routing.at(i)]! }),
-      finishedAt: '',
       ...(turns < 0 ? {} : { turns }),
+      ...(approximated < 0 ? {} : { approximated: this.approximations.values[approximated]! }),
     };
   }
 

@@ -2,7 +2,7 @@
  * One run's results → the numbers behind the reports: per variant × model rates with intervals,
  * paired comparisons between variants, flaky assertions. Pure.
  */
-import { isScored, type CellResult } from '../schema/result.ts';
+import { isScored, type CellVerdict } from '../schema/result.ts';
 import { bootstrapMeanInterval, hashSeed, holmAdjust, mcnemarExactP, mean, newcombePairedDiffInterval } from './stats.ts';
 import { moreRepeatsPaired } from './more-repeats.ts';
 import { nearestRank } from './latency.ts';
@@ -36,7 +36,7 @@ const SEP = '\u0000';
  * order (groups are sorted by key; bootstrap seeds come from the group key).
  * @example summarizeRun('2025-01-01T00-00-00Z', results).variants[0]?.passRate.rate // 0.8
  */
-export function summarizeRun(runId: string, results: CellResult[], opts: { alpha?: number } = {}): RunSummary {
+export function summarizeRun(runId: string, results: CellVerdict[], opts: { alpha?: number } = {}): RunSummary {
   const alpha = opts.alpha ?? 0.05;
   const groups = groupBy(results, (r) => [r.agent, r.variantId, r.model].join(SEP));
   const keys = [...groups.keys()].sort(byKey);
@@ -61,13 +61,13 @@ export function summarizeRun(runId: string, results: CellResult[], opts: { alpha
  * as live (results written before sources were recorded).
  * @example countSources(results).cache // 180
  */
-export function countSources(results: readonly CellResult[]): SourceCounts {
+export function countSources(results: readonly CellVerdict[]): SourceCounts {
   const counts: SourceCounts = { live: 0, cache: 0, replay: 0, baseline: 0 };
   for (const r of results) if (r.status !== 'not-run' && r.status !== 'not-recorded') counts[r.source ?? 'live']++;
   return counts;
 }
 
-function summarizeVariantModel(key: string, group: CellResult[]): VariantModelSummary {
+function summarizeVariantModel(key: string, group: CellVerdict[]): VariantModelSummary {
   // A fixed order makes float sums and the bootstrap's draws independent of result order.
   const cells = [...group].sort((a, b) => byKey(a.scenarioId, b.scenarioId) || a.repeat - b.repeat);
   const first = cells[0]!;
@@ -127,7 +127,7 @@ function summarizeVariantModel(key: string, group: CellResult[]): VariantModelSu
 }
 
 /** Assertions that were actually judged: a grader failure is not the agent's pass or fail. */
-function judged(cell: CellResult) {
+function judged(cell: CellVerdict) {
   return cell.assertions.filter((a) => !a.gradingError);
 }
 
@@ -135,7 +135,7 @@ function judged(cell: CellResult) {
  * Every pair of variants of the same agent on the same model (a before b in id order), paired by
  * (scenario, repeat) over cells both scored. Exact McNemar per pair; Holm across all pairs of the run.
  */
-function comparePairs(results: CellResult[], alpha: number): PairwiseComparison[] {
+function comparePairs(results: CellVerdict[], alpha: number): PairwiseComparison[] {
   const scored = results.filter((r) => isScored(r.status));
   const byAgentModel = groupBy(scored, (r) => r.agent + SEP + r.model);
   const raw: Array<Omit<PairwiseComparison, 'adjustedP' | 'verdict' | 'moreRepeats'> & { perScenario: number }> = [];
@@ -203,7 +203,7 @@ function pairOutcomes(a: Map<string, boolean>, b: Map<string, boolean>) {
  * Assertions whose outcome disagrees across repeats of the same cell (variant × model × scenario),
  * most flaky first: by flakiness, then by number of repeats (more evidence first), then by key.
  */
-export function findFlakyAssertions(results: CellResult[]): FlakyAssertion[] {
+export function findFlakyAssertions(results: CellVerdict[]): FlakyAssertion[] {
   const outcomes = results
     .filter((r) => isScored(r.status))
     .flatMap((r) =>

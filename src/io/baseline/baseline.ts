@@ -12,7 +12,7 @@ import { describeIssueText, formatPath } from '../../shared/issue-text.ts';
 import { showFileAtRef } from '../git/git-files.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { Baseline } from '../../schema/aggregate.ts';
-import type { CellResult } from '../../schema/result.ts';
+import type { CellVerdict } from '../../schema/result.ts';
 import type { RunMeta } from '../../schema/run-meta.ts';
 import { aggregateRun } from '../../score/aggregate-results.ts';
 
@@ -33,7 +33,7 @@ const UNCOMMITTED_LISTED = 20;
  * files that differed from that commit when it was blessed (`uncommitted`, from `uncommittedInputs`).
  * @example baselineFromRun(meta, results).cells.length // variants × models × scenarios
  */
-export function baselineFromRun(meta: RunMeta, results: CellResult[], uncommitted: string[] = []): Baseline {
+export function baselineFromRun(meta: RunMeta, results: CellVerdict[], uncommitted: string[] = []): Baseline {
   return {
     version: 1,
     runId: meta.runId,

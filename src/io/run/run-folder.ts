@@ -4,7 +4,8 @@ import type { Context } from '../../context.ts';
 import { UsageError } from '../../errors.ts';
 import { assertRunIdName } from './run-id.ts';
 import { lockRun } from './run-lock.ts';
-import { type LoadedRun, latestRunId, newRunId, readRun, runDir } from './run-store.ts';
+import type { RunMeta } from '../../schema/run-meta.ts';
+import { latestRunId, newRunId, runDir, streamRun } from './run-store.ts';
 import { sweepDeadSandboxes } from './sweep-sandboxes.ts';
 import { assertReportsWritable } from '../fs/writable.ts';
 
@@ -12,7 +13,8 @@ import { assertReportsWritable } from '../fs/writable.ts';
 export interface OwnedRun {
   runId: string;
   dir: string;
-  previous?: LoadedRun;
+  /** The run being resumed: its meta.json (its cells are read line by line when resumed: io/run/resumed-run.ts). */
+  previous?: { meta: RunMeta; warnings: string[] };
 }
 
 /**
@@ -37,7 +39,8 @@ export async function withRunFolder<T>(ctx: Context, opts: { resume?: string | b
     await assertReportsWritable(ctx.root);
     // A run killed mid-cell (SIGKILL) left its sandboxes: they go before this run starts any.
     await sweepDeadSandboxes(path.dirname(dir), ctx.pid, opts.resume ? dir : undefined);
-    const previous = opts.resume ? await readRun(dir) : undefined;
+    // Checked line by line (a damaged run is refused), nothing kept but its meta.json and warnings.
+    const previous = opts.resume ? await streamRun(dir, () => {}) : undefined;
     for (const w of previous?.warnings ?? []) ctx.err(`warning: ${w}`);
     return await fn({ runId, dir, ...(previous ? { previous } : {}) });
   } finally {

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, open, truncate, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, open, rename, rm, truncate, stat } from 'node:fs/promises';
 import { pathExists } from '../fs/path-exists.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import path from 'node:path';
-import { CellResult } from '../../schema/result.ts';
+import { CellResult, type CellVerdict } from '../../schema/result.ts';
 import { RunMeta } from '../../schema/run-meta.ts';
 import { DataFileError } from '../../errors.ts';
 import { describeIssueText, formatPath, issueAt } from '../../shared/issue-text.ts';
@@ -63,11 +63,41 @@ export async function openResultWriter(dir: string): Promise<ResultWriter> {
 }
 
 /**
- * Rewrites results.jsonl with only `keep` (one line per cell), atomically. `--resume` uses it to drop
- * the lines of cells it will run again (`not-run`, `not-recorded`), so no cell is ever written twice.
+ * Writes results.jsonl whole from results handed over one at a time (`fill` calls `append` for each), to a
+ * temporary sibling renamed at the end: a reader never sees half of it, and nothing holds the run at once.
+ *
+ * @example
+ * await writeResultsWhole(dir, async (append) => { await streamRun(shard, (r) => append(r)); });
  */
-export async function rewriteResults(dir: string, keep: readonly CellResult[]): Promise<void> {
-  await writeFileAtomic(path.join(dir, 'results.jsonl'), keep.map((r) => `${JSON.stringify(r)}\n`).join(''));
+export async function writeResultsWhole(dir: string, fill: (append: (r: CellResult) => void) => Promise<void>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'results.jsonl');
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await open(temp, 'w');
+  let done = false;
+  let queue = Promise.resolve();
+  try {
+    let buffered = '';
+    const flush = () => {
+      const text = buffered;
+      buffered = '';
+      queue = queue.then(() => handle.write(text).then(() => undefined));
+    };
+    await fill((r) => {
+      buffered += `${JSON.stringify(r)}\n`;
+      if (buffered.length >= 1 << 20) flush();
+    });
+    flush();
+    await queue;
+    await handle.sync();
+    done = true;
+  } finally {
+    // Writes still queued when `fill` failed finish (or fail) before the file is closed and removed.
+    await queue.catch(() => undefined);
+    await handle.close();
+    if (!done) await rm(temp, { force: true });
+  }
+  await rename(temp, file);
 }
 
 /** A SIGKILL mid-write can leave a last line without its newline: cut it so appends start clean. */
@@ -83,14 +113,6 @@ async function dropTornTail(file: string): Promise<boolean> {
   return true;
 }
 
-export interface LoadedRun {
-  dir: string;
-  meta: RunMeta;
-  results: CellResult[];
-  /** Damaged or torn lines that were skipped. */
-  warnings: string[];
-}
-
 /** `reports/runs/<id>/<name>` for a run folder in the usual place (messages name files as the user types them). */
 function shownRunFile(dir: string, name: string): string {
   const runs = path.dirname(dir);
@@ -98,43 +120,49 @@ function shownRunFile(dir: string, name: string): string {
   return inReports ? `reports/runs/${path.basename(dir)}/${name}` : path.join(dir, name);
 }
 
-/** Reads and validates a run folder. A torn last line or a damaged line is a warning, not fatal. */
-export async function readRun(dir: string): Promise<LoadedRun> {
-  const meta = await readRunMeta(dir);
-  const resultsFile = shownRunFile(dir, 'results.jsonl');
-  const check = oneLinePerCell();
-  const results: CellResult[] = [];
-  const warnings = await streamResults(path.join(dir, 'results.jsonl'), resultsFile, (r) => {
-    check.see(r);
-    results.push(r);
-  });
-  check.assert(meta, resultsFile);
-  return { dir, meta, results, warnings };
-}
-
-/** A run read for its verdicts and reports: `results` hold no answers, `shown` the drill-down's few (report/model/run-fold.ts). */
-export interface FoldedRun extends LoadedRun {
+/** A run read for its verdicts and reports: `results` hold no answers, `shown` the drill-down's few (report/run-fold.ts). */
+export interface FoldedRun {
+  dir: string;
+  meta: RunMeta;
+  results: CellVerdict[];
   shown: RunFold['shown'];
+  /** Damaged or torn lines that were skipped. */
+  warnings: string[];
 }
 
 /**
- * Reads a run folder as `readRun` does, line by line into a `RunFold`: memory grows with the cells'
- * verdicts, not with their answers (a 100,000-cell run never holds its answers at once).
+ * Reads a run folder line by line into a `RunFold`: memory grows with the cells' verdicts, not with
+ * their answers (a 100,000-cell run never holds its answers at once). A torn last line or a damaged
+ * line is a warning, not fatal; a cell twice or more cells than planned is a damaged run (refused).
  */
 export async function readRunFold(dir: string): Promise<FoldedRun> {
-  const meta = await readRunMeta(dir);
-  const resultsFile = shownRunFile(dir, 'results.jsonl');
-  const check = oneLinePerCell();
   const fold = new RunFold();
-  const warnings = await streamResults(path.join(dir, 'results.jsonl'), resultsFile, (r) => {
-    check.see(r);
-    fold.add(r);
-  });
-  check.assert(meta, resultsFile);
+  const { meta, warnings } = await streamRun(dir, (r) => fold.add(r));
   return { dir, meta, results: fold.results, shown: fold.shown, warnings };
 }
 
-async function readRunMeta(dir: string): Promise<RunMeta> {
+/**
+ * A run folder's meta.json, and each valid line of its results.jsonl to `onResult` as it is read (the
+ * caller keeps what it needs of each, never the whole run), checked as `readRunFold` checks it.
+ *
+ * @example
+ * let spent = 0;
+ * const { meta } = await streamRun(dir, (r) => (spent += r.cost ?? 0));
+ */
+export async function streamRun(dir: string, onResult: (r: CellResult) => void): Promise<{ meta: RunMeta; warnings: string[] }> {
+  const meta = await readRunMeta(dir);
+  const resultsFile = shownRunFile(dir, 'results.jsonl');
+  const check = oneLinePerCell();
+  const warnings = await streamResults(path.join(dir, 'results.jsonl'), resultsFile, (r) => {
+    check.see(r);
+    onResult(r);
+  });
+  check.assert(meta, resultsFile);
+  return { meta, warnings };
+}
+
+/** A run folder's meta.json, validated (one-line errors naming the file and field). */
+export async function readRunMeta(dir: string): Promise<RunMeta> {
   const metaFile = shownRunFile(dir, 'meta.json');
   const metaText = await readFile(path.join(dir, 'meta.json'), 'utf8').catch(() => {
     throw new DataFileError('no meta.json: not a run folder (expected reports/runs/<run-id>/)', { file: metaFile });
@@ -184,17 +212,11 @@ function oneLinePerCell() {
   };
 }
 
-export async function readResults(file: string, shown = file): Promise<{ results: CellResult[]; warnings: string[] }> {
-  const results: CellResult[] = [];
-  const warnings = await streamResults(file, shown, (r) => results.push(r));
-  return { results, warnings };
-}
-
 /**
  * Each valid line of a results file to `onResult`, in order, read in chunks (never the whole file as
  * one string); returns the warnings for damaged lines and a torn last line. A missing file has no lines.
  */
-async function streamResults(file: string, shown: string, onResult: (r: CellResult) => void): Promise<string[]> {
+export async function streamResults(file: string, shown: string, onResult: (r: CellResult) => void): Promise<string[]> {
   const warnings: string[] = [];
   let lineNo = 0;
   const take = (line: string, torn: boolean) => {

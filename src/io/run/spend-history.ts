@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { CellResult } from '../../schema/result.ts';
-import { listRunIds, readResults, runDir } from './run-store.ts';
+import { listRunIds, runDir, streamResults } from './run-store.ts';
 
 /** Runs read, newest first: enough to see the spread of a cell, few enough to stay fast. */
 const SPEND_RUNS = 10;
@@ -14,11 +14,17 @@ export async function readSpendSamples<S>(root: string, sampleOf: (r: CellResult
   const ids = (await listRunIds(root)).slice(-runs);
   const samples: S[] = [];
   for (const id of ids) {
-    const { results } = await readResults(path.join(runDir(root, id), 'results.jsonl')).catch(() => ({ results: [] as CellResult[] }));
-    for (const r of results) {
+    // Line by line: a run adds its samples, never its answers; an unreadable run adds none.
+    const ofRun: S[] = [];
+    const file = path.join(runDir(root, id), 'results.jsonl');
+    const read = await streamResults(file, file, (r) => {
       const s = sampleOf(r);
-      if (s) samples.push(s);
-    }
+      if (s) ofRun.push(s);
+    }).then(
+      () => true,
+      () => false,
+    );
+    if (read) samples.push(...ofRun);
   }
   return samples;
 }

@@ -1,5 +1,5 @@
 import type { TrustNote } from '../model/rubric-trust-notes.ts';
-import type { CellResult } from '../../schema/result.ts';
+import type { CellVerdict } from '../../schema/result.ts';
 import { groupBy } from '../../score/summarize.ts';
 import type { RunMeta } from '../../schema/run-meta.ts';
 import { cellAnchor, scenarioAnchor } from './anchors.ts';
@@ -8,7 +8,7 @@ import { html, type Html } from './html-tag.ts';
 import { formatCost, formatDiff } from '../model/matrix-view.ts';
 import { renderWordDiff } from './html-diff.ts';
 import { renderTrajectory } from './html-trajectory.ts';
-import { type AnswerGroup, type AnswerSample, type AnswerSampler, MAX_SHOWN, sampleAnswers } from '../model/answer-sample.ts';
+import { type AnswerGroup, type AnswerSample, type AnswerSampler, MAX_SHOWN } from '../model/answer-sample.ts';
 
 /**
  * Drill-down per scenario: a `<details>` per scenario holding one `<details>` per variant × model
@@ -36,7 +36,7 @@ export interface CellGroup {
   variantId: string;
   model: string;
   /** Every cell's verdict (answers may be dropped): the counts. */
-  current: CellResult[];
+  current: CellVerdict[];
   /** The answers shown, bounded (answer-sample.ts). */
   shown: AnswerSample;
   /** The baseline run's answers shown beside them, when its folder is here. */
@@ -57,10 +57,9 @@ export interface ScenarioBlock {
 
 /** Scenarios with their variant × model groups, in the report's order: regressed, then failing, then the rest. */
 export function groupScenarios(
-  results: CellResult[],
-  deltas?: Map<string, ScenarioDelta>,
-  baselineResults: CellResult[] = [],
-  answers: ShownAnswers = { current: sampleAnswers(results), baseline: sampleAnswers(baselineResults) },
+  results: CellVerdict[],
+  deltas: Map<string, ScenarioDelta> | undefined,
+  answers: ShownAnswers,
 ): ScenarioBlock[] {
   const scenarios = [...groupBy(results, (r) => r.scenarioId)].map(([id, cells]) => {
     const groups = [...groupBy(cells, (r) => deltaKey(r.variantId, r.model, id))].map(([key, current]): CellGroup => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, renderHtml, type ReportInput } from './html.ts';
+import { baselineAnswersOf } from '../model/baseline-view.ts';
+import type { CellResult } from '../../schema/result.ts';
 import { renderPairMatrices } from './html-overview.ts';
 import { summarizeRun } from '../../score/summarize.ts';
 import { aggregateRun } from '../../score/aggregate-results.ts';
@@ -18,7 +20,7 @@ import {
 
 const HOSTILE = `<script>window.__pwned=1</script><img src=x onerror="alert(1)"><a href="javascript:alert(1)">x</a>"'&`;
 
-function input(shape: RunShape = {}, over: Partial<ReportInput> = {}): ReportInput {
+function input(shape: RunShape = {}, over: Partial<Omit<ReportInput, 'results' | 'shown'>> = {}): ReportInput {
   const meta = syntheticMeta(shape);
   const results = syntheticResults(shape);
   return { meta, results, summary: syntheticSummary(results, meta.runId), history: [], ...over };
@@ -72,15 +74,15 @@ describe('renderHtml: security', () => {
 describe('renderHtml: security of the baseline, gate links and grid', () => {
   it('escapes hostile scenario ids, assertion ids, reasons and baseline answers everywhere they now appear', () => {
     const data = degradedInput();
-    const hostile = (r: ReportInput['results'][number]) => ({
+    const hostile = (r: CellResult): CellResult => ({
       ...r,
       scenarioId: r.scenarioId === 'scenario-0' ? HOSTILE : r.scenarioId,
       output: r.scenarioId === 'scenario-0' ? `${r.output}${HOSTILE}` : r.output,
       assertions: r.assertions.map((a) => ({ ...a, id: a.pass ? a.id : `x${HOSTILE}`, reason: HOSTILE })),
     });
     data.results = data.results.map(hostile);
-    data.baseline!.results = data.baseline!.results!.map(hostile);
-    data.baseline!.cells = aggregateRun(data.baseline!.results);
+    const baselineResults = degradedReport().baselineResults.map(hostile);
+    data.baseline = { ...data.baseline!, answers: baselineAnswersOf(baselineResults), cells: aggregateRun(baselineResults) };
     data.gate = gateRun({
       current: aggregateRun(data.results),
       baseline: data.baseline!.cells,
@@ -231,7 +233,10 @@ describe('renderHtml: scale', () => {
   });
 });
 
-function degradedInput(): ReportInput {
+/** A report input from full results (answers included), as a test builds it. */
+type FullInput = Extract<ReportInput, { shown?: undefined }>;
+
+function degradedInput(): FullInput {
   const { now, gate, baseline } = degradedReport();
   return { meta: now.meta, results: now.results, summary: syntheticSummary(now.results, 'now-run'), history: [], gate, baseline };
 }

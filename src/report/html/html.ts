@@ -4,14 +4,14 @@ import { baselineLatencyOf, measuredLatency } from '../model/latency-view.ts';
 import { renderLatencySection } from './html-latency.ts';
 import { createHash } from 'node:crypto';
 import type { HistoryEntry } from '../../schema/aggregate.ts';
-import type { CellResult } from '../../schema/result.ts';
+import type { CellResult, CellVerdict } from '../../schema/result.ts';
 import type { RunMeta } from '../../schema/run-meta.ts';
 import { aggregateRun } from '../../score/aggregate-results.ts';
 import { countSources } from '../../score/summarize.ts';
 import type { GateReport, RunSummary } from '../../score/types.ts';
-import { scenarioDeltas, type BaselineView, type ScenarioDelta } from '../model/baseline-view.ts';
+import { deltaKey, scenarioDeltas, type BaselineView, type ScenarioDelta } from '../model/baseline-view.ts';
 import { groupScenarios, renderDrilldown } from './html-drilldown.ts';
-import { type AnswerSampler, sampleAnswers } from '../model/answer-sample.ts';
+import { AnswerSampler, sampleAnswers } from '../model/answer-sample.ts';
 import { renderPromptDiffs, type PreviousPrompt } from './html-diff.ts';
 import { renderGateSection } from './html-gate.ts';
 import { type RubricTrust, trustNotes } from '../model/rubric-trust-notes.ts';
@@ -41,9 +41,23 @@ import { trendSeries, type TrendSeries } from '../model/trends.ts';
  * sits beside (wide screens) or below (phones) the content.
  */
 
-export interface ReportInput {
+/**
+ * What a report is rendered from: a run's verdicts with the answers kept as they streamed in (a fold,
+ * report/run-fold.ts), or a run's full results, whose answers are sampled here.
+ */
+export type ReportInput = ReportData &
+  (
+    | {
+        /** Every cell's verdict (score/fold-results.ts). */
+        results: CellVerdict[];
+        /** The answers kept as the results streamed in, bounded. */
+        shown: { answers: AnswerSampler; withOutput: number };
+      }
+    | { results: CellResult[]; shown?: undefined }
+  );
+
+interface ReportData {
   meta: RunMeta;
-  results: CellResult[];
   summary: RunSummary;
   /** Every valid history line (aggregates only), for the trends. */
   history: HistoryEntry[];
@@ -56,11 +70,6 @@ export interface ReportInput {
   rubricTrust?: RubricTrust;
   /** Problems met while gathering the data (damaged history lines…), shown at the top. */
   warnings?: string[];
-  /**
-   * The answers kept as the results streamed in (bounded), when `results` holds verdicts only
-   * (score/fold-results.ts); default: every answer of `results`, sampled here.
-   */
-  shown?: { answers: AnswerSampler; withOutput: number };
 }
 
 export interface HtmlOptions {
@@ -166,13 +175,14 @@ ${renderFlaky(summary)}
 
 function scenariosSection(input: ReportInput, opts: HtmlOptions, matrix: Matrix, deltas: Map<string, ScenarioDelta>): Html {
   const { meta, results, baseline } = input;
-  const shownBaseline = baselineShown(input);
-  const current = input.shown?.withOutput ?? results.filter((r) => r.output !== undefined).length;
-  const withOutput = current + shownBaseline.filter((r) => r.output !== undefined).length || 1;
+  const current = input.shown ? input.shown.withOutput : input.results.filter((r) => r.output !== undefined).length;
+  // The baseline's answers count only beside a current cell of the same variant, model and scenario.
+  const shownBaseline = baseline?.answers?.withOutput(new Set(results.map((r) => deltaKey(r.variantId, r.model, r.scenarioId)))) ?? 0;
+  const withOutput = current + shownBaseline || 1;
   const maxOutput = Math.max(2_000, Math.min(50_000, Math.floor((opts.outputBudget ?? 1_000_000) / withOutput)));
-  const scenarios = groupScenarios(results, deltas, shownBaseline, {
-    current: input.shown?.answers ?? sampleAnswers(results),
-    baseline: sampleAnswers(shownBaseline),
+  const scenarios = groupScenarios(results, deltas, {
+    current: input.shown ? input.shown.answers : sampleAnswers(input.results),
+    baseline: baseline?.answers?.sampler ?? new AnswerSampler(),
   });
   const drill = renderDrilldown(meta, scenarios, {
     collapseAt: opts.collapseAt ?? 1_200,
@@ -206,15 +216,8 @@ function trendsSection({ gate, baseline }: ReportInput, series: TrendSeries[], o
 }
 
 /** The variants with cells in this run (meta.json also lists agents found that had no scenario). */
-function ranVariants(results: CellResult[]): Set<string> {
+function ranVariants(results: CellVerdict[]): Set<string> {
   return new Set(results.map((r) => r.variantId));
-}
-
-/** The baseline's cells worth embedding: those beside a current cell of the same variant, model and scenario. */
-function baselineShown({ results, baseline }: ReportInput): CellResult[] {
-  if (!baseline?.results) return [];
-  const wanted = new Set(results.map((r) => `${r.variantId}\u0000${r.model}\u0000${r.scenarioId}`));
-  return baseline.results.filter((r) => wanted.has(`${r.variantId}\u0000${r.model}\u0000${r.scenarioId}`));
 }
 
 interface TocCounts {

@@ -10,7 +10,7 @@ import { type RubricTrust, trustNotes, trustSentence } from '../model/rubric-tru
 const RAN = ['auditor', 'reviewer', 'scribe', 'tester'];
 const ALL = [...RAN, ...Array.from({ length: 13 }, (_, i) => `idle-${String(i).padStart(2, '0')}`)];
 
-function page(over: Partial<ReportInput> = {}): { html: string; section: (id: string) => string } {
+function page(over: Partial<Omit<ReportInput, 'results' | 'shown'>> = {}): { html: string; section: (id: string) => string } {
   const meta = syntheticMeta({ variants: ALL, models: ['m1'], scenarios: 2 });
   for (const [i, id] of ALL.entries()) meta.fingerprints.variants[id]!.agent = id === 'reviewer' ? 'reviewer' : `agent-${i}`;
   const results = syntheticResults({ variants: RAN, models: ['m1'], scenarios: 2 }).map((r) => ({

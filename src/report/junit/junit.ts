@@ -1,4 +1,4 @@
-import type { CellResult } from '../../schema/result.ts';
+import type { CellVerdict } from '../../schema/result.ts';
 import { escapeXml } from '../text/escape.ts';
 import { isControlVariantId } from '../../shared/control-arm.ts';
 
@@ -13,7 +13,7 @@ interface Case {
   variantId: string;
   model: string;
   scenarioId: string;
-  cells: CellResult[];
+  cells: CellVerdict[];
 }
 
 /**
@@ -25,7 +25,7 @@ interface Case {
  */
 export function renderJunit(
   runId: string,
-  results: CellResult[],
+  results: CellVerdict[],
   timestamp?: string,
   uncalibrated: readonly string[] = [],
   /** A run its budget stopped (`budgetStopText`): one more suite with one errored case saying so. */

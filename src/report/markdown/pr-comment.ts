@@ -5,7 +5,7 @@
  * updates it on each push. Every name is escaped for Markdown.
  */
 import type { ScenarioAggregate } from '../../schema/aggregate.ts';
-import type { CellResult } from '../../schema/result.ts';
+import type { CellVerdict } from '../../schema/result.ts';
 import type { RunMeta } from '../../schema/run-meta.ts';
 import { aggregateRun } from '../../score/aggregate-results.ts';
 import type { GateComparison, GateReport } from '../../score/types.ts';
@@ -43,7 +43,7 @@ export function renderPrComment(input: {
    * The run's cells (verdicts) and the baseline's aggregates: per regressed row, its scenarios and
    * failing assertions, as summary.md has them; and the rubrics calibration flagged or never checked.
    */
-  evidence?: { meta: RunMeta; results: CellResult[]; baselineCells?: ScenarioAggregate[]; rubricTrust?: RubricTrust };
+  evidence?: { meta: RunMeta; results: CellVerdict[]; baselineCells?: ScenarioAggregate[]; rubricTrust?: RubricTrust };
   /** Characters at most (GitHub holds 65,536 in a comment); the "why" is cut first, with a note. */
   maxChars?: number;
   /** Each variant against the control arm (the bare model), when the run has one. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cell } from '../../../test/support/cells.ts';
+import { ResultFold } from '../../score/fold-results.ts';
 import { approximations } from './summary-md-evidence.ts';
 
 const trajectory = (approximated?: string[]) => ({
@@ -15,7 +16,7 @@ const trajectory = (approximated?: string[]) => ({
 
 describe('approximations in summary.md', () => {
   it('lists, once per variant and model, what its runtime could not enforce; nothing when all was', () => {
-    const results = [
+    const cells = [
       cell({
         variantId: 'a/cc',
         scenarioId: 's1',
@@ -32,6 +33,10 @@ describe('approximations in summary.md', () => {
       }),
       cell({ variantId: 'a/oc', scenarioId: 's1', status: 'pass', model: 'opencode:m', trajectory: trajectory() }),
     ];
+    // summary.md is rendered from the run's fold, which keeps no trajectory: what was approximated must survive it.
+    const fold = new ResultFold();
+    for (const c of cells) fold.add(c);
+    const results = fold.cells;
     expect(approximations(results)).toEqual([
       '### Not enforced on this runtime (approximated)',
       '',

@@ -1,5 +1,5 @@
 import { diffLines } from 'diff';
-import { type CellResult, LIMIT_ASSERTION } from '../../schema/result.ts';
+import { type CellVerdict, LIMIT_ASSERTION } from '../../schema/result.ts';
 import type { RunMeta } from '../../schema/run-meta.ts';
 import { TRAJECTORY_KINDS } from '../../schema/scenario.ts';
 import type { GateReport } from '../../score/types.ts';
@@ -29,7 +29,7 @@ const MAX_TRAJECTORY = 10;
 export function regressionEvidence(
   gate: GateReport,
   meta: RunMeta,
-  results: CellResult[],
+  results: CellVerdict[],
   deltas: Map<string, ScenarioDelta>,
   baseline?: BaselineView,
   trust: readonly TrustNote[] = [],
@@ -82,7 +82,7 @@ export function trustMarkdown(trust: readonly TrustNote[]): string[] {
 }
 
 /** Per (variant, model, scenario): `assertion-id: reason` of the first failing assertion of its first failing cell. */
-export function firstFailureReasons(results: CellResult[]): Map<string, string> {
+export function firstFailureReasons(results: CellVerdict[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of [...results].sort((a, b) => a.repeat - b.repeat)) {
     const key = deltaKey(r.variantId, r.model, r.scenarioId);
@@ -125,7 +125,7 @@ function promptDiff(variantId: string, meta: RunMeta, baseline?: BaselineView): 
  * Failing trajectory assertions, one line per (variant, model, scenario, assertion), the tool call named by
  * the reason; a limit the agent reached (maxTurns, requests, wall time) among them.
  */
-export function trajectoryFailures(results: CellResult[]): string[] {
+export function trajectoryFailures(results: CellVerdict[]): string[] {
   const kinds = new Set<string>([...TRAJECTORY_KINDS, LIMIT_ASSERTION]);
   const seen = new Map<string, { line: string; count: number }>();
   for (const r of results) {
@@ -156,10 +156,10 @@ export function trajectoryFailures(results: CellResult[]): string[] {
  * What of each agent file its runtime could not enforce (no equivalent there: `approximated` on the cell), once
  * per variant and model: a verdict on such a cell rests on a translated file, and the reviewer should know.
  */
-export function approximations(results: CellResult[]): string[] {
+export function approximations(results: CellVerdict[]): string[] {
   const seen = new Map<string, string>();
   for (const r of results) {
-    const items = r.trajectory?.approximated;
+    const items = r.approximated;
     if (!items?.length) continue;
     const key = `${r.variantId}\u0000${r.model}`;
     if (!seen.has(key)) seen.set(key, `- ${cell(r.variantId)} @ ${cell(r.model)}: ${items.map((i) => cell(i)).join('; ')}`);

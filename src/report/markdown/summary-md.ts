@@ -2,7 +2,7 @@ import { budgetStopText } from '../text/budget-stop.ts';
 import { SUMMARY_MAX_CHARS } from './summary-md-evidence.ts';
 
 export { SUMMARY_MAX_CHARS };
-import type { CellResult } from '../../schema/result.ts';
+import type { CellVerdict } from '../../schema/result.ts';
 import type { RunMeta } from '../../schema/run-meta.ts';
 import type { GateReport, RunSummary } from '../../score/types.ts';
 import { escapeMarkdownCell as cell, showControls } from '../text/escape.ts';
@@ -30,7 +30,7 @@ import { bestKey, buildMatrix, cellText, describePair, formatInterval, formatRat
 
 interface SummaryInput {
   meta: RunMeta;
-  results: CellResult[];
+  results: CellVerdict[];
   summary: RunSummary;
   gate?: GateReport;
   /** Where the HTML report will be (an artifact URL in CI); default `index.html` next to this file. */

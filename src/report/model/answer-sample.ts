@@ -7,7 +7,7 @@
  * Everything else stays in the run's results.jsonl. Pure.
  */
 import type { CellResult } from '../../schema/result.ts';
-import { deltaKey } from './baseline-view.ts';
+import { deltaKey } from './delta-key.ts';
 
 /** Distinct answers kept per variant × model × scenario (docs/report.md states the bound). */
 export const MAX_SHOWN = { failing: 5, passing: 5 } as const;

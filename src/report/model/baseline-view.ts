@@ -1,5 +1,7 @@
 import type { GitInfo, ScenarioAggregate } from '../../schema/aggregate.ts';
 import type { CellResult } from '../../schema/result.ts';
+import { AnswerSampler } from './answer-sample.ts';
+import { deltaKey } from './delta-key.ts';
 
 /**
  * What the reports know about the baseline a run is judged against: its aggregates (always, from
@@ -16,10 +18,46 @@ export interface BaselineView {
   cells: ScenarioAggregate[];
   /** Per variant id: the baseline run's system prompt. Absent when the run folder is gone. */
   prompts?: Record<string, string>;
-  /** The baseline run's cells. Absent when the run folder is gone. */
-  results?: CellResult[];
+  /** The baseline run's answers, bounded, as its results.jsonl streamed by. Absent when the run folder is gone. */
+  answers?: BaselineAnswers;
   /** Why prompts or answers are missing, for a one-line note. */
   missing?: string;
+}
+
+/**
+ * A baseline run's answers for the drill-down, kept as its results stream in: the bounded sample
+ * (answer-sample.ts) and, per variant × model × scenario, how many of its cells had an answer (the
+ * report shares its answer budget among the answers it embeds). Nothing holds the run's every answer.
+ *
+ * @example
+ * const answers = new BaselineAnswers();
+ * for (const r of results) answers.add(r);
+ * answers.withOutput(new Set([deltaKey('v1', 'm1', 'refund')])) // cells of v1 @ m1 / refund with an answer
+ */
+export class BaselineAnswers {
+  readonly sampler = new AnswerSampler();
+  private readonly answered = new Map<string, number>();
+
+  add(r: CellResult): void {
+    this.sampler.add(r);
+    if (r.output === undefined) return;
+    const key = deltaKey(r.variantId, r.model, r.scenarioId);
+    this.answered.set(key, (this.answered.get(key) ?? 0) + 1);
+  }
+
+  /** Cells with an answer among the variant × model × scenario keys given (`deltaKey`). */
+  withOutput(keys: ReadonlySet<string>): number {
+    let n = 0;
+    for (const [key, count] of this.answered) if (keys.has(key)) n += count;
+    return n;
+  }
+}
+
+/** Every answer of `results` kept as a baseline run's: what a baseline view built from an array shows. */
+export function baselineAnswersOf(results: Iterable<CellResult>): BaselineAnswers {
+  const answers = new BaselineAnswers();
+  for (const r of results) answers.add(r);
+  return answers;
 }
 
 /**
@@ -40,7 +78,7 @@ export interface ScenarioDelta {
 
 const rate = (c: { passes: number; runs: number }) => (c.runs ? c.passes / c.runs : null);
 
-export const deltaKey = (variantId: string, model: string, scenarioId: string) => `${variantId}\u0000${model}\u0000${scenarioId}`;
+export { deltaKey };
 
 /**
  * @example

@@ -1,4 +1,4 @@
-import type { CellResult } from '../../schema/result.ts';
+import type { CellVerdict } from '../../schema/result.ts';
 
 /**
  * The cell counts of a run's header (summary.md, index.html). An affected-only run's `plannedCells` are the
@@ -8,7 +8,7 @@ import type { CellResult } from '../../schema/result.ts';
  * @example
  * describeCellCounts(results, 2) // '2 run + 8 carried of 10 cells'; with nothing carried: '6/6 cells'
  */
-export function describeCellCounts(results: readonly CellResult[], plannedCells: number): string {
+export function describeCellCounts(results: readonly CellVerdict[], plannedCells: number): string {
   const carried = results.filter((r) => r.source === 'baseline').length;
   const run = results.length - carried;
   return carried ? `${run} run + ${carried} carried of ${plannedCells + carried} cells` : `${run}/${plannedCells} cells`;

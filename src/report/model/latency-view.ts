@@ -3,7 +3,7 @@
  * per model turn for agent runtimes, beside the baseline run's figures (kept in its history line). Pure.
  */
 import type { HistoryEntry, LatencyFigures } from '../../schema/aggregate.ts';
-import type { CellResult } from '../../schema/result.ts';
+import type { CellVerdict } from '../../schema/result.ts';
 import { type LatencyStat, latencyStats } from '../../score/latency.ts';
 
 /** The baseline run's latency figures, from its history line; undefined when it has none. */
@@ -16,7 +16,7 @@ export function baselineLatencyOf(
 }
 
 /** The run's own latency: a cell carried from the baseline (`--changed-since`) keeps the baseline run's. */
-export function measuredLatency(results: readonly CellResult[]): LatencyStat[] {
+export function measuredLatency(results: readonly CellVerdict[]): LatencyStat[] {
   return latencyStats(results.filter((r) => r.source !== 'baseline'));
 }
 

@@ -1,4 +1,4 @@
-import type { CellResult } from '../../schema/result.ts';
+import type { CellResult, CellVerdict } from '../../schema/result.ts';
 import type { JudgeAgreement } from '../../score/types.ts';
 import { ResultFold } from '../../score/fold-results.ts';
 import { foldJudgeAgreement } from '../../score/judge-agreement.ts';
@@ -27,7 +27,7 @@ export class RunFold {
   }
 
   /** Every cell's verdict, in the order added (answers dropped). */
-  get results(): CellResult[] {
+  get results(): CellVerdict[] {
     return this.verdicts.cells;
   }
 
