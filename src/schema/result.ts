@@ -104,7 +104,7 @@ export type CellResult = z.infer<typeof CellResult>;
  * A cell's verdict as the fold keeps it (`score/fold-results.ts`) and everything after the run reads it:
  * aggregates, summaries, the gate, history, baseline and the reports' counts. No answer (`output`), no
  * trajectory, no cell id or finish time: a consumer that needs one of those reads the bounded answers
- * (`report/answer-sample.ts`) or results.jsonl, and the compiler says so. A `CellResult` is a verdict too
+ * (`report/model/answer-sample.ts`) or results.jsonl, and the compiler says so. A `CellResult` is a verdict too
  * (its trajectory's `turns` and `approximated` then sit in its trajectory, not here).
  */
 export interface CellVerdict

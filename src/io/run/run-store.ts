@@ -120,7 +120,7 @@ function shownRunFile(dir: string, name: string): string {
   return inReports ? `reports/runs/${path.basename(dir)}/${name}` : path.join(dir, name);
 }
 
-/** A run read for its verdicts and reports: `results` hold no answers, `shown` the drill-down's few (report/run-fold.ts). */
+/** A run read for its verdicts and reports: `results` hold no answers, `shown` the drill-down's few (report/model/run-fold.ts). */
 export interface FoldedRun {
   dir: string;
   meta: RunMeta;

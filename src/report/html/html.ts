@@ -43,7 +43,7 @@ import { trendSeries, type TrendSeries } from '../model/trends.ts';
 
 /**
  * What a report is rendered from: a run's verdicts with the answers kept as they streamed in (a fold,
- * report/run-fold.ts), or a run's full results, whose answers are sampled here.
+ * report/model/run-fold.ts), or a run's full results, whose answers are sampled here.
  */
 export type ReportInput = ReportData &
   (
