@@ -74,7 +74,7 @@ export async function runProgram(args: string[], io: ProgramIO): Promise<number>
 }
 
 /** The commander program bound to `io`, and the exit code its last action set. */
-export function createProgram(io: ProgramIO): { command: Command; exitCode: () => number } {
+function createProgram(io: ProgramIO): { command: Command; exitCode: () => number } {
   let exitCode = 0;
   const colors = (s: ProgramStream) => colorsFor(io.env, s);
   const program = new Command('agent-evals')

@@ -1,11 +1,11 @@
-import type { GraderPanel } from '../plan/graders.ts';
+import type { GraderPanel } from '../schema/graders.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import { calibrateScenarios, splitUncalibrated } from './calibrate.ts';
 import { formatCalibration, formatRubricTrust, formatUncalibrated } from './format.ts';
 import { lastRubricCalibration } from './rubrics.ts';
 
 /** What calibration before a run says: lines for the console, and the planned scenarios it could not check. */
-export interface RunCalibration {
+interface RunCalibration {
   /** False: an assertion misjudges its own reference examples; the eval stops before any call (exit 1). */
   ok: boolean;
   out: string[];

@@ -9,7 +9,7 @@ import type { RubricGrader } from '../execute/grade-rubric.ts';
 import { forEachLimit } from '../execute/limit.ts';
 import { graderFingerprint, readRubricGrades, rubricGradeKey, writeRubricGrades } from '../io/calibration/rubric-grade-cache.ts';
 import type { LoadedScenario, ReferenceAnswer } from '../load/scenarios.ts';
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import type { RubricGrade } from '../schema/rubric-calibration.ts';
 import { type GradeOutcome, judgeRubric, type RubricCalibration } from './rubric-verdict.ts';
 

@@ -7,7 +7,7 @@ import { loadEvalInputs } from './eval/inputs.ts';
 import { runEval } from './eval/run.ts';
 import { type EvalOptions, evalSettings } from './eval/settings.ts';
 import { routingRuntimeVersions } from '../execute/routing-cells.ts';
-import { resolveModel } from '../plan/matrix.ts';
+import { resolveModel } from '../schema/models.ts';
 import { type EvalPlan, planEval } from '../plan/plan-eval.ts';
 import type { EvalInputs } from '../plan/cell-plan.ts';
 import { budgetOf } from '../execute/budget.ts';

@@ -6,7 +6,7 @@ import { mergeShardRuns } from '../finish/merge-shards.ts';
 import { assertRunIdName } from '../io/run/run-id.ts';
 import { newRunId, runDir } from '../io/run/run-store.ts';
 
-export interface MergeOptions {
+interface MergeOptions {
   /** Shard run folders (paths, or run ids under reports/runs/). */
   runDirs: string[];
   /** Id of the merged run; default a new run id. */

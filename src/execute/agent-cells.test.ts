@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryContext } from '../../test/support/context.ts';
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import { runtimeModel } from './agent-cells.ts';
 
 const model = (runtime: ResolvedModel['runtime'], config: Record<string, unknown>): ResolvedModel => ({

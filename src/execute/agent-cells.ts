@@ -2,7 +2,7 @@ import { realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError, UsageError } from '../errors.ts';
-import type { ResolvedModel, RuntimeName } from '../plan/matrix.ts';
+import type { ResolvedModel, RuntimeName } from '../schema/models.ts';
 import type { CellPlan } from '../plan/cell-plan.ts';
 import type { AgentRuntime, RoutingCellInput, RoutingCellOutput, RuntimeCellInput, RuntimeCellOutput } from '../shared/agent-runtime.ts';
 import type { AgentCellRunner } from './provider-wrapper.ts';

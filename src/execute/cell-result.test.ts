@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toCellResult } from './cell-result.ts';
-import { resolveModel } from '../plan/matrix.ts';
+import { resolveModel } from '../schema/models.ts';
 import type { CellPlan } from '../plan/cell-plan.ts';
 
 const plan: CellPlan = {

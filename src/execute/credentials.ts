@@ -1,4 +1,4 @@
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import { redactUrlCredentials } from '../shared/secrets.ts';
 import { loadEngine } from './engine.ts';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, fakeOpenAIProvider, type FakeOpenAIServer } from '../../test/support/fake-openai-server.ts';
 import { applyPromptfooTestEnv } from '../../test/support/promptfoo-test-env.ts';
 import type { CellResult } from '../schema/result.ts';
-import { resolveModel } from '../plan/matrix.ts';
+import { resolveModel } from '../schema/models.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
 import type { CellPlan } from '../plan/cell-plan.ts';
 import { engineCacheDir, engineChoice } from './engine.ts';

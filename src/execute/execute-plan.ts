@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Context } from '../context.ts';
 import type { OwnedRun } from '../io/run/run-folder.ts';
-import { resolveModel } from '../plan/matrix.ts';
+import { resolveModel } from '../schema/models.ts';
 import type { EvalPlan } from '../plan/plan-eval.ts';
 import type { SpendBook } from '../plan/spend.ts';
 import { promptEstimate } from '../plan/spend.ts';
@@ -25,7 +25,7 @@ import { sayWhatDidNotRun } from './say-not-run.ts';
 import { startMeta } from './start-meta.ts';
 
 /** What the execute stage needs besides the plan and the run folder: resolved before it starts. */
-export interface ExecuteSettings {
+interface ExecuteSettings {
   inputs: Pick<EvalInputs, 'config' | 'configFile' | 'variants' | 'scenarios' | 'git'>;
   mode: RunMeta['mode'];
   /** Which models can run (execute/probe-models.ts), and whether the grader (every member of a panel) can. */
@@ -46,14 +46,14 @@ export interface ExecuteSettings {
  * The run's spend cap and the spend history its projections come from (execute/budget.ts); `resumeOnTop`: the
  * cap is what a resume may spend on top of the cells finished before (`--resume --budget-usd`).
  */
-export interface SpendCap {
+interface SpendCap {
   limit: Budget;
   book: SpendBook;
   resumeOnTop?: boolean;
 }
 
 /** What the execute stage hands the finish stage, or the exit code that ended the eval early. */
-export type Executed = { meta: RunMeta } | { exitCode: number };
+type Executed = { meta: RunMeta } | { exitCode: number };
 
 /**
  * The execute stage: which cells run live, replay or not at all, the run's meta.json, then every cell

@@ -1,5 +1,5 @@
 import { toEngineAssertion, type NormalizedAssertion } from '../assertions/registry.ts';
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import { loadEngine } from './engine.ts';
 
 /** One grade, or the grader's failure to give one (an error is never a verdict on the answer). */

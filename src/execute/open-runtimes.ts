@@ -1,6 +1,6 @@
 import type { Context } from '../context.ts';
 import type { CellPlans } from '../plan/cell-plans.ts';
-import type { RuntimeName } from '../plan/matrix.ts';
+import type { RuntimeName } from '../schema/models.ts';
 import type { SandboxKind } from './sandbox/jail.ts';
 import type { AgentRuntimes } from './agent-cells.ts';
 import type { PlannedCell } from './decide-cells.ts';

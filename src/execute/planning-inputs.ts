@@ -8,7 +8,7 @@ import { EvalConfigError } from '../errors.ts';
 import { readHistory } from '../io/history/history.ts';
 import { readSpendSamples } from '../io/run/spend-history.ts';
 import { historyDiscordance, type Discordance } from '../plan/discordance.ts';
-import { resolveModel } from '../plan/matrix.ts';
+import { resolveModel } from '../schema/models.ts';
 import { configPrices, type ModelPrice, SpendBook, spendSample } from '../plan/spend.ts';
 import type { EvalInputs } from '../plan/cell-plan.ts';
 import { promptfooPrice } from './prices.ts';

@@ -4,7 +4,7 @@
  * `{ id, cost: { input, output } }` in USD per token), and promptfoo's `inputCost`/`outputCost` options
  * in the entry's `config` override it, as they do when promptfoo prices an answer. No model is called.
  */
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import type { ModelPrice } from '../plan/spend.ts';
 import { loadEngine } from './engine.ts';
 

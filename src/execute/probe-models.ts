@@ -1,7 +1,7 @@
 import type { Context } from '../context.ts';
 import { ProviderUnavailableError } from '../errors.ts';
-import type { GraderPanel } from '../plan/graders.ts';
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { GraderPanel } from '../schema/graders.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import { checkModel, type Readiness } from './credentials.ts';
 

@@ -4,7 +4,7 @@
  * records live answers, and in replay mode answers from the recordings instead.
  */
 import { ProviderUnavailableError } from '../errors.ts';
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import { cellRecordingKey } from '../plan/plan-cell.ts';
 import type { CellPlan, RunMode } from '../plan/cell-plan.ts';
 import type { TrajectoryRecord } from '../schema/trajectory.ts';

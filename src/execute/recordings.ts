@@ -7,7 +7,7 @@ import { Trajectory } from '../schema/trajectory.ts';
 import { writeFileAtomic } from '../io/fs/atomic-write.ts';
 import { issueAt } from '../shared/issue-text.ts';
 import { redactDeep, redactSecrets } from '../shared/secrets.ts';
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import { modelEntry, recordingHash, type RecordingKey, samplingParams } from '../plan/recording-key.ts';
 import { stableJson } from '../shared/stable-json.ts';
 export { samplingParams, recordingHash, type RecordingKey } from '../plan/recording-key.ts';

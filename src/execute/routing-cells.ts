@@ -4,7 +4,7 @@
  * so recordings, replay, grading, resume and the result line treat it like every other cell.
  */
 import type { Context } from '../context.ts';
-import type { RuntimeName } from '../plan/matrix.ts';
+import type { RuntimeName } from '../schema/models.ts';
 import type { RuntimeVersions } from '../plan/cell-plan.ts';
 import type { RoutingCellOutput } from '../shared/agent-runtime.ts';
 import type { AgentRuntimes } from './agent-cells.ts';

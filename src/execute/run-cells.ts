@@ -9,7 +9,7 @@
  * per-row hooks are not used: they need its sqlite eval database, a write and a file-signal per row,
  * measured at ≈ 6 ms of CPU per cell.
  */
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import type { CellPlan, RunMode } from '../plan/cell-plan.ts';
 import type { PlanList } from '../plan/cell-plans.ts';
 import type { CellResult } from '../schema/result.ts';

@@ -1,7 +1,7 @@
 import type { Context } from '../context.ts';
 import { openResultWriter, writeMeta } from '../io/run/run-store.ts';
 import type { CellPlans } from '../plan/cell-plans.ts';
-import type { ResolvedModel } from '../plan/matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { RunMeta } from '../schema/run-meta.ts';
 import type { BudgetGuard } from './budget.ts';
@@ -12,7 +12,7 @@ import type { RecordingStore } from './recordings.ts';
 import { runCells } from './run-cells.ts';
 
 /** What running the decided cells needs: where results go, how the engine runs them, what may stop them. */
-export interface RunDecidedInput {
+interface RunDecidedInput {
   decided: Decided;
   finished: Finished;
   plans: CellPlans;

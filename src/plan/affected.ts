@@ -15,7 +15,7 @@ import { needsGrader } from '../assertions/registry.ts';
 import type { Cell } from './matrix.ts';
 import { cellIdentity, planCell } from './plan-cell.ts';
 
-export interface AffectedInput {
+interface AffectedInput {
   cells: Cell<LoadedScenario>[];
   /** Files changed since the ref, relative to the project root. */
   changed: ReadonlySet<string>;

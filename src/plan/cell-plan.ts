@@ -4,7 +4,7 @@ import type { EvalConfig } from '../schema/eval-config.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { RuntimeAgent } from '../shared/agent-runtime.ts';
 import type { EngineAssertion } from '../shared/engine-types.ts';
-import type { ResolvedModel } from './matrix.ts';
+import type { ResolvedModel } from '../schema/models.ts';
 
 /** live: call models (promptfoo cache on) and record; record: same with the cache off; replay: recordings only. */
 export type RunMode = 'live' | 'record' | 'replay';

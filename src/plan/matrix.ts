@@ -17,9 +17,7 @@ const MAX_CELLS = 200_000;
  */
 
 // Model resolution is shared with the finish stage (the grader, resolved again after the run): schema/models.ts.
-export { type ResolvedModel, resolveModel, type RuntimeName } from '../schema/models.ts';
 // The cell key is shared with merge (finish/), which names the cells a shard is missing: schema/cell-key.ts.
-export { cellKey } from '../schema/cell-key.ts';
 
 /** What the matrix needs of a scenario (the loaded scenario has more). */
 export interface MatrixScenario {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentVariant } from '../schema/agent.ts';
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
-import type { Cell, RuntimeName } from './matrix.ts';
+import type { Cell } from './matrix.ts';
+import type { RuntimeName } from '../schema/models.ts';
 import { cellRecordingKey, planCell } from './plan-cell.ts';
 
 const agentFile = (over: Partial<AgentVariant>): AgentVariant =>

@@ -4,7 +4,8 @@ import { assertionIndex, needsGrader, toEngineAssertions } from '../assertions/r
 import type { LoadedScenario } from '../schema/loaded-scenario.ts';
 import type { AgentVariant } from '../schema/agent.ts';
 import type { RuntimeAgent } from '../shared/agent-runtime.ts';
-import type { Cell, RuntimeName } from './matrix.ts';
+import type { Cell } from './matrix.ts';
+import type { RuntimeName } from '../schema/models.ts';
 import { runtimeAgent } from './translate-agent.ts';
 import { isControlVariantId } from '../shared/control-arm.ts';
 import type { AgentRun, CellPlan, RoutingRun, RuntimeVersions } from './cell-plan.ts';

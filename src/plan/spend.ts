@@ -11,7 +11,7 @@
 import type { EvalConfig, ModelCost } from '../schema/eval-config.ts';
 import type { CellResult } from '../schema/result.ts';
 import type { CellProjection, Range, SpendCell, SpendSample } from '../schema/planning-figures.ts';
-import { resolveModel } from './matrix.ts';
+import { resolveModel } from '../schema/models.ts';
 
 /** USD per million tokens. */
 export type ModelPrice = ModelCost;

@@ -1,6 +1,6 @@
 import type { AgentVariant } from '../schema/agent.ts';
 import type { RuntimeAgent } from '../shared/agent-runtime.ts';
-import type { RuntimeName } from './matrix.ts';
+import type { RuntimeName } from '../schema/models.ts';
 import { claudeToolsOnOpenCode, openCodeGrantsOnClaudeCode } from '../shared/tool-translation.ts';
 
 /**

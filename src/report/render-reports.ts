@@ -8,14 +8,14 @@ import { renderJunit } from './junit/junit.ts';
 import { renderSummaryMarkdown } from './markdown/summary-md.ts';
 import { budgetStopText } from './text/budget-stop.ts';
 
-export type ReportFilesInput = ReportInput & {
+type ReportFilesInput = ReportInput & {
   /** Link to the HTML report used in summary.md (an artifact URL in CI); default `index.html`. */
   htmlUrl?: string;
   html?: HtmlOptions;
 };
 
 /** The text of each report file. */
-export interface RenderedReports {
+interface RenderedReports {
   html: string;
   summary: string;
   junit: string;

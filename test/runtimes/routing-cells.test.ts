@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentRuntimes, openAgentRuntimes, runtimeModel } from '../../src/execute/agent-cells.ts';
-import type { ResolvedModel } from '../../src/plan/matrix.ts';
+import type { ResolvedModel } from '../../src/schema/models.ts';
 import { memoryContext } from '../support/context.ts';
 import { FAKE_ANTHROPIC_KEY, type FakeAnthropicServer, startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { claudeRoutingRules, delegationPrompt, routingSuite } from '../support/routing-script.ts';

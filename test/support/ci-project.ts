@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cellKey } from '../../src/plan/matrix.ts';
+import { cellKey } from '../../src/schema/cell-key.ts';
 import { scenarioYaml } from './mini-project.ts';
 import type { CellResult, CellStatus } from '../../src/schema/result.ts';
 import type { RunMeta } from '../../src/schema/run-meta.ts';

@@ -31,7 +31,7 @@ interface DamagedLine {
   message: string;
 }
 
-export interface HistoryRead {
+interface HistoryRead {
   /** A format-2 line's entry carries its cells summed (`cellTotals`) until its cells are read. */
   entries: ReadHistoryEntry[];
   /** Lines that could not be read; they are skipped here and left untouched in the file. */

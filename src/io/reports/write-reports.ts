@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 
 /** The report files of a run, by name: their text to write, or the paths written. */
-export interface ReportFiles<T = string> {
+interface ReportFiles<T = string> {
   html: T;
   summary: T;
   junit: T;

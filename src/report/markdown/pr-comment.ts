@@ -18,7 +18,7 @@ import { describeControl } from '../text/control-text.ts';
 import { routingGateMarkdown } from './routing-md.ts';
 
 /** The hidden first line the workflow looks for to update its own comment instead of adding one. */
-export const PR_COMMENT_MARKER = '<!-- agent-evals:pr-comment -->';
+const PR_COMMENT_MARKER = '<!-- agent-evals:pr-comment -->';
 
 const SHOWN: ReadonlyArray<GateComparison['verdict']> = ['regressed', 'below-threshold', 'improved', 'inconclusive'];
 const HEADLINE: Record<GateReport['exitCode'], string> = {

@@ -21,7 +21,7 @@ export function measuredLatency(results: readonly CellVerdict[]): LatencyStat[] 
 }
 
 /** One row of the latency table: the run's figures and, when the baseline run has them, the baseline's. */
-export interface LatencyRow {
+interface LatencyRow {
   s: LatencyStat;
   base?: LatencyFigures;
 }

@@ -7,7 +7,7 @@ import type { ControlComparison, ControlVerdict } from '../../score/control.ts';
 import { CONTROL_LABEL } from '../../shared/control-arm.ts';
 import { formatDiff, formatP, formatRate } from '../model/matrix-view.ts';
 
-export const NO_GAIN = 'no measurable gain over the bare model';
+const NO_GAIN = 'no measurable gain over the bare model';
 
 export const CONTROL_VERDICT_TEXT: Record<ControlVerdict, string> = {
   gain: 'gain over the bare model',

@@ -3,7 +3,7 @@
  * scenario, a cell, a folded prompt) start closed, and some browsers jump to an anchor inside a closed
  * `<details>` without opening it.
  */
-export function openAnchor(hash: string): void {
+function openAnchor(hash: string): void {
   const target = document.getElementById(decodeURIComponent(hash.slice(1)));
   for (let el: HTMLElement | null = target; el; el = el.parentElement) if (el instanceof HTMLDetailsElement) el.open = true;
   target?.scrollIntoView();

@@ -1,5 +1,5 @@
 /** One piece of a word diff: in both answers, only in the second (`ins`) or only in the first (`del`). */
-export interface DiffPart {
+interface DiffPart {
   kind: 'same' | 'ins' | 'del';
   text: string;
 }
