@@ -4,10 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import type { Project } from '../support/project-fixture.ts';
-import { evalProject, fakeModel, FAST_ENV, resultsText, runIds } from '../support/eval-project.ts';
+import { evalProject, fakeModel, FAST_ENV } from '../support/eval-project.ts';
 import { config, expectCleanLog, interruptAfter, SCRIPT } from '../support/interrupt.ts';
 
 let server: FakeOpenAIServer;
@@ -39,7 +36,7 @@ describe('eval: Ctrl-C', () => {
     using project = evalProject({ config: config(server) });
     // Another config than the default (one call at a time), and fewer repeats than it says: 5 × 2 × 1 = 10 cells.
     project.write('evals/slow.yaml', { models: [fakeModel(server, 'model-a')], repeats: 2, concurrency: 1, timeoutMs: 10_000 });
-    const stopped = await interruptRun(project, 3, ['eval', '-c', 'evals/slow.yaml', '--repeat', '1']);
+    const stopped = await interruptAfter(project, server, 3, 'SIGINT', ['eval', '-c', 'evals/slow.yaml', '--repeat', '1']);
     expect(stopped.code, stopped.stderr).toBe(130);
     const hint = stopped.stderr.split('\n').find((l) => l.startsWith('resume with: '));
     expect(hint).toBe(`resume with: npx agent-evals eval -c evals/slow.yaml --repeat 1 --resume ${stopped.runId}`);
@@ -50,36 +47,3 @@ describe('eval: Ctrl-C', () => {
     expect(expectCleanLog(project, stopped.runId)).toHaveLength(10);
   });
 });
-
-/**
- * Starts `agent-evals <args>`, waits until `lines` results are on disk, sends SIGINT (as Ctrl-C does). The
- * server holds every answer after the first `lines` until then: the run is part-way, however slow the machine.
- */
-async function interruptRun(project: Project, lines: number, args: string[]) {
-  let release: () => void = () => {};
-  const signalled = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let answered = 0;
-  server.configure({ holdAnswer: () => (answered++ < lines ? undefined : signalled) });
-  const child = project.spawnCli(args, { env: FAST_ENV });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  child.stdout!.resume();
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  try {
-    for (;;) {
-      const id = runIds(project.root).at(-1);
-      const text = id && existsSync(path.join(project.root, 'reports', 'runs', id, 'results.jsonl')) ? resultsText(project.root, id) : '';
-      if (text.split('\n').filter(Boolean).length >= lines) break;
-      if (child.exitCode !== null) throw new Error(`run ended before ${lines} results: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    process.kill(child.pid!, 'SIGINT');
-  } finally {
-    release();
-    server.configure({ holdAnswer: undefined });
-  }
-  const code = await closed;
-  return { code, stderr, runId: runIds(project.root).at(-1)! };
-}
