@@ -128,8 +128,16 @@ export class ResultFold {
     const error = this.error.at(i);
     const tokens = { prompt: this.tokens.at(t), completion: this.tokens.at(t + 1), total: this.tokens.at(t + 2) };
     const approximated = this.approximated.at(i);
+    const id = this.identities.values[this.identity.at(i)]!;
+    // Named one by one, not spread first: a literal that starts with a spread costs each verdict 2.5 times the memory (V8).
     return {
-      ...this.identities.values[this.identity.at(i)]!,
+      agent: id.agent,
+      variantId: id.variantId,
+      variantHash: id.variantHash,
+      scenarioId: id.scenarioId,
+      scenarioHash: id.scenarioHash,
+      assertionsHash: id.assertionsHash,
+      model: id.model,
       repeat: this.repeat.at(i),
       status: STATUSES[flags & 7]!,
       assertions: this.lists.values[flags >>> 6]!,
