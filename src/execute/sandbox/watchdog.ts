@@ -10,7 +10,7 @@
  * jailed.limitError(); // 'sandbox limit: more than 256 processes'
  */
 import type { ChildProcess } from 'node:child_process';
-import { type Dirent, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export interface SandboxLimits {
@@ -112,6 +112,20 @@ function usage(dir: string, skip: ReadonlySet<string> = new Set()): { total: num
 
 const MiB = 1024 ** 2;
 
+/**
+ * Whether a process already sees the sandbox's own root. bubblewrap names its first process before that
+ * process has moved into it: for a moment `/proc/<pid>/root/tmp` is the host's /tmp, which is not the cell's.
+ */
+function inOwnRoot(pid: number): boolean {
+  try {
+    const inside = statSync(`/proc/${pid}/root/`);
+    const host = statSync('/');
+    return inside.dev !== host.dev || inside.ino !== host.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** One timer for every sandbox of the run: process count, memory and bytes written, against the limits. */
 export function createWatchdog(limits: SandboxLimits) {
   const live = new Set<() => void>();
@@ -143,7 +157,7 @@ export function createWatchdog(limits: SandboxLimits) {
       // The cell's folders, and the sandbox's private /tmp seen through its first process (without what is bound into it).
       const folders = () => {
         const r = root();
-        const tmp = jailed && r ? [usage(`/proc/${r}/root/tmp`, new Set(mounted.map((m) => `/proc/${r}/root${m}`)))] : [];
+        const tmp = jailed && r && inOwnRoot(r) ? [usage(`/proc/${r}/root/tmp`, new Set(mounted.map((m) => `/proc/${r}/root${m}`)))] : [];
         return [...writable.map((w) => usage(w)), ...tmp];
       };
       const start = writable.map((w) => usage(w)).reduce((n, u) => n + u.total, 0);
