@@ -20,6 +20,7 @@ import { fakeOpenAIProvider, startFakeOpenAI, type FakeOpenAIServer } from '../s
 import { startFakeOpenAIStream, type FakeOpenAIStreamServer, type StreamContext } from '../support/fake-openai-stream-server.ts';
 import { childEnv, REPO_ROOT } from '../support/project-fixture.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
+import { resolveOpenCodeBinary } from '../../src/execute/runtimes/opencode.ts';
 import { CLIENT_SCRIPT } from '../../src/report/html/client-bundle.ts';
 
 const tempDir = tempDirs('agent-evals-pack-');
@@ -239,7 +240,7 @@ describe('installed into another repository', () => {
     expect(run.stderr).toMatch(/debug: engine: promptfoo [\d.]+, bundled \(.*node_modules\/agent-evals\/dist\/engine\/promptfoo\.mjs\)\n/);
   }, 300_000);
 
-  it("install-runtime opencode installs the pinned OpenCode into the repository's .agent-evals/runtimes/opencode/", async () => {
+  it("install-runtime opencode installs the pinned OpenCode into the repository's .agent-evals/runtimes/opencode/, where the harness finds it; a second run installs nothing", async () => {
     const run = await npx(['install-runtime', 'opencode']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const prefix = path.join(repo, '.agent-evals', 'runtimes', 'opencode');
@@ -247,6 +248,14 @@ describe('installed into another repository', () => {
     const binary = run.stdout.trim().replace(/^installed opencode-ai@1\.18\.33 @opencode-ai\/sdk@1\.18\.33: /, '');
     expect(binary.startsWith(path.join(prefix, 'node_modules'))).toBe(true);
     expect(existsSync(binary)).toBe(true);
+    // The harness running on this repository finds that install, not the package's own.
+    expect(resolveOpenCodeBinary({ projectRoot: repo, env: {} })).toBe(binary);
+
+    // A second run installs nothing and says where it is.
+    const again = await npx(['install-runtime', 'opencode']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('installing');
+    expect(again.stdout.trim()).toBe(run.stdout.trim().replace(/^installed/, 'already installed'));
   }, 600_000);
 
   it('an agentic cell runs on both runtimes from the package (Claude Code through the optional SDK, OpenCode as installed)', async () => {

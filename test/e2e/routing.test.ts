@@ -3,7 +3,8 @@
  * loopback doubles whose main agent routes by the stated rule of test/support/routing-script.ts (by the agents'
  * descriptions: "SQL" and "XSS" go to the listed agent whose description says the word most often). The run shows
  * the exact confusion matrix, recall and precision; an edit of one description that makes the main agent misroute
- * is gated as a regression of the sibling that lost the requests, with the requests listed.
+ * is gated as a regression of the sibling that lost the requests, with the requests listed. No subagent ever runs:
+ * no request to either double carries an agent's body. Each decision names the program version that made it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { resolveOpenCodeBinary } from '../../src/execute/runtimes/opencode.ts';
 import { type FakeAnthropicServer, startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { type FakeOpenAIStreamServer, startFakeOpenAIStream } from '../support/fake-openai-stream-server.ts';
 import { createProject } from '../support/project-fixture.ts';
-import { claudeRoutingRules, openCodeRoutingRules } from '../support/routing-script.ts';
+import { bodyMarker, claudeRoutingRules, openCodeRoutingRules } from '../support/routing-script.ts';
+import { runCliOn } from '../support/run-cli.ts';
 
 const haveOpenCode = (() => {
   try {
@@ -121,7 +123,12 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('a routing suite on Claude Cod
     for (const r of rows) {
       const expected = r.scenarioId === 'backend/readme' ? 'none' : r.routing!.expected;
       expect(r.routing!.chosen, `${r.model} ${r.scenarioId}`).toBe(expected);
-      expect(r.routing!.runtimeVersion, r.model).toMatch(/\d/);
+      expect(r.routing!.runtimeVersion, r.model).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    // The main agent decides; no subagent runs (its body would be a request's system prompt).
+    for (const name of SUITE.agents) {
+      expect(anthropic.agentCalls.filter((c) => c.system.includes(bodyMarker(name)))).toEqual([]);
+      expect(openai.agentCalls.filter((c) => c.system.includes(bodyMarker(name)))).toEqual([]);
     }
     const summary = readFileSync(path.join(project.root, 'reports', 'summary.md'), 'utf8');
     for (const model of ['claude-code:claude-test-model', 'opencode:test-model']) {
@@ -138,7 +145,7 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('a routing suite on Claude Cod
     const index = readFileSync(path.join(project.root, 'reports', 'index.html'), 'utf8');
     expect(index).toContain('<section id="routing"><h2>Routing</h2>');
 
-    const bless = await project.cli(['bless']);
+    const bless = await runCliOn(project.root, ['bless']);
     expect(bless.code, bless.stdout + bless.stderr).toBe(0);
     // The edited description says SQL more often than the database engineer's: the main agent now sends SQL work to it.
     project.write(
@@ -147,8 +154,11 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('a routing suite on Claude Cod
     );
     const second = await project.cli(['eval', '-c', 'evals/routing.yaml', '--ci'], { timeoutMs: 400_000 });
     expect(second.code, second.stdout + second.stderr).toBe(1);
-    const gate = await project.cli(['gate']);
+    const gate = await runCliOn(project.root, ['gate']);
     expect(gate.code, gate.stdout + gate.stderr).toBe(1);
+    // The sibling that lost the requests is the one gated, with the requests that moved and where they went.
+    expect(gate.stdout).toMatch(/routing regressed: .*database-engineer recall 1\.00 → 0\.00 \(0\/9\)/);
+    expect(gate.stdout).toMatch(/backend\/sql-1\S* \(database-engineer → security-auditor\)/);
     const after = readFileSync(path.join(project.root, 'reports', 'summary.md'), 'utf8');
     for (const model of ['claude-code:claude-test-model', 'opencode:test-model']) {
       expect(after).toContain(
@@ -158,7 +168,8 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('a routing suite on Claude Cod
     expect(after).toMatch(
       /moved: backend\/sql-1#1 \(database-engineer → security-auditor\), backend\/sql-2#1 \(database-engineer → security-auditor\)/,
     );
-    const comment = await project.cli(['report', '--format', 'pr-comment']);
+    expect(after).toMatch(/misrouted: backend\/sql-1: expected database-engineer, went to security-auditor/);
+    const comment = await runCliOn(project.root, ['report', '--format', 'pr-comment']);
     expect(comment.stdout).toContain(
       '**routing regressed** backend · security-auditor/security-auditor @ claude-code:claude-test-model: database-engineer recall',
     );
