@@ -2,7 +2,7 @@
  * One agent kept for both tools (issue 25 item 4): `.claude/agents/code-reviewer.md` beside
  * `.opencode/agent/code-reviewer.md` is two variants of `code-reviewer`, `code-reviewer@claude` and
  * `code-reviewer@opencode`, through the real CLI: `agents`, `lint` and `eval --dry-run` exit 0 and list both.
- * A clash within one tool's places stays a `duplicate-id` error.
+ * A clash within one tool's places stays a `duplicate-id` error. Everything but the live eval runs in-process.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeModel, FAST_ENV } from '../support/eval-project.ts';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import { createProject } from '../support/project-fixture.ts';
+import { runCliOn, usePromptfooInProcess } from '../support/run-cli.ts';
 
 const CLAUDE = `---
 name: code-reviewer
@@ -65,10 +66,12 @@ function dualProject(extra: Record<string, string> = {}) {
   });
 }
 
+usePromptfooInProcess();
+
 describe('one agent, both tools', () => {
   it('agents lists both variants of one agent, each with where it came from', async () => {
     using project = dualProject();
-    const run = await project.cli(['agents']);
+    const run = await runCliOn(project.root, ['agents']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const rows = run.stdout
       .split('\n')
@@ -83,18 +86,18 @@ describe('one agent, both tools', () => {
 
   it('lint passes with no duplicate-id', async () => {
     using project = dualProject();
-    const run = await project.cli(['lint']);
+    const run = await runCliOn(project.root, ['lint']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout + run.stderr).not.toContain('duplicate-id');
   });
 
   it('eval --dry-run plans both variants side by side, and --agent picks either by its id', async () => {
     using project = dualProject();
-    const run = await project.cli(['eval', '--dry-run']);
+    const run = await runCliOn(project.root, ['eval', '--dry-run']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('dry run: 2 variants × 1 models × 1 scenarios × 1 repeats (where scenarios apply) = 2 cells');
     for (const id of ['code-reviewer@claude', 'code-reviewer@opencode']) {
-      const one = await project.cli(['eval', '--dry-run', '--agent', id]);
+      const one = await runCliOn(project.root, ['eval', '--dry-run', '--agent', id]);
       expect(one.code, one.stdout + one.stderr).toBe(0);
       expect(one.stdout).toContain('dry run: 1 variants × 1 models × 1 scenarios × 1 repeats (where scenarios apply) = 1 cells');
     }
@@ -107,7 +110,7 @@ describe('one agent, both tools', () => {
     const run = await project.cli(['eval'], { env: FAST_ENV });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(server.chatCalls).toHaveLength(2);
-    const report = await project.cli(['report']);
+    const report = await runCliOn(project.root, ['report']);
     expect(report.code, report.stdout + report.stderr).toBe(0);
     const html = readFileSync(path.join(project.root, 'reports', 'index.html'), 'utf8');
     const lives = html.match(/<h3>Where each variant lives<\/h3><ul class="files">([\s\S]*?)<\/ul>/)![1]!;
@@ -121,12 +124,12 @@ describe('one agent, both tools', () => {
     const json =
       '{\n  "agent": {\n    "code-reviewer": { "description": "Use when a pull request needs review.", "prompt": "You review." }\n  }\n}\n';
     using project = dualProject({ 'opencode.json': json });
-    const agents = await project.cli(['agents']);
+    const agents = await runCliOn(project.root, ['agents']);
     expect(agents.code).toBe(2);
     expect(agents.stderr.trim()).toBe(
       'error: opencode.json:3: variant "code-reviewer" is also defined in .opencode/agent/code-reviewer.md; rename one of them, or name the folders to read with agentsDirs: in the eval config',
     );
-    const lint = await project.cli(['lint']);
+    const lint = await runCliOn(project.root, ['lint']);
     expect(lint.code).toBe(1);
     expect(lint.stdout).toMatch(/^opencode\.json:3 {2}error {2}duplicate-id {2}/m);
   });

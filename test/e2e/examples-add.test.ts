@@ -14,7 +14,7 @@ import { Trajectory } from '../../src/schema/trajectory.ts';
 import { FAKE_ANTHROPIC_KEY, startFakeAnthropic, type FakeAnthropicServer, type TurnContext } from '../support/fake-anthropic-server.ts';
 import { listFiles } from '../support/mini-project.ts';
 import { createProject, type CliResult, type Project } from '../support/project-fixture.ts';
-import { runCliOn } from '../support/run-cli.ts';
+import { runCliOn, usePromptfooInProcess } from '../support/run-cli.ts';
 
 const show = (r: Pick<CliResult, 'code' | 'stdout' | 'stderr'>) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 
@@ -89,6 +89,8 @@ afterAll(async () => {
   await anthropic?.close();
 });
 
+usePromptfooInProcess();
+
 describe('examples add: a recorded cell becomes a reference example', () => {
   it('writes the answer, the trajectory and the examples entry (comments kept); calibrate and eval accept them', {
     timeout: 300_000,
@@ -136,7 +138,7 @@ describe('examples add: a recorded cell becomes a reference example', () => {
       'check it: agent-evals calibrate --scenario reads-first',
     ]);
     // Until the scenario judges what the agent did, the recorded answer is one more good answer.
-    const calibrated = await project.cli(['calibrate']);
+    const calibrated = await runCliOn(project.root, ['calibrate']);
     expect(calibrated.code, show(calibrated)).toBe(0);
 
     // The hasty cell answers blind: a fail example once the scenario checks what the agent read.
@@ -188,18 +190,18 @@ describe('examples add: a recorded cell becomes a reference example', () => {
       scenarioPath,
       readFileSync(scenarioPath, 'utf8').replace('assert:\n', 'assert:\n  - { type: reads-file, value: src/routes.ts, critical: true }\n'),
     );
-    const missing = await project.cli(['calibrate']);
+    const missing = await runCliOn(project.root, ['calibrate']);
     expect(missing.code, show(missing)).toBe(1);
     expect(missing.stdout).toMatch(
       /pass example "scenarios\/review\/examples\/hand\.pass\.md" has no trajectory.*add `trajectory: <file>\.json` beside it.*`agent-evals examples add --cell <cell-id> --as pass`/,
     );
     writeFileSync(scenarioPath, readFileSync(scenarioPath, 'utf8').replace('    - examples/hand.pass.md   # written by hand\n', ''));
-    const recorded = await project.cli(['calibrate', '--scenario', 'reads-first']);
+    const recorded = await runCliOn(project.root, ['calibrate', '--scenario', 'reads-first']);
     expect(recorded.code, show(recorded)).toBe(0);
     expect(recorded.stdout).toMatch(/^ok\s+reads-first/m);
 
     // eval calibrates first, then replays the run's cells: the recorded examples are accepted.
-    const replay = await project.cli(['eval', '--replay']);
+    const replay = await runCliOn(project.root, ['eval', '--replay']);
     expect(replay.code, show(replay)).toBe(0);
     expect(replay.stdout).toContain('calibration: 1 scenarios calibrate clean');
     const replayed = results(project.root).rows;
