@@ -389,15 +389,27 @@ describe('claude-code runtime: limits', () => {
 
   it('ends at the wall time: a limit', async () => {
     const cell = newCell();
-    // The model never answers (until the server closes): only the wall-time limit can end the cell.
+    // The model never answers (until the server closes): only the wall-time limit can end the cell. 8 s: time
+    // for Claude Code to start and ask, even beside a CPU hog (a bound reached before asking is an error, below).
     server.configure({ ...forever(), latencyMs: 60 * 60_000 });
     const out = await runtime.runCell(
       input(cell, contractFirst, {
-        limits: { maxTurns: 20, maxRequests: 50, wallTimeMs: 2_000 },
+        limits: { maxTurns: 20, maxRequests: 50, wallTimeMs: 8_000 },
       }),
     );
     expect(out.error).toBeUndefined();
-    expect(out.limit).toMatch(/wall time limit \(2000 ms\) reached/);
+    expect(out.limit).toMatch(/wall time limit \(8000 ms\) reached/);
+  });
+
+  it('a wall time reached before Claude Code asked the model anything is an error, not a limit (as on OpenCode)', async () => {
+    const cell = newCell();
+    server.configure(forever());
+    const before = server.requests.filter((r) => r.kind === 'messages').length;
+    // 1 ms: the clock runs out while the program is still starting.
+    const out = await runtime.runCell(input(cell, contractFirst, { limits: { maxTurns: 20, maxRequests: 50, wallTimeMs: 1 } }));
+    expect(out.limit).toBeUndefined();
+    expect(out.error).toBe('Claude Code made no model request before it was stopped: wall time limit (1 ms) reached');
+    expect(server.requests.filter((r) => r.kind === 'messages').length).toBe(before);
   });
 });
 

@@ -331,7 +331,7 @@ async function runClaudeCodeCell(
     rmSync(ctl, { recursive: true, force: true });
   }
   const result = recorder.result;
-  const end = cellEnd(control, crash, result, input.limits.maxTurns);
+  const end = cellEnd(control, crash, result, input.limits.maxTurns, proxy.requests);
   const { trajectory, answer } = recorder.finish('limit' in end ? { limit: end.limit } : {});
   const approximated = input.agent.approximated;
   return {
@@ -350,9 +350,13 @@ async function runClaudeCodeCell(
  * How the cell ended: a bound of the cell the agent reached is a `limit` (a scored failure); a sandbox limit,
  * a cancel, a crash or a model error is an `error`.
  */
-function cellEnd(control: CellControl, crash: string | undefined, result: StreamMessage | undefined, maxTurns: number) {
+function cellEnd(control: CellControl, crash: string | undefined, result: StreamMessage | undefined, maxTurns: number, requests: number) {
   const sandboxLimit = control.jailed?.limitError();
   if (sandboxLimit) return { error: sandboxLimit };
+  // A bound reached before the program asked the model anything measures its start-up, not the agent: an
+  // error (not scored), as on OpenCode ("made no model request").
+  if (control.stopReason && control.stopKind === 'limit' && requests === 0)
+    return { error: `Claude Code made no model request before it was stopped: ${control.stopReason}` };
   if (control.stopReason) return control.stopKind === 'limit' ? { limit: control.stopReason } : { error: control.stopReason };
   if (crash) return { error: crash };
   if (result?.subtype === 'error_max_turns') return { limit: `maxTurns (${maxTurns}) reached` };

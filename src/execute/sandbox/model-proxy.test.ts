@@ -55,6 +55,8 @@ describe('model proxy', () => {
         ['/v1/messages?beta=true', undefined, 'Bearer sk-real-123', '{"stream":true}'],
       ]);
       expect(JSON.stringify(seen)).not.toContain(PLACEHOLDER_KEY);
+      // Counted: a runtime tells "stopped before asking the model anything" from a model that never answered.
+      expect(proxy.requests).toBe(2);
     } finally {
       await proxy.close();
       rmSync(dir, { recursive: true, force: true });
@@ -64,6 +66,7 @@ describe('model proxy', () => {
   it('with no route (between cells) answers 503 and reaches nothing; with no key, sends none', async () => {
     const proxy = await startModelProxy();
     try {
+      expect(proxy.requests).toBe(0);
       const port = Number(new URL(proxy.address).port);
       seen.length = 0;
       expect((await post({ port }, { 'x-api-key': PLACEHOLDER_KEY })).status).toBe(503);

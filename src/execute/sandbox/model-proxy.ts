@@ -32,6 +32,8 @@ interface ModelRoute {
 export interface ModelProxy {
   /** Where the proxy listens: a socket path, or `http://127.0.0.1:<port>` with `sandbox: none`. */
   readonly address: string;
+  /** Requests the agent program sent through the proxy so far, answered or not. */
+  readonly requests: number;
   route(route: ModelRoute | undefined): void;
   close(): Promise<void>;
 }
@@ -39,7 +41,11 @@ export interface ModelProxy {
 /** Starts a proxy on `socket` (a path) or, when none is given, on a free loopback port. */
 export async function startModelProxy(opts: { socket?: string } = {}): Promise<ModelProxy> {
   let current: ModelRoute | undefined;
-  const server = http.createServer((req, res) => forward(current, req, res));
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    requests++;
+    forward(current, req, res);
+  });
   if (opts.socket) rmSync(opts.socket, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -49,6 +55,9 @@ export async function startModelProxy(opts: { socket?: string } = {}): Promise<M
   const address = opts.socket ?? `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return {
     address,
+    get requests() {
+      return requests;
+    },
     route(route) {
       current = route;
     },
