@@ -4,7 +4,7 @@
  *   the fix; `sandbox: none` runs unjailed, and says so in meta.json, the console and the reports;
  * - the harness killed mid-cell: with SIGKILL, SIGTERM or SIGINT while an agent's shell command runs (and a
  *   background process it started), no process of the run survives, the API key was never written to any
- *   file, and the next command removes what the dead run left of its sandboxes.
+ *   file, and the next command removes what the dead run left of its sandboxes (and of its socket folders).
  */
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,6 +138,9 @@ describe('the harness killed mid-cell', () => {
       });
       const runId = readdirSync(runs)[0]!;
       expect(existsSync(path.join(runs, runId, 'cells')) || existsSync(path.join(runs, runId, 'opencode-home'))).toBe(true);
+      // Its sockets' folders, named after it: what a killed harness cannot remove itself.
+      const controlFolders = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`agent-evals-ctl-${child.pid}-`));
+      expect(controlFolders()).not.toEqual([]);
       child.kill(signal);
       await closed;
       await until('every process of the run gone', () => sleeps().length === 0, 100);
@@ -165,6 +168,7 @@ describe('the harness killed mid-cell', () => {
         });
       }
       expect(readdirSync(path.join(runs, runId)).filter((f) => f === 'cells' || f === 'opencode-home')).toEqual([]);
+      expect(controlFolders()).toEqual([]);
       expect(filesHolding(p.root, KEY)).toEqual([path.join(p.root, 'evals', 'default.yaml')]);
     },
   );

@@ -33,7 +33,8 @@
  *
  * Limits: `maxTurns` goes to Claude Code; model requests (responses seen + API retries) are counted and the
  * query is aborted as soon as one more would pass `maxRequests`; the wall time aborts it too. Either ends
- * the cell with `error`. Earlier `history` turns are given as a transcript before the request (the SDK's
+ * the cell with `limit` (a scored failure), unless Claude Code had sent no model request yet: then `error`
+ * (its start-up, not the agent, met the bound). Earlier `history` turns are given as a transcript before the request (the SDK's
  * one-shot prompt cannot carry assistant turns).
  *
  * @example
@@ -44,8 +45,8 @@
  * out.trajectory.toolCalls; // [{ tool: 'Read', outcome: 'ran', … }, { tool: 'Edit', outcome: 'denied-by-agent', … }]
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ProviderUnavailableError } from '../../errors.ts';
 import type {
@@ -303,7 +304,7 @@ async function runClaudeCodeCell(
   });
   const control = cellControl(input);
   // The model proxy's socket lives in a folder of its own: short (a socket path has ≈ 100 bytes), read-only inside.
-  const ctl = mkdtempSync(join(tmpdir(), 'agent-evals-cc-'));
+  const ctl = opts.sandbox.controlFolder('cc');
   const jailed = opts.sandbox.kind !== 'none';
   const proxy = await startModelProxy(jailed ? { socket: join(ctl, 'model.sock') } : {});
   proxy.route({ baseUrl: input.model.apiBaseUrl ?? 'https://api.anthropic.com', apiKey: input.model.apiKey });

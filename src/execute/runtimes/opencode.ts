@@ -178,7 +178,7 @@ function slotPool(opts: { binary: string; home: string; sandbox: Sandbox; pathEn
     const dir = path.join(opts.home, `sandbox-${++count}`);
     const workRoot = path.join(dir, 'work');
     mkdirSync(workRoot, { recursive: true });
-    const ctl = mkdtempSync(path.join(os.tmpdir(), 'agent-evals-oc-'));
+    const ctl = opts.sandbox.controlFolder('oc');
     mkdirSync(path.join(ctl, 'model'));
     const jailed = opts.sandbox.kind !== 'none';
     const modelSocket = path.join(ctl, 'model', 'model.sock');

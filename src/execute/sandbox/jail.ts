@@ -30,6 +30,7 @@ import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { platform } from 'node:os';
 import path from 'node:path';
 import { bridgeArgv } from './bridge.ts';
+import { type ControlFolders, controlFolders } from './control-folders.ts';
 import { jailArgs, SYSTEM_FOLDERS, type SystemPath } from './jail-args.ts';
 import { pidsCgroups } from './pids-cgroup.ts';
 import { createWatchdog, type Jailed, type SandboxLimits } from './watchdog.ts';
@@ -63,6 +64,8 @@ interface JailJob {
 export interface Sandbox {
   readonly kind: SandboxKind;
   spawn(job: JailJob): Jailed;
+  /** A new folder for a cell's or a server's sockets, swept by the next run if this process dies first (control-folders.ts). */
+  controlFolder(label: string): string;
 }
 
 interface SandboxOptions {
@@ -132,8 +135,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   const watchdog = createWatchdog(limits);
   // A kernel cap on processes where a cgroup can be made; the watchdog holds the limit either way.
   const cgroups = opts.kind === 'bubblewrap' ? pidsCgroups(process.pid) : undefined;
+  let folders: ControlFolders | undefined;
   return {
     kind: opts.kind,
+    controlFolder(label) {
+      folders ??= controlFolders(process.pid);
+      return folders.make(label);
+    },
     spawn(job) {
       if (opts.kind === 'none') {
         const child = spawn(job.command[0]!, job.command.slice(1), { cwd: job.cwd, env: job.env, stdio: job.stdio, detached: true });
