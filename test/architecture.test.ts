@@ -443,7 +443,7 @@ describe('architecture', () => {
     // allowed there, in the lock (is the owner's pid alive?) and where a dead run's sandboxes are swept. The lock
     // also writes its own pid into the lock file: history's writers have no context to get it from.
     // The sandbox reads where Node is (`process.execPath`: the bridge runs on it inside the jail) and its own pid
-    // (naming its pids cgroups, so a later run can remove a dead one's), facts, not process state; `bridge.ts` holds the source of a program that runs inside the sandbox, not in the harness.
+    // (naming its pids cgroups and its socket folders, so a later run can remove a dead one's), facts, not process state; `bridge.ts` holds the source of a program that runs inside the sandbox, not in the harness.
     const allowed = (file: string, use: string) =>
       (use === 'process.kill' &&
         (file.startsWith('execute/runtimes/') ||

@@ -124,6 +124,17 @@ describe('gateRouting', () => {
     ]);
   });
 
+  it("the gate holds the run to the config's thresholds.routing (exit 1 naming the figure), and passes it without them", () => {
+    const current = aggregateRun(cells('api@v1', BASE));
+    const held = gateRun({ current, thresholds: { errorBudget: 0.5, alpha: 0.05, routing: { recall: 0.8 } }, plannedCells: 18 });
+    expect(held.exitCode).toBe(1);
+    expect(held.reason).toContain(
+      'routing below threshold: backend with api@v1 @ claude-code:m: handled itself recall 0.67 (2/3) below threshold 0.80',
+    );
+    const free = gateRun({ current, thresholds: { errorBudget: 0.5, alpha: 0.05 }, plannedCells: 18 });
+    expect(free.exitCode).toBe(0);
+  });
+
   it('names a change of the runtime program between the baseline`s decisions and these beside every figure', () => {
     const version = (results: CellResult[], v: string) => results.map((r) => ({ ...r, routing: { ...r.routing!, runtimeVersion: v } }));
     const baseline = aggregateRun(version(cells('api@v1', GOOD), '1.0.0'));

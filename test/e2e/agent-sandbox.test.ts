@@ -127,6 +127,8 @@ describe('the harness killed mid-cell', () => {
       if (runtime === 'opencode' && openCodeAbsent) ctx.skip();
       using p = project(runtime);
       const child = p.spawnCli(['eval']);
+      // A case that fails before its signal must not leave its harness (and the agent's sleeps) to the next case.
+      ctx.onTestFinished(() => void child.kill('SIGKILL'));
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr += d));
       const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
@@ -139,7 +141,7 @@ describe('the harness killed mid-cell', () => {
       const runId = readdirSync(runs)[0]!;
       expect(existsSync(path.join(runs, runId, 'cells')) || existsSync(path.join(runs, runId, 'opencode-home'))).toBe(true);
       // Its sockets' folders, named after it: what a killed harness cannot remove itself.
-      const controlFolders = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`agent-evals-ctl-${child.pid}-`));
+      const controlFolders = () => readdirSync(tmpdir()).filter((n) => new RegExp(`^agent-evals-ctl-\\d+-${child.pid}-`).test(n));
       expect(controlFolders()).not.toEqual([]);
       child.kill(signal);
       await closed;

@@ -34,8 +34,8 @@
  * Limits: `maxTurns` goes to Claude Code; model requests (responses seen + API retries) are counted and the
  * query is aborted as soon as one more would pass `maxRequests`; the wall time aborts it too. Either ends
  * the cell with `limit` (a scored failure), unless Claude Code had sent no model request yet: then `error`
- * (its start-up, not the agent, met the bound). Earlier `history` turns are given as a transcript before the request (the SDK's
- * one-shot prompt cannot carry assistant turns).
+ * (its start-up, not the agent, met the bound). Earlier `history` turns are given as a transcript before the
+ * request (the SDK's one-shot prompt cannot carry assistant turns).
  *
  * @example
  * const runtime = createClaudeCodeRuntime();

@@ -30,7 +30,7 @@ import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { platform } from 'node:os';
 import path from 'node:path';
 import { bridgeArgv } from './bridge.ts';
-import { type ControlFolders, controlFolders } from './control-folders.ts';
+import { type ControlFolders, sweepControlFolders } from './control-folders.ts';
 import { jailArgs, SYSTEM_FOLDERS, type SystemPath } from './jail-args.ts';
 import { pidsCgroups } from './pids-cgroup.ts';
 import { createWatchdog, type Jailed, type SandboxLimits } from './watchdog.ts';
@@ -139,7 +139,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   return {
     kind: opts.kind,
     controlFolder(label) {
-      folders ??= controlFolders(process.pid);
+      folders ??= sweepControlFolders(process.pid);
       return folders.make(label);
     },
     spawn(job) {

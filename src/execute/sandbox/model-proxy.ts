@@ -32,7 +32,7 @@ interface ModelRoute {
 export interface ModelProxy {
   /** Where the proxy listens: a socket path, or `http://127.0.0.1:<port>` with `sandbox: none`. */
   readonly address: string;
-  /** Requests the agent program sent through the proxy so far, answered or not. */
+  /** Model requests (POSTs) the agent program sent through the proxy so far, answered or not. */
   readonly requests: number;
   route(route: ModelRoute | undefined): void;
   close(): Promise<void>;
@@ -43,7 +43,7 @@ export async function startModelProxy(opts: { socket?: string } = {}): Promise<M
   let current: ModelRoute | undefined;
   let requests = 0;
   const server = http.createServer((req, res) => {
-    requests++;
+    if (req.method === 'POST') requests++;
     forward(current, req, res);
   });
   if (opts.socket) rmSync(opts.socket, { force: true });
