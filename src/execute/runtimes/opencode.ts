@@ -5,7 +5,8 @@
  * sees one folder of work. A cell's workspace copy is moved into a free sandbox's folder for the cell, and
  * moved back after it; a sandbox serves one cell at a time, and every process a cell left behind is killed
  * before the next cell's copy moves in, so no cell can reach another's copy. The pool grows to the run's
- * concurrency (one server start each, ≈ 4 s of CPU) instead of one server start per cell. Each cell is a
+ * concurrency (one server start each, ≈ 2 s of CPU here) instead of one server start per cell
+ * (`opencode-pool.ts`). Each cell is a
  * session addressed to the workspace with `?directory=` (OpenCode keeps one instance — config, agents,
  * permissions — per directory, disposed after the cell). The agent is installed as
  * `<workspace>/.opencode/agent/<name>.md` and the session is prompted with that agent by name: the server
@@ -21,15 +22,16 @@
  * const out = await runtime.runCell(input);
  * await runtime.close();
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentRuntime, RuntimeCellInput, RuntimeCellOutput } from '../../shared/agent-runtime.ts';
 import { createSandbox, type Sandbox } from '../sandbox/jail.ts';
-import { type ModelProxy, PLACEHOLDER_KEY, startModelProxy } from '../sandbox/model-proxy.ts';
+import { PLACEHOLDER_KEY } from '../sandbox/model-proxy.ts';
 import { type AskVerdict, classifyAsk, type PermissionRule, sandboxRules } from './opencode-permissions.ts';
-import { type OpenCodeEvent, type OpenCodeServer, startOpenCodeServer } from './opencode-server.ts';
+import { type CellWatch, createSlotPool, MODEL_PORT, type Slot, type SlotPool } from './opencode-pool.ts';
+import type { OpenCodeEvent, OpenCodeServer } from './opencode-server.ts';
 import { buildTrajectory, type ChildSession, type OpenCodeMessage } from './opencode-trajectory.ts';
 import { routeOpenCodeCase } from './opencode-routing.ts';
 import { type PreparedWorkspace, prepareWorkspace } from './opencode-workspace.ts';
@@ -51,9 +53,6 @@ export interface OpenCodeRuntimeOptions {
   /** The jail the servers run in. Default: bubblewrap, the user's HOME hidden. */
   sandbox?: Sandbox;
 }
-
-/** The loopback port inside a sandbox where OpenCode finds its model (bridged to the model proxy). */
-const MODEL_PORT = 41001;
 
 /**
  * The agent-evals package's own root (this repository, or `node_modules/agent-evals` in a user's project),
@@ -110,45 +109,12 @@ export function resolveOpenCodeBinary(
   );
 }
 
-/** Events of a server that belong to one cell: its root session and the sessions it delegated to. */
-interface CellWatch {
-  sessions: Set<string>;
-  onEvent(e: OpenCodeEvent): void;
-}
-
-/** One sandboxed server and its folders; it serves one cell at a time. */
-interface Slot {
-  server: OpenCodeServer;
-  proxy: ModelProxy;
-  /** The folder (writable inside the sandbox) that holds the running cell's workspace copy, emptied after each cell. */
-  workRoot: string;
-  /** Cells served so far: each gets a folder of its own, so OpenCode never reuses an instance of an earlier cell. */
-  served: number;
-  /** The sandbox's own processes (bridge, server), which outlive cells; anything else is a cell's leftover. */
-  resident: Set<number>;
-  watches: Set<CellWatch>;
-  ctl: string;
-}
-
-/** Sandboxed servers, started on demand, each lent to one cell at a time. */
-interface SlotPool {
-  acquire(): Promise<Slot>;
-  /** Starts servers, in parallel, until the pool holds `count` (failures are left to the cells that need them). */
-  warm(count: number): Promise<void>;
-  /**
-   * Kills what the cell left running, lets `takeBack` move the cell's copy out, empties the work folder and
-   * gives the slot back; a slot whose server died (a limit, a crash) is closed instead.
-   */
-  release(slot: Slot, takeBack: () => void): Promise<void>;
-  close(): Promise<void>;
-}
-
 export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentRuntime {
   const binary = resolveOpenCodeBinary(opts);
   const ownHome = !opts.homeDir;
   const home = opts.homeDir ?? mkdtempSync(path.join(os.tmpdir(), 'agent-evals-opencode-'));
   const sandbox = opts.sandbox ?? createSandbox({ kind: 'bubblewrap', hidden: [os.homedir()] });
-  const pool = slotPool({ binary, home, sandbox, pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin' });
+  const pool = createSlotPool({ binary, home, sandbox, pathEnv: opts.env?.PATH ?? '/usr/local/bin:/usr/bin:/bin' });
   return {
     name: 'opencode',
     runCell: (input) => runOpenCodeCell(pool, sandbox, input),
@@ -166,78 +132,6 @@ export function createOpenCodeRuntime(opts: OpenCodeRuntimeOptions = {}): AgentR
     async close() {
       await pool.close();
       if (ownHome) rmSync(home, { recursive: true, force: true });
-    },
-  };
-}
-
-function slotPool(opts: { binary: string; home: string; sandbox: Sandbox; pathEnv: string }): SlotPool {
-  const free: Slot[] = [];
-  const all = new Set<Slot>();
-  let count = 0;
-  const start = async (): Promise<Slot> => {
-    const dir = path.join(opts.home, `sandbox-${++count}`);
-    const workRoot = path.join(dir, 'work');
-    mkdirSync(workRoot, { recursive: true });
-    const ctl = opts.sandbox.controlFolder('oc');
-    mkdirSync(path.join(ctl, 'model'));
-    const jailed = opts.sandbox.kind !== 'none';
-    const modelSocket = path.join(ctl, 'model', 'model.sock');
-    const proxy = await startModelProxy(jailed ? { socket: modelSocket } : {});
-    const watches = new Set<CellWatch>();
-    try {
-      const server = await startOpenCodeServer({
-        binary: opts.binary,
-        home: path.join(dir, 'home'),
-        workRoot,
-        ctl,
-        modelSocket,
-        modelPort: MODEL_PORT,
-        pathEnv: opts.pathEnv,
-        sandbox: opts.sandbox,
-      });
-      server.onEvent((e) => {
-        for (const w of watches) w.onEvent(e);
-      });
-      const resident = new Set(server.jailed.processes());
-      const slot: Slot = { server, proxy, workRoot, served: 0, resident, watches, ctl };
-      all.add(slot);
-      return slot;
-    } catch (err) {
-      await proxy.close();
-      rmSync(ctl, { recursive: true, force: true });
-      throw err;
-    }
-  };
-  const stop = async (slot: Slot) => {
-    all.delete(slot);
-    await slot.server.close().catch(() => {});
-    await slot.proxy.close();
-    rmSync(slot.ctl, { recursive: true, force: true });
-  };
-  return {
-    acquire: async () => free.pop() ?? start(),
-    async warm(count) {
-      const starts = Array.from({ length: Math.max(0, count - all.size) }, () => start());
-      for (const started of await Promise.allSettled(starts)) if (started.status === 'fulfilled') free.push(started.value);
-    },
-    async release(slot, takeBack) {
-      slot.proxy.route(undefined);
-      // Every process the cell started is killed before its copy moves out (a process still in it would follow it)
-      // and before another cell's copy moves in; a few rounds, as one may be forking.
-      for (let round = 0; round < 5 && slot.server.jailed.killStrays((pid) => slot.resident.has(pid)) > 0; round++)
-        await new Promise((r) => setTimeout(r, 20));
-      takeBack();
-      // Emptied, not replaced: the sandbox has this very folder bound; a new one would be invisible inside.
-      for (const entry of readdirSync(slot.workRoot)) rmSync(path.join(slot.workRoot, entry), { recursive: true, force: true });
-      // A sandbox ended by a limit is being killed (its exit may not be seen yet): it serves no further cell.
-      const jailed = slot.server.jailed;
-      const alive = !jailed.limitError() && jailed.child.exitCode === null && jailed.child.signalCode === null;
-      if (alive && all.has(slot)) free.push(slot);
-      else await stop(slot);
-    },
-    async close() {
-      free.length = 0;
-      await Promise.all([...all].map(stop));
     },
   };
 }
