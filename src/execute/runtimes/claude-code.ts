@@ -202,6 +202,7 @@ async function runClaudeCodeCell(
     control.dispose();
     stream.close?.();
     control.jailed?.kill(); // whatever is left of the cell: its Bash commands included
+    await control.jailed?.ended(); // and gone, not only signalled, before the cell is said to have ended
     await proxy.close();
     rmSync(ctl, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@
  * OpenCode server "exited (sandbox limit: more than 32 MiB written) before listening".
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandbox } from './jail.ts';
@@ -75,4 +75,33 @@ describe('watchdog', () => {
     for (let i = 0; i < 600 && !jailed.limitError(); i++) await new Promise((r) => setTimeout(r, 100));
     expect(jailed.limitError()).toBe('sandbox limit: more than 32 MiB written');
   });
+
+  it('a killed sandbox has ended, every process of it gone, once ended() resolves', async () => {
+    const cell = mkdtempSync('/tmp/agent-evals-watchdog-cell-');
+    cleanups.push(() => rmSync(cell, { recursive: true, force: true }));
+    const jailed = createSandbox({ kind: 'bubblewrap', hidden: [], limits: LIMITS }).spawn({
+      command: ['/bin/sh', '-c', 'setsid sleep 307 >/dev/null 2>&1 & nohup sleep 308 >/dev/null 2>&1 & sleep 309'],
+      cwd: cell,
+      env: { PATH: '/usr/bin:/bin' },
+      writable: [cell],
+      readOnly: [],
+      stdio: 'ignore',
+    });
+    cleanups.push(() => jailed.kill());
+    const sleeps = () => jailed.processes().filter((pid) => /^sleep 30[789]/.test(commandOf(pid)));
+    for (let i = 0; i < 600 && sleeps().length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    const pids = sleeps();
+    expect(pids).toHaveLength(3);
+    jailed.kill();
+    await jailed.ended();
+    expect(pids.filter((pid) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')))).toEqual([]);
+  });
 });
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}

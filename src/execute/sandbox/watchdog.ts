@@ -34,6 +34,12 @@ export interface Jailed {
   killStrays(keep: (pid: number) => boolean): number;
   /** Kills the whole sandbox. */
   kill(): void;
+  /**
+   * Resolves once the sandbox is gone: its outer process exited and its first process is dead (the kernel ends
+   * every other process of the sandbox's pid namespace before that). A killed sandbox's processes can run on for
+   * a moment on a busy machine; a cell that must leave nothing running awaits this after `kill()`.
+   */
+  ended(): Promise<void>;
 }
 
 /** Children of a process, all its threads' (a process's children hang off the thread that forked them). */
@@ -195,6 +201,10 @@ export function createWatchdog(limits: SandboxLimits) {
       };
       live.add(check);
       ensure();
+      const exited = new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else child.once('exit', () => resolve());
+      });
       child.once('exit', () => live.delete(check));
       return {
         child,
@@ -216,9 +226,28 @@ export function createWatchdog(limits: SandboxLimits) {
           return n;
         },
         kill,
+        async ended() {
+          // Bounded too: a process stuck in the kernel may take its time to die; the cell does not wait past 10 s.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([exited, new Promise((done) => (timer = setTimeout(done, 10_000)))]);
+          clearTimeout(timer);
+          const r = root();
+          // Looked at every 10 ms, for at most 5 s: the first process is reaped, or a zombie whose namespace is empty.
+          for (let i = 0; jailed && r && i < 500 && alive(r); i++) await new Promise((done) => setTimeout(done, 10));
+        },
       };
     },
   };
+}
+
+/** Whether a process is alive (a zombie is not: it has exited, and its pid namespace with it). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 function safeKill(pid: number): boolean {
