@@ -6,7 +6,7 @@
  *   background process it started), no process of the run survives, the API key was never written to any
  *   file, and the next command removes what the dead run left of its sandboxes (and of its socket folders).
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, type Dirent, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,18 +45,32 @@ const SCENARIO = {
 /** Processes of this machine running the agent's sleeps. */
 const sleeps = () => processesMatching(/^sleep 31[78]$/);
 
-/** Every file under `dir` whose bytes contain `text`, and every path naming a key folder. */
+/**
+ * Every file under `dir` whose bytes contain `text`, and every path naming a key folder. Walked folder by folder:
+ * the running agent program creates and removes files (lock folders) while the walk goes on.
+ */
 function filesHolding(dir: string, text: string): string[] {
   const hits: string[] = [];
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    const file = path.join(e.parentPath, e.name);
-    if (/(^|\/)keys(\/|$)/.test(path.relative(dir, file))) hits.push(file);
-    if (!e.isFile()) continue;
+  const folders = [dir];
+  while (folders.length > 0) {
+    const folder = folders.pop()!;
+    let entries: Dirent[];
     try {
-      const bytes = readFileSync(file);
-      if (bytes.includes(text) || bytes.includes(Buffer.from(text).toString('base64'))) hits.push(file);
+      entries = readdirSync(folder, { withFileTypes: true });
     } catch {
-      // removed meanwhile
+      continue; // removed meanwhile
+    }
+    for (const e of entries) {
+      const file = path.join(folder, e.name);
+      if (/(^|\/)keys(\/|$)/.test(path.relative(dir, file))) hits.push(file);
+      if (e.isDirectory()) folders.push(file);
+      if (!e.isFile()) continue;
+      try {
+        const bytes = readFileSync(file);
+        if (bytes.includes(text) || bytes.includes(Buffer.from(text).toString('base64'))) hits.push(file);
+      } catch {
+        // removed meanwhile
+      }
     }
   }
   return hits;
