@@ -202,8 +202,8 @@ async function runClaudeCodeCell(
     control.dispose();
     stream.close?.();
     control.jailed?.kill(); // whatever is left of the cell: its Bash commands included
+    await proxy.close(); // at once: a request sent as the kill lands must not reach the model
     await control.jailed?.ended(); // and gone, not only signalled, before the cell is said to have ended
-    await proxy.close();
     rmSync(ctl, { recursive: true, force: true });
   }
   const result = recorder.result;
