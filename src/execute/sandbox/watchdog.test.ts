@@ -35,6 +35,22 @@ function bigFileInHostTmp(bytes: number): void {
   cleanups.push(() => rmSync(top, { force: true }));
 }
 
+/** A shell command in a real bubblewrap sandbox with a cell folder of its own, both removed after the test. */
+function jailedShell(command: string) {
+  const cell = mkdtempSync('/tmp/agent-evals-watchdog-cell-');
+  cleanups.push(() => rmSync(cell, { recursive: true, force: true }));
+  const jailed = createSandbox({ kind: 'bubblewrap', hidden: [], limits: LIMITS }).spawn({
+    command: ['/bin/sh', '-c', command],
+    cwd: cell,
+    env: { PATH: '/usr/bin:/bin' },
+    writable: [cell],
+    readOnly: [],
+    stdio: 'ignore',
+  });
+  cleanups.push(() => jailed.kill());
+  return jailed;
+}
+
 describe('watchdog', () => {
   it("never counts the host's /tmp as the sandbox's, while the first process is not yet in the sandbox's root", () => {
     bigFileInHostTmp(40 * MiB);
@@ -60,34 +76,14 @@ describe('watchdog', () => {
   });
 
   it("counts what a jailed cell writes into the sandbox's private /tmp", async () => {
-    const cell = mkdtempSync('/tmp/agent-evals-watchdog-cell-');
-    cleanups.push(() => rmSync(cell, { recursive: true, force: true }));
-    const jailed = createSandbox({ kind: 'bubblewrap', hidden: [], limits: LIMITS }).spawn({
-      command: ['/bin/sh', '-c', 'yes | head -c 41943040 > /tmp/big.bin; sleep 30'],
-      cwd: cell,
-      env: { PATH: '/usr/bin:/bin' },
-      writable: [cell],
-      readOnly: [],
-      stdio: 'ignore',
-    });
-    cleanups.push(() => jailed.kill());
+    const jailed = jailedShell('yes | head -c 41943040 > /tmp/big.bin; sleep 30');
     // Looked at every 100 ms until the watchdog sees it (it is never seen in the host's /tmp, nor in the cell).
     for (let i = 0; i < 600 && !jailed.limitError(); i++) await new Promise((r) => setTimeout(r, 100));
     expect(jailed.limitError()).toBe('sandbox limit: more than 32 MiB written');
   });
 
   it('a killed sandbox has ended, every process of it gone, once ended() resolves', async () => {
-    const cell = mkdtempSync('/tmp/agent-evals-watchdog-cell-');
-    cleanups.push(() => rmSync(cell, { recursive: true, force: true }));
-    const jailed = createSandbox({ kind: 'bubblewrap', hidden: [], limits: LIMITS }).spawn({
-      command: ['/bin/sh', '-c', 'setsid sleep 307 >/dev/null 2>&1 & nohup sleep 308 >/dev/null 2>&1 & sleep 309'],
-      cwd: cell,
-      env: { PATH: '/usr/bin:/bin' },
-      writable: [cell],
-      readOnly: [],
-      stdio: 'ignore',
-    });
-    cleanups.push(() => jailed.kill());
+    const jailed = jailedShell('setsid sleep 307 >/dev/null 2>&1 & nohup sleep 308 >/dev/null 2>&1 & sleep 309');
     const sleeps = () => jailed.processes().filter((pid) => /^sleep 30[789]/.test(commandOf(pid)));
     for (let i = 0; i < 600 && sleeps().length < 3; i++) await new Promise((r) => setTimeout(r, 50));
     const pids = sleeps();
