@@ -1,8 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Test files that need a module graph of their own (`isolate`): they mock modules, or run promptfoo in-process
+ * with its environment pointed at a temp folder (promptfoo reads part of it once, when imported). Every other
+ * unit file shares one module graph per worker, as `npm run test:unit` does: a third of the CPU of running
+ * them isolated (docs/testing.md).
+ */
+const OWN_MODULE_GRAPH = [
+  'src/io/run/run-store.test.ts',
+  'src/assertions/grading-prompt.test.ts',
+  'src/calibrate/rubrics.test.ts',
+  'src/execute/engine.test.ts',
+];
+/** Test files of test/ that are unit files too: the architecture test, commands run in-process. */
+const UNIT_IN_TEST = [
+  'test/architecture.test.ts',
+  'test/e2e/agents-cli.test.ts',
+  'test/e2e/gate.test.ts',
+  'test/e2e/history-compact.test.ts',
+  'test/e2e/bless-dirty-tree.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Generous for a loaded machine: an end-to-end test that takes 20 s alone takes 3-4 times that beside a
     // CPU hog or another suite. A test that needs more says so itself.
     testTimeout: 180_000,
@@ -15,5 +35,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // promptfoo keeps state under the home directory; the harness points it at a temp dir in tests.
     env: { PROMPTFOO_DISABLE_TELEMETRY: '1', PROMPTFOO_DISABLE_UPDATE: '1' },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', ...UNIT_IN_TEST], exclude: OWN_MODULE_GRAPH, isolate: false } },
+      { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts', ...OWN_MODULE_GRAPH], exclude: UNIT_IN_TEST } },
+    ],
   },
 });

@@ -156,7 +156,7 @@ describe('agentic starter scenarios on Claude Code and OpenCode', () => {
         { id: 'claude-test-model', runtime: 'claude-code', config: { apiBaseUrl: anthropic.origin, apiKey: 'sk-ant-test-key' } },
         { id: 'test-model', runtime: 'opencode', config: { apiBaseUrl: openai.url, apiKey: 'test-key' } },
       ],
-      concurrency: 4,
+      concurrency: 2,
       timeoutMs: 120_000,
     });
     const workspaceBefore = listFiles(path.join(project.root, 'scenarios', 'backend-architect', 'workspaces'));

@@ -113,7 +113,7 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('the control arm on Claude Cod
         ],
         repeats: 3,
         control: true,
-        concurrency: 4,
+        concurrency: 2,
         timeoutMs: 120_000,
       },
     });

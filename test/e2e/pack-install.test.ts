@@ -19,11 +19,13 @@ import { startFakeAnthropic, type FakeAnthropicServer, type TurnContext } from '
 import { fakeOpenAIProvider, startFakeOpenAI, type FakeOpenAIServer } from '../support/fake-openai-server.ts';
 import { startFakeOpenAIStream, type FakeOpenAIStreamServer, type StreamContext } from '../support/fake-openai-stream-server.ts';
 import { childEnv, REPO_ROOT } from '../support/project-fixture.ts';
-import { tempDirs } from '../support/temp-dirs.ts';
+import { memoryBackedTmpdir, tempDirs } from '../support/temp-dirs.ts';
 import { resolveOpenCodeBinary } from '../../src/execute/runtimes/opencode.ts';
 import { CLIENT_SCRIPT } from '../../src/report/html/client-bundle.ts';
 
-const tempDir = tempDirs('agent-evals-pack-');
+// The install writes ≈ 2.7 GB (promptfoo's and the agent programs' binaries, then OpenCode): in memory where the
+// machine has room, as it costs half the CPU there (docs/testing.md). Its jailed cells run from there too.
+const tempDir = tempDirs('agent-evals-pack-', memoryBackedTmpdir(4 * 1024 ** 3));
 const NPM = 'npm';
 const MY_WORKFLOW = '# our own gate, not to be touched\nname: ours\n';
 

@@ -107,7 +107,7 @@ describe.skipIf(!haveOpenCode && !process.env.CI)('a routing suite on Claude Cod
             { id: 'claude-test-model', runtime: 'claude-code', config: { apiBaseUrl: anthropic.origin, apiKey: 'sk-ant-test-key' } },
             { id: 'test-model', runtime: 'opencode', config: { apiBaseUrl: openai.url, apiKey: 'test-key' } },
           ],
-          concurrency: 4,
+          concurrency: 2,
           timeoutMs: 120_000,
         },
       },
