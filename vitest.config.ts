@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Test files that need a module graph of their own (`isolate`): they mock modules, or run promptfoo in-process
- * with its environment pointed at a temp folder (promptfoo reads part of it once, when imported). Every other
- * unit file shares one module graph per worker, as `npm run test:unit` does: a third of the CPU of running
- * them isolated (docs/testing.md).
+ * Two projects (docs/testing.md): `unit` shares one module graph per worker (`npm run test:unit` runs it alone),
+ * `isolated` gives each file a graph of its own. Sharing costs these files a third of the CPU.
+ *
+ * Files under src/ that need a graph of their own: they mock modules, or run promptfoo in-process with its
+ * environment pointed at a temp folder (promptfoo reads part of it once, when imported).
  */
 const OWN_MODULE_GRAPH = [
   'src/io/run/run-store.test.ts',
@@ -16,6 +17,8 @@ const OWN_MODULE_GRAPH = [
 const UNIT_IN_TEST = [
   'test/architecture.test.ts',
   'test/e2e/agents-cli.test.ts',
+  // Its evals are dry runs and usage errors: promptfoo is never asked for an answer.
+  'test/e2e/cli-usage.test.ts',
   'test/e2e/gate.test.ts',
   'test/e2e/history-compact.test.ts',
   'test/e2e/bless-dirty-tree.test.ts',
@@ -28,8 +31,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     // Two files at a time on any machine (vitest's default is one per core less one: a single file on 2 cores).
-    // Most end-to-end time is spent waiting on child processes and loopback servers, which another file's
-    // CPU work fills. Files share no mutable state: temp folders by mkdtemp, servers on port 0.
+    // On 2 cores the suite is CPU-bound (the agent programs): a third file only adds contention. Files share no
+    // mutable state: temp folders by mkdtemp, servers on port 0.
     maxWorkers: 2,
     // Installs OpenCode (idempotent) so that no OpenCode test is skipped on a fresh clone: test/global-setup.ts.
     globalSetup: ['test/global-setup.ts'],
