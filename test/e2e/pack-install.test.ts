@@ -24,7 +24,7 @@ import { resolveOpenCodeBinary } from '../../src/execute/runtimes/opencode.ts';
 import { CLIENT_SCRIPT } from '../../src/report/html/client-bundle.ts';
 
 // The install writes ≈ 2.7 GB (promptfoo's and the agent programs' binaries, then OpenCode): in memory where the
-// machine has room, as it costs half the CPU there (docs/testing.md). Its jailed cells run from there too.
+// machine has room, as it costs a third less CPU there (docs/testing.md). Its jailed cells run from there too.
 const tempDir = tempDirs('agent-evals-pack-', memoryBackedTmpdir(4 * 1024 ** 3));
 const NPM = 'npm';
 const MY_WORKFLOW = '# our own gate, not to be touched\nname: ours\n';

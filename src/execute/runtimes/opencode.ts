@@ -6,9 +6,8 @@
  * moved back after it; a sandbox serves one cell at a time, and every process a cell left behind is killed
  * before the next cell's copy moves in, so no cell can reach another's copy. The pool grows to the run's
  * concurrency (one server start each, ≈ 2 s of CPU here) instead of one server start per cell
- * (`opencode-pool.ts`). Each cell is a
- * session addressed to the workspace with `?directory=` (OpenCode keeps one instance — config, agents,
- * permissions — per directory, disposed after the cell). The agent is installed as
+ * (`opencode-pool.ts`). Each cell is a session addressed to the workspace with `?directory=` (OpenCode keeps
+ * one instance — config, agents, permissions — per directory, disposed after the cell). The agent is installed as
  * `<workspace>/.opencode/agent/<name>.md` and the session is prompted with that agent by name: the server
  * runs a `mode: subagent` agent as asked (only the `opencode run` CLI refuses it and falls back to `build`),
  * and every answering message is checked to come from the variant.

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { processesMatching } from '../../../test/runtimes/escape-kit.ts';
 import { createSandbox } from './jail.ts';
 import { createWatchdog } from './watchdog.ts';
 
@@ -84,7 +85,12 @@ describe('watchdog', () => {
 
   it('a killed sandbox has ended, every process of it gone, once ended() resolves', async () => {
     const jailed = jailedShell('setsid sleep 307 >/dev/null 2>&1 & nohup sleep 308 >/dev/null 2>&1 & sleep 309');
-    const sleeps = () => jailed.processes().filter((pid) => /^sleep 30[789]/.test(commandOf(pid)));
+    const sleeps = () => {
+      const ours = new Set(jailed.processes());
+      return processesMatching(/^sleep 30[789]$/)
+        .map((line) => Number(line.split(' ')[0]))
+        .filter((pid) => ours.has(pid));
+    };
     for (let i = 0; i < 600 && sleeps().length < 3; i++) await new Promise((r) => setTimeout(r, 50));
     const pids = sleeps();
     expect(pids).toHaveLength(3);
@@ -93,11 +99,3 @@ describe('watchdog', () => {
     expect(pids.filter((pid) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')))).toEqual([]);
   });
 });
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return '';
-  }
-}
